@@ -1,0 +1,44 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "stackfold",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "stackfold", targets: ["stackfold"]),
+        .library(name: "StackfoldKit", targets: ["PerfData", "Symbolize", "Collapse", "FlameSVG", "GoTrace", "Align"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries from the system (Debian: libdw-dev libelf-dev libzstd-dev libdebuginfod-dev).
+        .systemLibrary(name: "CElfUtils", pkgConfig: "libdw", providers: [.apt(["libdw-dev", "libelf-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CDebuginfod", pkgConfig: "libdebuginfod", providers: [.apt(["libdebuginfod-dev"])]),
+
+        // Shared byte cursor, mmap and errors: every binary reader builds on it.
+        .target(name: "BinaryIO"),
+        .target(name: "PerfData", dependencies: ["BinaryIO", "CZstd"]),
+        .target(name: "Symbolize", dependencies: ["BinaryIO", "CElfUtils", "CDebuginfod"]),
+        .target(name: "GoTrace", dependencies: ["BinaryIO"]),
+        .target(name: "Collapse", dependencies: ["BinaryIO", "PerfData", "Symbolize"]),
+        .target(name: "FlameSVG", dependencies: []),
+        .target(name: "Align", dependencies: ["PerfData", "GoTrace", "Symbolize", "Collapse"]),
+        .executableTarget(
+            name: "stackfold",
+            dependencies: [
+                "PerfData", "Symbolize", "Collapse", "FlameSVG", "GoTrace", "Align",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "BinaryIOTests", dependencies: ["BinaryIO"]),
+        .testTarget(name: "PerfDataTests", dependencies: ["PerfData"]),
+        .testTarget(name: "SymbolizeTests", dependencies: ["Symbolize"]),
+        .testTarget(name: "CollapseTests", dependencies: ["Collapse"]),
+        .testTarget(name: "FlameSVGTests", dependencies: ["FlameSVG"]),
+        .testTarget(name: "GoTraceTests", dependencies: ["GoTrace"]),
+        .testTarget(name: "AlignTests", dependencies: ["Align"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,3 @@
+// Aligning perf samples with the Go execution trace.
+import PerfData
+import GoTrace

@@ -1,0 +1,108 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Failure to open or map a file; names the path and the system's reason.
+public struct FileError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var message: String
+    public init(path: String, message: String) {
+        self.path = path
+        self.message = message
+    }
+    public var description: String { "\(path): \(message)" }
+}
+
+/// A whole file's bytes, memory-mapped read-only (or read into memory for pipes and stdin).
+///
+/// A class so that cursors and records borrowed from it stay valid as long as it is referenced.
+/// The bytes never change after init, hence `@unchecked Sendable`.
+public final class MappedFile: @unchecked Sendable {
+    public let path: String
+    public let bytes: UnsafeRawBufferPointer
+    private let mapped: Bool
+
+    /// Maps `path`; `-` reads standard input to the end.
+    public init(path: String) throws(FileError) {
+        self.path = path
+        if path == "-" {
+            self.bytes = try MappedFile.readAll(fd: 0, path: "<stdin>")
+            self.mapped = false
+            return
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw FileError(path: path, message: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var st = stat()
+        if fstat(fd, &st) != 0 { throw FileError(path: path, message: String(cString: strerror(errno))) }
+        if (st.st_mode & S_IFMT) != S_IFREG {
+            // FIFOs, character devices, process substitution: read them.
+            self.bytes = try MappedFile.readAll(fd: fd, path: path)
+            self.mapped = false
+            return
+        }
+        let size = Int(st.st_size)
+        if size == 0 {
+            self.bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            self.mapped = false
+            return
+        }
+        guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
+            throw FileError(path: path, message: "mmap failed: \(String(cString: strerror(errno)))")
+        }
+        _ = madvise(p, size, MADV_SEQUENTIAL)
+        self.bytes = UnsafeRawBufferPointer(start: p, count: size)
+        self.mapped = true
+    }
+
+    /// Owns a copy of `data` (tests, decompressed buffers).
+    public init(path: String, copying data: some Collection<UInt8>) {
+        self.path = path
+        let p = UnsafeMutableRawBufferPointer.allocate(byteCount: max(data.count, 1), alignment: 16)
+        p.copyBytes(from: data)
+        self.bytes = UnsafeRawBufferPointer(start: p.baseAddress, count: data.count)
+        self.mapped = false
+    }
+
+    deinit {
+        if let base = bytes.baseAddress {
+            if mapped {
+                munmap(UnsafeMutableRawPointer(mutating: base), bytes.count)
+            } else {
+                UnsafeMutableRawPointer(mutating: base).deallocate()
+            }
+        }
+    }
+
+    public var count: Int { bytes.count }
+
+    public func cursor(order: ByteOrder = .little) -> ByteCursor {
+        ByteCursor(bytes, origin: 0, order: order)
+    }
+
+    private static func readAll(fd: Int32, path: String) throws(FileError) -> UnsafeRawBufferPointer {
+        var capacity = 1 << 20
+        var buf = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        var used = 0
+        while true {
+            if used == capacity {
+                let bigger = UnsafeMutableRawPointer.allocate(byteCount: capacity * 2, alignment: 16)
+                bigger.copyMemory(from: buf, byteCount: used)
+                buf.deallocate()
+                buf = bigger
+                capacity *= 2
+            }
+            let n = read(fd, buf + used, capacity - used)
+            if n < 0 {
+                if errno == EINTR { continue }
+                buf.deallocate()
+                throw FileError(path: path, message: String(cString: strerror(errno)))
+            }
+            if n == 0 { break }
+            used += n
+        }
+        return UnsafeRawBufferPointer(start: buf, count: used)
+    }
+}

@@ -1,0 +1,1 @@
+#include <elfutils/debuginfod.h>

@@ -1,0 +1,1 @@
+// Interactive flame graph SVG.
