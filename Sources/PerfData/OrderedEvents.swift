@@ -1,0 +1,80 @@
+/// Delivers records in the order `perf script` and `perf report` process them (tools/perf/util/ordered-events.c):
+///
+/// - records without a timestamp (perf's own records, synthesized ones with an all-zero trailer) go out at once;
+/// - timed records are queued; at each FINISHED_ROUND the queue is flushed up to the highest timestamp seen
+///   before the *previous* round mark (the kernel guarantees nothing older arrives after a full round);
+/// - at the end everything left is flushed. Equal timestamps keep file order.
+///
+/// Without FINISHED_ROUND (pipe mode with one CPU, old files) this is a full sort at the end, as in perf.
+public struct OrderedRecords: IteratorProtocol, Sequence {
+    var reader: RecordReader
+    let file: PerfFile
+    var queue: [(time: UInt64, seq: Int, record: RawRecord)] = []
+    var ready: [RawRecord] = []
+    var readyPos = 0
+    var seq = 0
+    var nextFlush: UInt64 = 0
+    var maxTimestamp: UInt64 = 0
+    var lastFlush: UInt64 = 0
+    /// Records that arrived older than what had already been flushed (perf's "out of order event").
+    public private(set) var outOfOrder = 0
+    public private(set) var error: PerfDataError?
+
+    public init(file: PerfFile) {
+        self.file = file
+        self.reader = file.records()
+    }
+
+    public mutating func next() -> RawRecord? {
+        while true {
+            if readyPos < ready.count {
+                let r = ready[readyPos]
+                readyPos += 1
+                return r
+            }
+            ready.removeAll(keepingCapacity: true)
+            readyPos = 0
+            let rec: RawRecord?
+            do { rec = try reader.nextRecord() } catch {
+                self.error = error
+                rec = nil
+            }
+            guard let rec else {
+                if queue.isEmpty { return nil }
+                flush(upTo: .max)
+                continue
+            }
+            if rec.type == .finishedRound {
+                flush(upTo: nextFlush)
+                nextFlush = maxTimestamp
+                ready.append(rec)
+                continue
+            }
+            guard let t = file.timestamp(rec) else {
+                return rec
+            }
+            if t < lastFlush { outOfOrder += 1 }
+            if t > maxTimestamp { maxTimestamp = t }
+            queue.append((t, seq, rec))
+            seq += 1
+        }
+    }
+
+    mutating func flush(upTo limit: UInt64) {
+        guard !queue.isEmpty else { return }
+        var keep: [(time: UInt64, seq: Int, record: RawRecord)] = []
+        var out: [(time: UInt64, seq: Int, record: RawRecord)] = []
+        for e in queue {
+            if e.time <= limit { out.append(e) } else { keep.append(e) }
+        }
+        out.sort { $0.time != $1.time ? $0.time < $1.time : $0.seq < $1.seq }
+        if let last = out.last { lastFlush = last.time }
+        ready.append(contentsOf: out.map(\.record))
+        queue = keep
+    }
+}
+
+extension PerfFile {
+    /// Records in perf's processing order (see `OrderedRecords`).
+    public func orderedRecords() -> OrderedRecords { OrderedRecords(file: self) }
+}

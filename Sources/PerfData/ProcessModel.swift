@@ -1,0 +1,126 @@
+/// An executable mapping of a process (or of the kernel, pid -1).
+public struct Mapping: Sendable, Equatable {
+    public var start: UInt64
+    public var end: UInt64
+    public var pageOffset: UInt64
+    public var filename: String
+    public var buildID: String?
+    /// Stable small id for caches keyed by (mapping, address).
+    public var id: Int
+
+    /// The offset in the file that `address` maps (perf's `map__map_ip` for file-backed maps).
+    @inlinable public func fileOffset(of address: UInt64) -> UInt64 { address &- start &+ pageOffset }
+    @inlinable public func contains(_ a: UInt64) -> Bool { a >= start && a < end }
+    public var isKernel: Bool { filename.hasPrefix("[kernel.kallsyms]") || filename.hasPrefix("/lib/modules/") }
+}
+
+/// Processes, threads, comms and maps over time, built by feeding records in perf's order
+/// (`machine__process_event`): COMM, FORK, EXIT, MMAP, MMAP2.
+public struct ProcessModel {
+    struct Process {
+        /// Sorted by start; non-overlapping (a new map cuts the ones it overlaps, as perf's maps__fixup_overlappings).
+        var maps: [Mapping] = []
+    }
+    var processes: [Int32: Process] = [:]
+    var threadPid: [Int32: Int32] = [:]
+    var comms: [Int32: String] = [:]
+    public private(set) var kernelMaps: [Mapping] = []
+    public private(set) var mappingCount = 0
+    /// All mappings ever seen, by id.
+    public private(set) var allMappings: [Mapping] = []
+    let buildIDs: [String: String]
+
+    public init(file: PerfFile) {
+        var ids: [String: String] = [:]
+        for b in file.features.buildIDs { ids[b.filename] = b.buildID }
+        buildIDs = ids
+    }
+
+    public mutating func process(_ rec: RawRecord, in file: PerfFile) {
+        switch rec.type {
+        case .comm:
+            guard let c = try? file.comm(rec) else { return }
+            if c.isExec, c.pid == c.tid {
+                // exec replaces the address space; the new image's maps follow.
+                processes[c.pid] = Process()
+            }
+            comms[c.tid] = c.comm
+            threadPid[c.tid] = c.pid
+        case .fork:
+            guard let t = try? file.task(rec) else { return }
+            threadPid[t.tid] = t.pid
+            if comms[t.tid] == nil, let parent = comms[t.ptid] { comms[t.tid] = parent }
+            if t.pid != t.ppid, processes[t.pid] == nil {
+                // A new process starts with a copy of its parent's maps (fork without exec).
+                processes[t.pid] = processes[t.ppid] ?? Process()
+            }
+        case .exit:
+            break  // Samples may still arrive for an exiting thread; keep its state.
+        case .mmap, .mmap2:
+            guard let m = try? file.mmap(rec), m.isExecutable else { return }
+            // perf names the kernel map after its dso, without the "_text" reference symbol.
+            let name = m.filename.hasPrefix("[kernel.kallsyms]") ? "[kernel.kallsyms]" : m.filename
+            let map = Mapping(start: m.start, end: m.start &+ m.length, pageOffset: m.pageOffset, filename: name,
+                              buildID: m.buildID ?? buildIDs[name], id: allMappings.count)
+            allMappings.append(map)
+            if m.pid == -1 || m.cpuMode == .kernel {
+                Self.insert(map, into: &kernelMaps)
+            } else {
+                if threadPid[m.tid] == nil { threadPid[m.tid] = m.pid }
+                Self.insert(map, into: &processes[m.pid, default: Process()].maps)
+            }
+        default:
+            break
+        }
+    }
+
+    static func insert(_ m: Mapping, into maps: inout [Mapping]) {
+        var out: [Mapping] = []
+        out.reserveCapacity(maps.count + 2)
+        for old in maps {
+            if old.end <= m.start || old.start >= m.end {
+                out.append(old)
+                continue
+            }
+            if old.start < m.start {
+                var left = old
+                left.end = m.start
+                out.append(left)
+            }
+            if old.end > m.end {
+                var right = old
+                right.pageOffset = old.pageOffset &+ (m.end - old.start)
+                right.start = m.end
+                out.append(right)
+            }
+        }
+        let i = out.firstIndex { $0.start > m.start } ?? out.count
+        out.insert(m, at: i)
+        maps = out
+    }
+
+    /// The comm of a thread at this point of the stream; perf prints `:tid` for threads it never saw named.
+    public func comm(tid: Int32) -> String { comms[tid] ?? ":\(tid)" }
+
+    public func pid(ofThread tid: Int32) -> Int32? { threadPid[tid] }
+
+    /// The mapping that holds `address` for process `pid`, or the kernel's for kernel modes.
+    public func mapping(pid: Int32, address: UInt64, mode: CPUMode) -> Mapping? {
+        if mode.isKernel { return Self.find(address, in: kernelMaps) }
+        if let p = processes[pid], let m = Self.find(address, in: p.maps) { return m }
+        // perf falls back to the kernel maps for user-mode addresses above the user range.
+        return mode == .unknown ? Self.find(address, in: kernelMaps) : nil
+    }
+
+    static func find(_ a: UInt64, in maps: [Mapping]) -> Mapping? {
+        var lo = 0
+        var hi = maps.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if maps[mid].start <= a { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo > 0 else { return nil }
+        let m = maps[lo - 1]
+        return m.contains(a) ? m : nil
+    }
+}
