@@ -149,6 +149,8 @@ public struct SampleLayout: Sendable, Equatable {
     public let regsUserCount: Int
     public let regsIntrCount: Int
     public let branchHWIndex: Bool
+    /// The period of samples that do not record one (a fixed `-c` period), as perf reports it.
+    public let defaultPeriod: UInt64
     /// Size in bytes of the `sample_id_all` trailer on non-sample records.
     public let trailerSize: Int
     /// u64 index of the id in a SAMPLE, or -1 (`evsel->id_pos`).
@@ -164,6 +166,7 @@ public struct SampleLayout: Sendable, Equatable {
         regsUserCount = attr.sampleRegsUser.nonzeroBitCount
         regsIntrCount = attr.sampleRegsIntr.nonzeroBitCount
         branchHWIndex = attr.branchSampleType & (1 << 17) != 0
+        defaultPeriod = attr.freq ? 0 : attr.samplePeriodOrFreq
         var trailer = 0
         for f in [SampleFormat.tid, .time, .id, .streamID, .cpu, .identifier] where t.contains(f) { trailer += 8 }
         trailerSize = trailer

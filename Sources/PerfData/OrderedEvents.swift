@@ -45,9 +45,10 @@ public struct OrderedRecords: IteratorProtocol, Sequence {
                 continue
             }
             if rec.type == .finishedRound {
+                // perf handles its own records as it reads them, before the flush they trigger.
+                ready.append(rec)
                 flush(upTo: nextFlush)
                 nextFlush = maxTimestamp
-                ready.append(rec)
                 continue
             }
             guard let t = file.timestamp(rec) else {

@@ -232,10 +232,10 @@ public final class PerfFile: @unchecked Sendable {
             let id = FeatureID(rawValue: Int(try c.u64("HEADER_FEATURE id")))
             try features.decode(id, &c, file: self)
         case .eventUpdate:
-            // u64 type, u64 id, payload; type 1 = NAME.
+            // u64 type, u64 id, payload; PERF_EVENT_UPDATE__NAME = 2.
             let kind = try c.u64("EVENT_UPDATE type")
             let id = try c.u64("EVENT_UPDATE id")
-            if kind == 1, let idx = idToEvent[id] {
+            if kind == 2, let idx = idToEvent[id] {
                 events[idx].name = try c.paddedString(c.remaining, "EVENT_UPDATE name")
             }
         default:

@@ -40,10 +40,8 @@ public struct ProcessModel {
         switch rec.type {
         case .comm:
             guard let c = try? file.comm(rec) else { return }
-            if c.isExec, c.pid == c.tid {
-                // exec replaces the address space; the new image's maps follow.
-                processes[c.pid] = Process()
-            }
+            // perf keeps the old maps across exec (the new image's maps overwrite them as they arrive):
+            // samples taken inside execve still resolve against the old image.
             comms[c.tid] = c.comm
             threadPid[c.tid] = c.pid
         case .fork:

@@ -136,7 +136,7 @@ extension Sample {
             s.cpu = try c.u32("sample.cpu")
             try c.skip(4, "sample.cpu reserved")
         }
-        if t.contains(.period) { s.period = try c.u64("sample.period") }
+        s.period = t.contains(.period) ? try c.u64("sample.period") : l.defaultPeriod
         if t.contains(.read) { s.readValues = try decodeRead(&c, l.readFormat) }
         if t.contains(.callchain) {
             let nr = try c.u64("sample.callchain.nr")

@@ -19,6 +19,9 @@ struct ScriptCommand: ParsableCommand {
     @Flag(help: "Read every sample and print only the count (for benchmarks).")
     var countOnly = false
 
+    @Flag(help: "List every record (file offset, size, type) instead of samples, in the chosen order.")
+    var records = false
+
     func run() throws {
         let file = try openPerf(input)
         var model = ProcessModel(file: file)
@@ -26,6 +29,10 @@ struct ScriptCommand: ParsableCommand {
         var count = 0
         var failure: PerfDataError?
         func handle(_ rec: RawRecord) throws(PerfDataError) {
+            if records {
+                out.append("0x\(String(rec.offset, radix: 16)) [0x\(String(rec.size, radix: 16))]: \(rec.type.name)\n")
+                return
+            }
             if rec.type != .sample {
                 model.process(rec, in: file)
                 return

@@ -1,0 +1,3 @@
+module stackfold.test/workload
+
+go 1.21
