@@ -74,7 +74,8 @@ public final class PerfFile: @unchecked Sendable {
             } else if m.byteSwapped == PerfFile.magic {
                 order = ByteOrder.host == .little ? .big : .little
             } else {
-                throw c.error("header magic", "not a perf.data file: expected \"PERFILE2\", found \(describeMagic(m))")
+                throw ReadError(.invalid("not a perf.data file: expected \"PERFILE2\", found \(describeMagic(m))"),
+                                offset: 0, what: "header magic")
             }
             c.setOrder(order)
             headerSize = try c.u64("header size")
@@ -123,6 +124,9 @@ public final class PerfFile: @unchecked Sendable {
         guard attrSize >= 64 + 16 else {
             throw ReadError(.invalid("attr_size \(attrSize) is smaller than a perf_event_attr plus its ids section"),
                             offset: 16, what: "header attr_size")
+        }
+        guard attrSize <= UInt64(file.count) else {
+            throw ReadError(.invalid("attr_size \(attrSize) is larger than the file"), offset: 16, what: "header attr_size")
         }
         guard attrSection.size % attrSize == 0 else {
             throw ReadError(.invalid("attrs section size \(attrSection.size) is not a multiple of attr_size \(attrSize)"),
@@ -229,7 +233,7 @@ public final class PerfFile: @unchecked Sendable {
             while c.remaining >= 8 { ids.append(try c.u64("HEADER_ATTR id")) }
             addEvent(EventDesc(attr: attr, ids: ids, name: ""))
         case .headerFeature:
-            let id = FeatureID(rawValue: Int(try c.u64("HEADER_FEATURE id")))
+            let id = FeatureID(rawValue: Int(truncatingIfNeeded: try c.u64("HEADER_FEATURE id")))
             try features.decode(id, &c, file: self)
         case .eventUpdate:
             // u64 type, u64 id, payload; PERF_EVENT_UPDATE__NAME = 2.
@@ -285,6 +289,9 @@ public final class PerfFile: @unchecked Sendable {
     /// Decodes a SAMPLE record.
     @inlinable
     public func sample(_ rec: RawRecord) throws(PerfDataError) -> Sample {
+        guard !events.isEmpty else {
+            throw PerfDataError(path: path, offset: rec.offset, message: "sample record before any event attribute: cannot decode it")
+        }
         let idx = eventIndex(of: rec)
         var c = rec.body
         do {
