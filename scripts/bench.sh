@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Benchmarks stackfold beside perf script (and the FlameGraph Perl scripts when given) on the same large
+# capture, recorded here on first use (never committed). Needs perf and hyperfine (apt-get install linux-perf hyperfine).
+#   bash scripts/bench.sh                    # records /tmp/stackfold-bench/big.data if missing
+#   FLAMEGRAPH_DIR=/path/to/FlameGraph bash scripts/bench.sh   # adds stackcollapse-perf.pl rows
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=${BENCH_DIR:-/tmp/stackfold-bench}
+mkdir -p "$dir"
+for t in perf hyperfine; do command -v $t >/dev/null || { echo "bench.sh: needs $t (apt-get install linux-perf hyperfine)" >&2; exit 1; }; done
+swift build -c release --product stackfold >/dev/null
+sf=$(pwd)/.build/release/stackfold
+big=$dir/big.data
+if [[ ! -f $big ]]; then
+  # Both cores busy with the Go workload, sampled fast, frame-pointer stacks: ~80 MB.
+  perf record -q -e cpu-clock -F 20000 -g -o "$big" -- Fixtures/bin/go1.25/workload -d 12s mix
+fi
+samples=$("$sf" script --count-only "$big")
+echo "capture: $big, $(du -h "$big" | cut -f1), $samples samples"
+perf script -i "$big" > "$dir/big.script.txt" 2>/dev/null
+cmds=(-n "stackfold script --count-only (read every sample)" "$sf script --count-only $big"
+      -n "perf script > /dev/null" "perf script -i $big > /dev/null 2>&1")
+if "$sf" collapse --help >/dev/null 2>&1; then
+  cmds+=(-n "stackfold collapse (perf.data)" "$sf collapse $big > /dev/null"
+         -n "stackfold collapse (perf script text)" "$sf collapse $dir/big.script.txt > /dev/null")
+fi
+if [[ -n ${FLAMEGRAPH_DIR:-} && -f $FLAMEGRAPH_DIR/stackcollapse-perf.pl ]]; then
+  cmds+=(-n "perf script | stackcollapse-perf.pl" "perf script -i $big 2>/dev/null | perl $FLAMEGRAPH_DIR/stackcollapse-perf.pl > /dev/null"
+         -n "stackcollapse-perf.pl (text)" "perl $FLAMEGRAPH_DIR/stackcollapse-perf.pl $dir/big.script.txt > /dev/null")
+fi
+taskset -c 0 hyperfine -N --warmup 1 --runs 5 --export-markdown "$dir/bench.md" "${cmds[@]}" 2>/dev/null || \
+  taskset -c 0 hyperfine --warmup 1 --runs 5 --export-markdown "$dir/bench.md" "${cmds[@]}"
+cat "$dir/bench.md"
