@@ -20,9 +20,9 @@ echo "capture: $big, $(du -h "$big" | cut -f1), $samples samples"
 perf script -i "$big" > "$dir/big.script.txt" 2>/dev/null
 cmds=(-n "stackfold script --count-only (read every sample)" "$sf script --count-only $big"
       -n "perf script > /dev/null" "perf script -i $big > /dev/null 2>&1")
-if "$sf" collapse --help >/dev/null 2>&1; then
-  cmds+=(-n "stackfold collapse (perf.data)" "$sf collapse $big > /dev/null"
-         -n "stackfold collapse (perf script text)" "$sf collapse $dir/big.script.txt > /dev/null")
+cmds+=(-n "stackfold collapse (perf script text)" "$sf collapse $dir/big.script.txt > /dev/null")
+if "$sf" collapse "$big" >/dev/null 2>&1; then
+  cmds+=(-n "stackfold collapse (perf.data)" "$sf collapse $big > /dev/null")
 fi
 if [[ -n ${FLAMEGRAPH_DIR:-} && -f $FLAMEGRAPH_DIR/stackcollapse-perf.pl ]]; then
   cmds+=(-n "perf script | stackcollapse-perf.pl" "perf script -i $big 2>/dev/null | perl $FLAMEGRAPH_DIR/stackcollapse-perf.pl > /dev/null"

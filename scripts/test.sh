@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what it needs, then runs the tests.
-# Heavy paths (throughput, fuzzing) run in release mode; the rest in debug.
+# Unit tests run in debug; the fuzz run is release + ASan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
+# A short libFuzzer run of the perf.data reader; a crash fails the suite.
+if swiftc -sanitize=fuzzer -version >/dev/null 2>&1; then
+  bash scripts/fuzz-perfdata.sh 15
+else
+  echo "test.sh: this Swift toolchain has no libFuzzer (-sanitize=fuzzer): skipping the fuzz run" >&2
+fi
 swift build --build-tests
 swift test --skip-build 2>&1
