@@ -89,7 +89,7 @@ public struct EventAttr: Sendable, Equatable {
         a.wakeupEventsOrWatermark = try f.u32()
         a.bpType = try f.u32()
         a.config1 = try f.u64()
-        a.config2 = try f.u64()
+        if f.remaining >= 8 { a.config2 = try f.u64() }  // VER1
         if f.remaining >= 8 { a.branchSampleType = try f.u64() }
         if f.remaining >= 16 {
             a.sampleRegsUser = try f.u64()
