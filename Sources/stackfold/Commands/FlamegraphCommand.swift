@@ -1,14 +1,104 @@
 import ArgumentParser
+import FlameSVG
+import Foundation
 
 struct FlamegraphCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flamegraph",
-        abstract: "An interactive flame graph SVG from folded stacks or perf.data.")
+        abstract: "An interactive flame graph SVG from folded stacks (one or two count columns), like flamegraph.pl.")
 
-    @Argument(help: "Input files.")
-    var inputs: [String] = []
+    @Argument(help: "Folded stacks; - or nothing reads standard input.") var input: String = "-"
+    @Option(name: .shortAndLong, help: "Write the SVG here instead of standard output.") var output: String?
+    @Option(help: "Title text.") var title = "Flame Graph"
+    @Option(help: "Second-level title.") var subtitle = ""
+    @Option(help: "Width of the image.") var width = 1200.0
+    @Option(help: "Height of each frame.") var height = 16.0
+    @Option(help: "Font type.") var fonttype = "Verdana"
+    @Option(help: "Font size.") var fontsize = 12.0
+    @Option(help: "Average font character width.") var fontwidth = 0.59
+    @Option(help: "Omit frames narrower than this many pixels, or N% of the total.") var minwidth = "0.1"
+    @Option(help: "Count type label.") var countname = "samples"
+    @Option(help: "Name type label.") var nametype = "Function:"
+    @Option(help: "File holding per-function attributes: NAME\\tattr=value\\t...") var nameattr: String?
+    @Option(help: "Notes added to the SVG file.") var notes = ""
+    @Option(help: "Factor to scale counts by.") var factor = 1.0
+    @Option(help: "Total count to scale widths by (for comparing graphs).") var total: Double?
+    @Option(help: "Palette: \(Palette.all.joined(separator: ", ")).") var colors = "hot"
+    @Option(help: "Background: yellow, blue, green, grey or #rrggbb.") var bgcolors: String?
+    @Flag(help: "Colours from a hash of the name (stable across graphs, as flamegraph.pl --hash).") var hash = false
+    @Option(help: "Palette file of NAME->rgb(r,g,b) lines to use and extend (flamegraph.pl --cp uses palette.map).") var cp: String?
+    @Flag(help: "Reverse each stack (leaf first).") var reverse = false
+    @Flag(help: "Icicle graph: root at the top.") var inverted = false
+    @Flag(help: "Flame chart: keep input order (time) instead of sorting.") var flamechart = false
+    @Flag(help: "Swap the differential colours.") var negate = false
+    @Option(name: .customLong("search-color"), help: "Colour of search matches.") var searchColor = "rgb(230,0,230)"
 
     func run() throws {
-        throw UserError("`stackfold flamegraph` is not implemented yet")
+        var o = FlameGraphOptions()
+        o.title = title
+        o.subtitle = subtitle
+        o.width = width
+        o.frameHeight = height
+        o.fontType = fonttype
+        o.fontSize = fontsize
+        o.fontWidth = fontwidth
+        if minwidth.hasSuffix("%"), let v = Double(minwidth.dropLast()) {
+            o.minWidth = v
+            o.minWidthIsPercent = true
+        } else if let v = Double(minwidth) {
+            o.minWidth = v
+        } else {
+            throw UserError("--minwidth: expected pixels or N%, got \(minwidth)")
+        }
+        o.countName = countname
+        o.nameType = nametype
+        o.notes = notes
+        o.factor = factor
+        o.total = total
+        guard Palette.all.contains(colors) else { throw UserError("--colors: unknown palette \(colors); one of \(Palette.all.joined(separator: ", "))") }
+        o.colors = colors
+        o.bgColors = bgcolors
+        o.hash = hash
+        o.reverse = reverse
+        o.inverted = inverted
+        o.flameChart = flamechart
+        o.negate = negate
+        o.searchColor = searchColor
+        if let nameattr {
+            let text = try String(contentsOfFile: nameattr, encoding: .utf8)
+            for line in text.split(separator: "\n") {
+                let parts = line.split(separator: "\t")
+                guard let name = parts.first else { continue }
+                o.nameAttributes[String(name)] = parts.dropFirst().compactMap { kv in
+                    guard let eq = kv.firstIndex(of: "=") else { return nil }
+                    return (String(kv[..<eq]), String(kv[kv.index(after: eq)...]))
+                }
+            }
+        }
+        if let cp, let text = try? String(contentsOfFile: cp, encoding: .utf8) {
+            for line in text.split(separator: "\n") {
+                if let r = line.range(of: "->") { o.paletteMap[String(line[..<r.lowerBound])] = String(line[r.upperBound...]) }
+            }
+        }
+        let data: Data
+        if input == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            do { data = try Data(contentsOf: URL(fileURLWithPath: input)) } catch { throw UserError("\(input): \(error.localizedDescription)") }
+        }
+        var fg = FlameGraph(options: o)
+        let svg = fg.render(folded: String(decoding: data, as: UTF8.self))
+        for w in fg.warnings { FileHandle.standardError.write("stackfold: \(w)\n".data(using: .utf8)!) }
+        if let output {
+            do { try svg.write(toFile: output, atomically: true, encoding: .utf8) } catch { throw UserError("\(output): \(error.localizedDescription)") }
+        } else {
+            FileHandle.standardOutput.write(svg.data(using: .utf8)!)
+        }
+        if let cp {
+            // Keep the colours used, so the next graph with this palette file matches (flamegraph.pl --cp).
+            let map = o.paletteMap.merging(fg.usedColors) { old, _ in old }
+            let out = map.keys.sorted().map { "\($0)->\(map[$0]!)" }.joined(separator: "\n")
+            try? (out + (out.isEmpty ? "" : "\n")).write(toFile: cp, atomically: true, encoding: .utf8)
+        }
     }
 }
