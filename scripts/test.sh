@@ -10,5 +10,7 @@ if swiftc -sanitize=fuzzer -version >/dev/null 2>&1; then
 else
   echo "test.sh: this Swift toolchain has no libFuzzer (-sanitize=fuzzer): skipping the fuzz run" >&2
 fi
+# The flame graph in a real browser (headless Chromium from Debian; installed when run as root).
+bash scripts/browser-test.sh
 swift build --build-tests
 swift test --skip-build 2>&1
