@@ -120,7 +120,12 @@ for v in $GO_VERSIONS; do
   bias=$(readelf -lW "$bin" | awk '$1 == "LOAD" && / E / {printf "%d", strtonum($3) - strtonum($2); exit}')
   log "perf script -i $data -F ip,dso | (offsets in $bin + $bias) > oracle/go$m.addrs"
   perf script -i "$data" -F ip,dso 2>/dev/null | awk -v b="($here/$bin)" -v bias="$bias" \
-    '$2 == b {printf "0x%x\n", strtonum("0x" $1) + bias}' | sort -u > "oracle/go$m.addrs"
+    '$2 == b {printf "0x%x\n", strtonum("0x" $1) + bias}' > "/tmp/sampled.addrs"
+  # Plus every instruction of the workload's own functions, for inlining coverage.
+  log "go tool objdump -s '^main\.' $bin | (instruction addresses) >> oracle/go$m.addrs"
+  "$(goroot "$(echo $GO_VERSIONS | tr ' ' '\n' | grep "^$m\.")")/bin/go" tool objdump -s '^main\.' "$bin" \
+    | awk '$2 ~ /^0x/ {print $2}' > /tmp/dense.addrs
+  cat /tmp/sampled.addrs /tmp/dense.addrs | sort -u > "oracle/go$m.addrs"
   # Non-PIE Go executables map text at its file virtual address, so runtime address = file address.
   log "$bin oracle < oracle/go$m.addrs > oracle/go$m.jsonl"
   "$bin" oracle < "oracle/go$m.addrs" > "oracle/go$m.jsonl"

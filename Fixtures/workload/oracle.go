@@ -73,3 +73,17 @@ func oracle() {
 		enc.Encode(ans)
 	}
 }
+
+func collect(frames *runtime.Frames) []runtime.Frame {
+	var out []runtime.Frame
+	for {
+		f, more := frames.Next()
+		if f.Function != "" {
+			out = append(out, f)
+		}
+		if !more {
+			break
+		}
+	}
+	return out
+}

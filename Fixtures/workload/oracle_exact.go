@@ -1,22 +1,12 @@
+//go:build go1.23
+
 package main
 
 import "runtime"
 
-// expandExact returns the logical frames at an exact pc. CallersFrames treats every PC as a return
-// address and looks up pc-1; passing pc+1 makes that lookup land on pc itself, which is what
-// runtime/pprof does for a lone PC before Go 1.23. The inline tree is then expanded by the runtime.
+// expandExact returns the logical frames at an exact pc, innermost first, as the Go runtime reports
+// them. CallersFrames takes return addresses and looks up pc-1, so it is given pc+1; the trailing 0
+// makes Go >= 1.23 insert the implied inlined callers of that PC (it never expands the last entry).
 func expandExact(pc uintptr) []runtime.Frame {
-	frames := runtime.CallersFrames([]uintptr{pc + 1})
-	var out []runtime.Frame
-	for {
-		f, more := frames.Next()
-		if f.Function != "" || f.PC != 0 {
-			// The runtime reports the line of pc+1-1 == pc.
-			out = append(out, f)
-		}
-		if !more {
-			break
-		}
-	}
-	return out
+	return collect(runtime.CallersFrames([]uintptr{pc + 1, 0}))
 }
