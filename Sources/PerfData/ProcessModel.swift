@@ -98,16 +98,29 @@ public struct ProcessModel {
     }
 
     /// The comm of a thread at this point of the stream; perf prints `:tid` for threads it never saw named.
-    public func comm(tid: Int32) -> String { comms[tid] ?? ":\(tid)" }
+    /// The idle task (tid 0) is "swapper", as perf names it.
+    public func comm(tid: Int32) -> String { comms[tid] ?? (tid == 0 ? "swapper" : ":\(tid)") }
 
     public func pid(ofThread tid: Int32) -> Int32? { threadPid[tid] }
 
     /// The mapping that holds `address` for process `pid`, or the kernel's for kernel modes.
     public func mapping(pid: Int32, address: UInt64, mode: CPUMode) -> Mapping? {
-        if mode.isKernel { return Self.find(address, in: kernelMaps) }
+        if mode.isKernel { return findKernel(address) }
         if let p = processes[pid], let m = Self.find(address, in: p.maps) { return m }
         // perf falls back to the kernel maps for user-mode addresses above the user range.
-        return mode == .unknown ? Self.find(address, in: kernelMaps) : nil
+        return mode == .unknown ? findKernel(address) : nil
+    }
+
+    /// perf stretches each kernel map to the start of the next (maps__fixup_end) and the last one to the
+    /// end of the address space, so kernel addresses past `_text`'s recorded length still resolve.
+    func findKernel(_ a: UInt64) -> Mapping? {
+        var lo = 0
+        var hi = kernelMaps.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if kernelMaps[mid].start <= a { lo = mid + 1 } else { hi = mid }
+        }
+        return lo > 0 ? kernelMaps[lo - 1] : nil
     }
 
     static func find(_ a: UInt64, in maps: [Mapping]) -> Mapping? {
