@@ -1,0 +1,251 @@
+/// A problem reading a binary: names the file, the offset and what was being read.
+public struct SymbolizeError: Error, CustomStringConvertible, Sendable {
+    public var path: String
+    public var offset: Int
+    public var message: String
+    public init(path: String, offset: Int, message: String) {
+        self.path = path
+        self.offset = offset
+        self.message = message
+    }
+    init(path: String, _ e: ReadError) {
+        self.init(path: path, offset: e.offset, message: e.description)
+    }
+    public var description: String { "\(path): offset \(offset) (0x\(String(offset, radix: 16))): \(message)" }
+}
+
+/// An ELF file read directly from its bytes (64-bit, either byte order): sections, segments, symbols, build-id.
+public final class ELFFile: @unchecked Sendable {
+    public struct Section: Sendable {
+        public var name: String
+        public var type: UInt32
+        public var flags: UInt64
+        public var address: UInt64
+        public var offset: UInt64
+        public var size: UInt64
+        public var link: UInt32
+        public var entrySize: UInt64
+    }
+    public struct Segment: Sendable {
+        public var type: UInt32
+        public var flags: UInt32
+        public var offset: UInt64
+        public var vaddr: UInt64
+        public var fileSize: UInt64
+        public var memSize: UInt64
+        public var isExecutable: Bool { flags & 1 != 0 }
+    }
+    public struct Symbol: Sendable {
+        public var name: String
+        public var value: UInt64
+        public var size: UInt64
+        public var isFunction: Bool
+    }
+
+    public let path: String
+    public let file: MappedFile
+    public let order: ByteOrder
+    public let type: UInt16
+    public let machine: UInt16
+    public private(set) var sections: [Section] = []
+    public private(set) var segments: [Segment] = []
+
+    public var isPositionIndependent: Bool { type == 3 }
+
+    public convenience init(path: String) throws(SymbolizeError) {
+        let f: MappedFile
+        do { f = try MappedFile(path: path) } catch { throw SymbolizeError(path: path, offset: 0, message: error.message) }
+        try self.init(file: f)
+    }
+
+    public init(file: MappedFile) throws(SymbolizeError) {
+        self.file = file
+        self.path = file.path
+        var c = file.cursor()
+        do throws(ReadError) {
+            let magic = try c.bytes(4, "ELF magic")
+            guard magic.elementsEqual([0x7f, 0x45, 0x4c, 0x46]) else {
+                throw ReadError(.invalid("not an ELF file (expected \\x7fELF)"), offset: 0, what: "ELF magic")
+            }
+            let cls = try c.u8("EI_CLASS")
+            let data = try c.u8("EI_DATA")
+            guard cls == 2 else { throw ReadError(.invalid("only 64-bit ELF is supported (EI_CLASS \(cls))"), offset: 4, what: "EI_CLASS") }
+            guard data == 1 || data == 2 else { throw ReadError(.invalid("EI_DATA \(data) is neither 1 nor 2"), offset: 5, what: "EI_DATA") }
+            order = data == 1 ? .little : .big
+            c.setOrder(order)
+            try c.seek(to: 16)
+            type = try c.u16("e_type")
+            machine = try c.u16("e_machine")
+            _ = try c.u32("e_version")
+            _ = try c.u64("e_entry")
+            let phoff = try c.u64("e_phoff")
+            let shoff = try c.u64("e_shoff")
+            _ = try c.u32("e_flags")
+            _ = try c.u16("e_ehsize")
+            let phentsize = Int(try c.u16("e_phentsize"))
+            let phnum = Int(try c.u16("e_phnum"))
+            let shentsize = Int(try c.u16("e_shentsize"))
+            let shnum = Int(try c.u16("e_shnum"))
+            let shstrndx = Int(try c.u16("e_shstrndx"))
+            if phnum > 0 {
+                guard phentsize >= 56, phoff < UInt64(file.count) else { throw c.error("e_phoff", "program headers outside the file") }
+                for i in 0..<phnum {
+                    var p = try c.slice(Int(phoff) + i * phentsize..<Int(phoff) + i * phentsize + 56, "program header \(i)")
+                    let t = try p.u32(), fl = try p.u32()
+                    let off = try p.u64(), vaddr = try p.u64()
+                    _ = try p.u64()  // p_paddr
+                    let filesz = try p.u64(), memsz = try p.u64()
+                    segments.append(Segment(type: t, flags: fl, offset: off, vaddr: vaddr, fileSize: filesz, memSize: memsz))
+                }
+            }
+            if shnum > 0 {
+                guard shentsize >= 64, shoff < UInt64(file.count) else { throw c.error("e_shoff", "section headers outside the file") }
+                var raw: [(nameOff: UInt32, Section)] = []
+                for i in 0..<shnum {
+                    var s = try c.slice(Int(shoff) + i * shentsize..<Int(shoff) + i * shentsize + 64, "section header \(i)")
+                    let nameOff = try s.u32()
+                    let t = try s.u32()
+                    let flags = try s.u64(), addr = try s.u64(), off = try s.u64(), size = try s.u64()
+                    let link = try s.u32()
+                    _ = try s.u32()
+                    _ = try s.u64()
+                    let es = try s.u64()
+                    raw.append((nameOff, Section(name: "", type: t, flags: flags, address: addr, offset: off, size: size, link: link, entrySize: es)))
+                }
+                if shstrndx < raw.count {
+                    let strtab = raw[shstrndx].1
+                    for (nameOff, var sec) in raw {
+                        if let name = try? cString(at: strtab.offset + UInt64(nameOff), limit: strtab.offset + strtab.size) { sec.name = name }
+                        sections.append(sec)
+                    }
+                } else {
+                    sections = raw.map(\.1)
+                }
+            }
+        } catch {
+            throw SymbolizeError(path: file.path, error)
+        }
+    }
+
+    func cString(at off: UInt64, limit: UInt64) throws(ReadError) -> String {
+        guard off < UInt64(file.count), off < limit else { throw ReadError(.invalid("string offset outside its table"), offset: Int(clamping: off), what: "string") }
+        var c = try file.cursor(order: order).slice(Int(off)..<Int(min(limit, UInt64(file.count))), "string")
+        return try c.cString("string")
+    }
+
+    public func section(named name: String) -> Section? { sections.first { $0.name == name } }
+
+    /// The bytes of a section (empty for NOBITS and sections outside the file).
+    public func bytes(of s: Section) -> UnsafeRawBufferPointer? {
+        guard s.type != 8, s.offset <= UInt64(file.count), s.size <= UInt64(file.count) - s.offset else { return nil }
+        return UnsafeRawBufferPointer(rebasing: file.bytes[Int(s.offset)..<Int(s.offset + s.size)])
+    }
+
+    /// File offset of a virtual address, through the PT_LOAD segment that holds it.
+    public func fileOffset(ofVirtualAddress a: UInt64) -> UInt64? {
+        for s in segments where s.type == 1 && a >= s.vaddr && a < s.vaddr &+ s.fileSize {
+            return s.offset + (a - s.vaddr)
+        }
+        return nil
+    }
+
+    /// Virtual address of a file offset (what perf's mapping gives, `pgoff + addr - start`), through PT_LOAD.
+    public func virtualAddress(ofFileOffset o: UInt64) -> UInt64? {
+        for s in segments where s.type == 1 && o >= s.offset && o < s.offset &+ max(s.fileSize, 1) {
+            return s.vaddr + (o - s.offset)
+        }
+        return nil
+    }
+
+    /// `count` bytes at virtual address `a`, if the file holds them.
+    public func read(virtualAddress a: UInt64, count: Int) -> UnsafeRawBufferPointer? {
+        guard let o = fileOffset(ofVirtualAddress: a), count >= 0, o <= UInt64(file.count), UInt64(count) <= UInt64(file.count) - o else { return nil }
+        return UnsafeRawBufferPointer(rebasing: file.bytes[Int(o)..<(Int(o) + count)])
+    }
+
+    /// GNU build-id as lowercase hex.
+    public lazy var buildID: String? = {
+        for s in sections where s.type == 7 {  // SHT_NOTE
+            guard let b = bytes(of: s) else { continue }
+            var c = ByteCursor(b, origin: Int(s.offset), order: order)
+            while c.remaining >= 12 {
+                guard let namesz = try? c.u32(), let descsz = try? c.u32(), let t = try? c.u32() else { break }
+                let np = (Int(namesz) + 3) & ~3, dp = (Int(descsz) + 3) & ~3
+                guard let name = try? c.bytes(np), let desc = try? c.bytes(dp) else { break }
+                if t == 3, namesz == 4, name.starts(with: [0x47, 0x4e, 0x55, 0]) {
+                    return desc.prefix(Int(descsz)).map { String(format2: $0) }.joined()
+                }
+            }
+        }
+        return nil
+    }()
+
+    /// Function symbols from .symtab (or .dynsym), sorted by address; built on first use.
+    public lazy var functionSymbols: [Symbol] = {
+        var out: [Symbol] = []
+        for tabName in [".symtab", ".dynsym"] {
+            guard let tab = section(named: tabName), Int(tab.link) < sections.count, let b = bytes(of: tab) else { continue }
+            let strtab = sections[Int(tab.link)]
+            var c = ByteCursor(b, origin: Int(tab.offset), order: order)
+            while c.remaining >= 24 {
+                guard let nameOff = try? c.u32(), let info = try? c.u8(), (try? c.u8()) != nil, let shndx = try? c.u16(),
+                      let value = try? c.u64(), let size = try? c.u64() else { break }
+                let kind = info & 0xf
+                guard kind == 2, shndx != 0 else { continue }  // STT_FUNC, defined
+                guard let name = try? cString(at: strtab.offset + UInt64(nameOff), limit: strtab.offset + strtab.size), !name.isEmpty else { continue }
+                out.append(Symbol(name: name, value: value, size: size, isFunction: kind == 2))
+            }
+            if !out.isEmpty { break }
+        }
+        out.sort { $0.value < $1.value }
+        return out
+    }()
+
+    /// The symbol holding `a`, by binary search.
+    public func symbol(at a: UInt64) -> Symbol? {
+        let syms = functionSymbols
+        var lo = 0, hi = syms.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if syms[mid].value <= a { lo = mid + 1 } else { hi = mid }
+        }
+        var i = lo - 1
+        while i >= 0 {
+            let s = syms[i]
+            if a < s.value &+ max(s.size, 1) { return s }
+            if s.size != 0 { return nil }
+            i -= 1
+            if lo - 1 - i > 4 { return nil }
+        }
+        return nil
+    }
+
+    /// The value of a symbol by exact name (any type), e.g. `runtime.text`.
+    public func symbolValue(_ name: String) -> UInt64? {
+        for tabName in [".symtab"] {
+            guard let tab = section(named: tabName), Int(tab.link) < sections.count, let b = bytes(of: tab) else { continue }
+            let strtab = sections[Int(tab.link)]
+            var c = ByteCursor(b, origin: Int(tab.offset), order: order)
+            let want = Array(name.utf8)
+            while c.remaining >= 24 {
+                guard let nameOff = try? c.u32() else { break }
+                _ = try? c.skip(4)
+                guard let value = try? c.u64(), (try? c.u64()) != nil else { break }
+                let off = strtab.offset + UInt64(nameOff)
+                guard off + UInt64(want.count) < UInt64(file.count) else { continue }
+                if file.bytes[Int(off)] == want.first, Array(file.bytes[Int(off)..<Int(off) + want.count]) == want,
+                   file.bytes[Int(off) + want.count] == 0 {
+                    return value
+                }
+            }
+        }
+        return nil
+    }
+}
+
+extension String {
+    init(format2 b: UInt8) {
+        let s = String(b, radix: 16)
+        self = s.count == 1 ? "0" + s : s
+    }
+}

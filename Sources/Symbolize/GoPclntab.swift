@@ -1,0 +1,283 @@
+/// One logical frame: function, file, line; inlined frames come before the function they are inlined into.
+public struct SourceFrame: Sendable, Equatable, Hashable {
+    public var function: String
+    public var file: String
+    public var line: Int
+    public var isInlined: Bool
+    /// Go's FuncID (numbering depends on the Go version; see `GoPclntab.wrapperFuncID`).
+    public var funcID: UInt8
+    /// Offset of the address from the start of the physical function (0 for inlined frames).
+    public var offset: UInt64
+
+    public init(function: String, file: String, line: Int, isInlined: Bool, funcID: UInt8 = 0, offset: UInt64 = 0) {
+        self.function = function
+        self.file = file
+        self.line = line
+        self.isInlined = isInlined
+        self.funcID = funcID
+        self.offset = offset
+    }
+}
+
+/// Go's `.gopclntab` (Go 1.18 to 1.27: magics 0xfffffff0 and 0xfffffff1), read in Swift: functions, files,
+/// lines and inlined frames, as the Go runtime itself computes them. Present in stripped binaries.
+public final class GoPclntab: @unchecked Sendable {
+    public let elf: ELFFile
+    /// The Go release that built the binary (`go1.25.5`), from `.go.buildinfo`; nil when absent.
+    public let goVersion: String?
+    let table: UnsafeRawBufferPointer
+    let order: ByteOrder
+    let magic: UInt32
+    let quantum: UInt64
+    let ptrSize: Int
+    let nfunc: Int
+    public let textStart: UInt64
+    let funcnametab: Int, cutab: Int, filetab: Int, pctab: Int, functab: Int
+    let funcSize: Int
+    /// Address of `go:func.*`, the base of funcdata offsets (inline trees).
+    let goFunc: UInt64?
+
+    /// Reads the pclntab of `elf`; nil when the binary has none (not Go, or too old a Go).
+    public init?(elf: ELFFile) throws(SymbolizeError) {
+        self.elf = elf
+        order = elf.order
+        goVersion = GoPclntab.buildVersion(elf)
+        guard let sec = elf.section(named: ".gopclntab") ?? elf.section(named: ".data.rel.ro.gopclntab"),
+              let bytes = elf.bytes(of: sec) else { return nil }
+        table = bytes
+        var c = ByteCursor(bytes, origin: Int(sec.offset), order: order)
+        do throws(ReadError) {
+            magic = try c.u32("pclntab magic")
+            guard magic == 0xffff_fff1 || magic == 0xffff_fff0 else {
+                throw c.error("pclntab magic", "0x\(String(magic, radix: 16)) is not a Go 1.18+ pclntab (0xfffffff0 or 0xfffffff1)")
+            }
+            try c.skip(2)
+            quantum = UInt64(try c.u8("pclntab quantum"))
+            ptrSize = Int(try c.u8("pclntab ptrSize"))
+            guard ptrSize == 8 || ptrSize == 4 else { throw c.error("pclntab ptrSize", "\(ptrSize) is neither 4 nor 8") }
+            nfunc = Int(clamping: try c.word(size: ptrSize, "nfunc"))
+            _ = try c.word(size: ptrSize, "nfiles")
+            let headerText = try c.word(size: ptrSize, "textStart")
+            funcnametab = Int(clamping: try c.word(size: ptrSize, "funcnameOffset"))
+            cutab = Int(clamping: try c.word(size: ptrSize, "cuOffset"))
+            filetab = Int(clamping: try c.word(size: ptrSize, "filetabOffset"))
+            pctab = Int(clamping: try c.word(size: ptrSize, "pctabOffset"))
+            functab = Int(clamping: try c.word(size: ptrSize, "pclnOffset"))
+            for (name, off) in [("funcnametab", funcnametab), ("cutab", cutab), ("filetab", filetab), ("pctab", pctab), ("functab", functab)]
+            where off < 0 || off > bytes.count {
+                throw c.error(name, "offset \(off) is outside the \(bytes.count)-byte table")
+            }
+            guard nfunc >= 0, nfunc < bytes.count / 8, functab + (2 * nfunc + 1) * 4 <= bytes.count else {
+                throw c.error("nfunc", "\(nfunc) functions do not fit in the table")
+            }
+            funcSize = magic == 0xffff_fff1 ? 44 : 40
+            let module = GoPclntab.moduledata(elf, pcHeader: sec.address, funcnameOffset: UInt64(funcnametab), ptrSize: ptrSize)
+            // runtime.text: the symbol, else moduledata.text, else the header (Go <= 1.25), else .text.
+            if let t = elf.symbolValue("runtime.text") {
+                textStart = t
+            } else if let m = module, let t = GoPclntab.word(elf, m + 22 * UInt64(ptrSize), ptrSize) {
+                textStart = t
+            } else if headerText != 0 {
+                textStart = headerText
+            } else {
+                textStart = elf.section(named: ".text")?.address ?? 0
+            }
+            if let g = elf.symbolValue("go:func.*") ?? elf.symbolValue("go.func.*") {
+                goFunc = g
+            } else if let m = module {
+                let index: UInt64 = GoPclntab.minor(goVersion).map { $0 >= 27 ? 43 : ($0 >= 20 ? 40 : 38) } ?? 40
+                goFunc = GoPclntab.word(elf, m + index * UInt64(ptrSize), ptrSize)
+            } else {
+                goFunc = nil
+            }
+        } catch {
+            throw SymbolizeError(path: elf.path, error)
+        }
+    }
+
+    // MARK: locating things
+
+    static func word(_ elf: ELFFile, _ addr: UInt64, _ size: Int) -> UInt64? {
+        guard let b = elf.read(virtualAddress: addr, count: size) else { return nil }
+        var c = ByteCursor(b, order: elf.order)
+        return try? c.word(size: size)
+    }
+
+    /// `runtime.firstmoduledata`: the `.go.module` section (Go 1.26+), else the writable data that starts
+    /// with {pcHeader, pcHeader + funcnameOffset} (its first word and the funcnametab slice's data).
+    static func moduledata(_ elf: ELFFile, pcHeader: UInt64, funcnameOffset: UInt64, ptrSize: Int) -> UInt64? {
+        if let s = elf.section(named: ".go.module") { return s.address }
+        for name in [".noptrdata", ".data", ".data.rel.ro"] {
+            guard let s = elf.section(named: name), let b = elf.bytes(of: s) else { continue }
+            var i = 0
+            while i + 2 * ptrSize <= b.count {
+                var c = ByteCursor(UnsafeRawBufferPointer(rebasing: b[i..<(i + 2 * ptrSize)]), order: elf.order)
+                if let w0 = try? c.word(size: ptrSize), w0 == pcHeader, let w1 = try? c.word(size: ptrSize), w1 == pcHeader &+ funcnameOffset {
+                    return s.address + UInt64(i)
+                }
+                i += ptrSize
+            }
+        }
+        return nil
+    }
+
+    /// The Go version string from `.go.buildinfo` (inline-string format, Go 1.18+).
+    static func buildVersion(_ elf: ELFFile) -> String? {
+        guard let s = elf.section(named: ".go.buildinfo"), let b = elf.bytes(of: s), b.count > 33 else { return nil }
+        let magic: [UInt8] = [0xff] + Array(" Go buildinf:".utf8)
+        guard b.prefix(14).elementsEqual(magic), b[15] & 2 != 0 else { return nil }
+        var c = ByteCursor(UnsafeRawBufferPointer(rebasing: b[32...]), order: elf.order)
+        guard let n = try? c.uleb128(), n < 64, let v = try? c.bytes(Int(n)) else { return nil }
+        return String(decoding: v, as: UTF8.self)
+    }
+
+    /// 25 for `go1.25.5`.
+    static func minor(_ v: String?) -> Int? {
+        guard let v, v.hasPrefix("go1.") else { return nil }
+        return Int(v.dropFirst(4).prefix { $0.isNumber })
+    }
+
+    /// FuncID of wrapper functions (method values, gowrap, ABI wrappers), which moves between releases.
+    public var wrapperFuncID: UInt8? {
+        guard let m = GoPclntab.minor(goVersion) else { return nil }
+        if m >= 25 { return 23 }
+        if m >= 22 { return 22 }
+        return 21
+    }
+
+    // MARK: lookups
+
+    @inline(__always) func u32(_ off: Int) -> UInt32? {
+        guard off >= 0, off + 4 <= table.count else { return nil }
+        let v = table.loadUnaligned(fromByteOffset: off, as: UInt32.self)
+        return order == .host ? v : v.byteSwapped
+    }
+
+    func cstr(_ off: Int) -> String {
+        guard off >= 0, off < table.count else { return "?" }
+        let rest = UnsafeRawBufferPointer(rebasing: table[off...])
+        let end = rest.firstIndex(of: 0) ?? rest.count
+        return String(decoding: UnsafeRawBufferPointer(rebasing: rest[0..<end]), as: UTF8.self)
+    }
+
+    /// The function holding `pc`: (entry, offset of its `_func` in the table).
+    func findFunc(_ pc: UInt64) -> (entry: UInt64, f: Int)? {
+        guard pc >= textStart, nfunc > 0 else { return nil }
+        let off = pc - textStart
+        guard let end = u32(functab + 8 * nfunc), off < UInt64(end) else { return nil }
+        var lo = 0, hi = nfunc
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if UInt64(u32(functab + 8 * mid) ?? .max) <= off { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo > 0, let e = u32(functab + 8 * (lo - 1)), let fo = u32(functab + 8 * (lo - 1) + 4) else { return nil }
+        let f = functab + Int(fo)
+        guard f + funcSize <= table.count else { return nil }
+        return (textStart + UInt64(e), f)
+    }
+
+    /// The pc-value table at `off` evaluated at `target` (runtime `pcvalue`); -1 when absent.
+    func pcvalue(_ off: UInt32, entry: UInt64, target: UInt64) -> Int32 {
+        guard off != 0 else { return -1 }
+        let start = pctab + Int(off)
+        guard start < table.count else { return -1 }
+        var c = ByteCursor(UnsafeRawBufferPointer(rebasing: table[start...]))
+        var pc = entry
+        var val: Int32 = -1
+        var first = true
+        while true {
+            guard let uv = try? c.uleb128() else { return -1 }
+            if uv == 0 && !first { return -1 }
+            first = false
+            let delta = Int32(truncatingIfNeeded: uv >> 1)
+            val = val &+ ((uv & 1) != 0 ? ~delta : delta)
+            guard let pd = try? c.uleb128() else { return -1 }
+            pc = pc &+ pd &* quantum
+            if target < pc { return val }
+        }
+    }
+
+    func field(_ f: Int, _ i: Int) -> UInt32 { u32(f + 4 * i) ?? 0 }
+
+    func fileLine(entry: UInt64, f: Int, pc: UInt64) -> (String, Int) {
+        let fileno = pcvalue(field(f, 5), entry: entry, target: pc)
+        let line = pcvalue(field(f, 6), entry: entry, target: pc)
+        guard fileno >= 0, line >= 0 else { return ("?", 0) }
+        let cu = field(f, 8)
+        guard let fo = u32(cutab + 4 * Int(cu &+ UInt32(fileno))), fo != .max else { return ("?", 0) }
+        return (cstr(filetab + Int(fo)), Int(line))
+    }
+
+    /// Frames at exact `pc`, innermost (inlined) first, with raw pclntab names.
+    public func frames(at pc: UInt64) -> [SourceFrame] {
+        guard let (entry, f) = findFunc(pc) else { return [] }
+        var out: [SourceFrame] = []
+        let physical = pc
+        var pc = pc
+        let npcdata = Int(field(f, 7))
+        let nfuncdata = Int(table[f + funcSize - 1])
+        if nfuncdata > 3, npcdata > 2, let goFunc,
+           let fdoff = u32(f + funcSize + 4 * npcdata + 4 * 3), fdoff != .max {
+            let inl = goFunc &+ UInt64(fdoff)
+            let tab = field(f, funcSize / 4 + 2)  // pcdata[PCDATA_InlTreeIndex]
+            var idx = pcvalue(tab, entry: entry, target: pc)
+            var guardCount = 0
+            while idx >= 0, guardCount < 256 {
+                guardCount += 1
+                let recSize = magic == 0xffff_fff1 ? 16 : 20
+                guard let e = elf.read(virtualAddress: inl &+ UInt64(idx) &* UInt64(recSize), count: recSize) else { break }
+                var c = ByteCursor(e, order: order)
+                let funcID: UInt8
+                let nameOff: UInt32
+                let parentPc: Int32
+                if recSize == 16 {
+                    funcID = (try? c.u8()) ?? 0
+                    try? c.skip(3)
+                    nameOff = (try? c.u32()) ?? 0
+                    parentPc = (try? c.i32()) ?? 0
+                } else {
+                    try? c.skip(2)
+                    funcID = (try? c.u8()) ?? 0
+                    try? c.skip(9)
+                    nameOff = (try? c.u32()) ?? 0
+                    parentPc = (try? c.i32()) ?? 0
+                }
+                let (file, line) = fileLine(entry: entry, f: f, pc: pc)
+                out.append(SourceFrame(function: cstr(funcnametab + Int(nameOff)), file: file, line: line, isInlined: true, funcID: funcID))
+                pc = entry &+ UInt64(bitPattern: Int64(parentPc))
+                idx = pcvalue(tab, entry: entry, target: pc)
+            }
+        }
+        let (file, line) = fileLine(entry: entry, f: f, pc: pc)
+        out.append(SourceFrame(function: cstr(funcnametab + Int(field(f, 1))), file: file, line: line, isInlined: false,
+                               funcID: table[f + funcSize - 4], offset: physical - entry))
+        return out
+    }
+
+    /// Drops inlined-into wrapper frames the way the Go runtime's tracebacks and CallersFrames do
+    /// (`elideWrapperCalling`): a wrapper is hidden unless its callee is gopanic, sigpanic or panicwrap.
+    public func elideWrappers(_ frames: [SourceFrame]) -> [SourceFrame] {
+        guard let wrapper = wrapperFuncID, let m = GoPclntab.minor(goVersion) else { return frames }
+        let keepAfter: Set<UInt8> = m >= 22 ? [10, m >= 25 ? 20 : 19, 15] : [9, 18, 14]
+        var out: [SourceFrame] = []
+        var callee: UInt8 = 0
+        for (i, f) in frames.enumerated() {
+            if i > 0, f.funcID == wrapper, !keepAfter.contains(callee) {
+                callee = f.funcID
+                continue
+            }
+            out.append(f)
+            callee = f.funcID
+        }
+        return out
+    }
+
+    /// Entry address of the function holding `pc`.
+    public func functionEntry(_ pc: UInt64) -> UInt64? { findFunc(pc)?.entry }
+}
+
+/// The name `runtime.Frame.Function` shows: generic shapes replaced by `...` (runtime `funcNameForPrint`).
+public func goPrintName(_ name: String) -> String {
+    guard let i = name.firstIndex(of: "["), let j = name.lastIndex(of: "]"), j > i else { return name }
+    return String(name[..<i]) + "[...]" + String(name[name.index(after: j)...])
+}
