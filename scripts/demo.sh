@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# Builds stackfold and runs it on a bundled capture of the Go workload (Fixtures/perf/go1.25-fp-mono.data).
+# Builds stackfold and draws a flame graph of a bundled capture of a *stripped* Go binary
+# (perf itself names none of its frames), symbolized from the binary's own .gopclntab.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 swift build -c release --product stackfold
 bin=.build/release/stackfold
-capture=Fixtures/perf/go1.25-fp-mono.data
+capture=Fixtures/perf/go1.25-stripped.data
 mkdir -p out
-echo "== stackfold info $capture"
-"$bin" info "$capture"
-echo "== stackfold script $capture | head"
-("$bin" script "$capture" || true) | head -n 12
-echo "== folded stacks of perf's view of the same capture -> out/demo.folded"
-"$bin" collapse "$capture.script.txt" > out/demo.folded
-sort -k2 -n -r -t' ' out/demo.folded | head -n 5 | cut -c1-160
-echo "wrote out/demo.folded ($(wc -l < out/demo.folded) stacks)"
+echo "== stackfold info $capture (head)"
+"$bin" info "$capture" | head -n 20
+echo "== folded stacks (binaries found by build-id under Fixtures/bin) -> out/demo.folded"
+"$bin" collapse --binaries Fixtures/bin "$capture" > out/demo.folded
+sort -t' ' -k2 -n -r out/demo.folded | head -n 5 | cut -c1-160
+"$bin" flamegraph --colors go --title "stackfold demo: stripped Go 1.25 binary" --binaries Fixtures/bin "$capture" -o out/demo.svg
+echo "wrote out/demo.folded ($(wc -l < out/demo.folded) stacks) and out/demo.svg (open it in a browser)"

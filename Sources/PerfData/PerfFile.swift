@@ -232,6 +232,14 @@ public final class PerfFile: @unchecked Sendable {
             var ids: [UInt64] = []
             while c.remaining >= 8 { ids.append(try c.u64("HEADER_ATTR id")) }
             addEvent(EventDesc(attr: attr, ids: ids, name: ""))
+        case .headerBuildID:
+            // A build_id_event without its own header: pid, build_id[24], filename.
+            let pid = try c.i32("HEADER_BUILD_ID pid")
+            let raw = try c.bytes(24, "HEADER_BUILD_ID build_id")
+            let n = rec.misc & (1 << 15) != 0 ? min(Int(raw[20]), 20) : 20
+            let hex = raw[0..<n].map { String(format2: $0) }.joined()
+            let name = try c.paddedString(c.remaining, "HEADER_BUILD_ID filename")
+            features.buildIDs.append(BuildIDEntry(pid: pid, cpuMode: CPUMode(rawValue: rec.misc & 7), buildID: hex, filename: name))
         case .headerFeature:
             let id = FeatureID(rawValue: Int(truncatingIfNeeded: try c.u64("HEADER_FEATURE id")))
             try features.decode(id, &c, file: self)

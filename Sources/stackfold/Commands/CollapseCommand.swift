@@ -23,13 +23,22 @@ struct CollapseCommand: ParsableCommand {
     @Flag(help: "Unrecognized lines are errors.") var strict = false
     @Flag(help: "Reproduce stackcollapse-perf.pl exactly, including where it loses samples or cuts names.")
     var perlCompatible = false
+    @OptionGroup var perf: PerfSymbolOptions
 
     func run() throws {
         let file: MappedFile
         do { file = try MappedFile(path: input) } catch { throw UserError(error.description) }
-        if file.count >= 8, file.bytes.loadUnaligned(as: UInt64.self) == PerfFile.magic
-            || file.bytes.loadUnaligned(as: UInt64.self).byteSwapped == PerfFile.magic {
-            throw UserError("\(input): collapsing perf.data directly needs symbolization, which is not implemented yet; pipe `perf script -i \(input)` into `stackfold collapse -` meanwhile")
+        if isPerfData(file) {
+            var o = perf.options()
+            o.includePID = pid
+            o.includeTID = tid
+            o.annotateKernel = kernel || all
+            o.includeAddresses = addrs
+            o.eventFilter = eventFilter
+            var out = OutputBuffer(fd: 1)
+            out.append(bytes: try collapsePerf(file, o))
+            out.flush()
+            return
         }
         var o = ScriptCollapseOptions()
         o.includePID = pid
@@ -54,5 +63,61 @@ struct CollapseCommand: ParsableCommand {
         if c.unrecognizedLines > 0 {
             FileHandle.standardError.write("stackfold: skipped \(c.unrecognizedLines) unrecognized lines\n".data(using: .utf8)!)
         }
+    }
+}
+
+
+func isPerfData(_ file: MappedFile) -> Bool {
+    guard file.count >= 8 else { return false }
+    let m = file.bytes.loadUnaligned(as: UInt64.self)
+    return m == PerfFile.magic || m.byteSwapped == PerfFile.magic
+}
+
+func collapsePerf(_ file: MappedFile, _ o: PerfCollapseOptions) throws -> [UInt8] {
+    let perf: PerfFile
+    do { perf = try PerfFile(file: file) } catch { throw UserError(error.description) }
+    var c = PerfCollapser(options: o)
+    do { try c.collapse(perf) } catch { throw UserError(error.description) }
+    for w in c.warnings { FileHandle.standardError.write("stackfold: warning: \(w)\n".data(using: .utf8)!) }
+    return c.folded()
+}
+
+/// Options for symbolizing a perf.data capture (collapse, flamegraph).
+struct PerfSymbolOptions: ParsableArguments {
+    @Flag(name: .customLong("no-inline"), help: "perf.data: fold inlined frames into their caller.") var noInline = false
+    @Flag(name: .customLong("annotate-inline"), help: "perf.data: mark inlined frames with _[i].") var annotateInline = false
+    @Flag(name: .customLong("raw-names"), help: "perf.data: names as the linker wrote them (generic shapes kept).") var rawNames = false
+    @Flag(name: .customLong("elf-names"), help: "perf.data: ELF symbol names, as perf script prints them (no inlines).") var elfNames = false
+    @Flag(name: .customLong("keep-wrappers"), help: "perf.data: keep Go wrapper frames and runtime.goexit.") var keepWrappers = false
+    @Flag(help: "perf.data: add file:line to each frame.") var srcline = false
+    @Flag(name: .customLong("count-samples"), help: "perf.data: weight by sample count instead of period.") var countSamples = false
+    @Option(help: "perf.data: look for binaries under this root first, like perf --symfs.") var symfs: String?
+    @Option(name: .customLong("build-id-dir"), help: "perf.data: folders searched by build-id (.build-id/ab/cdef…, perf's ~/.debug).")
+    var buildIDDirs: [String] = []
+    @Option(name: .customLong("binaries"), help: "perf.data: folders of binaries (any layout), matched to the capture by build-id.")
+    var binaryDirs: [String] = []
+    @Option(name: .customLong("only-pid"), help: "perf.data: keep only these pids.") var onlyPIDs: [Int32] = []
+    @Option(name: .customLong("only-tid"), help: "perf.data: keep only these tids.") var onlyTIDs: [Int32] = []
+    @Option(name: .customLong("only-comm"), help: "perf.data: keep only these comms.") var onlyComms: [String] = []
+    @Option(name: .customLong("only-cpu"), help: "perf.data: keep only these cpus.") var onlyCPUs: [UInt32] = []
+
+    func options() -> PerfCollapseOptions {
+        var o = PerfCollapseOptions()
+        o.inlines = !noInline
+        o.annotateInline = annotateInline
+        o.rawNames = rawNames
+        o.elfNames = elfNames
+        o.keepWrappers = keepWrappers
+        o.srcline = srcline
+        o.weightByPeriod = !countSamples
+        o.binaries.symfs = symfs
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? "/root"
+        o.binaries.buildIDDirs = buildIDDirs + ["\(home)/.debug", "/usr/lib/debug"]
+        o.binaries.searchDirs = binaryDirs
+        o.pids = Set(onlyPIDs)
+        o.tids = Set(onlyTIDs)
+        o.comms = Set(onlyComms)
+        o.cpus = Set(onlyCPUs)
+        return o
     }
 }

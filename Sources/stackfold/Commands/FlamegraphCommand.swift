@@ -1,4 +1,6 @@
 import ArgumentParser
+import BinaryIO
+import Collapse
 import FlameSVG
 import Foundation
 
@@ -32,6 +34,7 @@ struct FlamegraphCommand: ParsableCommand {
     @Flag(help: "Flame chart: keep input order (time) instead of sorting.") var flamechart = false
     @Flag(help: "Swap the differential colours.") var negate = false
     @Option(name: .customLong("search-color"), help: "Colour of search matches.") var searchColor = "rgb(230,0,230)"
+    @OptionGroup var perf: PerfSymbolOptions
 
     func run() throws {
         var o = FlameGraphOptions()
@@ -80,11 +83,13 @@ struct FlamegraphCommand: ParsableCommand {
                 if let r = line.range(of: "->") { o.paletteMap[String(line[..<r.lowerBound])] = String(line[r.upperBound...]) }
             }
         }
-        let data: Data
-        if input == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
+        let file: MappedFile
+        do { file = try MappedFile(path: input) } catch { throw UserError(error.description) }
+        let data: [UInt8]
+        if isPerfData(file) {
+            data = try collapsePerf(file, perf.options())
         } else {
-            do { data = try Data(contentsOf: URL(fileURLWithPath: input)) } catch { throw UserError("\(input): \(error.localizedDescription)") }
+            data = Array(file.bytes)
         }
         var fg = FlameGraph(options: o)
         let svg = fg.render(folded: String(decoding: data, as: UTF8.self))

@@ -1,0 +1,278 @@
+import PerfData
+import Symbolize
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Options for folding perf.data directly.
+public struct PerfCollapseOptions: Sendable {
+    public var includePID = false
+    public var includeTID = false
+    public var annotateKernel = false
+    /// `_[i]` on inlined frames.
+    public var annotateInline = false
+    public var includeAddresses = false
+    /// Show inlined frames (as Go's pprof does); off folds them into their caller.
+    public var inlines = true
+    /// Names as the linker wrote them (generic shapes kept) instead of runtime.Frame.Function's.
+    public var rawNames = false
+    /// ELF symbol names, as perf script prints them, instead of Go's pclntab (no inlines).
+    public var elfNames = false
+    /// Keep wrapper frames and runtime.goexit (Go's tracebacks hide them).
+    public var keepWrappers = false
+    /// `file:line` in each frame name.
+    public var srcline = false
+    /// Weight by period (as stackcollapse-perf.pl does) or count samples.
+    public var weightByPeriod = true
+    public var eventFilter: String?
+    public var pids: Set<Int32> = []
+    public var tids: Set<Int32> = []
+    public var comms: Set<String> = []
+    public var cpus: Set<UInt32> = []
+    /// Sample time range in ns, as recorded.
+    public var timeRange: ClosedRange<UInt64>?
+    public var binaries = BinaryLocator()
+    public init() {}
+}
+
+/// Where binaries named by a capture are found: the recorded path, under a symfs root, or by build-id
+/// in `.build-id/xx/yyyy` folders and perf's `~/.debug` cache.
+public struct BinaryLocator: Sendable {
+    public var symfs: String?
+    public var buildIDDirs: [String] = []
+    /// Folders of binaries in any layout, matched to the capture by build-id (scanned once).
+    public var searchDirs: [String] = []
+    public init() {}
+
+    public func candidates(path: String, buildID: String?) -> [String] {
+        var out: [String] = []
+        if let symfs { out.append(symfs + (path.hasPrefix("/") ? "" : "/") + path) }
+        if let id = buildID, id.count > 2 {
+            let head = String(id.prefix(2)), tail = String(id.dropFirst(2))
+            for d in buildIDDirs {
+                out.append("\(d)/.build-id/\(head)/\(tail)")
+                out.append("\(d)/.build-id/\(head)/\(tail).debug")
+                out.append("\(d)/\(head)/\(tail)")
+                // perf's cache: ~/.debug/.build-id/ab/cdef…/elf
+                out.append("\(d)/.build-id/\(head)/\(tail)/elf")
+            }
+        }
+        if symfs == nil { out.append(path) }
+        return out
+    }
+}
+
+/// Folds a perf.data capture into symbolized stacks. Callchains are interned as integers first,
+/// each unique (mapping, address) is symbolized once, and strings are built only for unique stacks.
+public struct PerfCollapser {
+    public let options: PerfCollapseOptions
+    public private(set) var warnings: [String] = []
+    public private(set) var samples = 0
+    public private(set) var skippedSamples = 0
+
+    var images: [String: BinaryImage?] = [:]
+    /// build-id -> path and file name -> path, from `searchDirs`, built on first need.
+    var scanned: (byID: [String: String], byName: [String: String])?
+    /// Per unique (mapping id, address, exact): the folded names, root first.
+    var frameNames: [FrameKey: [UInt32]] = [:]
+    var names: [String] = []
+    var nameIDs: [String: UInt32] = [:]
+    var stacks: [[UInt32]: UInt64] = [:]
+    var warnedMismatch: Set<String> = []
+
+    struct FrameKey: Hashable {
+        var mapping: Int
+        var address: UInt64
+        var exact: Bool
+    }
+
+    public init(options: PerfCollapseOptions) { self.options = options }
+
+    mutating func intern(_ s: String) -> UInt32 {
+        if let id = nameIDs[s] { return id }
+        let id = UInt32(names.count)
+        names.append(s)
+        nameIDs[s] = id
+        return id
+    }
+
+    public mutating func collapse(_ file: PerfFile) throws(PerfDataError) {
+        var model = ProcessModel(file: file)
+        var it = file.orderedRecords()
+        var scratch: [UInt32] = []
+        let filterEvent = options.eventFilter ?? file.events.first?.name
+        while let rec = it.next() {
+            guard rec.type == .sample else {
+                model.process(rec, in: file)
+                continue
+            }
+            let s = try file.sample(rec)
+            if file.events.count > 1, file.events[s.eventIndex].name != filterEvent { continue }
+            if !options.pids.isEmpty, !options.pids.contains(s.pid) { continue }
+            if !options.tids.isEmpty, !options.tids.contains(s.tid) { continue }
+            if !options.cpus.isEmpty, !options.cpus.contains(s.cpu) { continue }
+            if let r = options.timeRange, !r.contains(s.time) { continue }
+            let comm = model.comm(tid: s.tid)
+            if !options.comms.isEmpty, !options.comms.contains(comm) { continue }
+            samples += 1
+            scratch.removeAll(keepingCapacity: true)
+            var root = String(comm.map { $0 == " " ? "_" : $0 })
+            if options.includeTID { root += "-\(s.pid)/\(s.tid)" } else if options.includePID { root += "-\(s.pid)" }
+            scratch.append(intern(root))
+            // Leaf first in the sample; folded stacks are root first: collect, then reverse per frame group.
+            var leafFirst: [[UInt32]] = []
+            var mode = s.cpuMode
+            var exact = true
+            let chain = s.callchain
+            if chain.isEmpty {
+                leafFirst.append(names(for: s.ip, mode: mode, exact: true, pid: s.pid, model: model))
+            } else {
+                for v in chain {
+                    if CallchainContext.isMarker(v) {
+                        mode = CallchainContext.mode(of: v)
+                        exact = true  // the first address after a context switch is where that context was interrupted
+                        continue
+                    }
+                    leafFirst.append(names(for: v, mode: mode, exact: exact, pid: s.pid, model: model))
+                    exact = false
+                }
+            }
+            for group in leafFirst.reversed() { scratch.append(contentsOf: group) }
+            let weight = options.weightByPeriod ? max(s.period, 1) : 1
+            stacks[scratch, default: 0] &+= weight
+        }
+        if let e = it.error { throw e }
+        for w in file.warnings where !warnings.contains(w) { warnings.append(w) }
+    }
+
+    /// The names one callchain entry folds to, root first (an inlined chain gives several).
+    mutating func names(for address: UInt64, mode: CPUMode, exact: Bool, pid: Int32, model: ProcessModel) -> [UInt32] {
+        // perf's callchains end in 0 and sometimes in garbage past the outermost frame; perf prints these
+        // as [unknown] frames too, so they are kept.
+        guard let m = model.mapping(pid: pid, address: address, mode: mode) else {
+            let name = options.includeAddresses ? "[unknown <\(String(address, radix: 16))>]" : "[unknown]"
+            return [intern(name)]
+        }
+        let key = FrameKey(mapping: m.id, address: address, exact: exact)
+        if let cached = frameNames[key] { return cached }
+        let result = symbolize(address, mapping: m, exact: exact, mode: mode).map { intern($0) }
+        frameNames[key] = result
+        return result
+    }
+
+    mutating func image(for m: Mapping) -> BinaryImage? {
+        if let cached = images[m.filename] { return cached }
+        var found: BinaryImage?
+        if !m.filename.hasPrefix("[") {
+            for path in options.binaries.candidates(path: m.filename, buildID: m.buildID) {
+                guard let img = try? BinaryImage(path: path) else { continue }
+                if let want = m.buildID, let have = img.buildID, want != have {
+                    if warnedMismatch.insert(path).inserted {
+                        warnings.append("\(path): build-id \(have) does not match the capture's \(want) for \(m.filename); not used")
+                    }
+                    continue
+                }
+                found = img
+                break
+            }
+            if found == nil, !options.binaries.searchDirs.isEmpty {
+                if scanned == nil { scanned = Self.scan(options.binaries.searchDirs) }
+                // By build-id; by file name only when the capture recorded none (Go < 1.22 writes no GNU build-id).
+                if let id = m.buildID {
+                    if let path = scanned?.byID[id] { found = try? BinaryImage(path: path) }
+                } else if let path = scanned?.byName[basename(m.filename)] {
+                    found = try? BinaryImage(path: path)
+                }
+            }
+        }
+        images[m.filename] = .some(found)
+        return found
+    }
+
+    mutating func symbolize(_ address: UInt64, mapping m: Mapping, exact: Bool, mode: CPUMode) -> [String] {
+        let kernel = m.isKernel
+        let base = basename(m.filename)
+        func unknown() -> [String] {
+            var n = options.includeAddresses ? "[\(base) <\(String(m.fileOffset(of: address), radix: 16))>]" : "[\(base)]"
+            if kernel && options.annotateKernel { n += "_[k]" }
+            return [n]
+        }
+        guard !kernel, let img = image(for: m), let vaddr = img.elf.virtualAddress(ofFileOffset: m.fileOffset(of: address)) else {
+            return unknown()
+        }
+        if options.elfNames {
+            // As perf script names frames: the symbol holding the address itself.
+            guard let s = img.elf.symbol(at: vaddr) else { return unknown() }
+            return [s.name]
+        }
+        var frames = img.frames(at: vaddr, isReturnAddress: !exact, goStyle: !options.keepWrappers)
+        if frames.isEmpty { return unknown() }
+        if !options.keepWrappers {
+            // Go's tracebacks hide the goroutine's goexit frame and physical wrapper frames (gowrap, method values).
+            if frames.count == 1, frames[0].function == "runtime.goexit" { return [] }
+            if !exact, let w = img.pclntab?.wrapperFuncID, frames.last?.funcID == w, !frames.last!.isInlined {
+                frames.removeLast()
+                if frames.isEmpty { return [] }
+            }
+        }
+        if !options.inlines, let last = frames.last {
+            frames = [SourceFrame(function: last.function, file: frames[0].file, line: frames[0].line, isInlined: false)]
+        }
+        // Innermost first from the symbolizer; folded stacks go root first.
+        return frames.reversed().map { f in
+            var n = options.rawNames ? f.function : goPrintName(f.function)
+            if options.srcline { n += ":\(f.file):\(f.line)" }
+            if f.isInlined && options.annotateInline { n += "_[i]" }
+            return n
+        }
+    }
+
+    /// build-ids of the ELF files under `dirs` (recursively), for finding binaries copied off a host.
+    static func scan(_ dirs: [String]) -> (byID: [String: String], byName: [String: String]) {
+        var out: [String: String] = [:]
+        var byName: [String: String] = [:]
+        var pending = dirs
+        var visited = 0
+        while let dir = pending.popLast(), visited < 100_000 {
+            guard let d = opendir(dir) else { continue }
+            defer { closedir(d) }
+            while let e = readdir(d) {
+                visited += 1
+                let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                if name == "." || name == ".." { continue }
+                let path = dir + "/" + name
+                var st = stat()
+                guard lstat(path, &st) == 0 else { continue }
+                if (st.st_mode & S_IFMT) == S_IFDIR { pending.append(path); continue }
+                guard (st.st_mode & S_IFMT) == S_IFREG, st.st_size > 64 else { continue }
+                guard let elf = try? ELFFile(path: path) else { continue }
+                if let id = elf.buildID, out[id] == nil { out[id] = path }
+                // The first in path order, so the choice does not depend on directory order.
+                if let old = byName[name], old < path { continue }
+                byName[name] = path
+            }
+        }
+        return (out, byName)
+    }
+
+    /// Sorted `stack count` lines.
+    public func folded() -> [UInt8] {
+        var byText: [[UInt8]: UInt64] = [:]
+        let encoded = names.map { Array($0.utf8) }
+        for (ids, count) in stacks {
+            var key: [UInt8] = []
+            for (i, id) in ids.enumerated() {
+                if i > 0 { key.append(0x3b) }
+                key.append(contentsOf: encoded[Int(id)])
+            }
+            byText[key, default: 0] &+= count
+        }
+        return Folded.render(byText)
+    }
+}
+
+func basename(_ s: String) -> String {
+    if let i = s.lastIndex(of: "/") { return String(s[s.index(after: i)...]) }
+    return s
+}

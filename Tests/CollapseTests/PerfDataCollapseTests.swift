@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+@testable import Collapse
+import PerfData
+
+/// Folding perf.data directly, checked against perf's own view of the same capture.
+@Suite struct PerfDataCollapseTests {
+    static func url(_ name: String) -> URL { Paths.fixtures.appendingPathComponent("perf/\(name)") }
+
+    static func collapse(_ name: String, _ configure: (inout PerfCollapseOptions) -> Void) throws -> String {
+        var o = PerfCollapseOptions()
+        // Recorded paths are /work/main/Fixtures/bin/...: find the binaries in this clone by build-id.
+        o.binaries.symfs = "/nonexistent"
+        o.binaries.searchDirs = [Paths.fixtures.appendingPathComponent("bin").path]
+        configure(&o)
+        var c = PerfCollapser(options: o)
+        try c.collapse(try PerfFile(path: url(name).path))
+        return String(decoding: c.folded(), as: UTF8.self)
+    }
+
+    /// perf script's text, with frames outside the Go binary turned into `[unknown] (dso)` (this machine's
+    /// kallsyms and vdso are not in the capture), folded by the stackcollapse-perf.pl rules.
+    static func perfScriptFolded(_ name: String) throws -> String {
+        let text = try String(contentsOf: url(name + ".script.txt"), encoding: .utf8)
+        var lines: [String] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("\t"), !line.contains("/Fixtures/bin/"), let open = line.range(of: " (", options: .backwards) {
+                let addr = line.drop { $0 == "\t" || $0 == " " }.prefix { $0 != " " }
+                lines.append("\t\(addr) [unknown]\(line[open.lowerBound...])")
+            } else {
+                lines.append(String(line))
+            }
+        }
+        var c = ScriptTextCollapser(options: ScriptCollapseOptions())
+        let bytes = Array(lines.joined(separator: "\n").utf8)
+        try bytes.withUnsafeBytes { try c.feed($0) }
+        c.finish()
+        return String(decoding: c.folded(), as: UTF8.self)
+    }
+
+    @Test(arguments: ["go1.21-fp-mono.data", "go1.25-fp-mono.data", "go1.27-fp-mono.data", "go1.25-pie.data", "go1.25-zstd.data", "go1.25-pipe.data"])
+    func elfNamesFoldLikePerfScript(_ name: String) throws {
+        let version = String(name.dropFirst(2).prefix(4))
+        let ours = try Self.collapse(name) {
+            // Each Go version's folder alone: captures without build-ids are matched by file name.
+            $0.binaries.searchDirs = [Paths.fixtures.appendingPathComponent("bin/go\(version)").path]
+            $0.elfNames = true
+            $0.keepWrappers = true
+        }
+        let theirs = try Self.perfScriptFolded(name)
+        #expect(!ours.isEmpty)
+        #expect(ours == theirs)
+    }
+
+    @Test func strippedBinaryFoldsToRealNamesWithInlines() throws {
+        let folded = try Self.collapse("go1.25-stripped.data") { _ in }
+        #expect(folded.contains(";main.hashLoop;main.rotate;main.mix "))   // inlined helpers shown
+        #expect(!folded.contains("runtime.goexit"))                        // hidden as Go's tracebacks do
+        #expect(!folded.contains("gowrap"))
+        // perf itself could name none of the Go frames of the stripped binary.
+        let script = try String(contentsOf: Self.url("go1.25-stripped.data.script.txt"), encoding: .utf8)
+        #expect(!script.contains("main.hashLoop"))
+        // The same capture symbolized with the unstripped twin (same build-id) gives the same stacks.
+        let noInline = try Self.collapse("go1.25-stripped.data") { $0.inlines = false }
+        #expect(!noInline.contains("main.rotate"))
+        #expect(total(noInline) == total(folded))
+        #expect(total(folded) > 0)
+    }
+
+    func total(_ folded: String) -> UInt64 {
+        var t: UInt64 = 0
+        for line in folded.split(separator: "\n") {
+            if let n = line.split(separator: " ").last.flatMap({ UInt64($0) }) { t += n }
+        }
+        return t
+    }
+
+    @Test func mismatchedBuildIDIsRefused() throws {
+        var o = PerfCollapseOptions()
+        o.binaries.symfs = "/nonexistent"
+        // A different Go version's binary at the "recorded" path must not be used.
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("stackfold-symfs-\(getpid())")
+        let target = tmp.appendingPathComponent("work/main/Fixtures/bin/go1.25")
+        try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        try? FileManager.default.removeItem(at: target.appendingPathComponent("workload"))
+        try FileManager.default.copyItem(at: Paths.fixtures.appendingPathComponent("bin/go1.24/workload"), to: target.appendingPathComponent("workload"))
+        o.binaries.symfs = tmp.path
+        var c = PerfCollapser(options: o)
+        try c.collapse(try PerfFile(path: Self.url("go1.25-fp-mono.data").path))
+        #expect(c.warnings.contains { $0.contains("does not match") })
+        #expect(!String(decoding: c.folded(), as: UTF8.self).contains("main.hashLoop"))
+    }
+}
