@@ -78,7 +78,7 @@ public struct PerfCollapser {
     var frameNames: [FrameKey: [UInt32]] = [:]
     var names: [String] = []
     var nameIDs: [String: UInt32] = [:]
-    var stacks: [[UInt32]: UInt64] = [:]
+    var stacks = StackCounter()
     var warnedMismatch: Set<String> = []
 
     struct FrameKey: Hashable {
@@ -86,6 +86,13 @@ public struct PerfCollapser {
         var address: UInt64
         var exact: Bool
     }
+
+    /// Per (pid, address, exact, mode): the names, without looking up the mapping again. Cleared when maps change.
+    var sampleFrames = FrameRunCache()
+    var modes: [UInt16] = []
+    /// Root frame per thread; cleared when a comm changes.
+    var roots: [Int32: UInt32] = [:]
+    var lastRoot: (tid: Int32, id: UInt32) = (0, .max)
 
     public init(options: PerfCollapseOptions) { self.options = options }
 
@@ -105,6 +112,14 @@ public struct PerfCollapser {
         while let rec = it.next() {
             guard rec.type == .sample else {
                 model.process(rec, in: file)
+                switch rec.type {
+                case .mmap, .mmap2, .fork: sampleFrames.removeAll()
+                case .comm:
+                    sampleFrames.removeAll()
+                    roots.removeAll(keepingCapacity: true)
+                    lastRoot = (0, .max)
+                default: break
+                }
                 continue
             }
             let s = try file.sample(rec)
@@ -113,37 +128,68 @@ public struct PerfCollapser {
             if !options.tids.isEmpty, !options.tids.contains(s.tid) { continue }
             if !options.cpus.isEmpty, !options.cpus.contains(s.cpu) { continue }
             if let r = options.timeRange, !r.contains(s.time) { continue }
-            let comm = model.comm(tid: s.tid)
-            if !options.comms.isEmpty, !options.comms.contains(comm) { continue }
+            if !options.comms.isEmpty, !options.comms.contains(model.comm(tid: s.tid)) { continue }
             samples += 1
             scratch.removeAll(keepingCapacity: true)
-            var root = String(comm.map { $0 == " " ? "_" : $0 })
-            if options.includeTID { root += "-\(s.pid)/\(s.tid)" } else if options.includePID { root += "-\(s.pid)" }
-            scratch.append(intern(root))
-            // Leaf first in the sample; folded stacks are root first: collect, then reverse per frame group.
-            var leafFirst: [[UInt32]] = []
+            if s.tid == lastRoot.tid, lastRoot.id != .max {
+                scratch.append(lastRoot.id)
+            } else if let r = roots[s.tid] {
+                lastRoot = (s.tid, r)
+                scratch.append(r)
+            } else {
+                var root = String(model.comm(tid: s.tid).map { $0 == " " ? "_" : $0 })
+                if options.includeTID { root += "-\(s.pid)/\(s.tid)" } else if options.includePID { root += "-\(s.pid)" }
+                let id = intern(root)
+                roots[s.tid] = id
+                lastRoot = (s.tid, id)
+                scratch.append(id)
+            }
+            // Leaf first in the sample; folded stacks are root first: walk the chain backwards.
             var mode = s.cpuMode
-            var exact = true
             let chain = s.callchain
             if chain.isEmpty {
-                leafFirst.append(names(for: s.ip, mode: mode, exact: true, pid: s.pid, model: model))
+                appendNames(for: s.ip, mode: mode, exact: true, pid: s.pid, model: model, to: &scratch)
             } else {
+                // Which entries are exact (the first after a context marker) and in which mode: one forward pass.
+                modes.removeAll(keepingCapacity: true)
+                var exact = true
                 for v in chain {
                     if CallchainContext.isMarker(v) {
                         mode = CallchainContext.mode(of: v)
                         exact = true  // the first address after a context switch is where that context was interrupted
+                        modes.append(0xffff)
                         continue
                     }
-                    leafFirst.append(names(for: v, mode: mode, exact: exact, pid: s.pid, model: model))
+                    modes.append(mode.rawValue | (exact ? 0x100 : 0))
                     exact = false
                 }
+                var i = chain.count - 1
+                while i >= 0 {
+                    let m = modes[i]
+                    if m != 0xffff {
+                        appendNames(for: chain[i], mode: CPUMode(rawValue: m & 0xff), exact: m & 0x100 != 0, pid: s.pid, model: model, to: &scratch)
+                    }
+                    i -= 1
+                }
             }
-            for group in leafFirst.reversed() { scratch.append(contentsOf: group) }
             let weight = options.weightByPeriod ? max(s.period, 1) : 1
-            stacks[scratch, default: 0] &+= weight
+            stacks.add(scratch, weight: weight)
         }
         if let e = it.error { throw e }
         for w in file.warnings where !warnings.contains(w) { warnings.append(w) }
+    }
+
+    @inline(__always)
+    mutating func appendNames(for address: UInt64, mode: CPUMode, exact: Bool, pid: Int32, model: ProcessModel, to out: inout [UInt32]) {
+        // Tag: pid, mode and exactness, with a high bit so it is never 0.
+        let tag = UInt64(UInt32(bitPattern: pid)) << 16 | UInt64(mode.rawValue) << 1 | (exact ? 1 : 0) | 1 << 63
+        let run: (Int, Int)
+        if let hit = sampleFrames.find(address, tag: tag) {
+            run = hit
+        } else {
+            run = sampleFrames.insert(address, tag: tag, run: names(for: address, mode: mode, exact: exact, pid: pid, model: model))
+        }
+        sampleFrames.pool.withUnsafeBufferPointer { out.append(contentsOf: $0[run.0..<run.0 + run.1]) }
     }
 
     /// The names one callchain entry folds to, root first (an inlined chain gives several).
@@ -256,19 +302,59 @@ public struct PerfCollapser {
         return (out, byName)
     }
 
-    /// Sorted `stack count` lines.
+    /// Sorted `stack count` lines. Stacks whose text coincides (a name holding `;`) are merged.
     public func folded() -> [UInt8] {
-        var byText: [[UInt8]: UInt64] = [:]
         let encoded = names.map { Array($0.utf8) }
-        for (ids, count) in stacks {
-            var key: [UInt8] = []
-            for (i, id) in ids.enumerated() {
-                if i > 0 { key.append(0x3b) }
-                key.append(contentsOf: encoded[Int(id)])
+        var text: [UInt8] = []
+        var ranges: [(start: Int, end: Int, weight: UInt64)] = []
+        ranges.reserveCapacity(stacks.uniqueCount)
+        stacks.forEach { ids, weight in
+            let start = text.count
+            var first = true
+            for id in ids {
+                if !first { text.append(0x3b) }
+                first = false
+                text.append(contentsOf: encoded[Int(id)])
             }
-            byText[key, default: 0] &+= count
+            ranges.append((start, text.count, weight))
         }
-        return Folded.render(byText)
+        var out: [UInt8] = []
+        text.withUnsafeBufferPointer { t in
+            let base = t.baseAddress!
+            func less(_ a: (start: Int, end: Int, weight: UInt64), _ b: (start: Int, end: Int, weight: UInt64)) -> Bool {
+                let la = a.end - a.start, lb = b.end - b.start
+                let c = memcmp(base + a.start, base + b.start, min(la, lb))
+                return c != 0 ? c < 0 : la < lb
+            }
+            func same(_ a: (start: Int, end: Int, weight: UInt64), _ b: (start: Int, end: Int, weight: UInt64)) -> Bool {
+                a.end - a.start == b.end - b.start && memcmp(base + a.start, base + b.start, a.end - a.start) == 0
+            }
+            ranges.sort(by: less)
+            out.reserveCapacity(text.count + ranges.count * 8)
+            var i = 0
+            while i < ranges.count {
+                var w = ranges[i].weight
+                var j = i + 1
+                while j < ranges.count, same(ranges[i], ranges[j]) { w &+= ranges[j].weight; j += 1 }
+                out.append(contentsOf: t[ranges[i].start..<ranges[i].end])
+                out.append(0x20)
+                appendDecimal(w, to: &out)
+                out.append(0x0a)
+                i = j
+            }
+        }
+        return out
+    }
+}
+
+func appendDecimal(_ v: UInt64, to out: inout [UInt8]) {
+    if v < 10 { out.append(0x30 + UInt8(v)); return }
+    var digits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)  // 32 bytes: room for 20 digits
+    var n = 0
+    var x = v
+    withUnsafeMutableBytes(of: &digits) { d in
+        while x > 0 { d[n] = 0x30 + UInt8(x % 10); x /= 10; n += 1 }
+        for k in stride(from: n - 1, through: 0, by: -1) { out.append(d[k]) }
     }
 }
 

@@ -1,4 +1,4 @@
-import Foundation
+
 
 /// flamegraph.pl's options, same names and defaults.
 public struct FlameGraphOptions: Sendable {
@@ -115,16 +115,16 @@ public struct FlameGraph {
                 y2 = ypad1 + Double(n.depth + 1) * o.frameHeight - framePad
             }
             let samples = (end - n.start) * o.factor
-            let samplesText = withCommas(String(format: "%.0f", samples))
+            let samplesText = withCommas(cFormat("%.0f", samples))
             var info: String
             let shown = stripAnnotation(n.name)
             if isRoot {
                 info = "all (\(samplesText) \(xmlEscape(o.countName)), 100%)"
             } else {
-                let pct = String(format: "%.2f", 100 * samples / (timeMax * o.factor))
+                let pct = cFormat("%.2f", 100 * samples / (timeMax * o.factor))
                 if let delta = n.delta {
                     let d = o.negate ? -delta : delta
-                    var dp = String(format: "%.2f", 100 * d / (timeMax * o.factor))
+                    var dp = cFormat("%.2f", 100 * d / (timeMax * o.factor))
                     if d > 0 { dp = "+" + dp }
                     info = "\(xmlEscape(shown)) (\(samplesText) \(xmlEscape(o.countName)), \(pct)%; \(dp)%)"
                 } else {
@@ -210,7 +210,7 @@ public struct FlameGraph {
         <!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">
         <svg version="1.1" width="\(num(width))" height="\(num(height))" onload="init(evt)" viewBox="0 0 \(num(width)) \(num(height))" xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">
         <!-- Flame graph drawn by stackfold; layout and colours follow flamegraph.pl (https://github.com/brendangregg/FlameGraph). -->
-        <!-- NOTES: \(xmlEscape(o.notes).replacingOccurrences(of: "--", with: "- -")) -->
+        <!-- NOTES: \(xmlEscape(o.notes).replacingAll("--", with: "- -")) -->
         <defs>
         \t<linearGradient id="background" y1="0" y2="1" x1="0" x2="0" >
         \t\t<stop stop-color="\(xmlEscape(bg.0))" offset="5%" />
@@ -266,13 +266,13 @@ public struct FlameGraph {
 
 // MARK: formatting and escaping
 
-func f1(_ v: Double) -> String { String(format: "%.1f", v) }
-func f2(_ v: Double) -> String { String(format: "%.2f", v) }
+func f1(_ v: Double) -> String { cFormat("%.1f", v) }
+func f2(_ v: Double) -> String { cFormat("%.2f", v) }
 
 /// Perl's default number formatting (`%.15g`): integers without a point.
 func num(_ v: Double) -> String {
     if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
-    var s = String(format: "%.15g", v)
+    var s = cFormat("%.15g", v)
     if s.contains("e") { s = String(v) }
     return s
 }
@@ -327,7 +327,7 @@ func jsEscape(_ s: String) -> String {
         case ">": out += "\\x3e"
         case "]": out += "\\x5d"
         default:
-            if u.value < 0x20 { out += String(format: "\\x%02x", u.value) } else { out.unicodeScalars.append(u) }
+            if u.value < 0x20 { out += cFormat("\\x%02x", u.value) } else { out.unicodeScalars.append(u) }
         }
     }
     return out

@@ -3,49 +3,48 @@ public struct RecordType: RawRepresentable, Hashable, Sendable, Comparable, Cust
     public var rawValue: UInt32
     @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
 
-    public static let mmap = RecordType(rawValue: 1)
-    public static let lost = RecordType(rawValue: 2)
-    public static let comm = RecordType(rawValue: 3)
-    public static let exit = RecordType(rawValue: 4)
-    public static let throttle = RecordType(rawValue: 5)
-    public static let unthrottle = RecordType(rawValue: 6)
-    public static let fork = RecordType(rawValue: 7)
-    public static let read = RecordType(rawValue: 8)
-    public static let sample = RecordType(rawValue: 9)
-    public static let mmap2 = RecordType(rawValue: 10)
-    public static let aux = RecordType(rawValue: 11)
-    public static let itraceStart = RecordType(rawValue: 12)
-    public static let lostSamples = RecordType(rawValue: 13)
-    public static let switchRecord = RecordType(rawValue: 14)
-    public static let switchCPUWide = RecordType(rawValue: 15)
-    public static let namespaces = RecordType(rawValue: 16)
-    public static let ksymbol = RecordType(rawValue: 17)
-    public static let bpfEvent = RecordType(rawValue: 18)
-    public static let cgroup = RecordType(rawValue: 19)
-    public static let textPoke = RecordType(rawValue: 20)
-    public static let auxOutputHWID = RecordType(rawValue: 21)
+    @inlinable public static var mmap: RecordType { RecordType(rawValue: 1) }
+    @inlinable public static var lost: RecordType { RecordType(rawValue: 2) }
+    @inlinable public static var comm: RecordType { RecordType(rawValue: 3) }
+    @inlinable public static var exit: RecordType { RecordType(rawValue: 4) }
+    @inlinable public static var throttle: RecordType { RecordType(rawValue: 5) }
+    @inlinable public static var unthrottle: RecordType { RecordType(rawValue: 6) }
+    @inlinable public static var fork: RecordType { RecordType(rawValue: 7) }
+    @inlinable public static var read: RecordType { RecordType(rawValue: 8) }
+    @inlinable public static var sample: RecordType { RecordType(rawValue: 9) }
+    @inlinable public static var mmap2: RecordType { RecordType(rawValue: 10) }
+    @inlinable public static var aux: RecordType { RecordType(rawValue: 11) }
+    @inlinable public static var itraceStart: RecordType { RecordType(rawValue: 12) }
+    @inlinable public static var lostSamples: RecordType { RecordType(rawValue: 13) }
+    @inlinable public static var switchRecord: RecordType { RecordType(rawValue: 14) }
+    @inlinable public static var switchCPUWide: RecordType { RecordType(rawValue: 15) }
+    @inlinable public static var namespaces: RecordType { RecordType(rawValue: 16) }
+    @inlinable public static var ksymbol: RecordType { RecordType(rawValue: 17) }
+    @inlinable public static var bpfEvent: RecordType { RecordType(rawValue: 18) }
+    @inlinable public static var cgroup: RecordType { RecordType(rawValue: 19) }
+    @inlinable public static var textPoke: RecordType { RecordType(rawValue: 20) }
+    @inlinable public static var auxOutputHWID: RecordType { RecordType(rawValue: 21) }
     // perf's own records (PERF_RECORD_USER_TYPE_START = 64).
-    public static let headerAttr = RecordType(rawValue: 64)
-    public static let headerEventType = RecordType(rawValue: 65)
-    public static let headerTracingData = RecordType(rawValue: 66)
-    public static let headerBuildID = RecordType(rawValue: 67)
-    public static let finishedRound = RecordType(rawValue: 68)
-    public static let idIndex = RecordType(rawValue: 69)
-    public static let auxtraceInfo = RecordType(rawValue: 70)
-    public static let auxtrace = RecordType(rawValue: 71)
-    public static let auxtraceError = RecordType(rawValue: 72)
-    public static let threadMap = RecordType(rawValue: 73)
-    public static let cpuMap = RecordType(rawValue: 74)
-    public static let statConfig = RecordType(rawValue: 75)
-    public static let stat = RecordType(rawValue: 76)
-    public static let statRound = RecordType(rawValue: 77)
-    public static let eventUpdate = RecordType(rawValue: 78)
-    public static let timeConv = RecordType(rawValue: 79)
-    public static let headerFeature = RecordType(rawValue: 80)
-    public static let compressed = RecordType(rawValue: 81)
-    public static let finishedInit = RecordType(rawValue: 82)
-    public static let compressed2 = RecordType(rawValue: 83)
-
+    @inlinable public static var headerAttr: RecordType { RecordType(rawValue: 64) }
+    @inlinable public static var headerEventType: RecordType { RecordType(rawValue: 65) }
+    @inlinable public static var headerTracingData: RecordType { RecordType(rawValue: 66) }
+    @inlinable public static var headerBuildID: RecordType { RecordType(rawValue: 67) }
+    @inlinable public static var finishedRound: RecordType { RecordType(rawValue: 68) }
+    @inlinable public static var idIndex: RecordType { RecordType(rawValue: 69) }
+    @inlinable public static var auxtraceInfo: RecordType { RecordType(rawValue: 70) }
+    @inlinable public static var auxtrace: RecordType { RecordType(rawValue: 71) }
+    @inlinable public static var auxtraceError: RecordType { RecordType(rawValue: 72) }
+    @inlinable public static var threadMap: RecordType { RecordType(rawValue: 73) }
+    @inlinable public static var cpuMap: RecordType { RecordType(rawValue: 74) }
+    @inlinable public static var statConfig: RecordType { RecordType(rawValue: 75) }
+    @inlinable public static var stat: RecordType { RecordType(rawValue: 76) }
+    @inlinable public static var statRound: RecordType { RecordType(rawValue: 77) }
+    @inlinable public static var eventUpdate: RecordType { RecordType(rawValue: 78) }
+    @inlinable public static var timeConv: RecordType { RecordType(rawValue: 79) }
+    @inlinable public static var headerFeature: RecordType { RecordType(rawValue: 80) }
+    @inlinable public static var compressed: RecordType { RecordType(rawValue: 81) }
+    @inlinable public static var finishedInit: RecordType { RecordType(rawValue: 82) }
+    @inlinable public static var compressed2: RecordType { RecordType(rawValue: 83) }
     /// Records the kernel writes (as opposed to perf's own, >= 64).
     @inlinable public var isKernelRecord: Bool { rawValue < 64 }
 
@@ -71,32 +70,31 @@ public struct SampleFormat: OptionSet, Hashable, Sendable, CustomStringConvertib
     public var rawValue: UInt64
     @inlinable public init(rawValue: UInt64) { self.rawValue = rawValue }
 
-    public static let ip = SampleFormat(rawValue: 1 << 0)
-    public static let tid = SampleFormat(rawValue: 1 << 1)
-    public static let time = SampleFormat(rawValue: 1 << 2)
-    public static let addr = SampleFormat(rawValue: 1 << 3)
-    public static let read = SampleFormat(rawValue: 1 << 4)
-    public static let callchain = SampleFormat(rawValue: 1 << 5)
-    public static let id = SampleFormat(rawValue: 1 << 6)
-    public static let cpu = SampleFormat(rawValue: 1 << 7)
-    public static let period = SampleFormat(rawValue: 1 << 8)
-    public static let streamID = SampleFormat(rawValue: 1 << 9)
-    public static let raw = SampleFormat(rawValue: 1 << 10)
-    public static let branchStack = SampleFormat(rawValue: 1 << 11)
-    public static let regsUser = SampleFormat(rawValue: 1 << 12)
-    public static let stackUser = SampleFormat(rawValue: 1 << 13)
-    public static let weight = SampleFormat(rawValue: 1 << 14)
-    public static let dataSrc = SampleFormat(rawValue: 1 << 15)
-    public static let identifier = SampleFormat(rawValue: 1 << 16)
-    public static let transaction = SampleFormat(rawValue: 1 << 17)
-    public static let regsIntr = SampleFormat(rawValue: 1 << 18)
-    public static let physAddr = SampleFormat(rawValue: 1 << 19)
-    public static let aux = SampleFormat(rawValue: 1 << 20)
-    public static let cgroup = SampleFormat(rawValue: 1 << 21)
-    public static let dataPageSize = SampleFormat(rawValue: 1 << 22)
-    public static let codePageSize = SampleFormat(rawValue: 1 << 23)
-    public static let weightStruct = SampleFormat(rawValue: 1 << 24)
-
+    @inlinable public static var ip: SampleFormat { SampleFormat(rawValue: 1 << 0) }
+    @inlinable public static var tid: SampleFormat { SampleFormat(rawValue: 1 << 1) }
+    @inlinable public static var time: SampleFormat { SampleFormat(rawValue: 1 << 2) }
+    @inlinable public static var addr: SampleFormat { SampleFormat(rawValue: 1 << 3) }
+    @inlinable public static var read: SampleFormat { SampleFormat(rawValue: 1 << 4) }
+    @inlinable public static var callchain: SampleFormat { SampleFormat(rawValue: 1 << 5) }
+    @inlinable public static var id: SampleFormat { SampleFormat(rawValue: 1 << 6) }
+    @inlinable public static var cpu: SampleFormat { SampleFormat(rawValue: 1 << 7) }
+    @inlinable public static var period: SampleFormat { SampleFormat(rawValue: 1 << 8) }
+    @inlinable public static var streamID: SampleFormat { SampleFormat(rawValue: 1 << 9) }
+    @inlinable public static var raw: SampleFormat { SampleFormat(rawValue: 1 << 10) }
+    @inlinable public static var branchStack: SampleFormat { SampleFormat(rawValue: 1 << 11) }
+    @inlinable public static var regsUser: SampleFormat { SampleFormat(rawValue: 1 << 12) }
+    @inlinable public static var stackUser: SampleFormat { SampleFormat(rawValue: 1 << 13) }
+    @inlinable public static var weight: SampleFormat { SampleFormat(rawValue: 1 << 14) }
+    @inlinable public static var dataSrc: SampleFormat { SampleFormat(rawValue: 1 << 15) }
+    @inlinable public static var identifier: SampleFormat { SampleFormat(rawValue: 1 << 16) }
+    @inlinable public static var transaction: SampleFormat { SampleFormat(rawValue: 1 << 17) }
+    @inlinable public static var regsIntr: SampleFormat { SampleFormat(rawValue: 1 << 18) }
+    @inlinable public static var physAddr: SampleFormat { SampleFormat(rawValue: 1 << 19) }
+    @inlinable public static var aux: SampleFormat { SampleFormat(rawValue: 1 << 20) }
+    @inlinable public static var cgroup: SampleFormat { SampleFormat(rawValue: 1 << 21) }
+    @inlinable public static var dataPageSize: SampleFormat { SampleFormat(rawValue: 1 << 22) }
+    @inlinable public static var codePageSize: SampleFormat { SampleFormat(rawValue: 1 << 23) }
+    @inlinable public static var weightStruct: SampleFormat { SampleFormat(rawValue: 1 << 24) }
     static let bitNames = ["IP", "TID", "TIME", "ADDR", "READ", "CALLCHAIN", "ID", "CPU", "PERIOD", "STREAM_ID",
                            "RAW", "BRANCH_STACK", "REGS_USER", "STACK_USER", "WEIGHT", "DATA_SRC", "IDENTIFIER",
                            "TRANSACTION", "REGS_INTR", "PHYS_ADDR", "AUX", "CGROUP", "DATA_PAGE_SIZE",
@@ -110,11 +108,11 @@ public struct SampleFormat: OptionSet, Hashable, Sendable, CustomStringConvertib
 public struct ReadFormat: OptionSet, Hashable, Sendable, CustomStringConvertible {
     public var rawValue: UInt64
     @inlinable public init(rawValue: UInt64) { self.rawValue = rawValue }
-    public static let totalTimeEnabled = ReadFormat(rawValue: 1 << 0)
-    public static let totalTimeRunning = ReadFormat(rawValue: 1 << 1)
-    public static let id = ReadFormat(rawValue: 1 << 2)
-    public static let group = ReadFormat(rawValue: 1 << 3)
-    public static let lost = ReadFormat(rawValue: 1 << 4)
+    @inlinable public static var totalTimeEnabled: ReadFormat { ReadFormat(rawValue: 1 << 0) }
+    @inlinable public static var totalTimeRunning: ReadFormat { ReadFormat(rawValue: 1 << 1) }
+    @inlinable public static var id: ReadFormat { ReadFormat(rawValue: 1 << 2) }
+    @inlinable public static var group: ReadFormat { ReadFormat(rawValue: 1 << 3) }
+    @inlinable public static var lost: ReadFormat { ReadFormat(rawValue: 1 << 4) }
     public var description: String {
         describeBits(rawValue, ["TOTAL_TIME_ENABLED", "TOTAL_TIME_RUNNING", "ID", "GROUP", "LOST"])
     }
@@ -135,12 +133,12 @@ func describeBits(_ value: UInt64, _ names: [String]) -> String {
 public struct CPUMode: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public var rawValue: UInt16
     @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
-    public static let unknown = CPUMode(rawValue: 0)
-    public static let kernel = CPUMode(rawValue: 1)
-    public static let user = CPUMode(rawValue: 2)
-    public static let hypervisor = CPUMode(rawValue: 3)
-    public static let guestKernel = CPUMode(rawValue: 4)
-    public static let guestUser = CPUMode(rawValue: 5)
+    @inlinable public static var unknown: CPUMode { CPUMode(rawValue: 0) }
+    @inlinable public static var kernel: CPUMode { CPUMode(rawValue: 1) }
+    @inlinable public static var user: CPUMode { CPUMode(rawValue: 2) }
+    @inlinable public static var hypervisor: CPUMode { CPUMode(rawValue: 3) }
+    @inlinable public static var guestKernel: CPUMode { CPUMode(rawValue: 4) }
+    @inlinable public static var guestUser: CPUMode { CPUMode(rawValue: 5) }
     @inlinable public var isKernel: Bool { self == .kernel || self == .guestKernel || self == .hypervisor }
     public var description: String {
         ["unknown", "kernel", "user", "hypervisor", "guest-kernel", "guest-user"].indices.contains(Int(rawValue))
@@ -150,13 +148,13 @@ public struct CPUMode: RawRepresentable, Hashable, Sendable, CustomStringConvert
 
 /// Callchain context markers (`PERF_CONTEXT_*`): entries at or above `max` are markers, not addresses.
 public enum CallchainContext {
-    public static let hv: UInt64 = UInt64(bitPattern: -32)
-    public static let kernel: UInt64 = UInt64(bitPattern: -128)
-    public static let user: UInt64 = UInt64(bitPattern: -512)
-    public static let guest: UInt64 = UInt64(bitPattern: -2048)
-    public static let guestKernel: UInt64 = UInt64(bitPattern: -2176)
-    public static let guestUser: UInt64 = UInt64(bitPattern: -2560)
-    public static let max: UInt64 = UInt64(bitPattern: -4095)
+    @inlinable public static var hv: UInt64 { UInt64(bitPattern: -32) }
+    @inlinable public static var kernel: UInt64 { UInt64(bitPattern: -128) }
+    @inlinable public static var user: UInt64 { UInt64(bitPattern: -512) }
+    @inlinable public static var guest: UInt64 { UInt64(bitPattern: -2048) }
+    @inlinable public static var guestKernel: UInt64 { UInt64(bitPattern: -2176) }
+    @inlinable public static var guestUser: UInt64 { UInt64(bitPattern: -2560) }
+    @inlinable public static var max: UInt64 { UInt64(bitPattern: -4095) }
 
     @inlinable public static func isMarker(_ v: UInt64) -> Bool { v >= max }
 
@@ -177,38 +175,37 @@ public enum CallchainContext {
 public struct FeatureID: RawRepresentable, Hashable, Sendable, Comparable, CustomStringConvertible {
     public var rawValue: Int
     @inlinable public init(rawValue: Int) { self.rawValue = rawValue }
-    public static let tracingData = FeatureID(rawValue: 1)
-    public static let buildID = FeatureID(rawValue: 2)
-    public static let hostname = FeatureID(rawValue: 3)
-    public static let osRelease = FeatureID(rawValue: 4)
-    public static let version = FeatureID(rawValue: 5)
-    public static let arch = FeatureID(rawValue: 6)
-    public static let nrCPUs = FeatureID(rawValue: 7)
-    public static let cpuDesc = FeatureID(rawValue: 8)
-    public static let cpuID = FeatureID(rawValue: 9)
-    public static let totalMem = FeatureID(rawValue: 10)
-    public static let cmdline = FeatureID(rawValue: 11)
-    public static let eventDesc = FeatureID(rawValue: 12)
-    public static let cpuTopology = FeatureID(rawValue: 13)
-    public static let numaTopology = FeatureID(rawValue: 14)
-    public static let branchStack = FeatureID(rawValue: 15)
-    public static let pmuMappings = FeatureID(rawValue: 16)
-    public static let groupDesc = FeatureID(rawValue: 17)
-    public static let auxtrace = FeatureID(rawValue: 18)
-    public static let stat = FeatureID(rawValue: 19)
-    public static let cache = FeatureID(rawValue: 20)
-    public static let sampleTime = FeatureID(rawValue: 21)
-    public static let memTopology = FeatureID(rawValue: 22)
-    public static let clockID = FeatureID(rawValue: 23)
-    public static let dirFormat = FeatureID(rawValue: 24)
-    public static let bpfProgInfo = FeatureID(rawValue: 25)
-    public static let bpfBTF = FeatureID(rawValue: 26)
-    public static let compressed = FeatureID(rawValue: 27)
-    public static let cpuPMUCaps = FeatureID(rawValue: 28)
-    public static let clockData = FeatureID(rawValue: 29)
-    public static let hybridTopology = FeatureID(rawValue: 30)
-    public static let pmuCaps = FeatureID(rawValue: 31)
-
+    @inlinable public static var tracingData: FeatureID { FeatureID(rawValue: 1) }
+    @inlinable public static var buildID: FeatureID { FeatureID(rawValue: 2) }
+    @inlinable public static var hostname: FeatureID { FeatureID(rawValue: 3) }
+    @inlinable public static var osRelease: FeatureID { FeatureID(rawValue: 4) }
+    @inlinable public static var version: FeatureID { FeatureID(rawValue: 5) }
+    @inlinable public static var arch: FeatureID { FeatureID(rawValue: 6) }
+    @inlinable public static var nrCPUs: FeatureID { FeatureID(rawValue: 7) }
+    @inlinable public static var cpuDesc: FeatureID { FeatureID(rawValue: 8) }
+    @inlinable public static var cpuID: FeatureID { FeatureID(rawValue: 9) }
+    @inlinable public static var totalMem: FeatureID { FeatureID(rawValue: 10) }
+    @inlinable public static var cmdline: FeatureID { FeatureID(rawValue: 11) }
+    @inlinable public static var eventDesc: FeatureID { FeatureID(rawValue: 12) }
+    @inlinable public static var cpuTopology: FeatureID { FeatureID(rawValue: 13) }
+    @inlinable public static var numaTopology: FeatureID { FeatureID(rawValue: 14) }
+    @inlinable public static var branchStack: FeatureID { FeatureID(rawValue: 15) }
+    @inlinable public static var pmuMappings: FeatureID { FeatureID(rawValue: 16) }
+    @inlinable public static var groupDesc: FeatureID { FeatureID(rawValue: 17) }
+    @inlinable public static var auxtrace: FeatureID { FeatureID(rawValue: 18) }
+    @inlinable public static var stat: FeatureID { FeatureID(rawValue: 19) }
+    @inlinable public static var cache: FeatureID { FeatureID(rawValue: 20) }
+    @inlinable public static var sampleTime: FeatureID { FeatureID(rawValue: 21) }
+    @inlinable public static var memTopology: FeatureID { FeatureID(rawValue: 22) }
+    @inlinable public static var clockID: FeatureID { FeatureID(rawValue: 23) }
+    @inlinable public static var dirFormat: FeatureID { FeatureID(rawValue: 24) }
+    @inlinable public static var bpfProgInfo: FeatureID { FeatureID(rawValue: 25) }
+    @inlinable public static var bpfBTF: FeatureID { FeatureID(rawValue: 26) }
+    @inlinable public static var compressed: FeatureID { FeatureID(rawValue: 27) }
+    @inlinable public static var cpuPMUCaps: FeatureID { FeatureID(rawValue: 28) }
+    @inlinable public static var clockData: FeatureID { FeatureID(rawValue: 29) }
+    @inlinable public static var hybridTopology: FeatureID { FeatureID(rawValue: 30) }
+    @inlinable public static var pmuCaps: FeatureID { FeatureID(rawValue: 31) }
     static let names = [
         1: "TRACING_DATA", 2: "BUILD_ID", 3: "HOSTNAME", 4: "OSRELEASE", 5: "VERSION", 6: "ARCH", 7: "NRCPUS",
         8: "CPUDESC", 9: "CPUID", 10: "TOTAL_MEM", 11: "CMDLINE", 12: "EVENT_DESC", 13: "CPU_TOPOLOGY",

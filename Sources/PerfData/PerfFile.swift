@@ -327,7 +327,9 @@ public final class PerfFile: @unchecked Sendable {
         let t: UInt64
         if rec.type == .sample {
             var pos = 0
-            for f in [SampleFormat.identifier, .ip, .tid] where l.type.contains(f) { pos += 8 }
+            if l.type.contains(.identifier) { pos += 8 }
+            if l.type.contains(.ip) { pos += 8 }
+            if l.type.contains(.tid) { pos += 8 }
             guard let v = try? rec.body.peekU64(at: pos) else { return nil }
             t = v
         } else {

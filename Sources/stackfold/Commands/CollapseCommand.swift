@@ -1,7 +1,6 @@
 import ArgumentParser
 import BinaryIO
 import Collapse
-import Foundation
 import PerfData
 
 struct CollapseCommand: ParsableCommand {
@@ -59,9 +58,9 @@ struct CollapseCommand: ParsableCommand {
         var out = OutputBuffer(fd: 1)
         out.append(bytes: c.folded())
         out.flush()
-        for w in c.warnings { FileHandle.standardError.write((w + "\n").data(using: .utf8)!) }
+        for w in c.warnings { printError((w + "\n")) }
         if c.unrecognizedLines > 0 {
-            FileHandle.standardError.write("stackfold: skipped \(c.unrecognizedLines) unrecognized lines\n".data(using: .utf8)!)
+            printError("stackfold: skipped \(c.unrecognizedLines) unrecognized lines\n")
         }
     }
 }
@@ -78,7 +77,7 @@ func collapsePerf(_ file: MappedFile, _ o: PerfCollapseOptions) throws -> [UInt8
     do { perf = try PerfFile(file: file) } catch { throw UserError(error.description) }
     var c = PerfCollapser(options: o)
     do { try c.collapse(perf) } catch { throw UserError(error.description) }
-    for w in c.warnings { FileHandle.standardError.write("stackfold: warning: \(w)\n".data(using: .utf8)!) }
+    for w in c.warnings { printError("stackfold: warning: \(w)\n") }
     return c.folded()
 }
 
@@ -111,7 +110,7 @@ struct PerfSymbolOptions: ParsableArguments {
         o.srcline = srcline
         o.weightByPeriod = !countSamples
         o.binaries.symfs = symfs
-        let home = ProcessInfo.processInfo.environment["HOME"] ?? "/root"
+        let home = environment("HOME") ?? "/root"
         o.binaries.buildIDDirs = buildIDDirs + ["\(home)/.debug", "/usr/lib/debug"]
         o.binaries.searchDirs = binaryDirs
         o.pids = Set(onlyPIDs)

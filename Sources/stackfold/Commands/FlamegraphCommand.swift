@@ -2,7 +2,6 @@ import ArgumentParser
 import BinaryIO
 import Collapse
 import FlameSVG
-import Foundation
 
 struct FlamegraphCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -68,7 +67,7 @@ struct FlamegraphCommand: ParsableCommand {
         o.negate = negate
         o.searchColor = searchColor
         if let nameattr {
-            let text = try String(contentsOfFile: nameattr, encoding: .utf8)
+            let text = try readTextFile(nameattr)
             for line in text.split(separator: "\n") {
                 let parts = line.split(separator: "\t")
                 guard let name = parts.first else { continue }
@@ -78,9 +77,9 @@ struct FlamegraphCommand: ParsableCommand {
                 }
             }
         }
-        if let cp, let text = try? String(contentsOfFile: cp, encoding: .utf8) {
+        if let cp, let text = try? readTextFile(cp) {
             for line in text.split(separator: "\n") {
-                if let r = line.range(of: "->") { o.paletteMap[String(line[..<r.lowerBound])] = String(line[r.upperBound...]) }
+                if let r = line.firstRange(of: "->") { o.paletteMap[String(line[..<r.lowerBound])] = String(line[r.upperBound...]) }
             }
         }
         let file: MappedFile
@@ -93,17 +92,17 @@ struct FlamegraphCommand: ParsableCommand {
         }
         var fg = FlameGraph(options: o)
         let svg = fg.render(folded: String(decoding: data, as: UTF8.self))
-        for w in fg.warnings { FileHandle.standardError.write("stackfold: \(w)\n".data(using: .utf8)!) }
+        for w in fg.warnings { printError("stackfold: \(w)\n") }
         if let output {
-            do { try svg.write(toFile: output, atomically: true, encoding: .utf8) } catch { throw UserError("\(output): \(error.localizedDescription)") }
+            try writeFile(output, Array(svg.utf8))
         } else {
-            FileHandle.standardOutput.write(svg.data(using: .utf8)!)
+            writeStdout(svg)
         }
         if let cp {
             // Keep the colours used, so the next graph with this palette file matches (flamegraph.pl --cp).
             let map = o.paletteMap.merging(fg.usedColors) { old, _ in old }
             let out = map.keys.sorted().map { "\($0)->\(map[$0]!)" }.joined(separator: "\n")
-            try? (out + (out.isEmpty ? "" : "\n")).write(toFile: cp, atomically: true, encoding: .utf8)
+            try? writeFile(cp, Array((out + (out.isEmpty ? "" : "\n")).utf8))
         }
     }
 }

@@ -1,5 +1,5 @@
+import FlameSVG
 import ArgumentParser
-import Foundation
 import PerfData
 
 struct InfoCommand: ParsableCommand {
@@ -15,8 +15,7 @@ struct InfoCommand: ParsableCommand {
         var out = ""
         let f = file.features
         out += "# ========\n"
-        if input != "-", let attrs = try? FileManager.default.attributesOfItem(atPath: input),
-           let date = attrs[.modificationDate] as? Date {
+        if input != "-", let date = modificationTime(input) {
             out += "# captured on    : \(date)\n"
         }
         out += "# mode           : \(file.isPipe ? "pipe" : "file"), \(file.order == .little ? "little" : "big")-endian\n"
@@ -97,15 +96,15 @@ struct InfoCommand: ParsableCommand {
         out += "# ========\n"
         out += "# records:\n"
         for (t, n) in counts.sorted(by: { $0.key < $1.key }) {
-            out += "#   \(t.name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(n)\n"
+            out += "#   \(t.name + String(repeating: " ", count: max(0, 20 - t.name.count))) \(n)\n"
         }
         out += "# samples: \(samples), lost: \(lost)\n"
         if first <= last {
-            out += "# first sample: \(formatTime(first)), last sample: \(formatTime(last)), duration: \(String(format: "%.3f", Double(last - first) / 1e6)) ms\n"
+            out += "# first sample: \(formatTime(first)), last sample: \(formatTime(last)), duration: \(cFormat("%.3f", Double(last - first) / 1e6)) ms\n"
         }
         let clock = file.events.first.map { $0.attr.useClockID ? "clockid \($0.attr.clockID) (\(clockName(UInt32(bitPattern: $0.attr.clockID))))" : "perf default (local_clock)" } ?? "unknown"
         out += "# clock: \(clock)\n"
-        FileHandle.standardOutput.write(out.data(using: .utf8)!)
+        writeStdout(out)
         reportWarnings(file)
         if let readError { throw UserError(readError.description) }
     }
@@ -139,6 +138,6 @@ func openPerf(_ path: String) throws -> PerfFile {
 
 func reportWarnings(_ file: PerfFile) {
     for w in file.warnings {
-        FileHandle.standardError.write("stackfold: warning: \(w)\n".data(using: .utf8)!)
+        printError("stackfold: warning: \(w)\n")
     }
 }
