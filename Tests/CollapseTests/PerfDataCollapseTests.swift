@@ -91,4 +91,25 @@ import PerfData
         #expect(c.warnings.contains { $0.contains("does not match") })
         #expect(!String(decoding: c.folded(), as: UTF8.self).contains("main.hashLoop"))
     }
+
+    /// Golden folded stacks per capture (symbolized from pclntab, inlines shown, Go-style wrappers hidden).
+    /// Their frames are checked against perf and the Go runtime by the tests above and in SymbolizeTests;
+    /// this pins the whole output. Regenerate on purpose: STACKFOLD_BLESS=1 swift test --filter goldenFolded.
+    @Test(arguments: ["go1.21-fp-mono.data", "go1.22-fp-mono.data", "go1.23-fp-mono.data", "go1.24-fp-mono.data",
+                      "go1.25-fp-mono.data", "go1.26-fp-mono.data", "go1.27-fp-mono.data", "go1.25-stripped.data",
+                      "go1.25-pie.data", "go1.25-dwarf.data"])
+    func goldenFolded(_ name: String) throws {
+        let folded = try Self.collapse(name) { _ in }
+        let golden = Paths.fixtures.appendingPathComponent("golden/\(name).folded")
+        if Paths.bless {
+            try FileManager.default.createDirectory(at: golden.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try folded.write(to: golden, atomically: true, encoding: .utf8)
+            return
+        }
+        guard let expected = try? String(contentsOf: golden, encoding: .utf8) else {
+            Issue.record("missing \(golden.path): create it on purpose with STACKFOLD_BLESS=1")
+            return
+        }
+        #expect(folded == expected)
+    }
 }

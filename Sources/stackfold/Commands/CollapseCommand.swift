@@ -23,19 +23,21 @@ struct CollapseCommand: ParsableCommand {
     @Flag(help: "Reproduce stackcollapse-perf.pl exactly, including where it loses samples or cuts names.")
     var perlCompatible = false
     @OptionGroup var perf: PerfSymbolOptions
+    @OptionGroup var frames: FrameFilterOptions
 
     func run() throws {
+        let filter = try frames.filter()
         let file: MappedFile
         do { file = try MappedFile(path: input) } catch { throw UserError(error.description) }
         if isPerfData(file) {
-            var o = perf.options()
+            var o = try perf.checkedOptions()
             o.includePID = pid
             o.includeTID = tid
             o.annotateKernel = kernel || all
             o.includeAddresses = addrs
             o.eventFilter = eventFilter
             var out = OutputBuffer(fd: 1)
-            out.append(bytes: try collapsePerf(file, o))
+            out.append(bytes: filter.apply(try collapsePerf(file, o)))
             out.flush()
             return
         }
@@ -56,7 +58,7 @@ struct CollapseCommand: ParsableCommand {
         }
         c.finish()
         var out = OutputBuffer(fd: 1)
-        out.append(bytes: c.folded())
+        out.append(bytes: filter.apply(c.folded()))
         out.flush()
         for w in c.warnings { printError((w + "\n")) }
         if c.unrecognizedLines > 0 {
@@ -99,6 +101,9 @@ struct PerfSymbolOptions: ParsableArguments {
     @Option(name: .customLong("only-tid"), help: "perf.data: keep only these tids.") var onlyTIDs: [Int32] = []
     @Option(name: .customLong("only-comm"), help: "perf.data: keep only these comms.") var onlyComms: [String] = []
     @Option(name: .customLong("only-cpu"), help: "perf.data: keep only these cpus.") var onlyCPUs: [UInt32] = []
+    @Option(help: ArgumentHelp("perf.data: keep samples in this time window, in seconds as perf script prints them; either side may be empty.",
+                               valueName: "start,end"))
+    var time: String?
 
     func options() -> PerfCollapseOptions {
         var o = PerfCollapseOptions()
@@ -118,5 +123,57 @@ struct PerfSymbolOptions: ParsableArguments {
         o.comms = Set(onlyComms)
         o.cpus = Set(onlyCPUs)
         return o
+    }
+
+    func validate() throws {
+        if let time { _ = try parseTimeRange(time) }
+    }
+
+    /// The options, with the time window parsed.
+    func checkedOptions() throws -> PerfCollapseOptions {
+        var o = options()
+        if let time { o.timeRange = try parseTimeRange(time) }
+        return o
+    }
+}
+
+/// `start,end` in seconds (`12345.678901,12346`) -> nanoseconds; an empty side is open.
+func parseTimeRange(_ s: String) throws -> ClosedRange<UInt64> {
+    let parts = s.split(separator: ",", omittingEmptySubsequences: false)
+    guard parts.count == 2 else { throw ValidationError("--time \(s): expected start,end in seconds (either may be empty)") }
+    func ns(_ p: Substring, _ open: UInt64) throws -> UInt64 {
+        let t = p.trimmingPrefix(" ")
+        if t.isEmpty { return open }
+        let sec = t.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let whole = UInt64(sec[0].isEmpty ? "0" : String(sec[0])) else { throw ValidationError("--time \(s): \(p) is not a number of seconds") }
+        var frac: UInt64 = 0
+        if sec.count == 2 {
+            let digits = String(sec[1].prefix(9))
+            guard digits.allSatisfy(\.isASCII), let f = UInt64(digits.isEmpty ? "0" : digits) else {
+                throw ValidationError("--time \(s): \(p) is not a number of seconds")
+            }
+            frac = f
+            for _ in digits.count..<9 { frac *= 10 }
+        }
+        return whole * 1_000_000_000 + frac
+    }
+    let a = try ns(parts[0], 0), b = try ns(parts[1], .max)
+    guard a <= b else { throw ValidationError("--time \(s): start after end") }
+    return a...b
+}
+
+/// Frame filters for every output of folded stacks.
+struct FrameFilterOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Keep only stacks with a frame matching this regex (as pprof -focus); repeatable.", valueName: "regex"))
+    var focus: [String] = []
+    @Option(help: ArgumentHelp("Drop stacks with a frame matching this regex (pprof -ignore); repeatable.", valueName: "regex"))
+    var ignore: [String] = []
+    @Option(help: ArgumentHelp("Remove frames matching this regex from stacks, keeping the rest (pprof -hide); repeatable.", valueName: "regex"))
+    var hide: [String] = []
+
+    func validate() throws { _ = try filter() }
+
+    func filter() throws -> FoldedFilter {
+        do { return try FoldedFilter(focus: focus, ignore: ignore, hide: hide) } catch { throw ValidationError(error.description) }
     }
 }

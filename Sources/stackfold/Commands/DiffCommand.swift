@@ -19,6 +19,7 @@ struct DiffCommand: ParsableCommand {
     @Flag(name: [.customShort("s"), .customLong("strip-hex")], help: "Replace hex numbers (addresses) by 0x... .")
     var stripHex = false
     @OptionGroup var perf: PerfSymbolOptions
+    @OptionGroup var frames: FrameFilterOptions
 
     func run() throws {
         var o = FoldedDiff.Options()
@@ -26,7 +27,7 @@ struct DiffCommand: ParsableCommand {
         o.stripHex = stripHex
         var d = FoldedDiff(options: o)
         for (i, path) in [before, after].enumerated() {
-            let folded = try foldedInput(path, perf)
+            let folded = try frames.filter().apply(try foldedInput(path, perf))
             folded.withUnsafeBytes { d.add($0, profile: i) }
         }
         var out = OutputBuffer(fd: 1)
@@ -42,7 +43,7 @@ struct DiffCommand: ParsableCommand {
 func foldedInput(_ path: String, _ perf: PerfSymbolOptions) throws -> [UInt8] {
     let file: MappedFile
     do { file = try MappedFile(path: path) } catch { throw UserError(error.description) }
-    if isPerfData(file) { return try collapsePerf(file, perf.options()) }
+    if isPerfData(file) { return try collapsePerf(file, perf.checkedOptions()) }
     if looksFolded(file.bytes) { return Array(file.bytes) }
     var c = ScriptTextCollapser(options: ScriptCollapseOptions())
     do { try c.feed(file.bytes, path: path) } catch { throw UserError(error.description) }

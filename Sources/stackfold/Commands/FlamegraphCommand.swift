@@ -34,6 +34,7 @@ struct FlamegraphCommand: ParsableCommand {
     @Flag(help: "Swap the differential colours.") var negate = false
     @Option(name: .customLong("search-color"), help: "Colour of search matches.") var searchColor = "rgb(230,0,230)"
     @OptionGroup var perf: PerfSymbolOptions
+    @OptionGroup var frames: FrameFilterOptions
 
     func run() throws {
         var o = FlameGraphOptions()
@@ -86,9 +87,9 @@ struct FlamegraphCommand: ParsableCommand {
         do { file = try MappedFile(path: input) } catch { throw UserError(error.description) }
         let data: [UInt8]
         if isPerfData(file) {
-            data = try collapsePerf(file, perf.options())
+            data = try frames.filter().apply(try collapsePerf(file, perf.checkedOptions()))
         } else {
-            data = Array(file.bytes)
+            data = try frames.filter().apply(Array(file.bytes))
         }
         var fg = FlameGraph(options: o)
         let svg = fg.render(folded: String(decoding: data, as: UTF8.self))
