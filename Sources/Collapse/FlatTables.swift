@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Open-addressing tables over flat arrays for the per-sample hot path of folding perf.data.
 /// Swift's Dictionary hashes with SipHash and stores arrays as separately allocated values;
 /// per frame and per sample that was over a third of the time on a 475k-sample capture.
@@ -154,4 +158,138 @@ struct StackCounter {
             body(pool[s..<s + Int(counts[e])], weights[e])
         }
     }
+}
+
+/// Byte strings (with a small tag) -> a run of UInt32 ids: whole `perf script` frame lines to their names.
+struct ByteRunCache {
+    struct Slot {
+        var hash: UInt64 = 0
+        var keyStart: UInt32 = 0
+        var keyCount: UInt32 = 0  // 0 = empty (keys are never empty)
+        var run: UInt64 = 0
+    }
+    private var slots: [Slot]
+    private var keys: [UInt8] = []
+    private(set) var pool: [UInt32] = []
+    private var used = 0
+    private var mask: Int
+
+    init(capacity: Int = 1 << 12) {
+        slots = Array(repeating: Slot(), count: capacity)
+        mask = capacity - 1
+    }
+
+    @inline(__always) static func hash(_ b: UnsafeRawBufferPointer, tag: UInt64) -> UInt64 {
+        var h = tag &* 0x9e37_79b9_7f4a_7c15 ^ UInt64(b.count)
+        var i = 0
+        while i + 8 <= b.count {
+            h = (h ^ b.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xff51_afd7_ed55_8ccd
+            h ^= h >> 32
+            i += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < b.count { tail |= UInt64(b[i]) << shift; shift += 8; i += 1 }
+        return mix64(h ^ tail)
+    }
+
+    func find(_ key: UnsafeRawBufferPointer, tag: UInt64) -> (hash: UInt64, run: (Int, Int)?) {
+        let h = Self.hash(key, tag: tag)
+        var i = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let s = slots[i]
+            if s.keyCount == 0 { return (h, nil) }
+            if s.hash == h, Int(s.keyCount) == key.count {
+                let same = keys.withUnsafeBytes { k in
+                    memcmp(k.baseAddress! + Int(s.keyStart), key.baseAddress!, key.count) == 0
+                }
+                if same { return (h, (Int(s.run >> 32), Int(s.run & 0xffff_ffff))) }
+            }
+            i = (i &+ 1) & mask
+        }
+    }
+
+    /// Inserts after a failed `find` (same key, its hash).
+    mutating func insert(_ key: UnsafeRawBufferPointer, hash h: UInt64, run: [UInt32]) -> (Int, Int) {
+        precondition(!key.isEmpty)
+        if (used + 1) * 2 > slots.count { grow() }
+        let start = pool.count
+        pool.append(contentsOf: run)
+        let keyStart = keys.count
+        keys.append(contentsOf: key)
+        place(Slot(hash: h, keyStart: UInt32(keyStart), keyCount: UInt32(key.count), run: UInt64(start) << 32 | UInt64(run.count)))
+        used += 1
+        return (start, run.count)
+    }
+
+    private mutating func place(_ s: Slot) {
+        var i = Int(truncatingIfNeeded: s.hash) & mask
+        while slots[i].keyCount != 0 { i = (i &+ 1) & mask }
+        slots[i] = s
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = Array(repeating: Slot(), count: old.count * 2)
+        mask = slots.count - 1
+        for s in old where s.keyCount != 0 { place(s) }
+    }
+}
+
+/// Interned names (byte strings) -> ids.
+struct NameTable {
+    private(set) var names: [[UInt8]] = []
+    private var ids: [[UInt8]: UInt32] = [:]
+
+    mutating func intern(_ name: [UInt8]) -> UInt32 {
+        if let id = ids[name] { return id }
+        let id = UInt32(names.count)
+        names.append(name)
+        ids[name] = id
+        return id
+    }
+}
+
+/// Sorted `stack count` lines from unique stacks of name ids; stacks whose text coincides
+/// (a name holding `;`) are merged.
+func renderFolded(_ stacks: StackCounter, names encoded: [[UInt8]]) -> [UInt8] {
+    var text: [UInt8] = []
+    var ranges: [(start: Int, end: Int, weight: UInt64)] = []
+    ranges.reserveCapacity(stacks.uniqueCount)
+    stacks.forEach { ids, weight in
+        let start = text.count
+        var first = true
+        for id in ids {
+            if !first { text.append(0x3b) }
+            first = false
+            text.append(contentsOf: encoded[Int(id)])
+        }
+        ranges.append((start, text.count, weight))
+    }
+    var out: [UInt8] = []
+    text.withUnsafeBufferPointer { t in
+        let base = t.baseAddress ?? UnsafePointer(bitPattern: 1)!
+        func less(_ a: (start: Int, end: Int, weight: UInt64), _ b: (start: Int, end: Int, weight: UInt64)) -> Bool {
+            let la = a.end - a.start, lb = b.end - b.start
+            let c = memcmp(base + a.start, base + b.start, min(la, lb))
+            return c != 0 ? c < 0 : la < lb
+        }
+        func same(_ a: (start: Int, end: Int, weight: UInt64), _ b: (start: Int, end: Int, weight: UInt64)) -> Bool {
+            a.end - a.start == b.end - b.start && memcmp(base + a.start, base + b.start, a.end - a.start) == 0
+        }
+        ranges.sort(by: less)
+        out.reserveCapacity(text.count + ranges.count * 8)
+        var i = 0
+        while i < ranges.count {
+            var w = ranges[i].weight
+            var j = i + 1
+            while j < ranges.count, same(ranges[i], ranges[j]) { w &+= ranges[j].weight; j += 1 }
+            out.append(contentsOf: t[ranges[i].start..<ranges[i].end])
+            out.append(0x20)
+            appendDecimal(w, to: &out)
+            out.append(0x0a)
+            i = j
+        }
+    }
+    return out
 }

@@ -303,48 +303,7 @@ public struct PerfCollapser {
     }
 
     /// Sorted `stack count` lines. Stacks whose text coincides (a name holding `;`) are merged.
-    public func folded() -> [UInt8] {
-        let encoded = names.map { Array($0.utf8) }
-        var text: [UInt8] = []
-        var ranges: [(start: Int, end: Int, weight: UInt64)] = []
-        ranges.reserveCapacity(stacks.uniqueCount)
-        stacks.forEach { ids, weight in
-            let start = text.count
-            var first = true
-            for id in ids {
-                if !first { text.append(0x3b) }
-                first = false
-                text.append(contentsOf: encoded[Int(id)])
-            }
-            ranges.append((start, text.count, weight))
-        }
-        var out: [UInt8] = []
-        text.withUnsafeBufferPointer { t in
-            let base = t.baseAddress!
-            func less(_ a: (start: Int, end: Int, weight: UInt64), _ b: (start: Int, end: Int, weight: UInt64)) -> Bool {
-                let la = a.end - a.start, lb = b.end - b.start
-                let c = memcmp(base + a.start, base + b.start, min(la, lb))
-                return c != 0 ? c < 0 : la < lb
-            }
-            func same(_ a: (start: Int, end: Int, weight: UInt64), _ b: (start: Int, end: Int, weight: UInt64)) -> Bool {
-                a.end - a.start == b.end - b.start && memcmp(base + a.start, base + b.start, a.end - a.start) == 0
-            }
-            ranges.sort(by: less)
-            out.reserveCapacity(text.count + ranges.count * 8)
-            var i = 0
-            while i < ranges.count {
-                var w = ranges[i].weight
-                var j = i + 1
-                while j < ranges.count, same(ranges[i], ranges[j]) { w &+= ranges[j].weight; j += 1 }
-                out.append(contentsOf: t[ranges[i].start..<ranges[i].end])
-                out.append(0x20)
-                appendDecimal(w, to: &out)
-                out.append(0x0a)
-                i = j
-            }
-        }
-        return out
-    }
+    public func folded() -> [UInt8] { renderFolded(stacks, names: names.map { Array($0.utf8) }) }
 }
 
 func appendDecimal(_ v: UInt64, to out: inout [UInt8]) {

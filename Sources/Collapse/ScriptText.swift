@@ -32,7 +32,11 @@ public struct CollapseError: Error, CustomStringConvertible, Sendable {
 /// (rules in docs: event line, frame line, blank line ends a sample, tidying, annotations).
 public struct ScriptTextCollapser {
     public var options: ScriptCollapseOptions
-    public private(set) var stacks: [[UInt8]: UInt64] = [:]
+    var stacks = StackCounter()
+    var nameTable = NameTable()
+    /// Whole frame lines (after leading blanks) -> their names' ids, leaf first.
+    var lineCache = ByteRunCache()
+    var scratch: [UInt32] = []
     /// Lines that were neither a header, a frame, a comment nor blank.
     public private(set) var unrecognizedLines = 0
     public private(set) var warnings: [String] = []
@@ -43,16 +47,10 @@ public struct ScriptTextCollapser {
     // The sample being read.
     var pname: [UInt8]?
     var period: UInt64 = 1
-    var frames: [[UInt8]] = []
+    var pnameIsJava = false
+    /// The sample's frames as name ids, leaf first.
+    var frames: [UInt32] = []
     var lineNumber = 0
-    var frameCache: [FrameKey: [[UInt8]]] = [:]
-
-    struct FrameKey: Hashable {
-        var pc: [UInt8]
-        var raw: [UInt8]
-        var module: [UInt8]
-        var java: Bool
-    }
 
     public init(options: ScriptCollapseOptions) {
         self.options = options
@@ -92,12 +90,11 @@ public struct ScriptTextCollapser {
             frames.removeAll(keepingCapacity: true)
         }
         guard let p = pname, !isPerlFalse(p) else { return }
-        var key = p
-        for f in frames.reversed() {
-            key.append(0x3b)
-            key.append(contentsOf: f)
-        }
-        stacks[key, default: 0] += period
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(nameTable.intern(p))
+        var i = frames.count - 1
+        while i >= 0 { scratch.append(frames[i]); i -= 1 }
+        stacks.add(scratch, weight: period)
     }
 
     mutating func line(_ l: UnsafeRawBufferPointer, path: String) throws(CollapseError) {
@@ -120,9 +117,24 @@ public struct ScriptTextCollapser {
                 return
             }
         }
-        if let f = parseFrame(l) {
-            guard pname != nil else { return }
-            addFrame(f)
+        if pname != nil {
+            // Frame lines repeat: the same text always folds to the same names.
+            var t = 0
+            while t < l.count, l[t] == 0x20 || l[t] == 0x09 { t += 1 }
+            let key = UnsafeRawBufferPointer(rebasing: l[t...])
+            let tag: UInt64 = pnameIsJava ? 2 : 1
+            let (h, hit) = key.isEmpty ? (0, nil) : lineCache.find(key, tag: tag)
+            if let (start, count) = hit {
+                lineCache.pool.withUnsafeBufferPointer { frames.append(contentsOf: $0[start..<start + count]) }
+                return
+            }
+            if let f = parseFrame(l) {
+                let ids = frameIDs(f)
+                frames.append(contentsOf: ids)
+                if !key.isEmpty { _ = lineCache.insert(key, hash: h, run: ids) }
+                return
+            }
+        } else if parseFrame(l) != nil {
             return
         }
         unrecognizedLines += 1
@@ -260,6 +272,7 @@ public struct ScriptTextCollapser {
         }
         for k in name.indices where name[k] == 0x20 { name[k] = 0x5f }
         pname = name
+        pnameIsJava = name.starts(with: Array("java".utf8))
         frames.removeAll(keepingCapacity: true)
         if let f = h.inlineFrame { addFrame(f) }
     }
@@ -312,15 +325,12 @@ public struct ScriptTextCollapser {
     }
 
     mutating func addFrame(_ f: Frame) {
-        let key = FrameKey(pc: options.includeAddresses ? f.pc : [], raw: f.raw, module: f.module,
-                           java: pname.map { $0.starts(with: Array("java".utf8)) } ?? false)
-        if let cached = frameCache[key] {
-            frames.append(contentsOf: cached.reversed())
-            return
-        }
-        let names = tidy(f, java: key.java)
-        frameCache[key] = names
-        frames.append(contentsOf: names.reversed())
+        frames.append(contentsOf: frameIDs(f))
+    }
+
+    /// The ids of one frame line's folded names, leaf first (as the sample's frames are kept).
+    mutating func frameIDs(_ f: Frame) -> [UInt32] {
+        tidy(f, java: pnameIsJava).reversed().map { nameTable.intern($0) }
     }
 
     /// One frame line's folded names (several when Java inlining `a->b` is shown), root first.
@@ -536,7 +546,7 @@ func memchrNewline(_ p: UnsafeRawPointer, _ n: Int) -> UnsafeRawPointer? {
 
 extension ScriptTextCollapser {
     /// `stack count` lines sorted by byte order (Perl's `sort { $a cmp $b }`).
-    public func folded() -> [UInt8] { Folded.render(stacks) }
+    public func folded() -> [UInt8] { renderFolded(stacks, names: nameTable.names) }
 }
 
 public enum Folded {
