@@ -41,7 +41,7 @@ let package = Package(
         .testTarget(name: "SymbolizeTests", dependencies: ["Symbolize"]),
         .testTarget(name: "CollapseTests", dependencies: ["Collapse", "PerfData"], exclude: ["Inputs"]),
         .testTarget(name: "FlameSVGTests", dependencies: ["FlameSVG"]),
-        .testTarget(name: "GoTraceTests", dependencies: ["GoTrace"]),
+        .testTarget(name: "GoTraceTests", dependencies: ["GoTrace", "CZstd"]),
         .testTarget(name: "AlignTests", dependencies: ["Align"]),
     ],
     swiftLanguageModes: [.v6]

@@ -12,8 +12,8 @@ swift build -c release --product stackfold >/dev/null
 sf=$(pwd)/.build/release/stackfold
 big=$dir/big.data
 if [[ ! -f $big ]]; then
-  # Both cores busy with the Go workload, sampled fast, frame-pointer stacks: ~80 MB.
-  perf record -q -e cpu-clock -F 20000 -g -o "$big" -- Fixtures/bin/go1.25/workload -d 12s mix
+  # Both cores busy with the Go workload, sampled fast, frame-pointer stacks: ~600k samples.
+  perf record -q -e cpu-clock -F 20000 -g -o "$big" -- Fixtures/bin/go1.25/workload -d 15s mix
 fi
 samples=$("$sf" script --count-only "$big")
 echo "capture: $big, $(du -h "$big" | cut -f1), $samples samples"
@@ -21,13 +21,12 @@ perf script -i "$big" > "$dir/big.script.txt" 2>/dev/null
 cmds=(-n "stackfold script --count-only (read every sample)" "$sf script --count-only $big"
       -n "perf script > /dev/null" "perf script -i $big > /dev/null 2>&1")
 cmds+=(-n "stackfold collapse (perf script text)" "$sf collapse $dir/big.script.txt > /dev/null")
-if "$sf" collapse "$big" >/dev/null 2>&1; then
-  cmds+=(-n "stackfold collapse (perf.data)" "$sf collapse $big > /dev/null")
-fi
+cmds+=(-n "stackfold collapse (perf.data, symbolized)" "$sf collapse $big > /dev/null"
+       -n "stackfold flamegraph (perf.data to SVG)" "$sf flamegraph $big > /dev/null")
 if [[ -n ${FLAMEGRAPH_DIR:-} && -f $FLAMEGRAPH_DIR/stackcollapse-perf.pl ]]; then
   cmds+=(-n "perf script | stackcollapse-perf.pl" "perf script -i $big 2>/dev/null | perl $FLAMEGRAPH_DIR/stackcollapse-perf.pl > /dev/null"
          -n "stackcollapse-perf.pl (text)" "perl $FLAMEGRAPH_DIR/stackcollapse-perf.pl $dir/big.script.txt > /dev/null")
 fi
-taskset -c 0 hyperfine -N --warmup 1 --runs 5 --export-markdown "$dir/bench.md" "${cmds[@]}" 2>/dev/null || \
-  taskset -c 0 hyperfine --warmup 1 --runs 5 --export-markdown "$dir/bench.md" "${cmds[@]}"
+taskset -c 0 hyperfine -N --warmup 1 --runs ${RUNS:-3} --export-markdown "$dir/bench.md" "${cmds[@]}" 2>/dev/null || \
+  taskset -c 0 hyperfine --warmup 1 --runs ${RUNS:-3} --export-markdown "$dir/bench.md" "${cmds[@]}"
 cat "$dir/bench.md"

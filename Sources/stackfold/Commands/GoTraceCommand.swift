@@ -1,14 +1,92 @@
 import ArgumentParser
+import BinaryIO
+import FlameSVG
+import GoTrace
 
 struct GoTraceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gotrace",
-        abstract: "Summary of a Go execution trace: GC, stop-the-world pauses, assists.")
+        abstract: "Summary of a Go execution trace: GC cycles, stop-the-world pauses, assists, mark workers, heap.")
 
-    @Argument(help: "Input files.")
-    var inputs: [String] = []
+    @Argument(help: "A Go execution trace (runtime/trace, go test -trace, /debug/pprof/trace); - reads standard input.")
+    var input: String
+    @Flag(help: "One JSON object per range (gc, stw, assist, sweep), then goroutine runs, then clock facts.")
+    var json = false
+    @Flag(help: "Ranges, labels and syncs as `go tool trace -d=parsed` prints them.")
+    var parsed = false
 
     func run() throws {
-        throw UserError("`stackfold gotrace` is not implemented yet")
+        let file: MappedFile
+        do { file = try MappedFile(path: input) } catch { throw UserError(error.description) }
+        let t: GoTrace
+        do { t = try GoTrace(bytes: file.bytes, keepParsedLines: parsed) } catch { throw UserError("\(input): \(error)") }
+        for w in t.warnings { printError("stackfold: warning: \(input): \(w)") }
+        var out = OutputBuffer(fd: 1)
+        defer { out.flush() }
+        if parsed {
+            for l in t.parsedLines { out.append(l); out.append(byte: 0x0a) }
+            return
+        }
+        if json {
+            for r in t.ranges {
+                out.append("{\"kind\":\"\(r.kind.rawValue)\",\"reason\":\(jsonString(r.reason)),\"start\":\(r.start),\"end\":\(r.end),")
+                out.append("\"raw_start\":\(r.rawStart),\"raw_end\":\(r.rawEnd),\"m\":\(r.m),\"p\":\(r.p),\"g\":\(r.g),\"scope\":\(r.scope)}\n")
+            }
+            for run in t.runs {
+                out.append("{\"kind\":\"run\",\"label\":\(jsonString(run.label)),\"start\":\(run.start),\"end\":\(run.end),")
+                out.append("\"m\":\(run.m),\"p\":\(run.p),\"g\":\(run.g),\"function\":\(jsonString(t.goroutines[run.g]?.startFunction ?? ""))}\n")
+            }
+            for s in t.snapshots {
+                out.append("{\"kind\":\"clock\",\"time\":\(s.time),\"mono\":\(s.mono),\"wall_sec\":\(s.wallSeconds),\"wall_nsec\":\(s.wallNanoseconds)}\n")
+            }
+            return
+        }
+        out.append(summary(t))
     }
+}
+
+func ms(_ ns: Int64) -> String { cFormat("%.3f ms", Double(ns) / 1e6) }
+
+/// The readable report: what GC cost this run.
+func summary(_ t: GoTrace) -> String {
+    var o = ""
+    let span = t.lastTime - t.firstTime
+    o += "trace: \(t.version), \(t.generations) generation(s), \(t.events) events, \(ms(span))\n"
+    if t.ticksPerSecond > 0 { o += "clock: \(cFormat("%.0f", t.ticksPerSecond)) ticks/s" + (t.ticksPerSecond == 15_625_000 ? " (nanotime/64: CLOCK_MONOTONIC on Linux)" : "") + "\n" }
+    if let s = t.snapshots.first { o += "clock snapshot: trace \(s.time) ns = monotonic \(s.mono) ns = wall \(s.wallSeconds).\(cFormat("%09llu", s.wallNanoseconds)) s\n" }
+    let gcs = t.ranges.filter { $0.kind == .gc }
+    o += "GC cycles: \(gcs.count), concurrent mark total \(ms(gcs.reduce(0) { $0 + $1.end - $1.start }))\n"
+    let stws = t.ranges.filter { $0.kind == .stw }
+    let total = stws.reduce(0) { $0 + $1.end - $1.start }
+    o += "stop-the-world: \(stws.count) pauses, total \(ms(total))" + (span > 0 ? cFormat(" (%.2f%% of the trace)", 100 * Double(total) / Double(span)) : "") + "\n"
+    var byReason: [String: [Int64]] = [:]
+    for r in stws { byReason[r.reason, default: []].append(r.end - r.start) }
+    for (reason, ds) in byReason.sorted(by: { $0.key < $1.key }) {
+        let d = ds.sorted()
+        func pct(_ p: Double) -> Int64 { d[min(d.count - 1, Int(Double(d.count - 1) * p))] }
+        o += "  \(reason): \(d.count), total \(ms(d.reduce(0, +))), p50 \(ms(pct(0.5))), p99 \(ms(pct(0.99))), max \(ms(d.last!))\n"
+    }
+    if let longest = stws.max(by: { $0.end - $0.start < $1.end - $1.start }) {
+        o += "  longest: \(ms(longest.end - longest.start)) (\(longest.reason)) at \(longest.start) ns, goroutine \(longest.scope)\n"
+    }
+    let assists = t.ranges.filter { $0.kind == .assist }
+    var byG: [Int64: Int64] = [:]
+    for a in assists { byG[a.scope, default: 0] += a.end - a.start }
+    o += "mark assists: \(assists.count), total \(ms(assists.reduce(0) { $0 + $1.end - $1.start })) in \(byG.count) goroutine(s)\n"
+    for (g, d) in byG.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).prefix(5) {
+        o += "  goroutine \(g) \(t.goroutines[g]?.startFunction ?? ""): \(ms(d))\n"
+    }
+    let workers = t.runs.filter { $0.label.hasPrefix("GC ") }
+    var byLabel: [String: Int64] = [:]
+    for w in workers { byLabel[w.label, default: 0] += w.end - w.start }
+    o += "background mark workers: \(ms(workers.reduce(0) { $0 + $1.end - $1.start }))"
+    o += byLabel.sorted(by: { $0.key < $1.key }).map { ", \($0.key) \(ms($0.value))" }.joined() + "\n"
+    let sweeps = t.ranges.filter { $0.kind == .sweep }
+    o += "sweeping: \(sweeps.count) ranges, total \(ms(sweeps.reduce(0) { $0 + $1.end - $1.start }))\n"
+    if let peak = t.heap.max(by: { $0.live < $1.live }) {
+        o += "heap: peak \(cFormat("%.1f", Double(peak.live) / 1048576)) MiB live at \(peak.time) ns"
+        if let goal = t.heapGoals.map(\.live).max() { o += ", highest goal \(cFormat("%.1f", Double(goal) / 1048576)) MiB" }
+        o += "\n"
+    }
+    return o
 }

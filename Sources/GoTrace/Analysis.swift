@@ -1,0 +1,198 @@
+/// A time range the Go parser reports (`RangeBegin`/`RangeActive` … `RangeEnd`).
+public struct TraceRange: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case gc, stw, assist, sweep
+    }
+    public var kind: Kind
+    /// The parser's range name, e.g. `stop-the-world (GC mark termination)`.
+    public var name: String
+    /// STW reason (`GC mark termination`); empty for other kinds.
+    public var reason: String
+    /// Nanoseconds as Go's parser reports them; `start` is the range's begin, or the first time it was
+    /// seen active when it began before the trace.
+    public var start: Int64
+    public var end: Int64
+    /// Event timestamps in ns before Go's parser made them strictly increasing (for clock alignment).
+    public var rawStart: Int64
+    public var rawEnd: Int64
+    /// Context of the begin event.
+    public var m: Int64
+    public var p: Int64
+    public var g: Int64
+    /// Goroutine (stw, assist) or P (sweep) the range belongs to; -1 for the global GC range.
+    public var scope: Int64
+    /// True when the range was already running when the trace (or its first generation) started.
+    public var activeAtStart: Bool
+}
+
+/// A goroutine running on an OS thread (M), from GoStart (or its first status) to when it stops.
+public struct GoroutineRun: Sendable, Equatable {
+    public var m: Int64
+    public var p: Int64
+    public var g: Int64
+    public var start: Int64
+    public var end: Int64
+    public var rawStart: Int64
+    public var rawEnd: Int64
+    /// `GC (dedicated)`, `GC (fractional)`, `GC (idle)` for background mark workers.
+    public var label: String
+}
+
+public struct GoroutineInfo: Sendable, Equatable {
+    public var id: Int64
+    /// The function the goroutine started in (first frame of its creation's new stack), if known.
+    public var startFunction: String
+    public var createdAt: Int64?
+    /// Stack of the GoCreate that made it, innermost first.
+    public var creationStack: [TraceFrame]
+}
+
+public struct HeapSample: Sendable, Equatable {
+    public var time: Int64
+    public var live: UInt64
+}
+
+/// What stackfold reads from a trace. Built by streaming every event once.
+public struct GoTrace: Sendable {
+    public var version: TraceVersion
+    public var ranges: [TraceRange] = []
+    public var runs: [GoroutineRun] = []
+    public var goroutines: [Int64: GoroutineInfo] = [:]
+    public var heap: [HeapSample] = []
+    public var heapGoals: [HeapSample] = []
+    public var snapshots: [ClockSnapshot] = []
+    public var ticksPerSecond: Double = 0
+    public var generations = 0
+    public var events = 0
+    public var firstTime: Int64 = 0
+    public var lastTime: Int64 = 0
+    public var warnings: [String] = []
+    /// Lines as `go tool trace -d=parsed` prints ranges, labels and syncs (for comparison), when asked.
+    public var parsedLines: [String] = []
+
+    /// Reads a whole trace. `keepParsedLines` records the Go parser's text for ranges, labels and syncs.
+    public init(bytes: UnsafeRawBufferPointer, keepParsedLines: Bool = false) throws(GoTraceError) {
+        var r = try GoTraceReader(bytes: bytes)
+        version = r.version
+        var open: [String: (TraceRange, Bool)] = [:]  // key: kind + scope
+        var running: [Int64: GoroutineRun] = [:]       // per M
+        var first = true
+        var lastGeneration: UInt64 = 0
+        var closedRuns: [GoroutineRun] = []
+        func closeRun(_ m: Int64, _ e: TraceEvent) {
+            guard var run = running.removeValue(forKey: m) else { return }
+            run.end = e.time
+            run.rawEnd = e.rawTime
+            closedRuns.append(run)
+        }
+        func key(_ k: TraceRange.Kind, _ scope: Int64) -> String { "\(k.rawValue)/\(scope)" }
+        func scopeText(_ k: TraceRange.Kind, _ scope: Int64) -> String {
+            switch k {
+            case .gc: return "None"
+            case .sweep: return "Proc(\(scope))"
+            default: return "Goroutine(\(scope))"
+            }
+        }
+        func line(_ e: TraceEvent, _ body: String) -> String { "M=\(e.m) P=\(e.p) G=\(e.g) \(body)" }
+        while let e = try r.next() {
+            events += 1
+            if first { firstTime = e.time; first = false }
+            lastTime = e.time
+            var begin: (TraceRange.Kind, String, String, Int64, Bool)?  // kind, name, reason, scope, active
+            var endKind: (TraceRange.Kind, Int64)?
+            switch e.type {
+            case .syncMarker:
+                if e.generation != lastGeneration { generations += 1; lastGeneration = e.generation }
+                if keepParsedLines { parsedLines.append(line(e, "Sync Time=\(e.time) N=\(e.args.a0)")) }
+            case .gcBegin: begin = (.gc, "GC concurrent mark phase", "", -1, false)
+            case .gcActive: begin = (.gc, "GC concurrent mark phase", "", -1, true)
+            case .gcEnd: endKind = (.gc, -1)
+            case .stwBegin:
+                let reason = r.string(e.args.a0)
+                begin = (.stw, "stop-the-world (\(reason))", reason, e.g, false)
+            case .stwEnd: endKind = (.stw, e.g)
+            case .gcMarkAssistBegin: begin = (.assist, "GC mark assist", "", e.g, false)
+            case .gcMarkAssistActive: begin = (.assist, "GC mark assist", "", Int64(bitPattern: e.args.a0), true)
+            case .gcMarkAssistEnd: endKind = (.assist, e.g)
+            case .gcSweepBegin: begin = (.sweep, "GC incremental sweep", "", e.p, false)
+            case .gcSweepActive: begin = (.sweep, "GC incremental sweep", "", Int64(bitPattern: e.args.a0), true)
+            case .gcSweepEnd: endKind = (.sweep, e.p)
+            case .goLabel:
+                let label = r.string(e.args.a0)
+                if keepParsedLines { parsedLines.append(line(e, "Label Time=\(e.time) Label=\"\(label)\" Resource=Goroutine(\(e.g))")) }
+                if var run = running[e.m], run.g == e.g {
+                    run.label = label
+                    running[e.m] = run
+                }
+            case .goStart:
+                closeRun(e.m, e)
+                running[e.m] = GoroutineRun(m: e.m, p: e.p, g: Int64(bitPattern: e.args.a0), start: e.time, end: e.time,
+                                            rawStart: e.rawTime, rawEnd: e.rawTime, label: "")
+            case .goStatus, .goStatusStack:
+                let status = e.args.a2 & 0xffff_ffff
+                let gid = Int64(bitPattern: e.args.a0)
+                if (status == WireGoStatus.running.rawValue || status == WireGoStatus.syscall.rawValue), running[e.m]?.g != gid {
+                    closeRun(e.m, e)
+                    running[e.m] = GoroutineRun(m: e.m, p: e.p, g: gid, start: e.time, end: e.time,
+                                                rawStart: e.rawTime, rawEnd: e.rawTime, label: "")
+                }
+                if goroutines[gid] == nil { goroutines[gid] = GoroutineInfo(id: gid, startFunction: "", createdAt: nil, creationStack: []) }
+                if e.type == .goStatusStack, goroutines[gid]!.startFunction.isEmpty {
+                    goroutines[gid]!.startFunction = r.frames(e.args.a3).last?.function ?? ""
+                }
+            case .goStop, .goBlock, .goDestroy, .goSyscallEndBlocked, .goDestroySyscall:
+                closeRun(e.m, e)
+            case .goCreate, .goCreateBlocked, .goCreateSyscall:
+                let gid = Int64(bitPattern: e.args.a0)
+                let newStack = e.type == .goCreateSyscall ? [] : r.frames(e.args.a1)
+                goroutines[gid] = GoroutineInfo(id: gid, startFunction: newStack.first?.function ?? "", createdAt: e.time,
+                                                creationStack: e.type == .goCreateSyscall ? [] : r.frames(e.args.a2))
+            case .heapAlloc: heap.append(HeapSample(time: e.time, live: e.args.a0))
+            case .heapGoal: heapGoals.append(HeapSample(time: e.time, live: e.args.a0))
+            default: break
+            }
+            if let (k, name, reason, scope, active) = begin {
+                if keepParsedLines {
+                    parsedLines.append(line(e, "\(active ? "RangeActive" : "RangeBegin") Time=\(e.time) Name=\"\(name)\" Scope=\(scopeText(k, scope))"))
+                }
+                // A range seen active at a generation start continues the one already open.
+                if active, open[key(k, scope)] != nil { continue }
+                let r = TraceRange(kind: k, name: name, reason: reason, start: e.time, end: e.time, rawStart: e.rawTime,
+                                   rawEnd: e.rawTime, m: e.m, p: e.p, g: e.g, scope: scope, activeAtStart: active)
+                open[key(k, scope)] = (r, true)
+            }
+            if let (k, scope) = endKind {
+                if var (rg, _) = open.removeValue(forKey: key(k, scope)) {
+                    rg.end = e.time
+                    rg.rawEnd = e.rawTime
+                    if keepParsedLines { parsedLines.append(line(e, "RangeEnd Time=\(e.time) Name=\"\(rg.name)\" Scope=\(scopeText(k, scope))")) }
+                    ranges.append(rg)
+                } else if keepParsedLines {
+                    // The Go parser still reports an end it cannot pair (a range begun before the trace).
+                    let name = k == .stw ? "stop-the-world (\(r.string(e.args.a0)))" : (k == .gc ? "GC concurrent mark phase" : k == .sweep ? "GC incremental sweep" : "GC mark assist")
+                    parsedLines.append(line(e, "RangeEnd Time=\(e.time) Name=\"\(name)\" Scope=\(scopeText(k, scope))"))
+                }
+            }
+        }
+        // Ranges and runs still open at the end last until the trace's end.
+        for (_, (rg, _)) in open.sorted(by: { $0.key < $1.key }) {
+            var rg = rg
+            rg.end = lastTime
+            rg.rawEnd = lastTime
+            ranges.append(rg)
+        }
+        runs = closedRuns
+        for m in running.keys.sorted() {
+            var run = running[m]!
+            run.end = lastTime
+            run.rawEnd = lastTime
+            runs.append(run)
+        }
+        ranges.sort { ($0.start, $0.kind.rawValue, $0.scope) < ($1.start, $1.kind.rawValue, $1.scope) }
+        runs.sort { ($0.start, $0.m) < ($1.start, $1.m) }
+        snapshots = r.snapshots
+        ticksPerSecond = r.ticksPerSecond
+        warnings = r.warnings
+    }
+}
+

@@ -1,0 +1,310 @@
+/// Five wire arguments (the time delta excluded), inline.
+public struct EventArgs: Sendable {
+    public var a0: UInt64 = 0, a1: UInt64 = 0, a2: UInt64 = 0, a3: UInt64 = 0, a4: UInt64 = 0
+    public subscript(i: Int) -> UInt64 {
+        get {
+            switch i {
+            case 0: return a0
+            case 1: return a1
+            case 2: return a2
+            case 3: return a3
+            default: return a4
+            }
+        }
+        set {
+            switch i {
+            case 0: a0 = newValue
+            case 1: a1 = newValue
+            case 2: a2 = newValue
+            case 3: a3 = newValue
+            default: a4 = newValue
+            }
+        }
+    }
+}
+
+/// One event as the Go parser delivers it: in its order, with its time (made strictly increasing, as
+/// Go's reader does) and its scheduling context (M, P, G; -1 for none).
+public struct TraceEvent: Sendable {
+    public var type: EventType
+    /// Nanoseconds, as `go tool trace -d=parsed` prints them.
+    public var time: Int64
+    /// The event's own timestamp in ns (ticks × ns per tick), before Go's reader nudges it.
+    public var rawTime: Int64
+    public var m: Int64
+    public var p: Int64
+    public var g: Int64
+    public var args = EventArgs()
+    /// Old state smuggled by the ordering (ProcStatus, ProcSteal), as in Go's parser.
+    public var extra: UInt64 = 0
+    public var generation: UInt64 = 0
+}
+
+/// The partial order of `internal/trace/order.go`: events of different Ms are released only when the
+/// scheduler state allows them (sequence numbers of Gs and Ps, the GC sequence), and each carries the
+/// M's current P and G. Only what decides order and context is kept; the Go parser's consistency errors
+/// for well-formed traces never fire and are not repeated here.
+struct Ordering {
+    struct Seq: Equatable { var gen: UInt64; var n: UInt64 }
+    struct GState { var status: WireGoStatus; var seq: Seq }
+    struct PState { var status: WireProcStatus; var seq: Seq }
+    struct MState { var g: Int64 = -1; var p: Int64 = -1 }
+
+    var gStates: [Int64: GState] = [:]
+    var pStates: [Int64: PState] = [:]
+    var mStates: [Int64: MState] = [:]
+    var gcSeq: UInt64 = 0
+    enum GCState { case undetermined, notRunning, running }
+    var gcState = GCState.undetermined
+    var initialGen: UInt64 = 0
+    var queue: [TraceEvent] = []
+    var queueHead = 0
+
+    mutating func next() -> TraceEvent? {
+        guard queueHead < queue.count else {
+            if !queue.isEmpty { queue.removeAll(keepingCapacity: true); queueHead = 0 }
+            return nil
+        }
+        queueHead += 1
+        return queue[queueHead - 1]
+    }
+
+    static func succeeds(_ a: Seq, _ b: Seq) -> Bool { a.gen == b.gen && a.n == b.n &+ 1 }
+
+    /// Tries to release `ev` (read on M `m`); false if it must wait for events of other Ms.
+    mutating func advance(_ ev: inout TraceEvent, m: Int64, gen: UInt64) -> Bool {
+        if initialGen == 0 { initialGen = gen }
+        var ms = m == -1 ? MState() : (mStates[m] ?? MState())
+        var cur = (m: m, p: ms.p, g: ms.g)
+        var new = cur
+        func push(_ e: TraceEvent, _ ctx: (m: Int64, p: Int64, g: Int64)) {
+            var e = e
+            e.m = ctx.m
+            e.p = ctx.p
+            e.g = ctx.g
+            queue.append(e)
+        }
+        let a = ev.args
+        switch ev.type {
+        case .procStatus:
+            let pid = Int64(bitPattern: a.a0)
+            let status = WireProcStatus(rawValue: a.a1) ?? .bad
+            var old: UInt64  // ProcState of the parser: 0 undetermined, 1 not exist, 2 running, 3 idle
+            let map: [WireProcStatus: UInt64] = [.bad: 0, .running: 2, .idle: 3, .syscall: 2, .syscallAbandoned: 2]
+            old = map[status] ?? 0
+            if var s = pStates[pid] {
+                if status == .syscallAbandoned && s.status == .syscall {
+                    old = 2
+                    ev.args.a1 = WireProcStatus.syscall.rawValue
+                } else if status == .syscallAbandoned && s.status == .syscallAbandoned {
+                    old = 3
+                }
+                s.seq = Seq(gen: gen, n: 0)
+                pStates[pid] = s
+            } else {
+                pStates[pid] = PState(status: status, seq: Seq(gen: gen, n: 0))
+                old = gen == initialGen ? 0 : 1
+            }
+            ev.extra = old
+            if status == .running || status == .syscall { new.p = pid }
+            if status == .syscallAbandoned && old == 2 {
+                for (mid, s) in mStates where s.p == pid { cur = (mid, pid, s.g) }
+            }
+            push(ev, cur)
+        case .procStart:
+            let pid = Int64(bitPattern: a.a0)
+            let seq = Seq(gen: gen, n: a.a1)
+            guard var s = pStates[pid], s.status == .idle, Self.succeeds(seq, s.seq), cur.p == -1 else { return false }
+            s.status = .running
+            s.seq = seq
+            pStates[pid] = s
+            new.p = pid
+            push(ev, cur)
+        case .procStop:
+            if var s = pStates[cur.p] {
+                s.status = .idle
+                pStates[cur.p] = s
+            }
+            new.p = -1
+            push(ev, cur)
+        case .procSteal:
+            let pid = Int64(bitPattern: a.a0)
+            let seq = Seq(gen: gen, n: a.a1)
+            guard var s = pStates[pid], s.status == .syscall || s.status == .syscallAbandoned, Self.succeeds(seq, s.seq) else { return false }
+            let oldStatus = s.status
+            ev.extra = oldStatus.rawValue
+            s.status = .idle
+            s.seq = seq
+            pStates[pid] = s
+            if oldStatus == .syscallAbandoned {
+                push(ev, cur)
+                break
+            }
+            let mid = Int64(bitPattern: a.a2)
+            if mid == cur.m {
+                new.p = -1
+                push(ev, cur)
+                break
+            }
+            if var victim = mStates[mid] {
+                victim.p = -1
+                mStates[mid] = victim
+            }
+            push(ev, cur)
+        case .goStatus, .goStatusStack:
+            let gid = Int64(bitPattern: a.a0)
+            let mid = Int64(bitPattern: a.a1)
+            let status = WireGoStatus(rawValue: a.a2) ?? .bad
+            // The parser's GoState: 0 undetermined, 1 not exist, 2 runnable, 3 running, 4 waiting, 5 syscall.
+            let map: [WireGoStatus: UInt64] = [.bad: 0, .runnable: 2, .running: 3, .syscall: 5, .waiting: 4]
+            var old = map[status] ?? 0
+            if var s = gStates[gid] {
+                s.seq = Seq(gen: gen, n: 0)
+                gStates[gid] = s
+            } else {
+                gStates[gid] = GState(status: status, seq: Seq(gen: gen, n: 0))
+                old = 0
+            }
+            ev.args.a2 = old << 32 | status.rawValue
+            switch status {
+            case .running: new.g = gid
+            case .syscall:
+                if mid == cur.m {
+                    new.g = gid
+                } else {
+                    if let other = mStates[mid] { cur.g = other.g } else { mStates[mid] = MState(g: gid, p: -1) }
+                    cur.m = mid
+                }
+            default: break
+            }
+            push(ev, cur)
+        case .goCreate, .goCreateBlocked:
+            let newg = Int64(bitPattern: a.a0)
+            gStates[newg] = GState(status: ev.type == .goCreateBlocked ? .waiting : .runnable, seq: Seq(gen: gen, n: 0))
+            push(ev, cur)
+        case .goDestroy, .goStop, .goBlock:
+            switch ev.type {
+            case .goDestroy: gStates[cur.g] = nil
+            case .goStop: gStates[cur.g]?.status = .runnable
+            default: gStates[cur.g]?.status = .waiting
+            }
+            new.g = -1
+            push(ev, cur)
+        case .goStart:
+            let gid = Int64(bitPattern: a.a0)
+            let seq = Seq(gen: gen, n: a.a1)
+            guard var s = gStates[gid], s.status == .runnable, Self.succeeds(seq, s.seq) else { return false }
+            s.status = .running
+            s.seq = seq
+            gStates[gid] = s
+            new.g = gid
+            push(ev, cur)
+        case .goUnblock:
+            let gid = Int64(bitPattern: a.a0)
+            let seq = Seq(gen: gen, n: a.a1)
+            guard var s = gStates[gid], s.status == .waiting, Self.succeeds(seq, s.seq) else { return false }
+            s.status = .runnable
+            s.seq = seq
+            gStates[gid] = s
+            push(ev, cur)
+        case .goSwitch, .goSwitchDestroy:
+            let next = Int64(bitPattern: a.a0)
+            let seq = Seq(gen: gen, n: a.a1)
+            guard var ns = gStates[next], ns.status == .waiting, Self.succeeds(seq, ns.seq) else { return false }
+            push(ev, cur)
+            if ev.type == .goSwitch {
+                gStates[cur.g]?.status = .waiting
+                var block = ev
+                block.type = .goBlock
+                block.args = EventArgs()
+                push(block, cur)
+            } else {
+                gStates[cur.g] = nil
+                var destroy = ev
+                destroy.type = .goDestroy
+                destroy.args = EventArgs()
+                push(destroy, cur)
+            }
+            ns.status = .running
+            ns.seq = seq
+            gStates[next] = ns
+            new.g = next
+            var start = ev
+            start.type = .goStart
+            start.args = EventArgs(a0: UInt64(bitPattern: next), a1: a.a1)
+            push(start, (cur.m, cur.p, -1))
+        case .goSyscallBegin:
+            gStates[cur.g]?.status = .syscall
+            if var s = pStates[cur.p] {
+                s.status = .syscall
+                s.seq = Seq(gen: gen, n: a.a0)
+                pStates[cur.p] = s
+            }
+            push(ev, cur)
+        case .goSyscallEnd:
+            gStates[cur.g]?.status = .running
+            pStates[cur.p]?.status = .running
+            push(ev, cur)
+        case .goSyscallEndBlocked:
+            if cur.p != -1, let s = pStates[cur.p], s.status == .syscall { return false }
+            new.g = -1
+            gStates[cur.g]?.status = .runnable
+            push(ev, cur)
+        case .goCreateSyscall:
+            let newg = Int64(bitPattern: a.a0)
+            gStates[newg] = GState(status: .syscall, seq: Seq(gen: gen, n: 0))
+            new.g = newg
+            push(ev, cur)
+        case .goDestroySyscall:
+            gStates[cur.g] = nil
+            new.g = -1
+            if cur.p != -1 {
+                pStates[cur.p]?.status = .syscallAbandoned
+                new.p = -1
+                var steal = ev
+                steal.type = .procSteal
+                steal.args = EventArgs(a0: UInt64(bitPattern: cur.p))
+                steal.extra = WireProcStatus.syscall.rawValue
+                push(steal, cur)
+            }
+            push(ev, cur)
+        case .gcActive:
+            let seq = a.a0
+            if gen == initialGen {
+                gcSeq = seq
+                gcState = .running
+                push(ev, cur)
+                break
+            }
+            guard seq == gcSeq &+ 1 else { return false }
+            gcSeq = seq
+            push(ev, cur)
+        case .gcBegin:
+            let seq = a.a0
+            if gcState == .undetermined {
+                gcSeq = seq
+                gcState = .running
+                push(ev, cur)
+                break
+            }
+            guard seq == gcSeq &+ 1 else { return false }
+            gcSeq = seq
+            gcState = .running
+            push(ev, cur)
+        case .gcEnd:
+            guard a.a0 == gcSeq &+ 1 else { return false }
+            gcSeq = a.a0
+            gcState = .notRunning
+            push(ev, cur)
+        default:
+            // Annotations, metrics, ranges, user tasks and regions, experiments: released as they come.
+            push(ev, cur)
+        }
+        if m != -1 {
+            ms.p = new.p
+            ms.g = new.g
+            mStates[m] = ms
+        }
+        return true
+    }
+}

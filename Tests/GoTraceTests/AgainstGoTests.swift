@@ -1,0 +1,69 @@
+import CZstd
+import Foundation
+import GoTrace
+import Testing
+
+/// Every range (GC, stop-the-world, mark assist, sweep), goroutine label and generation boundary, with
+/// its time, context and scope, against `go tool trace -d=parsed` of the Go 1.27 toolchain (which
+/// reads every format). The reference lines are committed beside the traces (Fixtures/README.md).
+@Suite struct AgainstGoTests {
+    static let dir = Paths.fixtures.appendingPathComponent("gotrace")
+
+    static func reference(_ name: String) throws -> [String] {
+        let z = try Data(contentsOf: dir.appendingPathComponent("\(name).parsed.txt.zst"))
+        let text: String = z.withUnsafeBytes { src in
+            let size = ZSTD_getFrameContentSize(src.baseAddress, src.count)
+            var out = [UInt8](repeating: 0, count: Int(size))
+            let n = out.withUnsafeMutableBytes { ZSTD_decompress($0.baseAddress, $0.count, src.baseAddress, src.count) }
+            return String(decoding: out.prefix(Int(n)), as: UTF8.self)
+        }
+        // Go ≥ 1.25 prints the clock snapshot after a sync's number; that is compared separately.
+        return text.split(separator: "\n").map { line in
+            if line.hasPrefix("M=-1 P=-1 G=-1 Sync "), let r = line.firstRange(of: " Trace=") { return String(line[..<r.lowerBound]) }
+            return String(line)
+        }
+    }
+
+    static func read(_ name: String) throws -> GoTrace {
+        let data = try Data(contentsOf: dir.appendingPathComponent("\(name).trace"))
+        return try data.withUnsafeBytes { try GoTrace(bytes: $0, keepParsedLines: true) }
+    }
+
+    @Test(arguments: ["go1.22-fp-mono", "go1.23-fp-mono", "go1.24-fp-mono", "go1.25-fp-mono", "go1.25-fp-default-clock",
+                      "go1.26-fp-mono", "go1.27-fp-mono"])
+    func rangesLabelsAndSyncsMatchGoToolTrace(_ name: String) throws {
+        let expected = try Self.reference(name)
+        let t = try Self.read(name)
+        #expect(expected.count > 1000)
+        #expect(t.parsedLines.count == expected.count)
+        var mismatches = 0
+        for (a, b) in zip(t.parsedLines, expected) where a != b {
+            if mismatches < 5 { Issue.record("ours:   \(a)\ntheirs: \(b)") }
+            mismatches += 1
+        }
+        #expect(mismatches == 0)
+        #expect(t.warnings.isEmpty)
+        // Every kind is present, paired, and well-ordered.
+        for k in [TraceRange.Kind.gc, .stw, .assist, .sweep] { #expect(t.ranges.contains { $0.kind == k }, "\(k)") }
+        #expect(t.ranges.allSatisfy { $0.start <= $0.end && $0.rawStart <= $0.rawEnd })
+        #expect(t.runs.contains { $0.label.hasPrefix("GC (") })
+        #expect(t.ticksPerSecond == 15_625_000)
+    }
+
+    /// Go ≥ 1.25 writes a clock snapshot per generation: trace time is nanotime (CLOCK_MONOTONIC) / 64.
+    @Test(arguments: ["go1.25-fp-mono", "go1.26-fp-mono", "go1.27-fp-mono"])
+    func clockSnapshotsAreMonotonicClock(_ name: String) throws {
+        let t = try Self.read(name)
+        #expect(!t.snapshots.isEmpty)
+        for s in t.snapshots { #expect(abs(s.time - Int64(s.mono)) < 128) }
+        let expected = try Self.reference(name)
+        #expect(t.snapshots.count == expected.filter { $0.contains(" Sync ") }.count - 1)
+    }
+
+    @Test func goroutinesKnowTheirStartFunction() throws {
+        let t = try Self.read("go1.27-fp-mono")
+        let workers = Set(t.runs.filter { $0.label.hasPrefix("GC (") }.map(\.g))
+        #expect(!workers.isEmpty)
+        for g in workers { #expect(t.goroutines[g]?.startFunction == "runtime.gcBgMarkWorker") }
+    }
+}
