@@ -94,7 +94,16 @@ public struct GoTrace: Sendable {
             }
         }
         func line(_ e: TraceEvent, _ body: String) -> String { "M=\(e.m) P=\(e.p) G=\(e.g) \(body)" }
-        while let e = try r.next() {
+        var stopError: GoTraceError?
+        while true {
+            let next: TraceEvent?
+            do { next = try r.next() } catch {
+                // Keep what was read before the damage; a trace with nothing readable is an error.
+                if events == 0 { throw error }
+                stopError = error
+                break
+            }
+            guard let e = next else { break }
             events += 1
             if first { firstTime = e.time; first = false }
             lastTime = e.time
@@ -193,6 +202,7 @@ public struct GoTrace: Sendable {
         snapshots = r.snapshots
         ticksPerSecond = r.ticksPerSecond
         warnings = r.warnings
+        if let e = stopError { warnings.append("reading stopped at \(e); the events before it are kept") }
     }
 }
 

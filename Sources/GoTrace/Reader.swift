@@ -142,7 +142,7 @@ public struct GoTraceReader {
             return false
         }
         if let t = generations.truncation, pendingError == nil {
-            warnings.append("trace ends with a broken batch (\(t)); the complete generations before it are kept")
+            warnings.append("trace ends with a broken batch (\(t)); the batches before it are read")
         }
         guard let g = next else { return false }
         gen = g

@@ -1,0 +1,54 @@
+import Foundation
+import GoTrace
+import Testing
+
+@Suite struct BadInputTests {
+    static func bytes(_ name: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: AgainstGoTests.dir.appendingPathComponent("\(name).trace")))
+    }
+
+    @Test func notATrace() {
+        let junk = Array("PERFILE2 and more bytes".utf8)
+        #expect(throws: GoTraceError.self) { try junk.withUnsafeBytes { try GoTrace(bytes: $0) } }
+        do { _ = try junk.withUnsafeBytes { try GoTrace(bytes: $0) } } catch {
+            #expect("\(error)".contains("offset 0"))
+            #expect("\(error)".contains("go 1.NN trace"))
+        }
+    }
+
+    /// A trace cut mid-write (the program killed) keeps its complete generations and warns.
+    @Test(arguments: ["go1.23-fp-mono", "go1.25-fp-mono", "go1.27-fp-mono"])
+    func truncatedTraceKeepsCompleteGenerations(_ name: String) throws {
+        let full = try Self.bytes(name)
+        let whole = try full.withUnsafeBytes { try GoTrace(bytes: $0) }
+        #expect(whole.generations >= 1)
+        for fraction in [0.3, 0.6, 0.9] {
+            let cut = Array(full.prefix(Int(Double(full.count) * fraction)))
+            do {
+                let t = try cut.withUnsafeBytes { try GoTrace(bytes: $0) }
+                #expect(!t.warnings.isEmpty, "\(name) cut at \(fraction): a warning")
+                // What was read is a prefix of the whole trace's ranges.
+                let complete = t.ranges.filter { r in whole.ranges.contains(r) }
+                #expect(complete.count >= t.ranges.count - 64)
+            } catch {
+                // Cut inside the first generation: nothing complete to keep, and the error says where.
+                #expect("\(error)".contains("offset"))
+            }
+        }
+    }
+
+    /// Random byte flips never crash or hang the reader: a result or an error with an offset.
+    @Test func mutatedTracesNeverTrap() throws {
+        let original = try Self.bytes("go1.25-fp-mono")
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<40 {
+            var b = original
+            for _ in 0..<Int.random(in: 1...8, using: &rng) {
+                b[Int.random(in: 16..<b.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+            }
+            do { _ = try b.withUnsafeBytes { try GoTrace(bytes: $0) } } catch {
+                #expect("\(error)".hasPrefix("offset "))
+            }
+        }
+    }
+}
