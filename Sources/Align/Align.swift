@@ -1,3 +1,289 @@
-// Aligning perf samples with the Go execution trace.
-import PerfData
+// Putting perf samples on the Go execution trace's timeline: the clock offset between the two
+// (same clock, wall-clock bridge, or estimated from how samples agree with the trace), then each
+// sample's goroutine and GC state.
+import Collapse
 import GoTrace
+import PerfData
+
+/// The GC state a sample is attributed to, strongest first.
+public enum GCState: String, Sendable, CaseIterable {
+    case stw, assist, markWorker = "mark-worker", sweep, gcConcurrent = "gc-concurrent", none
+}
+
+/// How perf time maps to trace time: `trace = perf + offset`.
+public struct ClockAlignment: Sendable, CustomStringConvertible {
+    public enum Method: String, Sendable {
+        case sameClock = "same clock (perf -k mono, Go trace on CLOCK_MONOTONIC)"
+        case wallClockBridge = "wall-clock bridge (perf CLOCK_DATA and Go clock snapshot)"
+        case estimated = "estimated from where samples fall in the trace"
+        case given = "given (--clock-offset)"
+    }
+    public var method: Method
+    public var offset: Int64
+    /// Fraction of samples on a traced thread that fall in a run of that thread at this offset
+    /// (and, for GC workers, in a GC-labelled run): how well the two files agree.
+    public var agreement: Double
+    public var samplesCompared: Int
+    public var description: String {
+        "\(method.rawValue): trace = perf \(offset >= 0 ? "+" : "-") \(abs(offset)) ns, agreement \(Int((agreement * 1000).rounded()) / 10)% of \(samplesCompared) samples"
+    }
+}
+
+/// A sample, as alignment needs it.
+public struct AlignSample: Sendable {
+    public var time: UInt64
+    public var tid: Int32
+    /// The outermost Go frame of its stack: the goroutine's start function for goroutine stacks.
+    public var root: String
+    /// Its stack names a background mark worker (`runtime.gcBgMarkWorker`).
+    public var inMarkWorker: Bool
+    /// Its stack is in a mark assist (`runtime.gcAssistAlloc`).
+    public var inAssist: Bool
+    /// Its stack is the scheduler looking for work (no goroutine on the thread).
+    public var inScheduler: Bool = false
+    public init(time: UInt64, tid: Int32, root: String, inMarkWorker: Bool, inAssist: Bool = false, inScheduler: Bool = false) {
+        self.inScheduler = inScheduler
+        self.time = time
+        self.tid = tid
+        self.root = root
+        self.inMarkWorker = inMarkWorker
+        self.inAssist = inAssist
+    }
+}
+
+/// Per-thread goroutine runs and the trace's GC ranges, indexed for lookups by (thread, time).
+public struct TraceIndex: Sendable {
+    public let trace: GoTrace
+    /// Runs per M (= OS thread id on Go ≥ 1.22), sorted by start.
+    var runsByM: [Int64: [GoroutineRun]] = [:]
+    var stw: [TraceRange]
+    var gc: [TraceRange]
+    var assistByG: [Int64: [TraceRange]] = [:]
+    var sweepByP: [Int64: [TraceRange]] = [:]
+
+    public init(_ trace: GoTrace) {
+        self.trace = trace
+        for r in trace.runs { runsByM[r.m, default: []].append(r) }
+        for k in runsByM.keys { runsByM[k]!.sort { $0.rawStart < $1.rawStart } }
+        stw = trace.ranges.filter { $0.kind == .stw }.sorted { $0.rawStart < $1.rawStart }
+        gc = trace.ranges.filter { $0.kind == .gc }.sorted { $0.rawStart < $1.rawStart }
+        for r in trace.ranges where r.kind == .assist { assistByG[r.scope, default: []].append(r) }
+        for r in trace.ranges where r.kind == .sweep { sweepByP[r.scope, default: []].append(r) }
+        for k in assistByG.keys { assistByG[k]!.sort { $0.rawStart < $1.rawStart } }
+        for k in sweepByP.keys { sweepByP[k]!.sort { $0.rawStart < $1.rawStart } }
+    }
+
+    public var threads: Set<Int64> { Set(runsByM.keys) }
+
+    /// The run on thread `m` at raw trace time `t`. Within `grace` ns after a run ends the thread is
+    /// still leaving that goroutine (its stop event is written before the switch completes).
+    public func run(m: Int64, at t: Int64, grace: Int64 = 20_000) -> GoroutineRun? {
+        guard let runs = runsByM[m] else { return nil }
+        // Last run starting at or before t.
+        var lo = 0, hi = runs.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if runs[mid].rawStart <= t { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo > 0 else { return nil }
+        let r = runs[lo - 1]
+        return t <= r.rawEnd + grace ? r : nil
+    }
+
+    static func contains(_ ranges: [TraceRange], _ t: Int64) -> TraceRange? {
+        var lo = 0, hi = ranges.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if ranges[mid].rawStart <= t { lo = mid + 1 } else { hi = mid }
+        }
+        // Ranges of one kind and scope do not overlap, except GC's own: look back a little.
+        var i = lo - 1
+        while i >= 0, i >= lo - 4 {
+            if ranges[i].rawStart <= t, t <= ranges[i].rawEnd { return ranges[i] }
+            i -= 1
+        }
+        return nil
+    }
+
+    public func stwRange(at t: Int64) -> TraceRange? { Self.contains(stw, t) }
+    public func gcRange(at t: Int64) -> TraceRange? { Self.contains(gc, t) }
+    public func assist(g: Int64, at t: Int64) -> TraceRange? { assistByG[g].flatMap { Self.contains($0, t) } }
+    public func sweep(p: Int64, at t: Int64) -> TraceRange? { sweepByP[p].flatMap { Self.contains($0, t) } }
+
+    /// Agreement of samples with the trace at `offset`: a sample with a goroutine stack scores when its
+    /// thread then runs a goroutine that started in the stack's outermost function (a mark-worker sample:
+    /// a GC-labelled goroutine). Samples of threads the trace never saw, or without a Go root, are left out.
+    public func agreement(_ samples: [AlignSample], offset: Int64) -> (good: Int, compared: Int) {
+        var good = 0, compared = 0
+        for s in samples where (!s.root.isEmpty || s.inScheduler) && runsByM[Int64(s.tid)] != nil {
+            compared += 1
+            let t = Int64(bitPattern: s.time) &+ offset
+            let running = run(m: Int64(s.tid), at: t, grace: 0)
+            if s.inScheduler {
+                // The scheduler runs between goroutines: such a sample falls outside every run.
+                if running == nil { good += 1 }
+                continue
+            }
+            guard let r = running else { continue }
+            if s.inMarkWorker {
+                if r.label.hasPrefix("GC ") { good += 1 }
+            } else if !r.label.hasPrefix("GC "), trace.goroutines[r.g]?.startFunction == s.root {
+                // Assist samples must also fall inside one of that goroutine's assists (short ranges: sharp edges).
+                if !s.inAssist || assist(g: r.g, at: t) != nil { good += 1 }
+            }
+        }
+        return (good, compared)
+    }
+
+    /// Finds the offset where samples agree best with the trace: a coarse scan around `center`, then
+    /// finer ones around the best plateau; the middle of the final plateau is returned.
+    public func estimateOffset(_ samples: [AlignSample], center: Int64, span: Int64 = 200_000_000) -> ClockAlignment {
+        var best = center
+        // Goroutine runs are often well under a millisecond: the first pass must not step over them.
+        var step = max(span / 2000, 1)
+        var lo = center - span, hi = center + span
+        var score = (good: 0, compared: 0)
+        // The wide first pass scores an evenly spread subset; the narrow ones score every sample.
+        let usable = samples.filter { !$0.root.isEmpty || $0.inScheduler }
+        let subset = usable.count > 400 ? stride(from: 0, to: usable.count, by: usable.count / 400).map { usable[$0] } : usable
+        var pass = 0
+        while true {
+            var bestGood = -1
+            var plateau: [Int64] = []
+            var o = lo
+            let scored = pass == 0 ? subset : usable
+            pass += 1
+            while o <= hi {
+                let a = agreement(scored, offset: o)
+                if a.good > bestGood { bestGood = a.good; plateau = [o]; score = a } else if a.good == bestGood { plateau.append(o) }
+                o += step
+            }
+            // The middle of the best offsets (they form a plateau as long as the step is fine enough).
+            best = plateau[plateau.count / 2]
+            if step == 1 || step <= 250 { break }
+            lo = (plateau.first ?? best) - step
+            hi = (plateau.last ?? best) + step
+            step = max(step / 10, 250)
+        }
+        score = agreement(usable, offset: best)
+        let compared = max(score.compared, 1)
+        return ClockAlignment(method: .estimated, offset: best, agreement: Double(score.good) / Double(compared), samplesCompared: score.compared)
+    }
+}
+
+/// Chooses the clock alignment: the same clock when perf used CLOCK_MONOTONIC and the trace is on
+/// nanotime (Go ≥ 1.22 on Linux), else an estimate seeded by the wall-clock bridge when both files
+/// carry one.
+public func alignClocks(perf: PerfFile, trace: TraceIndex, samples: [AlignSample], override: Int64? = nil) -> ClockAlignment {
+    if let o = override {
+        let a = trace.agreement(samples, offset: o)
+        return ClockAlignment(method: .given, offset: o, agreement: Double(a.good) / Double(max(a.compared, 1)), samplesCompared: a.compared)
+    }
+    let attr = perf.events.first?.attr
+    let perfMono = attr.map { $0.useClockID && $0.clockID == 1 } ?? false
+    if perfMono, trace.trace.ticksPerSecond == 15_625_000 {
+        let a = trace.agreement(samples, offset: 0)
+        let same = ClockAlignment(method: .sameClock, offset: 0, agreement: Double(a.good) / Double(max(a.compared, 1)), samplesCompared: a.compared)
+        // Trust it unless the files clearly disagree (a trace from another run or machine).
+        if same.agreement >= 0.9 || a.compared == 0 { return same }
+    }
+    var center: Int64 = 0
+    var method = ClockAlignment.Method.estimated
+    if let cd = perf.features.clockData, let snap = trace.trace.snapshots.first {
+        // trace_mono - (wall - mono)_go = perf_clock - (tod - clock)_perf  =>  offset = Δperf - Δgo
+        let perfDelta = Int64(bitPattern: cd.todNs) &- Int64(bitPattern: cd.clockNs)
+        let goDelta = Int64(bitPattern: snap.wallSeconds) &* 1_000_000_000 &+ Int64(bitPattern: snap.wallNanoseconds) &- Int64(bitPattern: snap.mono)
+        center = perfDelta &- goDelta
+        method = .wallClockBridge
+    }
+    // Near the bridge's estimate first; a wide scan too, in case the wall clock was stepped between the
+    // two readings. The better agreement wins, the bridge on a tie.
+    let wide = trace.estimateOffset(samples, center: center, span: 200_000_000)
+    guard method == .wallClockBridge else { return wide }
+    var near = trace.estimateOffset(samples, center: center, span: 1_000_000)
+    near.method = .wallClockBridge
+    return near.agreement >= wide.agreement ? near : wide
+}
+
+/// A sample placed on the trace.
+public struct Attribution: Sendable {
+    public var sample: FoldedSample
+    public var traceTime: Int64
+    public var goroutine: Int64
+    public var goroutineFunction: String
+    public var label: String
+    public var gc: GCState
+}
+
+/// Attributes each sample: its goroutine (from the run on its thread) and GC state, strongest first:
+/// in an assist of its goroutine; running a labelled mark worker (mark termination, a pause the worker
+/// itself runs, counts as the worker's); in a stop-the-world pause; sweeping on its P; while a GC cycle
+/// is active; otherwise none.
+public func attribute(_ samples: [FoldedSample], trace: TraceIndex, offset: Int64) -> [Attribution] {
+    samples.map { s in
+        let t = Int64(bitPattern: s.time) &+ offset
+        let run = trace.run(m: Int64(s.tid), at: t)
+        let g = run?.g ?? -1
+        let state: GCState
+        if g >= 0, trace.assist(g: g, at: t) != nil {
+            state = .assist
+        } else if let r = run, r.label.hasPrefix("GC ") {
+            state = .markWorker
+        } else if trace.stwRange(at: t) != nil {
+            state = .stw
+        } else if let r = run, r.p >= 0, trace.sweep(p: r.p, at: t) != nil {
+            state = .sweep
+        } else if trace.gcRange(at: t) != nil {
+            state = .gcConcurrent
+        } else {
+            state = .none
+        }
+        return Attribution(sample: s, traceTime: t, goroutine: g, goroutineFunction: trace.trace.goroutines[g]?.startFunction ?? "",
+                           label: run?.label ?? "", gc: state)
+    }
+}
+
+/// A perf capture folded with its samples kept, aligned with a Go trace and attributed.
+public struct AlignedCapture {
+    public var collapser: PerfCollapser
+    public var trace: TraceIndex
+    public var alignment: ClockAlignment
+    public var attributions: [Attribution]
+
+    /// Folds `perf` (symbolized with `options`), reads the trace, aligns the clocks and attributes
+    /// every sample.
+    public init(perf: PerfFile, options: PerfCollapseOptions, trace: GoTrace, clockOffset: Int64? = nil,
+                shiftSamples: Int64 = 0) throws(PerfDataError) {
+        var o = options
+        o.recordSamples = true
+        var c = PerfCollapser(options: o)
+        try c.collapse(perf)
+        collapser = c
+        let index = TraceIndex(trace)
+        self.trace = index
+        var records = c.sampleRecords
+        if shiftSamples != 0 {
+            // Test hook: move every sample in time, as if perf's clock were offset from the trace's.
+            for i in records.indices { records[i].time = UInt64(bitPattern: Int64(bitPattern: records[i].time) &+ shiftSamples) }
+        }
+        // A stack's goroutine root: its outermost frame that some goroutine of the trace started in
+        // (frame-pointer stacks can lose frames, so the very outermost one is not always it).
+        let starts = Set(trace.goroutines.values.map(\.startFunction).filter { !$0.isEmpty })
+        var rootCache: [Int32: (String, Bool, Bool, Bool)] = [:]
+        let alignSamples = records.map { r -> AlignSample in
+            let (root, worker, assist, sched): (String, Bool, Bool, Bool)
+            if let hit = rootCache[r.stack] { (root, worker, assist, sched) = hit } else {
+                let names = c.stackNames(r.stack)
+                let rt = names.dropFirst().first { starts.contains($0) } ?? ""
+                (root, worker, assist) = (rt, names.contains("runtime.gcBgMarkWorker"), names.contains("runtime.gcAssistAlloc"))
+                sched = rt.isEmpty && names.contains { $0 == "runtime.findRunnable" || $0 == "runtime.stopm" }
+                rootCache[r.stack] = (root, worker, assist, sched)
+            }
+            return AlignSample(time: r.time, tid: r.tid, root: root, inMarkWorker: worker, inAssist: assist, inScheduler: sched)
+        }
+        alignment = alignClocks(perf: perf, trace: index, samples: alignSamples, override: clockOffset)
+        attributions = attribute(records, trace: index, offset: alignment.offset)
+    }
+
+    public func stackNames(_ a: Attribution) -> [String] { collapser.stackNames(a.sample.stack) }
+}

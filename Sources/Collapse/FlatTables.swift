@@ -104,7 +104,9 @@ struct StackCounter {
         return mix64(h)
     }
 
-    mutating func add(_ stack: [UInt32], weight: UInt64) {
+    /// Adds a stack's weight; returns its index among the unique stacks.
+    @discardableResult
+    mutating func add(_ stack: [UInt32], weight: UInt64) -> Int {
         stack.withUnsafeBufferPointer { ids in
             let h = Self.hash(ids)
             var i = Int(truncatingIfNeeded: h) & mask
@@ -113,7 +115,7 @@ struct StackCounter {
                 if e < 0 { break }
                 if hashes[e] == h, Int(counts[e]) == ids.count, equal(e, ids) {
                     weights[e] &+= weight
-                    return
+                    return e
                 }
                 i = (i &+ 1) & mask
             }
@@ -125,7 +127,14 @@ struct StackCounter {
             pool.append(contentsOf: ids)
             slots[i] = Int32(e)
             if (e + 1) * 2 > slots.count { grow() }
+            return e
         }
+    }
+
+    /// The ids of unique stack `e`.
+    func stack(_ e: Int) -> ArraySlice<UInt32> {
+        let s = Int(starts[e])
+        return pool[s..<s + Int(counts[e])]
     }
 
     @inline(__always) private func equal(_ e: Int, _ ids: UnsafeBufferPointer<UInt32>) -> Bool {

@@ -33,7 +33,20 @@ public struct PerfCollapseOptions: Sendable {
     /// Sample time range in ns, as recorded.
     public var timeRange: ClosedRange<UInt64>?
     public var binaries = BinaryLocator()
+    /// Keep one record per sample (time, thread, stack index) for attribution.
+    public var recordSamples = false
     public init() {}
+}
+
+/// One folded sample, kept when `recordSamples` is set.
+public struct FoldedSample: Sendable {
+    public var time: UInt64
+    public var pid: Int32
+    public var tid: Int32
+    public var cpu: UInt32
+    public var weight: UInt64
+    /// Index of its stack (see `PerfCollapser.stackNames`).
+    public var stack: Int32
 }
 
 /// Where binaries named by a capture are found: the recorded path, under a symfs root, or by build-id
@@ -70,6 +83,7 @@ public struct PerfCollapser {
     public private(set) var warnings: [String] = []
     public private(set) var samples = 0
     public private(set) var skippedSamples = 0
+    public private(set) var sampleRecords: [FoldedSample] = []
 
     var images: [String: BinaryImage?] = [:]
     /// build-id -> path and file name -> path, from `searchDirs`, built on first need.
@@ -173,7 +187,10 @@ public struct PerfCollapser {
                 }
             }
             let weight = options.weightByPeriod ? max(s.period, 1) : 1
-            stacks.add(scratch, weight: weight)
+            let index = stacks.add(scratch, weight: weight)
+            if options.recordSamples {
+                sampleRecords.append(FoldedSample(time: s.time, pid: s.pid, tid: s.tid, cpu: s.cpu, weight: weight, stack: Int32(index)))
+            }
         }
         if let e = it.error { throw e }
         for w in file.warnings where !warnings.contains(w) { warnings.append(w) }
@@ -301,6 +318,9 @@ public struct PerfCollapser {
         }
         return (out, byName)
     }
+
+    /// The frames of unique stack `index`, root (process) first.
+    public func stackNames(_ index: Int32) -> [String] { stacks.stack(Int(index)).map { names[Int($0)] } }
 
     /// Sorted `stack count` lines. Stacks whose text coincides (a name holding `;`) are merged.
     public func folded() -> [UInt8] { renderFolded(stacks, names: names.map { Array($0.utf8) }) }

@@ -1,14 +1,53 @@
+import Align
 import ArgumentParser
+import BinaryIO
+import GoTrace
+import PerfData
+
+/// Options shared by the commands that put perf samples on a Go trace.
+struct GoTraceInputOptions: ParsableArguments {
+    @Option(name: .customLong("go-trace"), help: "The Go execution trace of the same run.") var goTrace: String
+    @Option(name: .customLong("clock-offset"), help: "Use this offset (ns, trace = perf + offset) instead of aligning the clocks.")
+    var clockOffset: Int64?
+
+    func load(_ input: String, _ perf: PerfSymbolOptions) throws -> AlignedCapture {
+        let file = try openPerf(input)
+        let tf: MappedFile
+        do { tf = try MappedFile(path: goTrace) } catch { throw UserError(error.description) }
+        let trace: GoTrace
+        do { trace = try GoTrace(bytes: tf.bytes) } catch { throw UserError("\(goTrace): \(error)") }
+        for w in trace.warnings { printError("stackfold: warning: \(goTrace): \(w)") }
+        let options = try perf.checkedOptions()
+        do { return try AlignedCapture(perf: file, options: options, trace: trace, clockOffset: clockOffset) } catch {
+            throw UserError(error.description)
+        }
+    }
+}
 
 struct AttributeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attribute",
-        abstract: "Each perf sample with its goroutine and GC state from a Go trace.")
+        abstract: "Each perf sample with its goroutine and GC state, from the Go trace of the same run.")
 
-    @Argument(help: "Input files.")
-    var inputs: [String] = []
+    @Argument(help: "perf.data") var input: String = "perf.data"
+    @OptionGroup var go: GoTraceInputOptions
+    @Flag(help: "One JSON object per sample.") var json = false
+    @OptionGroup var perf: PerfSymbolOptions
 
     func run() throws {
-        throw UserError("`stackfold attribute` is not implemented yet")
+        let c = try go.load(input, perf)
+        printError("stackfold: clock: \(c.alignment)")
+        var out = OutputBuffer(fd: 1)
+        defer { out.flush() }
+        for a in c.attributions {
+            let names = c.stackNames(a)
+            if json {
+                out.append("{\"time\":\(a.sample.time),\"trace_time\":\(a.traceTime),\"tid\":\(a.sample.tid),\"cpu\":\(a.sample.cpu),")
+                out.append("\"goroutine\":\(a.goroutine),\"function\":\(jsonString(a.goroutineFunction)),\"label\":\(jsonString(a.label)),")
+                out.append("\"gc\":\"\(a.gc.rawValue)\",\"leaf\":\(jsonString(names.last ?? ""))}\n")
+            } else {
+                out.append("\(a.sample.time) \(a.sample.tid) g=\(a.goroutine) \(a.gc.rawValue) \(names.dropFirst().joined(separator: ";"))\n")
+            }
+        }
     }
 }

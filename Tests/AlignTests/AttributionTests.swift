@@ -1,0 +1,62 @@
+import Align
+import Collapse
+import Foundation
+import GoTrace
+import PerfData
+import Testing
+
+/// Samples placed on the Go trace of the same run. The trace says which goroutine ran where and when
+/// GC did what; the perf stacks say what the CPU ran. They must agree.
+@Suite struct AttributionTests {
+    static func capture(_ name: String, shift: Int64 = 0, offset: Int64? = nil) throws -> AlignedCapture {
+        var o = PerfCollapseOptions()
+        o.binaries.symfs = "/nonexistent"
+        // Each Go version's folder alone: captures without build-ids are matched by file name.
+        o.binaries.searchDirs = [Paths.fixtures.appendingPathComponent("bin/\(name.prefix(6))").path]
+        let perf = try PerfFile(path: Paths.fixtures.appendingPathComponent("perf/\(name).data").path)
+        let bytes = try Data(contentsOf: Paths.fixtures.appendingPathComponent("gotrace/\(name).trace"))
+        let trace = try bytes.withUnsafeBytes { try GoTrace(bytes: $0) }
+        return try AlignedCapture(perf: perf, options: o, trace: trace, clockOffset: offset, shiftSamples: shift)
+    }
+
+    static func share(_ c: AlignedCapture, frame: String, state: GCState) -> (hit: Int, of: Int) {
+        var hit = 0, of = 0
+        for a in c.attributions where c.stackNames(a).contains(frame) {
+            of += 1
+            if a.gc == state { hit += 1 }
+        }
+        return (hit, of)
+    }
+
+    @Test(arguments: ["go1.22-fp-mono", "go1.23-fp-mono", "go1.24-fp-mono", "go1.25-fp-mono", "go1.26-fp-mono",
+                      "go1.27-fp-mono", "go1.25-fp-default-clock"])
+    func gcWorkIsAttributedToItsGCState(_ name: String) throws {
+        let c = try Self.capture(name)
+        if name.hasSuffix("mono") {
+            #expect(c.alignment.method == .sameClock, "\(c.alignment)")
+        } else {
+            #expect(c.alignment.method != .sameClock)
+            // perf's default clock runs within a few ms of CLOCK_MONOTONIC here.
+            #expect(abs(c.alignment.offset) < 50_000_000, "\(c.alignment)")
+        }
+        #expect(c.alignment.agreement > 0.95, "\(c.alignment)")
+        let worker = Self.share(c, frame: "runtime.gcBgMarkWorker", state: .markWorker)
+        let assist = Self.share(c, frame: "runtime.gcAssistAlloc", state: .assist)
+        #expect(worker.of > 0 && assist.of > 0, "\(name): worker \(worker), assist \(assist)")
+        for a in c.attributions where c.stackNames(a).contains("runtime.gcBgMarkWorker") && a.gc != .markWorker {
+            print("\(name): worker sample at \(a.traceTime) tid \(a.sample.tid) g \(a.goroutine) label \(a.label) -> \(a.gc)")
+        }
+        #expect(Double(worker.hit) >= 0.99 * Double(worker.of), "\(name): mark-worker \(worker.hit)/\(worker.of) (\(c.alignment))")
+        #expect(Double(assist.hit) >= 0.99 * Double(assist.of), "\(name): assist \(assist.hit)/\(assist.of) (\(c.alignment))")
+        // Every sample of a traced thread has a goroutine or is outside any run; states cover all samples.
+        #expect(c.attributions.count == c.collapser.sampleRecords.count)
+    }
+
+    /// Shift a -k mono capture's sample times by a known amount: the estimator finds it back.
+    @Test(arguments: [1_234_567 as Int64, -3_456_789])
+    func estimatorRecoversAKnownOffset(_ shift: Int64) throws {
+        let c = try Self.capture("go1.25-fp-mono", shift: shift)
+        #expect(c.alignment.method != .sameClock)
+        #expect(abs(c.alignment.offset + shift) <= 20_000, "\(c.alignment), expected \(-shift)")
+    }
+}
