@@ -1,14 +1,109 @@
+import Align
 import ArgumentParser
+import BinaryIO
+import FlameSVG
+import GoTrace
 
 struct GCCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gc",
-        abstract: "GC pauses cross-located with CPU samples.")
+        abstract: "GC pauses cross-located with CPU samples: what ran during each pause, CPU share per GC state.",
+        discussion: """
+            Needs the perf.data and the Go execution trace of the same run. With `perf record -k mono` and \
+            Go ≥ 1.22 the two share CLOCK_MONOTONIC; otherwise the offset is estimated (--clock-offset overrides). \
+            --folded prints folded stacks with a root frame per GC state ([gc:assist], [gc:mark-worker], …), \
+            ready for `stackfold flamegraph`.
+            """)
 
-    @Argument(help: "Input files.")
-    var inputs: [String] = []
+    @Argument(help: "perf.data") var input: String = "perf.data"
+    @OptionGroup var go: GoTraceInputOptions
+    @Flag(help: "Folded stacks with a root frame per GC state instead of the report.") var folded = false
+    @Option(help: "With --folded: only samples in this GC state (stw, assist, mark-worker, sweep, gc-concurrent, none).")
+    var state: String?
+    @Option(help: "How many pauses and functions to list.") var top = 5
+    @OptionGroup var perf: PerfSymbolOptions
+
+    func validate() throws {
+        if let state, GCState(rawValue: state) == nil {
+            throw ValidationError("--state \(state): expected one of \(GCState.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
 
     func run() throws {
-        throw UserError("`stackfold gc` is not implemented yet")
+        let c = try go.load(input, perf)
+        var out = OutputBuffer(fd: 1)
+        defer { out.flush() }
+        if folded {
+            var stacks: [String: UInt64] = [:]
+            for a in c.attributions where state == nil || a.gc.rawValue == state {
+                stacks["[gc:\(a.gc.rawValue)];" + c.stackNames(a).joined(separator: ";"), default: 0] += a.sample.weight
+            }
+            for (k, v) in stacks.sorted(by: { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }) { out.append("\(k) \(v)\n") }
+            return
+        }
+        out.append(gcReport(c, top: top))
     }
+}
+
+func gcReport(_ c: AlignedCapture, top: Int) -> String {
+    var o = ""
+    let t = c.trace.trace
+    o += "clock: \(c.alignment)\n"
+    let samples = c.attributions
+    let total = max(samples.count, 1)
+    let traced = samples.filter { $0.traceTime >= t.firstTime && $0.traceTime <= t.lastTime }
+    o += "samples: \(samples.count), \(traced.count) within the trace (\(ms(t.lastTime - t.firstTime)))\n"
+    let gcs = t.ranges.filter { $0.kind == .gc }
+    let stws = t.ranges.filter { $0.kind == .stw }
+    o += "GC cycles: \(gcs.count); stop-the-world pauses: \(stws.count), total \(ms(stws.reduce(0) { $0 + $1.end - $1.start }))\n"
+    func leaf(_ a: Attribution) -> String {
+        let names = c.stackNames(a)
+        return names.count > 1 ? names.last! : "[\(names.first ?? "?")]"
+    }
+    o += "\nCPU by GC state (samples):\n"
+    var byState: [GCState: [Attribution]] = [:]
+    for a in samples { byState[a.gc, default: []].append(a) }
+    for s in GCState.allCases {
+        let n = byState[s]?.count ?? 0
+        o += "  " + s.rawValue.padded(14) + cFormat("%7d  %5.1f%%", n, 100 * Double(n) / Double(total)) + "\n"
+    }
+    o += "\ntop functions per GC state:\n"
+    for s in GCState.allCases {
+        guard let list = byState[s], !list.isEmpty else { continue }
+        var counts: [String: Int] = [:]
+        for a in list { counts[leaf(a), default: 0] += 1 }
+        o += "  \(s.rawValue):\n"
+        for (f, n) in counts.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).prefix(top) {
+            o += cFormat("    %5.1f%%  ", 100 * Double(n) / Double(list.count)) + f + "\n"
+        }
+    }
+    o += "\nlongest stop-the-world pauses and what each CPU ran during them:\n"
+    let sortedByTime = samples.sorted { $0.traceTime < $1.traceTime }
+    for r in stws.sorted(by: { ($0.end - $0.start, $1.start) > ($1.end - $1.start, $0.start) }).prefix(top) {
+        o += "  \(ms(r.end - r.start)) \(r.reason) at \(r.start) ns (goroutine \(r.scope))\n"
+        var lo = 0, hi = sortedByTime.count
+        while lo < hi { let m = (lo + hi) / 2; if sortedByTime[m].traceTime < r.rawStart { lo = m + 1 } else { hi = m } }
+        var any = false
+        var i = lo
+        while i < sortedByTime.count, sortedByTime[i].traceTime <= r.rawEnd {
+            let a = sortedByTime[i]
+            o += "    cpu \(a.sample.cpu) tid \(a.sample.tid) g \(a.goroutine): \(leaf(a))\n"
+            any = true
+            i += 1
+        }
+        if !any { o += "    (no sample fell in this pause)\n" }
+    }
+    o += "\ngoroutines that paid most assist time (trace) and their assist samples (perf):\n"
+    var assistTime: [Int64: Int64] = [:]
+    for r in t.ranges where r.kind == .assist { assistTime[r.scope, default: 0] += r.end - r.start }
+    var assistSamples: [Int64: Int] = [:]
+    for a in byState[.assist] ?? [] { assistSamples[a.goroutine, default: 0] += 1 }
+    for (g, d) in assistTime.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).prefix(top) {
+        o += "  goroutine \(g) \(t.goroutines[g]?.startFunction ?? ""): \(ms(d)) in assists, \(assistSamples[g] ?? 0) samples\n"
+    }
+    return o
+}
+
+extension String {
+    func padded(_ n: Int) -> String { self + String(repeating: " ", count: max(0, n - count)) }
 }
