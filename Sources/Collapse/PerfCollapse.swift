@@ -206,7 +206,13 @@ public struct PerfCollapser {
         } else {
             run = sampleFrames.insert(address, tag: tag, run: names(for: address, mode: mode, exact: exact, pid: pid, model: model))
         }
-        sampleFrames.pool.withUnsafeBufferPointer { out.append(contentsOf: $0[run.0..<run.0 + run.1]) }
+        if run.1 == 1 {
+            out.append(sampleFrames.pool[run.0])
+        } else {
+            sampleFrames.pool.withUnsafeBufferPointer { p in
+                for k in run.0..<run.0 + run.1 { out.append(p[k]) }
+            }
+        }
     }
 
     /// The names one callchain entry folds to, root first (an inlined chain gives several).
