@@ -30,3 +30,24 @@ fi
 taskset -c 0 hyperfine -N --warmup 1 --runs ${RUNS:-3} --export-markdown "$dir/bench.md" "${cmds[@]}" 2>/dev/null || \
   taskset -c 0 hyperfine --warmup 1 --runs ${RUNS:-3} --export-markdown "$dir/bench.md" "${cmds[@]}"
 cat "$dir/bench.md"
+
+# Flame graph drawing: 100k unique stacks (random, deterministic), stackfold beside flamegraph.pl.
+python3 - "$dir/big100k.folded" <<'PY'
+import random, sys
+random.seed(7)
+with open(sys.argv[1], "w") as f:
+    for i in range(100000):
+        depth = random.randint(3, 30)
+        f.write(";".join("pkg%d.func%d" % (random.randint(0, 40), random.randint(0, 400)) for _ in range(depth)) + " %d\n" % random.randint(1, 50))
+PY
+svg=(-n "stackfold flamegraph (100k unique stacks)" "$sf flamegraph $dir/big100k.folded -o $dir/big100k.svg")
+if [[ -n ${FLAMEGRAPH_DIR:-} && -f $FLAMEGRAPH_DIR/flamegraph.pl ]]; then
+  svg+=(-n "flamegraph.pl (100k unique stacks)" "perl $FLAMEGRAPH_DIR/flamegraph.pl $dir/big100k.folded > $dir/big100k-pl.svg")
+fi
+taskset -c 0 hyperfine --warmup 1 --runs ${RUNS:-3} --export-markdown "$dir/bench-svg.md" "${svg[@]}"
+cat "$dir/bench-svg.md"
+echo "SVG sizes: stackfold $(stat -c %s "$dir/big100k.svg") bytes$( [[ -f $dir/big100k-pl.svg ]] && echo ", flamegraph.pl $(stat -c %s "$dir/big100k-pl.svg") bytes")"
+start=$(date +%s.%N)
+timeout 60 chromium --headless=new --no-sandbox --disable-gpu --virtual-time-budget=1000 --dump-dom "file://$dir/big100k.svg" >/dev/null 2>&1 || true
+end=$(date +%s.%N)
+echo "Chromium (headless) loads and lays out the 100k-stack SVG in $(python3 -c "print(round($end-$start,2))") s"

@@ -18,39 +18,77 @@ public struct FoldedParser {
     public init() {}
 
     public mutating func parse(_ text: String) -> [FoldedStack] {
+        var text = text
+        // Bytes, not Characters: grapheme-aware String walking was 60% of drawing 100k stacks.
+        return text.withUTF8 { parse(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    public mutating func parse(bytes b: UnsafeRawBufferPointer) -> [FoldedStack] {
         var out: [FoldedStack] = []
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            var line = Substring(raw)
-            if line.hasSuffix("\r") { line = line.dropLast() }
-            guard let (rest, count) = Self.splitCount(line) else {
+        var start = 0
+        let n = b.count
+        while start < n {
+            var end = start
+            while end < n, b[end] != 0x0a { end += 1 }
+            var lineEnd = end
+            if lineEnd > start, b[lineEnd - 1] == 0x0d { lineEnd -= 1 }
+            defer { start = end + 1 }
+            if end == start { continue }
+            guard let (rest, count) = Self.splitCount(b, start, lineEnd) else {
                 ignored += 1
                 continue
             }
-            var stack = rest
+            var stackEnd = rest
             var before: Double?
-            if let (s2, c1) = Self.splitCount(rest) {
-                stack = s2
+            if let (s2, c1) = Self.splitCount(b, start, rest) {
+                stackEnd = s2
                 before = c1
             }
-            out.append(FoldedStack(frames: stack.split(separator: ";", omittingEmptySubsequences: false).map(String.init),
-                                   count: count, before: before))
+            var frames: [String] = []
+            var f = start
+            for i in start...stackEnd where i == stackEnd || b[i] == 0x3b {
+                frames.append(String(decoding: UnsafeRawBufferPointer(rebasing: b[f..<i]), as: UTF8.self))
+                f = i + 1
+            }
+            out.append(FoldedStack(frames: frames, count: count, before: before))
         }
         return out
     }
 
+    /// `(.*)\s+?(\d+(?:\.\d*)?)$` on bytes `[start, end)`: the end of the stack and the count.
+    static func splitCount(_ b: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> (Int, Double)? {
+        var i = end
+        var dots = 0
+        while i > start, (b[i - 1] >= 0x30 && b[i - 1] <= 0x39) || b[i - 1] == 0x2e {
+            if b[i - 1] == 0x2e { dots += 1 }
+            i -= 1
+        }
+        guard i < end, b[i] != 0x2e, dots <= 1 else { return nil }
+        var v: Double
+        if dots == 0, end - i <= 18 {
+            var x: UInt64 = 0
+            for k in i..<end { x = x * 10 + UInt64(b[k] - 0x30) }
+            v = Double(x)
+        } else {
+            let s = String(decoding: UnsafeRawBufferPointer(rebasing: b[i..<end]), as: UTF8.self)
+            guard let d = Double(s.hasSuffix(".") ? s + "0" : s) else { return nil }
+            v = d
+        }
+        // `\s+?` is lazy: exactly one whitespace character belongs to the separator.
+        guard i > start, isSpace(b[i - 1]) else { return nil }
+        _ = v
+        return (i - 1, v)
+    }
+
+    static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0d) }
+
     /// `(.*)\s+?(\d+(?:\.\d*)?)$`: a trailing non-negative number after whitespace.
     static func splitCount(_ line: Substring) -> (Substring, Double)? {
-        var i = line.endIndex
-        while i > line.startIndex, let c = line[line.index(before: i)].asciiValue, (c >= 0x30 && c <= 0x39) || c == 0x2e {
-            i = line.index(before: i)
+        var line = line
+        return line.withUTF8 { b -> (Substring, Double)? in
+            guard let (e, v) = splitCount(UnsafeRawBufferPointer(b), 0, b.count) else { return nil }
+            return (Substring(String(decoding: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(b)[0..<e]), as: UTF8.self)), v)
         }
-        let num = line[i...]
-        guard let first = num.first, first != ".", num.filter({ $0 == "." }).count <= 1, let v = Double(num.hasSuffix(".") ? num + "0" : num) else {
-            return nil
-        }
-        guard i > line.startIndex, line[line.index(before: i)].isWhitespace else { return nil }
-        // `\s+?` is lazy: exactly one whitespace character belongs to the separator.
-        return (line[line.startIndex..<line.index(before: i)], v)
     }
 }
 
