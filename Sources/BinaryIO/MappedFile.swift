@@ -45,7 +45,8 @@ public final class MappedFile: @unchecked Sendable {
         }
         let size = Int(st.st_size)
         if size == 0 {
-            self.bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            // Empty, or a /proc file whose size is not known until read (/proc/kallsyms).
+            self.bytes = try MappedFile.readAll(fd: fd, path: path)
             self.mapped = false
             return
         }

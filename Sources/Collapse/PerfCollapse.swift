@@ -33,6 +33,11 @@ public struct PerfCollapseOptions: Sendable {
     /// Sample time range in ns, as recorded.
     public var timeRange: ClosedRange<UInt64>?
     public var binaries = BinaryLocator()
+    /// Kernel symbols in /proc/kallsyms format. Without it, this machine's /proc/kallsyms is used when the
+    /// capture's hostname and kernel release are this machine's (the same kernel); else kernel frames stay
+    /// `[kernel.kallsyms]`.
+    public var kallsyms: String?
+    public var useRunningKernel = true
     /// Keep one record per sample (time, thread, stack index) for attribution.
     public var recordSamples = false
     public init() {}
@@ -94,6 +99,80 @@ public struct PerfCollapser {
     var nameIDs: [String: UInt32] = [:]
     var stacks = StackCounter()
     var warnedMismatch: Set<String> = []
+    var kernelSymbols: (any KernelSymbolLookup)?
+    /// Runtime kernel address minus the kallsyms one (KASLR between the capture and the file; 0 on the same boot).
+    var kernelReloc: UInt64 = 0
+    var kernelTextAddress: UInt64?
+
+    /// Where kernel symbols come from, decided per capture; read on the first kernel frame.
+    var kallsymsPath: String?
+    var kallsymsTried = false
+
+    mutating func loadKernelSymbols(_ file: PerfFile) {
+        kallsymsTried = false
+        kernelSymbols = nil
+        kernelTextAddress = nil
+        var path = options.kallsyms
+        if path == nil, options.useRunningKernel, let host = file.features.hostname, let rel = file.features.osRelease {
+            var u = utsname()
+            uname(&u)
+            let mine = withUnsafeBytes(of: &u.nodename) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let release = withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if host == mine && rel == release { path = "/proc/kallsyms" }
+        }
+        kallsymsPath = path
+    }
+
+    mutating func kernelSymbolTable() -> (any KernelSymbolLookup)? {
+        if kallsymsTried { return kernelSymbols }
+        kallsymsTried = true
+        guard let path = kallsymsPath else { return nil }
+        let ks: (any KernelSymbolLookup)?
+        if path == "/proc/kallsyms" {
+            ks = Self.runningKernelSymbols()
+        } else {
+            ks = (try? MappedFile(path: path)).flatMap { KernelSymbols(bytes: $0.bytes) }
+        }
+        guard let ks else {
+            warnings.append("\(path): no kernel text symbols read; kernel frames stay [kernel.kallsyms]")
+            return nil
+        }
+        kernelSymbols = ks
+        kernelReloc = 0
+        return ks
+    }
+
+    /// This machine's kernel symbols. The kernel formats /proc/kallsyms on every read (65 ms here, a third
+    /// of folding a 466k-sample capture), so a copy is kept per boot and module set, as perf keeps ~/.debug.
+    static func runningKernelSymbols() -> (any KernelSymbolLookup)? {
+        func read(_ p: String) -> [UInt8]? { (try? MappedFile(path: p)).map { Array($0.bytes) } }
+        let boot = read("/proc/sys/kernel/random/boot_id").map { String(decoding: $0, as: UTF8.self).filter { $0.isHexDigit || $0 == "-" } }
+        var cacheFile: String?
+        if let boot, !boot.isEmpty {
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in read("/proc/modules") ?? [] { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            let home = getenv("XDG_CACHE_HOME").map { String(cString: $0) } ?? (getenv("HOME").map { String(cString: $0) + "/.cache" } ?? "")
+            if !home.isEmpty { cacheFile = "\(home)/stackfold/kallsyms-\(boot)-\(String(h, radix: 16)).txt" }
+        }
+        if let c = cacheFile, let ks = SortedKernelSymbols(path: c) { return ks }
+        guard let raw = read("/proc/kallsyms") else { return nil }
+        guard let ks = raw.withUnsafeBytes({ KernelSymbols(bytes: $0) }) else { return nil }
+        if let c = cacheFile {
+            // Best effort: a cache that cannot be written only costs the next run the read.
+            let dir = String(c[..<c.lastIndex(of: "/")!])
+            mkdir(String(dir[..<dir.lastIndex(of: "/")!]), 0o755)
+            mkdir(dir, 0o755)
+            let tmp = c + ".\(getpid())"
+            let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            if fd >= 0 {
+                let text = ks.textLines()
+                let ok = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) == $0.count }
+                close(fd)
+                if !ok || rename(tmp, c) != 0 { unlink(tmp) }
+            }
+        }
+        return ks
+    }
 
     struct FrameKey: Hashable {
         var mapping: Int
@@ -119,6 +198,7 @@ public struct PerfCollapser {
     }
 
     public mutating func collapse(_ file: PerfFile) throws(PerfDataError) {
+        loadKernelSymbols(file)
         var model = ProcessModel(file: file)
         var it = file.orderedRecords()
         var scratch: [UInt32] = []
@@ -266,6 +346,16 @@ public struct PerfCollapser {
             var n = options.includeAddresses ? "[\(base) <\(String(m.fileOffset(of: address), radix: 16))>]" : "[\(base)]"
             if kernel && options.annotateKernel { n += "_[k]" }
             return [n]
+        }
+        if kernel, let ks = kernelSymbolTable() {
+            // perf's kernel map starts at _text as it was in memory; kallsyms says where _text was for its boot.
+            var reloc: UInt64 = 0
+            if m.filename.hasPrefix("[kernel.kallsyms]") {
+                if kernelTextAddress == nil { kernelTextAddress = ks.address(of: "_text") ?? 0 }
+                if let text = kernelTextAddress, text != 0 { reloc = m.pageOffset &- text }
+            }
+            guard let name = ks.symbol(at: address &- reloc) else { return unknown() }
+            return [options.annotateKernel ? name + "_[k]" : name]
         }
         guard !kernel, let img = image(for: m), let vaddr = img.elf.virtualAddress(ofFileOffset: m.fileOffset(of: address)) else {
             return unknown()

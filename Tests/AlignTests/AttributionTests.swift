@@ -11,6 +11,7 @@ import Testing
     static func capture(_ name: String, shift: Int64 = 0, offset: Int64? = nil) throws -> AlignedCapture {
         var o = PerfCollapseOptions()
         o.binaries.symfs = "/nonexistent"
+        o.useRunningKernel = false
         // Each Go version's folder alone: captures without build-ids are matched by file name.
         o.binaries.searchDirs = [Paths.fixtures.appendingPathComponent("bin/\(name.prefix(6))").path]
         let perf = try PerfFile(path: Paths.fixtures.appendingPathComponent("perf/\(name).data").path)

@@ -12,6 +12,8 @@ import PerfData
         // Recorded paths are /work/main/Fixtures/bin/...: find the binaries in this clone by build-id.
         o.binaries.symfs = "/nonexistent"
         o.binaries.searchDirs = [Paths.fixtures.appendingPathComponent("bin").path]
+        // The same output on every machine: not this machine's kernel symbols, even where the captures were made.
+        o.useRunningKernel = false
         configure(&o)
         var c = PerfCollapser(options: o)
         try c.collapse(try PerfFile(path: url(name).path))
@@ -20,11 +22,11 @@ import PerfData
 
     /// perf script's text, with frames outside the Go binary turned into `[unknown] (dso)` (this machine's
     /// kallsyms and vdso are not in the capture), folded by the stackcollapse-perf.pl rules.
-    static func perfScriptFolded(_ name: String) throws -> String {
+    static func perfScriptFolded(_ name: String, keepKernel: Bool = false) throws -> String {
         let text = try String(contentsOf: url(name + ".script.txt"), encoding: .utf8)
         var lines: [String] = []
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix("\t"), !line.contains("/Fixtures/bin/"), let open = line.range(of: " (", options: .backwards) {
+            if line.hasPrefix("\t"), !line.contains("/Fixtures/bin/"), !(keepKernel && line.hasSuffix("([kernel.kallsyms])")), let open = line.range(of: " (", options: .backwards) {
                 let addr = line.drop { $0 == "\t" || $0 == " " }.prefix { $0 != " " }
                 lines.append("\t\(addr) [unknown]\(line[open.lowerBound...])")
             } else {
@@ -111,5 +113,22 @@ import PerfData
             return
         }
         #expect(folded == expected)
+    }
+
+    /// Kernel frames named from a kallsyms file, as perf script names them (captured with the same kernel;
+    /// the subset of /proc/kallsyms the captures need is committed, see Fixtures/README.md).
+    @Test(arguments: ["go1.25-fp-mono.data", "go1.27-fp-mono.data", "go1.25-system-wide.data"])
+    func kernelFramesNamedLikePerfScript(_ name: String) throws {
+        let version = String(name.dropFirst(2).prefix(4))
+        let ours = try Self.collapse(name) {
+            $0.binaries.searchDirs = [Paths.fixtures.appendingPathComponent("bin/go\(version)").path]
+            $0.elfNames = true
+            $0.keepWrappers = true
+            $0.kallsyms = Paths.fixtures.appendingPathComponent("perf/kallsyms-subset.txt").path
+        }
+        let theirs = try Self.perfScriptFolded(name, keepKernel: true)
+        #expect(!ours.contains("[kernel.kallsyms]"), "every kernel frame named")
+        #expect(try String(contentsOf: Self.url(name + ".script.txt"), encoding: .utf8).contains("([kernel.kallsyms])"))
+        #expect(ours == theirs)
     }
 }

@@ -97,6 +97,8 @@ struct PerfSymbolOptions: ParsableArguments {
     var buildIDDirs: [String] = []
     @Option(name: .customLong("binaries"), help: "perf.data: folders of binaries (any layout), matched to the capture by build-id.")
     var binaryDirs: [String] = []
+    @Option(help: ArgumentHelp("perf.data: kernel symbols in /proc/kallsyms format (copy it from the host that recorded). Without it, this machine's are used when the capture was made here.", valueName: "file"))
+    var kallsyms: String?
     @Option(name: .customLong("only-pid"), help: "perf.data: keep only these pids.") var onlyPIDs: [Int32] = []
     @Option(name: .customLong("only-tid"), help: "perf.data: keep only these tids.") var onlyTIDs: [Int32] = []
     @Option(name: .customLong("only-comm"), help: "perf.data: keep only these comms.") var onlyComms: [String] = []
@@ -122,6 +124,7 @@ struct PerfSymbolOptions: ParsableArguments {
         o.tids = Set(onlyTIDs)
         o.comms = Set(onlyComms)
         o.cpus = Set(onlyCPUs)
+        o.kallsyms = kallsyms
         return o
     }
 
