@@ -251,10 +251,9 @@ public struct AlignedCapture {
     public var attributions: [Attribution]
 
     /// Folds `perf` (symbolized with `options`), reads the trace, aligns the clocks and attributes
-    /// every sample. Throws `PerfDataError`; declared untyped because the typed-throws form of this init
-    /// corrupted memory in debug builds of Swift 6.3.1 (2 crashes in 5 test runs, none in 6 without it).
+    /// every sample.
     public init(perf: PerfFile, options: PerfCollapseOptions, trace: GoTrace, clockOffset: Int64? = nil,
-                shiftSamples: Int64 = 0) throws {
+                shiftSamples: Int64 = 0) throws(PerfDataError) {
         var o = options
         o.recordSamples = true
         var c = PerfCollapser(options: o)

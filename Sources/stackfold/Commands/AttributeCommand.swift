@@ -19,7 +19,7 @@ struct GoTraceInputOptions: ParsableArguments {
         for w in trace.warnings { printError("stackfold: warning: \(goTrace): \(w)") }
         let options = try perf.checkedOptions()
         do { return try AlignedCapture(perf: file, options: options, trace: trace, clockOffset: clockOffset) } catch {
-            throw UserError("\(error)")
+            throw UserError(error.description)
         }
     }
 }
