@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "Symbolize", dependencies: ["BinaryIO", "CElfUtils", "CDebuginfod"]),
         .target(name: "GoTrace", dependencies: ["BinaryIO"], swiftSettings: hotPath),
         .target(name: "Collapse", dependencies: ["BinaryIO", "PerfData", "Symbolize"], swiftSettings: hotPath),
-        .target(name: "FlameSVG", dependencies: []),
+        .target(name: "FlameSVG", dependencies: ["BinaryIO"]),
         .target(name: "Align", dependencies: ["PerfData", "GoTrace", "Symbolize", "Collapse"]),
         .executableTarget(
             name: "stackfold",

@@ -38,20 +38,7 @@ public struct OutputBuffer: ~Copyable {
 
     /// Decimal digits of `v` without building a String.
     @inlinable
-    public mutating func append(decimal v: UInt64) {
-        if v == 0 { storage.append(0x30); return }
-        var digits: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = 0
-        var x = v
-        withUnsafeMutableBytes(of: &digits) { raw in
-            while x > 0 {
-                raw[n] = UInt8(truncatingIfNeeded: x % 10) + 0x30
-                x /= 10
-                n += 1
-            }
-            for i in stride(from: n - 1, through: 0, by: -1) { storage.append(raw[i]) }
-        }
-    }
+    public mutating func append(decimal v: UInt64) { appendDecimal(v, to: &storage) }
 
     @inlinable
     public mutating func flushIfFull() {
@@ -78,5 +65,18 @@ public struct OutputBuffer: ~Copyable {
         let out = storage
         storage.removeAll(keepingCapacity: true)
         return out
+    }
+}
+
+/// `v` in decimal ASCII, appended without building a String (per output line in hot loops).
+@inlinable
+public func appendDecimal(_ v: UInt64, to out: inout [UInt8]) {
+    if v < 10 { out.append(0x30 + UInt8(v)); return }
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
+    var n = 0
+    var x = v
+    withUnsafeMutableBytes(of: &digits) { d in
+        while x > 0 { d[n] = 0x30 + UInt8(x % 10); x /= 10; n += 1 }
+        for k in stride(from: n - 1, through: 0, by: -1) { out.append(d[k]) }
     }
 }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import BinaryIO
 
 /// Two folded profiles joined into `stack count1 count2` lines, as FlameGraph's `difffolded.pl` does,
 /// for differential flame graphs (width from the second profile, colour from the change).
@@ -40,10 +38,7 @@ public struct FoldedDiff {
         func append(to out: inout [UInt8]) {
             switch self {
             case .int(let v): appendDecimal(v, to: &out)
-            case .double(let d):
-                var buf = [CChar](repeating: 0, count: 40)
-                let n = withVaList([d]) { vsnprintf(&buf, buf.count, "%.15g", $0) }
-                out.append(contentsOf: buf.prefix(Int(n)).map { UInt8(bitPattern: $0) })
+            case .double(let d): out.append(contentsOf: Array(cFormat("%.15g", d).utf8))
             }
         }
     }
@@ -85,46 +80,25 @@ public struct FoldedDiff {
         counts[stack] = entry
     }
 
-    /// The end of the stack and the count, for `(.*)\s+?(\d+(?:\.\d*)?)$`: the count is the trailing
-    /// digits (with at most one `.`), and one whitespace character before it is dropped.
+    /// The end of the stack and the count (see `trailingCount`), held as Perl would: an integer unless
+    /// it has a dot or overflows.
     static func splitCount(_ line: UnsafeRawBufferPointer) -> (Int, Count)? {
-        var i = line.count
-        var sawDot = false
-        while i > 0 {
-            let c = line[i - 1]
-            if c >= 0x30 && c <= 0x39 {
-                i -= 1
-            } else if c == 0x2e && !sawDot {
-                sawDot = true
-                i -= 1
-            } else {
-                break
-            }
-        }
-        // The count must start with a digit: "\d+(?:\.\d*)?".
-        guard i < line.count, line[i] >= 0x30 && line[i] <= 0x39 else { return nil }
-        guard i > 0, isPerlSpace(line[i - 1]) else { return nil }
-        let digits = line[i...]
-        let count: Count
-        if sawDot {
-            let s = String(decoding: digits, as: UTF8.self)
+        guard let (stackEnd, digits, hasDot) = trailingCount(line, 0, line.count) else { return nil }
+        let text = { String(decoding: UnsafeRawBufferPointer(rebasing: line[digits]), as: UTF8.self) }
+        if hasDot {
+            let s = text()
             guard let d = Double(s.hasSuffix(".") ? s + "0" : s) else { return nil }
-            count = .double(d)
-        } else {
-            var v: UInt64 = 0
-            var overflow = false
-            for c in digits {
-                let (m, o1) = v.multipliedReportingOverflow(by: 10)
-                let (a, o2) = m.addingReportingOverflow(UInt64(c - 0x30))
-                if o1 || o2 { overflow = true; break }
-                v = a
-            }
-            count = overflow ? .double(Double(String(decoding: digits, as: UTF8.self)) ?? 0) : .int(v)
+            return (stackEnd, .double(d))
         }
-        return (i - 1, count)
+        var v: UInt64 = 0
+        for c in line[digits] {
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(UInt64(c - 0x30))
+            if o1 || o2 { return (stackEnd, .double(Double(text()) ?? 0)) }
+            v = a
+        }
+        return (stackEnd, .int(v))
     }
-
-    static func isPerlSpace(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0d) }
 
     static func stripHex(_ s: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []

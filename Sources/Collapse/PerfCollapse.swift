@@ -95,13 +95,10 @@ public struct PerfCollapser {
     var scanned: (byID: [String: String], byName: [String: String])?
     /// Per unique (mapping id, address, exact): the folded names, root first.
     var frameNames: [FrameKey: [UInt32]] = [:]
-    var names: [String] = []
-    var nameIDs: [String: UInt32] = [:]
+    var nameTable = NameTable()
     var stacks = StackCounter()
     var warnedMismatch: Set<String> = []
     var kernelSymbols: (any KernelSymbolLookup)?
-    /// Runtime kernel address minus the kallsyms one (KASLR between the capture and the file; 0 on the same boot).
-    var kernelReloc: UInt64 = 0
     var kernelTextAddress: UInt64?
 
     /// Where kernel symbols come from, decided per capture; read on the first kernel frame.
@@ -138,7 +135,6 @@ public struct PerfCollapser {
             return nil
         }
         kernelSymbols = ks
-        kernelReloc = 0
         return ks
     }
 
@@ -189,13 +185,7 @@ public struct PerfCollapser {
 
     public init(options: PerfCollapseOptions) { self.options = options }
 
-    mutating func intern(_ s: String) -> UInt32 {
-        if let id = nameIDs[s] { return id }
-        let id = UInt32(names.count)
-        names.append(s)
-        nameIDs[s] = id
-        return id
-    }
+    mutating func intern(_ s: String) -> UInt32 { nameTable.intern(Array(s.utf8)) }
 
     public mutating func collapse(_ file: PerfFile) throws(PerfDataError) {
         loadKernelSymbols(file)
@@ -416,22 +406,14 @@ public struct PerfCollapser {
     }
 
     /// The frames of unique stack `index`, root (process) first.
-    public func stackNames(_ index: Int32) -> [String] { stacks.stack(Int(index)).map { names[Int($0)] } }
+    public func stackNames(_ index: Int32) -> [String] {
+        stacks.stack(Int(index)).map { String(decoding: nameTable.names[Int($0)], as: UTF8.self) }
+    }
 
     /// Sorted `stack count` lines. Stacks whose text coincides (a name holding `;`) are merged.
-    public func folded() -> [UInt8] { renderFolded(stacks, names: names.map { Array($0.utf8) }) }
+    public func folded() -> [UInt8] { renderFolded(stacks, names: nameTable.names) }
 }
 
-func appendDecimal(_ v: UInt64, to out: inout [UInt8]) {
-    if v < 10 { out.append(0x30 + UInt8(v)); return }
-    var digits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)  // 32 bytes: room for 20 digits
-    var n = 0
-    var x = v
-    withUnsafeMutableBytes(of: &digits) { d in
-        while x > 0 { d[n] = 0x30 + UInt8(x % 10); x /= 10; n += 1 }
-        for k in stride(from: n - 1, through: 0, by: -1) { out.append(d[k]) }
-    }
-}
 
 func basename(_ s: String) -> String {
     if let i = s.lastIndex(of: "/") { return String(s[s.index(after: i)...]) }

@@ -548,18 +548,3 @@ extension ScriptTextCollapser {
     /// `stack count` lines sorted by byte order (Perl's `sort { $a cmp $b }`).
     public func folded() -> [UInt8] { renderFolded(stacks, names: nameTable.names) }
 }
-
-public enum Folded {
-    /// Renders stacks as sorted `stack count\n` lines.
-    public static func render(_ stacks: [[UInt8]: UInt64]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(stacks.count * 64)
-        for (k, v) in stacks.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
-            out.append(contentsOf: k)
-            out.append(0x20)
-            out.append(contentsOf: Array(String(v).utf8))
-            out.append(0x0a)
-        }
-        return out
-    }
-}

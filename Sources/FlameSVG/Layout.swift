@@ -55,40 +55,17 @@ public struct FoldedParser {
         return out
     }
 
-    /// `(.*)\s+?(\d+(?:\.\d*)?)$` on bytes `[start, end)`: the end of the stack and the count.
+    /// A line's stack end and count (see `trailingCount`).
     static func splitCount(_ b: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> (Int, Double)? {
-        var i = end
-        var dots = 0
-        while i > start, (b[i - 1] >= 0x30 && b[i - 1] <= 0x39) || b[i - 1] == 0x2e {
-            if b[i - 1] == 0x2e { dots += 1 }
-            i -= 1
-        }
-        guard i < end, b[i] != 0x2e, dots <= 1 else { return nil }
-        var v: Double
-        if dots == 0, end - i <= 18 {
+        guard let (stackEnd, digits, hasDot) = trailingCount(b, start, end) else { return nil }
+        if !hasDot, digits.count <= 18 {
             var x: UInt64 = 0
-            for k in i..<end { x = x * 10 + UInt64(b[k] - 0x30) }
-            v = Double(x)
-        } else {
-            let s = String(decoding: UnsafeRawBufferPointer(rebasing: b[i..<end]), as: UTF8.self)
-            guard let d = Double(s.hasSuffix(".") ? s + "0" : s) else { return nil }
-            v = d
+            for k in digits { x = x * 10 + UInt64(b[k] - 0x30) }
+            return (stackEnd, Double(x))
         }
-        // `\s+?` is lazy: exactly one whitespace character belongs to the separator.
-        guard i > start, isSpace(b[i - 1]) else { return nil }
-        _ = v
-        return (i - 1, v)
-    }
-
-    static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0d) }
-
-    /// `(.*)\s+?(\d+(?:\.\d*)?)$`: a trailing non-negative number after whitespace.
-    static func splitCount(_ line: Substring) -> (Substring, Double)? {
-        var line = line
-        return line.withUTF8 { b -> (Substring, Double)? in
-            guard let (e, v) = splitCount(UnsafeRawBufferPointer(b), 0, b.count) else { return nil }
-            return (Substring(String(decoding: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(b)[0..<e]), as: UTF8.self)), v)
-        }
+        let s = String(decoding: UnsafeRawBufferPointer(rebasing: b[digits]), as: UTF8.self)
+        guard let d = Double(s.hasSuffix(".") ? s + "0" : s) else { return nil }
+        return (stackEnd, d)
     }
 }
 

@@ -89,9 +89,13 @@ struct Ordering {
         case .procStatus:
             let pid = Int64(bitPattern: a.a0)
             let status = WireProcStatus(rawValue: a.a1) ?? .bad
-            var old: UInt64  // ProcState of the parser: 0 undetermined, 1 not exist, 2 running, 3 idle
-            let map: [WireProcStatus: UInt64] = [.bad: 0, .running: 2, .idle: 3, .syscall: 2, .syscallAbandoned: 2]
-            old = map[status] ?? 0
+            // ProcState of the parser: 0 undetermined, 1 not exist, 2 running, 3 idle.
+            var old: UInt64
+            switch status {
+            case .bad: old = 0
+            case .idle: old = 3
+            case .running, .syscall, .syscallAbandoned: old = 2
+            }
             if var s = pStates[pid] {
                 if status == .syscallAbandoned && s.status == .syscall {
                     old = 2
@@ -156,8 +160,14 @@ struct Ordering {
             let mid = Int64(bitPattern: a.a1)
             let status = WireGoStatus(rawValue: a.a2) ?? .bad
             // The parser's GoState: 0 undetermined, 1 not exist, 2 runnable, 3 running, 4 waiting, 5 syscall.
-            let map: [WireGoStatus: UInt64] = [.bad: 0, .runnable: 2, .running: 3, .syscall: 5, .waiting: 4]
-            var old = map[status] ?? 0
+            var old: UInt64
+            switch status {
+            case .bad: old = 0
+            case .runnable: old = 2
+            case .running: old = 3
+            case .waiting: old = 4
+            case .syscall: old = 5
+            }
             if var s = gStates[gid] {
                 s.seq = Seq(gen: gen, n: 0)
                 gStates[gid] = s

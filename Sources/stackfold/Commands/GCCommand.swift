@@ -1,7 +1,6 @@
 import Align
 import ArgumentParser
 import BinaryIO
-import FlameSVG
 import GoTrace
 
 struct GCCommand: ParsableCommand {

@@ -1,6 +1,5 @@
 import ArgumentParser
 import BinaryIO
-import FlameSVG
 import GoTrace
 
 struct GoTraceCommand: ParsableCommand {

@@ -1,4 +1,4 @@
-import FlameSVG
+import BinaryIO
 import ArgumentParser
 import PerfData
 
@@ -96,7 +96,7 @@ struct InfoCommand: ParsableCommand {
         out += "# ========\n"
         out += "# records:\n"
         for (t, n) in counts.sorted(by: { $0.key < $1.key }) {
-            out += "#   \(t.name + String(repeating: " ", count: max(0, 20 - t.name.count))) \(n)\n"
+            out += "#   \(t.name.padded(20)) \(n)\n"
         }
         out += "# samples: \(samples), lost: \(lost)\n"
         if first <= last {
