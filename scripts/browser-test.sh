@@ -37,7 +37,30 @@ n=$(printf '%s' "$dom" | grep -o 'fill="rgb(230,0,230)"' | wc -l)
 m=$(printf '%s' "$dom" | grep -o 'Matched: [0-9.]*%' | head -1)
 if [[ $n -gt 0 && -n $m ]]; then echo "ok   ?s=hashLoop reopens the search ($n frames, $m)"; else echo "FAIL ?s= state"; fail=1; fi
 
-# 3. A screenshot a person can look at; and how long a big graph takes to open.
+# 3. The GC timeline strip (stackfold gc --svg): drag across it, the graph is redrawn for the window;
+#    the window's total must equal what `stackfold gc --folded --time` counts for the same window.
+trace=Fixtures/gotrace/go1.25-fp-mono.trace
+data=Fixtures/perf/go1.25-fp-mono.data
+"$sf" gc --go-trace "$trace" "$data" --svg -o "$dir/gc.svg"
+json() { printf '%s' "$1" | python3 -c "import sys,re,html; m=re.search(r'<pre id=\"result\">(.*?)</pre>', sys.stdin.read(), re.S); print(html.unescape(m.group(1)) if m else '{}')"; }
+result=$(json "$(chrome --virtual-time-budget=5000 --dump-dom "file://$PWD/scripts/browser/timeline.html?svg=file://$dir/gc.svg")")
+echo "timeline: $result"
+check "$result" "'error' not in r and r['initialFrames'] > 20" "the GC flame graph loads under its strip"
+check "$result" "r['wholeVsInitial'] == 'same' and r['wholeTotal'] == r['initialTotal']" "dragging over the whole strip redraws exactly stackfold's graph"
+check "$result" "0 < r['windowTotal'] < r['initialTotal'] and r['windowFrames'] < r['initialFrames']" "dragging over part of it redraws a smaller graph"
+check "$result" "'t=' in r['url'] and r['selVisible'] and r['allVisible'] and r['info'].startswith('Time: ')" "the window is marked, described and kept in the URL"
+check "$result" "r['zoomedAfterWindow']" "frames of the redrawn graph zoom on click"
+check "$result" "r['hover'].startswith('Time: ')" "hovering the strip describes the time under the pointer"
+check "$result" "r['resetTotal'] == r['initialTotal'] and r['resetVsInitial'] == 'same' and r['urlAfterReset'] == ''" "[whole capture] restores the graph"
+win=$(python3 -c "import json,sys; r=json.loads(sys.argv[1]); f=lambda n: '%d.%09d' % divmod(int(n), 10**9); print(f(r['windowStartNs']) + ',' + f(r['windowEndNs']))" "$result")
+cli=$("$sf" gc --go-trace "$trace" "$data" --folded --count-samples --time "$win" | awk '{s+=$NF} END {print s+0}')
+check "$result" "r['windowTotal'] == $cli" "the window's total equals stackfold gc --folded --time $win ($cli samples)"
+t=$(python3 -c "import json,sys,re; print(re.search(r't=([0-9-]+)', json.loads(sys.argv[1])['url']).group(1))" "$result")
+enc=$(python3 -c "import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1], safe=''))" "file://$dir/gc.svg?t=$t")
+again=$(json "$(chrome --virtual-time-budget=5000 --dump-dom "file://$PWD/scripts/browser/timeline.html?mode=reload&svg=$enc")")
+check "$again" "r['initialTotal'] == $cli and r['selVisible']" "?t=$t reopens the same window"
+
+# 4. A screenshot a person can look at; and how long a big graph takes to open.
 if [[ -n ${1:-} ]]; then
   chrome --virtual-time-budget=3000 --window-size=1200,420 --screenshot="$1" "file://$dir/go.svg?s=runtime%5C.gc" >/dev/null
   echo "screenshot: $1"

@@ -16,4 +16,5 @@ sort -t' ' -k2 -n -r out/demo.folded | head -n 5 | cut -c1-160
 "$bin" flamegraph --colors go --title "stackfold demo: stripped Go 1.25 binary" --binaries Fixtures/bin "$capture" -o out/demo.svg
 echo "== GC cross-located with CPU: perf -k mono and the runtime/trace of the same run"
 "$bin" gc --binaries Fixtures/bin --go-trace Fixtures/gotrace/go1.25-fp-mono.trace Fixtures/perf/go1.25-fp-mono.data | head -n 12
-echo "wrote out/demo.folded ($(wc -l < out/demo.folded) stacks) and out/demo.svg (open it in a browser)"
+"$bin" gc --binaries Fixtures/bin --go-trace Fixtures/gotrace/go1.25-fp-mono.trace Fixtures/perf/go1.25-fp-mono.data --svg -o out/demo-gc.svg
+echo "wrote out/demo.folded ($(wc -l < out/demo.folded) stacks), out/demo.svg and out/demo-gc.svg (GC timeline: drag across the strip); open them in a browser"

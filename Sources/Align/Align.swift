@@ -256,6 +256,9 @@ public struct AlignedCapture {
                 shiftSamples: Int64 = 0) throws(PerfDataError) {
         var o = options
         o.recordSamples = true
+        // A time window selects samples after alignment: the estimate needs every sample.
+        let window = o.timeRange
+        o.timeRange = nil
         var c = PerfCollapser(options: o)
         try c.collapse(perf)
         collapser = c
@@ -282,6 +285,7 @@ public struct AlignedCapture {
             return AlignSample(time: r.time, tid: r.tid, root: root, inMarkWorker: worker, inAssist: assist, inScheduler: sched)
         }
         alignment = alignClocks(perf: perf, trace: index, samples: alignSamples, override: clockOffset)
+        if let window { records.removeAll { !window.contains($0.time) } }
         attributions = attribute(records, trace: index, offset: alignment.offset)
     }
 

@@ -28,3 +28,10 @@ public func trailingCount(_ b: UnsafeRawBufferPointer, _ start: Int, _ end: Int)
     guard i > start, b[i - 1] == 0x20 || (b[i - 1] >= 0x09 && b[i - 1] <= 0x0d) else { return nil }
     return (i - 1, i..<end, dots == 1)
 }
+
+/// Nanoseconds as perf prints times (`sec.usec`), the form `--time` takes.
+public func perfSeconds(_ ns: UInt64) -> String {
+    let us = ns / 1000
+    let frac = String(us % 1_000_000)
+    return "\(us / 1_000_000)." + String(repeating: "0", count: 6 - frac.count) + frac
+}

@@ -69,7 +69,9 @@ public struct FlameGraph {
     /// flamegraph.pl sorts whole lines as strings: the stack text decides.
     static func lineKey(_ s: FoldedStack) -> [UInt8] { Array(s.frames.joined(separator: ";").utf8) }
 
-    public mutating func render(stacks: [FoldedStack]) -> String {
+    public mutating func render(stacks: [FoldedStack]) -> String { render(stacks: stacks, strip: nil) }
+
+    mutating func render(stacks: [FoldedStack], strip: (TimeStrip, StripLayout)?) -> String {
         let o = options
         if o.colors == "chain" {
             // `;--;` separates the waker's stack: mark frames after it.
@@ -83,9 +85,11 @@ public struct FlameGraph {
             }
         }
         let xpad = 10.0
-        let ypad1 = o.fontSize * 3
-        let ypad2 = o.fontSize * 2 + 10
+        let stripTop = o.fontSize * 3 + (o.subtitle.isEmpty ? 0 : o.fontSize * 2)
         let ypad3 = o.fontSize * 2
+        // The strip sits under the title (and subtitle); the frames start below it.
+        let ypad1 = o.fontSize * 3 + (strip.map { $0.0.height + 10 + (o.subtitle.isEmpty ? 0 : ypad3) } ?? 0)
+        let ypad2 = o.fontSize * 2 + 10
         let framePad = 1.0
         if timeMax == 0 {
             warnings.append("ERROR: No valid input provided to flamegraph.pl.")
@@ -100,11 +104,14 @@ public struct FlameGraph {
         }
         let depthMax = nodes.map(\.depth).max() ?? 0
         var imageHeight = Double(depthMax + 1) * o.frameHeight + ypad1 + ypad2
-        if !o.subtitle.isEmpty { imageHeight += ypad3 }
+        if !o.subtitle.isEmpty, strip == nil { imageHeight += ypad3 }
         // Root first, then by depth and position: a stable order, so the same input gives the same bytes.
         nodes.sort { ($0.depth, $0.start) < ($1.depth, $1.start) }
 
-        var svg = header(width: o.width, height: imageHeight, ypad1: ypad1, ypad2: ypad2, xpad: xpad)
+        var svg = header(width: o.width, height: imageHeight, ypad1: ypad1, ypad2: ypad2, xpad: xpad, strip: strip.map { s in
+            (stripSVG(s.0, s.1, top: stripTop, xpad: xpad),
+             stripData(s.0, s.1, top: stripTop, imageHeight: imageHeight, ypad1: ypad1, ypad2: ypad2, xpad: xpad))
+        })
         svg.reserveCapacity(nodes.count * 220 + 20000)
         for n in nodes {
             let isRoot = n.name.isEmpty && n.depth == 0
@@ -198,7 +205,7 @@ public struct FlameGraph {
         """
     }
 
-    func header(width: Double, height: Double, ypad1: Double, ypad2: Double, xpad: Double) -> String {
+    func header(width: Double, height: Double, ypad1: Double, ypad2: Double, xpad: Double, strip: (svg: String, data: String)? = nil) -> String {
         let o = options
         let bg: (String, String)
         switch o.bgColors ?? defaultBackground(o.colors) {
@@ -238,6 +245,7 @@ public struct FlameGraph {
         \t"use strict";
         \tvar fontsize = \(fs), fontwidth = \(o.fontWidth), xpad = \(num(xpad)), inverted = \(o.inverted), searchcolor = "\(jsEscape(o.searchColor))", nametype = "\(jsEscape(o.nameType))";
         \(Script.source)
+        \(strip.map { $0.data + Script.timeline } ?? "")
         ]]>
         </script>
         <rect x="0.0" y="0" width="\(f1(width))" height="\(f1(height))" fill="url(#background)"  />
@@ -247,6 +255,7 @@ public struct FlameGraph {
         if !o.subtitle.isEmpty {
             s += "<text id=\"subtitle\" x=\"\(f2(width / 2))\" y=\"\(num(o.fontSize * 4))\" >\(xmlEscape(o.subtitle))</text>\n"
         }
+        if let strip { s += strip.svg }
         s += """
         <text id="details" x="\(f2(xpad))" y="\(num(height - ypad2 / 2))" > </text>
         <text id="unzoom" x="\(f2(xpad))" y="\(num(o.fontSize * 2))" class="hide">Reset Zoom</text>

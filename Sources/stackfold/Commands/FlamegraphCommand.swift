@@ -10,6 +10,39 @@ struct FlamegraphCommand: ParsableCommand {
 
     @Argument(help: "Folded stacks; - or nothing reads standard input.") var input: String = "-"
     @Option(name: .shortAndLong, help: "Write the SVG here instead of standard output.") var output: String?
+    @OptionGroup var style: FlameGraphStyleOptions
+    @OptionGroup var perf: PerfSymbolOptions
+    @OptionGroup var frames: FrameFilterOptions
+
+    func run() throws {
+        let o = try style.options()
+        let file: MappedFile
+        do { file = try MappedFile(path: input) } catch { throw UserError(error.description) }
+        let data: [UInt8]
+        if isPerfData(file) {
+            data = try frames.filter().apply(try collapsePerf(file, perf.checkedOptions()))
+        } else {
+            data = try frames.filter().apply(Array(file.bytes))
+        }
+        var fg = FlameGraph(options: o)
+        let svg = fg.render(folded: String(decoding: data, as: UTF8.self))
+        for w in fg.warnings { printError("stackfold: \(w)\n") }
+        if let output {
+            try writeFile(output, Array(svg.utf8))
+        } else {
+            writeStdout(svg)
+        }
+        if let cp = style.cp {
+            // Keep the colours used, so the next graph with this palette file matches (flamegraph.pl --cp).
+            let map = o.paletteMap.merging(fg.usedColors) { old, _ in old }
+            let out = map.keys.sorted().map { "\($0)->\(map[$0]!)" }.joined(separator: "\n")
+            try? writeFile(cp, Array((out + (out.isEmpty ? "" : "\n")).utf8))
+        }
+    }
+}
+
+/// flamegraph.pl's options, for every command that draws a flame graph.
+struct FlameGraphStyleOptions: ParsableArguments {
     @Option(help: "Title text.") var title = "Flame Graph"
     @Option(help: "Second-level title.") var subtitle = ""
     @Option(help: "Width of the image.") var width = 1200.0
@@ -33,10 +66,8 @@ struct FlamegraphCommand: ParsableCommand {
     @Flag(help: "Flame chart: keep input order (time) instead of sorting.") var flamechart = false
     @Flag(help: "Swap the differential colours.") var negate = false
     @Option(name: .customLong("search-color"), help: "Colour of search matches.") var searchColor = "rgb(230,0,230)"
-    @OptionGroup var perf: PerfSymbolOptions
-    @OptionGroup var frames: FrameFilterOptions
 
-    func run() throws {
+    func options() throws -> FlameGraphOptions {
         var o = FlameGraphOptions()
         o.title = title
         o.subtitle = subtitle
@@ -83,27 +114,6 @@ struct FlamegraphCommand: ParsableCommand {
                 if let r = line.firstRange(of: "->") { o.paletteMap[String(line[..<r.lowerBound])] = String(line[r.upperBound...]) }
             }
         }
-        let file: MappedFile
-        do { file = try MappedFile(path: input) } catch { throw UserError(error.description) }
-        let data: [UInt8]
-        if isPerfData(file) {
-            data = try frames.filter().apply(try collapsePerf(file, perf.checkedOptions()))
-        } else {
-            data = try frames.filter().apply(Array(file.bytes))
-        }
-        var fg = FlameGraph(options: o)
-        let svg = fg.render(folded: String(decoding: data, as: UTF8.self))
-        for w in fg.warnings { printError("stackfold: \(w)\n") }
-        if let output {
-            try writeFile(output, Array(svg.utf8))
-        } else {
-            writeStdout(svg)
-        }
-        if let cp {
-            // Keep the colours used, so the next graph with this palette file matches (flamegraph.pl --cp).
-            let map = o.paletteMap.merging(fg.usedColors) { old, _ in old }
-            let out = map.keys.sorted().map { "\($0)->\(map[$0]!)" }.joined(separator: "\n")
-            try? writeFile(cp, Array((out + (out.isEmpty ? "" : "\n")).utf8))
-        }
+        return o
     }
 }

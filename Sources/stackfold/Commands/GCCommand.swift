@@ -1,6 +1,7 @@
 import Align
 import ArgumentParser
 import BinaryIO
+import FlameSVG
 import GoTrace
 
 struct GCCommand: ParsableCommand {
@@ -11,7 +12,9 @@ struct GCCommand: ParsableCommand {
             Needs the perf.data and the Go execution trace of the same run. With `perf record -k mono` and \
             Go ≥ 1.22 the two share CLOCK_MONOTONIC; otherwise the offset is estimated (--clock-offset overrides). \
             --folded prints folded stacks with a root frame per GC state ([gc:assist], [gc:mark-worker], …), \
-            ready for `stackfold flamegraph`.
+            ready for `stackfold flamegraph`. --svg draws that flame graph under a timeline strip of sample \
+            density by GC state with GC cycles, pauses and assists on it; drag across the strip to redraw the \
+            graph for a time window.
             """)
 
     @Argument(help: "perf.data") var input: String = "perf.data"
@@ -19,8 +22,11 @@ struct GCCommand: ParsableCommand {
     @Flag(help: "Folded stacks with a root frame per GC state instead of the report.") var folded = false
     @Option(help: "With --folded: only samples in this GC state (stw, assist, mark-worker, sweep, gc-concurrent, none).")
     var state: String?
+    @Flag(help: "A flame graph by GC state with a timeline strip (drag across it to draw a time window).") var svg = false
+    @Option(name: .shortAndLong, help: "With --svg: write the SVG here instead of standard output.") var output: String?
     @Option(help: "How many pauses and functions to list.") var top = 5
     @OptionGroup var perf: PerfSymbolOptions
+    @OptionGroup var style: FlameGraphStyleOptions
 
     func validate() throws {
         if let state, GCState(rawValue: state) == nil {
@@ -32,6 +38,16 @@ struct GCCommand: ParsableCommand {
         let c = try go.load(input, perf)
         var out = OutputBuffer(fd: 1)
         defer { out.flush() }
+        if svg {
+            var o = try style.options()
+            if o.title == "Flame Graph" { o.title = "CPU by GC state" }
+            if o.subtitle.isEmpty { o.subtitle = "clock: \(c.alignment)" }
+            var fg = FlameGraph(options: o)
+            let text = fg.render(strip: gcStrip(c, state: state.flatMap(GCState.init(rawValue:))))
+            for w in fg.warnings { printError("stackfold: \(w)") }
+            if let output { try writeFile(output, Array(text.utf8)) } else { out.append(text) }
+            return
+        }
         if folded {
             var stacks: [String: UInt64] = [:]
             for a in c.attributions where state == nil || a.gc.rawValue == state {
@@ -42,6 +58,53 @@ struct GCCommand: ParsableCommand {
         }
         out.append(gcReport(c, top: top))
     }
+}
+
+/// Samples as stacks with a root frame per GC state, and the trace's GC cycles, pauses and assists,
+/// in perf's time (trace time minus the clock offset).
+func gcStrip(_ c: AlignedCapture, state: GCState?) -> TimeStrip {
+    let colors: [GCState: String] = [
+        .stw: "rgb(215,48,39)", .assist: "rgb(244,140,30)", .markWorker: "rgb(140,90,200)",
+        .sweep: "rgb(50,160,160)", .gcConcurrent: "rgb(225,195,50)", .none: "rgb(150,160,178)",
+    ]
+    let states = GCState.allCases
+    var stackIDs: [Int64: Int] = [:]
+    var stacks: [[String]] = []
+    var samples: [TimeStrip.Sample] = []
+    for a in c.attributions where state == nil || a.gc == state {
+        let k = states.firstIndex(of: a.gc)!
+        let key = Int64(a.sample.stack) << 4 | Int64(k)
+        let id: Int
+        if let e = stackIDs[key] { id = e } else {
+            id = stacks.count
+            stackIDs[key] = id
+            stacks.append(["[gc:\(a.gc.rawValue)]"] + c.stackNames(a))
+        }
+        // Samples, not periods: the strip is a sample density, like the report and FlameScope.
+        samples.append(TimeStrip.Sample(time: a.sample.time, stack: id, weight: 1, category: k))
+    }
+    let offset = c.alignment.offset
+    func perfTime(_ t: Int64) -> UInt64 { UInt64(max(0, t &- offset)) }
+    var spans: [TimeStrip.Span] = []
+    for r in c.trace.trace.ranges {
+        let d = cFormat("%.3f ms", Double(r.end - r.start) / 1e6)
+        let at = "at \(perfSeconds(perfTime(r.rawStart))) s"
+        switch r.kind {
+        case .gc:
+            spans.append(.init(lane: .band, start: perfTime(r.rawStart), end: perfTime(r.rawEnd), kind: "GC",
+                               label: "GC cycle: \(d) \(at)", color: "rgb(255,236,170)"))
+        case .stw:
+            spans.append(.init(lane: .top, start: perfTime(r.rawStart), end: perfTime(r.rawEnd), kind: "stop-the-world",
+                               label: "stop-the-world (\(r.reason)): \(d) \(at)", color: colors[.stw]!))
+        case .assist:
+            spans.append(.init(lane: .bottom, start: perfTime(r.rawStart), end: perfTime(r.rawEnd), kind: "assist",
+                               label: "mark assist, goroutine \(r.scope): \(d) \(at)", color: colors[.assist]!))
+        case .sweep:
+            break
+        }
+    }
+    return TimeStrip(stacks: stacks, samples: samples,
+                     categories: states.map { TimeStrip.Category(name: $0.rawValue, color: colors[$0]!) }, spans: spans)
 }
 
 func gcReport(_ c: AlignedCapture, top: Int) -> String {

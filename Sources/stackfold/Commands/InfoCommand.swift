@@ -62,7 +62,7 @@ struct InfoCommand: ParsableCommand {
             out += "# compressed : \(c.type == 1 ? "Zstd" : "type \(c.type)"), level = \(c.level), ratio = \(c.ratio)\n"
         }
         if let st = f.sampleTime {
-            out += "# time of first sample : \(formatTime(st.first))\n# time of last sample : \(formatTime(st.last))\n"
+            out += "# time of first sample : \(perfSeconds(st.first))\n# time of last sample : \(perfSeconds(st.last))\n"
         }
         out += "# features: " + f.present.map(\.name).joined(separator: " ") + "\n"
         out += "# build ids: \(f.buildIDs.count)\n"
@@ -100,7 +100,7 @@ struct InfoCommand: ParsableCommand {
         }
         out += "# samples: \(samples), lost: \(lost)\n"
         if first <= last {
-            out += "# first sample: \(formatTime(first)), last sample: \(formatTime(last)), duration: \(cFormat("%.3f", Double(last - first) / 1e6)) ms\n"
+            out += "# first sample: \(perfSeconds(first)), last sample: \(perfSeconds(last)), duration: \(cFormat("%.3f", Double(last - first) / 1e6)) ms\n"
         }
         let clock = file.events.first.map { $0.attr.useClockID ? "clockid \($0.attr.clockID) (\(clockName(UInt32(bitPattern: $0.attr.clockID))))" : "perf default (local_clock)" } ?? "unknown"
         out += "# clock: \(clock)\n"
@@ -121,12 +121,6 @@ func clockName(_ id: UInt32) -> String {
     }
 }
 
-/// perf's `sec.usec` time format.
-func formatTime(_ ns: UInt64) -> String {
-    let us = ns / 1000
-    let frac = String(us % 1_000_000)
-    return "\(us / 1_000_000).\(String(repeating: "0", count: 6 - frac.count))\(frac)"
-}
 
 func openPerf(_ path: String) throws -> PerfFile {
     do {
