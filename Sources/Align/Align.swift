@@ -60,6 +60,8 @@ public struct TraceIndex: Sendable {
     var gc: [TraceRange]
     var assistByG: [Int64: [TraceRange]] = [:]
     var sweepByP: [Int64: [TraceRange]] = [:]
+    /// User regions per goroutine, by raw start (nested ones after their parent).
+    var regionsByG: [Int64: [UserRegion]] = [:]
 
     public init(_ trace: GoTrace) {
         self.trace = trace
@@ -71,6 +73,30 @@ public struct TraceIndex: Sendable {
         for r in trace.ranges where r.kind == .sweep { sweepByP[r.scope, default: []].append(r) }
         for k in assistByG.keys { assistByG[k]!.sort { $0.rawStart < $1.rawStart } }
         for k in sweepByP.keys { sweepByP[k]!.sort { $0.rawStart < $1.rawStart } }
+        for r in trace.regions { regionsByG[r.g, default: []].append(r) }
+        for k in regionsByG.keys { regionsByG[k]!.sort { ($0.rawStart, $0.depth) < ($1.rawStart, $1.depth) } }
+    }
+
+    /// The innermost user region of goroutine `g` open at raw time `t`, with its enclosing regions'
+    /// types, outermost first.
+    public func regions(g: Int64, at t: Int64) -> [UserRegion] {
+        guard let list = regionsByG[g] else { return [] }
+        var lo = 0, hi = list.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if list[mid].rawStart <= t { lo = mid + 1 } else { hi = mid }
+        }
+        // Walking back from the last region begun by t: the first that still holds t is the innermost;
+        // its parents hold t too. An outermost region that ended before t closes the search.
+        var out: [UserRegion] = []
+        var i = lo - 1
+        while i >= 0 {
+            let r = list[i]
+            if t <= r.rawEnd, out.last.map({ r.depth < $0.depth }) ?? true { out.append(r) }
+            if r.depth == 0 { break }
+            i -= 1
+        }
+        return out.reversed()
     }
 
     public var threads: Set<Int64> { Set(runsByM.keys) }
@@ -213,6 +239,11 @@ public struct Attribution: Sendable {
     public var goroutineFunction: String
     public var label: String
     public var gc: GCState
+    /// The goroutine's open user regions (`trace.WithRegion`), outermost first; empty when none.
+    public var regions: [String]
+    /// The task of the innermost region (`trace.NewTask`), if any, and its type.
+    public var task: UInt64?
+    public var taskType: String
 }
 
 /// Attributes each sample: its goroutine (from the run on its thread) and GC state, strongest first:
@@ -238,8 +269,12 @@ public func attribute(_ samples: [FoldedSample], trace: TraceIndex, offset: Int6
         } else {
             state = .none
         }
+        let regions = g >= 0 ? trace.regions(g: g, at: t) : []
+        // Task 0 is the background task: regions outside any task.
+        let task = regions.last.flatMap { $0.task == 0 ? nil : $0.task }
         return Attribution(sample: s, traceTime: t, goroutine: g, goroutineFunction: trace.trace.goroutines[g]?.startFunction ?? "",
-                           label: run?.label ?? "", gc: state)
+                           label: run?.label ?? "", gc: state, regions: regions.map(\.type), task: task,
+                           taskType: task.flatMap { trace.trace.tasks[$0]?.type } ?? "")
     }
 }
 

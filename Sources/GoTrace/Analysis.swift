@@ -47,6 +47,39 @@ public struct GoroutineInfo: Sendable, Equatable {
     public var creationStack: [TraceFrame]
 }
 
+/// A `runtime/trace` task (`trace.NewTask`). `parent` is `UInt64.max` (Go's NoTask) for none; times are
+/// nil when the begin or end fell outside the trace.
+public struct UserTask: Sendable, Equatable {
+    public var id: UInt64
+    public var parent: UInt64
+    public var type: String
+    public var start: Int64?
+    public var end: Int64?
+    /// Goroutine that began it (-1 when the begin is not in the trace).
+    public var g: Int64
+}
+
+/// A `runtime/trace` region on one goroutine; `depth` 0 is outermost.
+public struct UserRegion: Sendable, Equatable {
+    public var g: Int64
+    public var task: UInt64
+    public var type: String
+    public var start: Int64
+    public var end: Int64
+    public var rawStart: Int64
+    public var rawEnd: Int64
+    public var depth: Int
+}
+
+/// A `trace.Log` message.
+public struct UserLog: Sendable, Equatable {
+    public var time: Int64
+    public var g: Int64
+    public var task: UInt64
+    public var category: String
+    public var message: String
+}
+
 public struct HeapSample: Sendable, Equatable {
     public var time: Int64
     public var live: UInt64
@@ -59,6 +92,10 @@ public struct GoTrace: Sendable {
     public var runs: [GoroutineRun] = []
     public var goroutines: [Int64: GoroutineInfo] = [:]
     public var heap: [HeapSample] = []
+    public var tasks: [UInt64: UserTask] = [:]
+    /// Regions begun in the trace, by start time; one still open at the end lasts until it.
+    public var regions: [UserRegion] = []
+    public var logs: [UserLog] = []
     public var heapGoals: [HeapSample] = []
     public var snapshots: [ClockSnapshot] = []
     public var ticksPerSecond: Double = 0
@@ -79,6 +116,7 @@ public struct GoTrace: Sendable {
         var first = true
         var lastGeneration: UInt64 = 0
         var closedRuns: [GoroutineRun] = []
+        var regionStacks: [Int64: [UserRegion]] = [:]  // open regions per goroutine, innermost last
         func closeRun(_ m: Int64, _ e: TraceEvent) {
             guard var run = running.removeValue(forKey: m) else { return }
             run.end = e.time
@@ -128,7 +166,7 @@ public struct GoTrace: Sendable {
             case .gcSweepEnd: endKind = (.sweep, e.p)
             case .goLabel:
                 let label = r.string(e.args.a0)
-                if keepParsedLines { parsedLines.append(line(e, "Label Time=\(e.time) Label=\"\(label)\" Resource=Goroutine(\(e.g))")) }
+                if keepParsedLines { parsedLines.append(line(e, "Label Time=\(e.time) Label=\(goQuote(label)) Resource=Goroutine(\(e.g))")) }
                 if var run = running[e.m], run.g == e.g {
                     run.label = label
                     running[e.m] = run
@@ -156,6 +194,43 @@ public struct GoTrace: Sendable {
                 let newStack = e.type == .goCreateSyscall ? [] : r.frames(e.args.a1)
                 goroutines[gid] = GoroutineInfo(id: gid, startFunction: newStack.first?.function ?? "", createdAt: e.time,
                                                 creationStack: e.type == .goCreateSyscall ? [] : r.frames(e.args.a2))
+            case .userTaskBegin:
+                // A parent of 0 means none (Go's parser turns it into NoTask, not the background task).
+                let (id, parent, type) = (e.args.a0, e.args.a1 == 0 ? UInt64.max : e.args.a1, r.string(e.args.a2))
+                if keepParsedLines { parsedLines.append(line(e, "TaskBegin Time=\(e.time) ID=\(id) Parent=\(parent) Type=\(goQuote(type))")) }
+                tasks[id] = UserTask(id: id, parent: parent, type: type, start: e.time, end: nil, g: e.g)
+            case .userTaskEnd:
+                let id = e.args.a0
+                if var t = tasks[id], t.end == nil {
+                    t.end = e.time
+                    tasks[id] = t
+                    if keepParsedLines { parsedLines.append(line(e, "TaskEnd Time=\(e.time) ID=\(id) Parent=\(t.parent) Type=\(goQuote(t.type))")) }
+                } else {
+                    // Begun before the trace: Go's parser reports no parent (NoTask) and no type.
+                    tasks[id] = UserTask(id: id, parent: .max, type: "", start: nil, end: e.time, g: -1)
+                    if keepParsedLines { parsedLines.append(line(e, "TaskEnd Time=\(e.time) ID=\(id) Parent=\(UInt64.max) Type=\"\"")) }
+                }
+            case .userRegionBegin:
+                let type = r.string(e.args.a1)
+                if keepParsedLines { parsedLines.append(line(e, "RegionBegin Time=\(e.time) Task=\(e.args.a0) Type=\(goQuote(type))")) }
+                let depth = regionStacks[e.g]?.count ?? 0
+                regionStacks[e.g, default: []].append(UserRegion(g: e.g, task: e.args.a0, type: type, start: e.time, end: e.time,
+                                                                 rawStart: e.rawTime, rawEnd: e.rawTime, depth: depth))
+            case .userRegionEnd:
+                let type = r.string(e.args.a1)
+                if keepParsedLines { parsedLines.append(line(e, "RegionEnd Time=\(e.time) Task=\(e.args.a0) Type=\(goQuote(type))")) }
+                // An end with nothing open belongs to a region begun before the trace.
+                if var rg = regionStacks[e.g]?.popLast() {
+                    rg.end = e.time
+                    rg.rawEnd = e.rawTime
+                    regions.append(rg)
+                }
+            case .userLog:
+                let log = UserLog(time: e.time, g: e.g, task: e.args.a0, category: r.string(e.args.a1), message: r.string(e.args.a2))
+                if keepParsedLines {
+                    parsedLines.append(line(e, "Log Time=\(e.time) Task=\(log.task) Category=\(goQuote(log.category)) Message=\(goQuote(log.message))"))
+                }
+                logs.append(log)
             case .heapAlloc: heap.append(HeapSample(time: e.time, live: e.args.a0))
             case .heapGoal: heapGoals.append(HeapSample(time: e.time, live: e.args.a0))
             default: break
@@ -191,6 +266,14 @@ public struct GoTrace: Sendable {
             ranges.append(rg)
         }
         runs = closedRuns
+        for g in regionStacks.keys.sorted() {
+            for var rg in regionStacks[g]! {
+                rg.end = lastTime
+                rg.rawEnd = lastTime
+                regions.append(rg)
+            }
+        }
+        regions.sort { ($0.start, $0.g, $0.depth) < ($1.start, $1.g, $1.depth) }
         for m in running.keys.sorted() {
             var run = running[m]!
             run.end = lastTime
@@ -206,3 +289,27 @@ public struct GoTrace: Sendable {
     }
 }
 
+
+/// Go's `%q`: a double-quoted string with Go escapes (`strconv.Quote`).
+func goQuote(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\u{07}": out += "\\a"
+        case "\u{08}": out += "\\b"
+        case "\u{0C}": out += "\\f"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case "\u{0B}": out += "\\v"
+        default:
+            let v = u.value
+            if v < 0x20 || v == 0x7f { out += cFormat("\\x%02x", v) }
+            else if (0x80..<0xa0).contains(v) { out += cFormat("\\u%04x", v) }
+            else { out.unicodeScalars.append(u) }
+        }
+    }
+    return out + "\""
+}

