@@ -4,9 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
-# A short libFuzzer run of the perf.data reader; a crash fails the suite.
+# Short libFuzzer runs of the perf.data and Go trace readers; a crash fails the suite.
 if swiftc -sanitize=fuzzer -version >/dev/null 2>&1; then
-  bash scripts/fuzz-perfdata.sh 15
+  bash scripts/fuzz.sh perfdata 15
+  bash scripts/fuzz.sh gotrace 15
 else
   echo "test.sh: this Swift toolchain has no libFuzzer (-sanitize=fuzzer): skipping the fuzz run" >&2
 fi

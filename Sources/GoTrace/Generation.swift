@@ -35,6 +35,13 @@ public struct ClockSnapshot: Sendable, Equatable {
     public var wallNanoseconds: UInt64
 }
 
+/// Ticks to nanoseconds as Go computes them (`Time(float64(ticks) * freq)`). Out of range (corrupt
+/// input) gives what Go's conversion gives on amd64, Int64.min, instead of trapping.
+@inline(__always) func nanoseconds(ticks: UInt64, freq: Double) -> Int64 {
+    let x = Double(ticks) * freq
+    return x > -9.223372036854775e18 && x < 9.223372036854775e18 ? Int64(x) : .min
+}
+
 /// Everything read from one generation before its events are ordered.
 struct Generation {
     var number: UInt64 = 0
@@ -167,7 +174,7 @@ struct GenerationReader {
             guard let (b, gen, _) = item else { done = true; break }
             guard gen != 0 else { throw GoTraceError(offset: b.offset, "invalid generation number 0") }
             if g.number == 0 { g.number = gen }
-            if gen == g.number + 1 {
+            if gen == g.number &+ 1 {
                 spill = (gen, b)
                 break
             }
@@ -266,9 +273,9 @@ extension Generation {
             throw GoTraceError(offset: offset, "generation \(number) has no clock snapshot")
         }
         if let s = snapshotRaw {
-            snapshot = ClockSnapshot(time: Int64(Double(s.ts) * freq), mono: s.mono, wallSeconds: s.sec, wallNanoseconds: s.nsec)
+            snapshot = ClockSnapshot(time: nanoseconds(ticks: s.ts, freq: freq), mono: s.mono, wallSeconds: s.sec, wallNanoseconds: s.nsec)
         }
-        for i in cpuSamples.indices { cpuSamples[i].time = Int64(Double(UInt64(bitPattern: cpuSamples[i].time)) * freq) }
+        for i in cpuSamples.indices { cpuSamples[i].time = nanoseconds(ticks: UInt64(bitPattern: cpuSamples[i].time), freq: freq) }
         cpuSamples.sort { $0.time < $1.time }
     }
 }

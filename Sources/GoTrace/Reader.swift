@@ -53,7 +53,7 @@ public struct GoTraceReader {
 
     mutating func nudge(_ e: TraceEvent) -> TraceEvent {
         var e = e
-        if e.time <= lastTs { e.time = lastTs + 1 }
+        if e.time <= lastTs { e.time = lastTs &+ 1 }
         lastTs = e.time
         return e
     }
@@ -75,7 +75,7 @@ public struct GoTraceReader {
         }
         guard c.batchIndex < batches.count else { return false }
         let b = batches[c.batchIndex]
-        if c.lastTs == 0 { c.lastTs = Int64(Double(b.time) * g.freq) }
+        if c.lastTs == 0 { c.lastTs = nanoseconds(ticks: b.time, freq: g.freq) }
         var cur = ByteCursor(UnsafeRawBufferPointer(rebasing: b.data[c.offset...]), origin: b.offset + c.offset)
         let at = cur.offset
         let t = EventType(rawValue: b.data[c.offset])
@@ -90,7 +90,7 @@ public struct GoTraceReader {
         let dt = try u("time delta")
         var ev = TraceEvent(type: t, time: 0, rawTime: 0, m: c.m, p: -1, g: -1)
         for i in 0..<Int(n - 1) { ev.args[i] = try u("argument \(i + 1)") }
-        ev.time = Int64(Double(dt) * g.freq) &+ c.lastTs
+        ev.time = nanoseconds(ticks: dt, freq: g.freq) &+ c.lastTs
         ev.rawTime = ev.time
         ev.generation = g.number
         c.lastTs = ev.time
@@ -169,7 +169,7 @@ public struct GoTraceReader {
         if frontier.isEmpty && cpuSampleHead >= cpuSamples.count {
             if try installNextGeneration() {
                 syncs += 1
-                return nudge(syncEvent(Int64(Double(gen!.minTs) * gen!.freq)))
+                return nudge(syncEvent(nanoseconds(ticks: gen!.minTs, freq: gen!.freq)))
             }
             finished = true
             if let e = pendingError {

@@ -51,4 +51,17 @@ import Testing
             }
         }
     }
+
+    /// Inputs the fuzzer (scripts/fuzz.sh gotrace) found trapping the reader, kept as regressions.
+    @Test(arguments: [
+        // Varints near 2^64 as batch sizes and timestamps.
+        "Z28gMS4yMyB0cmFjZQAAfgEB//////////8Bo7zco7zc8twKhYCAgICAgICAAAio1rkAKy4=",
+        "Z28gMS4yMyB0cmFjZQAAAQH///////////8Bo7zc8twKhYCAgICAgICAAAio1rkHAfZzZWZlQrYAdeAELSsQmQgBBhUTCgkgLiBvIMIgIQYVEwoJIC4gbyDCIGcQY8gA6SUOuAABAf///////////wGjvNzy3AqFgICAgICAgIAACKjWuQcB9nNlZmVCtgB14AQtKxCZCAEGFRMKCSAuIG8gwiAhBhUTCgkgLiBvIMIgZxBjyADpJQ64/w==",
+    ])
+    func fuzzerFindingsAreErrorsOrWarnings(_ base64: String) throws {
+        let b = try #require(Data(base64Encoded: base64))
+        do { _ = try Array(b).withUnsafeBytes { try GoTrace(bytes: $0, keepParsedLines: true) } } catch {
+            #expect("\(error)".hasPrefix("offset "))
+        }
+    }
 }
