@@ -29,6 +29,10 @@ log "# $("$GO" version)"
 runsh "cd cgo && $GO build -ldflags=-linkmode=external -o ../bin/go1.25/cgo ."
 runsh "cd cgo && $GO build -buildmode=pie -ldflags=-linkmode=external -o ../bin/go1.25/cgo-pie ."
 
+# The same C code without Go: gcc alone, uncompressed DWARF (tests corrupt it byte by byte).
+mkdir -p bin/c
+run gcc -O2 -g -o bin/c/cwork cgo/cwork.c cgo/c/main.c
+
 # (a) Every instruction of the C code of the cgo binaries: .text outside Go's [runtime.text, runtime.etext)
 # (the C objects, runtime/cgo's C files and the C runtime's start files), as objdump disassembles it.
 for b in cgo cgo-pie; do
@@ -41,6 +45,9 @@ for b in cgo cgo-pie; do
   runsh "$GO tool objdump -s '^main\\.' bin/go1.25/$b | awk '\$2 ~ /^0x/ {print \$2}' > dwarf/$b-go.addrs"
   runsh "$SYM --obj=bin/go1.25/$b --inlines --output-style=JSON < dwarf/$b-go.addrs > dwarf/$b-go.llvm.jsonl"
 done
+
+runsh "objdump -d --no-show-raw-insn -j .text bin/c/cwork | awk '/^ *[0-9a-f]+:\t/ { printf \"0x%s\\n\", substr(\$1, 1, length(\$1) - 1) }' > dwarf/c-cwork.addrs"
+runsh "$SYM --obj=bin/c/cwork --inlines --output-style=JSON < dwarf/c-cwork.addrs > dwarf/c-cwork.llvm.jsonl"
 
 # (b) Go's own DWARF (v4 in 1.21, v5 from 1.25): every instruction of main.* and every 64th instruction
 # of the rest of the Go text.

@@ -45,6 +45,10 @@ public final class DwarfIndex {
     struct Unit {
         var die: Dwarf_Die
         var lines: [LineRow]?
+        /// DW_AT_comp_dir and the line table's directory 0, to make file names what llvm-symbolizer prints.
+        var compDir: String?
+        var dir0: String?
+        var dirsRead = false
     }
 
     public let path: String
@@ -58,7 +62,8 @@ public final class DwarfIndex {
     private var inlined: [Inlined] = []
     private var strings: [String] = []
     private var stringIDs: [String: Int32] = [:]
-    private var cStringIDs: [UnsafeRawPointer: Int32] = [:]
+    private var cStringIDs: [UnsafeRawPointer: Int32] = [:]  // names, while building
+    private var pathIDs: [UnsafeRawPointer: Int32] = [:]  // file names (libdw's, kept while the handle lives)
 
     /// Opens the DWARF of the ELF file at `path`; nil when it has none (or libdw cannot read it).
     public init?(path: String) {
@@ -240,8 +245,41 @@ public final class DwarfIndex {
         var n = 0
         guard dwarf_getsrcfiles(&units[Int(unit)].die, &files, &n) == 0, let files else { return [] }
         return (0..<min(n, 1_000_000)).map { i in
-            if let s = dwarf_filesrc(files, i, nil, nil) { intern(s) } else { intern("??") }
+            if let s = dwarf_filesrc(files, i, nil, nil) { internPath(s, unit) } else { intern("??") }
         }
+    }
+
+    /// A file name of a CU's line table as llvm-symbolizer prints it. libdw joins a file's directory and
+    /// name; llvm also puts DW_AT_comp_dir before a relative directory other than directory 0 (gcc run on
+    /// a relative source path: `cgo/c` + `main.c`).
+    private func internPath(_ s: UnsafePointer<CChar>, _ unit: Int32) -> Int32 {
+        let key = UnsafeRawPointer(s)
+        if let id = pathIDs[key] { return id }
+        var path = String(cString: s)
+        if !path.hasPrefix("/") {
+            let u = Int(unit)
+            if !units[u].dirsRead {
+                units[u].dirsRead = true
+                var attr = Dwarf_Attribute()
+                if dwarf_attr(&units[u].die, UInt32(DW_AT_comp_dir), &attr) != nil, let c = dwarf_formstring(&attr) {
+                    units[u].compDir = String(cString: c)
+                }
+                var files: OpaquePointer? = nil
+                var n = 0
+                var dirs: UnsafePointer<UnsafePointer<CChar>?>? = nil
+                var ndirs = 0
+                if dwarf_getsrcfiles(&units[u].die, &files, &n) == 0, let files, dwarf_getsrcdirs(files, &dirs, &ndirs) == 0,
+                   let dirs, ndirs > 0, let d0 = dirs[0] {
+                    units[u].dir0 = String(cString: d0)
+                }
+            }
+            if let comp = units[u].compDir, !comp.isEmpty, !(units[u].dir0.map { path.hasPrefix($0 + "/") } ?? false) {
+                path = comp.hasSuffix("/") ? comp + path : comp + "/" + path
+            }
+        }
+        let id = intern(path)
+        pathIDs[key] = id
+        return id
     }
 
     private func intern(_ s: UnsafePointer<CChar>) -> Int32 {
@@ -282,7 +320,7 @@ public final class DwarfIndex {
                     if let id = fileIDs[key] {
                         file = id
                     } else {
-                        file = intern(String(cString: s))
+                        file = internPath(s, unit)
                         fileIDs[key] = file
                     }
                 }
