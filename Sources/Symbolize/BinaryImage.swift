@@ -78,8 +78,8 @@ public final class BinaryImage {
                 let f = p.frames(at: pc)
                 if !f.isEmpty { return f }
             }
-            let d = dwarfFrames(pc)
-            if !d.isEmpty { return d }
+            // DWARF only where it has something: elsewhere the ELF symbol alone, as before DWARF was read.
+            if dwarf?.frames(at: pc).isEmpty == false { return dwarfFrames(pc) }
             return symtabFrames(pc)
         }
     }

@@ -46,7 +46,10 @@ import Testing
     static let cases: [(String, String, SymbolSource, Bool, Int, Int)] = [
         ("c/cwork", "c-cwork", .dwarf, false, 200, 40),
         ("go1.25/cgo", "cgo-c", .dwarf, false, 900, 30),
-        ("go1.25/cgo", "cgo-c", .auto, false, 900, 30),  // C code: not in the pclntab, so DWARF answers
+        // C code is not in the pclntab, so DWARF answers. Where DWARF has nothing (the C runtime's start
+        // files), auto gives the symbol holding the address as before DWARF was read (a zero-size symbol
+        // only at its start), not llvm's pick: those addresses are left out for it.
+        ("go1.25/cgo", "cgo-c", .auto, false, 800, 30),
         ("go1.25/cgo-pie", "cgo-pie-c", .dwarf, false, 900, 30),
         ("go1.25/cgo", "cgo-go", .dwarf, false, 250, 20),
         ("go1.25/cgo", "cgo-go", .pclntab, true, 250, 20),  // the pclntab of an externally linked binary
@@ -59,10 +62,11 @@ import Testing
     @Test(arguments: cases)
     func framesMatchLLVMSymbolizer(_ binary: String, _ name: String, _ source: SymbolSource, _ goNames: Bool,
                                    _ minAnswers: Int, _ minChains: Int) throws {
-        let ref = try DwarfLLVMTests.reference(name, goNames: goNames)
+        var ref = try DwarfLLVMTests.reference(name, goNames: goNames)
+        let image = try BinaryImage(path: Paths.fixtures.appendingPathComponent("bin/\(binary)").path, source: source)
+        if source == .auto { ref = ref.filter { image.dwarf?.frames(at: $0.0).isEmpty == false } }
         #expect(ref.count >= minAnswers)
         #expect(ref.filter { $0.1.count > 1 }.count >= minChains, "the reference must cover inlined frames")
-        let image = try BinaryImage(path: Paths.fixtures.appendingPathComponent("bin/\(binary)").path, source: source)
         var mismatches: [String] = []
         for (addr, want) in ref {
             let got = image.frames(at: addr).map { Frame(function: $0.function, file: $0.file, line: $0.line) }
