@@ -333,12 +333,12 @@ public final class DwarfIndex {
 
     // MARK: lookups
 
-    /// Index of the last element with `lo <= pc` among `a` sorted by `lo` (-1 if none).
-    @inline(__always) static func lastStart<T>(_ a: ArraySlice<T>, _ pc: UInt64, _ lo: (T) -> UInt64) -> Int {
+    /// Index of the last element with `key(e) <= k` in `a`, sorted by `key` (`a.startIndex - 1` if none).
+    @inline(__always) static func lastStart<T>(_ a: ArraySlice<T>, _ k: UInt64, _ key: (T) -> UInt64) -> Int {
         var l = a.startIndex, h = a.endIndex
         while l < h {
             let m = (l + h) / 2
-            if lo(a[m]) <= pc { l = m + 1 } else { h = m }
+            if key(a[m]) <= k { l = m + 1 } else { h = m }
         }
         return l - 1
     }
@@ -381,16 +381,8 @@ public final class DwarfIndex {
         var s = Int(fn.inlinedStart)
         let end = Int(fn.inlinedEnd)
         while s < end {
-            let d = inlined[s].depth
-            var e = s
-            do {  // the end of this depth's run
-                var l = s, h = end
-                while l < h {
-                    let m = (l + h) / 2
-                    if inlined[m].depth <= d { l = m + 1 } else { h = m }
-                }
-                e = l
-            }
+            let depth = inlined[s].depth
+            let e = DwarfIndex.lastStart(inlined[s..<end], UInt64(depth)) { UInt64($0.depth) } + 1  // end of this depth's run
             let i = DwarfIndex.lastStart(inlined[s..<e], pc) { $0.lo }
             if i >= s, pc < inlined[i].hi { deepest = i }
             s = e
