@@ -87,6 +87,18 @@ import Testing
         #expect(frames.last?.offset == deepest.0 - sym.value)
     }
 
+    /// Return addresses in C code look up the call instruction before them, except at a function entry.
+    @Test(arguments: [SymbolSource.auto, .dwarf])
+    func returnAddressesInCCode(_ source: SymbolSource) throws {
+        let image = try BinaryImage(path: Paths.fixtures.appendingPathComponent("bin/go1.25/cgo").path, source: source)
+        let sym = try #require(image.elf.functionSymbols.first { $0.name == "c_sum_squares" })
+        #expect(image.frames(at: sym.value, isReturnAddress: true) == image.frames(at: sym.value))
+        #expect(image.frames(at: sym.value, isReturnAddress: true).last?.function == "c_sum_squares")
+        for a in sym.value + 1..<sym.value + sym.size {
+            #expect(image.frames(at: a, isReturnAddress: true) == image.frames(at: a - 1))
+        }
+    }
+
     /// The index is built from libdw once; later lookups are answered from it (and cached per address).
     @Test func indexIsBuiltOnceAndCoversTheCUs() throws {
         let image = try BinaryImage(path: Paths.fixtures.appendingPathComponent("bin/go1.25/cgo").path, source: .dwarf)
