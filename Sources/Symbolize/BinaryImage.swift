@@ -1,18 +1,45 @@
-/// A binary to symbolize addresses of: Go's pclntab first, ELF symbols otherwise.
-/// Lookups are cached per address; not thread-safe (one worker owns an image).
+/// Where `BinaryImage` takes frames from.
+public enum SymbolSource: String, Sendable, CaseIterable {
+    /// Go's pclntab, then DWARF (cgo and other C code of the binary), then ELF symbols.
+    case auto
+    /// Only Go's pclntab.
+    case pclntab
+    /// Only DWARF (through libdw), with the ELF symbol's name where no subprogram covers the address,
+    /// as llvm-symbolizer does.
+    case dwarf
+    /// Only ELF symbols (function name and offset, no file or line).
+    case symtab
+}
+
+/// A binary to symbolize addresses of: Go's pclntab first, DWARF next, ELF symbols otherwise.
+/// Lookups are cached per address; not thread-safe (one worker owns an image and its libdw handle).
 public final class BinaryImage {
     public let path: String
     public let elf: ELFFile
     public private(set) lazy var pclntab: GoPclntab? = try? GoPclntab(elf: elf)
+    /// DWARF index, opened on first need; nil without debug info.
+    public private(set) lazy var dwarf: DwarfIndex? = elf.sections.contains { $0.name.hasPrefix(".debug_info") || $0.name == ".zdebug_info" }
+        ? DwarfIndex(path: path) : nil
+    /// Which tables lookups use; changing it empties the caches.
+    public var source: SymbolSource = .auto {
+        didSet { clearCache() }
+    }
     var cache: [UInt64: [SourceFrame]] = [:]
     var goStyleCache: [UInt64: [SourceFrame]] = [:]
 
-    public init(path: String) throws(SymbolizeError) {
+    public init(path: String, source: SymbolSource = .auto) throws(SymbolizeError) {
         self.path = path
         self.elf = try ELFFile(path: path)
+        self.source = source
     }
 
     public var buildID: String? { elf.buildID }
+
+    /// Forgets answers already given (the tables stay built): for benchmarks and `source` changes.
+    public func clearCache() {
+        cache.removeAll(keepingCapacity: true)
+        goStyleCache.removeAll(keepingCapacity: true)
+    }
 
     /// Frames at a file virtual address, innermost first. `isReturnAddress`: the address follows a call
     /// (every frame of a stack but the first), so the call instruction at `address - 1` is looked up,
@@ -20,7 +47,8 @@ public final class BinaryImage {
     public func frames(at address: UInt64, isReturnAddress: Bool = false, goStyle: Bool = false) -> [SourceFrame] {
         var pc = address
         if isReturnAddress, pc > 0 {
-            let entry = pclntab?.functionEntry(pc) ?? elf.symbol(at: pc)?.value
+            let entry = (source != .dwarf && source != .symtab ? pclntab?.functionEntry(pc) : nil)
+                ?? (source == .dwarf ? dwarf?.functionEntry(pc) : nil) ?? elf.symbol(at: pc)?.value
             if entry != pc { pc -= 1 }
         }
         if goStyle, let cached = goStyleCache[pc] { return cached }
@@ -38,13 +66,42 @@ public final class BinaryImage {
     }
 
     func lookup(_ pc: UInt64) -> [SourceFrame] {
-        if let p = pclntab {
-            let f = p.frames(at: pc)
-            if !f.isEmpty { return f }
+        switch source {
+        case .pclntab:
+            return pclntab?.frames(at: pc) ?? []
+        case .dwarf:
+            return dwarfFrames(pc)
+        case .symtab:
+            return symtabFrames(pc)
+        case .auto:
+            if let p = pclntab {
+                let f = p.frames(at: pc)
+                if !f.isEmpty { return f }
+            }
+            // DWARF only where it has something: elsewhere the ELF symbol alone, as before DWARF was read.
+            if dwarf?.frames(at: pc).isEmpty == false { return dwarfFrames(pc) }
+            return symtabFrames(pc)
         }
-        if let s = elf.symbol(at: pc) {
-            return [SourceFrame(function: s.name, file: "??", line: 0, isInlined: false, offset: pc - s.value)]
+    }
+
+    /// DWARF frames with the outermost named after the symbol holding `pc`, as llvm-symbolizer names it
+    /// (`namingSymbol`: `.cold` parts, Go assembly without a subprogram DIE, `.abi0` names), and with that
+    /// symbol's STT_FILE name when DWARF has no line; just the symbol when DWARF has nothing for `pc`.
+    func dwarfFrames(_ pc: UInt64) -> [SourceFrame] {
+        var f = dwarf?.frames(at: pc) ?? []
+        guard let s = elf.namingSymbol(at: pc) else {
+            if f.last?.function.isEmpty == true { f[f.count - 1].function = "??" }
+            return f
         }
-        return []
+        if f.isEmpty { f = [SourceFrame(function: "", file: "??", line: 0, isInlined: false)] }
+        f[f.count - 1].function = s.name
+        f[f.count - 1].offset = pc - s.value
+        if f[f.count - 1].file == "??", let file = s.file { f[f.count - 1].file = file }
+        return f
+    }
+
+    func symtabFrames(_ pc: UInt64) -> [SourceFrame] {
+        guard let s = elf.symbol(at: pc) else { return [] }
+        return [SourceFrame(function: s.name, file: "??", line: 0, isInlined: false, offset: pc - s.value)]
     }
 }

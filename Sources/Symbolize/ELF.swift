@@ -220,6 +220,65 @@ public final class ELFFile: @unchecked Sendable {
         return nil
     }
 
+    /// A symbol as llvm-symbolizer uses it to name code: `file` is the STT_FILE name before a local symbol.
+    public struct NamingSymbol: Sendable {
+        public var name: String
+        public var value: UInt64
+        public var size: UInt64
+        public var file: String?
+    }
+
+    /// The symbols llvm-symbolizer names addresses with (`SymbolizableObjectFile`): defined function, object,
+    /// ifunc and untyped symbols of `.symtab` (else `.dynsym`), sorted by address; of several at one address
+    /// the largest (the last in table order among equal sizes). Built on first use.
+    public lazy var namingSymbols: [NamingSymbol] = {
+        var out: [(sym: NamingSymbol, index: Int)] = []
+        let mappingSymbols = machine == 40 || machine == 183 || machine == 243  // ARM, AArch64, RISC-V: $x, $d
+        for tabName in [".symtab", ".dynsym"] {
+            guard let tab = section(named: tabName), Int(tab.link) < sections.count, let b = bytes(of: tab) else { continue }
+            let strtab = sections[Int(tab.link)]
+            var c = ByteCursor(b, origin: Int(tab.offset), order: order)
+            var file: String? = nil
+            var index = -1
+            while c.remaining >= 24 {
+                index += 1
+                guard let nameOff = try? c.u32(), let info = try? c.u8(), (try? c.u8()) != nil, let shndx = try? c.u16(),
+                      let value = try? c.u64(), let size = try? c.u64() else { break }
+                guard index > 0 else { continue }
+                let kind = info & 0xf, local = info >> 4 == 0
+                let name = (try? cString(at: strtab.offset + UInt64(nameOff), limit: strtab.offset + strtab.size)) ?? ""
+                if shndx == 0 || shndx >= 0xff00 {  // undefined, absolute, common: no section
+                    if kind == 4 { file = name }  // STT_FILE: names the local symbols after it
+                    continue
+                }
+                guard kind == 0 || kind == 1 || kind == 2 || kind == 10 else { continue }
+                if mappingSymbols, name.hasPrefix("$") { continue }
+                out.append((NamingSymbol(name: name, value: value, size: size, file: local ? file : nil), out.count))
+            }
+            if !out.isEmpty { break }
+        }
+        out.sort { ($0.sym.value, $0.sym.size, $0.index) < ($1.sym.value, $1.sym.size, $1.index) }
+        var kept: [NamingSymbol] = []
+        kept.reserveCapacity(out.count)
+        for (i, e) in out.enumerated() where i + 1 == out.count || out[i + 1].sym.value != e.sym.value { kept.append(e.sym) }
+        return kept
+    }()
+
+    /// The symbol naming `a` as llvm-symbolizer picks it: the last at or before `a`, which must hold `a`
+    /// unless its size is 0 (then it runs to the next symbol).
+    public func namingSymbol(at a: UInt64) -> NamingSymbol? {
+        let syms = namingSymbols
+        var lo = 0, hi = syms.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if syms[mid].value <= a { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo > 0 else { return nil }
+        let s = syms[lo - 1]
+        if s.size != 0, a >= s.value &+ s.size { return nil }
+        return s
+    }
+
     /// The value of a symbol by exact name (any type), e.g. `runtime.text`.
     public func symbolValue(_ name: String) -> UInt64? {
         for tabName in [".symtab"] {

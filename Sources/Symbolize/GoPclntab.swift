@@ -42,10 +42,9 @@ public final class GoPclntab: @unchecked Sendable {
         self.elf = elf
         order = elf.order
         goVersion = GoPclntab.buildVersion(elf)
-        guard let sec = elf.section(named: ".gopclntab") ?? elf.section(named: ".data.rel.ro.gopclntab"),
-              let bytes = elf.bytes(of: sec) else { return nil }
+        guard let (address, bytes, fileOffset) = GoPclntab.locate(elf) else { return nil }
         table = bytes
-        var c = ByteCursor(bytes, origin: Int(sec.offset), order: order)
+        var c = ByteCursor(bytes, origin: Int(fileOffset), order: order)
         do throws(ReadError) {
             magic = try c.u32("pclntab magic")
             guard magic == 0xffff_fff1 || magic == 0xffff_fff0 else {
@@ -71,7 +70,7 @@ public final class GoPclntab: @unchecked Sendable {
                 throw c.error("nfunc", "\(nfunc) functions do not fit in the table")
             }
             funcSize = magic == 0xffff_fff1 ? 44 : 40
-            let module = GoPclntab.moduledata(elf, pcHeader: sec.address, funcnameOffset: UInt64(funcnametab), ptrSize: ptrSize)
+            let module = GoPclntab.moduledata(elf, pcHeader: address, funcnameOffset: UInt64(funcnametab), ptrSize: ptrSize)
             // runtime.text: the symbol, else moduledata.text, else the header (Go <= 1.25), else .text.
             if let t = elf.symbolValue("runtime.text") {
                 textStart = t
@@ -96,6 +95,18 @@ public final class GoPclntab: @unchecked Sendable {
     }
 
     // MARK: locating things
+
+    /// The pclntab's address, bytes and file offset: its own section, else (an externally linked PIE puts it
+    /// inside `.data.rel.ro`, without a section of its own) `runtime.pclntab` to `runtime.epclntab`.
+    static func locate(_ elf: ELFFile) -> (UInt64, UnsafeRawBufferPointer, UInt64)? {
+        if let sec = elf.section(named: ".gopclntab") ?? elf.section(named: ".data.rel.ro.gopclntab"), let b = elf.bytes(of: sec) {
+            return (sec.address, b, sec.offset)
+        }
+        guard let start = elf.symbolValue("runtime.pclntab"), let end = elf.symbolValue("runtime.epclntab"), end > start,
+              end - start < UInt64(elf.file.count), let off = elf.fileOffset(ofVirtualAddress: start),
+              let b = elf.read(virtualAddress: start, count: Int(end - start)) else { return nil }
+        return (start, b, off)
+    }
 
     static func word(_ elf: ELFFile, _ addr: UInt64, _ size: Int) -> UInt64? {
         guard let b = elf.read(virtualAddress: addr, count: size) else { return nil }

@@ -13,19 +13,28 @@ struct Addr2lineCommand: ParsableCommand {
     @Flag(help: "Raw names as the linker wrote them (generic shapes kept); the default is Go's runtime.Frame.Function.")
     var rawNames = false
     @Flag(help: "Hide wrapper frames as Go's own tracebacks do.") var goStyle = false
+    @Option(help: "Where frames come from: auto (pclntab, then DWARF, then ELF symbols), pclntab, dwarf or symtab.")
+    var source: SymbolSource = .auto
+    @Flag(help: .hidden) var bench = false
     @Argument(help: "Addresses (hex, 0x optional); read from standard input when none are given.") var addresses: [String] = []
 
     func run() throws {
         let image: BinaryImage
-        do { image = try BinaryImage(path: e) } catch { throw UserError(error.description) }
+        do { image = try BinaryImage(path: e, source: source) } catch { throw UserError(error.description) }
         var list = addresses
         if list.isEmpty {
             while let line = readLine() { list.append(contentsOf: line.split(separator: " ").map(String.init)) }
         }
-        var out = OutputBuffer(fd: 1)
+        var addrs: [UInt64] = []
+        addrs.reserveCapacity(list.count)
         for a in list {
             let hex = a.hasPrefix("0x") || a.hasPrefix("0X") ? String(a.dropFirst(2)) : a
             guard let addr = UInt64(hex, radix: 16) else { throw UserError("not a hex address: \(a)") }
+            addrs.append(addr)
+        }
+        if bench { return runBench(image, addrs) }
+        var out = OutputBuffer(fd: 1)
+        for addr in addrs {
             var frames = image.frames(at: addr, goStyle: goStyle)
             if !inlines, let last = frames.last {
                 // Without --inlines, addr2line prints the innermost file:line under the outermost function.
@@ -47,6 +56,44 @@ struct Addr2lineCommand: ParsableCommand {
         }
         out.flush()
     }
+}
+
+extension SymbolSource: ExpressibleByArgument {}
+
+extension Addr2lineCommand {
+    /// `--bench` (hidden, for scripts/bench-symbolize.sh): times the lookups of `addrs`, without printing
+    /// frames: cold (tables built by the first lookups), warm (tables built, per-address cache emptied)
+    /// and cached (every answer already cached). One line of figures per pass.
+    func runBench(_ image: BinaryImage, _ addrs: [UInt64]) {
+        let unique = Array(Set(addrs)).sorted()
+        let clock = ContinuousClock()
+        var frames = 0
+        func pass(_ name: String) {
+            frames = 0
+            let t = clock.measure {
+                for a in addrs { frames &+= image.frames(at: a).count }
+            }
+            let us = Double(t.components.seconds) * 1e6 + Double(t.components.attoseconds) / 1e12
+            print("\(name) source=\(source.rawValue) addresses=\(addrs.count) unique=\(unique.count) frames=\(frames) "
+                + "total_ms=\(fixed(us / 1000, 2)) us_per_unique=\(fixed(us / Double(max(unique.count, 1)), 3))")
+        }
+        pass("cold")
+        image.clearCache()
+        pass("warm")
+        pass("cached")
+    }
+}
+
+func fixed(_ v: Double, _ digits: Int) -> String {
+    var p = 1.0
+    for _ in 0..<digits { p *= 10 }
+    let r = (v * p).rounded() / p
+    var s = String(r)
+    if let dot = s.firstIndex(of: ".") {
+        let have = s.distance(from: dot, to: s.endIndex) - 1
+        if have < digits { s += String(repeating: "0", count: digits - have) }
+    }
+    return s
 }
 
 func jsonString(_ s: String) -> String {

@@ -1,0 +1,3 @@
+module stackfold.test/cgo
+
+go 1.21

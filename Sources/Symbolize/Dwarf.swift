@@ -1,0 +1,414 @@
+import CElfUtils
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// DWARF debug info read through libdw, once, into sorted Swift arrays: compile units, functions and
+/// inlined subroutines with their address ranges, and (per compile unit, on first use) a copy of the line
+/// table. Lookups are binary searches in those arrays and make no libdw call; libdw costs tens of µs per
+/// address lookup. This is the only file of the module that calls libdw or libelf.
+///
+/// Answers follow llvm-symbolizer `--inlines`: innermost frame first, with the line of the address; each
+/// outer frame has the call file and line of the inlined subroutine it holds. CUs are found from their own
+/// ranges, not `.debug_aranges`, which Go does not emit. Not thread-safe: one owner, like `BinaryImage`.
+public final class DwarfIndex {
+    struct AddressRange { var lo: UInt64; var hi: UInt64; var index: Int32 }
+
+    struct Function {
+        var name: Int32  // into `strings`; -1 when the DIE has none
+        var cu: Int32
+        var entry: UInt64
+        /// Its inlined subroutines in `inlined`, sorted by (depth, lo).
+        var inlinedStart: Int32
+        var inlinedEnd: Int32
+    }
+
+    /// One address range of one inlined subroutine (a DIE with several ranges gives several entries).
+    struct Inlined {
+        var lo: UInt64
+        var hi: UInt64
+        var depth: Int32  // 1 directly under the function (lexical blocks do not count)
+        /// The enclosing inlined subroutine: while building, its DIE number in this function; then an index
+        /// into `inlined`. -1 for the function itself.
+        var parent: Int32
+        var die: Int32  // DIE number in this function (entries of one DIE share it)
+        var name: Int32
+        var callFile: Int32
+        var callLine: Int32
+    }
+
+    struct LineRow { var address: UInt64; var file: Int32; var line: Int32 }  // line -1: end of sequence
+
+    struct Unit {
+        var die: Dwarf_Die
+        var lines: [LineRow]?
+        /// DW_AT_comp_dir and the line table's directory 0, to make file names what llvm-symbolizer prints.
+        var compDir: String?
+        var dir0: String?
+        var dirsRead = false
+    }
+
+    public let path: String
+    private var fd: Int32 = -1
+    private var dwarf: OpaquePointer?
+    private var built = false
+    private var units: [Unit] = []
+    private var unitRanges: [AddressRange] = []
+    private var functions: [Function] = []
+    private var functionRanges: [AddressRange] = []
+    private var inlined: [Inlined] = []
+    private var strings: [String] = []
+    private var stringIDs: [String: Int32] = [:]
+    private var cStringIDs: [UnsafeRawPointer: Int32] = [:]  // names, while building
+    private var pathIDs: [UnsafeRawPointer: Int32] = [:]  // file names (libdw's, kept while the handle lives)
+
+    /// Opens the DWARF of the ELF file at `path`; nil when it has none (or libdw cannot read it).
+    public init?(path: String) {
+        self.path = path
+        _ = elf_version(UInt32(EV_CURRENT))
+        fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        dwarf = dwarf_begin(fd, DWARF_C_READ)
+        guard dwarf != nil else {
+            close(fd)
+            fd = -1
+            return nil
+        }
+    }
+
+    deinit {
+        if let d = dwarf { dwarf_end(d) }
+        if fd >= 0 { close(fd) }
+    }
+
+    public var functionCount: Int { buildIfNeeded(); return functions.count }
+    public var inlinedCount: Int { buildIfNeeded(); return inlined.count }
+    public var unitCount: Int { buildIfNeeded(); return units.count }
+
+    // MARK: building the index
+
+    func buildIfNeeded() {
+        guard !built else { return }
+        built = true
+        guard let dwarf else { return }
+        var cu: OpaquePointer? = nil
+        var next: OpaquePointer? = nil
+        var version: Dwarf_Half = 0
+        var unitType: UInt8 = 0
+        var cuDie = Dwarf_Die()
+        var guardCount = 0
+        while dwarf_get_units(dwarf, cu, &next, &version, &unitType, &cuDie, nil) == 0, guardCount < 1_000_000 {
+            guardCount += 1
+            cu = next
+            // Compile and partial units hold code; type and skeleton units (split DWARF) are not read.
+            guard unitType == UInt8(DW_UT_compile) || unitType == UInt8(DW_UT_partial) else { continue }
+            let u = Int32(units.count)
+            units.append(Unit(die: cuDie, lines: nil))
+            forEachRange(&cuDie) { lo, hi in unitRanges.append(AddressRange(lo: lo, hi: hi, index: u)) }
+            var files: [Int32]? = nil
+            walkChildren(&cuDie, unit: u, files: &files, depth: 0)
+        }
+        unitRanges.sort { ($0.lo, $0.hi) < ($1.lo, $1.hi) }
+        functionRanges.sort { ($0.lo, $0.hi) < ($1.lo, $1.hi) }
+        cStringIDs = [:]
+    }
+
+    /// The address ranges of a DIE (DW_AT_ranges or low/high pc); empty and dead ranges dropped.
+    /// Linkers leave discarded functions at 0 (or tombstones near the top), which would overlap real code.
+    private func forEachRange(_ die: inout Dwarf_Die, _ body: (UInt64, UInt64) -> Void) {
+        var base: Dwarf_Addr = 0, lo: Dwarf_Addr = 0, hi: Dwarf_Addr = 0
+        var off: Int = 0
+        var n = 0
+        while true {
+            off = dwarf_ranges(&die, off, &base, &lo, &hi)
+            guard off > 0, n < 100_000 else { return }
+            n += 1
+            if lo != 0, lo < hi, lo < UInt64.max - 1 { body(lo, hi) }
+        }
+    }
+
+    /// Moves `die` to its next sibling; false at the last one (or on an error).
+    private func nextSibling(_ die: inout Dwarf_Die) -> Bool {
+        var current = die
+        return dwarf_siblingof(&current, &die) == 0
+    }
+
+    private func walkChildren(_ parent: inout Dwarf_Die, unit: Int32, files: inout [Int32]?, depth: Int) {
+        guard depth < 64 else { return }
+        var child = Dwarf_Die()
+        guard dwarf_child(&parent, &child) == 0 else { return }
+        var count = 0
+        repeat {
+            count += 1
+            switch Int(dwarf_tag(&child)) {
+            case DW_TAG_subprogram:
+                addFunction(&child, unit: unit, files: &files)
+            case DW_TAG_namespace, DW_TAG_lexical_block, DW_TAG_module:
+                walkChildren(&child, unit: unit, files: &files, depth: depth + 1)
+            default:
+                break
+            }
+        } while nextSibling(&child) && count < 10_000_000
+    }
+
+    private func addFunction(_ die: inout Dwarf_Die, unit: Int32, files: inout [Int32]?) {
+        var ranges: [(UInt64, UInt64)] = []
+        forEachRange(&die) { ranges.append(($0, $1)) }
+        let f = Int32(functions.count)
+        let start = inlined.count
+        if !ranges.isEmpty {
+            var entry = ranges.map(\.0).min()!
+            var low: Dwarf_Addr = 0
+            if dwarf_lowpc(&die, &low) == 0, low != 0 { entry = low }
+            var dieCount: Int32 = 0
+            walkInlined(&die, unit: unit, files: &files, depth: 1, parent: -1, dieCount: &dieCount, level: 0)
+            // Sorted by (depth, lo): each depth is a run of disjoint ranges, searchable by address.
+            inlined[start...].sort { ($0.depth, $0.lo) < ($1.depth, $1.lo) }
+            // Parents as indices into `inlined` (the first entry of the parent DIE) from here on.
+            var first = [Int32](repeating: -1, count: Int(dieCount))
+            for j in start..<inlined.count where first[Int(inlined[j].die)] < 0 { first[Int(inlined[j].die)] = Int32(j) }
+            for j in start..<inlined.count where inlined[j].parent >= 0 { inlined[j].parent = first[Int(inlined[j].parent)] }
+            functions.append(Function(name: functionName(&die), cu: unit, entry: entry,
+                                      inlinedStart: Int32(start), inlinedEnd: Int32(inlined.count)))
+            for (lo, hi) in ranges { functionRanges.append(AddressRange(lo: lo, hi: hi, index: f)) }
+        }
+        // Nested subprograms (C nested functions, some languages' closures) are functions of their own.
+        var child = Dwarf_Die()
+        guard dwarf_child(&die, &child) == 0 else { return }
+        var count = 0
+        repeat {
+            count += 1
+            if Int(dwarf_tag(&child)) == DW_TAG_subprogram { addFunction(&child, unit: unit, files: &files) }
+        } while nextSibling(&child) && count < 10_000_000
+    }
+
+    private func walkInlined(_ parent: inout Dwarf_Die, unit: Int32, files: inout [Int32]?, depth: Int32, parent parentID: Int32,
+                             dieCount: inout Int32, level: Int) {
+        guard level < 256 else { return }
+        var child = Dwarf_Die()
+        guard dwarf_child(&parent, &child) == 0 else { return }
+        var count = 0
+        repeat {
+            count += 1
+            switch Int(dwarf_tag(&child)) {
+            case DW_TAG_inlined_subroutine:
+                let id = dieCount
+                dieCount += 1
+                let name = functionName(&child)
+                var callFile: Int32 = -1
+                var callLine: Int32 = 0
+                var attr = Dwarf_Attribute()
+                var v: Dwarf_Word = 0
+                if dwarf_attr(&child, UInt32(DW_AT_call_file), &attr) != nil, dwarf_formudata(&attr, &v) == 0 {
+                    if files == nil { files = fileTable(unit) }
+                    if let fs = files, v < UInt64(fs.count) { callFile = fs[Int(v)] }
+                }
+                if dwarf_attr(&child, UInt32(DW_AT_call_line), &attr) != nil, dwarf_formudata(&attr, &v) == 0 {
+                    callLine = Int32(truncatingIfNeeded: v)
+                }
+                forEachRange(&child) { lo, hi in
+                    inlined.append(Inlined(lo: lo, hi: hi, depth: depth, parent: parentID, die: id, name: name,
+                                           callFile: callFile, callLine: callLine))
+                }
+                walkInlined(&child, unit: unit, files: &files, depth: depth + 1, parent: id, dieCount: &dieCount, level: level + 1)
+            case DW_TAG_lexical_block:
+                walkInlined(&child, unit: unit, files: &files, depth: depth, parent: parentID, dieCount: &dieCount, level: level + 1)
+            default:
+                break
+            }
+        } while nextSibling(&child) && count < 10_000_000
+    }
+
+    /// What llvm-symbolizer prints with its default `--functions=linkage`: the linkage name when there is one,
+    /// else DW_AT_name, both through abstract_origin/specification. Mangled C++ names (`_Z…`) are not
+    /// demangled here: DW_AT_name is used for them instead.
+    private func functionName(_ die: inout Dwarf_Die) -> Int32 {
+        var attr = Dwarf_Attribute()
+        for at in [DW_AT_linkage_name, DW_AT_MIPS_linkage_name] {
+            if dwarf_attr_integrate(&die, UInt32(at), &attr) != nil, let s = dwarf_formstring(&attr), s[0] != 0,
+               !(s[0] == 0x5f && s[1] == 0x5a) {
+                return intern(s)
+            }
+        }
+        if dwarf_attr_integrate(&die, UInt32(DW_AT_name), &attr) != nil, let s = dwarf_formstring(&attr) {
+            return intern(s)
+        }
+        return -1
+    }
+
+    /// The file names of a CU's line table header (index = DW_AT_call_file / line-row file number).
+    private func fileTable(_ unit: Int32) -> [Int32] {
+        var files: OpaquePointer? = nil
+        var n = 0
+        guard dwarf_getsrcfiles(&units[Int(unit)].die, &files, &n) == 0, let files else { return [] }
+        return (0..<min(n, 1_000_000)).map { i in
+            if let s = dwarf_filesrc(files, i, nil, nil) { internPath(s, unit) } else { intern("??") }
+        }
+    }
+
+    /// A file name of a CU's line table as llvm-symbolizer prints it. libdw joins a file's directory and
+    /// name; llvm also puts DW_AT_comp_dir before a relative directory other than directory 0 (gcc run on
+    /// a relative source path: `cgo/c` + `main.c`).
+    private func internPath(_ s: UnsafePointer<CChar>, _ unit: Int32) -> Int32 {
+        let key = UnsafeRawPointer(s)
+        if let id = pathIDs[key] { return id }
+        var path = String(cString: s)
+        if !path.hasPrefix("/") {
+            let u = Int(unit)
+            if !units[u].dirsRead {
+                units[u].dirsRead = true
+                var attr = Dwarf_Attribute()
+                if dwarf_attr(&units[u].die, UInt32(DW_AT_comp_dir), &attr) != nil, let c = dwarf_formstring(&attr) {
+                    units[u].compDir = String(cString: c)
+                }
+                var files: OpaquePointer? = nil
+                var n = 0
+                var dirs: UnsafePointer<UnsafePointer<CChar>?>? = nil
+                var ndirs = 0
+                if dwarf_getsrcfiles(&units[u].die, &files, &n) == 0, let files, dwarf_getsrcdirs(files, &dirs, &ndirs) == 0,
+                   let dirs, ndirs > 0, let d0 = dirs[0] {
+                    units[u].dir0 = String(cString: d0)
+                }
+            }
+            if let comp = units[u].compDir, !comp.isEmpty, !(units[u].dir0.map { path.hasPrefix($0 + "/") } ?? false) {
+                path = comp.hasSuffix("/") ? comp + path : comp + "/" + path
+            }
+        }
+        let id = intern(path)
+        pathIDs[key] = id
+        return id
+    }
+
+    private func intern(_ s: UnsafePointer<CChar>) -> Int32 {
+        let key = UnsafeRawPointer(s)
+        if let id = cStringIDs[key] { return id }
+        let id = intern(String(cString: s))
+        cStringIDs[key] = id
+        return id
+    }
+
+    private func intern(_ s: String) -> Int32 {
+        if let id = stringIDs[s] { return id }
+        let id = Int32(strings.count)
+        strings.append(s)
+        stringIDs[s] = id
+        return id
+    }
+
+    /// The CU's line table, sorted by address as libdw sorts it (an end-of-sequence row before a row that
+    /// starts at the same address; otherwise in sequence order), read on first use.
+    private func lines(_ unit: Int32) -> [LineRow] {
+        if let l = units[Int(unit)].lines { return l }
+        var rows: [LineRow] = []
+        var lines: OpaquePointer? = nil
+        var n = 0
+        if dwarf_getsrclines(&units[Int(unit)].die, &lines, &n) == 0, let lines {
+            rows.reserveCapacity(n)
+            var fileIDs: [UnsafeRawPointer: Int32] = [:]
+            for i in 0..<n {
+                guard let line = dwarf_onesrcline(lines, i) else { continue }
+                var addr: Dwarf_Addr = 0
+                var no: Int32 = 0
+                var end = false
+                guard dwarf_lineaddr(line, &addr) == 0, dwarf_lineno(line, &no) == 0, dwarf_lineendsequence(line, &end) == 0 else { continue }
+                var file: Int32 = -1
+                if let s = dwarf_linesrc(line, nil, nil) {
+                    let key = UnsafeRawPointer(s)
+                    if let id = fileIDs[key] {
+                        file = id
+                    } else {
+                        file = internPath(s, unit)
+                        fileIDs[key] = file
+                    }
+                }
+                rows.append(LineRow(address: addr, file: file, line: end ? -1 : no))
+            }
+        }
+        units[Int(unit)].lines = rows
+        return rows
+    }
+
+    // MARK: lookups
+
+    /// Index of the last element with `key(e) <= k` in `a`, sorted by `key` (`a.startIndex - 1` if none).
+    @inline(__always) static func lastStart<T>(_ a: ArraySlice<T>, _ k: UInt64, _ key: (T) -> UInt64) -> Int {
+        var l = a.startIndex, h = a.endIndex
+        while l < h {
+            let m = (l + h) / 2
+            if key(a[m]) <= k { l = m + 1 } else { h = m }
+        }
+        return l - 1
+    }
+
+    /// The innermost range holding `pc` among ranges sorted by `lo` (nested ranges: the one starting last).
+    static func find(_ ranges: [AddressRange], _ pc: UInt64) -> AddressRange? {
+        var i = lastStart(ranges[...], pc) { $0.lo }
+        var scanned = 0
+        while i >= 0, scanned < 32 {
+            if pc < ranges[i].hi { return ranges[i] }
+            i -= 1
+            scanned += 1
+        }
+        return nil
+    }
+
+    /// (file, line) of `pc` in the CU's line table, as llvm-symbolizer finds it: the last row at or
+    /// before `pc` in the sequence holding it; nil past an end of sequence.
+    func line(_ unit: Int32, _ pc: UInt64) -> (file: String, line: Int)? {
+        let rows = lines(unit)
+        let i = DwarfIndex.lastStart(rows[...], pc) { $0.address }
+        guard i >= 0, rows[i].line >= 0 else { return nil }
+        let f = rows[i].file
+        return (f >= 0 && Int(f) < strings.count ? strings[Int(f)] : "??", Int(rows[i].line))
+    }
+
+    /// Frames at `pc`, innermost first. When no subprogram holds `pc` but a line row does, one frame with
+    /// an empty function name (the caller fills it from the symbol table, as llvm-symbolizer does).
+    /// Empty when no CU holds `pc`.
+    public func frames(at pc: UInt64) -> [SourceFrame] {
+        buildIfNeeded()
+        guard let fr = DwarfIndex.find(functionRanges, pc) else {
+            guard let u = DwarfIndex.find(unitRanges, pc), let (file, line) = line(u.index, pc) else { return [] }
+            return [SourceFrame(function: "", file: file, line: line, isInlined: false)]
+        }
+        let fn = functions[Int(fr.index)]
+        let (file, line) = line(fn.cu, pc) ?? ("??", 0)
+        // The deepest inlined subroutine holding pc: one binary search per depth.
+        var deepest = -1
+        var s = Int(fn.inlinedStart)
+        let end = Int(fn.inlinedEnd)
+        while s < end {
+            let depth = inlined[s].depth
+            let e = DwarfIndex.lastStart(inlined[s..<end], UInt64(depth)) { UInt64($0.depth) } + 1  // end of this depth's run
+            let i = DwarfIndex.lastStart(inlined[s..<e], pc) { $0.lo }
+            if i >= s, pc < inlined[i].hi { deepest = i }
+            s = e
+        }
+        var out: [SourceFrame] = []
+        var curFile = file, curLine = line
+        var i = deepest
+        var steps = 0
+        while i >= 0, steps < 256 {
+            steps += 1
+            let e = inlined[i]
+            out.append(SourceFrame(function: name(e.name), file: curFile, line: curLine, isInlined: true))
+            curFile = e.callFile >= 0 ? strings[Int(e.callFile)] : "??"
+            curLine = Int(e.callLine)
+            i = Int(e.parent)  // any entry of the parent DIE: its ranges share name and call site
+        }
+        out.append(SourceFrame(function: name(fn.name), file: curFile, line: curLine, isInlined: false,
+                               offset: pc >= fn.entry ? pc - fn.entry : pc - fr.lo))
+        return out
+    }
+
+    /// Entry address of the function holding `pc`.
+    public func functionEntry(_ pc: UInt64) -> UInt64? {
+        buildIfNeeded()
+        return DwarfIndex.find(functionRanges, pc).map { functions[Int($0.index)].entry }
+    }
+
+    private func name(_ id: Int32) -> String { id >= 0 && Int(id) < strings.count ? strings[Int(id)] : "" }
+}
