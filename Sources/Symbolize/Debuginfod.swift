@@ -1,6 +1,7 @@
 // The only file that talks to libdebuginfod: the rest of the project sees DebuginfodConfig,
 // DebuginfodClient and DebuginfodError.
 import CDebuginfod
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -89,6 +90,11 @@ public final class DebuginfodClient {
             return failure(0, "not a build-id (expected lower-case hex digits)")
         }
         // libdebuginfod reads its settings from the environment on every lookup; there is no API for them.
+        // The environment is the process's: clients in other threads wait for this lookup to end.
+        return libdebuginfodEnvironment.withLock { _ in lookup(id, failure) }
+    }
+
+    private func lookup(_ id: String, _ failure: (Int32, String) -> Result<String, DebuginfodError>) -> Result<String, DebuginfodError> {
         setenv("DEBUGINFOD_URLS", config.urls.joined(separator: " "), 1)
         if let cache = config.cachePath { setenv("DEBUGINFOD_CACHE_PATH", cache, 1) }
         // Its own stall limit (no bytes for N s), in case the progress callback is not reached.
@@ -99,6 +105,8 @@ public final class DebuginfodClient {
         let fd = id.withCString { debuginfod_find_executable(handle, $0, 0, &path) }
         if fd < 0 {
             if let path { free(path) }
+            // Cancelled by the progress callback: libdebuginfod says ENOENT (and caches no miss).
+            if monotonicSeconds() > deadline.pointee { return failure(ETIME, Self.explain(ETIME, timeout: config.timeoutSeconds)) }
             let e = -fd
             return failure(e, Self.explain(e, timeout: config.timeoutSeconds))
         }
@@ -128,3 +136,6 @@ private func monotonicSeconds() -> Double {
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
+
+/// Held while libdebuginfod runs with the environment one client set.
+private let libdebuginfodEnvironment = Mutex(())
