@@ -355,7 +355,7 @@ public struct PerfCollapser {
         let seen = !warnedDebuginfod.insert(id).inserted
         switch first {
         case .failure(let e):
-            if !seen { warnings.append("\(m.filename): not found locally; \(e); its frames stay [\(basename(m.filename))]") }
+            if !seen { warnings.append("\(m.filename): not found locally; \(e); its frames stay unnamed ([\(basename(m.filename))])") }
             return nil
         case .success(let path):
             let img: BinaryImage

@@ -125,7 +125,7 @@ import Symbolize
         let want = "e36743a4395ef50425a2e7612f66d554dabe440b"
         #expect(c.warnings.filter { $0.contains("does not match") }.count == 1)
         let down = c.warnings.filter { $0.contains("debuginfod") }
-        #expect(down == ["/work/main/Fixtures/bin/go1.25/workload: not found locally; debuginfod \(url): build-id \(want): connection refused (is the server running?) (errno 111); its frames stay [workload]"])
+        #expect(down == ["/work/main/Fixtures/bin/go1.25/workload: not found locally; debuginfod \(url): build-id \(want): connection refused (is the server running?) (errno 111); its frames stay unnamed ([workload])"])
         #expect(!String(decoding: c.folded(), as: UTF8.self).contains("main."))
     }
     /// Golden folded stacks per capture (symbolized from pclntab, inlines shown, Go-style wrappers hidden).

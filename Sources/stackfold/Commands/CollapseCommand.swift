@@ -104,8 +104,9 @@ struct PerfSymbolOptions: ParsableArguments {
     var debuginfodURLs: [String] = []
     @Flag(name: .customLong("no-debuginfod"), help: "perf.data: never ask a debuginfod server (ignores --debuginfod and DEBUGINFOD_URLS).")
     var noDebuginfod = false
-    @Option(name: .customLong("debuginfod-timeout"), help: ArgumentHelp("perf.data: longest wait for one debuginfod download.", valueName: "seconds"))
-    var debuginfodTimeout: Int = 30
+    @Option(name: .customLong("debuginfod-timeout"), help: ArgumentHelp(
+        "perf.data: longest wait for one debuginfod download, connecting included (default: DEBUGINFOD_TIMEOUT, else 30).", valueName: "seconds"))
+    var debuginfodTimeout: Int?
     @Option(help: ArgumentHelp("perf.data: kernel symbols in /proc/kallsyms format (copy it from the host that recorded). Without it, this machine's are used when the capture was made here.", valueName: "file"))
     var kallsyms: String?
     @Option(name: .customLong("only-pid"), help: "perf.data: keep only these pids.") var onlyPIDs: [Int32] = []
@@ -142,12 +143,13 @@ struct PerfSymbolOptions: ParsableArguments {
     func debuginfod() -> DebuginfodConfig? {
         if noDebuginfod { return nil }
         let urls = debuginfodURLs.isEmpty ? DebuginfodConfig.urls(fromEnvironmentValue: environment("DEBUGINFOD_URLS")) : debuginfodURLs
-        return urls.isEmpty ? nil : DebuginfodConfig(urls: urls, timeoutSeconds: debuginfodTimeout)
+        let timeout = debuginfodTimeout ?? environment("DEBUGINFOD_TIMEOUT").flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil } ?? 30
+        return urls.isEmpty ? nil : DebuginfodConfig(urls: urls, timeoutSeconds: timeout)
     }
 
     func validate() throws {
         if let time { _ = try parseTimeRange(time) }
-        if debuginfodTimeout < 1 { throw ValidationError("--debuginfod-timeout \(debuginfodTimeout): expected a number of seconds >= 1") }
+        if let t = debuginfodTimeout, t < 1 { throw ValidationError("--debuginfod-timeout \(t): expected a number of seconds >= 1") }
         for u in debuginfodURLs where !(u.hasPrefix("http://") || u.hasPrefix("https://") || u.hasPrefix("file://")) {
             throw ValidationError("--debuginfod \(u): expected a server URL (http://host:port, https://…)")
         }
