@@ -42,14 +42,15 @@ public struct DebuginfodError: Error, Sendable, Equatable, CustomStringConvertib
     }
 }
 
-/// Owns one libdebuginfod client handle. Each build-id is asked for once per client: later lookups
-/// return the first answer, found or not. Not thread-safe: one collapser owns one client.
+/// Owns one libdebuginfod client handle. Each build-id is asked for once per process and server list
+/// (several captures in one run share the answers): later lookups return the first answer, found or not.
+/// Not thread-safe: one collapser owns one client.
 public final class DebuginfodClient {
     public let config: DebuginfodConfig
     private let handle: OpaquePointer
     /// Monotonic deadline (seconds) of the download under way, read by the progress callback.
     private let deadline: UnsafeMutablePointer<Double>
-    private var answers: [String: Result<String, DebuginfodError>] = [:]
+    private var asked: Set<String> = []
 
     /// nil when the config names no server or libdebuginfod cannot start a client.
     public init?(config: DebuginfodConfig) {
@@ -71,18 +72,12 @@ public final class DebuginfodClient {
         deadline.deallocate()
     }
 
-    /// How many lookups went to libdebuginfod (one per distinct build-id).
-    public var requests: Int { answers.count }
+    /// How many distinct build-ids this client was asked for.
+    public var requests: Int { asked.count }
 
     /// The path of the executable with this build-id (lower-case hex), in the debuginfod cache.
-    public func findExecutable(buildID: String) -> Result<String, DebuginfodError> {
-        if let a = answers[buildID] { return a }
-        let a = query(buildID)
-        answers[buildID] = a
-        return a
-    }
-
-    private func query(_ id: String) -> Result<String, DebuginfodError> {
+    public func findExecutable(buildID id: String) -> Result<String, DebuginfodError> {
+        asked.insert(id)
         func failure(_ code: Int32, _ message: String) -> Result<String, DebuginfodError> {
             .failure(DebuginfodError(buildID: id, urls: config.urls, code: code, message: message))
         }
@@ -91,7 +86,13 @@ public final class DebuginfodClient {
         }
         // libdebuginfod reads its settings from the environment on every lookup; there is no API for them.
         // The environment is the process's: clients in other threads wait for this lookup to end.
-        return libdebuginfodEnvironment.withLock { _ in lookup(id, failure) }
+        let key = config.urls.joined(separator: " ") + "\n" + (config.cachePath ?? "") + "\n" + id
+        return libdebuginfod.withLock { answers in
+            if let a = answers[key] { return a }
+            let a = lookup(id, failure)
+            answers[key] = a
+            return a
+        }
     }
 
     private func lookup(_ id: String, _ failure: (Int32, String) -> Result<String, DebuginfodError>) -> Result<String, DebuginfodError> {
@@ -137,5 +138,6 @@ private func monotonicSeconds() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
-/// Held while libdebuginfod runs with the environment one client set.
-private let libdebuginfodEnvironment = Mutex(())
+/// The answers so far, per server list, cache and build-id; held while libdebuginfod runs with the
+/// environment one client set.
+private let libdebuginfod = Mutex<[String: Result<String, DebuginfodError>]>([:])

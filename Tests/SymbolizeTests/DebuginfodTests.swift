@@ -37,6 +37,13 @@ import Testing
         #expect(e.description == "debuginfod http://127.0.0.1:\(port.port): build-id \(id): connection refused (is the server running?) (errno 111)")
         #expect(c.findExecutable(buildID: id) == first)
         #expect(c.requests == 1)
+        // Now something listens there (and never answers): a second client of the same servers gets the
+        // first answer at once (one request per build-id per run), not a timeout.
+        #expect(listen(port.fd, 8) == 0)
+        let d = try #require(DebuginfodClient(config: DebuginfodConfig(urls: ["http://127.0.0.1:\(port.port)"], cachePath: cache, timeoutSeconds: 5)))
+        let start = Date()
+        #expect(d.findExecutable(buildID: id) == first)
+        #expect(Date().timeIntervalSince(start) < 1)
     }
 
     /// A server that accepts the connection and never answers: the lookup gives up after the timeout.
