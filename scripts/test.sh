@@ -13,5 +13,6 @@ else
 fi
 # The flame graph in a real browser (headless Chromium from Debian; installed when run as root).
 bash scripts/browser-test.sh
+bash scripts/debuginfod-test.sh
 swift build --build-tests
 swift test --skip-build 2>&1

@@ -55,12 +55,15 @@ public struct FoldedSample: Sendable {
 }
 
 /// Where binaries named by a capture are found: the recorded path, under a symfs root, or by build-id
-/// in `.build-id/xx/yyyy` folders and perf's `~/.debug` cache.
+/// in `.build-id/xx/yyyy` folders and perf's `~/.debug` cache; then, if set, from debuginfod servers.
 public struct BinaryLocator: Sendable {
     public var symfs: String?
     public var buildIDDirs: [String] = []
     /// Folders of binaries in any layout, matched to the capture by build-id (scanned once).
     public var searchDirs: [String] = []
+    /// Servers asked by build-id for binaries not found locally. Off (nil) unless set: the library never
+    /// reads `DEBUGINFOD_URLS` itself, so tests and embedders stay offline; the command line sets it.
+    public var debuginfod: DebuginfodConfig?
     public init() {}
 
     public func candidates(path: String, buildID: String?) -> [String] {
@@ -98,6 +101,10 @@ public struct PerfCollapser {
     var nameTable = NameTable()
     var stacks = StackCounter()
     var warnedMismatch: Set<String> = []
+    /// Created on the first binary not found locally, when debuginfod servers are configured.
+    var debuginfod: DebuginfodClient?
+    /// Build-ids whose debuginfod failure was already warned about.
+    var warnedDebuginfod: Set<String> = []
     var kernelSymbols: (any KernelSymbolLookup)?
     var kernelTextAddress: UInt64?
 
@@ -301,32 +308,64 @@ public struct PerfCollapser {
     }
 
     mutating func image(for m: Mapping) -> BinaryImage? {
-        if let cached = images[m.filename] { return cached }
+        // Keyed by build-id too: a path rebuilt during the capture is two binaries.
+        let key = m.buildID.map { m.filename + "\u{0}" + $0 } ?? m.filename
+        if let cached = images[key] { return cached }
         var found: BinaryImage?
         if !m.filename.hasPrefix("[") {
             for path in options.binaries.candidates(path: m.filename, buildID: m.buildID) {
                 guard let img = try? BinaryImage(path: path) else { continue }
-                if let want = m.buildID, let have = img.buildID, want != have {
-                    if warnedMismatch.insert(path).inserted {
-                        warnings.append("\(path): build-id \(have) does not match the capture's \(want) for \(m.filename); not used")
-                    }
-                    continue
-                }
-                found = img
-                break
+                if accepts(img, for: m) { found = img; break }
             }
             if found == nil, !options.binaries.searchDirs.isEmpty {
                 if scanned == nil { scanned = Self.scan(options.binaries.searchDirs) }
                 // By build-id; by file name only when the capture recorded none (Go < 1.22 writes no GNU build-id).
                 if let id = m.buildID {
                     if let path = scanned?.byID[id] { found = try? BinaryImage(path: path) }
-                } else if let path = scanned?.byName[basename(m.filename)] {
-                    found = try? BinaryImage(path: path)
+                } else if let path = scanned?.byName[basename(m.filename)], let img = try? BinaryImage(path: path), accepts(img, for: m) {
+                    found = img
                 }
             }
+            if found == nil, let id = m.buildID { found = fetchFromDebuginfod(buildID: id, for: m) }
         }
-        images[m.filename] = .some(found)
+        images[key] = .some(found)
         return found
+    }
+
+    /// A binary is used only when its build-id is the capture's (when the capture recorded one): another
+    /// build would name frames wrongly without any sign of it. Refusals are warned once per path.
+    mutating func accepts(_ img: BinaryImage, for m: Mapping) -> Bool {
+        guard let want = m.buildID, img.buildID != want else { return true }
+        if warnedMismatch.insert(img.path).inserted {
+            let have = img.buildID.map { "build-id \($0)" } ?? "no build-id"
+            warnings.append("\(img.path): \(have) does not match the capture's build-id \(want) for \(m.filename); not used")
+        }
+        return false
+    }
+
+    /// The binary from the debuginfod servers, when configured; one request per build-id per collapser.
+    mutating func fetchFromDebuginfod(buildID id: String, for m: Mapping) -> BinaryImage? {
+        guard let config = options.binaries.debuginfod, !config.urls.isEmpty else { return nil }
+        if debuginfod == nil { debuginfod = DebuginfodClient(config: config) }
+        guard let client = debuginfod else {
+            if warnedDebuginfod.insert("").inserted { warnings.append("debuginfod: libdebuginfod could not start a client; binaries are looked up locally only") }
+            return nil
+        }
+        let first = client.findExecutable(buildID: id)
+        let seen = !warnedDebuginfod.insert(id).inserted
+        switch first {
+        case .failure(let e):
+            if !seen { warnings.append("\(m.filename): not found locally; \(e); its frames stay unnamed ([\(basename(m.filename))])") }
+            return nil
+        case .success(let path):
+            let img: BinaryImage
+            do { img = try BinaryImage(path: path) } catch {
+                if !seen { warnings.append("\(m.filename): debuginfod gave build-id \(id) as \(path), which cannot be read: \(error)") }
+                return nil
+            }
+            // The server is trusted no more than a local file.
+            return accepts(img, for: m) ? img : nil
+        }
     }
 
     mutating func symbolize(_ address: UInt64, mapping m: Mapping, exact: Bool, mode: CPUMode) -> [String] {

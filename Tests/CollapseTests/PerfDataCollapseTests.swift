@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Collapse
 import PerfData
+import Symbolize
 
 /// Folding perf.data directly, checked against perf's own view of the same capture.
 @Suite struct PerfDataCollapseTests {
@@ -77,23 +78,56 @@ import PerfData
         return t
     }
 
-    @Test func mismatchedBuildIDIsRefused() throws {
-        var o = PerfCollapseOptions()
-        o.binaries.symfs = "/nonexistent"
-        // A different Go version's binary at the "recorded" path must not be used.
-        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("stackfold-symfs-\(getpid())")
+    /// A symfs root holding go1.24's `workload` where the go1.25 capture recorded its binary.
+    static func wrongBinaryRoot() throws -> URL {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("stackfold-symfs-\(getpid())-\(UInt32.random(in: 0 ... .max))")
         let target = tmp.appendingPathComponent("work/main/Fixtures/bin/go1.25")
         try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: tmp) }
-        try? FileManager.default.removeItem(at: target.appendingPathComponent("workload"))
         try FileManager.default.copyItem(at: Paths.fixtures.appendingPathComponent("bin/go1.24/workload"), to: target.appendingPathComponent("workload"))
-        o.binaries.symfs = tmp.path
-        var c = PerfCollapser(options: o)
-        try c.collapse(try PerfFile(path: Self.url("go1.25-fp-mono.data").path))
-        #expect(c.warnings.contains { $0.contains("does not match") })
-        #expect(!String(decoding: c.folded(), as: UTF8.self).contains("main.hashLoop"))
+        return tmp
     }
 
+    @Test func mismatchedBuildIDIsRefused() throws {
+        // A different Go version's binary at the "recorded" path must not be used.
+        let tmp = try Self.wrongBinaryRoot()
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        var o = PerfCollapseOptions()
+        o.binaries.symfs = tmp.path
+        o.useRunningKernel = false
+        var c = PerfCollapser(options: o)
+        try c.collapse(try PerfFile(path: Self.url("go1.25-fp-mono.data").path))
+        // The ids as readelf -n prints them for bin/go1.24/workload and for the capture's go1.25 binary
+        // (perf buildid-list), and the refused path.
+        let path = tmp.appendingPathComponent("work/main/Fixtures/bin/go1.25/workload").path
+        let have = "b49dd8da08899b9b1c423c79c16c7ebac64c1702", want = "e36743a4395ef50425a2e7612f66d554dabe440b"
+        let refusals = c.warnings.filter { $0.contains("does not match") }
+        #expect(refusals == ["\(path): build-id \(have) does not match the capture's build-id \(want) for /work/main/Fixtures/bin/go1.25/workload; not used"])
+        let folded = String(decoding: c.folded(), as: UTF8.self)
+        #expect(!folded.contains("main."))
+        #expect(folded.contains(";[workload]"))
+        // Nothing else was tried: debuginfod is off unless set.
+        #expect(o.binaries.debuginfod == nil)
+        #expect(!c.warnings.contains { $0.contains("debuginfod") })
+    }
+
+    /// After a refused local binary, a debuginfod server is asked; one that is down gives one warning with
+    /// the build-id and the error, and the frames stay unnamed. A closed loopback port stands for the server.
+    @Test func refusedBinaryThenServerDownWarns() throws {
+        let tmp = try Self.wrongBinaryRoot()
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        var o = PerfCollapseOptions()
+        o.binaries.symfs = tmp.path
+        o.useRunningKernel = false
+        let url = "http://127.0.0.1:\(try closedLoopbackPort())"
+        o.binaries.debuginfod = DebuginfodConfig(urls: [url], cachePath: tmp.appendingPathComponent("cache").path, timeoutSeconds: 5)
+        var c = PerfCollapser(options: o)
+        try c.collapse(try PerfFile(path: Self.url("go1.25-fp-mono.data").path))
+        let want = "e36743a4395ef50425a2e7612f66d554dabe440b"
+        #expect(c.warnings.filter { $0.contains("does not match") }.count == 1)
+        let down = c.warnings.filter { $0.contains("debuginfod") }
+        #expect(down == ["/work/main/Fixtures/bin/go1.25/workload: not found locally; debuginfod \(url): build-id \(want): connection refused (is the server running?) (errno 111); its frames stay unnamed ([workload])"])
+        #expect(!String(decoding: c.folded(), as: UTF8.self).contains("main."))
+    }
     /// Golden folded stacks per capture (symbolized from pclntab, inlines shown, Go-style wrappers hidden).
     /// Their frames are checked against perf and the Go runtime by the tests above and in SymbolizeTests;
     /// this pins the whole output. Regenerate on purpose: STACKFOLD_BLESS=1 swift test --filter goldenFolded.
@@ -131,4 +165,20 @@ import PerfData
         #expect(try String(contentsOf: Self.url(name + ".script.txt"), encoding: .utf8).contains("([kernel.kallsyms])"))
         #expect(ours == theirs)
     }
+}
+
+/// A loopback TCP port nobody listens on: bound, then closed, so connecting is refused.
+func closedLoopbackPort() throws -> UInt16 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw POSIXError(.EMFILE) }
+    defer { close(fd) }
+    var a = sockaddr_in()
+    a.sin_family = sa_family_t(AF_INET)
+    a.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let ok = withUnsafeMutablePointer(to: &a) { p in
+        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+    }
+    guard ok else { throw POSIXError(.EADDRNOTAVAIL) }
+    return UInt16(bigEndian: a.sin_port)
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import BinaryIO
 import Collapse
 import PerfData
+import Symbolize
 
 struct CollapseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -97,6 +98,15 @@ struct PerfSymbolOptions: ParsableArguments {
     var buildIDDirs: [String] = []
     @Option(name: .customLong("binaries"), help: "perf.data: folders of binaries (any layout), matched to the capture by build-id.")
     var binaryDirs: [String] = []
+    @Option(name: .customLong("debuginfod"), help: ArgumentHelp(
+        "perf.data: debuginfod server asked by build-id for binaries not found locally; repeatable. Without it, the servers in DEBUGINFOD_URLS are used, as perf and gdb do (now: \(environment("DEBUGINFOD_URLS").map { $0.isEmpty ? "empty" : $0 } ?? "unset")). Downloads are cached in DEBUGINFOD_CACHE_PATH, else ~/.cache/debuginfod_client.",
+        valueName: "url"))
+    var debuginfodURLs: [String] = []
+    @Flag(name: .customLong("no-debuginfod"), help: "perf.data: never ask a debuginfod server (ignores --debuginfod and DEBUGINFOD_URLS).")
+    var noDebuginfod = false
+    @Option(name: .customLong("debuginfod-timeout"), help: ArgumentHelp(
+        "perf.data: longest wait for one debuginfod download, connecting included (default: DEBUGINFOD_TIMEOUT, else 30).", valueName: "seconds"))
+    var debuginfodTimeout: Int?
     @Option(help: ArgumentHelp("perf.data: kernel symbols in /proc/kallsyms format (copy it from the host that recorded). Without it, this machine's are used when the capture was made here.", valueName: "file"))
     var kallsyms: String?
     @Option(name: .customLong("only-pid"), help: "perf.data: keep only these pids.") var onlyPIDs: [Int32] = []
@@ -120,6 +130,7 @@ struct PerfSymbolOptions: ParsableArguments {
         let home = environment("HOME") ?? "/root"
         o.binaries.buildIDDirs = buildIDDirs + ["\(home)/.debug", "/usr/lib/debug"]
         o.binaries.searchDirs = binaryDirs
+        o.binaries.debuginfod = debuginfod()
         o.pids = Set(onlyPIDs)
         o.tids = Set(onlyTIDs)
         o.comms = Set(onlyComms)
@@ -128,8 +139,20 @@ struct PerfSymbolOptions: ParsableArguments {
         return o
     }
 
+    /// --debuginfod, else DEBUGINFOD_URLS; nil when neither names a server or --no-debuginfod.
+    func debuginfod() -> DebuginfodConfig? {
+        if noDebuginfod { return nil }
+        let urls = debuginfodURLs.isEmpty ? DebuginfodConfig.urls(fromEnvironmentValue: environment("DEBUGINFOD_URLS")) : debuginfodURLs
+        let timeout = debuginfodTimeout ?? environment("DEBUGINFOD_TIMEOUT").flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil } ?? 30
+        return urls.isEmpty ? nil : DebuginfodConfig(urls: urls, timeoutSeconds: timeout)
+    }
+
     func validate() throws {
         if let time { _ = try parseTimeRange(time) }
+        if let t = debuginfodTimeout, t < 1 { throw ValidationError("--debuginfod-timeout \(t): expected a number of seconds >= 1") }
+        for u in debuginfodURLs where !(u.hasPrefix("http://") || u.hasPrefix("https://") || u.hasPrefix("file://")) {
+            throw ValidationError("--debuginfod \(u): expected a server URL (http://host:port, https://…)")
+        }
     }
 
     /// The options, with the time window parsed.

@@ -1,0 +1,143 @@
+// The only file that talks to libdebuginfod: the rest of the project sees DebuginfodConfig,
+// DebuginfodClient and DebuginfodError.
+import CDebuginfod
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Which debuginfod servers to ask for binaries by build-id, and how long to wait.
+public struct DebuginfodConfig: Sendable, Equatable {
+    /// Server base URLs, as `DEBUGINFOD_URLS` lists them (e.g. `http://127.0.0.1:8002`).
+    public var urls: [String]
+    /// Where downloads are kept; nil: libdebuginfod's own choice (`$DEBUGINFOD_CACHE_PATH`, else
+    /// `~/.cache/debuginfod_client`).
+    public var cachePath: String?
+    /// Longest wait for one download, connect included; past it the lookup fails (a server that accepts
+    /// and never answers must not hang a run).
+    public var timeoutSeconds: Int
+
+    public init(urls: [String], cachePath: String? = nil, timeoutSeconds: Int = 30) {
+        self.urls = urls
+        self.cachePath = cachePath
+        self.timeoutSeconds = timeoutSeconds
+    }
+
+    /// The servers of a `DEBUGINFOD_URLS` value (space-separated, as perf, gdb and libdebuginfod read it).
+    public static func urls(fromEnvironmentValue value: String?) -> [String] {
+        (value ?? "").split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init)
+    }
+}
+
+/// Why a debuginfod lookup gave no file: the build-id, the servers and their answer.
+public struct DebuginfodError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var buildID: String
+    public var urls: [String]
+    /// The errno libdebuginfod returned (positive), 0 when no request was made.
+    public var code: Int32
+    public var message: String
+    public var description: String {
+        "debuginfod \(urls.joined(separator: " ")): build-id \(buildID): \(message)"
+    }
+}
+
+/// Owns one libdebuginfod client handle. Each build-id is asked for once per process and server list
+/// (several captures in one run share the answers): later lookups return the first answer, found or not.
+/// Not thread-safe: one collapser owns one client.
+public final class DebuginfodClient {
+    public let config: DebuginfodConfig
+    private let handle: OpaquePointer
+    /// Monotonic deadline (seconds) of the download under way, read by the progress callback.
+    private let deadline: UnsafeMutablePointer<Double>
+    private var asked: Set<String> = []
+
+    /// nil when the config names no server or libdebuginfod cannot start a client.
+    public init?(config: DebuginfodConfig) {
+        guard !config.urls.isEmpty, let h = debuginfod_begin() else { return nil }
+        self.config = config
+        handle = h
+        deadline = .allocate(capacity: 1)
+        deadline.initialize(to: .infinity)
+        debuginfod_set_user_data(h, deadline)
+        // Called by libdebuginfod while it waits (about once a second and on every chunk); nonzero cancels.
+        debuginfod_set_progressfn(h) { c, _, _ in
+            guard let p = debuginfod_get_user_data(c) else { return 0 }
+            return monotonicSeconds() > p.assumingMemoryBound(to: Double.self).pointee ? 1 : 0
+        }
+    }
+
+    deinit {
+        debuginfod_end(handle)
+        deadline.deallocate()
+    }
+
+    /// How many distinct build-ids this client was asked for.
+    public var requests: Int { asked.count }
+
+    /// The path of the executable with this build-id (lower-case hex), in the debuginfod cache.
+    public func findExecutable(buildID id: String) -> Result<String, DebuginfodError> {
+        asked.insert(id)
+        func failure(_ code: Int32, _ message: String) -> Result<String, DebuginfodError> {
+            .failure(DebuginfodError(buildID: id, urls: config.urls, code: code, message: message))
+        }
+        guard id.count >= 2, id.count % 2 == 0, id.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else {
+            return failure(0, "not a build-id (expected lower-case hex digits)")
+        }
+        // libdebuginfod reads its settings from the environment on every lookup; there is no API for them.
+        // The environment is the process's: clients in other threads wait for this lookup to end.
+        let key = config.urls.joined(separator: " ") + "\n" + (config.cachePath ?? "") + "\n" + id
+        return libdebuginfod.withLock { answers in
+            if let a = answers[key] { return a }
+            let a = lookup(id, failure)
+            answers[key] = a
+            return a
+        }
+    }
+
+    private func lookup(_ id: String, _ failure: (Int32, String) -> Result<String, DebuginfodError>) -> Result<String, DebuginfodError> {
+        setenv("DEBUGINFOD_URLS", config.urls.joined(separator: " "), 1)
+        if let cache = config.cachePath { setenv("DEBUGINFOD_CACHE_PATH", cache, 1) }
+        // Its own stall limit (no bytes for N s), in case the progress callback is not reached.
+        setenv("DEBUGINFOD_TIMEOUT", String(max(1, config.timeoutSeconds)), 1)
+        deadline.pointee = monotonicSeconds() + Double(max(1, config.timeoutSeconds))
+        defer { deadline.pointee = .infinity }
+        var path: UnsafeMutablePointer<CChar>?
+        let fd = id.withCString { debuginfod_find_executable(handle, $0, 0, &path) }
+        if fd < 0 {
+            if let path { free(path) }
+            // Cancelled by the progress callback: libdebuginfod says ENOENT (and caches no miss).
+            if monotonicSeconds() > deadline.pointee { return failure(ETIME, Self.explain(ETIME, timeout: config.timeoutSeconds)) }
+            let e = -fd
+            return failure(e, Self.explain(e, timeout: config.timeoutSeconds))
+        }
+        close(fd)
+        guard let path else { return failure(0, "libdebuginfod returned no path") }
+        defer { free(path) }
+        return .success(String(cString: path))
+    }
+
+    static func explain(_ e: Int32, timeout: Int) -> String {
+        let what: String
+        switch e {
+        case ENOENT: what = "not found on the server (HTTP 404, or a recent miss remembered in the debuginfod cache)"
+        case ECONNREFUSED: what = "connection refused (is the server running?)"
+        case EHOSTUNREACH: what = "host not found"
+        case ECANCELED, ETIME, ETIMEDOUT: what = "no answer within \(timeout) s"
+        case EACCES: what = "access denied by the server"
+        case ENOSYS: what = "no server configured"
+        default: what = String(cString: strerror(e))
+        }
+        return "\(what) (errno \(e))"
+    }
+}
+
+private func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+/// The answers so far, per server list, cache and build-id; held while libdebuginfod runs with the
+/// environment one client set.
+private let libdebuginfod = Mutex<[String: Result<String, DebuginfodError>]>([:])
