@@ -29,8 +29,7 @@ import Testing
         return (hit, of)
     }
 
-    @Test(arguments: ["go1.22-fp-mono", "go1.23-fp-mono", "go1.24-fp-mono", "go1.25-fp-mono", "go1.26-fp-mono",
-                      "go1.27-fp-mono", "go1.25-fp-default-clock"])
+    @Test(arguments: ["1.22", "1.23", "1.24", "1.25", "1.26", "1.27"].flatMap { ["go\($0)-fp-mono", "go\($0)-fp-default-clock"] })
     func gcWorkIsAttributedToItsGCState(_ name: String) throws {
         let c = try Self.capture(name)
         if name.hasSuffix("mono") {

@@ -31,8 +31,7 @@ import Testing
         return try data.withUnsafeBytes { try GoTrace(bytes: $0, keepParsedLines: true) }
     }
 
-    @Test(arguments: ["go1.22-fp-mono", "go1.23-fp-mono", "go1.24-fp-mono", "go1.25-fp-mono", "go1.25-fp-default-clock",
-                      "go1.26-fp-mono", "go1.27-fp-mono"])
+    @Test(arguments: ["1.22", "1.23", "1.24", "1.25", "1.26", "1.27"].flatMap { ["go\($0)-fp-mono", "go\($0)-fp-default-clock"] })
     func rangesLabelsAndSyncsMatchGoToolTrace(_ name: String) throws {
         let expected = try Self.reference(name)
         let t = try Self.read(name)
