@@ -219,6 +219,14 @@ public struct ByteCursor {
     /// Unsigned LEB128 (DWARF) / uvarint (Go): 7 bits per byte, low first.
     @inlinable
     public mutating func uleb128(_ what: @autoclosure () -> String = "uleb128") throws(ReadError) -> UInt64 {
+        // Most values are one or two bytes: read them without the per-byte bound check when they fit.
+        if _fastPath(count - position >= 2) {
+            let p = base.unsafelyUnwrapped + position
+            let b0 = p.load(as: UInt8.self)
+            if b0 & 0x80 == 0 { position += 1; return UInt64(b0) }
+            let b1 = p.load(fromByteOffset: 1, as: UInt8.self)
+            if b1 & 0x80 == 0 { position += 2; return UInt64(b0 & 0x7f) | UInt64(b1) << 7 }
+        }
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {

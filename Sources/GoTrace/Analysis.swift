@@ -111,7 +111,12 @@ public struct GoTrace: Sendable {
     public init(bytes: UnsafeRawBufferPointer, keepParsedLines: Bool = false) throws(GoTraceError) {
         var r = try GoTraceReader(bytes: bytes)
         version = r.version
-        var open: [String: (TraceRange, Bool)] = [:]  // key: kind + scope
+        // An integer key: hashing the kind's String raw value per event is measurably slow.
+        struct OpenKey: Hashable, Comparable {
+            var kind: UInt8, scope: Int64
+            static func < (a: Self, b: Self) -> Bool { (a.kind, a.scope) < (b.kind, b.scope) }
+        }
+        var open: [OpenKey: TraceRange] = [:]
         var running: [Int64: GoroutineRun] = [:]       // per M
         var first = true
         var lastGeneration: UInt64 = 0
@@ -123,7 +128,7 @@ public struct GoTrace: Sendable {
             run.rawEnd = e.rawTime
             closedRuns.append(run)
         }
-        func key(_ k: TraceRange.Kind, _ scope: Int64) -> String { "\(k.rawValue)/\(scope)" }
+        func key(_ k: TraceRange.Kind, _ scope: Int64) -> OpenKey { OpenKey(kind: k == .gc ? 0 : k == .stw ? 1 : k == .assist ? 2 : 3, scope: scope) }
         func scopeText(_ k: TraceRange.Kind, _ scope: Int64) -> String {
             switch k {
             case .gc: return "None"
@@ -243,10 +248,10 @@ public struct GoTrace: Sendable {
                 if active, open[key(k, scope)] != nil { continue }
                 let r = TraceRange(kind: k, name: name, reason: reason, start: e.time, end: e.time, rawStart: e.rawTime,
                                    rawEnd: e.rawTime, m: e.m, p: e.p, g: e.g, scope: scope, activeAtStart: active)
-                open[key(k, scope)] = (r, true)
+                open[key(k, scope)] = r
             }
             if let (k, scope) = endKind {
-                if var (rg, _) = open.removeValue(forKey: key(k, scope)) {
+                if var rg = open.removeValue(forKey: key(k, scope)) {
                     rg.end = e.time
                     rg.rawEnd = e.rawTime
                     if keepParsedLines { parsedLines.append(line(e, "RangeEnd Time=\(e.time) Name=\"\(rg.name)\" Scope=\(scopeText(k, scope))")) }
@@ -259,7 +264,7 @@ public struct GoTrace: Sendable {
             }
         }
         // Ranges and runs still open at the end last until the trace's end.
-        for (_, (rg, _)) in open.sorted(by: { $0.key < $1.key }) {
+        for (_, rg) in open.sorted(by: { $0.key < $1.key }) {
             var rg = rg
             rg.end = lastTime
             rg.rawEnd = lastTime

@@ -196,7 +196,9 @@ struct GenerationReader {
         }
         let t = EventType(rawValue: first)
         var c = ByteCursor(b.data, origin: b.offset)
-        func u(_ what: String) throws(GoTraceError) -> UInt64 { try uvarint(&c, what) }
+        func u(_ what: @autoclosure () -> String) throws(GoTraceError) -> UInt64 {
+            do { return try c.uleb128(what()) } catch { throw GoTraceError(offset: error.offset, "\(what()): \(error.kind)") }
+        }
         func byte(_ what: String) throws(GoTraceError) -> UInt8 {
             do { return try c.u8(what) } catch { throw GoTraceError(offset: error.offset, "\(what): truncated") }
         }

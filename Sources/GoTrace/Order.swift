@@ -1,3 +1,5 @@
+import BinaryIO
+
 /// Five wire arguments (the time delta excluded), inline.
 public struct EventArgs: Sendable {
     public var a0: UInt64 = 0, a1: UInt64 = 0, a2: UInt64 = 0, a3: UInt64 = 0, a4: UInt64 = 0
@@ -50,23 +52,32 @@ struct Ordering {
     struct PState { var status: WireProcStatus; var seq: Seq }
     struct MState { var g: Int64 = -1; var p: Int64 = -1 }
 
-    var gStates: [Int64: GState] = [:]
-    var pStates: [Int64: PState] = [:]
-    var mStates: [Int64: MState] = [:]
+    var gStates = IntMap<GState>(capacity: 1024)
+    var pStates = IntMap<PState>()
+    var mStates = IntMap<MState>()
     var gcSeq: UInt64 = 0
     enum GCState { case undetermined, notRunning, running }
     var gcState = GCState.undetermined
     var initialGen: UInt64 = 0
+    // Events released by the last advance: slots are reused (queueCount, not the array's count, says
+    // how many are live) so the one-event common case allocates and frees nothing.
     var queue: [TraceEvent] = []
+    var queueCount = 0
     var queueHead = 0
 
     mutating func next() -> TraceEvent? {
-        guard queueHead < queue.count else {
-            if !queue.isEmpty { queue.removeAll(keepingCapacity: true); queueHead = 0 }
+        guard queueHead < queueCount else {
+            queueHead = 0
+            queueCount = 0
             return nil
         }
         queueHead += 1
         return queue[queueHead - 1]
+    }
+
+    mutating func enqueue(_ e: TraceEvent) {
+        if queueCount < queue.count { queue[queueCount] = e } else { queue.append(e) }
+        queueCount += 1
     }
 
     static func succeeds(_ a: Seq, _ b: Seq) -> Bool { a.gen == b.gen && a.n == b.n &+ 1 }
@@ -82,7 +93,7 @@ struct Ordering {
             e.m = ctx.m
             e.p = ctx.p
             e.g = ctx.g
-            queue.append(e)
+            enqueue(e)
         }
         let a = ev.args
         switch ev.type {

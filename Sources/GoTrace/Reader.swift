@@ -13,12 +13,19 @@ public struct GoTraceReader {
     var order = Ordering()
     struct Cursor {
         var m: Int64
+        /// Its batches are `flatBatches[batchIndex..<batchEnd]`.
         var batchIndex = 0
+        var batchEnd = 0
         var offset = 0
         var lastTs: Int64 = 0
         var ev = TraceEvent(type: .syncMarker, time: 0, rawTime: 0, m: -1, p: -1, g: -1)
     }
     var frontier: [Cursor] = []
+    /// The generation's batches grouped by M, in one flat array of plain values: the per-event path
+    /// reads them without copying the generation or looking up a dictionary.
+    var flatBatches: [Batch] = []
+    var genFreq: Double = 0
+    var genNumber: UInt64 = 0
     var cpuSamples: [CPUSampleRecord] = []
     var cpuSampleHead = 0
     var lastTs: Int64 = 0
@@ -67,32 +74,38 @@ public struct GoTraceReader {
 
     /// Reads the cursor's next event; false at the end of its batches.
     mutating func advanceCursor(_ c: inout Cursor) throws(GoTraceError) -> Bool {
-        guard let g = gen, let batches = g.batches[c.m] else { return false }
-        while c.batchIndex < batches.count, c.offset == batches[c.batchIndex].data.count {
+        try Self.advance(&c, flatBatches, genFreq, genNumber, version)
+    }
+
+    /// Static, so the frontier's cursors advance in place (no copy of a cursor per event).
+    static func advance(_ c: inout Cursor, _ flatBatches: [Batch], _ genFreq: Double, _ genNumber: UInt64,
+                        _ version: TraceVersion) throws(GoTraceError) -> Bool {
+        while c.batchIndex < c.batchEnd, c.offset == flatBatches[c.batchIndex].data.count {
             c.batchIndex += 1
             c.offset = 0
             c.lastTs = 0
         }
-        guard c.batchIndex < batches.count else { return false }
-        let b = batches[c.batchIndex]
-        if c.lastTs == 0 { c.lastTs = nanoseconds(ticks: b.time, freq: g.freq) }
+        guard c.batchIndex < c.batchEnd else { return false }
+        let b = flatBatches[c.batchIndex]
+        if c.lastTs == 0 { c.lastTs = nanoseconds(ticks: b.time, freq: genFreq) }
         var cur = ByteCursor(UnsafeRawBufferPointer(rebasing: b.data[c.offset...]), origin: b.offset + c.offset)
         let at = cur.offset
         let t = EventType(rawValue: b.data[c.offset])
-        let n = EventType.timedArgCounts[Int(t.rawValue)]
+        let n = EventType.timedArgCounts.withUnsafeBufferPointer { $0[Int(t.rawValue)] }
         guard n > 0, EventType.isDefined(t, in: version) else {
             throw GoTraceError(offset: at, "event type \(t.rawValue) is not a timed event of a \(version) trace")
         }
         do { try cur.skip(1) } catch {}
-        func u(_ what: String) throws(GoTraceError) -> UInt64 {
-            do { return try cur.uleb128(what) } catch { throw GoTraceError(offset: error.offset, "\(t) \(what): \(error.kind)") }
+        // The description is built only for an error: this runs for every event.
+        func u(_ what: @autoclosure () -> String) throws(GoTraceError) -> UInt64 {
+            do { return try cur.uleb128(what()) } catch { throw GoTraceError(offset: error.offset, "\(t) \(what()): \(error.kind)") }
         }
         let dt = try u("time delta")
         var ev = TraceEvent(type: t, time: 0, rawTime: 0, m: c.m, p: -1, g: -1)
         for i in 0..<Int(n - 1) { ev.args[i] = try u("argument \(i + 1)") }
-        ev.time = nanoseconds(ticks: dt, freq: g.freq) &+ c.lastTs
+        ev.time = nanoseconds(ticks: dt, freq: genFreq) &+ c.lastTs
         ev.rawTime = ev.time
-        ev.generation = g.number
+        ev.generation = genNumber
         c.lastTs = ev.time
         c.offset += cur.offset - at
         c.ev = ev
@@ -114,10 +127,9 @@ public struct GoTraceReader {
             var m = i
             var minT = Int64.max
             if i < frontier.count { minT = frontier[i].ev.time }
-            for k in [2 * i + 1, 2 * i + 2] where k < frontier.count && frontier[k].ev.time < minT {
-                minT = frontier[k].ev.time
-                m = k
-            }
+            let l = 2 * i + 1, r = l + 1
+            if l < frontier.count, frontier[l].ev.time < minT { minT = frontier[l].ev.time; m = l }
+            if r < frontier.count, frontier[r].ev.time < minT { m = r }
             if m == i { return }
             frontier.swapAt(i, m)
             i = m
@@ -151,8 +163,14 @@ public struct GoTraceReader {
         cpuSamples = g.cpuSamples
         cpuSampleHead = 0
         frontier.removeAll()
+        genFreq = g.freq
+        genNumber = g.number
+        flatBatches.removeAll(keepingCapacity: true)
         for m in g.batchMs {
             var c = Cursor(m: m)
+            c.batchIndex = flatBatches.count
+            flatBatches += g.batches[m] ?? []
+            c.batchEnd = flatBatches.count
             if try advanceCursor(&c) {
                 frontier.append(c)
                 _ = siftUp(frontier.count - 1)
@@ -187,13 +205,10 @@ public struct GoTraceReader {
             e.generation = gen?.number ?? 0
             return nudge(e)
         }
-        let genNumber = gen!.number
         func tryAdvance(_ i: Int) throws(GoTraceError) -> Bool {
-            var ev = frontier[i].ev
-            guard order.advance(&ev, m: frontier[i].m, gen: genNumber) else { return false }
-            var c = frontier[i]
-            if try advanceCursor(&c) {
-                frontier[i] = c
+            let m = frontier[i].m
+            guard order.advance(&frontier[i].ev, m: m, gen: genNumber) else { return false }
+            if try Self.advance(&frontier[i], flatBatches, genFreq, genNumber, version) {
                 heapUpdate(i)
             } else {
                 heapRemove(i)

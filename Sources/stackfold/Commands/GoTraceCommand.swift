@@ -13,10 +13,22 @@ struct GoTraceCommand: ParsableCommand {
     var json = false
     @Flag(help: "Ranges, labels, syncs, user tasks, regions and logs as `go tool trace -d=parsed` prints them.")
     var parsed = false
+    @Flag(help: "Only read and order every event, then print how many (reading speed).")
+    var countOnly = false
 
     func run() throws {
         let file: MappedFile
         do { file = try MappedFile(path: input) } catch { throw UserError(error.description) }
+        if countOnly {
+            var n = 0
+            do {
+                var r = try GoTraceReader(bytes: file.bytes)
+                while try r.next() != nil { n += 1 }
+                for w in r.warnings { printError("stackfold: warning: \(input): \(w)") }
+            } catch { throw UserError("\(input): \(error)") }
+            print(n)
+            return
+        }
         let t: GoTrace
         do { t = try GoTrace(bytes: file.bytes, keepParsedLines: parsed) } catch { throw UserError("\(input): \(error)") }
         for w in t.warnings { printError("stackfold: warning: \(input): \(w)") }
