@@ -51,3 +51,27 @@ start=$(date +%s.%N)
 timeout 60 chromium --headless=new --no-sandbox --disable-gpu --virtual-time-budget=1000 --dump-dom "file://$dir/big100k.svg" >/dev/null 2>&1 || true
 end=$(date +%s.%N)
 echo "Chromium (headless) loads and lays out the 100k-stack SVG in $(python3 -c "print(round($end-$start,2))") s"
+
+# Go execution trace: a 30 s traced run of the workload (~10 MB); stackfold reading it (--count-only: read and
+# order every event; the summary adds the analysis) beside Go's own parser printing it (`go tool trace -d=parsed`,
+# the Go 1.27 toolchain, GO=/path/to/go). Then the cost of attribution: a -k mono capture with its trace,
+# `gc --folded` (read the trace, align, attribute every sample, fold by GC state) beside plain `collapse`.
+trace=$dir/big.trace
+[[ -f $trace ]] || (cd "$dir" && "$OLDPWD/Fixtures/bin/go1.25/workload" -d 30s -trace "$trace" mix >/dev/null)
+traced=$dir/traced.data
+[[ -f $traced ]] || perf record -q -e cpu-clock -F 20000 -g -k mono -o "$traced" -- \
+  Fixtures/bin/go1.25/workload -d 15s -trace "$dir/traced.trace" mix >/dev/null
+echo "trace: $trace, $(stat -c %s "$trace") bytes, $("$sf" gotrace --count-only "$trace") events"
+gt=(-n "stackfold gotrace --count-only (read and order every event)" "$sf gotrace --count-only $trace"
+    -n "stackfold gotrace (read, analyse, summary)" "$sf gotrace $trace")
+GO=${GO:-/work/go/1.27/goroot/bin/go}
+if [[ -x $GO ]]; then gt+=(-n "go tool trace -d=parsed > /dev/null (Go 1.27)" "$GO tool trace -d=parsed $trace > /dev/null"); fi
+taskset -c 0 hyperfine -N --warmup 1 --runs ${RUNS:-3} --export-markdown "$dir/bench-gotrace.md" "${gt[@]}" 2>/dev/null || \
+  taskset -c 0 hyperfine --warmup 1 --runs ${RUNS:-3} --export-markdown "$dir/bench-gotrace.md" "${gt[@]}"
+cat "$dir/bench-gotrace.md"
+echo "traced capture: $traced, $(stat -c %s "$traced") bytes, $("$sf" script --count-only "$traced") samples; trace $(stat -c %s "$dir/traced.trace") bytes"
+taskset -c 0 hyperfine -N --warmup 1 --runs ${RUNS:-3} --export-markdown "$dir/bench-attr.md" \
+  -n "stackfold collapse (no trace)" "$sf collapse $traced" \
+  -n "stackfold gotrace (the trace alone)" "$sf gotrace $dir/traced.trace" \
+  -n "stackfold gc --folded (trace + alignment + attribution + folding by state)" "$sf gc --go-trace $dir/traced.trace --folded $traced"
+cat "$dir/bench-attr.md"

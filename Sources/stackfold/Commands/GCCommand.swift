@@ -49,11 +49,18 @@ struct GCCommand: ParsableCommand {
             return
         }
         if folded {
-            var stacks: [String: UInt64] = [:]
+            // Counted per (unique stack, state) first; text is built once per pair, not per sample.
+            let states = GCState.allCases
+            var counts: [Int64: UInt64] = [:]
             for a in c.attributions where state == nil || a.gc.rawValue == state {
-                stacks["[gc:\(a.gc.rawValue)];" + c.stackNames(a).joined(separator: ";"), default: 0] += a.sample.weight
+                counts[Int64(a.sample.stack) << 4 | Int64(states.firstIndex(of: a.gc)!), default: 0] += a.sample.weight
             }
-            for (k, v) in stacks.sorted(by: { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }) { out.append("\(k) \(v)\n") }
+            var stacks: [String: UInt64] = [:]  // names holding ';' can make two stacks print alike: merged
+            for (key, n) in counts {
+                let names = c.collapser.stackNames(Int32(key >> 4))
+                stacks["[gc:\(states[Int(key & 15)].rawValue)];" + names.joined(separator: ";"), default: 0] += n
+            }
+            for (k, v) in stacks.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) { out.append("\(k) \(v)\n") }
             return
         }
         out.append(gcReport(c, top: top))
