@@ -72,6 +72,16 @@ public func appendJSONString(_ s: String, to out: inout OutputBuffer) {
     out.append(bytes: b)
 }
 
+/// `v` in decimal, right-aligned in `width` bytes with `pad` (printf's `%*lu` / `%0*lu`), appended to `out`.
+@inlinable
+public func appendDecimal(_ v: UInt64, width: Int, pad: UInt8 = 0x20, to out: inout [UInt8]) {
+    var digits = 1
+    var x = v
+    while x >= 10 { x /= 10; digits += 1 }
+    if digits < width { out.append(contentsOf: repeatElement(pad, count: width - digits)) }
+    appendDecimal(v, to: &out)
+}
+
 /// `s` right-aligned in `width` characters, as printf's `%*s` (perf script's columns).
 public func leftPad(_ s: String, _ width: Int, _ pad: Character = " ") -> String {
     s.count >= width ? s : String(repeating: pad, count: width - s.count) + s

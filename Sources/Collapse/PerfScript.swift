@@ -41,14 +41,25 @@ public struct PerfScriptWriter {
     /// when maps change.
     var runs = FrameRunCache()
     var chunkIDs: [PerfCollapser.FrameKey: UInt32] = [:]
-    var chunks: [[UInt8]] = []
     var frameCache: [PerfCollapser.FrameKey: [ScriptFrame]] = [:]
-    var nameWidth = -1
+    /// Per event: its sample type, `event: ` as perf right-aligns it, and whether a period is shown.
+    var events: [(type: SampleFormat, name: [UInt8], showPeriod: Bool)] = []
+    /// Per thread (and callchain or not): `comm  tid ` of the header, as a range of `heads`; cleared on COMM.
+    var headIndex: [Int64: Int] = [:]
+    var heads: [UInt8] = []
+    var headRanges: [Range<Int>] = []
+    /// Rendered callchain entries back to back; `chunkRanges[id]` is one entry's bytes.
+    var chunkPool: [UInt8] = []
+    var chunkRanges: [Range<Int>] = []
+    var line: [UInt8] = []
+    let hasFilters: Bool
     public private(set) var samples = 0
 
     public init(options: PerfCollapseOptions, json: Bool = false) {
         sym = PerfCollapser(options: options)
         self.json = json
+        hasFilters = options.eventFilter != nil || !options.pids.isEmpty || !options.tids.isEmpty || !options.cpus.isEmpty
+            || options.timeRange != nil || !options.comms.isEmpty
     }
 
     /// Warnings from finding binaries and kernel symbols (and the capture's own, after `write`).
@@ -68,7 +79,13 @@ public struct PerfScriptWriter {
     public mutating func begin(_ file: PerfFile) {
         sym.loadKernelSymbols(file)
         runs.removeAll()
-        nameWidth = -1
+        headIndex.removeAll()
+        // perf right-aligns event names to the longest of the capture's.
+        let width = file.events.map(\.name.count).max() ?? 0
+        events = file.events.map { ev in
+            // A fixed-period event (page-faults/period=50/) records no period; perf prints the attr's.
+            (ev.layout.type, Array((leftPad(ev.name, width) + ": ").utf8), ev.layout.type.contains(.period) || ev.layout.defaultPeriod != 0)
+        }
     }
 
     public mutating func finish(_ file: PerfFile) {
@@ -80,78 +97,115 @@ public struct PerfScriptWriter {
         guard rec.type == .sample else {
             model.process(rec, in: file)
             switch rec.type {
-            case .mmap, .mmap2, .fork, .comm: runs.removeAll()
+            case .mmap, .mmap2, .fork: runs.removeAll()
+            case .comm:
+                runs.removeAll()
+                headIndex.removeAll()
             default: break
             }
             return
         }
         let s = try file.sample(rec)
-        let o = options
-        if let e = o.eventFilter, file.events[s.eventIndex].name != e { return }
-        if !o.pids.isEmpty, !o.pids.contains(s.pid) { return }
-        if !o.tids.isEmpty, !o.tids.contains(s.tid) { return }
-        if !o.cpus.isEmpty, !o.cpus.contains(s.cpu) { return }
-        if let r = o.timeRange, !r.contains(s.time) { return }
-        if !o.comms.isEmpty, !o.comms.contains(model.comm(tid: s.tid)) { return }
+        if hasFilters {
+            let o = options
+            if let e = o.eventFilter, file.events[s.eventIndex].name != e { return }
+            if !o.pids.isEmpty, !o.pids.contains(s.pid) { return }
+            if !o.tids.isEmpty, !o.tids.contains(s.tid) { return }
+            if !o.cpus.isEmpty, !o.cpus.contains(s.cpu) { return }
+            if let r = o.timeRange, !r.contains(s.time) { return }
+            if !o.comms.isEmpty, !o.comms.contains(model.comm(tid: s.tid)) { return }
+        }
         samples += 1
         if json { writeJSON(s, file: file, model: model, to: &out) } else { writeText(s, file: file, model: model, to: &out) }
     }
 
-    /// Calls `body(address, mode, exact)` for each callchain entry, leaf first; the first address after a
-    /// context marker is exact (where that context was interrupted), the others are return addresses.
-    @inline(__always)
-    func forEachEntry(_ s: Sample, _ body: (UInt64, CPUMode, Bool) -> Void) {
-        let chain = s.callchain
-        if chain.isEmpty {
-            body(s.ip, s.cpuMode, true)
-            return
-        }
-        var mode = s.cpuMode
+    /// The callchain entries of a sample, leaf first, with their mode; the first address after a context
+    /// marker is exact (where that context was interrupted), the others are return addresses.
+    /// An iterator rather than a closure: a closure capturing the writer made Swift copy it per sample.
+    struct Entries {
+        let s: Sample
+        var i = 0
+        var mode: CPUMode
         var exact = true
-        for v in chain {
-            if CallchainContext.isMarker(v) {
-                mode = CallchainContext.mode(of: v)
-                exact = true
-                continue
+        init(_ s: Sample) {
+            self.s = s
+            mode = s.cpuMode
+        }
+        @inline(__always)
+        mutating func next() -> (address: UInt64, mode: CPUMode, exact: Bool)? {
+            let chain = s.callchain
+            if chain.isEmpty {
+                guard i == 0 else { return nil }
+                i = 1
+                return (s.ip, s.cpuMode, true)
             }
-            body(v, mode, exact)
-            exact = false
+            while i < chain.count {
+                let v = chain[i]
+                i += 1
+                if CallchainContext.isMarker(v) {
+                    mode = CallchainContext.mode(of: v)
+                    exact = true
+                    continue
+                }
+                defer { exact = false }
+                return (v, mode, exact)
+            }
+            return nil
         }
     }
 
     /// perf script's default layout: `comm tid [cpu] time: period event:` then one line per frame.
+    /// Built as bytes into one line buffer per sample: at 466k samples, Strings per field cost more than the rest.
     mutating func writeText(_ s: Sample, file: PerfFile, model: ProcessModel, to out: inout OutputBuffer) {
-        let ev = file.events[s.eventIndex]
-        let t = ev.layout.type
-        let comm = model.comm(tid: s.tid)
-        let hasChain = t.contains(.callchain)
-        out.append(hasChain ? comm + " " : leftPad(comm, 16) + " ")
-        out.append(leftPad(String(s.tid), 5) + " ")
-        if t.contains(.cpu) { out.append("[" + leftPad(String(s.cpu), 3, "0") + "] ") }
-        if t.contains(.time) {
-            let us = s.time / 1000
-            out.append(leftPad(String(us / 1_000_000), 5) + "." + leftPad(String(us % 1_000_000), 6, "0") + ": ")
+        let ev = events[s.eventIndex]
+        let hasChain = ev.type.contains(.callchain)
+        line.removeAll(keepingCapacity: true)
+        let key = Int64(s.tid) << 1 | (hasChain ? 1 : 0)
+        let h: Int
+        if let known = headIndex[key] {
+            h = known
+        } else {
+            let comm = model.comm(tid: s.tid)
+            let text = (hasChain ? comm : leftPad(comm, 16)) + " " + leftPad(String(s.tid), 5) + " "
+            let start = heads.count
+            heads += text.utf8
+            h = headRanges.count
+            headRanges.append(start..<heads.count)
+            headIndex[key] = h
         }
-        // A fixed-period event (page-faults/period=50/) records no period; perf prints the attr's.
-        if t.contains(.period) || ev.layout.defaultPeriod != 0 { out.append(leftPad(String(s.period), 10) + " ") }
-        // perf right-aligns event names to the longest of the capture's.
-        if nameWidth < 0 { nameWidth = file.events.map(\.name.count).max() ?? 0 }
-        out.append(leftPad(ev.name, nameWidth) + ": ")
+        line += heads[headRanges[h]]
+        if ev.type.contains(.cpu) {
+            line.append(0x5b)
+            appendDecimal(UInt64(s.cpu), width: 3, pad: 0x30, to: &line)
+            line += "] ".utf8
+        }
+        if ev.type.contains(.time) {
+            let us = s.time / 1000
+            appendDecimal(us / 1_000_000, width: 5, to: &line)
+            line.append(0x2e)
+            appendDecimal(us % 1_000_000, width: 6, pad: 0x30, to: &line)
+            line += ": ".utf8
+        }
+        if ev.showPeriod {
+            appendDecimal(s.period, width: 10, to: &line)
+            line.append(0x20)
+        }
+        line += ev.name
         if hasChain {
-            out.append("\n")
-            var pending: [(UInt64, CPUMode, Bool)] = []
-            forEachEntry(s) { pending.append(($0, $1, $2)) }
-            for (a, mode, exact) in pending {
+            line.append(0x0a)
+            var e = Entries(s)
+            while let (a, mode, exact) = e.next() {
                 let id = chunk(a, mode: mode, exact: exact, pid: s.pid, model: model)
-                out.append(bytes: chunks[Int(id)])
+                line += chunkPool[chunkRanges[Int(id)]]
             }
-            out.append("\n")
+            line.append(0x0a)
         } else {
             // Without a callchain perf prints the sampled address itself and its (outermost) symbol on the header line.
             let m = model.mapping(pid: s.pid, address: s.ip, mode: s.cpuMode)
             let f = frames(s.ip, mapping: m, exact: true).last!
-            out.append(leftPad(String(s.ip, radix: 16), 16) + " " + symbolText(f) + " (" + f.module + ")\n")
+            line += (leftPad(String(s.ip, radix: 16), 16) + " " + symbolText(f) + " (" + f.module + ")\n").utf8
         }
+        out.append(bytes: line)
     }
 
     func symbolText(_ f: ScriptFrame) -> String {
@@ -170,8 +224,14 @@ public struct PerfScriptWriter {
         if let known = chunkIDs[key] {
             id = known
         } else {
-            id = UInt32(chunks.count)
-            chunks.append(render(address, mapping: m, frames: frames(address, mapping: m, exact: exact)))
+            id = UInt32(chunkRanges.count)
+            // Rendered before touching chunkPool: `chunkPool += render(…)` overlaps an access to self with a
+            // read of self, which made Swift copy the whole writer on every sample.
+            let found = frames(address, mapping: m, exact: exact)
+            let bytes = render(address, mapping: m, frames: found)
+            let start = chunkPool.count
+            chunkPool += bytes
+            chunkRanges.append(start..<chunkPool.count)
             chunkIDs[key] = id
         }
         _ = runs.insert(address, tag: tag, run: [id])
@@ -225,7 +285,7 @@ public struct PerfScriptWriter {
 
     mutating func writeJSON(_ s: Sample, file: PerfFile, model: ProcessModel, to out: inout OutputBuffer) {
         let ev = file.events[s.eventIndex]
-        let t = ev.layout.type
+        let t = events[s.eventIndex].type
         out.append("{\"time\":")
         out.append(decimal: s.time)
         out.append(",\"pid\":\(s.pid),\"tid\":\(s.tid)")
@@ -236,18 +296,22 @@ public struct PerfScriptWriter {
         appendJSONString(ev.name, to: &out)
         out.append(",\"comm\":")
         appendJSONString(model.comm(tid: s.tid), to: &out)
-        var entries: [(UInt64, CPUMode, Bool)] = []
-        forEachEntry(s) { entries.append(($0, $1, $2)) }
         out.append(",\"ips\":[")
-        for (i, e) in entries.enumerated() {
-            if i > 0 { out.append(byte: 0x2c) }
-            out.append("\"0x" + String(e.0, radix: 16) + "\"")
+        var first = true
+        var e = Entries(s)
+        while let (a, _, _) = e.next() {
+            if !first { out.append(byte: 0x2c) }
+            first = false
+            out.append("\"0x" + String(a, radix: 16) + "\"")
         }
         out.append("],\"stack\":[")
-        for (i, e) in entries.enumerated() {
-            if i > 0 { out.append(byte: 0x2c) }
-            let id = chunk(e.0, mode: e.1, exact: e.2, pid: s.pid, model: model)
-            out.append(bytes: chunks[Int(id)])
+        first = true
+        e = Entries(s)
+        while let (a, mode, exact) = e.next() {
+            if !first { out.append(byte: 0x2c) }
+            first = false
+            let id = chunk(a, mode: mode, exact: exact, pid: s.pid, model: model)
+            out.append(bytes: chunkPool[chunkRanges[Int(id)]])
         }
         out.append("]}\n")
     }
