@@ -35,3 +35,54 @@ public func perfSeconds(_ ns: UInt64) -> String {
     let frac = String(us % 1_000_000)
     return "\(us / 1_000_000)." + String(repeating: "0", count: 6 - frac.count) + frac
 }
+
+/// `s` as a JSON string literal (quotes, backslash and control characters escaped), appended to `out`.
+/// Names in JSON outputs come from captures and binaries, so nothing is assumed about them.
+@inlinable
+public func appendJSONString(_ s: String, to out: inout [UInt8]) {
+    out.append(0x22)
+    var s = s
+    s.withUTF8 { u in
+        var start = 0
+        for i in u.indices {
+            let c = u[i]
+            guard c < 0x20 || c == 0x22 || c == 0x5c else { continue }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: u[start..<i]))
+            start = i + 1
+            out.append(0x5c)
+            switch c {
+            case 0x22, 0x5c: out.append(c)
+            case 0x0a: out.append(0x6e)  // \n
+            case 0x0d: out.append(0x72)  // \r
+            case 0x09: out.append(0x74)  // \t
+            default:
+                let hex = c & 0xf
+                out.append(contentsOf: [0x75, 0x30, 0x30, 0x30 + (c >> 4), hex < 10 ? 0x30 + hex : 0x57 + hex])
+            }
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: u[start...]))
+    }
+    out.append(0x22)
+}
+
+@inlinable
+public func appendJSONString(_ s: String, to out: inout OutputBuffer) {
+    var b: [UInt8] = []
+    appendJSONString(s, to: &b)
+    out.append(bytes: b)
+}
+
+/// `v` in decimal, right-aligned in `width` bytes with `pad` (printf's `%*lu` / `%0*lu`), appended to `out`.
+@inlinable
+public func appendDecimal(_ v: UInt64, width: Int, pad: UInt8 = 0x20, to out: inout [UInt8]) {
+    var digits = 1
+    var x = v
+    while x >= 10 { x /= 10; digits += 1 }
+    if digits < width { out.append(contentsOf: repeatElement(pad, count: width - digits)) }
+    appendDecimal(v, to: &out)
+}
+
+/// `s` right-aligned in `width` characters, as printf's `%*s` (perf script's columns).
+public func leftPad(_ s: String, _ width: Int, _ pad: Character = " ") -> String {
+    s.count >= width ? s : String(repeating: pad, count: width - s.count) + s
+}

@@ -82,13 +82,20 @@ public struct BinaryLocator: Sendable {
         if symfs == nil { out.append(path) }
         return out
     }
+
+    /// perf's copy of a process's `[vdso]`, kept by build-id in its cache (`~/.debug/.build-id/ab/cdef…/vdso`).
+    public func vdsoCandidates(buildID: String?) -> [String] {
+        guard let id = buildID, id.count > 2 else { return [] }
+        let head = String(id.prefix(2)), tail = String(id.dropFirst(2))
+        return buildIDDirs.map { "\($0)/.build-id/\(head)/\(tail)/vdso" }
+    }
 }
 
 /// Folds a perf.data capture into symbolized stacks. Callchains are interned as integers first,
 /// each unique (mapping, address) is symbolized once, and strings are built only for unique stacks.
 public struct PerfCollapser {
     public let options: PerfCollapseOptions
-    public private(set) var warnings: [String] = []
+    public internal(set) var warnings: [String] = []
     public private(set) var samples = 0
     public private(set) var skippedSamples = 0
     public private(set) var sampleRecords: [FoldedSample] = []
@@ -111,26 +118,69 @@ public struct PerfCollapser {
     /// Where kernel symbols come from, decided per capture; read on the first kernel frame.
     var kallsymsPath: String?
     var kallsymsTried = false
+    /// Why this machine's kallsyms was not used; warned on the first kernel frame.
+    var kernelNote: String?
 
     mutating func loadKernelSymbols(_ file: PerfFile) {
         kallsymsTried = false
         kernelSymbols = nil
         kernelTextAddress = nil
+        kernelNote = nil
         var path = options.kallsyms
         if path == nil, options.useRunningKernel, let host = file.features.hostname, let rel = file.features.osRelease {
             var u = utsname()
             uname(&u)
             let mine = withUnsafeBytes(of: &u.nodename) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
             let release = withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if host == mine && rel == release { path = "/proc/kallsyms" }
+            let recorded = file.features.buildIDs.first { $0.filename.hasPrefix("[kernel.kallsyms]") }?.buildID
+            let running = (try? MappedFile(path: "/sys/kernel/notes")).flatMap { Self.gnuBuildID(notes: $0.bytes) }
+            if Self.capturedOnRunningKernel(host: host, release: rel, buildID: recorded,
+                                            runningHost: mine, runningRelease: release, runningBuildID: running) {
+                path = "/proc/kallsyms"
+            } else {
+                let id = recorded.map { ", build-id \($0)" } ?? ""
+                kernelNote = "kernel frames stay [unknown]: the capture was made on \(host) (kernel \(rel)\(id)), not on this kernel; "
+                    + "pass --kallsyms with a copy of /proc/kallsyms from there"
+            }
         }
         kallsymsPath = path
+    }
+
+    /// Whether this machine's /proc/kallsyms names a capture's kernel frames: same host name and kernel
+    /// release, and, when both are known, the same kernel build-id (as perf checks /sys/kernel/notes):
+    /// hosts are often all called `localhost` and distribution kernels share releases across builds.
+    static func capturedOnRunningKernel(host: String, release: String, buildID: String?,
+                                        runningHost: String, runningRelease: String, runningBuildID: String?) -> Bool {
+        guard host == runningHost, release == runningRelease else { return false }
+        if let a = buildID, let b = runningBuildID { return a == b }
+        return true
+    }
+
+    /// The GNU build-id in an ELF note section's bytes (`/sys/kernel/notes` holds the running kernel's).
+    static func gnuBuildID(notes: UnsafeRawBufferPointer) -> String? {
+        var c = ByteCursor(notes)
+        while c.remaining >= 12 {
+            guard let nameSize = try? c.u32(), let descSize = try? c.u32(), let type = try? c.u32() else { return nil }
+            let nameEnd = (Int(nameSize) + 3) & ~3, descEnd = (Int(descSize) + 3) & ~3
+            guard nameEnd <= c.remaining else { return nil }
+            let name = (try? c.bytes(Int(nameSize))).map { Array($0) } ?? []
+            try? c.skip(nameEnd - Int(nameSize))
+            guard descEnd <= c.remaining, let desc = try? c.bytes(Int(descSize)) else { return nil }
+            try? c.skip(descEnd - Int(descSize))
+            if type == 3, name == Array("GNU\0".utf8), !desc.isEmpty {
+                return desc.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+            }
+        }
+        return nil
     }
 
     mutating func kernelSymbolTable() -> (any KernelSymbolLookup)? {
         if kallsymsTried { return kernelSymbols }
         kallsymsTried = true
-        guard let path = kallsymsPath else { return nil }
+        guard let path = kallsymsPath else {
+            if let note = kernelNote { warnings.append(note) }
+            return nil
+        }
         let ks: (any KernelSymbolLookup)?
         if path == "/proc/kallsyms" {
             ks = Self.runningKernelSymbols()
@@ -312,7 +362,11 @@ public struct PerfCollapser {
         let key = m.buildID.map { m.filename + "\u{0}" + $0 } ?? m.filename
         if let cached = images[key] { return cached }
         var found: BinaryImage?
-        if !m.filename.hasPrefix("[") {
+        if m.filename == "[vdso]" {
+            for path in options.binaries.vdsoCandidates(buildID: m.buildID) {
+                if let img = try? BinaryImage(path: path), img.buildID == m.buildID { found = img; break }
+            }
+        } else if !m.filename.hasPrefix("[") {
             for path in options.binaries.candidates(path: m.filename, buildID: m.buildID) {
                 guard let img = try? BinaryImage(path: path) else { continue }
                 if accepts(img, for: m) { found = img; break }
@@ -368,30 +422,49 @@ public struct PerfCollapser {
         }
     }
 
+    /// A kernel frame's symbol and offset from kallsyms; nil without kallsyms or without a symbol there.
+    mutating func kernelSymbol(_ address: UInt64, mapping m: Mapping) -> (name: String, offset: UInt64)? {
+        guard let ks = kernelSymbolTable() else { return nil }
+        // perf's kernel map starts at _text as it was in memory; kallsyms says where _text was for its boot.
+        var reloc: UInt64 = 0
+        if m.filename.hasPrefix("[kernel.kallsyms]") {
+            if kernelTextAddress == nil { kernelTextAddress = ks.address(of: "_text") ?? 0 }
+            if let text = kernelTextAddress, text != 0 { reloc = m.pageOffset &- text }
+        }
+        guard let s = ks.symbolAndStart(at: address &- reloc) else { return nil }
+        // The symbol must lie in the address's own map, on the same side of its end: else it is the last
+        // symbol before a module or region kallsyms does not cover, and its name would be wrong.
+        let start = s.start &+ reloc
+        guard start >= m.start, (start < m.end) == (address < m.end) else { return nil }
+        return (s.name, address &- start)
+    }
+
+    /// The function perf script names at file virtual address `vaddr` and the offset into it: the ELF symbol
+    /// holding the address itself; for a stripped Go binary (perf's `[unknown]`), the pclntab's function.
+    func elfSymbol(_ img: BinaryImage, _ vaddr: UInt64) -> (name: String, offset: UInt64)? {
+        if let s = img.elf.symbol(at: vaddr) { return (s.name, vaddr - s.value) }
+        if let f = img.pclntab?.frames(at: vaddr).last { return (f.function, f.offset) }
+        return nil
+    }
+
     mutating func symbolize(_ address: UInt64, mapping m: Mapping, exact: Bool, mode: CPUMode) -> [String] {
         let kernel = m.isKernel
-        let base = basename(m.filename)
+        // As stackcollapse-perf.pl names unknown frames from perf script's dso column.
+        let base = basename(perfDSOName(m))
         func unknown() -> [String] {
             var n = options.includeAddresses ? "[\(base) <\(String(m.fileOffset(of: address), radix: 16))>]" : "[\(base)]"
             if kernel && options.annotateKernel { n += "_[k]" }
             return [n]
         }
-        if kernel, let ks = kernelSymbolTable() {
-            // perf's kernel map starts at _text as it was in memory; kallsyms says where _text was for its boot.
-            var reloc: UInt64 = 0
-            if m.filename.hasPrefix("[kernel.kallsyms]") {
-                if kernelTextAddress == nil { kernelTextAddress = ks.address(of: "_text") ?? 0 }
-                if let text = kernelTextAddress, text != 0 { reloc = m.pageOffset &- text }
-            }
-            guard let name = ks.symbol(at: address &- reloc) else { return unknown() }
-            return [options.annotateKernel ? name + "_[k]" : name]
+        if kernel {
+            guard let k = kernelSymbol(address, mapping: m) else { return unknown() }
+            return [options.annotateKernel ? k.name + "_[k]" : k.name]
         }
-        guard !kernel, let img = image(for: m), let vaddr = img.elf.virtualAddress(ofFileOffset: m.fileOffset(of: address)) else {
+        guard let img = image(for: m), let vaddr = img.elf.virtualAddress(ofFileOffset: m.fileOffset(of: address)) else {
             return unknown()
         }
         if options.elfNames {
-            // As perf script names frames: the symbol holding the address itself.
-            guard let s = img.elf.symbol(at: vaddr) else { return unknown() }
+            guard let s = elfSymbol(img, vaddr) else { return unknown() }
             return [s.name]
         }
         var frames = img.frames(at: vaddr, isReturnAddress: !exact, goStyle: !options.keepWrappers)
@@ -453,6 +526,17 @@ public struct PerfCollapser {
     public func folded() -> [UInt8] { renderFolded(stacks, names: nameTable.names) }
 }
 
+
+/// The dso name perf script prints for a mapping: the binary's path; `[kernel.kallsyms]`; a kernel module as
+/// `[name]` (perf's kmod_path__parse_name: `.ko` and a compression suffix dropped, `-` made `_`); or the
+/// recorded `[vdso]`-style name.
+public func perfDSOName(_ m: Mapping) -> String {
+    guard m.isKernel, !m.filename.hasPrefix("[") else { return m.filename }
+    var name = basename(m.filename)
+    for ext in [".gz", ".xz", ".zst", ".bz2", ".lzma"] where name.hasSuffix(ext) { name.removeLast(ext.count) }
+    if name.hasSuffix(".ko") { name.removeLast(3) }
+    return "[" + String(name.map { $0 == "-" ? "_" : $0 }) + "]"
+}
 
 func basename(_ s: String) -> String {
     if let i = s.lastIndex(of: "/") { return String(s[s.index(after: i)...]) }

@@ -7,11 +7,25 @@ public struct Mapping: Sendable, Equatable {
     public var buildID: String?
     /// Stable small id for caches keyed by (mapping, address).
     public var id: Int
+    /// Recorded as a kernel map (pid -1 or kernel mode): the kernel or a module, whatever its name
+    /// (perf names modules `[name]` when it found no `.ko` file on the recording host).
+    public var inKernelSpace = false
+
+    public init(start: UInt64, end: UInt64, pageOffset: UInt64, filename: String, buildID: String? = nil, id: Int = 0,
+                inKernelSpace: Bool = false) {
+        self.start = start
+        self.end = end
+        self.pageOffset = pageOffset
+        self.filename = filename
+        self.buildID = buildID
+        self.id = id
+        self.inKernelSpace = inKernelSpace
+    }
 
     /// The offset in the file that `address` maps (perf's `map__map_ip` for file-backed maps).
     @inlinable public func fileOffset(of address: UInt64) -> UInt64 { address &- start &+ pageOffset }
     @inlinable public func contains(_ a: UInt64) -> Bool { a >= start && a < end }
-    public var isKernel: Bool { filename.hasPrefix("[kernel.kallsyms]") || filename.hasPrefix("/lib/modules/") }
+    public var isKernel: Bool { inKernelSpace || filename.hasPrefix("[kernel.kallsyms]") || filename.hasPrefix("/lib/modules/") }
 }
 
 /// Processes, threads, comms and maps over time, built by feeding records in perf's order
@@ -58,10 +72,11 @@ public struct ProcessModel {
             guard let m = try? file.mmap(rec), m.isExecutable else { return }
             // perf names the kernel map after its dso, without the "_text" reference symbol.
             let name = m.filename.hasPrefix("[kernel.kallsyms]") ? "[kernel.kallsyms]" : m.filename
+            let kernel = m.pid == -1 || m.cpuMode == .kernel
             let map = Mapping(start: m.start, end: m.start &+ m.length, pageOffset: m.pageOffset, filename: name,
-                              buildID: m.buildID ?? buildIDs[name], id: allMappings.count)
+                              buildID: m.buildID ?? buildIDs[name], id: allMappings.count, inKernelSpace: kernel)
             allMappings.append(map)
-            if m.pid == -1 || m.cpuMode == .kernel {
+            if kernel {
                 Self.insert(map, into: &kernelMaps)
             } else {
                 if threadPid[m.tid] == nil { threadPid[m.tid] = m.pid }

@@ -45,12 +45,7 @@ public final class BinaryImage {
     /// (every frame of a stack but the first), so the call instruction at `address - 1` is looked up,
     /// unless `address` is a function entry. `goStyle` hides wrapper frames as Go's tracebacks do.
     public func frames(at address: UInt64, isReturnAddress: Bool = false, goStyle: Bool = false) -> [SourceFrame] {
-        var pc = address
-        if isReturnAddress, pc > 0 {
-            let entry = (source != .dwarf && source != .symtab ? pclntab?.functionEntry(pc) : nil)
-                ?? (source == .dwarf ? dwarf?.functionEntry(pc) : nil) ?? elf.symbol(at: pc)?.value
-            if entry != pc { pc -= 1 }
-        }
+        let pc = lookupAddress(address, isReturnAddress: isReturnAddress)
         if goStyle, let cached = goStyleCache[pc] { return cached }
         let raw: [SourceFrame]
         if let cached = cache[pc] {
@@ -63,6 +58,15 @@ public final class BinaryImage {
         let elided = p.elideWrappers(raw)
         goStyleCache[pc] = elided
         return elided
+    }
+
+    /// The address `frames(at:isReturnAddress:)` looks up: `address - 1` for a return address (the call
+    /// instruction) unless it is a function entry. The outermost frame's `offset` is from this address.
+    public func lookupAddress(_ address: UInt64, isReturnAddress: Bool) -> UInt64 {
+        guard isReturnAddress, address > 0 else { return address }
+        let entry = (source != .dwarf && source != .symtab ? pclntab?.functionEntry(address) : nil)
+            ?? (source == .dwarf ? dwarf?.functionEntry(address) : nil) ?? elf.symbol(at: address)?.value
+        return entry == address ? address : address - 1
     }
 
     func lookup(_ pc: UInt64) -> [SourceFrame] {

@@ -5,8 +5,13 @@ import BinaryIO
 /// looked up: /proc/kallsyms has 100k+ lines and a capture needs a few hundred of them.
 /// Kernel symbol lookups, from a parsed kallsyms or a sorted cache searched in place.
 public protocol KernelSymbolLookup: AnyObject {
-    func symbol(at address: UInt64) -> String?
+    /// The symbol holding `address` (the last one starting at or before it) and where it starts.
+    func symbolAndStart(at address: UInt64) -> (name: String, start: UInt64)?
     func address(of name: String) -> UInt64?
+}
+
+extension KernelSymbolLookup {
+    public func symbol(at address: UInt64) -> String? { symbolAndStart(at: address)?.name }
 }
 
 public final class KernelSymbols: KernelSymbolLookup, @unchecked Sendable {
@@ -78,13 +83,13 @@ public final class KernelSymbols: KernelSymbolLookup, @unchecked Sendable {
     }
 
     /// The symbol holding `address`: the last one starting at or before it.
-    public func symbol(at address: UInt64) -> String? {
+    public func symbolAndStart(at address: UInt64) -> (name: String, start: UInt64)? {
         var lo = 0, hi = addresses.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if addresses[mid] <= address { lo = mid + 1 } else { hi = mid }
         }
-        return lo > 0 ? name(lo - 1) : nil
+        return lo > 0 ? (name(lo - 1), addresses[lo - 1]) : nil
     }
 
     public func address(of wanted: String) -> UInt64? {
@@ -149,7 +154,7 @@ public final class SortedKernelSymbols: KernelSymbolLookup, @unchecked Sendable 
     }
 
     /// The last symbol starting at or before `address`.
-    public func symbol(at address: UInt64) -> String? {
+    public func symbolAndStart(at address: UInt64) -> (name: String, start: UInt64)? {
         // Binary search over byte offsets; each probe snaps to its line.
         var lo = 0, hi = file.count
         var best: Int?
@@ -166,7 +171,8 @@ public final class SortedKernelSymbols: KernelSymbolLookup, @unchecked Sendable 
                 hi = mid
             }
         }
-        return best.map(name(atLine:))
+        guard let best, let start = self.address(atLine: best) else { return nil }
+        return (name(atLine: best), start)
     }
 
     public func address(of wanted: String) -> UInt64? {

@@ -89,7 +89,7 @@ struct PerfSymbolOptions: ParsableArguments {
     @Flag(name: .customLong("no-inline"), help: "perf.data: fold inlined frames into their caller.") var noInline = false
     @Flag(name: .customLong("annotate-inline"), help: "perf.data: mark inlined frames with _[i].") var annotateInline = false
     @Flag(name: .customLong("raw-names"), help: "perf.data: names as the linker wrote them (generic shapes kept).") var rawNames = false
-    @Flag(name: .customLong("elf-names"), help: "perf.data: ELF symbol names, as perf script prints them (no inlines).") var elfNames = false
+    @Flag(name: .customLong("elf-names"), help: "perf.data: ELF symbol names, as perf script prints them (no inlines); a stripped Go binary's from its pclntab, where perf has none.") var elfNames = false
     @Flag(name: .customLong("keep-wrappers"), help: "perf.data: keep Go wrapper frames and runtime.goexit.") var keepWrappers = false
     @Flag(help: "perf.data: add file:line to each frame.") var srcline = false
     @Flag(name: .customLong("count-samples"), help: "perf.data: weight by sample count instead of period.") var countSamples = false
