@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # Every build variant of the Go workload, for every Go version, answered by the Go runtime itself:
-# `-s -w`, PIE, `-trimpath`, and cgo with external linking (plain and PIE), each also `strip`ped.
+# `-s -w`, PIE, `-trimpath`, and cgo with external linking (plain and PIE; for some versions also a PIE
+# linked by lld), each also `strip`ped.
 # generate.sh already builds the `-sw`, `-pie` and `-trimpath` variants of 1.25 and 1.27 (perf captures
 # point at them), so those are reused as they are. The oracle runs in each variant binary itself
 # (workload/oracle.go); a PIE is told the file address of main.loadBias so it can add its load bias.
 # New binaries are committed zstd-compressed (the tests decompress them); see README.md.
 # Appends every command to variants.commands.log.
 #   bash Fixtures/generate-variants.sh
-# Needs: Go toolchains under $GO_ROOTS_DIR (see generate.sh), gcc (external linking), binutils, zstd.
+# Needs: Go toolchains under $GO_ROOTS_DIR (see generate.sh), gcc (external linking), lld, binutils, zstd.
 set -euo pipefail
 cd "$(dirname "$0")"
 GO_ROOTS_DIR=${GO_ROOTS_DIR:-/work/go}
 VERSIONS=${VERSIONS:-"1.21 1.22 1.23 1.24 1.25 1.26 1.27"}
 FULL_VARIANTS=${FULL_VARIANTS:-"1.25 1.27"}  # as in generate.sh: built there
+LLD_VERSIONS=${LLD_VERSIONS:-"1.25 1.27"}     # also an external PIE linked by lld
+LLD_DIR=${LLD_DIR:-/opt/swift/usr/bin}       # where ld.lld is (the Swift toolchain has one)
 EVERY=${EVERY:-64}                           # besides every instruction of main.*, every EVERY-th one of Go's text
 export GOFLAGS=-buildvcs=false GOCACHE=/tmp/stackfold-gocache GOTOOLCHAIN=local
 log() { printf '%s\n' "$*" >> variants.commands.log; }
@@ -37,7 +40,14 @@ for m in $VERSIONS; do
   # cgo with external linking: the linker adds runtime/cgo (C, by gcc) and gcc links everything.
   runsh "cd workload && CGO_ENABLED=1 $GO build -ldflags=-linkmode=external -o ../$out/workload-ext ."
   runsh "cd workload && CGO_ENABLED=1 $GO build -buildmode=pie -ldflags=-linkmode=external -o ../$out/workload-extpie ."
-  for v in sw pie trimpath ext extpie; do
+  variants="sw pie trimpath ext extpie"
+  # LLVM's lld (unlike GNU ld) leaves 0 where R_X86_64_RELATIVE addends go: moduledata's pointers then
+  # exist only as relocations.
+  if [[ " $LLD_VERSIONS " == *" $m "* ]]; then
+    runsh "cd workload && PATH=$LLD_DIR:\$PATH CGO_ENABLED=1 $GO build -buildmode=pie -ldflags='-linkmode=external -extldflags=-fuse-ld=lld' -o ../$out/workload-extpie-lld ."
+    variants+=" extpie-lld"
+  fi
+  for v in $variants; do
     bin=$out/workload-$v
     run strip -o "$bin-stripped" "$bin"
     # Go's own text only (external links put C code around it, which the Go runtime cannot name):
@@ -57,8 +67,11 @@ for m in $VERSIONS; do
     # Committed as zstd patches (README.md): the stripped binary from its unstripped twin (a few hundred
     # bytes), a new variant from the default build of its version. Tests rebuild them with libzstd.
     run zstd -q -19 --single-thread --patch-from="$bin" -f --rm -o "$bin-stripped.zst" "$bin-stripped"
-    if [[ " $FULL_VARIANTS " != *" $m "* || $v == ext* ]]; then
-      run zstd -q -19 --single-thread --patch-from="$out/workload" -f --rm -o "$bin.zst" "$bin"
-    fi
+  done
+  # Each from the binary named without its last -part (extpie-lld from extpie), so the last built first.
+  for v in $(printf '%s\n' $variants | tac); do
+    ref=$out/workload; [[ $v == *-* ]] && ref=$out/workload-${v%-*}
+    [[ " $FULL_VARIANTS " == *" $m "* && $v != ext* ]] ||
+      run zstd -q -19 --single-thread --patch-from="$ref" -f --rm -o "$out/workload-$v.zst" "$out/workload-$v"
   done
 done

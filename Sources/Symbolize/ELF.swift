@@ -163,6 +163,44 @@ public final class ELFFile: @unchecked Sendable {
         return UnsafeRawBufferPointer(rebasing: file.bytes[Int(o)..<(Int(o) + count)])
     }
 
+    /// Addends of the `R_*_RELATIVE` relocations of the dynamic table (`DT_RELA` of `PT_DYNAMIC`, which
+    /// survives `strip`), by the address they patch. A PIE linked by an external linker holds 0 in the file
+    /// where these go, so pointers read from its data need them (load address 0: the value is the addend).
+    /// `DT_REL` and `DT_RELR` keep the addend in the word itself: nothing to do for those.
+    public lazy var relativeRelocations: [UInt64: UInt64] = {
+        let relative: UInt64 = machine == 62 ? 8 : machine == 183 ? 1027 : 0  // x86-64, AArch64
+        guard relative != 0, let dyn = segments.first(where: { $0.type == 2 }),
+              dyn.offset <= UInt64(file.count), dyn.fileSize <= UInt64(file.count) - dyn.offset else { return [:] }
+        var c = ByteCursor(UnsafeRawBufferPointer(rebasing: file.bytes[Int(dyn.offset)..<Int(dyn.offset + dyn.fileSize)]), order: order)
+        var rela: UInt64?, relasz: UInt64 = 0, relaent: UInt64 = 24
+        while c.remaining >= 16, let tag = try? c.u64(), let val = try? c.u64(), tag != 0 {
+            switch tag {
+            case 7: rela = val  // DT_RELA
+            case 8: relasz = val  // DT_RELASZ
+            case 9: relaent = val  // DT_RELAENT
+            default: break
+            }
+        }
+        guard let rela, relaent >= 24, relaent < 1 << 16, let off = fileOffset(ofVirtualAddress: rela),
+              off <= UInt64(file.count) else { return [:] }
+        let size = min(relasz, UInt64(file.count) - off)
+        var out: [UInt64: UInt64] = [:]
+        var r = ByteCursor(UnsafeRawBufferPointer(rebasing: file.bytes[Int(off)..<Int(off + size)]), order: order)
+        while r.remaining >= Int(relaent), let place = try? r.u64(), let info = try? r.u64(), let addend = try? r.u64() {
+            if info & 0xffff_ffff == relative { out[place] = addend }
+            try? r.skip(Int(relaent) - 24)
+        }
+        return out
+    }()
+
+    /// The `size`-byte word at virtual address `a` as the loader leaves it at load address 0.
+    public func word(atVirtualAddress a: UInt64, size: Int) -> UInt64? {
+        if let v = relativeRelocations[a] { return v }
+        guard let b = read(virtualAddress: a, count: size) else { return nil }
+        var c = ByteCursor(b, order: order)
+        return try? c.word(size: size)
+    }
+
     /// GNU build-id as lowercase hex.
     public lazy var buildID: String? = {
         for s in sections where s.type == 7 {  // SHT_NOTE

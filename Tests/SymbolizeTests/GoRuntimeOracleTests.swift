@@ -7,7 +7,7 @@ import Testing
 /// (Fixtures/oracle/*.jsonl, written by the workload's oracle mode with runtime.CallersFrames):
 /// same functions, files and lines, inlined frames included, from the unstripped and the stripped binary.
 /// Every build variant answers for its own addresses (Fixtures/generate-variants.sh): `-s -w`, PIE,
-/// `-trimpath`, and cgo with external linking (plain and PIE), each also `strip`ped.
+/// `-trimpath`, and cgo with external linking (plain and PIE, by GNU ld and lld), each also `strip`ped.
 @Suite struct GoRuntimeOracleTests {
     struct Answer: Decodable, Equatable {
         struct Frame: Decodable, Equatable { var function: String; var file: String; var line: Int }
@@ -17,9 +17,13 @@ import Testing
 
     static let versions = ["1.21", "1.22", "1.23", "1.24", "1.25", "1.26", "1.27"]
     static let variants = ["", "-sw", "-pie", "-trimpath", "-ext", "-extpie"]
+    /// External PIEs linked by lld (which, unlike GNU ld, leaves 0 where relocation addends go) for these.
+    static let lldVersions: Set<String> = ["1.25", "1.27"]
     static let cases = versions.flatMap { v in
-        variants.flatMap { variant in ["workload\(variant)", "workload\(variant)-stripped"].map { (v, $0) } }
-    }.filter { $0.1 != "workload-extpie-stripped" || $0.0 >= "1.26" }  // before 1.26 its pclntab is found only through relocations: not yet
+        (variants + (lldVersions.contains(v) ? ["-extpie-lld"] : [])).flatMap { variant in
+            ["workload\(variant)", "workload\(variant)-stripped"].map { (v, $0) }
+        }
+    }
 
     /// The oracle's answers for a binary: the default build's (sampled addresses and main.*) or a variant's.
     static func answers(_ version: String, _ binary: String) throws -> [Answer] {
@@ -61,6 +65,44 @@ import Testing
         #expect(stripped.pclntab != nil)
         #expect(stripped.buildID == full.buildID)
         #expect(stripped.buildID?.count == 40)
+    }
+
+    /// A stripped external PIE has no pclntab section and no symbols: the table is found by its header and
+    /// the moduledata that points at it, and answers exactly as from the unstripped binary.
+    @Test func strippedExternalPIEIsFoundByItsHeader() throws {
+        let full = try BinaryImage(path: try FixtureBinaries.path("go1.25/cgo-pie"), source: .pclntab)
+        let stripped = try BinaryImage(path: try FixtureBinaries.path("go1.25/cgo-pie-stripped"), source: .pclntab)
+        #expect(stripped.elf.section(named: ".gopclntab") == nil && stripped.elf.symbolValue("runtime.pclntab") == nil)
+        let (p, q) = (try #require(full.pclntab), try #require(stripped.pclntab))
+        #expect(q.textStart == p.textStart && q.goFunc == p.goFunc && q.table.count == p.table.count)
+        let addrs = try String(contentsOf: Paths.fixtures.appendingPathComponent("dwarf/cgo-pie-go.addrs"), encoding: .utf8)
+            .split(separator: "\n").compactMap { UInt64($0.dropFirst(2), radix: 16) }
+        #expect(addrs.count > 250)
+        #expect(addrs.allSatisfy { !full.frames(at: $0).isEmpty && stripped.frames(at: $0) == full.frames(at: $0) })
+    }
+
+    /// Linked by lld, moduledata's pointers are zeros in the file: only the R_X86_64_RELATIVE relocations of
+    /// DT_RELA hold them. Without those (DT_RELA's tag made DT_NULL) the table is not found: no frames, no trap.
+    @Test func lldPIEPointersComeFromRelocations() throws {
+        let full = try ELFFile(path: try FixtureBinaries.path("go1.25/workload-extpie-lld"))
+        let path = try FixtureBinaries.path("go1.25/workload-extpie-lld-stripped")
+        let stripped = try ELFFile(path: path)
+        let md = try #require(full.symbolValue("runtime.firstmoduledata"))
+        let pcHeader = try #require(full.symbolValue("runtime.pclntab"))
+        #expect(stripped.read(virtualAddress: md, count: 8)?.allSatisfy { $0 == 0 } == true)
+        #expect(stripped.relativeRelocations[md] == pcHeader)
+        #expect(stripped.word(atVirtualAddress: md, size: 8) == pcHeader)
+        #expect(try GoPclntab(elf: stripped)?.textStart == full.symbolValue("runtime.text"))
+
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let dyn = try #require(stripped.segments.first { $0.type == 2 })
+        var o = Int(dyn.offset)
+        while o + 16 <= Int(dyn.offset + dyn.fileSize), bytes[o] != 7 || bytes[(o + 1)..<(o + 8)].contains(where: { $0 != 0 }) { o += 16 }
+        try #require(o + 16 <= Int(dyn.offset + dyn.fileSize), "DT_RELA")
+        bytes[o] = 0
+        let damaged = try bytes.withUnsafeBufferPointer { try ELFFile(file: MappedFile(path: "damaged", copying: $0)) }
+        #expect(damaged.relativeRelocations.isEmpty)
+        #expect(try GoPclntab(elf: damaged) == nil)
     }
 
     @Test func returnAddressesLookUpTheCall() throws {
