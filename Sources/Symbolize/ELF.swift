@@ -115,7 +115,7 @@ public final class ELFFile: @unchecked Sendable {
                 if shstrndx < raw.count {
                     let strtab = raw[shstrndx].1
                     for (nameOff, var sec) in raw {
-                        if let name = try? cString(at: strtab.offset + UInt64(nameOff), limit: strtab.offset + strtab.size) { sec.name = name }
+                        if let name = try? cString(at: strtab.offset &+ UInt64(nameOff), limit: strtab.offset &+ strtab.size) { sec.name = name }
                         sections.append(sec)
                     }
                 } else {
@@ -144,7 +144,7 @@ public final class ELFFile: @unchecked Sendable {
     /// File offset of a virtual address, through the PT_LOAD segment that holds it.
     public func fileOffset(ofVirtualAddress a: UInt64) -> UInt64? {
         for s in segments where s.type == 1 && a >= s.vaddr && a < s.vaddr &+ s.fileSize {
-            return s.offset + (a - s.vaddr)
+            return s.offset &+ (a - s.vaddr)
         }
         return nil
     }
@@ -152,7 +152,7 @@ public final class ELFFile: @unchecked Sendable {
     /// Virtual address of a file offset (what perf's mapping gives, `pgoff + addr - start`), through PT_LOAD.
     public func virtualAddress(ofFileOffset o: UInt64) -> UInt64? {
         for s in segments where s.type == 1 && o >= s.offset && o < s.offset &+ max(s.fileSize, 1) {
-            return s.vaddr + (o - s.offset)
+            return s.vaddr &+ (o - s.offset)
         }
         return nil
     }
@@ -230,7 +230,7 @@ public final class ELFFile: @unchecked Sendable {
                       let value = try? c.u64(), let size = try? c.u64() else { break }
                 let kind = info & 0xf
                 guard kind == 2, shndx != 0 else { continue }  // STT_FUNC, defined
-                guard let name = try? cString(at: strtab.offset + UInt64(nameOff), limit: strtab.offset + strtab.size), !name.isEmpty else { continue }
+                guard let name = try? cString(at: strtab.offset &+ UInt64(nameOff), limit: strtab.offset &+ strtab.size), !name.isEmpty else { continue }
                 out.append(Symbol(name: name, value: value, size: size, isFunction: kind == 2))
             }
             if !out.isEmpty { break }
@@ -284,7 +284,7 @@ public final class ELFFile: @unchecked Sendable {
                       let value = try? c.u64(), let size = try? c.u64() else { break }
                 guard index > 0 else { continue }
                 let kind = info & 0xf, local = info >> 4 == 0
-                let name = (try? cString(at: strtab.offset + UInt64(nameOff), limit: strtab.offset + strtab.size)) ?? ""
+                let name = (try? cString(at: strtab.offset &+ UInt64(nameOff), limit: strtab.offset &+ strtab.size)) ?? ""
                 if shndx == 0 || shndx >= 0xff00 {  // undefined, absolute, common: no section
                     if kind == 4 { file = name }  // STT_FILE: names the local symbols after it
                     continue
@@ -328,8 +328,8 @@ public final class ELFFile: @unchecked Sendable {
                 guard let nameOff = try? c.u32() else { break }
                 _ = try? c.skip(4)
                 guard let value = try? c.u64(), (try? c.u64()) != nil else { break }
-                let off = strtab.offset + UInt64(nameOff)
-                guard off + UInt64(want.count) < UInt64(file.count) else { continue }
+                let off = strtab.offset &+ UInt64(nameOff)
+                guard off < UInt64(file.count), UInt64(want.count) < UInt64(file.count) - off else { continue }
                 if file.bytes[Int(off)] == want.first, Array(file.bytes[Int(off)..<Int(off) + want.count]) == want,
                    file.bytes[Int(off) + want.count] == 0 {
                     return value

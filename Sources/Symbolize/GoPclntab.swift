@@ -74,7 +74,7 @@ public final class GoPclntab: @unchecked Sendable {
             // runtime.text: the symbol, else moduledata.text, else the header (Go <= 1.25), else .text.
             if let t = elf.symbolValue("runtime.text") {
                 textStart = t
-            } else if let m = module, let t = GoPclntab.word(elf, m + 22 * UInt64(ptrSize), ptrSize) {
+            } else if let m = module, let t = GoPclntab.word(elf, m &+ 22 * UInt64(ptrSize), ptrSize) {
                 textStart = t
             } else if headerText != 0 {
                 textStart = headerText
@@ -85,7 +85,7 @@ public final class GoPclntab: @unchecked Sendable {
                 goFunc = g
             } else if let m = module {
                 let index: UInt64 = GoPclntab.minor(goVersion).map { $0 >= 27 ? 43 : ($0 >= 20 ? 40 : 38) } ?? 40
-                goFunc = GoPclntab.word(elf, m + index * UInt64(ptrSize), ptrSize)
+                goFunc = GoPclntab.word(elf, m &+ index * UInt64(ptrSize), ptrSize)
             } else {
                 goFunc = nil
             }
@@ -127,9 +127,9 @@ public final class GoPclntab: @unchecked Sendable {
                 let ptrSize = Int(b[i + 7])
                 var c = ByteCursor(UnsafeRawBufferPointer(rebasing: b[(i + 8)...]), order: elf.order)
                 guard let words = try? (0..<8).map({ _ throws(ReadError) in try c.word(size: ptrSize) }) else { continue }
-                let address = seg.vaddr + UInt64(i)
+                let address = seg.vaddr &+ UInt64(i)
                 guard let m = moduledata(elf, pcHeader: address, funcnameOffset: words[3], ptrSize: ptrSize),
-                      let count = word(elf, m + 14 * UInt64(ptrSize), ptrSize),
+                      let count = word(elf, m &+ 14 * UInt64(ptrSize), ptrSize),
                       words[7] <= UInt64(b.count - i), count <= UInt64(b.count - i) - words[7] else { continue }
                 let size = Int(words[7] + count)
                 return (address, UnsafeRawBufferPointer(rebasing: b[i..<(i + size)]), seg.offset + UInt64(i))

@@ -94,15 +94,38 @@ import Testing
         #expect(stripped.word(atVirtualAddress: md, size: 8) == pcHeader)
         #expect(try GoPclntab(elf: stripped)?.textStart == full.symbolValue("runtime.text"))
 
-        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-        let dyn = try #require(stripped.segments.first { $0.type == 2 })
-        var o = Int(dyn.offset)
-        while o + 16 <= Int(dyn.offset + dyn.fileSize), bytes[o] != 7 || bytes[(o + 1)..<(o + 8)].contains(where: { $0 != 0 }) { o += 16 }
-        try #require(o + 16 <= Int(dyn.offset + dyn.fileSize), "DT_RELA")
-        bytes[o] = 0
-        let damaged = try bytes.withUnsafeBufferPointer { try ELFFile(file: MappedFile(path: "damaged", copying: $0)) }
+        let damaged = try Self.withDynamicEntry(path, tag: 7) { e in e[0] = 0 }  // DT_RELA -> DT_NULL
         #expect(damaged.relativeRelocations.isEmpty)
         #expect(try GoPclntab(elf: damaged) == nil)
+    }
+
+    /// Damaged DT_RELA/DT_RELASZ/DT_RELAENT values: no relocations, or any read within the file, never a trap.
+    /// (expect: "none", "all" (a superset of the intact ones), or "any")
+    @Test(arguments: [(UInt64(7), UInt64.max - 7, "none"), (7, 0, "any"), (8, .max, "all"), (8, 5, "none"),
+                      (9, 0, "none"), (9, 1 << 40, "none"), (9, 25, "any")])
+    func damagedDynamicRelocationsAreSkipped(_ tag: UInt64, _ value: UInt64, _ expect: String) throws {
+        let path = try FixtureBinaries.path("go1.25/workload-extpie-lld-stripped")
+        let intact = try ELFFile(path: path).relativeRelocations
+        let elf = try Self.withDynamicEntry(path, tag: tag) { e in
+            withUnsafeBytes(of: value.littleEndian) { e.replaceSubrange(8..<16, with: $0) }
+        }
+        let relocs = elf.relativeRelocations
+        if expect == "none" { #expect(relocs.isEmpty) }
+        if expect == "all" { #expect(intact.allSatisfy { relocs[$0.key] == $0.value }) }
+        _ = try GoPclntab(elf: elf)?.frames(at: 0x60000)
+    }
+
+    /// The ELF at `path` with the first PT_DYNAMIC entry of `tag` changed by `change` (its 16 bytes).
+    static func withDynamicEntry(_ path: String, tag: UInt64, _ change: (inout [UInt8]) -> Void) throws -> ELFFile {
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let dyn = try #require(try ELFFile(path: path).segments.first { $0.type == 2 })
+        var o = Int(dyn.offset)
+        while o + 16 <= Int(dyn.offset + dyn.fileSize), bytes[o] != UInt8(tag) || bytes[(o + 1)..<(o + 8)].contains(where: { $0 != 0 }) { o += 16 }
+        try #require(o + 16 <= Int(dyn.offset + dyn.fileSize), "dynamic tag \(tag)")
+        var entry = Array(bytes[o..<(o + 16)])
+        change(&entry)
+        bytes.replaceSubrange(o..<(o + 16), with: entry)
+        return try bytes.withUnsafeBufferPointer { try ELFFile(file: MappedFile(path: "damaged", copying: $0)) }
     }
 
     @Test func returnAddressesLookUpTheCall() throws {
