@@ -28,6 +28,10 @@ GO=$GO_ROOTS_DIR/1.25/goroot/bin/go
 log "# $("$GO" version)"
 runsh "cd cgo && $GO build -ldflags=-linkmode=external -o ../bin/go1.25/cgo ."
 runsh "cd cgo && $GO build -buildmode=pie -ldflags=-linkmode=external -o ../bin/go1.25/cgo-pie ."
+# Stripped, its pclntab has neither section nor symbols and its moduledata's pointers are relocations;
+# committed as a zstd patch against cgo-pie (as the variants of generate-variants.sh: see README.md).
+run strip -o bin/go1.25/cgo-pie-stripped bin/go1.25/cgo-pie
+run zstd -q -19 --single-thread --patch-from=bin/go1.25/cgo-pie -f --rm -o bin/go1.25/cgo-pie-stripped.zst bin/go1.25/cgo-pie-stripped
 
 # The same C code without Go: gcc alone, uncompressed DWARF (tests corrupt it byte by byte).
 mkdir -p bin/c

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Fuzzes a reader with libFuzzer (swiftc -sanitize=fuzzer,address), seeded with the fixtures.
-#   bash scripts/fuzz.sh perfdata|gotrace [seconds]   (default 20; crashes go to .build-fuzz/crashes/)
+#   bash scripts/fuzz.sh perfdata|gotrace|pclntab [seconds]   (default 20; crashes go to .build-fuzz/crashes/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target=${1:?usage: fuzz.sh perfdata|gotrace [seconds]}
+target=${1:?usage: fuzz.sh perfdata|gotrace|pclntab [seconds]}
 secs=${2:-20}
 out=.build-fuzz
 mkdir -p "$out/crashes"
@@ -13,14 +13,72 @@ module() {  # name: one object and module per library target
     -o "$out/$1.o" Sources/"$1"/*.swift
 }
 module BinaryIO
+# A pclntab seed (Fuzz/PclntabFuzz.swift's input) from a fixture binary: its pclntab, moduledata (first two
+# words pointing at the seed's own table), .go.buildinfo and go:func.* (moduledata.gofunc pointing at it).
+# With "relocated", as lld leaves an external PIE: moduledata's first two words are 0 and R_X86_64_RELATIVE
+# relocations (DT_RELA in the dynamic section) hold them, and the table has no section of its own.
+pclntab_seed() {  # binary seed-file [relocated]
+  local bin=$1 sec sym
+  sec=$(readelf -SW "$bin" | awk '{sub(/^ *\[ *[0-9]+\] */, "")} $1 ~ /^\.(gopclntab|go\.buildinfo)$/ {print $1, $3, $4, $5}')
+  sym=$(nm -S "$bin" | awk '$NF == "runtime.firstmoduledata" || $NF == "go:func.*" || $NF == "runtime.erodata" {print $NF, $1, ($4 == "" ? "-" : $2)}')
+  python3 - "$bin" "$2" "$sec" "$sym" "${3:-}" <<'PY'
+import struct, sys
+binary, seed, secs, syms, relocated = sys.argv[1], sys.argv[2], sys.argv[3].split("\n"), sys.argv[4].split("\n"), sys.argv[5] == "relocated"
+data = open(binary, "rb").read()
+sec = {n: (int(o, 16), int(z, 16)) for n, _, o, z in (l.split() for l in secs)}
+sym = {n: (int(a, 16), None if z == "-" else int(z, 16)) for n, a, z in (l.split() for l in syms)}
+segs = [struct.unpack_from("<IIQQQQQQ", data, struct.unpack_from("<Q", data, 32)[0] + 56 * i) for i in range(struct.unpack_from("<H", data, 56)[0])]
+def at(addr, n):  # bytes at a virtual address, through PT_LOAD
+    for t, _, off, va, _, fsz, _, _ in segs:
+        if t == 1 and va <= addr < va + fsz: return data[off + addr - va: off + addr - va + n]
+o, z = sec[".gopclntab"]; pcln = data[o:o + z]
+o, z = sec[".go.buildinfo"]; info = data[o:o + z]
+gofunc, gz = sym["go:func.*"]
+rodata = at(gofunc, gz if gz else sym["runtime.erodata"][0] - gofunc)
+mod = bytearray(at(*sym["runtime.firstmoduledata"]))
+base = 0x11000  # where PclntabFuzz.swift loads the data
+a, b = len(pcln), len(pcln) + len(mod)
+c = b + len(info)
+words = (base, base + struct.unpack_from("<Q", pcln, 8 + 3 * 8)[0])
+dyn = b""
+if relocated:  # DT_RELA, DT_RELASZ, DT_RELAENT, DT_NULL, then the two relocations
+    dyn = struct.pack("<8Q", 7, base + c + 64, 8, 48, 9, 24, 0, 0)
+    dyn += b"".join(struct.pack("<QQQ", base + a + 8 * i, 8, w) for i, w in enumerate(words))
+    words = (0, 0)
+d = c + len(dyn)
+struct.pack_into("<QQ", mod, 0, *words)
+minor = int(info[32 + 1 + 4:].split(b".")[0]) if info[32 + 1:32 + 5] == b"go1." else 0
+struct.pack_into("<Q", mod, 8 * (43 if minor >= 27 else 40), base + d)
+head = struct.pack("<IIII", a | (1 << 31 if relocated else 0), b, c, d)
+open(seed, "wb").write(head + pcln + bytes(mod) + info + dyn + rodata)
+PY
+}
+
 case $target in
   perfdata) module PerfData; objs=("$out/PerfData.o"); src=Fuzz/PerfDataFuzz.swift; seeds=(Fixtures/perf/*.data) ;;
   gotrace) module GoTrace; objs=("$out/GoTrace.o"); src=Fuzz/GoTraceFuzz.swift; seeds=(Fixtures/gotrace/*.trace) ;;
-  *) echo "fuzz.sh: unknown target $target (perfdata, gotrace)" >&2; exit 2 ;;
+  pclntab)
+    # Only the ELF and pclntab readers (and BinaryIO, which Symbolize.swift re-exports): the rest needs libdw.
+    echo '@_exported import BinaryIO' > "$out/SymbolizeImports.swift"
+    swiftc "${flags[@]}" -wmo -emit-module -emit-object -module-name Symbolize -emit-module-path "$out/Symbolize.swiftmodule" \
+      -o "$out/Symbolize.o" "$out/SymbolizeImports.swift" Sources/Symbolize/ELF.swift Sources/Symbolize/GoPclntab.swift
+    objs=("$out/Symbolize.o"); src=Fuzz/PclntabFuzz.swift; seeds=()
+    bash scripts/deps.sh binutils python3  # the seeds are cut out of fixture binaries (readelf, nm, python3)
+    mkdir -p "$out/seeds-pclntab"
+    for v in 1.21 1.24 1.27; do
+      [[ -s $out/seeds-pclntab/go$v ]] || pclntab_seed "Fixtures/bin/go$v/workload" "$out/seeds-pclntab/go$v"
+      seeds+=("$out/seeds-pclntab/go$v")
+    done
+    [[ -s $out/seeds-pclntab/go1.24-relocated ]] ||
+      pclntab_seed Fixtures/bin/go1.24/workload "$out/seeds-pclntab/go1.24-relocated" relocated
+    seeds+=("$out/seeds-pclntab/go1.24-relocated") ;;
+  *) echo "fuzz.sh: unknown target $target (perfdata, gotrace, pclntab)" >&2; exit 2 ;;
 esac
 swiftc "${flags[@]}" -o "$out/$target-fuzz" "$src" "$out/BinaryIO.o" "${objs[@]}" -lzstd \
   2> >(grep -v "Cannot export local symbol" >&2)
 mkdir -p "$out/corpus-$target"
 cp "${seeds[@]}" "$out/corpus-$target/" 2>/dev/null || true
-"$out/$target-fuzz" -max_total_time="$secs" -max_len=65536 -artifact_prefix="$out/crashes/" \
+maxlen=65536
+[[ $target == pclntab ]] && maxlen=1500000  # a seed holds a whole pclntab
+"$out/$target-fuzz" -max_total_time="$secs" -max_len=$maxlen -artifact_prefix="$out/crashes/" \
   -print_final_stats=1 "$out/corpus-$target" 2>&1 | tail -n 12

@@ -4,10 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
-# Short libFuzzer runs of the perf.data and Go trace readers; a crash fails the suite.
+# Short libFuzzer runs of the perf.data, Go trace and pclntab readers; a crash fails the suite.
 if swiftc -sanitize=fuzzer -version >/dev/null 2>&1; then
   bash scripts/fuzz.sh perfdata 15
   bash scripts/fuzz.sh gotrace 15
+  bash scripts/fuzz.sh pclntab 15
 else
   echo "test.sh: this Swift toolchain has no libFuzzer (-sanitize=fuzzer): skipping the fuzz run" >&2
 fi

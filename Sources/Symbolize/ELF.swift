@@ -115,7 +115,7 @@ public final class ELFFile: @unchecked Sendable {
                 if shstrndx < raw.count {
                     let strtab = raw[shstrndx].1
                     for (nameOff, var sec) in raw {
-                        if let name = try? cString(at: strtab.offset + UInt64(nameOff), limit: strtab.offset + strtab.size) { sec.name = name }
+                        if let name = try? cString(at: strtab.offset &+ UInt64(nameOff), limit: strtab.offset &+ strtab.size) { sec.name = name }
                         sections.append(sec)
                     }
                 } else {
@@ -144,7 +144,7 @@ public final class ELFFile: @unchecked Sendable {
     /// File offset of a virtual address, through the PT_LOAD segment that holds it.
     public func fileOffset(ofVirtualAddress a: UInt64) -> UInt64? {
         for s in segments where s.type == 1 && a >= s.vaddr && a < s.vaddr &+ s.fileSize {
-            return s.offset + (a - s.vaddr)
+            return s.offset &+ (a - s.vaddr)
         }
         return nil
     }
@@ -152,7 +152,7 @@ public final class ELFFile: @unchecked Sendable {
     /// Virtual address of a file offset (what perf's mapping gives, `pgoff + addr - start`), through PT_LOAD.
     public func virtualAddress(ofFileOffset o: UInt64) -> UInt64? {
         for s in segments where s.type == 1 && o >= s.offset && o < s.offset &+ max(s.fileSize, 1) {
-            return s.vaddr + (o - s.offset)
+            return s.vaddr &+ (o - s.offset)
         }
         return nil
     }
@@ -161,6 +161,44 @@ public final class ELFFile: @unchecked Sendable {
     public func read(virtualAddress a: UInt64, count: Int) -> UnsafeRawBufferPointer? {
         guard let o = fileOffset(ofVirtualAddress: a), count >= 0, o <= UInt64(file.count), UInt64(count) <= UInt64(file.count) - o else { return nil }
         return UnsafeRawBufferPointer(rebasing: file.bytes[Int(o)..<(Int(o) + count)])
+    }
+
+    /// Addends of the `R_*_RELATIVE` relocations of the dynamic table (`DT_RELA` of `PT_DYNAMIC`, which
+    /// survives `strip`), by the address they patch. A PIE linked by an external linker holds 0 in the file
+    /// where these go, so pointers read from its data need them (load address 0: the value is the addend).
+    /// `DT_REL` and `DT_RELR` keep the addend in the word itself: nothing to do for those.
+    public lazy var relativeRelocations: [UInt64: UInt64] = {
+        let relative: UInt64 = machine == 62 ? 8 : machine == 183 ? 1027 : 0  // x86-64, AArch64
+        guard relative != 0, let dyn = segments.first(where: { $0.type == 2 }),
+              dyn.offset <= UInt64(file.count), dyn.fileSize <= UInt64(file.count) - dyn.offset else { return [:] }
+        var c = ByteCursor(UnsafeRawBufferPointer(rebasing: file.bytes[Int(dyn.offset)..<Int(dyn.offset + dyn.fileSize)]), order: order)
+        var rela: UInt64?, relasz: UInt64 = 0, relaent: UInt64 = 24
+        while c.remaining >= 16, let tag = try? c.u64(), let val = try? c.u64(), tag != 0 {
+            switch tag {
+            case 7: rela = val  // DT_RELA
+            case 8: relasz = val  // DT_RELASZ
+            case 9: relaent = val  // DT_RELAENT
+            default: break
+            }
+        }
+        guard let rela, relaent >= 24, relaent < 1 << 16, let off = fileOffset(ofVirtualAddress: rela),
+              off <= UInt64(file.count) else { return [:] }
+        let size = min(relasz, UInt64(file.count) - off)
+        var out: [UInt64: UInt64] = [:]
+        var r = ByteCursor(UnsafeRawBufferPointer(rebasing: file.bytes[Int(off)..<Int(off + size)]), order: order)
+        while r.remaining >= Int(relaent), let place = try? r.u64(), let info = try? r.u64(), let addend = try? r.u64() {
+            if info & 0xffff_ffff == relative { out[place] = addend }
+            try? r.skip(Int(relaent) - 24)
+        }
+        return out
+    }()
+
+    /// The `size`-byte word at virtual address `a` as the loader leaves it at load address 0.
+    public func word(atVirtualAddress a: UInt64, size: Int) -> UInt64? {
+        if let v = relativeRelocations[a] { return v }
+        guard let b = read(virtualAddress: a, count: size) else { return nil }
+        var c = ByteCursor(b, order: order)
+        return try? c.word(size: size)
     }
 
     /// GNU build-id as lowercase hex.
@@ -192,7 +230,7 @@ public final class ELFFile: @unchecked Sendable {
                       let value = try? c.u64(), let size = try? c.u64() else { break }
                 let kind = info & 0xf
                 guard kind == 2, shndx != 0 else { continue }  // STT_FUNC, defined
-                guard let name = try? cString(at: strtab.offset + UInt64(nameOff), limit: strtab.offset + strtab.size), !name.isEmpty else { continue }
+                guard let name = try? cString(at: strtab.offset &+ UInt64(nameOff), limit: strtab.offset &+ strtab.size), !name.isEmpty else { continue }
                 out.append(Symbol(name: name, value: value, size: size, isFunction: kind == 2))
             }
             if !out.isEmpty { break }
@@ -246,7 +284,7 @@ public final class ELFFile: @unchecked Sendable {
                       let value = try? c.u64(), let size = try? c.u64() else { break }
                 guard index > 0 else { continue }
                 let kind = info & 0xf, local = info >> 4 == 0
-                let name = (try? cString(at: strtab.offset + UInt64(nameOff), limit: strtab.offset + strtab.size)) ?? ""
+                let name = (try? cString(at: strtab.offset &+ UInt64(nameOff), limit: strtab.offset &+ strtab.size)) ?? ""
                 if shndx == 0 || shndx >= 0xff00 {  // undefined, absolute, common: no section
                     if kind == 4 { file = name }  // STT_FILE: names the local symbols after it
                     continue
@@ -290,8 +328,8 @@ public final class ELFFile: @unchecked Sendable {
                 guard let nameOff = try? c.u32() else { break }
                 _ = try? c.skip(4)
                 guard let value = try? c.u64(), (try? c.u64()) != nil else { break }
-                let off = strtab.offset + UInt64(nameOff)
-                guard off + UInt64(want.count) < UInt64(file.count) else { continue }
+                let off = strtab.offset &+ UInt64(nameOff)
+                guard off < UInt64(file.count), UInt64(want.count) < UInt64(file.count) - off else { continue }
                 if file.bytes[Int(off)] == want.first, Array(file.bytes[Int(off)..<Int(off) + want.count]) == want,
                    file.bytes[Int(off) + want.count] == 0 {
                     return value

@@ -74,7 +74,7 @@ public final class GoPclntab: @unchecked Sendable {
             // runtime.text: the symbol, else moduledata.text, else the header (Go <= 1.25), else .text.
             if let t = elf.symbolValue("runtime.text") {
                 textStart = t
-            } else if let m = module, let t = GoPclntab.word(elf, m + 22 * UInt64(ptrSize), ptrSize) {
+            } else if let m = module, let t = GoPclntab.word(elf, m &+ 22 * UInt64(ptrSize), ptrSize) {
                 textStart = t
             } else if headerText != 0 {
                 textStart = headerText
@@ -85,7 +85,7 @@ public final class GoPclntab: @unchecked Sendable {
                 goFunc = g
             } else if let m = module {
                 let index: UInt64 = GoPclntab.minor(goVersion).map { $0 >= 27 ? 43 : ($0 >= 20 ? 40 : 38) } ?? 40
-                goFunc = GoPclntab.word(elf, m + index * UInt64(ptrSize), ptrSize)
+                goFunc = GoPclntab.word(elf, m &+ index * UInt64(ptrSize), ptrSize)
             } else {
                 goFunc = nil
             }
@@ -97,34 +97,69 @@ public final class GoPclntab: @unchecked Sendable {
     // MARK: locating things
 
     /// The pclntab's address, bytes and file offset: its own section, else (an externally linked PIE puts it
-    /// inside `.data.rel.ro`, without a section of its own) `runtime.pclntab` to `runtime.epclntab`.
+    /// inside `.data.rel.ro`, without a section of its own) `runtime.pclntab` to `runtime.epclntab`, else
+    /// (that PIE stripped) a pcHeader found by its magic whose moduledata points back at it.
     static func locate(_ elf: ELFFile) -> (UInt64, UnsafeRawBufferPointer, UInt64)? {
         if let sec = elf.section(named: ".gopclntab") ?? elf.section(named: ".data.rel.ro.gopclntab"), let b = elf.bytes(of: sec) {
             return (sec.address, b, sec.offset)
         }
-        guard let start = elf.symbolValue("runtime.pclntab"), let end = elf.symbolValue("runtime.epclntab"), end > start,
-              end - start < UInt64(elf.file.count), let off = elf.fileOffset(ofVirtualAddress: start),
-              let b = elf.read(virtualAddress: start, count: Int(end - start)) else { return nil }
-        return (start, b, off)
+        if let start = elf.symbolValue("runtime.pclntab"), let end = elf.symbolValue("runtime.epclntab"), end > start,
+           end - start < UInt64(elf.file.count), let off = elf.fileOffset(ofVirtualAddress: start),
+           let b = elf.read(virtualAddress: start, count: Int(end - start)) {
+            return (start, b, off)
+        }
+        return searchHeader(elf)
+    }
+
+    /// A pcHeader in the file's non-executable PT_LOAD segments (8-aligned: magic, two zero bytes, quantum,
+    /// pointer size), accepted only if some moduledata starts with it: its size is then that moduledata's
+    /// `pclntable` (the table's last part) end.
+    static func searchHeader(_ elf: ELFFile) -> (UInt64, UnsafeRawBufferPointer, UInt64)? {
+        for seg in elf.segments where seg.type == 1 && !seg.isExecutable {
+            guard seg.offset <= UInt64(elf.file.count), seg.fileSize <= UInt64(elf.file.count) - seg.offset else { continue }
+            let b = UnsafeRawBufferPointer(rebasing: elf.file.bytes[Int(seg.offset)..<Int(seg.offset + seg.fileSize)])
+            var i = 0
+            while i + 64 <= b.count {
+                defer { i += 8 }
+                let magic = b.loadUnaligned(fromByteOffset: i, as: UInt32.self)
+                guard (elf.order == .host ? magic : magic.byteSwapped) | 1 == 0xffff_fff1, b[i + 4] == 0, b[i + 5] == 0,
+                      [1, 2, 4].contains(b[i + 6]), b[i + 7] == 8 || b[i + 7] == 4 else { continue }
+                let ptrSize = Int(b[i + 7])
+                var c = ByteCursor(UnsafeRawBufferPointer(rebasing: b[(i + 8)...]), order: elf.order)
+                guard let words = try? (0..<8).map({ _ throws(ReadError) in try c.word(size: ptrSize) }) else { continue }
+                let address = seg.vaddr &+ UInt64(i)
+                guard let m = moduledata(elf, pcHeader: address, funcnameOffset: words[3], ptrSize: ptrSize),
+                      let count = word(elf, m &+ 14 * UInt64(ptrSize), ptrSize),
+                      words[7] <= UInt64(b.count - i), count <= UInt64(b.count - i) - words[7] else { continue }
+                let size = Int(words[7] + count)
+                return (address, UnsafeRawBufferPointer(rebasing: b[i..<(i + size)]), seg.offset + UInt64(i))
+            }
+        }
+        return nil
     }
 
     static func word(_ elf: ELFFile, _ addr: UInt64, _ size: Int) -> UInt64? {
-        guard let b = elf.read(virtualAddress: addr, count: size) else { return nil }
-        var c = ByteCursor(b, order: elf.order)
-        return try? c.word(size: size)
+        elf.word(atVirtualAddress: addr, size: size)
     }
 
     /// `runtime.firstmoduledata`: the `.go.module` section (Go 1.26+), else the writable data that starts
-    /// with {pcHeader, pcHeader + funcnameOffset} (its first word and the funcnametab slice's data).
+    /// with {pcHeader, pcHeader + funcnameOffset} (its first word and the funcnametab slice's data), as
+    /// loaded (relocated), in the sections it may be in or, without section headers, any writable segment.
     static func moduledata(_ elf: ELFFile, pcHeader: UInt64, funcnameOffset: UInt64, ptrSize: Int) -> UInt64? {
         if let s = elf.section(named: ".go.module") { return s.address }
-        for name in [".noptrdata", ".data", ".data.rel.ro"] {
-            guard let s = elf.section(named: name), let b = elf.bytes(of: s) else { continue }
+        let named = [".noptrdata", ".data", ".data.rel.ro"].compactMap { elf.section(named: $0) }.filter { $0.type != 8 }.map { ($0.address, $0.offset, $0.size) }
+        let areas = !elf.sections.isEmpty ? named : elf.segments.filter { $0.type == 1 && $0.flags & 2 != 0 }.map { ($0.vaddr, $0.offset, $0.fileSize) }
+        let relocs = elf.relativeRelocations
+        for (address, offset, size) in areas {
+            guard offset <= UInt64(elf.file.count), size <= UInt64(elf.file.count) - offset else { continue }
+            let b = UnsafeRawBufferPointer(rebasing: elf.file.bytes[Int(offset)..<Int(offset + size)])
             var i = 0
             while i + 2 * ptrSize <= b.count {
                 var c = ByteCursor(UnsafeRawBufferPointer(rebasing: b[i..<(i + 2 * ptrSize)]), order: elf.order)
-                if let w0 = try? c.word(size: ptrSize), w0 == pcHeader, let w1 = try? c.word(size: ptrSize), w1 == pcHeader &+ funcnameOffset {
-                    return s.address + UInt64(i)
+                let a = address &+ UInt64(i)
+                if let r0 = try? c.word(size: ptrSize), relocs[a] ?? r0 == pcHeader, let r1 = try? c.word(size: ptrSize),
+                   relocs[a &+ UInt64(ptrSize)] ?? r1 == pcHeader &+ funcnameOffset {
+                    return a
                 }
                 i += ptrSize
             }

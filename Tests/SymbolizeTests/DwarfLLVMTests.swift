@@ -54,6 +54,7 @@ import Testing
         ("go1.25/cgo", "cgo-go", .dwarf, false, 250, 20),
         ("go1.25/cgo", "cgo-go", .pclntab, true, 250, 20),  // the pclntab of an externally linked binary
         ("go1.25/cgo-pie", "cgo-pie-go", .pclntab, true, 250, 20),  // ... and of an external PIE (in .data.rel.ro)
+        ("go1.25/cgo-pie-stripped", "cgo-pie-go", .pclntab, true, 250, 20),  // ... stripped: found through relocations
         ("go1.21/workload", "go1.21-workload", .dwarf, false, 4000, 500),  // DWARF 4
         ("go1.25/workload", "go1.25-workload", .dwarf, false, 4000, 500),  // DWARF 5
         ("go1.27/workload", "go1.27-workload", .dwarf, false, 5000, 500),
@@ -63,7 +64,7 @@ import Testing
     func framesMatchLLVMSymbolizer(_ binary: String, _ name: String, _ source: SymbolSource, _ goNames: Bool,
                                    _ minAnswers: Int, _ minChains: Int) throws {
         var ref = try DwarfLLVMTests.reference(name, goNames: goNames)
-        let image = try BinaryImage(path: Paths.fixtures.appendingPathComponent("bin/\(binary)").path, source: source)
+        let image = try BinaryImage(path: try FixtureBinaries.path(binary), source: source)
         if source == .auto { ref = ref.filter { image.dwarf?.frames(at: $0.0).isEmpty == false } }
         #expect(ref.count >= minAnswers)
         #expect(ref.filter { $0.1.count > 1 }.count >= minChains, "the reference must cover inlined frames")
