@@ -59,9 +59,9 @@ struct Ordering {
     enum GCState { case undetermined, notRunning, running }
     var gcState = GCState.undetermined
     var initialGen: UInt64 = 0
-    // Events released by the last advance: slots are reused (queueCount, not the array's count, says
-    // how many are live) so the one-event common case allocates and frees nothing.
-    var queue: [TraceEvent] = []
+    // Events released by the last advance (at most 3: GoSwitch gives GoSwitch, GoBlock and GoStart), inline:
+    // a heap array cost a uniqueness check and bounds checks per event.
+    var queue = InlineArray<4, TraceEvent>(repeating: TraceEvent(type: .syncMarker, time: 0, rawTime: 0, m: -1, p: -1, g: -1))
     var queueCount = 0
     var queueHead = 0
 
@@ -76,7 +76,7 @@ struct Ordering {
     }
 
     mutating func enqueue(_ e: TraceEvent) {
-        if queueCount < queue.count { queue[queueCount] = e } else { queue.append(e) }
+        queue[queueCount] = e
         queueCount += 1
     }
 

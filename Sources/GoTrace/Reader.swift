@@ -95,6 +95,37 @@ public struct GoTraceReader {
         guard n > 0, EventType.isDefined(t, in: version) else {
             throw GoTraceError(offset: at, "event type \(t.rawValue) is not a timed event of a \(version) trace")
         }
+        // Fast path: with room for the longest event (6 varints of 10 bytes) read without bound checks;
+        // anything odd (an overlong varint) falls through to the checked reads, which name the error.
+        if b.data.count - c.offset > 60 {
+            let p = b.data.baseAddress.unsafelyUnwrapped + c.offset
+            var i = 1
+            var ok = true
+            @inline(__always) func varint() -> UInt64 {
+                var r: UInt64 = 0, shift: UInt64 = 0
+                while true {
+                    let byte = p.load(fromByteOffset: i, as: UInt8.self)
+                    i += 1
+                    if shift == 63 && byte > 1 { ok = false; return 0 }
+                    r |= UInt64(byte & 0x7f) << shift
+                    if byte < 0x80 { return r }
+                    shift += 7
+                    if shift > 63 { ok = false; return 0 }
+                }
+            }
+            let dt = varint()
+            var ev = TraceEvent(type: t, time: 0, rawTime: 0, m: c.m, p: -1, g: -1)
+            for k in 0..<Int(n - 1) { ev.args[k] = varint() }
+            if ok {
+                ev.time = nanoseconds(ticks: dt, freq: genFreq) &+ c.lastTs
+                ev.rawTime = ev.time
+                ev.generation = genNumber
+                c.lastTs = ev.time
+                c.offset += i
+                c.ev = ev
+                return true
+            }
+        }
         do { try cur.skip(1) } catch {}
         // The description is built only for an error: this runs for every event.
         func u(_ what: @autoclosure () -> String) throws(GoTraceError) -> UInt64 {
