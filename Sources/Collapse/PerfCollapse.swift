@@ -65,17 +65,17 @@ public struct BinaryLocator: Sendable {
     /// reads `DEBUGINFOD_URLS` itself, so tests and embedders stay offline; the command line sets it.
     public var debuginfod: DebuginfodConfig?
     /// Look for separate debug files (`.build-id/ab/cdef….debug`, `.gnu_debuglink`) of binaries without
-    /// `.symtab` or DWARF, in `buildIDDirs` and `searchDirs`, and by debuglink under `/usr/lib/debug`
-    /// (under `symfs` when set, as perf does).
+    /// `.symtab` or DWARF, in `buildIDDirs` and `searchDirs`; `/usr/lib/debug` among `buildIDDirs` is the
+    /// global debuglink folder too, and is looked up under `symfs` when set, as perf does.
     public var debugFiles = true
     public init() {}
 
     /// Where debug files are looked for; `scannedDebugFiles`: debug-only files found in `searchDirs`.
     public func debugFileSearch(scannedDebugFiles: [String: String] = [:]) -> DebugFileSearch {
-        let system = (symfs ?? "") + "/usr/lib/debug"
-        var dirs = buildIDDirs.map { symfs != nil && $0 == "/usr/lib/debug" ? system : $0 }
-        if !dirs.contains(system) { dirs.append(system) }
-        return DebugFileSearch(buildIDDirs: dirs, byBuildID: scannedDebugFiles, globalDirs: [system], root: symfs)
+        let system = "/usr/lib/debug"
+        let dirs = buildIDDirs.map { $0 == system ? (symfs ?? "") + system : $0 }
+        let global = buildIDDirs.contains(system) ? [(symfs ?? "") + system] : []
+        return DebugFileSearch(buildIDDirs: dirs, byBuildID: scannedDebugFiles, globalDirs: global, root: symfs)
     }
 
     public func candidates(path: String, buildID: String?) -> [String] {
