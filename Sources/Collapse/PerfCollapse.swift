@@ -64,7 +64,19 @@ public struct BinaryLocator: Sendable {
     /// Servers asked by build-id for binaries not found locally. Off (nil) unless set: the library never
     /// reads `DEBUGINFOD_URLS` itself, so tests and embedders stay offline; the command line sets it.
     public var debuginfod: DebuginfodConfig?
+    /// Look for separate debug files (`.build-id/ab/cdef….debug`, `.gnu_debuglink`) of binaries without
+    /// `.symtab` or DWARF, in `buildIDDirs` and `searchDirs`; `/usr/lib/debug` among `buildIDDirs` is the
+    /// global debuglink folder too, and is looked up under `symfs` when set, as perf does.
+    public var debugFiles = true
     public init() {}
+
+    /// Where debug files are looked for; `scannedDebugFiles`: debug-only files found in `searchDirs`.
+    public func debugFileSearch(scannedDebugFiles: [String: String] = [:]) -> DebugFileSearch {
+        let system = "/usr/lib/debug"
+        let dirs = buildIDDirs.map { $0 == system ? (symfs ?? "") + system : $0 }
+        let global = buildIDDirs.contains(system) ? [(symfs ?? "") + system] : []
+        return DebugFileSearch(buildIDDirs: dirs, byBuildID: scannedDebugFiles, globalDirs: global, root: symfs)
+    }
 
     public func candidates(path: String, buildID: String?) -> [String] {
         var out: [String] = []
@@ -102,7 +114,7 @@ public struct PerfCollapser {
 
     var images: [String: BinaryImage?] = [:]
     /// build-id -> path and file name -> path, from `searchDirs`, built on first need.
-    var scanned: (byID: [String: String], byName: [String: String])?
+    var scanned: (byID: [String: String], byName: [String: String], debugByID: [String: String])?
     /// Per unique (mapping id, address, exact): the folded names, root first.
     var frameNames: [FrameKey: [UInt32]] = [:]
     var nameTable = NameTable()
@@ -368,7 +380,8 @@ public struct PerfCollapser {
             }
         } else if !m.filename.hasPrefix("[") {
             for path in options.binaries.candidates(path: m.filename, buildID: m.buildID) {
-                guard let img = try? BinaryImage(path: path) else { continue }
+                // A debug-only file (a -dbg package's .build-id/ab/cdef….debug) has no code: it is found below.
+                guard let img = try? BinaryImage(path: path), !img.elf.isDebugOnly else { continue }
                 if accepts(img, for: m) { found = img; break }
             }
             if found == nil, !options.binaries.searchDirs.isEmpty {
@@ -381,9 +394,21 @@ public struct PerfCollapser {
                 }
             }
             if found == nil, let id = m.buildID { found = fetchFromDebuginfod(buildID: id, for: m) }
+            if let img = found { attachDebugFile(img) }
         }
         images[key] = .some(found)
         return found
+    }
+
+    /// Finds the separate debug file of a binary without `.symtab` or DWARF. Done here, once per image and
+    /// before its first symbol lookup (an image is opened for the first frame of its mapping), so refusals
+    /// are warned in order with the others.
+    mutating func attachDebugFile(_ img: BinaryImage) {
+        guard options.binaries.debugFiles, !(img.elf.hasSymtab && img.elf.hasDWARF) else { return }
+        if scanned == nil, !options.binaries.searchDirs.isEmpty { scanned = Self.scan(options.binaries.searchDirs) }
+        img.debugFileSearch = options.binaries.debugFileSearch(scannedDebugFiles: scanned?.debugByID ?? [:])
+        _ = img.symbolFile
+        warnings += img.warnings
     }
 
     /// A binary is used only when its build-id is the capture's (when the capture recorded one): another
@@ -442,7 +467,7 @@ public struct PerfCollapser {
     /// The function perf script names at file virtual address `vaddr` and the offset into it: the ELF symbol
     /// holding the address itself; for a stripped Go binary (perf's `[unknown]`), the pclntab's function.
     func elfSymbol(_ img: BinaryImage, _ vaddr: UInt64) -> (name: String, offset: UInt64)? {
-        if let s = img.elf.symbol(at: vaddr) { return (s.name, vaddr - s.value) }
+        if let s = img.symbolFile.symbol(at: vaddr) { return (s.name, vaddr - s.value) }
         if let f = img.pclntab?.frames(at: vaddr).last { return (f.function, f.offset) }
         return nil
     }
@@ -490,9 +515,11 @@ public struct PerfCollapser {
     }
 
     /// build-ids of the ELF files under `dirs` (recursively), for finding binaries copied off a host.
-    static func scan(_ dirs: [String]) -> (byID: [String: String], byName: [String: String]) {
+    /// Debug-only files (no code) are kept apart, by build-id, for `DebugFileSearch`.
+    static func scan(_ dirs: [String]) -> (byID: [String: String], byName: [String: String], debugByID: [String: String]) {
         var out: [String: String] = [:]
         var byName: [String: String] = [:]
+        var debugByID: [String: String] = [:]
         var pending = dirs
         var visited = 0
         while let dir = pending.popLast(), visited < 100_000 {
@@ -508,13 +535,18 @@ public struct PerfCollapser {
                 if (st.st_mode & S_IFMT) == S_IFDIR { pending.append(path); continue }
                 guard (st.st_mode & S_IFMT) == S_IFREG, st.st_size > 64 else { continue }
                 guard let elf = try? ELFFile(path: path) else { continue }
+                if elf.isDebugOnly {
+                    // The first in path order, as below.
+                    if let id = elf.buildID, debugByID[id].map({ path < $0 }) ?? true { debugByID[id] = path }
+                    continue
+                }
                 if let id = elf.buildID, out[id] == nil { out[id] = path }
                 // The first in path order, so the choice does not depend on directory order.
                 if let old = byName[name], old < path { continue }
                 byName[name] = path
             }
         }
-        return (out, byName)
+        return (out, byName, debugByID)
     }
 
     /// The frames of unique stack `index`, root (process) first.

@@ -18,8 +18,20 @@ public final class BinaryImage {
     public let elf: ELFFile
     public private(set) lazy var pclntab: GoPclntab? = try? GoPclntab(elf: elf)
     /// DWARF index, opened on first need; nil without debug info.
-    public private(set) lazy var dwarf: DwarfIndex? = elf.sections.contains { $0.name.hasPrefix(".debug_info") || $0.name == ".zdebug_info" }
-        ? DwarfIndex(path: path) : nil
+    public private(set) lazy var dwarf: DwarfIndex? = symbolFile.hasDWARF ? DwarfIndex(path: symbolFile.path) : nil
+    /// Where to look for a separate debug file when the binary has no `.symtab` or no DWARF; nil: never.
+    /// Set before the first lookup.
+    public var debugFileSearch: DebugFileSearch?
+    /// Why debug files that exist were refused (other build-id, CRC32), naming both files.
+    public private(set) var warnings: [String] = []
+    /// ELF symbols and DWARF come from here: the separate debug file when one is found (looked up once, on
+    /// first need), else the binary. Loaded bytes (address mapping, pclntab) always come from `elf`.
+    public private(set) lazy var symbolFile: ELFFile = {
+        guard let search = debugFileSearch, !(elf.hasSymtab && elf.hasDWARF) else { return elf }
+        let (found, w) = search.find(for: elf)
+        warnings += w
+        return found ?? elf
+    }()
     /// Which tables lookups use; changing it empties the caches.
     public var source: SymbolSource = .auto {
         didSet { clearCache() }
@@ -65,7 +77,7 @@ public final class BinaryImage {
     public func lookupAddress(_ address: UInt64, isReturnAddress: Bool) -> UInt64 {
         guard isReturnAddress, address > 0 else { return address }
         let entry = (source != .dwarf && source != .symtab ? pclntab?.functionEntry(address) : nil)
-            ?? (source == .dwarf ? dwarf?.functionEntry(address) : nil) ?? elf.symbol(at: address)?.value
+            ?? (source == .dwarf ? dwarf?.functionEntry(address) : nil) ?? symbolFile.symbol(at: address)?.value
         return entry == address ? address : address - 1
     }
 
@@ -93,7 +105,7 @@ public final class BinaryImage {
     /// symbol's STT_FILE name when DWARF has no line; just the symbol when DWARF has nothing for `pc`.
     func dwarfFrames(_ pc: UInt64) -> [SourceFrame] {
         var f = dwarf?.frames(at: pc) ?? []
-        guard let s = elf.namingSymbol(at: pc) else {
+        guard let s = symbolFile.namingSymbol(at: pc) else {
             if f.last?.function.isEmpty == true { f[f.count - 1].function = "??" }
             return f
         }
@@ -105,7 +117,7 @@ public final class BinaryImage {
     }
 
     func symtabFrames(_ pc: UInt64) -> [SourceFrame] {
-        guard let s = elf.symbol(at: pc) else { return [] }
+        guard let s = symbolFile.symbol(at: pc) else { return [] }
         return [SourceFrame(function: s.name, file: "??", line: 0, isInlined: false, offset: pc - s.value)]
     }
 }

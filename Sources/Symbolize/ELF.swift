@@ -218,9 +218,13 @@ public final class ELFFile: @unchecked Sendable {
         return nil
     }()
 
-    /// Function symbols from .symtab (or .dynsym), sorted by address; built on first use.
+    /// Function symbols from .symtab (or .dynsym), sorted by address; built on first use. Of aliases at one
+    /// address (libc's `execve`, `__execve`, `__GI___execve`), the one perf names frames with comes last,
+    /// where `symbol(at:)` finds it: perf's choose_best_symbol prefers a non-zero size, then not weak, then
+    /// global, then fewer leading underscores, then the longer name.
     public lazy var functionSymbols: [Symbol] = {
         var out: [Symbol] = []
+        var rank: [(hasSize: Int, notWeak: Int, global: Int, underscores: Int, length: Int, index: Int)] = []
         for tabName in [".symtab", ".dynsym"] {
             guard let tab = section(named: tabName), Int(tab.link) < sections.count, let b = bytes(of: tab) else { continue }
             let strtab = sections[Int(tab.link)]
@@ -232,11 +236,17 @@ public final class ELFFile: @unchecked Sendable {
                 guard kind == 2, shndx != 0 else { continue }  // STT_FUNC, defined
                 guard let name = try? cString(at: strtab.offset &+ UInt64(nameOff), limit: strtab.offset &+ strtab.size), !name.isEmpty else { continue }
                 out.append(Symbol(name: name, value: value, size: size, isFunction: kind == 2))
+                let bind = info >> 4
+                rank.append((size > 0 ? 1 : 0, bind == 2 ? 0 : 1, bind == 1 ? 1 : 0,
+                             -name.utf8.prefix { $0 == UInt8(ascii: "_") }.count, name.utf8.count, rank.count))
             }
             if !out.isEmpty { break }
+            rank.removeAll()
         }
-        out.sort { $0.value < $1.value }
-        return out
+        let order = out.indices.sorted { a, b in
+            out[a].value != out[b].value ? out[a].value < out[b].value : rank[a] < rank[b]
+        }
+        return order.map { out[$0] }
     }()
 
     /// The symbol holding `a`, by binary search.

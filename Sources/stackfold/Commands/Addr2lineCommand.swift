@@ -15,12 +15,19 @@ struct Addr2lineCommand: ParsableCommand {
     @Flag(help: "Hide wrapper frames as Go's own tracebacks do.") var goStyle = false
     @Option(help: "Where frames come from: auto (pclntab, then DWARF, then ELF symbols), pclntab, dwarf or symtab.")
     var source: SymbolSource = .auto
+    @Flag(name: .customLong("no-debug-file"), help: "Never use a separate debug file (/usr/lib/debug/.build-id/ab/cdef….debug, ~/.debug, .gnu_debuglink) when the binary has no symbols or DWARF.")
+    var noDebugFile = false
     @Flag(help: .hidden) var bench = false
     @Argument(help: "Addresses (hex, 0x optional); read from standard input when none are given.") var addresses: [String] = []
 
     func run() throws {
         let image: BinaryImage
         do { image = try BinaryImage(path: e, source: source) } catch { throw UserError(error.description) }
+        if !noDebugFile {
+            image.debugFileSearch = DebugFileSearch(buildIDDirs: ["\(environment("HOME") ?? "/root")/.debug", "/usr/lib/debug"], globalDirs: ["/usr/lib/debug"])
+            _ = image.symbolFile
+            for w in image.warnings { printError("stackfold: warning: \(w)\n") }
+        }
         var list = addresses
         if list.isEmpty {
             while let line = readLine() { list.append(contentsOf: line.split(separator: " ").map(String.init)) }

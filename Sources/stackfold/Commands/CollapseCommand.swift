@@ -98,6 +98,8 @@ struct PerfSymbolOptions: ParsableArguments {
     var buildIDDirs: [String] = []
     @Option(name: .customLong("binaries"), help: "perf.data: folders of binaries (any layout), matched to the capture by build-id.")
     var binaryDirs: [String] = []
+    @Flag(name: .customLong("no-debug-file"), help: "perf.data: never use separate debug files (.build-id/ab/cdef….debug, .gnu_debuglink; under --symfs when set) for binaries without symbols or DWARF.")
+    var noDebugFile = false
     @Option(name: .customLong("debuginfod"), help: ArgumentHelp(
         "perf.data: debuginfod server asked by build-id for binaries not found locally; repeatable. Without it, the servers in DEBUGINFOD_URLS are used, as perf and gdb do (now: \(environment("DEBUGINFOD_URLS").map { $0.isEmpty ? "empty" : $0 } ?? "unset")). Downloads are cached in DEBUGINFOD_CACHE_PATH, else ~/.cache/debuginfod_client.",
         valueName: "url"))
@@ -130,6 +132,7 @@ struct PerfSymbolOptions: ParsableArguments {
         let home = environment("HOME") ?? "/root"
         o.binaries.buildIDDirs = buildIDDirs + ["\(home)/.debug", "/usr/lib/debug"]
         o.binaries.searchDirs = binaryDirs
+        o.binaries.debugFiles = !noDebugFile
         o.binaries.debuginfod = debuginfod()
         o.pids = Set(onlyPIDs)
         o.tids = Set(onlyTIDs)
