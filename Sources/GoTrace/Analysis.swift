@@ -4,8 +4,16 @@ public struct TraceRange: Sendable, Equatable {
         case gc, stw, assist, sweep
     }
     public var kind: Kind
-    /// The parser's range name, e.g. `stop-the-world (GC mark termination)`.
-    public var name: String
+    /// The parser's range name, e.g. `stop-the-world (GC mark termination)`. Computed: hundreds of
+    /// thousands of ranges are kept, and a stored String made each one larger and slower to move.
+    public var name: String {
+        switch kind {
+        case .gc: "GC concurrent mark phase"
+        case .stw: "stop-the-world (\(reason))"
+        case .assist: "GC mark assist"
+        case .sweep: "GC incremental sweep"
+        }
+    }
     /// STW reason (`GC mark termination`); empty for other kinds.
     public var reason: String
     /// Nanoseconds as Go's parser reports them; `start` is the range's begin, or the first time it was
@@ -246,7 +254,7 @@ public struct GoTrace: Sendable {
                 }
                 // A range seen active at a generation start continues the one already open.
                 if active, open[key(k, scope)] != nil { continue }
-                let r = TraceRange(kind: k, name: name, reason: reason, start: e.time, end: e.time, rawStart: e.rawTime,
+                let r = TraceRange(kind: k, reason: reason, start: e.time, end: e.time, rawStart: e.rawTime,
                                    rawEnd: e.rawTime, m: e.m, p: e.p, g: e.g, scope: scope, activeAtStart: active)
                 open[key(k, scope)] = r
             }
@@ -278,15 +286,16 @@ public struct GoTrace: Sendable {
                 regions.append(rg)
             }
         }
-        regions.sort { ($0.start, $0.g, $0.depth) < ($1.start, $1.g, $1.depth) }
+        regions = stableSorted(regions) { ($0.start, $0.g, Int64($0.depth)) }
         for m in running.keys.sorted() {
             var run = running[m]!
             run.end = lastTime
             run.rawEnd = lastTime
             runs.append(run)
         }
-        ranges.sort { ($0.start, $0.kind.rawValue, $0.scope) < ($1.start, $1.kind.rawValue, $1.scope) }
-        runs.sort { ($0.start, $0.m) < ($1.start, $1.m) }
+        // Kinds in the order of their names (assist, gc, stw, sweep), as before.
+        ranges = stableSorted(ranges) { ($0.start, $0.kind == .assist ? 0 : $0.kind == .gc ? 1 : $0.kind == .stw ? 2 : 3, $0.scope) }
+        runs = stableSorted(runs) { ($0.start, $0.m, 0) }
         snapshots = r.snapshots
         ticksPerSecond = r.ticksPerSecond
         warnings = r.warnings
@@ -294,6 +303,17 @@ public struct GoTrace: Sendable {
     }
 }
 
+
+/// Sorted by an integer key, ties in their original order. Elements holding Strings are moved once
+/// (a sort moves each of them log n times, with a retain and release per move).
+func stableSorted<T>(_ a: [T], key: (T) -> (Int64, Int64, Int64)) -> [T] {
+    let keys = a.map(key)
+    let order = a.indices.sorted { i, j in
+        let (x, y) = (keys[i], keys[j])
+        return x != y ? x < y : i < j
+    }
+    return order.map { a[$0] }
+}
 
 /// Go's `%q`: a double-quoted string with Go escapes (`strconv.Quote`).
 func goQuote(_ s: String) -> String {
