@@ -324,9 +324,9 @@ struct V1Parser {
                 if typ == .userLog {
                     let n = try readVal(typ, "value length")
                     guard skip || n <= 1_000_000 else { throw GoTraceError(offset: start, "string is too large (len=\(n))") }
-                    ev.stringStart = off
-                    ev.stringCount = Int(n)
-                    _ = try readFull(n, typ, "value")
+                    let value = try readFull(n, typ, "value")  // bounds n before it becomes an Int
+                    ev.stringStart = off - value.count
+                    ev.stringCount = value.count
                 }
             }
             return true

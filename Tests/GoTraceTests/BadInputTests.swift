@@ -83,6 +83,8 @@ import Testing
         // Varints near 2^64 as batch sizes and timestamps.
         "Z28gMS4yMyB0cmFjZQAAfgEB//////////8Bo7zco7zc8twKhYCAgICAgICAAAio1rkAKy4=",
         "Z28gMS4yMyB0cmFjZQAAAQH///////////8Bo7zc8twKhYCAgICAgICAAAio1rkHAfZzZWZlQrYAdeAELSsQmQgBBhUTCgkgLiBvIMIgIQYVEwoJIC4gbyDCIGcQY8gA6SUOuAABAf///////////wGjvNzy3AqFgICAgICAgIAACKjWuQcB9nNlZmVCtgB14AQtKxCZCAEGFRMKCSAuIG8gwiAhBhUTCgkgLiBvIMIgZxBjyADpJQ64/w==",
+        // Go 1.21: a UserLog value length near 2^64 in the first pass (skipped, not yet bounded).
+        "Z28gMS4yMSB0cmFjZQAAAEEA3Km+h9UHZgQcDwNmBB2nBh4ZD5IBZgYepwsVGg8IZggVpwsBGw8G8GYE2QKAwIYCYdYCgICHAmHkA4DAhwJh+QOAgIgCYd8CgMCIAmFh3AKAwIsCa8ECEkmc6wYBYW+42JIB1QQZAwIACBRiB/iLsgKESgIUCvwZLLgD//////////////////////////////////////8BAAAAAAAAdYCAgICAgIAAGQPE55yBqQIIBpwB",
     ])
     func fuzzerFindingsAreErrorsOrWarnings(_ base64: String) throws {
         let b = try #require(Data(base64Encoded: base64))
