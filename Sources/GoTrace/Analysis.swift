@@ -107,6 +107,8 @@ public struct GoTrace: Sendable {
     public var heapGoals: [HeapSample] = []
     public var snapshots: [ClockSnapshot] = []
     public var ticksPerSecond: Double = 0
+    /// Go 1.21 traces: the first event's ticks and the measured frequency (times are relative to it).
+    public var v1Clock: V1Clock?
     public var generations = 0
     public var events = 0
     public var firstTime: Int64 = 0
@@ -214,14 +216,17 @@ public struct GoTrace: Sendable {
                 tasks[id] = UserTask(id: id, parent: parent, type: type, start: e.time, end: nil, g: e.g)
             case .userTaskEnd:
                 let id = e.args.a0
+                // Go 1.21: the converter carries the begin's parent as written (0 for none) and type.
+                let v1Line = keepParsedLines && version == .go121
+                    ? line(e, "TaskEnd Time=\(e.time) ID=\(id) Parent=\(e.args.a2) Type=\(goQuote(r.string(e.args.a3)))") : nil
                 if var t = tasks[id], t.end == nil {
                     t.end = e.time
                     tasks[id] = t
-                    if keepParsedLines { parsedLines.append(line(e, "TaskEnd Time=\(e.time) ID=\(id) Parent=\(t.parent) Type=\(goQuote(t.type))")) }
+                    if keepParsedLines { parsedLines.append(v1Line ?? line(e, "TaskEnd Time=\(e.time) ID=\(id) Parent=\(t.parent) Type=\(goQuote(t.type))")) }
                 } else {
                     // Begun before the trace: Go's parser reports no parent (NoTask) and no type.
                     tasks[id] = UserTask(id: id, parent: .max, type: "", start: nil, end: e.time, g: -1)
-                    if keepParsedLines { parsedLines.append(line(e, "TaskEnd Time=\(e.time) ID=\(id) Parent=\(UInt64.max) Type=\"\"")) }
+                    if keepParsedLines { parsedLines.append(v1Line ?? line(e, "TaskEnd Time=\(e.time) ID=\(id) Parent=\(UInt64.max) Type=\"\"")) }
                 }
             case .userRegionBegin:
                 let type = r.string(e.args.a1)
@@ -296,6 +301,18 @@ public struct GoTrace: Sendable {
         // Kinds in the order of their names (assist, gc, stw, sweep), as before.
         ranges = stableSorted(ranges) { ($0.start, $0.kind == .assist ? 0 : $0.kind == .gc ? 1 : $0.kind == .stw ? 2 : 3, $0.scope) }
         runs = stableSorted(runs) { ($0.start, $0.m, 0) }
+        if let c = r.v1 {
+            // Goroutines that existed when a Go 1.21 trace started were announced by a GoCreate that the
+            // conversion drops: their start function comes from it.
+            for (gid, st) in c.preInitCreations.sorted(by: { $0.key < $1.key }) {
+                let id = Int64(bitPattern: gid)
+                var info = goroutines[id] ?? GoroutineInfo(id: id, startFunction: "", createdAt: nil, creationStack: [])
+                if info.startFunction.isEmpty { info.startFunction = c.frames(st.newStack).first?.function ?? "" }
+                if info.creationStack.isEmpty { info.creationStack = c.frames(st.stack) }
+                goroutines[id] = info
+            }
+            v1Clock = c.clock
+        }
         snapshots = r.snapshots
         ticksPerSecond = r.ticksPerSecond
         warnings = r.warnings

@@ -1,6 +1,7 @@
 /// Reads a Go ≥ 1.22 execution trace event by event, in the order and with the times Go's own
 /// `internal/trace.Reader` gives (so `go tool trace -d=parsed` is the reference), one generation in
-/// memory at a time. Go 1.21 traces are read by `GoTraceV1`.
+/// memory at a time. Go 1.21 traces are parsed whole and converted to the same events as Go 1.27 does
+/// (V1.swift, V1Convert.swift).
 public struct GoTraceReader {
     public let version: TraceVersion
     public private(set) var warnings: [String] = []
@@ -32,6 +33,10 @@ public struct GoTraceReader {
     var syncs: UInt64 = 0
     var finished = false
     var pendingError: GoTraceError?
+    /// A Go 1.21 trace: all of it, converted event by event.
+    var v1: V1Converter?
+    /// Clock facts of a Go 1.21 trace (its times are relative to its first event, in TSC-derived ticks).
+    public var v1Clock: V1Clock? { v1?.clock }
 
     /// The header: `go 1.NN trace` padded with NULs to 16 bytes.
     public static func version(of bytes: UnsafeRawBufferPointer) throws(GoTraceError) -> TraceVersion {
@@ -47,16 +52,46 @@ public struct GoTraceReader {
 
     public init(bytes: UnsafeRawBufferPointer) throws(GoTraceError) {
         let v = try Self.version(of: bytes)
-        guard [TraceVersion.go122, .go123, .go125, .go126].contains(v) else {
-            throw GoTraceError(offset: 0, "trace version \(v) is not the Go 1.22+ format (1.22, 1.23, 1.25, 1.26 headers)")
-        }
         version = v
+        if v == .go121 {
+            let t = try V1Trace(bytes: bytes)
+            v1 = try V1Converter(t)
+            warnings = t.warnings
+            ticksPerSecond = Double(t.ticksPerSecond)
+            generations = GenerationReader(bytes: bytes, version: v, start: bytes.count)
+            return
+        }
+        guard [TraceVersion.go122, .go123, .go125, .go126].contains(v) else {
+            throw GoTraceError(offset: 0, "trace version \(v) is not supported (headers go 1.21, 1.22, 1.23, 1.25, 1.26)")
+        }
         generations = GenerationReader(bytes: bytes, version: v, start: 16)
     }
 
-    public var stringTable: [UInt64: String] { gen?.strings ?? [:] }
-    public func string(_ id: UInt64) -> String { gen?.strings[id] ?? "" }
-    public func frames(_ stack: UInt64) -> [TraceFrame] { gen?.frames(stack) ?? [] }
+    public var stringTable: [UInt64: String] { v1?.strings ?? gen?.strings ?? [:] }
+    public func string(_ id: UInt64) -> String {
+        if let v1 { return v1.strings[id] ?? "" }
+        return gen?.strings[id] ?? ""
+    }
+    public func frames(_ stack: UInt64) -> [TraceFrame] {
+        if let v1 { return v1.frames(stack) }
+        return gen?.frames(stack) ?? []
+    }
+
+    /// Go 1.21: a Sync before the first event (1 ns before it) and one after the last, as Go's Reader gives.
+    mutating func nextV1() throws(GoTraceError) -> TraceEvent? {
+        if finished { return nil }
+        func sync(_ t: Int64) -> TraceEvent {
+            syncs += 1
+            var e = TraceEvent(type: .syncMarker, time: t, rawTime: t, m: -1, p: -1, g: -1)
+            e.args.a0 = syncs
+            e.generation = 1
+            return e
+        }
+        if syncs == 0, let first = v1!.firstTime { return sync(first &- 1) }
+        if let e = try v1!.next() { return e }
+        finished = true
+        return sync(v1!.lastTs &+ 1)
+    }
 
     mutating func nudge(_ e: TraceEvent) -> TraceEvent {
         var e = e
@@ -213,6 +248,7 @@ public struct GoTraceReader {
     /// The next event; nil at the end. Errors name the offset; a trace cut short yields every complete
     /// generation, then a warning (see `warnings`).
     public mutating func next() throws(GoTraceError) -> TraceEvent? {
+        if v1 != nil { return try nextV1() }
         if finished { return nil }
         if let e = order.next() { return nudge(e) }
         if frontier.isEmpty && cpuSampleHead >= cpuSamples.count {

@@ -17,7 +17,7 @@ import Testing
     }
 
     /// A trace cut mid-write (the program killed) keeps its complete generations and warns.
-    @Test(arguments: ["go1.23-fp-mono", "go1.25-fp-mono", "go1.27-fp-mono"])
+    @Test(arguments: ["go1.21-fp-mono", "go1.23-fp-mono", "go1.25-fp-mono", "go1.27-fp-mono"])
     func truncatedTraceKeepsCompleteGenerations(_ name: String) throws {
         let full = try Self.bytes(name)
         let whole = try full.withUnsafeBytes { try GoTrace(bytes: $0) }
@@ -37,9 +37,35 @@ import Testing
         }
     }
 
+    /// A Go 1.21 trace keeps its clock frequency in a footer written when tracing stops (then the stack
+    /// table). Cut inside that table, every event is read and a warning names the cut; cut before the
+    /// frequency, nothing has a time: an error names the offset where reading stopped.
+    @Test(arguments: ["go1.21-fp-mono", "go1.21-tasks"])
+    func truncatedV1Trace(_ name: String) throws {
+        let full = try Self.bytes(name)
+        let whole = try full.withUnsafeBytes { try GoTrace(bytes: $0, keepParsedLines: true) }
+        var kept = 0, refused = 0
+        for fraction in [0.3, 0.6, 0.9, 0.995, 0.999] {
+            let n = Int(Double(full.count) * fraction)
+            let cut = Array(full.prefix(n))
+            do {
+                let t = try cut.withUnsafeBytes { try GoTrace(bytes: $0, keepParsedLines: true) }
+                kept += 1
+                #expect(t.warnings.contains { $0.contains("truncated") }, "\(name) cut at \(n): \(t.warnings)")
+                #expect(t.parsedLines == whole.parsedLines && t.ranges == whole.ranges && t.runs == whole.runs)
+            } catch {
+                refused += 1
+                let e = try #require(error as? GoTraceError)
+                #expect(e.offset <= n && e.message.contains("frequency"), "\(name) cut at \(n): \(e)")
+            }
+        }
+        #expect(kept > 0 && refused > 0, "\(name): kept \(kept), refused \(refused)")
+    }
+
     /// Random byte flips never crash or hang the reader: a result or an error with an offset.
-    @Test func mutatedTracesNeverTrap() throws {
-        let original = try Self.bytes("go1.25-fp-mono")
+    @Test(arguments: ["go1.25-fp-mono", "go1.21-tasks"])
+    func mutatedTracesNeverTrap(_ name: String) throws {
+        let original = try Self.bytes(name)
         var rng = SystemRandomNumberGenerator()
         for _ in 0..<40 {
             var b = original
@@ -57,6 +83,8 @@ import Testing
         // Varints near 2^64 as batch sizes and timestamps.
         "Z28gMS4yMyB0cmFjZQAAfgEB//////////8Bo7zco7zc8twKhYCAgICAgICAAAio1rkAKy4=",
         "Z28gMS4yMyB0cmFjZQAAAQH///////////8Bo7zc8twKhYCAgICAgICAAAio1rkHAfZzZWZlQrYAdeAELSsQmQgBBhUTCgkgLiBvIMIgIQYVEwoJIC4gbyDCIGcQY8gA6SUOuAABAf///////////wGjvNzy3AqFgICAgICAgIAACKjWuQcB9nNlZmVCtgB14AQtKxCZCAEGFRMKCSAuIG8gwiAhBhUTCgkgLiBvIMIgZxBjyADpJQ64/w==",
+        // Go 1.21: a UserLog value length near 2^64 in the first pass (skipped, not yet bounded).
+        "Z28gMS4yMSB0cmFjZQAAAEEA3Km+h9UHZgQcDwNmBB2nBh4ZD5IBZgYepwsVGg8IZggVpwsBGw8G8GYE2QKAwIYCYdYCgICHAmHkA4DAhwJh+QOAgIgCYd8CgMCIAmFh3AKAwIsCa8ECEkmc6wYBYW+42JIB1QQZAwIACBRiB/iLsgKESgIUCvwZLLgD//////////////////////////////////////8BAAAAAAAAdYCAgICAgIAAGQPE55yBqQIIBpwB",
     ])
     func fuzzerFindingsAreErrorsOrWarnings(_ base64: String) throws {
         let b = try #require(Data(base64Encoded: base64))
