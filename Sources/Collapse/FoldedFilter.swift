@@ -1,3 +1,5 @@
+import BinaryIO
+
 /// Frame filters over folded stacks, named as in Go's pprof: `focus` keeps stacks with a frame matching
 /// any of its patterns, `ignore` drops stacks with such a frame, `hide` removes matching frames from
 /// stacks (their callers and callees stay). Patterns are regular expressions searched in each frame name,
@@ -69,7 +71,7 @@ public struct FoldedFilter {
             merged[key] = acc
         }
         var out: [UInt8] = []
-        for (k, v) in merged.sorted(by: { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }) {
+        for (k, v) in merged.sorted(by: { utf8Less($0.key, $1.key) }) {
             out.append(contentsOf: Array(k.utf8))
             for c in v {
                 out.append(0x20)

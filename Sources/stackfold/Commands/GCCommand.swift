@@ -60,7 +60,7 @@ struct GCCommand: ParsableCommand {
                 let names = c.collapser.stackNames(Int32(key >> 4))
                 stacks["[gc:\(states[Int(key & 15)].rawValue)];" + names.joined(separator: ";"), default: 0] += n
             }
-            for (k, v) in stacks.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) { out.append("\(k) \(v)\n") }
+            for (k, v) in stacks.sorted(by: { utf8Less($0.key, $1.key) }) { out.append("\(k) \(v)\n") }
             return
         }
         out.append(gcReport(c, top: top))
