@@ -15,7 +15,7 @@ module() {  # name: one object and module per library target
 module BinaryIO
 case $target in
   perfdata) module PerfData; objs=("$out/PerfData.o"); src=Fuzz/PerfDataFuzz.swift; seeds=(Fixtures/perf/*.data) ;;
-  gotrace) module GoTrace; objs=("$out/GoTrace.o"); src=Fuzz/GoTraceFuzz.swift; seeds=(Fixtures/gotrace/*.trace) ;;
+  gotrace) module GoTrace; objs=("$out/GoTrace.o"); src=Fuzz/GoTraceFuzz.swift; seeds=(Fixtures/gotrace/*.trace Fuzz/seeds/gotrace/*.trace) ;;
   *) echo "fuzz.sh: unknown target $target (perfdata, gotrace)" >&2; exit 2 ;;
 esac
 swiftc "${flags[@]}" -o "$out/$target-fuzz" "$src" "$out/BinaryIO.o" "${objs[@]}" -lzstd \
