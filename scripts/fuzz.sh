@@ -56,7 +56,7 @@ PY
 
 case $target in
   perfdata) module PerfData; objs=("$out/PerfData.o"); src=Fuzz/PerfDataFuzz.swift; seeds=(Fixtures/perf/*.data) ;;
-  gotrace) module GoTrace; objs=("$out/GoTrace.o"); src=Fuzz/GoTraceFuzz.swift; seeds=(Fixtures/gotrace/*.trace) ;;
+  gotrace) module GoTrace; objs=("$out/GoTrace.o"); src=Fuzz/GoTraceFuzz.swift; seeds=(Fixtures/gotrace/*.trace Fuzz/seeds/gotrace/*.trace) ;;
   pclntab)
     # Only the ELF and pclntab readers (and BinaryIO, which Symbolize.swift re-exports): the rest needs libdw.
     echo '@_exported import BinaryIO' > "$out/SymbolizeImports.swift"

@@ -17,6 +17,7 @@ public struct ClockAlignment: Sendable, CustomStringConvertible {
         case wallClockBridge = "wall-clock bridge (perf CLOCK_DATA and Go clock snapshot)"
         case estimated = "estimated from where samples fall in the trace"
         case given = "given (--clock-offset)"
+        case fittedV1 = "fitted to where samples fall (Go 1.21 trace: cputicks clock, runtime M ids)"
     }
     public var method: Method
     public var offset: Int64
@@ -24,8 +25,55 @@ public struct ClockAlignment: Sendable, CustomStringConvertible {
     /// (and, for GC workers, in a GC-labelled run): how well the two files agree.
     public var agreement: Double
     public var samplesCompared: Int
+    /// Offsets that agree as well as `offset` does (the plateau it is the middle of), when estimated.
+    public var plateau: ClosedRange<Int64>?
+    /// Go 1.21: the perf thread id of each runtime M id (empty when M ids are thread ids, Go ≥ 1.22).
+    public var threadOfM: [Int64: Int64] = [:]
+    /// Go 1.21: per mapped M, samples of its thread that agree with it, samples compared, and the best
+    /// agreement any other M had with that thread.
+    public var mappingEvidence: [Int64: (agree: Int, of: Int, runnerUp: Int)] = [:]
+    /// Go 1.21: trace ns per perf ns fitted from the first and second half of the samples (1 = the
+    /// trace's own 1e9/frequency), and whether it was applied (only when the halves' plateaus are disjoint).
+    public var fittedScale: Double = 1
+    public var scaleApplied = false
+    /// Perf time where `offset` holds exactly when a scale is applied.
+    public var anchor: Int64 = 0
+
+    public init(method: Method, offset: Int64, agreement: Double, samplesCompared: Int, plateau: ClosedRange<Int64>? = nil) {
+        self.method = method
+        self.offset = offset
+        self.agreement = agreement
+        self.samplesCompared = samplesCompared
+        self.plateau = plateau
+    }
+
+    /// Trace time (raw ns) of a perf time.
+    @inlinable public func traceTime(_ perf: UInt64) -> Int64 {
+        let p = Int64(bitPattern: perf)
+        guard scaleApplied else { return p &+ offset }
+        return anchor &+ offset &+ Int64((Double(p &- anchor) * fittedScale).rounded())
+    }
+
+    /// Perf time of a trace time (raw ns); 0 before perf's clock began.
+    @inlinable public func perfTime(_ trace: Int64) -> UInt64 {
+        let p = scaleApplied ? anchor &+ Int64((Double(trace &- offset &- anchor) / fittedScale).rounded()) : trace &- offset
+        return UInt64(max(0, p))
+    }
+
     public var description: String {
-        "\(method.rawValue): trace = perf \(offset >= 0 ? "+" : "-") \(abs(offset)) ns, agreement \(Int((agreement * 1000).rounded()) / 10)% of \(samplesCompared) samples"
+        var s = "\(method.rawValue): trace = perf \(offset >= 0 ? "+" : "-") \(abs(offset)) ns, agreement \(Int((agreement * 1000).rounded()) / 10)% of \(samplesCompared) samples"
+        if let p = plateau, method != .sameClock { s += " (offsets \(p.lowerBound)…\(p.upperBound) agree as well)" }
+        if !threadOfM.isEmpty {
+            if method == .fittedV1 {
+                s += cFormat("; scale %.7f (fitted from the run's two halves, ", fittedScale)
+                s += (scaleApplied ? "applied" : "within the fit's uncertainty of 1: not applied") + ")"
+            }
+            s += "; threads: " + threadOfM.sorted { $0.key < $1.key }.map { m, tid in
+                let e = mappingEvidence[m]
+                return "M\(m)=tid \(tid)" + (e.map { " (\($0.agree)/\($0.of) agree, next best M \($0.runnerUp))" } ?? "")
+            }.joined(separator: ", ")
+        }
+        return s
     }
 }
 
@@ -63,9 +111,14 @@ public struct TraceIndex: Sendable {
     /// User regions per goroutine, by raw start (nested ones after their parent).
     var regionsByG: [Int64: [UserRegion]] = [:]
 
-    public init(_ trace: GoTrace) {
+    /// `threadOfM` keys runs by perf thread id instead of runtime M id (Go 1.21); runs of unmapped Ms
+    /// are then kept under negative keys no thread has.
+    public init(_ trace: GoTrace, threadOfM: [Int64: Int64] = [:]) {
         self.trace = trace
-        for r in trace.runs { runsByM[r.m, default: []].append(r) }
+        for r in trace.runs {
+            let key = threadOfM.isEmpty ? r.m : (threadOfM[r.m] ?? (-1_000_000 - r.m))
+            runsByM[key, default: []].append(r)
+        }
         for k in runsByM.keys { runsByM[k]!.sort { $0.rawStart < $1.rawStart } }
         stw = trace.ranges.filter { $0.kind == .stw }.sorted { $0.rawStart < $1.rawStart }
         gc = trace.ranges.filter { $0.kind == .gc }.sorted { $0.rawStart < $1.rawStart }
@@ -143,22 +196,22 @@ public struct TraceIndex: Sendable {
         var good = 0, compared = 0
         for s in samples where (!s.root.isEmpty || s.inScheduler) && runsByM[Int64(s.tid)] != nil {
             compared += 1
-            let t = Int64(bitPattern: s.time) &+ offset
-            let running = run(m: Int64(s.tid), at: t, grace: 0)
-            if s.inScheduler {
-                // The scheduler runs between goroutines: such a sample falls outside every run.
-                if running == nil { good += 1 }
-                continue
-            }
-            guard let r = running else { continue }
-            if s.inMarkWorker {
-                if r.label.hasPrefix("GC ") { good += 1 }
-            } else if !r.label.hasPrefix("GC "), trace.goroutines[r.g]?.startFunction == s.root {
-                // Assist samples must also fall inside one of that goroutine's assists (short ranges: sharp edges).
-                if !s.inAssist || assist(g: r.g, at: t) != nil { good += 1 }
-            }
+            if agrees(s, thread: Int64(s.tid), at: Int64(bitPattern: s.time) &+ offset) { good += 1 }
         }
         return (good, compared)
+    }
+
+    /// Whether sample `s`, placed at trace time `t` on `thread`, agrees with what the trace says that
+    /// thread ran then (see `agreement`).
+    public func agrees(_ s: AlignSample, thread: Int64, at t: Int64) -> Bool {
+        let running = run(m: thread, at: t, grace: 0)
+        // The scheduler runs between goroutines: such a sample falls outside every run.
+        if s.inScheduler { return running == nil }
+        guard let r = running else { return false }
+        if s.inMarkWorker { return r.label.hasPrefix("GC ") }
+        guard !r.label.hasPrefix("GC "), trace.goroutines[r.g]?.startFunction == s.root else { return false }
+        // Assist samples must also fall inside one of that goroutine's assists (short ranges: sharp edges).
+        return !s.inAssist || assist(g: r.g, at: t) != nil
     }
 
     /// Finds the offset where samples agree best with the trace: a coarse scan around `center`, then
@@ -173,6 +226,7 @@ public struct TraceIndex: Sendable {
         let usable = samples.filter { !$0.root.isEmpty || $0.inScheduler }
         let subset = usable.count > 400 ? stride(from: 0, to: usable.count, by: usable.count / 400).map { usable[$0] } : usable
         var pass = 0
+        var lastPlateau: [Int64] = []
         while true {
             var bestGood = -1
             var plateau: [Int64] = []
@@ -186,6 +240,7 @@ public struct TraceIndex: Sendable {
             }
             // The middle of the best offsets (they form a plateau as long as the step is fine enough).
             best = plateau[plateau.count / 2]
+            lastPlateau = plateau
             if step == 1 || step <= 250 { break }
             lo = (plateau.first ?? best) - step
             hi = (plateau.last ?? best) + step
@@ -193,7 +248,8 @@ public struct TraceIndex: Sendable {
         }
         score = agreement(usable, offset: best)
         let compared = max(score.compared, 1)
-        return ClockAlignment(method: .estimated, offset: best, agreement: Double(score.good) / Double(compared), samplesCompared: score.compared)
+        return ClockAlignment(method: .estimated, offset: best, agreement: Double(score.good) / Double(compared), samplesCompared: score.compared,
+                              plateau: lastPlateau.first.flatMap { f in lastPlateau.last.map { f...$0 } })
     }
 }
 
@@ -201,6 +257,7 @@ public struct TraceIndex: Sendable {
 /// nanotime (Go ≥ 1.22 on Linux), else an estimate seeded by the wall-clock bridge when both files
 /// carry one.
 public func alignClocks(perf: PerfFile, trace: TraceIndex, samples: [AlignSample], override: Int64? = nil) -> ClockAlignment {
+    if trace.trace.v1Clock != nil { return alignV1(trace: trace, samples: samples, override: override) }
     if let o = override {
         let a = trace.agreement(samples, offset: o)
         return ClockAlignment(method: .given, offset: o, agreement: Double(a.good) / Double(max(a.compared, 1)), samplesCompared: a.compared)
@@ -251,8 +308,13 @@ public struct Attribution: Sendable {
 /// itself runs, counts as the worker's); in a stop-the-world pause; sweeping on its P; while a GC cycle
 /// is active; otherwise none.
 public func attribute(_ samples: [FoldedSample], trace: TraceIndex, offset: Int64) -> [Attribution] {
+    attribute(samples, trace: trace, alignment: ClockAlignment(method: .given, offset: offset, agreement: 0, samplesCompared: 0))
+}
+
+/// As `attribute(_:trace:offset:)`, with the alignment's time mapping (its scale, when one is applied).
+public func attribute(_ samples: [FoldedSample], trace: TraceIndex, alignment: ClockAlignment) -> [Attribution] {
     samples.map { s in
-        let t = Int64(bitPattern: s.time) &+ offset
+        let t = alignment.traceTime(s.time)
         let run = trace.run(m: Int64(s.tid), at: t)
         let g = run?.g ?? -1
         let state: GCState
@@ -307,21 +369,35 @@ public struct AlignedCapture {
         // A stack's goroutine root: its outermost frame that some goroutine of the trace started in
         // (frame-pointer stacks can lose frames, so the very outermost one is not always it).
         let starts = Set(trace.goroutines.values.map(\.startFunction).filter { !$0.isEmpty })
+        // Go 1.21 names a goroutine made by `go f(x)` after the compiler's wrapper (main.main.func4), which
+        // Go-style frames hide: roots are then read from stacks that keep wrappers (same samples, same order).
+        var rootCollapser = c
+        if trace.v1Clock != nil {
+            var ow = o
+            ow.keepWrappers = true
+            var cw = PerfCollapser(options: ow)
+            try cw.collapse(perf)
+            if cw.sampleRecords.count == records.count { rootCollapser = cw }
+        }
+        let rootStacks = rootCollapser.sampleRecords.map(\.stack)
         var rootCache: [Int32: (String, Bool, Bool, Bool)] = [:]
-        let alignSamples = records.map { r -> AlignSample in
+        let alignSamples = records.enumerated().map { i, r -> AlignSample in
+            let stack = rootStacks[i]
             let (root, worker, assist, sched): (String, Bool, Bool, Bool)
-            if let hit = rootCache[r.stack] { (root, worker, assist, sched) = hit } else {
-                let names = c.stackNames(r.stack)
+            if let hit = rootCache[stack] { (root, worker, assist, sched) = hit } else {
+                let names = rootCollapser.stackNames(stack)
                 let rt = names.dropFirst().first { starts.contains($0) } ?? ""
                 (root, worker, assist) = (rt, names.contains("runtime.gcBgMarkWorker"), names.contains("runtime.gcAssistAlloc"))
                 sched = rt.isEmpty && names.contains { $0 == "runtime.findRunnable" || $0 == "runtime.stopm" }
-                rootCache[r.stack] = (root, worker, assist, sched)
+                rootCache[stack] = (root, worker, assist, sched)
             }
             return AlignSample(time: r.time, tid: r.tid, root: root, inMarkWorker: worker, inAssist: assist, inScheduler: sched)
         }
         alignment = alignClocks(perf: perf, trace: index, samples: alignSamples, override: clockOffset)
+        // Go 1.21: runs are looked up by perf thread, through the M ids' mapping.
+        if !alignment.threadOfM.isEmpty { self.trace = TraceIndex(trace, threadOfM: alignment.threadOfM) }
         if let window { records.removeAll { !window.contains($0.time) } }
-        attributions = attribute(records, trace: index, offset: alignment.offset)
+        attributions = attribute(records, trace: self.trace, alignment: alignment)
     }
 
     public func stackNames(_ a: Attribution) -> [String] { collapser.stackNames(a.sample.stack) }

@@ -11,6 +11,8 @@ struct GCCommand: ParsableCommand {
         discussion: """
             Needs the perf.data and the Go execution trace of the same run. With `perf record -k mono` and \
             Go ≥ 1.22 the two share CLOCK_MONOTONIC; otherwise the offset is estimated (--clock-offset overrides). \
+            Go 1.21 traces tick on the CPU's TSC and name threads by runtime M id: the offset, scale and which \
+            perf thread each M is are fitted from where samples fall (printed with the clock). \
             --folded prints folded stacks with a root frame per GC state ([gc:assist], [gc:mark-worker], …), \
             ready for `stackfold flamegraph`. --svg draws that flame graph under a timeline strip of sample \
             density by GC state with GC cycles, pauses and assists on it; drag across the strip to redraw the \
@@ -90,8 +92,7 @@ func gcStrip(_ c: AlignedCapture, state: GCState?) -> TimeStrip {
         // Samples, not periods: the strip is a sample density, like the report and FlameScope.
         samples.append(TimeStrip.Sample(time: a.sample.time, stack: id, weight: 1, category: k))
     }
-    let offset = c.alignment.offset
-    func perfTime(_ t: Int64) -> UInt64 { UInt64(max(0, t &- offset)) }
+    func perfTime(_ t: Int64) -> UInt64 { c.alignment.perfTime(t) }
     var spans: [TimeStrip.Span] = []
     for r in c.trace.trace.ranges {
         let d = cFormat("%.3f ms", Double(r.end - r.start) / 1e6)

@@ -58,6 +58,9 @@ struct GoTraceCommand: ParsableCommand {
             for l in t.logs {
                 out.append("{\"kind\":\"log\",\"time\":\(l.time),\"g\":\(l.g),\"task\":\(l.task),\"category\":\(jsonString(l.category)),\"message\":\(jsonString(l.message))}\n")
             }
+            if let c = t.v1Clock {
+                out.append("{\"kind\":\"clock\",\"v1_min_ticks\":\(c.minTicks),\"ticks_per_second\":\(c.ticksPerSecond)}\n")
+            }
             for s in t.snapshots {
                 out.append("{\"kind\":\"clock\",\"time\":\(s.time),\"mono\":\(s.mono),\"wall_sec\":\(s.wallSeconds),\"wall_nsec\":\(s.wallNanoseconds)}\n")
             }
@@ -75,6 +78,9 @@ func summary(_ t: GoTrace) -> String {
     let span = t.lastTime - t.firstTime
     o += "trace: \(t.version), \(t.generations) generation(s), \(t.events) events, \(ms(span))\n"
     if t.ticksPerSecond > 0 { o += "clock: \(cFormat("%.0f", t.ticksPerSecond)) ticks/s" + (t.ticksPerSecond == 15_625_000 ? " (nanotime/64: CLOCK_MONOTONIC on Linux)" : "") + "\n" }
+    if let c = t.v1Clock {
+        o += "  Go 1.21 clock: cputicks (RDTSC/64 on amd64, nanotime/16 on arm64), not CLOCK_MONOTONIC; frequency measured when tracing stopped; time 0 = tick \(c.minTicks)\n"
+    }
     if let s = t.snapshots.first { o += "clock snapshot: trace \(s.time) ns = monotonic \(s.mono) ns = wall \(s.wallSeconds).\(cFormat("%09llu", s.wallNanoseconds)) s\n" }
     let gcs = t.ranges.filter { $0.kind == .gc }
     o += "GC cycles: \(gcs.count), concurrent mark total \(ms(gcs.reduce(0) { $0 + $1.end - $1.start }))\n"

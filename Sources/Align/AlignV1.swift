@@ -1,0 +1,157 @@
+// Go 1.21 (v1) traces and perf: the trace clock is cputicks (RDTSC/64 on amd64), relative to the trace's
+// first event, and threads are named by the runtime's M ids, not OS thread ids. Both are fitted from
+// where samples fall (research notes go-trace.md §5.2 (c), step 7): first an offset that needs no thread
+// mapping, then the M → thread mapping that agrees best, then the offset refined per thread, then the
+// scale from the two halves of the run.
+import GoTrace
+
+/// Intervals of raw trace time, asked "does any of them hold t".
+struct IntervalSet {
+    var starts: [Int64] = []
+    /// Largest end among the intervals up to each index: with sorted starts this answers `contains`.
+    var maxEnds: [Int64] = []
+
+    init(_ spans: [(Int64, Int64)]) {
+        let sorted = spans.sorted { $0.0 < $1.0 }
+        starts = sorted.map(\.0)
+        var m = Int64.min
+        maxEnds = sorted.map { m = max(m, $0.1); return m }
+    }
+
+    func contains(_ t: Int64) -> Bool {
+        var lo = 0, hi = starts.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if starts[mid] <= t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo > 0 && maxEnds[lo - 1] >= t
+    }
+}
+
+extension TraceIndex {
+    /// The offset where most samples fall in a run of the right kind on any thread: GC-labelled runs for
+    /// mark-worker samples, assists for assist samples, runs of goroutines started in the sample's root
+    /// function otherwise. Scans every offset that puts samples inside the trace, coarse to fine.
+    func threadFreeOffset(_ samples: [AlignSample]) -> (offset: Int64, good: Int, probes: Int)? {
+        let t = trace
+        var sets = [IntervalSet(t.runs.filter { $0.label.hasPrefix("GC ") }.map { ($0.rawStart, $0.rawEnd) }),
+                    IntervalSet(t.ranges.filter { $0.kind == .assist }.map { ($0.rawStart, $0.rawEnd) })]
+        var byRoot: [String: [(Int64, Int64)]] = [:]
+        for r in t.runs where !r.label.hasPrefix("GC ") {
+            if let f = t.goroutines[r.g]?.startFunction, !f.isEmpty { byRoot[f, default: []].append((r.rawStart, r.rawEnd)) }
+        }
+        var rootSet: [String: Int] = [:]
+        for (f, spans) in byRoot.sorted(by: { $0.key < $1.key }) {
+            rootSet[f] = sets.count
+            sets.append(IntervalSet(spans))
+        }
+        var probes: [(time: Int64, set: Int)] = []
+        for s in samples {
+            let time = Int64(bitPattern: s.time)
+            if s.inMarkWorker { probes.append((time, 0)) } else if s.inAssist { probes.append((time, 1)) } else if let k = rootSet[s.root] {
+                probes.append((time, k))
+            }
+        }
+        guard let minT = probes.map(\.time).min(), let maxT = probes.map(\.time).max() else { return nil }
+        func score(_ o: Int64) -> Int { probes.reduce(0) { $0 + (sets[$1.set].contains($1.time &+ o) ? 1 : 0) } }
+        var lo = t.firstTime &- maxT, hi = t.lastTime &- minT
+        var step = max((hi - lo) / 20_000, 1)
+        var best: Int64 = lo, bestGood = -1
+        while true {
+            var plateau: [Int64] = []
+            bestGood = -1
+            var o = lo
+            while o <= hi {
+                let g = score(o)
+                if g > bestGood { bestGood = g; plateau = [o] } else if g == bestGood { plateau.append(o) }
+                o += step
+            }
+            best = plateau[plateau.count / 2]
+            if step <= 1_000 { break }
+            lo = plateau.first! - step
+            hi = plateau.last! + step
+            step = max(step / 10, 1_000)
+        }
+        return (best, bestGood, probes.count)
+    }
+
+    /// Which perf thread each runtime M is, at `offset`: for every (thread, M) pair, how many of the
+    /// thread's samples agree with what M ran then; pairs taken best first, each thread and M once.
+    func mapThreads(_ samples: [AlignSample], offset: Int64) -> (threadOfM: [Int64: Int64], evidence: [Int64: (agree: Int, of: Int, runnerUp: Int)]) {
+        let ms = threads.sorted()
+        var score: [Int64: [Int64: Int]] = [:]
+        var compared: [Int64: Int] = [:]
+        // Scheduler samples agree with any idle M: they say nothing about which M a thread is.
+        for s in samples where !s.root.isEmpty {
+            let tid = Int64(s.tid)
+            compared[tid, default: 0] += 1
+            let t = Int64(bitPattern: s.time) &+ offset
+            for m in ms where agrees(s, thread: m, at: t) { score[tid, default: [:]][m, default: 0] += 1 }
+        }
+        var pairs: [(tid: Int64, m: Int64, n: Int)] = []
+        for (tid, row) in score { for (m, n) in row { pairs.append((tid, m, n)) } }
+        pairs.sort { ($0.n, $1.tid, $1.m) > ($1.n, $0.tid, $0.m) }
+        var threadOfM: [Int64: Int64] = [:]
+        var taken = Set<Int64>()
+        var evidence: [Int64: (agree: Int, of: Int, runnerUp: Int)] = [:]
+        for p in pairs where threadOfM[p.m] == nil && !taken.contains(p.tid) {
+            threadOfM[p.m] = p.tid
+            taken.insert(p.tid)
+            let runnerUp = score[p.tid]!.filter { $0.key != p.m }.map(\.value).max() ?? 0
+            evidence[p.m] = (p.n, compared[p.tid] ?? 0, runnerUp)
+        }
+        return (threadOfM, evidence)
+    }
+}
+
+/// Aligns a Go 1.21 trace: offset, M → thread mapping, scale. `override` fixes the offset (the mapping
+/// is still fitted at it).
+func alignV1(trace index: TraceIndex, samples: [AlignSample], override: Int64? = nil) -> ClockAlignment {
+    let t = index.trace
+    guard let coarse = override ?? index.threadFreeOffset(samples)?.offset else {
+        return ClockAlignment(method: .fittedV1, offset: 0, agreement: 0, samplesCompared: 0)
+    }
+    var offset = coarse
+    var (threadOfM, evidence) = index.mapThreads(samples, offset: offset)
+    var result = ClockAlignment(method: override == nil ? .fittedV1 : .given, offset: offset, agreement: 0, samplesCompared: 0)
+    var mapped = TraceIndex(t, threadOfM: threadOfM)
+    if override == nil {
+        // Per-thread agreement is sharper than the thread-free score: refine, then map again there.
+        for _ in 0..<2 {
+            let fine = mapped.estimateOffset(samples, center: offset, span: 2_000_000)
+            offset = fine.offset
+            result.plateau = fine.plateau
+            let again = index.mapThreads(samples, offset: offset)
+            if again.threadOfM == threadOfM { evidence = again.evidence; break }
+            (threadOfM, evidence) = again
+            mapped = TraceIndex(t, threadOfM: threadOfM)
+        }
+        // Scale: the offset of the first and of the second half of the samples. Only when their plateaus
+        // are disjoint does the data say the trace's own 1e9/frequency is off.
+        let usable = samples.filter { !$0.root.isEmpty || $0.inScheduler }.sorted { $0.time < $1.time }
+        if usable.count >= 40 {
+            let halves = [Array(usable[..<(usable.count / 2)]), Array(usable[(usable.count / 2)...])]
+            let fits = halves.map { mapped.estimateOffset($0, center: offset, span: 1_000_000) }
+            let mids = halves.map { h in Int64(bitPattern: h[h.count / 2].time) }
+            if mids[1] > mids[0], let p0 = fits[0].plateau, let p1 = fits[1].plateau {
+                result.fittedScale = 1 + Double(fits[1].offset - fits[0].offset) / Double(mids[1] - mids[0])
+                if p0.upperBound < p1.lowerBound || p1.upperBound < p0.lowerBound {
+                    result.scaleApplied = true
+                    result.anchor = (mids[0] + mids[1]) / 2
+                    offset = (fits[0].offset + fits[1].offset) / 2
+                }
+            }
+        }
+    }
+    result.offset = offset
+    result.threadOfM = threadOfM
+    result.mappingEvidence = evidence
+    var good = 0, compared = 0
+    for s in samples where (!s.root.isEmpty || s.inScheduler) && mapped.threads.contains(Int64(s.tid)) {
+        compared += 1
+        if mapped.agrees(s, thread: Int64(s.tid), at: result.traceTime(s.time)) { good += 1 }
+    }
+    result.agreement = Double(good) / Double(max(compared, 1))
+    result.samplesCompared = compared
+    return result
+}
