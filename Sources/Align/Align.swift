@@ -32,8 +32,8 @@ public struct ClockAlignment: Sendable, CustomStringConvertible {
     /// Go 1.21: per mapped M, samples of its thread that agree with it, samples compared, and the best
     /// agreement any other M had with that thread.
     public var mappingEvidence: [Int64: (agree: Int, of: Int, runnerUp: Int)] = [:]
-    /// Go 1.21: trace ns per perf ns fitted from the first and second half of the samples (1 = the
-    /// trace's own 1e9/frequency), and whether it was applied (only when the halves' plateaus are disjoint).
+    /// Go 1.21: trace ns per perf ns fitted through the offsets of up to 8 time windows (1 = the trace's
+    /// own 1e9/frequency), and whether it was applied (only when more samples agree with it than without).
     public var fittedScale: Double = 1
     public var scaleApplied = false
     /// Perf time where `offset` holds exactly when a scale is applied.
@@ -65,8 +65,8 @@ public struct ClockAlignment: Sendable, CustomStringConvertible {
         if let p = plateau, method != .sameClock { s += " (offsets \(p.lowerBound)…\(p.upperBound) agree as well)" }
         if !threadOfM.isEmpty {
             if method == .fittedV1 {
-                s += cFormat("; scale %.7f (fitted from the run's two halves, ", fittedScale)
-                s += (scaleApplied ? "applied" : "within the fit's uncertainty of 1: not applied") + ")"
+                s += cFormat("; scale %.7f (fitted over time windows, ", fittedScale)
+                s += (scaleApplied ? "applied: more samples agree" : "not applied: no more samples agree with it") + ")"
             }
             s += "; threads: " + threadOfM.sorted { $0.key < $1.key }.map { m, tid in
                 let e = mappingEvidence[m]
@@ -89,8 +89,13 @@ public struct AlignSample: Sendable {
     public var inAssist: Bool
     /// Its stack is the scheduler looking for work (no goroutine on the thread).
     public var inScheduler: Bool = false
-    public init(time: UInt64, tid: Int32, root: String, inMarkWorker: Bool, inAssist: Bool = false, inScheduler: Bool = false) {
+    /// Its stack passes through `runtime.mcall`: the scheduler entered from a goroutine (parking,
+    /// yielding or exiting), whose frames are still below it.
+    public var viaMcall: Bool = false
+    public init(time: UInt64, tid: Int32, root: String, inMarkWorker: Bool, inAssist: Bool = false, inScheduler: Bool = false,
+                viaMcall: Bool = false) {
         self.inScheduler = inScheduler
+        self.viaMcall = viaMcall
         self.time = time
         self.tid = tid
         self.root = root
@@ -167,6 +172,26 @@ public struct TraceIndex: Sendable {
         guard lo > 0 else { return nil }
         let r = runs[lo - 1]
         return t <= r.rawEnd + grace ? r : nil
+    }
+
+    /// The goroutine a scheduler sample at raw time `t` on thread `m` is parking: the last run on `m`,
+    /// ended before `t`, when it agrees with the sample's stack (see `agrees`). After `gopark` the runtime
+    /// switches to the thread's g0 stack through `runtime.mcall`; the trace has already closed the run,
+    /// but until the next goroutine starts, every frame-pointer stack of that thread still reaches into
+    /// the parked goroutine's frames: the CPU is the scheduler's work on that goroutine's behalf.
+    public func parkedRun(_ s: AlignSample, thread m: Int64, at t: Int64) -> GoroutineRun? {
+        guard s.viaMcall, let runs = runsByM[m] else { return nil }
+        var lo = 0, hi = runs.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if runs[mid].rawStart <= t { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo > 0 else { return nil }
+        let r = runs[lo - 1]
+        guard r.rawEnd < t else { return nil }
+        if s.inMarkWorker { return r.label.hasPrefix("GC ") ? r : nil }
+        guard !s.root.isEmpty, !r.label.hasPrefix("GC "), trace.goroutines[r.g]?.startFunction == s.root else { return nil }
+        return r
     }
 
     static func contains(_ ranges: [TraceRange], _ t: Int64) -> TraceRange? {
@@ -312,10 +337,16 @@ public func attribute(_ samples: [FoldedSample], trace: TraceIndex, offset: Int6
 }
 
 /// As `attribute(_:trace:offset:)`, with the alignment's time mapping (its scale, when one is applied).
-public func attribute(_ samples: [FoldedSample], trace: TraceIndex, alignment: ClockAlignment) -> [Attribution] {
-    samples.map { s in
+/// `alignSamples`, when given (one per sample), lets a scheduler sample that falls after its thread's
+/// run go to the goroutine it is parking (`TraceIndex.parkedRun`).
+public func attribute(_ samples: [FoldedSample], trace: TraceIndex, alignment: ClockAlignment,
+                      alignSamples: [AlignSample]? = nil) -> [Attribution] {
+    precondition(alignSamples.map { $0.count == samples.count } ?? true, "one AlignSample per sample")
+    return samples.indices.map { i in
+        let s = samples[i]
         let t = alignment.traceTime(s.time)
-        let run = trace.run(m: Int64(s.tid), at: t)
+        var run = trace.run(m: Int64(s.tid), at: t)
+        if run == nil, let a = alignSamples?[i] { run = trace.parkedRun(a, thread: Int64(s.tid), at: t) }
         let g = run?.g ?? -1
         let state: GCState
         if g >= 0, trace.assist(g: g, at: t) != nil {
@@ -380,24 +411,31 @@ public struct AlignedCapture {
             if cw.sampleRecords.count == records.count { rootCollapser = cw }
         }
         let rootStacks = rootCollapser.sampleRecords.map(\.stack)
-        var rootCache: [Int32: (String, Bool, Bool, Bool)] = [:]
-        let alignSamples = records.enumerated().map { i, r -> AlignSample in
+        var rootCache: [Int32: AlignSample] = [:]
+        var alignSamples = records.enumerated().map { i, r -> AlignSample in
             let stack = rootStacks[i]
-            let (root, worker, assist, sched): (String, Bool, Bool, Bool)
-            if let hit = rootCache[stack] { (root, worker, assist, sched) = hit } else {
+            var a: AlignSample
+            if let hit = rootCache[stack] { a = hit } else {
                 let names = rootCollapser.stackNames(stack)
                 let rt = names.dropFirst().first { starts.contains($0) } ?? ""
-                (root, worker, assist) = (rt, names.contains("runtime.gcBgMarkWorker"), names.contains("runtime.gcAssistAlloc"))
-                sched = rt.isEmpty && names.contains { $0 == "runtime.findRunnable" || $0 == "runtime.stopm" }
-                rootCache[stack] = (root, worker, assist, sched)
+                a = AlignSample(time: 0, tid: 0, root: rt, inMarkWorker: names.contains("runtime.gcBgMarkWorker"),
+                                inAssist: names.contains("runtime.gcAssistAlloc"),
+                                inScheduler: rt.isEmpty && names.contains { $0 == "runtime.findRunnable" || $0 == "runtime.stopm" },
+                                viaMcall: names.contains("runtime.mcall"))
+                rootCache[stack] = a
             }
-            return AlignSample(time: r.time, tid: r.tid, root: root, inMarkWorker: worker, inAssist: assist, inScheduler: sched)
+            a.time = r.time
+            a.tid = r.tid
+            return a
         }
         alignment = alignClocks(perf: perf, trace: index, samples: alignSamples, override: clockOffset)
         // Go 1.21: runs are looked up by perf thread, through the M ids' mapping.
         if !alignment.threadOfM.isEmpty { self.trace = TraceIndex(trace, threadOfM: alignment.threadOfM) }
-        if let window { records.removeAll { !window.contains($0.time) } }
-        attributions = attribute(records, trace: self.trace, alignment: alignment)
+        if let window {
+            alignSamples.removeAll { !window.contains($0.time) }
+            records.removeAll { !window.contains($0.time) }
+        }
+        attributions = attribute(records, trace: self.trace, alignment: alignment, alignSamples: alignSamples)
     }
 
     public func stackNames(_ a: Attribution) -> [String] { collapser.stackNames(a.sample.stack) }

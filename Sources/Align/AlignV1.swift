@@ -2,7 +2,7 @@
 // first event, and threads are named by the runtime's M ids, not OS thread ids. Both are fitted from
 // where samples fall (research notes go-trace.md §5.2 (c), step 7): first an offset that needs no thread
 // mapping, then the M → thread mapping that agrees best, then the offset refined per thread, then the
-// scale from the two halves of the run.
+// scale, kept only where samples agree better with it.
 import GoTrace
 
 /// Intervals of raw trace time, asked "does any of them hold t".
@@ -126,19 +126,60 @@ func alignV1(trace index: TraceIndex, samples: [AlignSample], override: Int64? =
             (threadOfM, evidence) = again
             mapped = TraceIndex(t, threadOfM: threadOfM)
         }
-        // Scale: the offset of the first and of the second half of the samples. Only when their plateaus
-        // are disjoint does the data say the trace's own 1e9/frequency is off.
+        // Scale. Go 1.21 converts ticks with a frequency it measured against nanotime over the whole
+        // trace, so with perf -k mono the true scale is 1 within a ppm or two; perf's default clock
+        // (sched_clock) is not slewed by NTP as CLOCK_MONOTONIC is, and may differ by a few ppm more.
+        // Offsets fitted per time window are noisy (a plateau is tens of µs wide), so a scale derived from
+        // them is only a candidate: the one, scaled or not, under which most samples agree wins, and 1 on
+        // a tie.
         let usable = samples.filter { !$0.root.isEmpty || $0.inScheduler }.sorted { $0.time < $1.time }
-        if usable.count >= 40 {
-            let halves = [Array(usable[..<(usable.count / 2)]), Array(usable[(usable.count / 2)...])]
-            let fits = halves.map { mapped.estimateOffset($0, center: offset, span: 1_000_000) }
-            let mids = halves.map { h in Int64(bitPattern: h[h.count / 2].time) }
-            if mids[1] > mids[0], let p0 = fits[0].plateau, let p1 = fits[1].plateau {
-                result.fittedScale = 1 + Double(fits[1].offset - fits[0].offset) / Double(mids[1] - mids[0])
-                if p0.upperBound < p1.lowerBound || p1.upperBound < p0.lowerBound {
+        // Candidates are compared on at most 4,000 samples spread over the run (a long capture has millions).
+        let probe = usable.count > 4_000 ? stride(from: 0, to: usable.count, by: usable.count / 4_000).map { usable[$0] } : usable
+        func agreeing(_ a: ClockAlignment) -> Int {
+            var good = 0
+            for s in probe where mapped.threads.contains(Int64(s.tid)) {
+                if mapped.agrees(s, thread: Int64(s.tid), at: a.traceTime(s.time)) { good += 1 }
+            }
+            return good
+        }
+        result.offset = offset
+        var bestGood = agreeing(result)
+        let windows = min(8, usable.count / 60)
+        if windows >= 2 {
+            // (perf time, offset) per window, then a least-squares line through them.
+            var points: [(x: Double, y: Double)] = []
+            for w in 0..<windows {
+                let part = Array(usable[(usable.count * w / windows)..<(usable.count * (w + 1) / windows)])
+                let fit = mapped.estimateOffset(part, center: offset, span: 1_000_000)
+                points.append((Double(Int64(bitPattern: part[part.count / 2].time)), Double(fit.offset)))
+            }
+            let mx = points.map(\.x).reduce(0, +) / Double(points.count)
+            let my = points.map(\.y).reduce(0, +) / Double(points.count)
+            let sxx = points.map { ($0.x - mx) * ($0.x - mx) }.reduce(0, +)
+            let sxy = points.map { ($0.x - mx) * ($0.y - my) }.reduce(0, +)
+            if sxx > 0 {
+                var scaled = result
+                scaled.fittedScale = 1 + sxy / sxx
+                scaled.anchor = Int64(mx)
+                scaled.offset = Int64(my.rounded())
+                scaled.scaleApplied = true
+                result.fittedScale = scaled.fittedScale
+                // The line's offset is the windows' average: refine it under the scale, a µs at a time.
+                var o = scaled.offset - 50_000
+                var bestScaled = -1, bestOffsets: [Int64] = []
+                while o <= scaled.offset + 50_000 {
+                    var c = scaled
+                    c.offset = o
+                    let g = agreeing(c)
+                    if g > bestScaled { bestScaled = g; bestOffsets = [o] } else if g == bestScaled { bestOffsets.append(o) }
+                    o += 1_000
+                }
+                scaled.offset = bestOffsets[bestOffsets.count / 2]
+                if bestScaled > bestGood {
+                    bestGood = bestScaled
                     result.scaleApplied = true
-                    result.anchor = (mids[0] + mids[1]) / 2
-                    offset = (fits[0].offset + fits[1].offset) / 2
+                    result.anchor = scaled.anchor
+                    offset = scaled.offset
                 }
             }
         }
