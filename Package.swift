@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "GoTrace", dependencies: ["BinaryIO"], swiftSettings: hotPath),
         .target(name: "Collapse", dependencies: ["BinaryIO", "PerfData", "Symbolize"], swiftSettings: hotPath),
         .target(name: "FlameSVG", dependencies: ["BinaryIO"]),
-        .target(name: "Align", dependencies: ["PerfData", "GoTrace", "Symbolize", "Collapse"]),
+        .target(name: "Align", dependencies: ["BinaryIO", "PerfData", "GoTrace", "Symbolize", "Collapse"]),
         .executableTarget(
             name: "stackfold",
             dependencies: [

@@ -1,6 +1,7 @@
 // Putting perf samples on the Go execution trace's timeline: the clock offset between the two
 // (same clock, wall-clock bridge, or estimated from how samples agree with the trace), then each
 // sample's goroutine and GC state.
+import BinaryIO
 import Collapse
 import GoTrace
 import PerfData
@@ -8,6 +9,18 @@ import PerfData
 /// The GC state a sample is attributed to, strongest first.
 public enum GCState: String, Sendable, CaseIterable {
     case stw, assist, markWorker = "mark-worker", sweep, gcConcurrent = "gc-concurrent", none
+
+    /// Position in `allCases`, without a search.
+    @inlinable public var ordinal: Int {
+        switch self {
+        case .stw: 0
+        case .assist: 1
+        case .markWorker: 2
+        case .sweep: 3
+        case .gcConcurrent: 4
+        case .none: 5
+        }
+    }
 }
 
 /// How perf time maps to trace time: `trace = perf + offset`.
@@ -104,33 +117,113 @@ public struct AlignSample: Sendable {
     }
 }
 
+/// Time spans sorted by start, as flat arrays (no element copies on lookup), each naming an item of the
+/// trace (a run or a range) by index.
+struct Spans: Sendable {
+    var starts: [Int64] = []
+    var ends: [Int64] = []
+    var items: [Int32] = []
+
+    /// `spans` as (start, end, item); sorted here by start, stably.
+    init(_ spans: [(Int64, Int64, Int32)]) {
+        // The trace lists most spans in start order already.
+        var inOrder = true
+        for i in spans.indices.dropFirst() where spans[i - 1].0 > spans[i].0 { inOrder = false; break }
+        let sorted = inOrder ? spans : spans.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element)
+        starts = sorted.map(\.0)
+        ends = sorted.map(\.1)
+        items = sorted.map(\.2)
+    }
+
+    /// Index of the last span starting at or before `t`, or -1.
+    @inline(__always) func lastStarting(atOrBefore t: Int64) -> Int {
+        starts.withUnsafeBufferPointer { b in
+            var lo = 0, hi = b.count
+            while lo < hi {
+                let mid = (lo + hi) &>> 1
+                if b[mid] <= t { lo = mid &+ 1 } else { hi = mid }
+            }
+            return lo - 1
+        }
+    }
+
+    /// As `lastStarting(atOrBefore:)`, starting from `hint` (the previous answer): samples come in time
+    /// order, so the answer is usually the hint or a few spans further.
+    @inline(__always) func lastStarting(atOrBefore t: Int64, hint: inout Int) -> Int {
+        var i = hint
+        if i >= -1, i < starts.count, i < 0 || starts[i] <= t {
+            var steps = 0
+            while i + 1 < starts.count, starts[i + 1] <= t {
+                i += 1
+                steps += 1
+                if steps == 8 { i = lastStarting(atOrBefore: t); break }
+            }
+        } else {
+            i = lastStarting(atOrBefore: t)
+        }
+        hint = i
+        return i
+    }
+
+    /// The item of a span holding `t`. Spans of one kind and scope do not overlap, except GC cycles
+    /// (a cycle seen active at the trace's start): a short look back covers them.
+    @inline(__always) func item(containing t: Int64) -> Int32? {
+        var hint = Int.min
+        return item(containing: t, hint: &hint)
+    }
+
+    @inline(__always) func item(containing t: Int64, hint: inout Int) -> Int32? {
+        var i = lastStarting(atOrBefore: t, hint: &hint)
+        let stop = i - 4
+        while i >= 0, i >= stop {
+            if t <= ends[i] { return items[i] }
+            i -= 1
+        }
+        return nil
+    }
+}
+
 /// Per-thread goroutine runs and the trace's GC ranges, indexed for lookups by (thread, time).
 public struct TraceIndex: Sendable {
     public let trace: GoTrace
-    /// Runs per M (= OS thread id on Go ≥ 1.22), sorted by start.
-    var runsByM: [Int64: [GoroutineRun]] = [:]
-    var stw: [TraceRange]
-    var gc: [TraceRange]
-    var assistByG: [Int64: [TraceRange]] = [:]
-    var sweepByP: [Int64: [TraceRange]] = [:]
+    /// Runs (indexes into `trace.runs`) per M (= OS thread id on Go ≥ 1.22), by raw start.
+    var runsByM: [Int64: Spans] = [:]
+    /// Ranges (indexes into `trace.ranges`) by raw start.
+    var stw: Spans
+    var gc: Spans
+    var assistByG: [Int64: Spans] = [:]
+    var sweepByP: [Int64: Spans] = [:]
     /// User regions per goroutine, by raw start (nested ones after their parent).
     var regionsByG: [Int64: [UserRegion]] = [:]
+    /// Per run of `trace.runs`: a background mark worker's (labelled `GC …`).
+    var isWorker: [Bool]
 
     /// `threadOfM` keys runs by perf thread id instead of runtime M id (Go 1.21); runs of unmapped Ms
     /// are then kept under negative keys no thread has.
     public init(_ trace: GoTrace, threadOfM: [Int64: Int64] = [:]) {
         self.trace = trace
-        for r in trace.runs {
+        isWorker = trace.runs.map { $0.label.hasPrefix("GC ") }
+        var runs: [Int64: [(Int64, Int64, Int32)]] = [:]
+        for (i, r) in trace.runs.enumerated() {
             let key = threadOfM.isEmpty ? r.m : (threadOfM[r.m] ?? (-1_000_000 - r.m))
-            runsByM[key, default: []].append(r)
+            runs[key, default: []].append((r.rawStart, r.rawEnd, Int32(i)))
         }
-        for k in runsByM.keys { runsByM[k]!.sort { $0.rawStart < $1.rawStart } }
-        stw = trace.ranges.filter { $0.kind == .stw }.sorted { $0.rawStart < $1.rawStart }
-        gc = trace.ranges.filter { $0.kind == .gc }.sorted { $0.rawStart < $1.rawStart }
-        for r in trace.ranges where r.kind == .assist { assistByG[r.scope, default: []].append(r) }
-        for r in trace.ranges where r.kind == .sweep { sweepByP[r.scope, default: []].append(r) }
-        for k in assistByG.keys { assistByG[k]!.sort { $0.rawStart < $1.rawStart } }
-        for k in sweepByP.keys { sweepByP[k]!.sort { $0.rawStart < $1.rawStart } }
+        runsByM = runs.mapValues(Spans.init)
+        var stw: [(Int64, Int64, Int32)] = [], gc: [(Int64, Int64, Int32)] = []
+        var assist: [Int64: [(Int64, Int64, Int32)]] = [:], sweep: [Int64: [(Int64, Int64, Int32)]] = [:]
+        for (i, r) in trace.ranges.enumerated() {
+            let span = (r.rawStart, r.rawEnd, Int32(i))
+            switch r.kind {
+            case .stw: stw.append(span)
+            case .gc: gc.append(span)
+            case .assist: assist[r.scope, default: []].append(span)
+            case .sweep: sweep[r.scope, default: []].append(span)
+            }
+        }
+        self.stw = Spans(stw)
+        self.gc = Spans(gc)
+        assistByG = assist.mapValues(Spans.init)
+        sweepByP = sweep.mapValues(Spans.init)
         for r in trace.regions { regionsByG[r.g, default: []].append(r) }
         for k in regionsByG.keys { regionsByG[k]!.sort { ($0.rawStart, $0.depth) < ($1.rawStart, $1.depth) } }
     }
@@ -158,20 +251,25 @@ public struct TraceIndex: Sendable {
     }
 
     public var threads: Set<Int64> { Set(runsByM.keys) }
+    public func hasThread(_ m: Int64) -> Bool { runsByM[m] != nil }
+
+    /// The index in `trace.runs` of the run on thread `m` at raw trace time `t` (see `run(m:at:grace:)`).
+    @inline(__always) func runIndex(_ runs: Spans, at t: Int64, grace: Int64) -> Int? {
+        var hint = Int.min
+        return runIndex(runs, at: t, grace: grace, hint: &hint)
+    }
+
+    @inline(__always) func runIndex(_ runs: Spans, at t: Int64, grace: Int64, hint: inout Int) -> Int? {
+        let i = runs.lastStarting(atOrBefore: t, hint: &hint)
+        guard i >= 0, t <= runs.ends[i] &+ grace else { return nil }
+        return Int(runs.items[i])
+    }
 
     /// The run on thread `m` at raw trace time `t`. Within `grace` ns after a run ends the thread is
     /// still leaving that goroutine (its stop event is written before the switch completes).
     public func run(m: Int64, at t: Int64, grace: Int64 = 20_000) -> GoroutineRun? {
-        guard let runs = runsByM[m] else { return nil }
-        // Last run starting at or before t.
-        var lo = 0, hi = runs.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if runs[mid].rawStart <= t { lo = mid + 1 } else { hi = mid }
-        }
-        guard lo > 0 else { return nil }
-        let r = runs[lo - 1]
-        return t <= r.rawEnd + grace ? r : nil
+        guard let runs = runsByM[m], let i = runIndex(runs, at: t, grace: grace) else { return nil }
+        return trace.runs[i]
     }
 
     /// The goroutine a scheduler sample at raw time `t` on thread `m` is parking: the last run on `m`,
@@ -180,46 +278,32 @@ public struct TraceIndex: Sendable {
     /// but until the next goroutine starts, every frame-pointer stack of that thread still reaches into
     /// the parked goroutine's frames: the CPU is the scheduler's work on that goroutine's behalf.
     public func parkedRun(_ s: AlignSample, thread m: Int64, at t: Int64) -> GoroutineRun? {
-        guard s.viaMcall, let runs = runsByM[m] else { return nil }
-        var lo = 0, hi = runs.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if runs[mid].rawStart <= t { lo = mid + 1 } else { hi = mid }
-        }
-        guard lo > 0 else { return nil }
-        let r = runs[lo - 1]
-        guard r.rawEnd < t else { return nil }
-        if s.inMarkWorker { return r.label.hasPrefix("GC ") ? r : nil }
-        guard !s.root.isEmpty, !r.label.hasPrefix("GC "), trace.goroutines[r.g]?.startFunction == s.root else { return nil }
-        return r
+        guard let runs = runsByM[m], let k = parkedRunIndex(s, runs, at: t) else { return nil }
+        return trace.runs[k]
     }
 
-    static func contains(_ ranges: [TraceRange], _ t: Int64) -> TraceRange? {
-        var lo = 0, hi = ranges.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if ranges[mid].rawStart <= t { lo = mid + 1 } else { hi = mid }
-        }
-        // Ranges of one kind and scope do not overlap, except GC's own: look back a little.
-        var i = lo - 1
-        while i >= 0, i >= lo - 4 {
-            if ranges[i].rawStart <= t, t <= ranges[i].rawEnd { return ranges[i] }
-            i -= 1
-        }
-        return nil
+    func parkedRunIndex(_ s: AlignSample, _ runs: Spans, at t: Int64) -> Int? {
+        guard s.viaMcall else { return nil }
+        let i = runs.lastStarting(atOrBefore: t)
+        guard i >= 0, runs.ends[i] < t else { return nil }
+        let k = Int(runs.items[i])
+        if s.inMarkWorker { return isWorker[k] ? k : nil }
+        guard !s.root.isEmpty, !isWorker[k], trace.goroutines[trace.runs[k].g]?.startFunction == s.root else { return nil }
+        return k
     }
 
-    public func stwRange(at t: Int64) -> TraceRange? { Self.contains(stw, t) }
-    public func gcRange(at t: Int64) -> TraceRange? { Self.contains(gc, t) }
-    public func assist(g: Int64, at t: Int64) -> TraceRange? { assistByG[g].flatMap { Self.contains($0, t) } }
-    public func sweep(p: Int64, at t: Int64) -> TraceRange? { sweepByP[p].flatMap { Self.contains($0, t) } }
+    public func stwRange(at t: Int64) -> TraceRange? { stw.item(containing: t).map { trace.ranges[Int($0)] } }
+    public func gcRange(at t: Int64) -> TraceRange? { gc.item(containing: t).map { trace.ranges[Int($0)] } }
+    public func assist(g: Int64, at t: Int64) -> TraceRange? { assistByG[g]?.item(containing: t).map { trace.ranges[Int($0)] } }
+    public func sweep(p: Int64, at t: Int64) -> TraceRange? { sweepByP[p]?.item(containing: t).map { trace.ranges[Int($0)] } }
+    func inAssist(g: Int64, at t: Int64) -> Bool { assistByG[g]?.item(containing: t) != nil }
 
     /// Agreement of samples with the trace at `offset`: a sample with a goroutine stack scores when its
     /// thread then runs a goroutine that started in the stack's outermost function (a mark-worker sample:
     /// a GC-labelled goroutine). Samples of threads the trace never saw, or without a Go root, are left out.
     public func agreement(_ samples: [AlignSample], offset: Int64) -> (good: Int, compared: Int) {
         var good = 0, compared = 0
-        for s in samples where (!s.root.isEmpty || s.inScheduler) && runsByM[Int64(s.tid)] != nil {
+        for s in samples where (!s.root.isEmpty || s.inScheduler) && hasThread(Int64(s.tid)) {
             compared += 1
             if agrees(s, thread: Int64(s.tid), at: Int64(bitPattern: s.time) &+ offset) { good += 1 }
         }
@@ -229,14 +313,15 @@ public struct TraceIndex: Sendable {
     /// Whether sample `s`, placed at trace time `t` on `thread`, agrees with what the trace says that
     /// thread ran then (see `agreement`).
     public func agrees(_ s: AlignSample, thread: Int64, at t: Int64) -> Bool {
-        let running = run(m: thread, at: t, grace: 0)
+        let running = runsByM[thread].flatMap { runIndex($0, at: t, grace: 0) }
         // The scheduler runs between goroutines: such a sample falls outside every run.
         if s.inScheduler { return running == nil }
-        guard let r = running else { return false }
-        if s.inMarkWorker { return r.label.hasPrefix("GC ") }
-        guard !r.label.hasPrefix("GC "), trace.goroutines[r.g]?.startFunction == s.root else { return false }
+        guard let k = running else { return false }
+        if s.inMarkWorker { return isWorker[k] }
+        let g = trace.runs[k].g
+        guard !isWorker[k], trace.goroutines[g]?.startFunction == s.root else { return false }
         // Assist samples must also fall inside one of that goroutine's assists (short ranges: sharp edges).
-        return !s.inAssist || assist(g: r.g, at: t) != nil
+        return !s.inAssist || inAssist(g: g, at: t)
     }
 
     /// Finds the offset where samples agree best with the trace: a coarse scan around `center`, then
@@ -313,19 +398,38 @@ public func alignClocks(perf: PerfFile, trace: TraceIndex, samples: [AlignSample
     return near.agreement >= wide.agreement ? near : wide
 }
 
-/// A sample placed on the trace.
+/// A sample placed on the trace. Kept small (names are looked up in the trace when asked for): a
+/// capture has millions of samples.
 public struct Attribution: Sendable {
     public var sample: FoldedSample
     public var traceTime: Int64
     public var goroutine: Int64
-    public var goroutineFunction: String
-    public var label: String
     public var gc: GCState
+    /// Whether the goroutine had a user region open (then `regions` looks them up).
+    var inRegion: Bool
+    /// Index in the trace's runs of the run the sample fell in, or -1.
+    var run: Int32
+    let index: TraceIndexRef
+
+    /// The function the goroutine started in; empty without a goroutine.
+    public var goroutineFunction: String { index.trace.trace.goroutines[goroutine]?.startFunction ?? "" }
+    /// The run's label: `GC (dedicated)` and the like for mark workers.
+    public var label: String { run >= 0 ? index.trace.trace.runs[Int(run)].label : "" }
     /// The goroutine's open user regions (`trace.WithRegion`), outermost first; empty when none.
-    public var regions: [String]
-    /// The task of the innermost region (`trace.NewTask`), if any, and its type.
-    public var task: UInt64?
-    public var taskType: String
+    public var regions: [String] { inRegion ? index.trace.regions(g: goroutine, at: traceTime).map(\.type) : [] }
+    /// The task of the innermost region (`trace.NewTask`), if any (task 0, the background task, is none).
+    public var task: UInt64? {
+        guard inRegion, let r = index.trace.regions(g: goroutine, at: traceTime).last, r.task != 0 else { return nil }
+        return r.task
+    }
+    /// The task's type (`trace.NewTask`'s name), if any.
+    public var taskType: String { task.flatMap { index.trace.trace.tasks[$0]?.type } ?? "" }
+}
+
+/// The trace index the attributions of one capture share, by reference.
+final class TraceIndexRef: Sendable {
+    let trace: TraceIndex
+    init(_ trace: TraceIndex) { self.trace = trace }
 }
 
 /// Attributes each sample: its goroutine (from the run on its thread) and GC state, strongest first:
@@ -342,33 +446,53 @@ public func attribute(_ samples: [FoldedSample], trace: TraceIndex, offset: Int6
 public func attribute(_ samples: [FoldedSample], trace: TraceIndex, alignment: ClockAlignment,
                       alignSamples: [AlignSample]? = nil) -> [Attribution] {
     precondition(alignSamples.map { $0.count == samples.count } ?? true, "one AlignSample per sample")
-    return samples.indices.map { i in
+    var out: [Attribution] = []
+    out.reserveCapacity(samples.count)
+    // Samples come in time order: each lookup starts from the previous answer (per thread for runs).
+    // Consecutive samples often share a thread and goroutine: their lookups are kept.
+    var lastTid: Int32 = -1
+    var lastRuns: Spans?
+    var runHints: [Int32: Int] = [:]
+    var runHint = Int.min
+    var stwHint = Int.min, gcHint = Int.min
+    let hasRegions = !trace.regionsByG.isEmpty
+    let ref = TraceIndexRef(trace)
+    for i in samples.indices {
         let s = samples[i]
         let t = alignment.traceTime(s.time)
-        var run = trace.run(m: Int64(s.tid), at: t)
-        if run == nil, let a = alignSamples?[i] { run = trace.parkedRun(a, thread: Int64(s.tid), at: t) }
-        let g = run?.g ?? -1
+        if s.tid != lastTid {
+            if lastTid >= 0 { runHints[lastTid] = runHint }
+            lastTid = s.tid
+            lastRuns = trace.runsByM[Int64(s.tid)]
+            runHint = runHints[s.tid] ?? Int.min
+        }
+        var run = -1
+        if let runs = lastRuns {
+            if let k = trace.runIndex(runs, at: t, grace: 20_000, hint: &runHint) {
+                run = k
+            } else if let a = alignSamples?[i], let k = trace.parkedRunIndex(a, runs, at: t) {
+                run = k
+            }
+        }
+        let g = run >= 0 ? trace.trace.runs[run].g : -1
         let state: GCState
-        if g >= 0, trace.assist(g: g, at: t) != nil {
+        if g >= 0, trace.inAssist(g: g, at: t) {
             state = .assist
-        } else if let r = run, r.label.hasPrefix("GC ") {
+        } else if run >= 0, trace.isWorker[run] {
             state = .markWorker
-        } else if trace.stwRange(at: t) != nil {
+        } else if trace.stw.item(containing: t, hint: &stwHint) != nil {
             state = .stw
-        } else if let r = run, r.p >= 0, trace.sweep(p: r.p, at: t) != nil {
+        } else if run >= 0, case let p = trace.trace.runs[run].p, p >= 0, trace.sweepByP[p]?.item(containing: t) != nil {
             state = .sweep
-        } else if trace.gcRange(at: t) != nil {
+        } else if trace.gc.item(containing: t, hint: &gcHint) != nil {
             state = .gcConcurrent
         } else {
             state = .none
         }
-        let regions = g >= 0 ? trace.regions(g: g, at: t) : []
-        // Task 0 is the background task: regions outside any task.
-        let task = regions.last.flatMap { $0.task == 0 ? nil : $0.task }
-        return Attribution(sample: s, traceTime: t, goroutine: g, goroutineFunction: trace.trace.goroutines[g]?.startFunction ?? "",
-                           label: run?.label ?? "", gc: state, regions: regions.map(\.type), task: task,
-                           taskType: task.flatMap { trace.trace.tasks[$0]?.type } ?? "")
+        let inRegion = g >= 0 && hasRegions && !trace.regions(g: g, at: t).isEmpty
+        out.append(Attribution(sample: s, traceTime: t, goroutine: g, gc: state, inRegion: inRegion, run: Int32(run), index: ref))
     }
+    return out
 }
 
 /// A perf capture folded with its samples kept, aligned with a Go trace and attributed.
@@ -382,15 +506,30 @@ public struct AlignedCapture {
     /// every sample.
     public init(perf: PerfFile, options: PerfCollapseOptions, trace: GoTrace, clockOffset: Int64? = nil,
                 shiftSamples: Int64 = 0) throws(PerfDataError) {
+        var c = PerfCollapser(options: Self.collapseOptions(options))
+        try c.collapse(perf)
+        try self.init(collapsed: c, perf: perf, options: options, trace: trace, clockOffset: clockOffset, shiftSamples: shiftSamples)
+    }
+
+    /// The options a capture is folded with for alignment: samples kept, no time window (a window selects
+    /// samples after alignment, and the estimate needs every sample).
+    public static func collapseOptions(_ options: PerfCollapseOptions) -> PerfCollapseOptions {
         var o = options
         o.recordSamples = true
-        // A time window selects samples after alignment: the estimate needs every sample.
-        let window = o.timeRange
         o.timeRange = nil
-        var c = PerfCollapser(options: o)
-        try c.collapse(perf)
+        return o
+    }
+
+    /// As `init(perf:options:trace:…)`, with `perf` already folded by a collapser made with
+    /// `collapseOptions(options)` (so that the trace can be read meanwhile).
+    public init(collapsed c: PerfCollapser, perf: PerfFile, options: PerfCollapseOptions, trace: GoTrace, clockOffset: Int64? = nil,
+                shiftSamples: Int64 = 0) throws(PerfDataError) {
+        let o = Self.collapseOptions(options)
+        let window = options.timeRange
         collapser = c
+        var timer = PhaseTimer()
         let index = TraceIndex(trace)
+        timer.lap("trace index")
         self.trace = index
         var records = c.sampleRecords
         if shiftSamples != 0 {
@@ -411,24 +550,27 @@ public struct AlignedCapture {
             if cw.sampleRecords.count == records.count { rootCollapser = cw }
         }
         let rootStacks = rootCollapser.sampleRecords.map(\.stack)
-        var rootCache: [Int32: AlignSample] = [:]
+        // Per unique stack (ids are dense), computed on first use.
+        var rootCache = [AlignSample?](repeating: nil, count: Int(rootStacks.max() ?? -1) + 1)
         var alignSamples = records.enumerated().map { i, r -> AlignSample in
             let stack = rootStacks[i]
             var a: AlignSample
-            if let hit = rootCache[stack] { a = hit } else {
+            if let hit = rootCache[Int(stack)] { a = hit } else {
                 let names = rootCollapser.stackNames(stack)
                 let rt = names.dropFirst().first { starts.contains($0) } ?? ""
                 a = AlignSample(time: 0, tid: 0, root: rt, inMarkWorker: names.contains("runtime.gcBgMarkWorker"),
                                 inAssist: names.contains("runtime.gcAssistAlloc"),
                                 inScheduler: rt.isEmpty && names.contains { $0 == "runtime.findRunnable" || $0 == "runtime.stopm" },
                                 viaMcall: names.contains("runtime.mcall"))
-                rootCache[stack] = a
+                rootCache[Int(stack)] = a
             }
             a.time = r.time
             a.tid = r.tid
             return a
         }
+        timer.lap("samples' goroutine roots")
         alignment = alignClocks(perf: perf, trace: index, samples: alignSamples, override: clockOffset)
+        timer.lap("clock alignment")
         // Go 1.21: runs are looked up by perf thread, through the M ids' mapping.
         if !alignment.threadOfM.isEmpty { self.trace = TraceIndex(trace, threadOfM: alignment.threadOfM) }
         if let window {
@@ -436,7 +578,24 @@ public struct AlignedCapture {
             records.removeAll { !window.contains($0.time) }
         }
         attributions = attribute(records, trace: self.trace, alignment: alignment, alignSamples: alignSamples)
+        timer.lap("attribution")
     }
 
     public func stackNames(_ a: Attribution) -> [String] { collapser.stackNames(a.sample.stack) }
+
+    /// Folded stacks under a root frame per GC state (`[gc:assist];…`), sorted by bytes; `only` keeps
+    /// one state.
+    public func foldedByState(only: GCState? = nil) -> [UInt8] {
+        // Counted per (unique stack, state) in a flat table first; text is built once per pair.
+        let states = GCState.allCases
+        var counts: [UInt64] = []
+        for a in attributions where only == nil || a.gc == only {
+            let k = Int(a.sample.stack) * states.count + a.gc.ordinal
+            if k >= counts.count { counts += repeatElement(0, count: max(k + 1 - counts.count, counts.count)) }
+            counts[k] &+= a.sample.weight
+        }
+        var entries: [(prefix: Int, stack: Int32, weight: UInt64)] = []
+        for (k, n) in counts.enumerated() where n != 0 { entries.append((k % states.count, Int32(k / states.count), n)) }
+        return collapser.folded(entries, roots: states.map { "[gc:\($0.rawValue)]" })
+    }
 }

@@ -137,7 +137,7 @@ func alignV1(trace index: TraceIndex, samples: [AlignSample], override: Int64? =
         let probe = usable.count > 4_000 ? stride(from: 0, to: usable.count, by: usable.count / 4_000).map { usable[$0] } : usable
         func agreeing(_ a: ClockAlignment) -> Int {
             var good = 0
-            for s in probe where mapped.threads.contains(Int64(s.tid)) {
+            for s in probe where mapped.hasThread(Int64(s.tid)) {
                 if mapped.agrees(s, thread: Int64(s.tid), at: a.traceTime(s.time)) { good += 1 }
             }
             return good
@@ -188,7 +188,7 @@ func alignV1(trace index: TraceIndex, samples: [AlignSample], override: Int64? =
     result.threadOfM = threadOfM
     result.mappingEvidence = evidence
     var good = 0, compared = 0
-    for s in samples where (!s.root.isEmpty || s.inScheduler) && mapped.threads.contains(Int64(s.tid)) {
+    for s in samples where (!s.root.isEmpty || s.inScheduler) && mapped.hasThread(Int64(s.tid)) {
         compared += 1
         if mapped.agrees(s, thread: Int64(s.tid), at: result.traceTime(s.time)) { good += 1 }
     }

@@ -267,14 +267,40 @@ func renderFolded(_ stacks: StackCounter, names encoded: [[UInt8]]) -> [UInt8] {
     ranges.reserveCapacity(stacks.uniqueCount)
     stacks.forEach { ids, weight in
         let start = text.count
-        var first = true
-        for id in ids {
-            if !first { text.append(0x3b) }
-            first = false
-            text.append(contentsOf: encoded[Int(id)])
-        }
+        appendStack(ids, names: encoded, to: &text)
         ranges.append((start, text.count, weight))
     }
+    return sortedFoldedLines(text, ranges)
+}
+
+/// Folded lines of unique stacks under a root frame each: `prefixes[prefix];stack weight`.
+func renderFolded(_ entries: [(prefix: Int, stack: Int32, weight: UInt64)], prefixes: [[UInt8]], stacks: StackCounter,
+                  names encoded: [[UInt8]]) -> [UInt8] {
+    var text: [UInt8] = []
+    var ranges: [(start: Int, end: Int, weight: UInt64)] = []
+    ranges.reserveCapacity(entries.count)
+    for e in entries {
+        let start = text.count
+        text.append(contentsOf: prefixes[e.prefix])
+        text.append(0x3b)
+        appendStack(stacks.stack(Int(e.stack)), names: encoded, to: &text)
+        ranges.append((start, text.count, e.weight))
+    }
+    return sortedFoldedLines(text, ranges)
+}
+
+@inline(__always) private func appendStack(_ ids: ArraySlice<UInt32>, names encoded: [[UInt8]], to text: inout [UInt8]) {
+    var first = true
+    for id in ids {
+        if !first { text.append(0x3b) }
+        first = false
+        text.append(contentsOf: encoded[Int(id)])
+    }
+}
+
+/// `text[range] weight` lines sorted by bytes (memcmp), lines of equal text merged.
+private func sortedFoldedLines(_ text: [UInt8], _ ranges: [(start: Int, end: Int, weight: UInt64)]) -> [UInt8] {
+    var ranges = ranges
     var out: [UInt8] = []
     text.withUnsafeBufferPointer { t in
         let base = t.baseAddress ?? UnsafePointer(bitPattern: 1)!

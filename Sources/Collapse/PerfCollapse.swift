@@ -556,6 +556,12 @@ public struct PerfCollapser {
 
     /// Sorted `stack count` lines. Stacks whose text coincides (a name holding `;`) are merged.
     public func folded() -> [UInt8] { renderFolded(stacks, names: nameTable.names) }
+
+    /// Sorted `root;stack count` lines for (root, unique stack, weight) entries, `root` indexing `roots`
+    /// (e.g. a frame per GC state); lines whose text coincides are merged.
+    public func folded(_ entries: [(prefix: Int, stack: Int32, weight: UInt64)], roots: [String]) -> [UInt8] {
+        renderFolded(entries, prefixes: roots.map { Array($0.utf8) }, stacks: stacks, names: nameTable.names)
+    }
 }
 
 

@@ -125,4 +125,26 @@ import Testing
         for a in c.attributions where c.stackNames(a).contains("runtime.gcBgMarkWorker") { #expect(a.regions.isEmpty && a.task == nil) }
         print("audit-task samples: \(audit)")
     }
+
+    /// The folded view by GC state holds every sample once, under its state's root frame, with its stack:
+    /// rebuilt here line by line from the attributions.
+    @Test(arguments: ["go1.27-alloc-mono", "go1.21-alloc-mono"])
+    func foldedByStateHoldsEverySampleUnderItsState(_ name: String) throws {
+        let c = try Self.capture(name)
+        var expected: [String: UInt64] = [:]
+        for a in c.attributions { expected["[gc:\(a.gc.rawValue)];" + c.stackNames(a).joined(separator: ";"), default: 0] += a.sample.weight }
+        let lines = expected.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }.map { "\($0.key) \($0.value)\n" }
+        #expect(String(decoding: c.foldedByState(), as: UTF8.self) == lines.joined())
+        // One state only: exactly that state's lines.
+        let assist = String(decoding: c.foldedByState(only: .assist), as: UTF8.self)
+        #expect(!assist.isEmpty)
+        #expect(assist == lines.filter { $0.hasPrefix("[gc:assist];") }.joined())
+        // Each state's share, from the attributions, is what the lines add up to.
+        for s in GCState.allCases {
+            let n = c.attributions.filter { $0.gc == s }.reduce(0) { $0 + $1.sample.weight }
+            let folded = String(decoding: c.foldedByState(only: s), as: UTF8.self).split(separator: "\n")
+                .reduce(UInt64(0)) { $0 + UInt64($1.split(separator: " ").last!)! }
+            #expect(folded == n, "\(s)")
+        }
+    }
 }

@@ -1,8 +1,13 @@
 import Align
 import ArgumentParser
 import BinaryIO
+import Collapse
 import GoTrace
 import PerfData
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Options shared by the commands that put perf samples on a Go trace.
 struct GoTraceInputOptions: ParsableArguments {
@@ -12,16 +17,66 @@ struct GoTraceInputOptions: ParsableArguments {
 
     func load(_ input: String, _ perf: PerfSymbolOptions) throws -> AlignedCapture {
         let file = try openPerf(input)
-        let tf: MappedFile
-        do { tf = try MappedFile(path: goTrace) } catch { throw UserError(error.description) }
-        let trace: GoTrace
-        do { trace = try GoTrace(bytes: tf.bytes) } catch { throw UserError("\(goTrace): \(error)") }
-        for w in trace.warnings { printError("stackfold: warning: \(goTrace): \(w)") }
         let options = try perf.checkedOptions()
-        do { return try AlignedCapture(perf: file, options: options, trace: trace, clockOffset: clockOffset) } catch {
+        // The trace is read on a second thread while the capture is folded: neither needs the other.
+        let path = goTrace
+        let reading = Background { () throws(UserError) -> GoTrace in
+            let tf: MappedFile
+            do throws(FileError) { tf = try MappedFile(path: path) } catch { throw UserError(error.description) }
+            var timer = PhaseTimer()
+            defer { timer.lap("Go trace read and analysed (second thread)") }
+            do { return try GoTrace(bytes: tf.bytes) } catch { throw UserError("\(path): \(error)") }
+        }
+        var timer = PhaseTimer()
+        var c = PerfCollapser(options: AlignedCapture.collapseOptions(options))
+        let folded: Result<Void, PerfDataError>
+        do throws(PerfDataError) { try c.collapse(file); folded = .success(()) } catch { folded = .failure(error) }
+        timer.lap("perf.data folded")
+        let trace = try reading.value()
+        timer.lap("waiting for the Go trace (read meanwhile)")
+        if case .failure(let e) = folded { throw UserError(e.description) }
+        for w in trace.warnings { printError("stackfold: warning: \(goTrace): \(w)") }
+        do { return try AlignedCapture(collapsed: c, perf: file, options: options, trace: trace, clockOffset: clockOffset) } catch {
             throw UserError(error.description)
         }
     }
+}
+
+/// A value computed on a thread of its own (pthreads: Foundation's Thread would cost every command its
+/// start-up); `value()` waits for it.
+final class Background<T: Sendable>: @unchecked Sendable {
+    // Written by the worker before it ends, read only after joining it.
+    private var result: Result<T, UserError>?
+    private var thread = pthread_t()
+    private var started = false
+
+    init(_ work: @escaping @Sendable () throws(UserError) -> T) {
+        let body = ThreadBody { [self] in
+            do throws(UserError) { result = .success(try work()) } catch { result = .failure(error) }
+        }
+        let context = Unmanaged.passRetained(body).toOpaque()
+        started = pthread_create(&thread, nil, { context in
+            Unmanaged<ThreadBody>.fromOpaque(context!).takeRetainedValue().run()
+            return nil
+        }, context) == 0
+        if !started {
+            // No thread to be had: do the work here.
+            Unmanaged<ThreadBody>.fromOpaque(context).takeRetainedValue().run()
+        }
+    }
+
+    func value() throws(UserError) -> T {
+        if started {
+            pthread_join(thread, nil)
+            started = false
+        }
+        return try result!.get()
+    }
+}
+
+private final class ThreadBody {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
 }
 
 struct AttributeCommand: ParsableCommand {

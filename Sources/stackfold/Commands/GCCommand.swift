@@ -51,18 +51,9 @@ struct GCCommand: ParsableCommand {
             return
         }
         if folded {
-            // Counted per (unique stack, state) first; text is built once per pair, not per sample.
-            let states = GCState.allCases
-            var counts: [Int64: UInt64] = [:]
-            for a in c.attributions where state == nil || a.gc.rawValue == state {
-                counts[Int64(a.sample.stack) << 4 | Int64(states.firstIndex(of: a.gc)!), default: 0] += a.sample.weight
-            }
-            var stacks: [String: UInt64] = [:]  // names holding ';' can make two stacks print alike: merged
-            for (key, n) in counts {
-                let names = c.collapser.stackNames(Int32(key >> 4))
-                stacks["[gc:\(states[Int(key & 15)].rawValue)];" + names.joined(separator: ";"), default: 0] += n
-            }
-            for (k, v) in stacks.sorted(by: { utf8Less($0.key, $1.key) }) { out.append("\(k) \(v)\n") }
+            var timer = PhaseTimer()
+            out.append(bytes: c.foldedByState(only: state.flatMap(GCState.init(rawValue:))))
+            timer.lap("folded by GC state")
             return
         }
         out.append(gcReport(c, top: top))
@@ -81,7 +72,7 @@ func gcStrip(_ c: AlignedCapture, state: GCState?) -> TimeStrip {
     var stacks: [[String]] = []
     var samples: [TimeStrip.Sample] = []
     for a in c.attributions where state == nil || a.gc == state {
-        let k = states.firstIndex(of: a.gc)!
+        let k = a.gc.ordinal
         let key = Int64(a.sample.stack) << 4 | Int64(k)
         let id: Int
         if let e = stackIDs[key] { id = e } else {
