@@ -183,16 +183,36 @@ struct Spans: Sendable {
     }
 }
 
+/// Spans per key (thread, goroutine, P): a slot per key through an `IntMap` (Dictionary's SipHash
+/// costs more than the lookup it serves).
+struct SpansByKey: Sendable {
+    var slots = IntMap<Int32>()
+    var lists: [Spans] = []
+    var keys: [Int64] = []
+
+    init(_ byKey: [Int64: [(Int64, Int64, Int32)]]) {
+        for (k, v) in byKey.sorted(by: { $0.key < $1.key }) {
+            slots[k] = Int32(lists.count)
+            lists.append(Spans(v))
+            keys.append(k)
+        }
+    }
+
+    @inline(__always) func slot(_ key: Int64) -> Int? { slots[key].map(Int.init) }
+    @inline(__always) subscript(key: Int64) -> Spans? { slot(key).map { lists[$0] } }
+    var isEmpty: Bool { lists.isEmpty }
+}
+
 /// Per-thread goroutine runs and the trace's GC ranges, indexed for lookups by (thread, time).
 public struct TraceIndex: Sendable {
     public let trace: GoTrace
     /// Runs (indexes into `trace.runs`) per M (= OS thread id on Go ≥ 1.22), by raw start.
-    var runsByM: [Int64: Spans] = [:]
+    var runsByM: SpansByKey
     /// Ranges (indexes into `trace.ranges`) by raw start.
     var stw: Spans
     var gc: Spans
-    var assistByG: [Int64: Spans] = [:]
-    var sweepByP: [Int64: Spans] = [:]
+    var assistByG: SpansByKey
+    var sweepByP: SpansByKey
     /// User regions per goroutine, by raw start (nested ones after their parent).
     var regionsByG: [Int64: [UserRegion]] = [:]
     /// Per run of `trace.runs`: a background mark worker's (labelled `GC …`).
@@ -208,7 +228,7 @@ public struct TraceIndex: Sendable {
             let key = threadOfM.isEmpty ? r.m : (threadOfM[r.m] ?? (-1_000_000 - r.m))
             runs[key, default: []].append((r.rawStart, r.rawEnd, Int32(i)))
         }
-        runsByM = runs.mapValues(Spans.init)
+        runsByM = SpansByKey(runs)
         var stw: [(Int64, Int64, Int32)] = [], gc: [(Int64, Int64, Int32)] = []
         var assist: [Int64: [(Int64, Int64, Int32)]] = [:], sweep: [Int64: [(Int64, Int64, Int32)]] = [:]
         for (i, r) in trace.ranges.enumerated() {
@@ -222,8 +242,8 @@ public struct TraceIndex: Sendable {
         }
         self.stw = Spans(stw)
         self.gc = Spans(gc)
-        assistByG = assist.mapValues(Spans.init)
-        sweepByP = sweep.mapValues(Spans.init)
+        assistByG = SpansByKey(assist)
+        sweepByP = SpansByKey(sweep)
         for r in trace.regions { regionsByG[r.g, default: []].append(r) }
         for k in regionsByG.keys { regionsByG[k]!.sort { ($0.rawStart, $0.depth) < ($1.rawStart, $1.depth) } }
     }
@@ -251,7 +271,7 @@ public struct TraceIndex: Sendable {
     }
 
     public var threads: Set<Int64> { Set(runsByM.keys) }
-    public func hasThread(_ m: Int64) -> Bool { runsByM[m] != nil }
+    public func hasThread(_ m: Int64) -> Bool { runsByM.slot(m) != nil }
 
     /// The index in `trace.runs` of the run on thread `m` at raw trace time `t` (see `run(m:at:grace:)`).
     @inline(__always) func runIndex(_ runs: Spans, at t: Int64, grace: Int64) -> Int? {
@@ -296,7 +316,10 @@ public struct TraceIndex: Sendable {
     public func gcRange(at t: Int64) -> TraceRange? { gc.item(containing: t).map { trace.ranges[Int($0)] } }
     public func assist(g: Int64, at t: Int64) -> TraceRange? { assistByG[g]?.item(containing: t).map { trace.ranges[Int($0)] } }
     public func sweep(p: Int64, at t: Int64) -> TraceRange? { sweepByP[p]?.item(containing: t).map { trace.ranges[Int($0)] } }
-    func inAssist(g: Int64, at t: Int64) -> Bool { assistByG[g]?.item(containing: t) != nil }
+    @inline(__always) func inAssist(g: Int64, at t: Int64) -> Bool {
+        guard let k = assistByG.slot(g) else { return false }
+        return assistByG.lists[k].item(containing: t) != nil
+    }
 
     /// Agreement of samples with the trace at `offset`: a sample with a goroutine stack scores when its
     /// thread then runs a goroutine that started in the stack's outermost function (a mark-worker sample:
@@ -313,7 +336,7 @@ public struct TraceIndex: Sendable {
     /// Whether sample `s`, placed at trace time `t` on `thread`, agrees with what the trace says that
     /// thread ran then (see `agreement`).
     public func agrees(_ s: AlignSample, thread: Int64, at t: Int64) -> Bool {
-        let running = runsByM[thread].flatMap { runIndex($0, at: t, grace: 0) }
+        let running = runsByM.slot(thread).flatMap { runIndex(runsByM.lists[$0], at: t, grace: 0) }
         // The scheduler runs between goroutines: such a sample falls outside every run.
         if s.inScheduler { return running == nil }
         guard let k = running else { return false }
@@ -451,9 +474,8 @@ public func attribute(_ samples: [FoldedSample], trace: TraceIndex, alignment: C
     // Samples come in time order: each lookup starts from the previous answer (per thread for runs).
     // Consecutive samples often share a thread and goroutine: their lookups are kept.
     var lastTid: Int32 = -1
-    var lastRuns: Spans?
-    var runHints: [Int32: Int] = [:]
-    var runHint = Int.min
+    var slot: Int?
+    var hints = [Int](repeating: Int.min, count: trace.runsByM.lists.count)
     var stwHint = Int.min, gcHint = Int.min
     let hasRegions = !trace.regionsByG.isEmpty
     let ref = TraceIndexRef(trace)
@@ -461,16 +483,14 @@ public func attribute(_ samples: [FoldedSample], trace: TraceIndex, alignment: C
         let s = samples[i]
         let t = alignment.traceTime(s.time)
         if s.tid != lastTid {
-            if lastTid >= 0 { runHints[lastTid] = runHint }
             lastTid = s.tid
-            lastRuns = trace.runsByM[Int64(s.tid)]
-            runHint = runHints[s.tid] ?? Int.min
+            slot = trace.runsByM.slot(Int64(s.tid))
         }
         var run = -1
-        if let runs = lastRuns {
-            if let k = trace.runIndex(runs, at: t, grace: 20_000, hint: &runHint) {
+        if let slot {
+            if let k = trace.runIndex(trace.runsByM.lists[slot], at: t, grace: 20_000, hint: &hints[slot]) {
                 run = k
-            } else if let a = alignSamples?[i], let k = trace.parkedRunIndex(a, runs, at: t) {
+            } else if let a = alignSamples?[i], let k = trace.parkedRunIndex(a, trace.runsByM.lists[slot], at: t) {
                 run = k
             }
         }
@@ -482,7 +502,7 @@ public func attribute(_ samples: [FoldedSample], trace: TraceIndex, alignment: C
             state = .markWorker
         } else if trace.stw.item(containing: t, hint: &stwHint) != nil {
             state = .stw
-        } else if run >= 0, case let p = trace.trace.runs[run].p, p >= 0, trace.sweepByP[p]?.item(containing: t) != nil {
+        } else if run >= 0, case let p = trace.trace.runs[run].p, p >= 0, let k = trace.sweepByP.slot(p), trace.sweepByP.lists[k].item(containing: t) != nil {
             state = .sweep
         } else if trace.gc.item(containing: t, hint: &gcHint) != nil {
             state = .gcConcurrent

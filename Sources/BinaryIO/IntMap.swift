@@ -94,3 +94,5 @@ public struct IntMap<Value>: Sequence {
         }
     }
 }
+
+extension IntMap: Sendable where Value: Sendable {}
