@@ -3,6 +3,7 @@
 # capture, recorded here on first use (never committed). Needs perf and hyperfine (apt-get install linux-perf hyperfine).
 #   bash scripts/bench.sh                    # records /tmp/stackfold-bench/big.data if missing
 #   FLAMEGRAPH_DIR=/path/to/FlameGraph bash scripts/bench.sh   # adds stackcollapse-perf.pl rows
+#   PARTS=trace bash scripts/bench.sh        # only the Go trace and attribution parts
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${BENCH_DIR:-/tmp/stackfold-bench}
@@ -11,6 +12,7 @@ for t in perf hyperfine; do command -v $t >/dev/null || { echo "bench.sh: needs 
 swift build -c release --product stackfold >/dev/null
 sf=$(pwd)/.build/release/stackfold
 big=$dir/big.data
+if [[ ${PARTS:-all} != trace ]]; then
 if [[ ! -f $big ]]; then
   # Both cores busy with the Go workload, sampled fast, frame-pointer stacks: ~600k samples.
   perf record -q -e cpu-clock -F 20000 -g -o "$big" -- Fixtures/bin/go1.25/workload -d 15s mix
@@ -51,6 +53,7 @@ start=$(date +%s.%N)
 timeout 60 chromium --headless=new --no-sandbox --disable-gpu --virtual-time-budget=1000 --dump-dom "file://$dir/big100k.svg" >/dev/null 2>&1 || true
 end=$(date +%s.%N)
 echo "Chromium (headless) loads and lays out the 100k-stack SVG in $(python3 -c "print(round($end-$start,2))") s"
+fi
 
 # Go execution trace: a 30 s traced run of the workload (~10 MB); stackfold reading it (--count-only: read and
 # order every event; the summary adds the analysis) beside Go's own parser printing it (`go tool trace -d=parsed`,
@@ -70,8 +73,14 @@ taskset -c 0 hyperfine -N --warmup 1 --runs ${RUNS:-3} --export-markdown "$dir/b
   taskset -c 0 hyperfine --warmup 1 --runs ${RUNS:-3} --export-markdown "$dir/bench-gotrace.md" "${gt[@]}"
 cat "$dir/bench-gotrace.md"
 echo "traced capture: $traced, $(stat -c %s "$traced") bytes, $("$sf" script --count-only "$traced") samples; trace $(stat -c %s "$dir/traced.trace") bytes"
-taskset -c 0 hyperfine -N --warmup 1 --runs ${RUNS:-3} --export-markdown "$dir/bench-attr.md" \
-  -n "stackfold collapse (no trace)" "$sf collapse $traced" \
-  -n "stackfold gotrace (the trace alone)" "$sf gotrace $dir/traced.trace" \
-  -n "stackfold gc --folded (trace + alignment + attribution + folding by state)" "$sf gc --go-trace $dir/traced.trace --folded $traced"
+# One core first (CPU cost: the trace is then read on the same core), then both (gc reads the trace on a
+# second thread while it folds perf.data: the wall time a user sees).
+attr=(-n "stackfold collapse (no trace)" "$sf collapse $traced"
+      -n "stackfold gotrace (the trace alone)" "$sf gotrace $dir/traced.trace"
+      -n "stackfold gc --folded (trace + alignment + attribution + folding by state)" "$sf gc --go-trace $dir/traced.trace --folded $traced")
+taskset -c 0 hyperfine -N --warmup 1 --runs ${RUNS:-3} --export-markdown "$dir/bench-attr.md" "${attr[@]}"
 cat "$dir/bench-attr.md"
+hyperfine -N --warmup 1 --runs ${RUNS:-3} --export-markdown "$dir/bench-attr-2cores.md" "${attr[@]}"
+cat "$dir/bench-attr-2cores.md"
+echo "where gc --folded spends its time (STACKFOLD_TIMING=1, both cores):"
+STACKFOLD_TIMING=1 "$sf" gc --go-trace "$dir/traced.trace" --folded "$traced" 2>&1 >/dev/null | sed 's/^stackfold: timing: /  /'

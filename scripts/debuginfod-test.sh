@@ -92,7 +92,8 @@ check '! grep -q "main\." "$dir/missing.folded" && grep -q ";\[workload <[0-9a-f
 # 6. --no-debuginfod wins over DEBUGINFOD_URLS: no request, no warning.
 before=$(requests)
 DEBUGINFOD_URLS=$url DEBUGINFOD_CACHE_PATH="$dir/cache5" "$sf" collapse --no-debuginfod --symfs /nonexistent "$capture" >"$dir/off.folded" 2>"$dir/off.err"
-check '[[ $(requests) == "$before" ]] && [[ ! -s $dir/off.err ]] && grep -q ";\[workload-stripped\]" "$dir/off.folded"' "--no-debuginfod: no request, frames stay [workload-stripped]"
+# (The capture's kernel is not this machine's: the warning about kernel frames may stand.)
+check '[[ $(requests) == "$before" ]] && ! grep -v "kernel frames stay" "$dir/off.err" | grep -q . && grep -q ";\[workload-stripped\]" "$dir/off.folded"' "--no-debuginfod: no request, no warning, frames stay [workload-stripped]"
 
 # 7. The server stopped: a warning naming the build-id and the refused connection, quickly.
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
