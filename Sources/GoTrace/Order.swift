@@ -85,7 +85,8 @@ struct Ordering {
     /// Tries to release `ev` (read on M `m`); false if it must wait for events of other Ms.
     mutating func advance(_ ev: inout TraceEvent, m: Int64, gen: UInt64) -> Bool {
         if initialGen == 0 { initialGen = gen }
-        var ms = m == -1 ? MState() : (mStates[m] ?? MState())
+        let known = m == -1 ? nil : mStates[m]
+        var ms = known ?? MState()
         var cur = (m: m, p: ms.p, g: ms.g)
         var new = cur
         func push(_ e: TraceEvent, _ ctx: (m: Int64, p: Int64, g: Int64)) {
@@ -321,7 +322,9 @@ struct Ordering {
             // Annotations, metrics, ranges, user tasks and regions, experiments: released as they come.
             push(ev, cur)
         }
-        if m != -1 {
+        // Most events leave the M's P and G as they were: no second probe then. (No case above writes
+        // M `m`'s own entry, so skipping the write leaves the map as writing would.)
+        if m != -1, known == nil || ms.p != new.p || ms.g != new.g {
             ms.p = new.p
             ms.g = new.g
             mStates[m] = ms

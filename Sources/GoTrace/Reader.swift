@@ -120,46 +120,31 @@ public struct GoTraceReader {
         return e
     }
 
-    // Min-heap by next event time, exactly as batchcursor.go's (ties resolve the same way).
-    mutating func siftUp(_ i: Int) -> Int {
-        frontier.withUnsafeMutableBufferPointer { h in
-            var i = i
-            while i > 0, h[(i - 1) / 2].time > h[i].time {
-                h.swapAt((i - 1) / 2, i)
-                i = (i - 1) / 2
-            }
-            return i
+    // Min-heap by next event time, exactly as batchcursor.go's (ties resolve the same way). Over
+    // unsafe buffers: one uniqueness check per operation instead of one per swap.
+    static func siftUp(_ h: UnsafeMutableBufferPointer<HeapEntry>, _ i: Int) -> Int {
+        var i = i
+        while i > 0, h[(i - 1) / 2].time > h[i].time {
+            h.swapAt((i - 1) / 2, i)
+            i = (i - 1) / 2
+        }
+        return i
+    }
+    static func siftDown(_ h: UnsafeMutableBufferPointer<HeapEntry>, _ i: Int) {
+        var i = i
+        while true {
+            var m = i
+            var minT = Int64.max
+            if i < h.count { minT = h[i].time }
+            let l = 2 * i + 1, r = l + 1
+            if l < h.count, h[l].time < minT { minT = h[l].time; m = l }
+            if r < h.count, h[r].time < minT { m = r }
+            if m == i { return }
+            h.swapAt(i, m)
+            i = m
         }
     }
-    mutating func siftDown(_ i: Int) {
-        frontier.withUnsafeMutableBufferPointer { h in
-            var i = i
-            while true {
-                var m = i
-                var minT = Int64.max
-                if i < h.count { minT = h[i].time }
-                let l = 2 * i + 1, r = l + 1
-                if l < h.count, h[l].time < minT { minT = h[l].time; m = l }
-                if r < h.count, h[r].time < minT { m = r }
-                if m == i { return }
-                h.swapAt(i, m)
-                i = m
-            }
-        }
-    }
-    mutating func heapUpdate(_ i: Int) { if siftUp(i) == i { siftDown(i) } }
-    mutating func heapRemove(_ i: Int) {
-        frontier.withUnsafeMutableBufferPointer { h in
-            var i = i
-            while i > 0 {
-                h.swapAt((i - 1) / 2, i)
-                i = (i - 1) / 2
-            }
-            h.swapAt(0, h.count - 1)
-        }
-        frontier.removeLast()
-        siftDown(0)
-    }
+    mutating func siftUp(_ i: Int) -> Int { frontier.withUnsafeMutableBufferPointer { Self.siftUp($0, i) } }
 
     mutating func installNextGeneration() throws(GoTraceError) -> Bool {
         let next: Generation?
@@ -198,14 +183,37 @@ public struct GoTraceReader {
     /// Releases the next event of the cursor at heap position `i` if the ordering allows, and reads the
     /// one after it; false if it must wait.
     mutating func tryAdvance(_ i: Int) throws(GoTraceError) -> Bool {
+        try Self.step(i, &cursors, &frontier, &order, source)
+    }
+
+    /// `tryAdvance` over the reader's parts as separate arguments, so each array is opened once per
+    /// event (one uniqueness check) rather than at every access.
+    static func step(_ i: Int, _ cursors: inout [Cursor], _ frontier: inout [HeapEntry], _ order: inout Ordering,
+                     _ source: BatchSource) throws(GoTraceError) -> Bool {
         let ci = frontier[i].cursor
-        let m = cursors[ci].m
-        guard order.advance(&cursors[ci].ev, m: m, gen: source.genNumber) else { return false }
-        if try source.advance(&cursors[ci]) {
-            frontier[i].time = cursors[ci].ev.time
-            heapUpdate(i)
+        let (released, more, time) = try cursors.withUnsafeMutableBufferPointer { (cs) throws(GoTraceError) -> (Bool, Bool, Int64) in
+            guard order.advance(&cs[ci].ev, m: cs[ci].m, gen: source.genNumber) else { return (false, false, 0) }
+            let more = try source.advance(&cs[ci])
+            return (true, more, cs[ci].ev.time)
+        }
+        guard released else { return false }
+        if more {
+            frontier.withUnsafeMutableBufferPointer { h in
+                h[i].time = time
+                if siftUp(h, i) == i { siftDown(h, i) }
+            }
         } else {
-            heapRemove(i)
+            // Removal as batchcursor.go does it: bubble to the root, swap with the last, sift down.
+            frontier.withUnsafeMutableBufferPointer { h in
+                var i = i
+                while i > 0 {
+                    h.swapAt((i - 1) / 2, i)
+                    i = (i - 1) / 2
+                }
+                h.swapAt(0, h.count - 1)
+            }
+            frontier.removeLast()
+            frontier.withUnsafeMutableBufferPointer { siftDown($0, 0) }
         }
         return true
     }
