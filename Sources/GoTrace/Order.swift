@@ -59,12 +59,17 @@ struct Ordering {
     enum GCState { case undetermined, notRunning, running }
     var gcState = GCState.undetermined
     var initialGen: UInt64 = 0
-    // Events released by the last advance (at most 3: GoSwitch gives GoSwitch, GoBlock and GoStart), inline:
-    // a heap array cost a uniqueness check and bounds checks per event.
+    /// The first event the last successful advance released: most release just one, which the reader
+    /// returns from here without a trip through the queue.
+    var first = TraceEvent(type: .syncMarker, time: 0, rawTime: 0, m: -1, p: -1, g: -1)
+    var released = 0
+    // The others (at most 2: GoSwitch gives GoSwitch, GoBlock and GoStart), inline: a heap array cost a
+    // uniqueness check and bounds checks per event.
     var queue = InlineArray<4, TraceEvent>(repeating: TraceEvent(type: .syncMarker, time: 0, rawTime: 0, m: -1, p: -1, g: -1))
     var queueCount = 0
     var queueHead = 0
 
+    /// The next of the events queued behind `first`.
     mutating func next() -> TraceEvent? {
         guard queueHead < queueCount else {
             queueHead = 0
@@ -75,9 +80,22 @@ struct Ordering {
         return queue[queueHead - 1]
     }
 
-    mutating func enqueue(_ e: TraceEvent) {
-        queue[queueCount] = e
-        queueCount += 1
+    @inline(__always)
+    mutating func push(_ e: TraceEvent, _ ctx: (m: Int64, p: Int64, g: Int64)) {
+        if released == 0 {
+            first = e
+            first.m = ctx.m
+            first.p = ctx.p
+            first.g = ctx.g
+        } else {
+            var e = e
+            e.m = ctx.m
+            e.p = ctx.p
+            e.g = ctx.g
+            queue[queueCount] = e
+            queueCount += 1
+        }
+        released += 1
     }
 
     static func succeeds(_ a: Seq, _ b: Seq) -> Bool { a.gen == b.gen && a.n == b.n &+ 1 }
@@ -89,13 +107,7 @@ struct Ordering {
         var ms = known ?? MState()
         var cur = (m: m, p: ms.p, g: ms.g)
         var new = cur
-        func push(_ e: TraceEvent, _ ctx: (m: Int64, p: Int64, g: Int64)) {
-            var e = e
-            e.m = ctx.m
-            e.p = ctx.p
-            e.g = ctx.g
-            enqueue(e)
-        }
+        released = 0
         let a = ev.args
         switch ev.type {
         case .procStatus:

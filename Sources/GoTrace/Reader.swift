@@ -91,6 +91,7 @@ public struct GoTraceReader {
     }
 
     /// Go 1.21: a Sync before the first event (1 ns before it) and one after the last, as Go's Reader gives.
+    @inline(never)
     mutating func nextV1() throws(GoTraceError) -> TraceEvent? {
         if finished { return nil }
         func sync(_ t: Int64) -> TraceEvent {
@@ -222,9 +223,19 @@ public struct GoTraceReader {
     /// generation, then a warning (see `warnings`).
     public mutating func next() throws(GoTraceError) -> TraceEvent? {
         // A flag, not `v1 != nil`: testing the optional copied (retained) the whole converter per event.
-        if isV1 { return try nextV1() }
-        if finished { return nil }
+        if _slowPath(isV1) { return try nextV1() }
+        if _slowPath(finished) { return nil }
         if let e = order.next() { return nudge(e) }
+        // The rare cases out of line: the per-event path keeps a small frame.
+        if _slowPath(frontier.isEmpty) || _slowPath(cpuSampleHead < cpuSamples.count) { return try nextOutOfLine() }
+        if _slowPath(try !tryAdvance(0)) { try advanceAnother() }
+        guard order.released > 0 else { return try next() }
+        return nudge(order.first)
+    }
+
+    /// A generation boundary or a CPU sample (or an M's event while samples are pending).
+    @inline(never)
+    mutating func nextOutOfLine() throws(GoTraceError) -> TraceEvent? {
         if frontier.isEmpty && cpuSampleHead >= cpuSamples.count {
             if try installNextGeneration() {
                 syncs += 1
@@ -246,20 +257,21 @@ public struct GoTraceReader {
             e.generation = gen?.number ?? 0
             return nudge(e)
         }
-        if try !tryAdvance(0) {
-            // Rare: sort, then try the others in time order (a sorted array is still a heap).
-            frontier.sort { $0.time < $1.time }
-            var ok = false
-            for i in 1..<max(frontier.count, 1) where i < frontier.count {
-                if try tryAdvance(i) { ok = true; break }
-            }
-            if !ok {
-                let at = frontier.first.map { cursors[$0.cursor] }.map { "M \($0.m) \($0.ev.type) at \($0.ev.time) ns" } ?? "nothing"
-                throw GoTraceError(offset: generations.position, "broken trace: no M can advance in generation \(genNumber) (next: \(at))")
-            }
+        if try !tryAdvance(0) { try advanceAnother() }
+        guard order.released > 0 else { return try next() }
+        return nudge(order.first)
+    }
+
+    /// The M with the earliest event must wait: sort, then try the others in time order (a sorted array
+    /// is still a heap).
+    @inline(never)
+    mutating func advanceAnother() throws(GoTraceError) {
+        frontier.sort { $0.time < $1.time }
+        for i in 1..<max(frontier.count, 1) where i < frontier.count {
+            if try tryAdvance(i) { return }
         }
-        guard let e = order.next() else { return try next() }
-        return nudge(e)
+        let at = frontier.first.map { cursors[$0.cursor] }.map { "M \($0.m) \($0.ev.type) at \($0.ev.time) ns" } ?? "nothing"
+        throw GoTraceError(offset: generations.position, "broken trace: no M can advance in generation \(genNumber) (next: \(at))")
     }
 }
 
