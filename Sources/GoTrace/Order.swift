@@ -98,12 +98,31 @@ struct Ordering {
         released += 1
     }
 
+    /// The entry of the M of the last event, as in `mStates` (every write goes through `setM`): an M's
+    /// events mostly come in runs, and this spares their map probe.
+    var cachedM: Int64 = -1
+    var cachedMState: MState?
+
+    mutating func setM(_ id: Int64, _ s: MState) {
+        mStates[id] = s
+        if id == cachedM { cachedMState = s }
+    }
+
     static func succeeds(_ a: Seq, _ b: Seq) -> Bool { a.gen == b.gen && a.n == b.n &+ 1 }
 
     /// Tries to release `ev` (read on M `m`); false if it must wait for events of other Ms.
     mutating func advance(_ ev: inout TraceEvent, m: Int64, gen: UInt64) -> Bool {
         if initialGen == 0 { initialGen = gen }
-        let known = m == -1 ? nil : mStates[m]
+        let known: MState?
+        if m == -1 {
+            known = nil
+        } else if m == cachedM {
+            known = cachedMState
+        } else {
+            known = mStates[m]
+            cachedM = m
+            cachedMState = known
+        }
         var ms = known ?? MState()
         var cur = (m: m, p: ms.p, g: ms.g)
         var new = cur
@@ -176,7 +195,7 @@ struct Ordering {
             }
             if var victim = mStates[mid] {
                 victim.p = -1
-                mStates[mid] = victim
+                setM(mid, victim)
             }
             push(ev, cur)
         case .goStatus, .goStatusStack:
@@ -206,7 +225,7 @@ struct Ordering {
                 if mid == cur.m {
                     new.g = gid
                 } else {
-                    if let other = mStates[mid] { cur.g = other.g } else { mStates[mid] = MState(g: gid, p: -1) }
+                    if let other = mStates[mid] { cur.g = other.g } else { setM(mid, MState(g: gid, p: -1)) }
                     cur.m = mid
                 }
             default: break
@@ -339,7 +358,7 @@ struct Ordering {
         if m != -1, known == nil || ms.p != new.p || ms.g != new.g {
             ms.p = new.p
             ms.g = new.g
-            mStates[m] = ms
+            setM(m, ms)
         }
         return true
     }
