@@ -183,6 +183,7 @@ public struct GoTraceReader {
 
     /// Releases the next event of the cursor at heap position `i` if the ordering allows, and reads the
     /// one after it; false if it must wait.
+    @inline(__always)
     mutating func tryAdvance(_ i: Int) throws(GoTraceError) -> Bool {
         try Self.step(i, &cursors, &frontier, &order, source)
     }
@@ -313,6 +314,9 @@ struct BatchSource {
             var i = 1
             var ok = true
             @inline(__always) func varint() -> UInt64 {
+                // Most arguments fit one byte.
+                let b0 = p.load(fromByteOffset: i, as: UInt8.self)
+                if b0 < 0x80 { i += 1; return UInt64(b0) }
                 var r: UInt64 = 0, shift: UInt64 = 0
                 while true {
                     let byte = p.load(fromByteOffset: i, as: UInt8.self)
