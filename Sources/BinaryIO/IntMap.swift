@@ -25,18 +25,24 @@ public struct IntMap<Value>: Sequence {
 
     /// The slot holding `key`, or the empty slot where it would go.
     @inlinable func slot(_ key: Int64) -> (index: Int, found: Bool) {
-        var i = home(key)
-        while values[i] != nil {
-            if keys[i] == key { return (i, true) }
-            i = (i + 1) & mask
+        // Unchecked: `mask` keeps every index in both arrays (a lookup per event, where array bound
+        // checks were a good part of the cost).
+        keys.withUnsafeBufferPointer { k in
+            values.withUnsafeBufferPointer { v in
+                var i = home(key)
+                while v[i] != nil {
+                    if k[i] == key { return (i, true) }
+                    i = (i + 1) & mask
+                }
+                return (i, false)
+            }
         }
-        return (i, false)
     }
 
     @inlinable public subscript(key: Int64) -> Value? {
         get {
             let s = slot(key)
-            return s.found ? values[s.index] : nil
+            return s.found ? values.withUnsafeBufferPointer { $0[s.index] } : nil
         }
         set {
             let s = slot(key)

@@ -284,6 +284,8 @@ public struct GoTrace: Sendable {
             ranges.append(rg)
         }
         runs = closedRuns
+        // Let go of the captured local's reference, or the appends below copy every run (COW).
+        closedRuns = []
         for g in regionStacks.keys.sorted() {
             for var rg in regionStacks[g]! {
                 rg.end = lastTime

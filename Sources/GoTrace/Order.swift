@@ -59,12 +59,17 @@ struct Ordering {
     enum GCState { case undetermined, notRunning, running }
     var gcState = GCState.undetermined
     var initialGen: UInt64 = 0
-    // Events released by the last advance (at most 3: GoSwitch gives GoSwitch, GoBlock and GoStart), inline:
-    // a heap array cost a uniqueness check and bounds checks per event.
+    /// The first event the last successful advance released: most release just one, which the reader
+    /// returns from here without a trip through the queue.
+    var first = TraceEvent(type: .syncMarker, time: 0, rawTime: 0, m: -1, p: -1, g: -1)
+    var released = 0
+    // The others (at most 2: GoSwitch gives GoSwitch, GoBlock and GoStart), inline: a heap array cost a
+    // uniqueness check and bounds checks per event.
     var queue = InlineArray<4, TraceEvent>(repeating: TraceEvent(type: .syncMarker, time: 0, rawTime: 0, m: -1, p: -1, g: -1))
     var queueCount = 0
     var queueHead = 0
 
+    /// The next of the events queued behind `first`.
     mutating func next() -> TraceEvent? {
         guard queueHead < queueCount else {
             queueHead = 0
@@ -75,9 +80,32 @@ struct Ordering {
         return queue[queueHead - 1]
     }
 
-    mutating func enqueue(_ e: TraceEvent) {
-        queue[queueCount] = e
-        queueCount += 1
+    @inline(__always)
+    mutating func push(_ e: TraceEvent, _ ctx: (m: Int64, p: Int64, g: Int64)) {
+        if released == 0 {
+            first = e
+            first.m = ctx.m
+            first.p = ctx.p
+            first.g = ctx.g
+        } else {
+            var e = e
+            e.m = ctx.m
+            e.p = ctx.p
+            e.g = ctx.g
+            queue[queueCount] = e
+            queueCount += 1
+        }
+        released += 1
+    }
+
+    /// The entry of the M of the last event, as in `mStates` (every write goes through `setM`): an M's
+    /// events mostly come in runs, and this spares their map probe.
+    var cachedM: Int64 = -1
+    var cachedMState: MState?
+
+    mutating func setM(_ id: Int64, _ s: MState) {
+        mStates[id] = s
+        if id == cachedM { cachedMState = s }
     }
 
     static func succeeds(_ a: Seq, _ b: Seq) -> Bool { a.gen == b.gen && a.n == b.n &+ 1 }
@@ -85,16 +113,20 @@ struct Ordering {
     /// Tries to release `ev` (read on M `m`); false if it must wait for events of other Ms.
     mutating func advance(_ ev: inout TraceEvent, m: Int64, gen: UInt64) -> Bool {
         if initialGen == 0 { initialGen = gen }
-        var ms = m == -1 ? MState() : (mStates[m] ?? MState())
+        let known: MState?
+        if m == -1 {
+            known = nil
+        } else if m == cachedM {
+            known = cachedMState
+        } else {
+            known = mStates[m]
+            cachedM = m
+            cachedMState = known
+        }
+        var ms = known ?? MState()
         var cur = (m: m, p: ms.p, g: ms.g)
         var new = cur
-        func push(_ e: TraceEvent, _ ctx: (m: Int64, p: Int64, g: Int64)) {
-            var e = e
-            e.m = ctx.m
-            e.p = ctx.p
-            e.g = ctx.g
-            enqueue(e)
-        }
+        released = 0
         let a = ev.args
         switch ev.type {
         case .procStatus:
@@ -163,7 +195,7 @@ struct Ordering {
             }
             if var victim = mStates[mid] {
                 victim.p = -1
-                mStates[mid] = victim
+                setM(mid, victim)
             }
             push(ev, cur)
         case .goStatus, .goStatusStack:
@@ -193,7 +225,7 @@ struct Ordering {
                 if mid == cur.m {
                     new.g = gid
                 } else {
-                    if let other = mStates[mid] { cur.g = other.g } else { mStates[mid] = MState(g: gid, p: -1) }
+                    if let other = mStates[mid] { cur.g = other.g } else { setM(mid, MState(g: gid, p: -1)) }
                     cur.m = mid
                 }
             default: break
@@ -321,10 +353,12 @@ struct Ordering {
             // Annotations, metrics, ranges, user tasks and regions, experiments: released as they come.
             push(ev, cur)
         }
-        if m != -1 {
+        // Most events leave the M's P and G as they were: no second probe then. (No case above writes
+        // M `m`'s own entry, so skipping the write leaves the map as writing would.)
+        if m != -1, known == nil || ms.p != new.p || ms.g != new.g {
             ms.p = new.p
             ms.g = new.g
-            mStates[m] = ms
+            setM(m, ms)
         }
         return true
     }

@@ -12,21 +12,29 @@ public struct GoTraceReader {
     var generations: GenerationReader
     var gen: Generation?
     var order = Ordering()
+    /// One per M of the generation: where it is in its batches, and its next event.
     struct Cursor {
         var m: Int64
-        /// Its batches are `flatBatches[batchIndex..<batchEnd]`.
+        /// Its batches not yet started are `source.batches[batchIndex..<batchEnd]`.
         var batchIndex = 0
         var batchEnd = 0
+        /// The current batch's payload, copied out of it: the per-event path touches no array.
+        var base: UnsafeRawPointer? = nil
+        var count = 0
+        var origin = 0
+        var batchTime: UInt64 = 0
         var offset = 0
         var lastTs: Int64 = 0
         var ev = TraceEvent(type: .syncMarker, time: 0, rawTime: 0, m: -1, p: -1, g: -1)
     }
-    var frontier: [Cursor] = []
-    /// The generation's batches grouped by M, in one flat array of plain values: the per-event path
-    /// reads them without copying the generation or looking up a dictionary.
-    var flatBatches: [Batch] = []
-    var genFreq: Double = 0
-    var genNumber: UInt64 = 0
+    var cursors: [Cursor] = []
+    /// The min-heap of batchcursor.go, of cursor indices with their next event's time: a sift moves
+    /// 16 bytes instead of a whole cursor.
+    struct HeapEntry { var time: Int64; var cursor: Int }
+    var frontier: [HeapEntry] = []
+    var source = BatchSource()
+    var isV1 = false
+    var genNumber: UInt64 { source.genNumber }
     var cpuSamples: [CPUSampleRecord] = []
     var cpuSampleHead = 0
     var lastTs: Int64 = 0
@@ -59,12 +67,17 @@ public struct GoTraceReader {
             warnings = t.warnings
             ticksPerSecond = Double(t.ticksPerSecond)
             generations = GenerationReader(bytes: bytes, version: v, start: bytes.count)
+            isV1 = true
             return
         }
         guard [TraceVersion.go122, .go123, .go125, .go126].contains(v) else {
             throw GoTraceError(offset: 0, "trace version \(v) is not supported (headers go 1.21, 1.22, 1.23, 1.25, 1.26)")
         }
         generations = GenerationReader(bytes: bytes, version: v, start: 16)
+        source.version = v
+        source.argCounts = EventType.timedArgCounts.enumerated().map { t, n in
+            n > 0 && EventType.isDefined(EventType(rawValue: UInt8(t)), in: v) ? UInt8(n) : 0
+        }
     }
 
     public var stringTable: [UInt64: String] { v1?.strings ?? gen?.strings ?? [:] }
@@ -78,6 +91,7 @@ public struct GoTraceReader {
     }
 
     /// Go 1.21: a Sync before the first event (1 ns before it) and one after the last, as Go's Reader gives.
+    @inline(never)
     mutating func nextV1() throws(GoTraceError) -> TraceEvent? {
         if finished { return nil }
         func sync(_ t: Int64) -> TraceEvent {
@@ -107,111 +121,31 @@ public struct GoTraceReader {
         return e
     }
 
-    /// Reads the cursor's next event; false at the end of its batches.
-    mutating func advanceCursor(_ c: inout Cursor) throws(GoTraceError) -> Bool {
-        try Self.advance(&c, flatBatches, genFreq, genNumber, version)
-    }
-
-    /// Static, so the frontier's cursors advance in place (no copy of a cursor per event).
-    static func advance(_ c: inout Cursor, _ flatBatches: [Batch], _ genFreq: Double, _ genNumber: UInt64,
-                        _ version: TraceVersion) throws(GoTraceError) -> Bool {
-        while c.batchIndex < c.batchEnd, c.offset == flatBatches[c.batchIndex].data.count {
-            c.batchIndex += 1
-            c.offset = 0
-            c.lastTs = 0
-        }
-        guard c.batchIndex < c.batchEnd else { return false }
-        let b = flatBatches[c.batchIndex]
-        if c.lastTs == 0 { c.lastTs = nanoseconds(ticks: b.time, freq: genFreq) }
-        var cur = ByteCursor(UnsafeRawBufferPointer(rebasing: b.data[c.offset...]), origin: b.offset + c.offset)
-        let at = cur.offset
-        let t = EventType(rawValue: b.data[c.offset])
-        let n = EventType.timedArgCounts.withUnsafeBufferPointer { $0[Int(t.rawValue)] }
-        guard n > 0, EventType.isDefined(t, in: version) else {
-            throw GoTraceError(offset: at, "event type \(t.rawValue) is not a timed event of a \(version) trace")
-        }
-        // Fast path: with room for the longest event (6 varints of 10 bytes) read without bound checks;
-        // anything odd (an overlong varint) falls through to the checked reads, which name the error.
-        if b.data.count - c.offset > 60 {
-            let p = b.data.baseAddress.unsafelyUnwrapped + c.offset
-            var i = 1
-            var ok = true
-            @inline(__always) func varint() -> UInt64 {
-                var r: UInt64 = 0, shift: UInt64 = 0
-                while true {
-                    let byte = p.load(fromByteOffset: i, as: UInt8.self)
-                    i += 1
-                    if shift == 63 && byte > 1 { ok = false; return 0 }
-                    r |= UInt64(byte & 0x7f) << shift
-                    if byte < 0x80 { return r }
-                    shift += 7
-                    if shift > 63 { ok = false; return 0 }
-                }
-            }
-            let dt = varint()
-            var ev = TraceEvent(type: t, time: 0, rawTime: 0, m: c.m, p: -1, g: -1)
-            for k in 0..<Int(n - 1) { ev.args[k] = varint() }
-            if ok {
-                ev.time = nanoseconds(ticks: dt, freq: genFreq) &+ c.lastTs
-                ev.rawTime = ev.time
-                ev.generation = genNumber
-                c.lastTs = ev.time
-                c.offset += i
-                c.ev = ev
-                return true
-            }
-        }
-        do { try cur.skip(1) } catch {}
-        // The description is built only for an error: this runs for every event.
-        func u(_ what: @autoclosure () -> String) throws(GoTraceError) -> UInt64 {
-            do { return try cur.uleb128(what()) } catch { throw GoTraceError(offset: error.offset, "\(t) \(what()): \(error.kind)") }
-        }
-        let dt = try u("time delta")
-        var ev = TraceEvent(type: t, time: 0, rawTime: 0, m: c.m, p: -1, g: -1)
-        for i in 0..<Int(n - 1) { ev.args[i] = try u("argument \(i + 1)") }
-        ev.time = nanoseconds(ticks: dt, freq: genFreq) &+ c.lastTs
-        ev.rawTime = ev.time
-        ev.generation = genNumber
-        c.lastTs = ev.time
-        c.offset += cur.offset - at
-        c.ev = ev
-        return true
-    }
-
-    // Min-heap by next event time, exactly as batchcursor.go's (ties resolve the same way).
-    mutating func siftUp(_ i: Int) -> Int {
+    // Min-heap by next event time, exactly as batchcursor.go's (ties resolve the same way). Over
+    // unsafe buffers: one uniqueness check per operation instead of one per swap.
+    static func siftUp(_ h: UnsafeMutableBufferPointer<HeapEntry>, _ i: Int) -> Int {
         var i = i
-        while i > 0, frontier[(i - 1) / 2].ev.time > frontier[i].ev.time {
-            frontier.swapAt((i - 1) / 2, i)
+        while i > 0, h[(i - 1) / 2].time > h[i].time {
+            h.swapAt((i - 1) / 2, i)
             i = (i - 1) / 2
         }
         return i
     }
-    mutating func siftDown(_ i: Int) {
+    static func siftDown(_ h: UnsafeMutableBufferPointer<HeapEntry>, _ i: Int) {
         var i = i
         while true {
             var m = i
             var minT = Int64.max
-            if i < frontier.count { minT = frontier[i].ev.time }
+            if i < h.count { minT = h[i].time }
             let l = 2 * i + 1, r = l + 1
-            if l < frontier.count, frontier[l].ev.time < minT { minT = frontier[l].ev.time; m = l }
-            if r < frontier.count, frontier[r].ev.time < minT { m = r }
+            if l < h.count, h[l].time < minT { minT = h[l].time; m = l }
+            if r < h.count, h[r].time < minT { m = r }
             if m == i { return }
-            frontier.swapAt(i, m)
+            h.swapAt(i, m)
             i = m
         }
     }
-    mutating func heapUpdate(_ i: Int) { if siftUp(i) == i { siftDown(i) } }
-    mutating func heapRemove(_ i: Int) {
-        var i = i
-        while i > 0 {
-            frontier.swapAt((i - 1) / 2, i)
-            i = (i - 1) / 2
-        }
-        frontier.swapAt(0, frontier.count - 1)
-        frontier.removeLast()
-        siftDown(0)
-    }
+    mutating func siftUp(_ i: Int) -> Int { frontier.withUnsafeMutableBufferPointer { Self.siftUp($0, i) } }
 
     mutating func installNextGeneration() throws(GoTraceError) -> Bool {
         let next: Generation?
@@ -229,18 +163,59 @@ public struct GoTraceReader {
         cpuSamples = g.cpuSamples
         cpuSampleHead = 0
         frontier.removeAll()
-        genFreq = g.freq
-        genNumber = g.number
-        flatBatches.removeAll(keepingCapacity: true)
+        cursors.removeAll(keepingCapacity: true)
+        source.freq = g.freq
+        source.genNumber = g.number
+        source.batches.removeAll(keepingCapacity: true)
         for m in g.batchMs {
             var c = Cursor(m: m)
-            c.batchIndex = flatBatches.count
-            flatBatches += g.batches[m] ?? []
-            c.batchEnd = flatBatches.count
-            if try advanceCursor(&c) {
-                frontier.append(c)
+            c.batchIndex = source.batches.count
+            source.batches += g.batches[m] ?? []
+            c.batchEnd = source.batches.count
+            if try source.advance(&c) {
+                cursors.append(c)
+                frontier.append(HeapEntry(time: c.ev.time, cursor: cursors.count - 1))
                 _ = siftUp(frontier.count - 1)
             }
+        }
+        return true
+    }
+
+    /// Releases the next event of the cursor at heap position `i` if the ordering allows, and reads the
+    /// one after it; false if it must wait.
+    @inline(__always)
+    mutating func tryAdvance(_ i: Int) throws(GoTraceError) -> Bool {
+        try Self.step(i, &cursors, &frontier, &order, source)
+    }
+
+    /// `tryAdvance` over the reader's parts as separate arguments, so each array is opened once per
+    /// event (one uniqueness check) rather than at every access.
+    static func step(_ i: Int, _ cursors: inout [Cursor], _ frontier: inout [HeapEntry], _ order: inout Ordering,
+                     _ source: BatchSource) throws(GoTraceError) -> Bool {
+        let ci = frontier[i].cursor
+        let (released, more, time) = try cursors.withUnsafeMutableBufferPointer { (cs) throws(GoTraceError) -> (Bool, Bool, Int64) in
+            guard order.advance(&cs[ci].ev, m: cs[ci].m, gen: source.genNumber) else { return (false, false, 0) }
+            let more = try source.advance(&cs[ci])
+            return (true, more, cs[ci].ev.time)
+        }
+        guard released else { return false }
+        if more {
+            frontier.withUnsafeMutableBufferPointer { h in
+                h[i].time = time
+                if siftUp(h, i) == i { siftDown(h, i) }
+            }
+        } else {
+            // Removal as batchcursor.go does it: bubble to the root, swap with the last, sift down.
+            frontier.withUnsafeMutableBufferPointer { h in
+                var i = i
+                while i > 0 {
+                    h.swapAt((i - 1) / 2, i)
+                    i = (i - 1) / 2
+                }
+                h.swapAt(0, h.count - 1)
+            }
+            frontier.removeLast()
+            frontier.withUnsafeMutableBufferPointer { siftDown($0, 0) }
         }
         return true
     }
@@ -248,9 +223,20 @@ public struct GoTraceReader {
     /// The next event; nil at the end. Errors name the offset; a trace cut short yields every complete
     /// generation, then a warning (see `warnings`).
     public mutating func next() throws(GoTraceError) -> TraceEvent? {
-        if v1 != nil { return try nextV1() }
-        if finished { return nil }
+        // A flag, not `v1 != nil`: testing the optional copied (retained) the whole converter per event.
+        if _slowPath(isV1) { return try nextV1() }
+        if _slowPath(finished) { return nil }
         if let e = order.next() { return nudge(e) }
+        // The rare cases out of line: the per-event path keeps a small frame.
+        if _slowPath(frontier.isEmpty) || _slowPath(cpuSampleHead < cpuSamples.count) { return try nextOutOfLine() }
+        if _slowPath(try !tryAdvance(0)) { try advanceAnother() }
+        guard order.released > 0 else { return try next() }
+        return nudge(order.first)
+    }
+
+    /// A generation boundary or a CPU sample (or an M's event while samples are pending).
+    @inline(never)
+    mutating func nextOutOfLine() throws(GoTraceError) -> TraceEvent? {
         if frontier.isEmpty && cpuSampleHead >= cpuSamples.count {
             if try installNextGeneration() {
                 syncs += 1
@@ -264,7 +250,7 @@ public struct GoTraceReader {
             syncs += 1
             return nudge(syncEvent(lastTs))
         }
-        if cpuSampleHead < cpuSamples.count, frontier.isEmpty || cpuSamples[cpuSampleHead].time < frontier[0].ev.time {
+        if cpuSampleHead < cpuSamples.count, frontier.isEmpty || cpuSamples[cpuSampleHead].time < frontier[0].time {
             let s = cpuSamples[cpuSampleHead]
             cpuSampleHead += 1
             var e = TraceEvent(type: .cpuSample, time: s.time, rawTime: s.time, m: s.m, p: s.p, g: s.g)
@@ -272,29 +258,106 @@ public struct GoTraceReader {
             e.generation = gen?.number ?? 0
             return nudge(e)
         }
-        func tryAdvance(_ i: Int) throws(GoTraceError) -> Bool {
-            let m = frontier[i].m
-            guard order.advance(&frontier[i].ev, m: m, gen: genNumber) else { return false }
-            if try Self.advance(&frontier[i], flatBatches, genFreq, genNumber, version) {
-                heapUpdate(i)
-            } else {
-                heapRemove(i)
-            }
-            return true
+        if try !tryAdvance(0) { try advanceAnother() }
+        guard order.released > 0 else { return try next() }
+        return nudge(order.first)
+    }
+
+    /// The M with the earliest event must wait: sort, then try the others in time order (a sorted array
+    /// is still a heap).
+    @inline(never)
+    mutating func advanceAnother() throws(GoTraceError) {
+        frontier.sort { $0.time < $1.time }
+        for i in 1..<max(frontier.count, 1) where i < frontier.count {
+            if try tryAdvance(i) { return }
         }
-        if try !tryAdvance(0) {
-            // Rare: sort, then try the others in time order (a sorted array is still a heap).
-            frontier.sort { $0.ev.time < $1.ev.time }
-            var ok = false
-            for i in 1..<max(frontier.count, 1) where i < frontier.count {
-                if try tryAdvance(i) { ok = true; break }
+        let at = frontier.first.map { cursors[$0.cursor] }.map { "M \($0.m) \($0.ev.type) at \($0.ev.time) ns" } ?? "nothing"
+        throw GoTraceError(offset: generations.position, "broken trace: no M can advance in generation \(genNumber) (next: \(at))")
+    }
+}
+
+/// What the per-event read needs of the generation, apart from the cursor: the batches grouped by M in
+/// one flat array of plain values (no dictionary or generation copy per event), and the version's
+/// argument counts as one table.
+struct BatchSource {
+    var batches: [Batch] = []
+    var freq: Double = 0
+    var genNumber: UInt64 = 0
+    var version = TraceVersion.go122
+    /// Arguments after the type byte (the time delta included) of each timed event type this version
+    /// defines; 0 for the others.
+    var argCounts: [UInt8] = []
+
+    /// Reads the cursor's next event into `c.ev`; false at the end of its batches.
+    func advance(_ c: inout GoTraceReader.Cursor) throws(GoTraceError) -> Bool {
+        while c.offset == c.count {
+            guard c.batchIndex < c.batchEnd else { return false }
+            let b = batches[c.batchIndex]
+            c.batchIndex += 1
+            c.base = b.data.baseAddress
+            c.count = b.data.count
+            c.origin = b.offset
+            c.batchTime = b.time
+            c.offset = 0
+            c.lastTs = 0
+        }
+        if c.lastTs == 0 { c.lastTs = nanoseconds(ticks: c.batchTime, freq: freq) }
+        let p = c.base.unsafelyUnwrapped + c.offset
+        let t = EventType(rawValue: p.load(as: UInt8.self))
+        let n = argCounts.withUnsafeBufferPointer { Int($0[Int(t.rawValue)]) }
+        guard n > 0 else {
+            throw GoTraceError(offset: c.origin + c.offset, "event type \(t.rawValue) is not a timed event of a \(version) trace")
+        }
+        // Fast path: with room for the longest event (6 varints of 10 bytes) read without bound checks;
+        // anything odd (an overlong varint) falls through to the checked reads, which name the error.
+        if c.count - c.offset > 60 {
+            var i = 1
+            var ok = true
+            @inline(__always) func varint() -> UInt64 {
+                // Most arguments fit one byte.
+                let b0 = p.load(fromByteOffset: i, as: UInt8.self)
+                if b0 < 0x80 { i += 1; return UInt64(b0) }
+                var r: UInt64 = 0, shift: UInt64 = 0
+                while true {
+                    let byte = p.load(fromByteOffset: i, as: UInt8.self)
+                    i += 1
+                    if shift == 63 && byte > 1 { ok = false; return 0 }
+                    r |= UInt64(byte & 0x7f) << shift
+                    if byte < 0x80 { return r }
+                    shift += 7
+                    if shift > 63 { ok = false; return 0 }
+                }
             }
-            if !ok {
-                let at = frontier.first.map { "M \($0.m) \($0.ev.type) at \($0.ev.time) ns" } ?? "nothing"
-                throw GoTraceError(offset: generations.position, "broken trace: no M can advance in generation \(genNumber) (next: \(at))")
+            let dt = varint()
+            var args = EventArgs()
+            if n > 1 { args.a0 = varint() }
+            if n > 2 { args.a1 = varint() }
+            if n > 3 { args.a2 = varint() }
+            if n > 4 { args.a3 = varint() }
+            if n > 5 { args.a4 = varint() }
+            if ok {
+                let time = nanoseconds(ticks: dt, freq: freq) &+ c.lastTs
+                c.ev = TraceEvent(type: t, time: time, rawTime: time, m: c.m, p: -1, g: -1, args: args, extra: 0, generation: genNumber)
+                c.lastTs = time
+                c.offset += i
+                return true
             }
         }
-        guard let e = order.next() else { return try next() }
-        return nudge(e)
+        var cur = ByteCursor(UnsafeRawBufferPointer(start: p, count: c.count - c.offset), origin: c.origin + c.offset)
+        do { try cur.skip(1) } catch {}
+        // The description is built only for an error: this runs for every event.
+        func u(_ what: @autoclosure () -> String) throws(GoTraceError) -> UInt64 {
+            do { return try cur.uleb128(what()) } catch { throw GoTraceError(offset: error.offset, "\(t) \(what()): \(error.kind)") }
+        }
+        let dt = try u("time delta")
+        var ev = TraceEvent(type: t, time: 0, rawTime: 0, m: c.m, p: -1, g: -1)
+        for i in 0..<(n - 1) { ev.args[i] = try u("argument \(i + 1)") }
+        ev.time = nanoseconds(ticks: dt, freq: freq) &+ c.lastTs
+        ev.rawTime = ev.time
+        ev.generation = genNumber
+        c.lastTs = ev.time
+        c.offset += cur.position
+        c.ev = ev
+        return true
     }
 }

@@ -104,13 +104,23 @@ func summary(_ t: GoTrace) -> String {
     for (g, d) in byG.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).prefix(5) {
         o += "  goroutine \(g) \(t.goroutines[g]?.startFunction ?? ""): \(ms(d))\n"
     }
-    let workers = t.runs.filter { $0.label.hasPrefix("GC ") }
+    // Sums over the hundreds of thousands of runs and sweeps by index: a filtered copy moved (and
+    // retained) every element.
+    var workerTotal: Int64 = 0
     var byLabel: [String: Int64] = [:]
-    for w in workers { byLabel[w.label, default: 0] += w.end - w.start }
-    o += "background mark workers: \(ms(workers.reduce(0) { $0 + $1.end - $1.start }))"
+    for i in t.runs.indices where !t.runs[i].label.isEmpty && t.runs[i].label.hasPrefix("GC ") {
+        workerTotal = workerTotal + t.runs[i].end - t.runs[i].start  // as reduce added: same overflow
+        byLabel[t.runs[i].label, default: 0] += t.runs[i].end - t.runs[i].start
+    }
+    o += "background mark workers: \(ms(workerTotal))"
     o += byLabel.sorted(by: { $0.key < $1.key }).map { ", \($0.key) \(ms($0.value))" }.joined() + "\n"
-    let sweeps = t.ranges.filter { $0.kind == .sweep }
-    o += "sweeping: \(sweeps.count) ranges, total \(ms(sweeps.reduce(0) { $0 + $1.end - $1.start }))\n"
+    var sweeps = 0
+    var sweepTotal: Int64 = 0
+    for i in t.ranges.indices where t.ranges[i].kind == .sweep {
+        sweeps += 1
+        sweepTotal = sweepTotal + t.ranges[i].end - t.ranges[i].start
+    }
+    o += "sweeping: \(sweeps) ranges, total \(ms(sweepTotal))\n"
     if !t.tasks.isEmpty || !t.regions.isEmpty {
         var byType: [String: (Int, Int64)] = [:]
         for r in t.regions { byType[r.type, default: (0, 0)].0 += 1; byType[r.type]!.1 += r.end - r.start }
