@@ -19,6 +19,7 @@ let package = Package(
         // C libraries from the system (Debian: libdw-dev libelf-dev libzstd-dev libdebuginfod-dev).
         .systemLibrary(name: "CElfUtils", pkgConfig: "libdw", providers: [.apt(["libdw-dev", "libelf-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CMalloc"),
         .systemLibrary(name: "CDebuginfod", pkgConfig: "libdebuginfod", providers: [.apt(["libdebuginfod-dev"])]),
 
         // Shared byte cursor, mmap and errors: every binary reader builds on it.
@@ -32,7 +33,7 @@ let package = Package(
         .executableTarget(
             name: "stackfold",
             dependencies: [
-                "PerfData", "Symbolize", "Collapse", "FlameSVG", "GoTrace", "Align",
+                "PerfData", "Symbolize", "Collapse", "FlameSVG", "GoTrace", "Align", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -215,14 +215,19 @@ public struct TraceIndex: Sendable {
     var sweepByP: SpansByKey
     /// User regions per goroutine, by raw start (nested ones after their parent).
     var regionsByG: [Int64: [UserRegion]] = [:]
-    /// Per run of `trace.runs`: a background mark worker's (labelled `GC …`).
+    /// Per run of `trace.runs`: a background mark worker's (labelled `GC …`); its goroutine and P, dense
+    /// (the runs themselves are 72-byte records: a lookup per sample missed the cache).
     var isWorker: [Bool]
+    var runG: [Int64]
+    var runP: [Int64]
 
     /// `threadOfM` keys runs by perf thread id instead of runtime M id (Go 1.21); runs of unmapped Ms
     /// are then kept under negative keys no thread has.
     public init(_ trace: GoTrace, threadOfM: [Int64: Int64] = [:]) {
         self.trace = trace
         isWorker = trace.runs.map { $0.label.hasPrefix("GC ") }
+        runG = trace.runs.map(\.g)
+        runP = trace.runs.map(\.p)
         var runs: [Int64: [(Int64, Int64, Int32)]] = [:]
         for (i, r) in trace.runs.enumerated() {
             let key = threadOfM.isEmpty ? r.m : (threadOfM[r.m] ?? (-1_000_000 - r.m))
@@ -319,6 +324,11 @@ public struct TraceIndex: Sendable {
     @inline(__always) func inAssist(g: Int64, at t: Int64) -> Bool {
         guard let k = assistByG.slot(g) else { return false }
         return assistByG.lists[k].item(containing: t) != nil
+    }
+
+    @inline(__always) func inAssist(g: Int64, at t: Int64, hints: inout [Int]) -> Bool {
+        guard let k = assistByG.slot(g) else { return false }
+        return assistByG.lists[k].item(containing: t, hint: &hints[k]) != nil
     }
 
     /// Agreement of samples with the trace at `offset`: a sample with a goroutine stack scores when its
@@ -476,6 +486,8 @@ public func attribute(_ samples: [FoldedSample], trace: TraceIndex, alignment: C
     var lastTid: Int32 = -1
     var slot: Int?
     var hints = [Int](repeating: Int.min, count: trace.runsByM.lists.count)
+    var assistHints = [Int](repeating: Int.min, count: trace.assistByG.lists.count)
+    var sweepHints = [Int](repeating: Int.min, count: trace.sweepByP.lists.count)
     var stwHint = Int.min, gcHint = Int.min
     let hasRegions = !trace.regionsByG.isEmpty
     let ref = TraceIndexRef(trace)
@@ -494,15 +506,16 @@ public func attribute(_ samples: [FoldedSample], trace: TraceIndex, alignment: C
                 run = k
             }
         }
-        let g = run >= 0 ? trace.trace.runs[run].g : -1
+        let g = run >= 0 ? trace.runG[run] : -1
         let state: GCState
-        if g >= 0, trace.inAssist(g: g, at: t) {
+        if g >= 0, trace.inAssist(g: g, at: t, hints: &assistHints) {
             state = .assist
         } else if run >= 0, trace.isWorker[run] {
             state = .markWorker
         } else if trace.stw.item(containing: t, hint: &stwHint) != nil {
             state = .stw
-        } else if run >= 0, case let p = trace.trace.runs[run].p, p >= 0, let k = trace.sweepByP.slot(p), trace.sweepByP.lists[k].item(containing: t) != nil {
+        } else if run >= 0, case let p = trace.runP[run], p >= 0, let k = trace.sweepByP.slot(p),
+                  trace.sweepByP.lists[k].item(containing: t, hint: &sweepHints[k]) != nil {
             state = .sweep
         } else if trace.gc.item(containing: t, hint: &gcHint) != nil {
             state = .gcConcurrent

@@ -1,7 +1,16 @@
 import ArgumentParser
 
+#if canImport(Glibc)
+import CMalloc
+#endif
+
 @main
 struct Stackfold: ParsableCommand {
+    static func main() {
+        keepFreedMemory()
+        Self.main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "stackfold",
         abstract: "Symbolized folded stacks and flame graphs from perf.data, aligned with Go execution traces.",
@@ -16,4 +25,15 @@ struct Stackfold: ParsableCommand {
 struct UserError: Error, CustomStringConvertible {
     var description: String
     init(_ message: String) { description = message }
+}
+
+/// Large arrays (runs, ranges, samples) grow by doubling: by default glibc serves each size with a fresh
+/// mmap and gives it back with munmap, so every growth faults its pages in anew; on a big Go trace that
+/// was a third of the run in the kernel. Kept in the heap instead, freed blocks are reused.
+private func keepFreedMemory() {
+    #if canImport(Glibc)
+    _ = mallopt(M_MMAP_THRESHOLD, 32 << 20)  // glibc's maximum
+    _ = mallopt(M_TRIM_THRESHOLD, 1 << 30)
+    _ = mallopt(M_TOP_PAD, 64 << 20)
+    #endif
 }

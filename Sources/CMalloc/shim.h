@@ -1,0 +1,2 @@
+// glibc malloc tuning (mallopt): not part of the Glibc Swift module.
+#include <malloc.h>
