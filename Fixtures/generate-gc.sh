@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # GC-heavy runs (the workload's alloc mode, 1 s, perf at 1 kHz): the 600 ms `mix` captures hold only a
 # handful of mark-worker and assist samples, too few to check their attribution against a 99 % bar.
-# Go 1.21 (TSC trace clock: the offset is always fitted, whatever perf's clock) and Go 1.27 on both
-# perf clocks (-k mono: same clock as the trace; default: offset estimated).
+# Go 1.21 (TSC trace clock: offset and scale are always fitted; perf's default clock, unlike
+# CLOCK_MONOTONIC, is not slewed by NTP) and Go 1.27 (-k mono: same clock as the trace; default: offset
+# estimated), each on both perf clocks.
 # Uses bin/go1.21/workload and bin/go1.27/workload (generate.sh). Writes every command to gc.commands.log.
-#   bash Fixtures/generate-gc.sh
+#   bash Fixtures/generate-gc.sh                          # all of them
+#   bash Fixtures/generate-gc.sh go1.21-alloc-default-clock   # only these (their lines in the log replaced)
 set -euo pipefail
 cd "$(dirname "$0")"
 GO=${GO_ROOTS_DIR:-/work/go}/1.27/goroot/bin/go
@@ -12,11 +14,16 @@ log() { printf '%s\n' "$*" >> gc.commands.log; }
 run() { log "$*"; "$@"; }
 for t in perf zstd; do command -v $t >/dev/null || { echo "generate-gc.sh: needs $t (apt-get install linux-perf zstd)" >&2; exit 1; }; done
 [[ -x $GO ]] || { echo "generate-gc.sh: needs Go 1.27 at $GO (see generate.sh)" >&2; exit 1; }
-: > gc.commands.log
+if (($#)); then
+  for name in "$@"; do grep -vF "$name." gc.commands.log > gc.commands.log.tmp || true; mv gc.commands.log.tmp gc.commands.log; done
+else
+  : > gc.commands.log
+fi
 pattern='^M=-?[0-9]+ P=-?[0-9]+ G=-?[0-9]+ (RangeBegin|RangeActive|RangeEnd|Label|Sync) '
-for spec in "1.21 mono -k mono" "1.27 mono -k mono" "1.27 default-clock"; do
+for spec in "1.21 mono -k mono" "1.21 default-clock" "1.27 mono -k mono" "1.27 default-clock"; do
   read -r v clock kflags <<<"$spec"
   name=go$v-alloc-$clock
+  if (($#)) && [[ " $* " != *" $name "* ]]; then continue; fi
   # shellcheck disable=SC2086  # kflags is empty or two words
   run perf record -q -e cpu-clock -F 1000 -g $kflags -o "perf/$name.data" -- \
     "bin/go$v/workload" -d 1s -trace "gotrace/$name.trace" alloc

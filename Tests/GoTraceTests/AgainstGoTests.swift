@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test(arguments: ["1.21", "1.22", "1.23", "1.24", "1.25", "1.26", "1.27"].flatMap { ["go\($0)-fp-mono", "go\($0)-fp-default-clock"] }
-                     + ["go1.21-alloc-mono", "go1.27-alloc-mono", "go1.27-alloc-default-clock"])
+                     + ["go1.21-alloc-mono", "go1.21-alloc-default-clock", "go1.27-alloc-mono", "go1.27-alloc-default-clock"])
     func rangesLabelsAndSyncsMatchGoToolTrace(_ name: String) throws {
         let expected = try Self.reference(name)
         let t = try Self.read(name)
