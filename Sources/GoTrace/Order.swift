@@ -238,27 +238,34 @@ struct Ordering {
         case .goDestroy, .goStop, .goBlock:
             switch ev.type {
             case .goDestroy: gStates[cur.g] = nil
-            case .goStop: gStates[cur.g]?.status = .runnable
-            default: gStates[cur.g]?.status = .waiting
+            case .goStop: gStates.update(cur.g) { $0.status = .runnable }
+            default: gStates.update(cur.g) { $0.status = .waiting }
             }
             new.g = -1
             push(ev, cur)
         case .goStart:
             let gid = Int64(bitPattern: a.a0)
             let seq = Seq(gen: gen, n: a.a1)
-            guard var s = gStates[gid], s.status == .runnable, Self.succeeds(seq, s.seq) else { return false }
-            s.status = .running
-            s.seq = seq
-            gStates[gid] = s
+            // One probe: check and update in place.
+            let ok = gStates.update(gid) { s in
+                guard s.status == .runnable, Self.succeeds(seq, s.seq) else { return false }
+                s.status = .running
+                s.seq = seq
+                return true
+            }
+            guard ok == true else { return false }
             new.g = gid
             push(ev, cur)
         case .goUnblock:
             let gid = Int64(bitPattern: a.a0)
             let seq = Seq(gen: gen, n: a.a1)
-            guard var s = gStates[gid], s.status == .waiting, Self.succeeds(seq, s.seq) else { return false }
-            s.status = .runnable
-            s.seq = seq
-            gStates[gid] = s
+            let ok = gStates.update(gid) { s in
+                guard s.status == .waiting, Self.succeeds(seq, s.seq) else { return false }
+                s.status = .runnable
+                s.seq = seq
+                return true
+            }
+            guard ok == true else { return false }
             push(ev, cur)
         case .goSwitch, .goSwitchDestroy:
             let next = Int64(bitPattern: a.a0)
