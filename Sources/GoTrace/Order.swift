@@ -110,8 +110,30 @@ struct Ordering {
 
     static func succeeds(_ a: Seq, _ b: Seq) -> Bool { a.gen == b.gen && a.n == b.n &+ 1 }
 
+    /// The types `advance` switches on (all below 64); the others (annotations, metrics, ranges, user
+    /// tasks and regions, experiments) are released as they come, with the M's P and G.
+    @inline(__always) static var typesWithState: UInt64 {
+        // ProcStart…GoStatus (10…25), GCActive, GCBegin, GCEnd (28…30), GoSwitch…GoStatusStack (45…48).
+        0x1_e000_73ff_fc00
+    }
+
     /// Tries to release `ev` (read on M `m`); false if it must wait for events of other Ms.
+    @inline(__always)
     mutating func advance(_ ev: inout TraceEvent, m: Int64, gen: UInt64) -> Bool {
+        // Most events (heap sizes, sweeps, …) only take the context of an M met just before: released
+        // here, without the call into the switch and its state. Exactly its `default:` case.
+        let t = ev.type.rawValue
+        if _fastPath(m == cachedM && m != -1 && initialGen != 0), let ms = cachedMState,
+           t >= 64 || Self.typesWithState >> t & 1 == 0 {
+            released = 0
+            push(ev, (m, ms.p, ms.g))
+            return true
+        }
+        return advanceWithState(&ev, m: m, gen: gen)
+    }
+
+    @inline(never)
+    mutating func advanceWithState(_ ev: inout TraceEvent, m: Int64, gen: UInt64) -> Bool {
         if initialGen == 0 { initialGen = gen }
         let known: MState?
         if m == -1 {
