@@ -98,14 +98,30 @@ struct Ordering {
         released += 1
     }
 
-    /// The entry of the M of the last event, as in `mStates` (every write goes through `setM`): an M's
-    /// events mostly come in runs, and this spares their map probe.
+    /// The entry of the M of the last event (every write goes through `setM`): an M's events mostly
+    /// come in runs, and this spares their map probes. Written back to `mStates` only when another M
+    /// comes or the map is read directly (`flushM`); non-nil only if `mStates` holds the key, so the
+    /// map's slots, and its iteration order, are as with every write made at once.
     var cachedM: Int64 = -1
     var cachedMState: MState?
+    var cachedMDirty = false
 
     mutating func setM(_ id: Int64, _ s: MState) {
+        if id == cachedM, cachedMState != nil {
+            cachedMState = s
+            cachedMDirty = true
+            return
+        }
         mStates[id] = s
         if id == cachedM { cachedMState = s }
+    }
+
+    /// Brings `mStates` up to date with the cached entry.
+    mutating func flushM() {
+        if cachedMDirty {
+            mStates[cachedM] = cachedMState
+            cachedMDirty = false
+        }
     }
 
     static func succeeds(_ a: Seq, _ b: Seq) -> Bool { a.gen == b.gen && a.n == b.n &+ 1 }
@@ -141,6 +157,7 @@ struct Ordering {
         } else if m == cachedM {
             known = cachedMState
         } else {
+            flushM()
             known = mStates[m]
             cachedM = m
             cachedMState = known
@@ -177,6 +194,7 @@ struct Ordering {
             ev.extra = old
             if status == .running || status == .syscall { new.p = pid }
             if status == .syscallAbandoned && old == 2 {
+                flushM()
                 for (mid, s) in mStates where s.p == pid { cur = (mid, pid, s.g) }
             }
             push(ev, cur)
@@ -215,6 +233,7 @@ struct Ordering {
                 push(ev, cur)
                 break
             }
+            flushM()
             if var victim = mStates[mid] {
                 victim.p = -1
                 setM(mid, victim)
@@ -247,6 +266,7 @@ struct Ordering {
                 if mid == cur.m {
                     new.g = gid
                 } else {
+                    flushM()
                     if let other = mStates[mid] { cur.g = other.g } else { setM(mid, MState(g: gid, p: -1)) }
                     cur.m = mid
                 }
