@@ -71,6 +71,8 @@ struct Ordering {
 
     /// The next of the events queued behind `first`.
     mutating func next() -> TraceEvent? {
+        // Mostly empty: one test, no writes.
+        if queueCount == 0 { return nil }
         guard queueHead < queueCount else {
             queueHead = 0
             queueCount = 0
