@@ -125,9 +125,10 @@ public struct GoTraceReader {
     // unsafe buffers: one uniqueness check per operation instead of one per swap.
     static func siftUp(_ h: UnsafeMutableBufferPointer<HeapEntry>, _ i: Int) -> Int {
         var i = i
-        while i > 0, h[(i - 1) / 2].time > h[i].time {
-            h.swapAt((i - 1) / 2, i)
-            i = (i - 1) / 2
+        // Wrapping arithmetic: heap indices are far from overflowing, and the checks cost per event.
+        while i > 0, h[(i &- 1) >> 1].time > h[i].time {
+            h.swapAt((i &- 1) >> 1, i)
+            i = (i &- 1) >> 1
         }
         return i
     }
@@ -137,7 +138,7 @@ public struct GoTraceReader {
             var m = i
             var minT = Int64.max
             if i < h.count { minT = h[i].time }
-            let l = 2 * i + 1, r = l + 1
+            let l = 2 &* i &+ 1, r = l &+ 1
             if l < h.count, h[l].time < minT { minT = h[l].time; m = l }
             if r < h.count, h[r].time < minT { m = r }
             if m == i { return }
