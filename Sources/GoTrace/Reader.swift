@@ -311,21 +311,22 @@ struct BatchSource {
         }
         // Fast path: with room for the longest event (6 varints of 10 bytes) read without bound checks;
         // anything odd (an overlong varint) falls through to the checked reads, which name the error.
-        if c.count - c.offset > 60 {
+        // Wrapping arithmetic below: offsets stay within the batch, and overflow checks cost per byte.
+        if c.count &- c.offset > 60 {
             var i = 1
             var ok = true
             @inline(__always) func varint() -> UInt64 {
                 // Most arguments fit one byte.
                 let b0 = p.load(fromByteOffset: i, as: UInt8.self)
-                if b0 < 0x80 { i += 1; return UInt64(b0) }
+                if b0 < 0x80 { i &+= 1; return UInt64(b0) }
                 var r: UInt64 = 0, shift: UInt64 = 0
                 while true {
                     let byte = p.load(fromByteOffset: i, as: UInt8.self)
-                    i += 1
+                    i &+= 1
                     if shift == 63 && byte > 1 { ok = false; return 0 }
                     r |= UInt64(byte & 0x7f) << shift
                     if byte < 0x80 { return r }
-                    shift += 7
+                    shift &+= 7
                     if shift > 63 { ok = false; return 0 }
                 }
             }
@@ -340,7 +341,7 @@ struct BatchSource {
                 let time = nanoseconds(ticks: dt, freq: freq) &+ c.lastTs
                 c.ev = TraceEvent(type: t, time: time, rawTime: time, m: c.m, p: -1, g: -1, args: args, extra: 0, generation: genNumber)
                 c.lastTs = time
-                c.offset += i
+                c.offset &+= i
                 return true
             }
         }
