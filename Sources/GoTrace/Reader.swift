@@ -40,6 +40,9 @@ public struct GoTraceReader {
     var lastTs: Int64 = 0
     var syncs: UInt64 = 0
     var finished = false
+    /// Not Go 1.21, not finished, no CPU sample pending: one test on the per-event path for all three
+    /// (kept by `nextOutOfLine`, the only place that changes them for Go ≥ 1.22).
+    var plain = false
     var pendingError: GoTraceError?
     /// A Go 1.21 trace: all of it, converted event by event.
     var v1: V1Converter?
@@ -75,6 +78,7 @@ public struct GoTraceReader {
         }
         generations = GenerationReader(bytes: bytes, version: v, start: 16)
         source.version = v
+        plain = true
         source.argCounts = EventType.timedArgCounts.enumerated().map { t, n in
             n > 0 && EventType.isDefined(EventType(rawValue: UInt8(t)), in: v) ? UInt8(n) : 0
         }
@@ -225,11 +229,13 @@ public struct GoTraceReader {
     /// generation, then a warning (see `warnings`).
     public mutating func next() throws(GoTraceError) -> TraceEvent? {
         // A flag, not `v1 != nil`: testing the optional copied (retained) the whole converter per event.
-        if _slowPath(isV1) { return try nextV1() }
-        if _slowPath(finished) { return nil }
+        if _slowPath(!plain) {
+            if isV1 { return try nextV1() }
+            if finished { return nil }
+        }
         if let e = order.next() { return nudge(e) }
         // The rare cases out of line: the per-event path keeps a small frame.
-        if _slowPath(frontier.isEmpty) || _slowPath(cpuSampleHead < cpuSamples.count) { return try nextOutOfLine() }
+        if _slowPath(frontier.isEmpty) || _slowPath(!plain) { return try nextOutOfLine() }
         if _slowPath(try !tryAdvance(0)) { try advanceAnother() }
         guard order.released > 0 else { return try next() }
         return nudge(order.first)
@@ -238,6 +244,7 @@ public struct GoTraceReader {
     /// A generation boundary or a CPU sample (or an M's event while samples are pending).
     @inline(never)
     mutating func nextOutOfLine() throws(GoTraceError) -> TraceEvent? {
+        defer { plain = !finished && cpuSampleHead >= cpuSamples.count }
         if frontier.isEmpty && cpuSampleHead >= cpuSamples.count {
             if try installNextGeneration() {
                 syncs += 1
