@@ -47,7 +47,8 @@ public struct IntMap<Value>: Sequence {
         set {
             let s = slot(key)
             if let v = newValue {
-                values[s.index] = v
+                // `mask` keeps the index in range: no bounds check on this per-event write.
+                values.withUnsafeMutableBufferPointer { $0[s.index] = v }
                 if !s.found {
                     keys[s.index] = key
                     used += 1
@@ -55,6 +56,22 @@ public struct IntMap<Value>: Sequence {
                 }
             } else if s.found {
                 remove(at: s.index)
+            }
+        }
+    }
+
+    /// Changes the value of `key` in place with one probe (a get then a set probes twice); nil, and
+    /// `body` not called, if `key` is absent.
+    @inlinable public mutating func update<R>(_ key: Int64, _ body: (inout Value) -> R) -> R? {
+        let s = slot(key)
+        guard s.found else { return nil }
+        return values.withUnsafeMutableBufferPointer { v in
+            // Found: the slot holds a value.
+            withUnsafeMutablePointer(to: &v[s.index]) { p in
+                var x = p.pointee.unsafelyUnwrapped
+                let r = body(&x)
+                p.pointee = x
+                return r
             }
         }
     }

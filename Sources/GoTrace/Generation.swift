@@ -38,7 +38,9 @@ public struct ClockSnapshot: Sendable, Equatable {
 /// Ticks to nanoseconds as Go computes them (`Time(float64(ticks) * freq)`). Out of range (corrupt
 /// input) gives what Go's conversion gives on amd64, Int64.min, instead of trapping.
 @inline(__always) func nanoseconds(ticks: UInt64, freq: Double) -> Int64 {
-    let x = Double(ticks) * freq
+    // Below 2^63 (always, in practice) the signed conversion gives the same Double in one instruction.
+    let d = Int64(bitPattern: ticks) >= 0 ? Double(Int64(bitPattern: ticks)) : Double(ticks)
+    let x = d * freq
     return x > -9.223372036854775e18 && x < 9.223372036854775e18 ? Int64(x) : .min
 }
 

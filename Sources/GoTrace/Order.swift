@@ -71,6 +71,8 @@ struct Ordering {
 
     /// The next of the events queued behind `first`.
     mutating func next() -> TraceEvent? {
+        // Mostly empty: one test, no writes.
+        if queueCount == 0 { return nil }
         guard queueHead < queueCount else {
             queueHead = 0
             queueCount = 0
@@ -98,20 +100,58 @@ struct Ordering {
         released += 1
     }
 
-    /// The entry of the M of the last event, as in `mStates` (every write goes through `setM`): an M's
-    /// events mostly come in runs, and this spares their map probe.
+    /// The entry of the M of the last event (every write goes through `setM`): an M's events mostly
+    /// come in runs, and this spares their map probes. Written back to `mStates` only when another M
+    /// comes or the map is read directly (`flushM`); non-nil only if `mStates` holds the key, so the
+    /// map's slots, and its iteration order, are as with every write made at once.
     var cachedM: Int64 = -1
     var cachedMState: MState?
+    var cachedMDirty = false
 
     mutating func setM(_ id: Int64, _ s: MState) {
+        if id == cachedM, cachedMState != nil {
+            cachedMState = s
+            cachedMDirty = true
+            return
+        }
         mStates[id] = s
         if id == cachedM { cachedMState = s }
     }
 
+    /// Brings `mStates` up to date with the cached entry.
+    mutating func flushM() {
+        if cachedMDirty {
+            mStates[cachedM] = cachedMState
+            cachedMDirty = false
+        }
+    }
+
     static func succeeds(_ a: Seq, _ b: Seq) -> Bool { a.gen == b.gen && a.n == b.n &+ 1 }
 
+    /// The types `advance` switches on (all below 64); the others (annotations, metrics, ranges, user
+    /// tasks and regions, experiments) are released as they come, with the M's P and G.
+    @inline(__always) static var typesWithState: UInt64 {
+        // ProcStart…GoStatus (10…25), GCActive, GCBegin, GCEnd (28…30), GoSwitch…GoStatusStack (45…48).
+        0x1_e000_73ff_fc00
+    }
+
     /// Tries to release `ev` (read on M `m`); false if it must wait for events of other Ms.
+    @inline(__always)
     mutating func advance(_ ev: inout TraceEvent, m: Int64, gen: UInt64) -> Bool {
+        // Most events (heap sizes, sweeps, …) only take the context of an M met just before: released
+        // here, without the call into the switch and its state. Exactly its `default:` case.
+        let t = ev.type.rawValue
+        if _fastPath(m == cachedM && m != -1 && initialGen != 0), let ms = cachedMState,
+           t >= 64 || Self.typesWithState >> t & 1 == 0 {
+            released = 0
+            push(ev, (m, ms.p, ms.g))
+            return true
+        }
+        return advanceWithState(&ev, m: m, gen: gen)
+    }
+
+    @inline(never)
+    mutating func advanceWithState(_ ev: inout TraceEvent, m: Int64, gen: UInt64) -> Bool {
         if initialGen == 0 { initialGen = gen }
         let known: MState?
         if m == -1 {
@@ -119,6 +159,7 @@ struct Ordering {
         } else if m == cachedM {
             known = cachedMState
         } else {
+            flushM()
             known = mStates[m]
             cachedM = m
             cachedMState = known
@@ -155,6 +196,7 @@ struct Ordering {
             ev.extra = old
             if status == .running || status == .syscall { new.p = pid }
             if status == .syscallAbandoned && old == 2 {
+                flushM()
                 for (mid, s) in mStates where s.p == pid { cur = (mid, pid, s.g) }
             }
             push(ev, cur)
@@ -193,6 +235,7 @@ struct Ordering {
                 push(ev, cur)
                 break
             }
+            flushM()
             if var victim = mStates[mid] {
                 victim.p = -1
                 setM(mid, victim)
@@ -225,6 +268,7 @@ struct Ordering {
                 if mid == cur.m {
                     new.g = gid
                 } else {
+                    flushM()
                     if let other = mStates[mid] { cur.g = other.g } else { setM(mid, MState(g: gid, p: -1)) }
                     cur.m = mid
                 }
@@ -238,27 +282,34 @@ struct Ordering {
         case .goDestroy, .goStop, .goBlock:
             switch ev.type {
             case .goDestroy: gStates[cur.g] = nil
-            case .goStop: gStates[cur.g]?.status = .runnable
-            default: gStates[cur.g]?.status = .waiting
+            case .goStop: gStates.update(cur.g) { $0.status = .runnable }
+            default: gStates.update(cur.g) { $0.status = .waiting }
             }
             new.g = -1
             push(ev, cur)
         case .goStart:
             let gid = Int64(bitPattern: a.a0)
             let seq = Seq(gen: gen, n: a.a1)
-            guard var s = gStates[gid], s.status == .runnable, Self.succeeds(seq, s.seq) else { return false }
-            s.status = .running
-            s.seq = seq
-            gStates[gid] = s
+            // One probe: check and update in place.
+            let ok = gStates.update(gid) { s in
+                guard s.status == .runnable, Self.succeeds(seq, s.seq) else { return false }
+                s.status = .running
+                s.seq = seq
+                return true
+            }
+            guard ok == true else { return false }
             new.g = gid
             push(ev, cur)
         case .goUnblock:
             let gid = Int64(bitPattern: a.a0)
             let seq = Seq(gen: gen, n: a.a1)
-            guard var s = gStates[gid], s.status == .waiting, Self.succeeds(seq, s.seq) else { return false }
-            s.status = .runnable
-            s.seq = seq
-            gStates[gid] = s
+            let ok = gStates.update(gid) { s in
+                guard s.status == .waiting, Self.succeeds(seq, s.seq) else { return false }
+                s.status = .runnable
+                s.seq = seq
+                return true
+            }
+            guard ok == true else { return false }
             push(ev, cur)
         case .goSwitch, .goSwitchDestroy:
             let next = Int64(bitPattern: a.a0)

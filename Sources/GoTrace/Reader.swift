@@ -40,6 +40,9 @@ public struct GoTraceReader {
     var lastTs: Int64 = 0
     var syncs: UInt64 = 0
     var finished = false
+    /// Not Go 1.21, not finished, no CPU sample pending: one test on the per-event path for all three
+    /// (kept by `nextOutOfLine`, the only place that changes them for Go ≥ 1.22).
+    var plain = false
     var pendingError: GoTraceError?
     /// A Go 1.21 trace: all of it, converted event by event.
     var v1: V1Converter?
@@ -75,6 +78,7 @@ public struct GoTraceReader {
         }
         generations = GenerationReader(bytes: bytes, version: v, start: 16)
         source.version = v
+        plain = true
         source.argCounts = EventType.timedArgCounts.enumerated().map { t, n in
             n > 0 && EventType.isDefined(EventType(rawValue: UInt8(t)), in: v) ? UInt8(n) : 0
         }
@@ -125,9 +129,10 @@ public struct GoTraceReader {
     // unsafe buffers: one uniqueness check per operation instead of one per swap.
     static func siftUp(_ h: UnsafeMutableBufferPointer<HeapEntry>, _ i: Int) -> Int {
         var i = i
-        while i > 0, h[(i - 1) / 2].time > h[i].time {
-            h.swapAt((i - 1) / 2, i)
-            i = (i - 1) / 2
+        // Wrapping arithmetic: heap indices are far from overflowing, and the checks cost per event.
+        while i > 0, h[(i &- 1) >> 1].time > h[i].time {
+            h.swapAt((i &- 1) >> 1, i)
+            i = (i &- 1) >> 1
         }
         return i
     }
@@ -137,7 +142,7 @@ public struct GoTraceReader {
             var m = i
             var minT = Int64.max
             if i < h.count { minT = h[i].time }
-            let l = 2 * i + 1, r = l + 1
+            let l = 2 &* i &+ 1, r = l &+ 1
             if l < h.count, h[l].time < minT { minT = h[l].time; m = l }
             if r < h.count, h[r].time < minT { m = r }
             if m == i { return }
@@ -224,11 +229,13 @@ public struct GoTraceReader {
     /// generation, then a warning (see `warnings`).
     public mutating func next() throws(GoTraceError) -> TraceEvent? {
         // A flag, not `v1 != nil`: testing the optional copied (retained) the whole converter per event.
-        if _slowPath(isV1) { return try nextV1() }
-        if _slowPath(finished) { return nil }
+        if _slowPath(!plain) {
+            if isV1 { return try nextV1() }
+            if finished { return nil }
+        }
         if let e = order.next() { return nudge(e) }
         // The rare cases out of line: the per-event path keeps a small frame.
-        if _slowPath(frontier.isEmpty) || _slowPath(cpuSampleHead < cpuSamples.count) { return try nextOutOfLine() }
+        if _slowPath(frontier.isEmpty) || _slowPath(!plain) { return try nextOutOfLine() }
         if _slowPath(try !tryAdvance(0)) { try advanceAnother() }
         guard order.released > 0 else { return try next() }
         return nudge(order.first)
@@ -237,6 +244,7 @@ public struct GoTraceReader {
     /// A generation boundary or a CPU sample (or an M's event while samples are pending).
     @inline(never)
     mutating func nextOutOfLine() throws(GoTraceError) -> TraceEvent? {
+        defer { plain = !finished && cpuSampleHead >= cpuSamples.count }
         if frontier.isEmpty && cpuSampleHead >= cpuSamples.count {
             if try installNextGeneration() {
                 syncs += 1
@@ -310,21 +318,22 @@ struct BatchSource {
         }
         // Fast path: with room for the longest event (6 varints of 10 bytes) read without bound checks;
         // anything odd (an overlong varint) falls through to the checked reads, which name the error.
-        if c.count - c.offset > 60 {
+        // Wrapping arithmetic below: offsets stay within the batch, and overflow checks cost per byte.
+        if c.count &- c.offset > 60 {
             var i = 1
             var ok = true
             @inline(__always) func varint() -> UInt64 {
                 // Most arguments fit one byte.
                 let b0 = p.load(fromByteOffset: i, as: UInt8.self)
-                if b0 < 0x80 { i += 1; return UInt64(b0) }
+                if b0 < 0x80 { i &+= 1; return UInt64(b0) }
                 var r: UInt64 = 0, shift: UInt64 = 0
                 while true {
                     let byte = p.load(fromByteOffset: i, as: UInt8.self)
-                    i += 1
+                    i &+= 1
                     if shift == 63 && byte > 1 { ok = false; return 0 }
                     r |= UInt64(byte & 0x7f) << shift
                     if byte < 0x80 { return r }
-                    shift += 7
+                    shift &+= 7
                     if shift > 63 { ok = false; return 0 }
                 }
             }
@@ -339,7 +348,7 @@ struct BatchSource {
                 let time = nanoseconds(ticks: dt, freq: freq) &+ c.lastTs
                 c.ev = TraceEvent(type: t, time: time, rawTime: time, m: c.m, p: -1, g: -1, args: args, extra: 0, generation: genNumber)
                 c.lastTs = time
-                c.offset += i
+                c.offset &+= i
                 return true
             }
         }
