@@ -5,6 +5,7 @@
 public struct GoTraceReader {
     public let version: TraceVersion
     public private(set) var warnings: [String] = []
+    private var warnedTruncation = false
     /// Frequency (ticks per second) and clock snapshots seen so far.
     public private(set) var ticksPerSecond: Double = 0
     public private(set) var snapshots: [ClockSnapshot] = []
@@ -158,7 +159,9 @@ public struct GoTraceReader {
             pendingError = error
             return false
         }
-        if let t = generations.truncation, pendingError == nil {
+        // Asked once more after the last generation: the truncation is warned about once.
+        if let t = generations.truncation, pendingError == nil, !warnedTruncation {
+            warnedTruncation = true
             warnings.append("trace ends with a broken batch (\(t)); the batches before it are read")
         }
         guard let g = next else { return false }

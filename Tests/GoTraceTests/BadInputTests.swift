@@ -27,6 +27,8 @@ import Testing
             do {
                 let t = try cut.withUnsafeBytes { try GoTrace(bytes: $0) }
                 #expect(!t.warnings.isEmpty, "\(name) cut at \(fraction): a warning")
+                // Once, not once per look at the end of the trace.
+                #expect(Set(t.warnings).count == t.warnings.count, "\(name) cut at \(fraction): \(t.warnings)")
                 // What was read is a prefix of the whole trace's ranges.
                 let complete = t.ranges.filter { r in whole.ranges.contains(r) }
                 #expect(complete.count >= t.ranges.count - 64)
