@@ -200,7 +200,6 @@ struct SpansByKey: Sendable {
 
     @inline(__always) func slot(_ key: Int64) -> Int? { slots[key].map(Int.init) }
     @inline(__always) subscript(key: Int64) -> Spans? { slot(key).map { lists[$0] } }
-    var isEmpty: Bool { lists.isEmpty }
 }
 
 /// Per-thread goroutine runs and the trace's GC ranges, indexed for lookups by (thread, time).
@@ -482,7 +481,7 @@ public func attribute(_ samples: [FoldedSample], trace: TraceIndex, alignment: C
     var out: [Attribution] = []
     out.reserveCapacity(samples.count)
     // Samples come in time order: each lookup starts from the previous answer (per thread for runs).
-    // Consecutive samples often share a thread and goroutine: their lookups are kept.
+    // Consecutive samples often share a thread: its slot is kept.
     var lastTid: Int32 = -1
     var slot: Int?
     var hints = [Int](repeating: Int.min, count: trace.runsByM.lists.count)

@@ -128,6 +128,17 @@ struct Ordering {
 
     static func succeeds(_ a: Seq, _ b: Seq) -> Bool { a.gen == b.gen && a.n == b.n &+ 1 }
 
+    /// Goroutine `gid` goes `from` → `to` at `seq` if it is in `from` and `seq` follows its last one:
+    /// checked and updated with one probe.
+    @inline(__always) mutating func advanceG(_ gid: Int64, from: WireGoStatus, to: WireGoStatus, seq: Seq) -> Bool {
+        gStates.update(gid) { s in
+            guard s.status == from, Self.succeeds(seq, s.seq) else { return false }
+            s.status = to
+            s.seq = seq
+            return true
+        } == true
+    }
+
     /// The types `advance` switches on (all below 64); the others (annotations, metrics, ranges, user
     /// tasks and regions, experiments) are released as they come, with the M's P and G.
     @inline(__always) static var typesWithState: UInt64 {
@@ -289,27 +300,11 @@ struct Ordering {
             push(ev, cur)
         case .goStart:
             let gid = Int64(bitPattern: a.a0)
-            let seq = Seq(gen: gen, n: a.a1)
-            // One probe: check and update in place.
-            let ok = gStates.update(gid) { s in
-                guard s.status == .runnable, Self.succeeds(seq, s.seq) else { return false }
-                s.status = .running
-                s.seq = seq
-                return true
-            }
-            guard ok == true else { return false }
+            guard advanceG(gid, from: .runnable, to: .running, seq: Seq(gen: gen, n: a.a1)) else { return false }
             new.g = gid
             push(ev, cur)
         case .goUnblock:
-            let gid = Int64(bitPattern: a.a0)
-            let seq = Seq(gen: gen, n: a.a1)
-            let ok = gStates.update(gid) { s in
-                guard s.status == .waiting, Self.succeeds(seq, s.seq) else { return false }
-                s.status = .runnable
-                s.seq = seq
-                return true
-            }
-            guard ok == true else { return false }
+            guard advanceG(Int64(bitPattern: a.a0), from: .waiting, to: .runnable, seq: Seq(gen: gen, n: a.a1)) else { return false }
             push(ev, cur)
         case .goSwitch, .goSwitchDestroy:
             let next = Int64(bitPattern: a.a0)
