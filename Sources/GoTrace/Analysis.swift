@@ -121,24 +121,70 @@ public struct GoTrace: Sendable {
     public init(bytes: UnsafeRawBufferPointer, keepParsedLines: Bool = false) throws(GoTraceError) {
         var r = try GoTraceReader(bytes: bytes)
         version = r.version
-        // An integer key: hashing the kind's String raw value per event is measurably slow.
-        struct OpenKey: Hashable, Comparable {
-            var kind: UInt8, scope: Int64
-            static func < (a: Self, b: Self) -> Bool { (a.kind, a.scope) < (b.kind, b.scope) }
+        // Open and closed ranges and runs are plain values (strings by index into `texts`) in integer
+        // maps: hundreds of thousands of them are made, and Strings inside made every move a retain and
+        // release, and Dictionary hashed every Int64 key with SipHash. Strings are looked up when the
+        // event comes (a string id belongs to its generation).
+        var texts: [String] = [""]
+        var textIndex: [String: Int32] = ["": 0]
+        func intern(_ s: String) -> Int32 {
+            if let i = textIndex[s] { return i }
+            texts.append(s)
+            textIndex[s] = Int32(texts.count - 1)
+            return Int32(texts.count - 1)
         }
-        var open: [OpenKey: TraceRange] = [:]
-        var running: [Int64: GoroutineRun] = [:]       // per M
+        struct Span {
+            var start: Int64, end: Int64, rawStart: Int64, rawEnd: Int64
+            var m: Int64, p: Int64, g: Int64
+            /// Range: scope; run: the goroutine.
+            var scope: Int64
+            /// Range: STW reason; run: label.
+            var text: Int32
+            /// Runs of one M, ranges of one kind and scope: each group closes its spans in start order.
+            var group: Int32
+            var kind: UInt8
+            var active: Bool
+            /// Entries stay in their map once made (a removal shifted its neighbours back): this tells
+            /// whether one is open.
+            var isOpen = true
+        }
+        // Kinds in the order of their names (assist, gc, stw, sweep): the order of ranges starting together.
+        let kinds: [TraceRange.Kind] = [.assist, .gc, .stw, .sweep]
+        var open = [IntMap<Span>](repeating: IntMap<Span>(), count: 4)  // per kind, by scope
+        var running = IntMap<Span>()                                       // per M
+        var rangeGroups: Int32 = 0, runGroups: Int32 = 0
+        var closedRanges: [Span] = []
+        var closedRuns: [Span] = []
+        closedRuns.reserveCapacity(1 << 16)
         var first = true
         var lastGeneration: UInt64 = 0
-        var closedRuns: [GoroutineRun] = []
         var regionStacks: [Int64: [UserRegion]] = [:]  // open regions per goroutine, innermost last
         func closeRun(_ m: Int64, _ e: TraceEvent) {
-            guard var run = running.removeValue(forKey: m) else { return }
-            run.end = e.time
-            run.rawEnd = e.rawTime
-            closedRuns.append(run)
+            _ = running.update(m) { run in
+                guard run.isOpen else { return }
+                run.isOpen = false
+                run.end = e.time
+                run.rawEnd = e.rawTime
+                closedRuns.append(run)
+            }
         }
-        func key(_ k: TraceRange.Kind, _ scope: Int64) -> OpenKey { OpenKey(kind: k == .gc ? 0 : k == .stw ? 1 : k == .assist ? 2 : 3, scope: scope) }
+        func startRun(_ e: TraceEvent, g: Int64) {
+            var run = Span(start: e.time, end: e.time, rawStart: e.rawTime, rawEnd: e.rawTime, m: e.m, p: e.p, g: e.g,
+                           scope: g, text: 0, group: 0, kind: 0, active: false)
+            if running.update(e.m, { (old: inout Span) -> Void in run.group = old.group; old = run }) == nil {
+                run.group = runGroups
+                runGroups += 1
+                running[e.m] = run
+            }
+        }
+        func name(_ k: TraceRange.Kind, _ reason: String) -> String {
+            switch k {
+            case .gc: "GC concurrent mark phase"
+            case .stw: "stop-the-world (\(reason))"
+            case .assist: "GC mark assist"
+            case .sweep: "GC incremental sweep"
+            }
+        }
         func scopeText(_ k: TraceRange.Kind, _ scope: Int64) -> String {
             switch k {
             case .gc: return "None"
@@ -160,43 +206,38 @@ public struct GoTrace: Sendable {
             events += 1
             if first { firstTime = e.time; first = false }
             lastTime = e.time
-            var begin: (TraceRange.Kind, String, String, Int64, Bool)?  // kind, name, reason, scope, active
-            var endKind: (TraceRange.Kind, Int64)?
+            // Kind (index into `kinds`), scope, reason, active; or the end of a kind's range at a scope.
+            var begin: (kind: Int, scope: Int64, reason: Int32, active: Bool)?
+            var endKind: (kind: Int, scope: Int64)?
             switch e.type {
             case .syncMarker:
                 if e.generation != lastGeneration { generations += 1; lastGeneration = e.generation }
                 if keepParsedLines { parsedLines.append(line(e, "Sync Time=\(e.time) N=\(e.args.a0)")) }
-            case .gcBegin: begin = (.gc, "GC concurrent mark phase", "", -1, false)
-            case .gcActive: begin = (.gc, "GC concurrent mark phase", "", -1, true)
-            case .gcEnd: endKind = (.gc, -1)
-            case .stwBegin:
-                let reason = r.string(e.args.a0)
-                begin = (.stw, "stop-the-world (\(reason))", reason, e.g, false)
-            case .stwEnd: endKind = (.stw, e.g)
-            case .gcMarkAssistBegin: begin = (.assist, "GC mark assist", "", e.g, false)
-            case .gcMarkAssistActive: begin = (.assist, "GC mark assist", "", Int64(bitPattern: e.args.a0), true)
-            case .gcMarkAssistEnd: endKind = (.assist, e.g)
-            case .gcSweepBegin: begin = (.sweep, "GC incremental sweep", "", e.p, false)
-            case .gcSweepActive: begin = (.sweep, "GC incremental sweep", "", Int64(bitPattern: e.args.a0), true)
-            case .gcSweepEnd: endKind = (.sweep, e.p)
+            case .gcBegin: begin = (1, -1, 0, false)
+            case .gcActive: begin = (1, -1, 0, true)
+            case .gcEnd: endKind = (1, -1)
+            case .stwBegin: begin = (2, e.g, intern(r.string(e.args.a0)), false)
+            case .stwEnd: endKind = (2, e.g)
+            case .gcMarkAssistBegin: begin = (0, e.g, 0, false)
+            case .gcMarkAssistActive: begin = (0, Int64(bitPattern: e.args.a0), 0, true)
+            case .gcMarkAssistEnd: endKind = (0, e.g)
+            case .gcSweepBegin: begin = (3, e.p, 0, false)
+            case .gcSweepActive: begin = (3, Int64(bitPattern: e.args.a0), 0, true)
+            case .gcSweepEnd: endKind = (3, e.p)
             case .goLabel:
                 let label = r.string(e.args.a0)
                 if keepParsedLines { parsedLines.append(line(e, "Label Time=\(e.time) Label=\(goQuote(label)) Resource=Goroutine(\(e.g))")) }
-                if var run = running[e.m], run.g == e.g {
-                    run.label = label
-                    running[e.m] = run
-                }
+                let id = intern(label)
+                _ = running.update(e.m) { run in if run.isOpen, run.scope == e.g { run.text = id } }
             case .goStart:
                 closeRun(e.m, e)
-                running[e.m] = GoroutineRun(m: e.m, p: e.p, g: Int64(bitPattern: e.args.a0), start: e.time, end: e.time,
-                                            rawStart: e.rawTime, rawEnd: e.rawTime, label: "")
+                startRun(e, g: Int64(bitPattern: e.args.a0))
             case .goStatus, .goStatusStack:
                 let status = e.args.a2 & 0xffff_ffff
                 let gid = Int64(bitPattern: e.args.a0)
-                if (status == WireGoStatus.running.rawValue || status == WireGoStatus.syscall.rawValue), running[e.m]?.g != gid {
+                if (status == WireGoStatus.running.rawValue || status == WireGoStatus.syscall.rawValue), running[e.m].flatMap({ $0.isOpen ? $0.scope : nil }) != gid {
                     closeRun(e.m, e)
-                    running[e.m] = GoroutineRun(m: e.m, p: e.p, g: gid, start: e.time, end: e.time,
-                                                rawStart: e.rawTime, rawEnd: e.rawTime, label: "")
+                    startRun(e, g: gid)
                 }
                 if goroutines[gid] == nil { goroutines[gid] = GoroutineInfo(id: gid, startFunction: "", createdAt: nil, creationStack: []) }
                 if e.type == .goStatusStack, goroutines[gid]!.startFunction.isEmpty {
@@ -253,39 +294,53 @@ public struct GoTrace: Sendable {
             case .heapGoal: heapGoals.append(HeapSample(time: e.time, live: e.args.a0))
             default: break
             }
-            if let (k, name, reason, scope, active) = begin {
+            if let b = begin {
+                let k = kinds[b.kind]
                 if keepParsedLines {
-                    parsedLines.append(line(e, "\(active ? "RangeActive" : "RangeBegin") Time=\(e.time) Name=\"\(name)\" Scope=\(scopeText(k, scope))"))
+                    parsedLines.append(line(e, "\(b.active ? "RangeActive" : "RangeBegin") Time=\(e.time) Name=\"\(name(k, texts[Int(b.reason)]))\" Scope=\(scopeText(k, b.scope))"))
                 }
+                var rg = Span(start: e.time, end: e.time, rawStart: e.rawTime, rawEnd: e.rawTime, m: e.m, p: e.p, g: e.g,
+                              scope: b.scope, text: b.reason, group: 0, kind: UInt8(b.kind), active: b.active)
                 // A range seen active at a generation start continues the one already open.
-                if active, open[key(k, scope)] != nil { continue }
-                let r = TraceRange(kind: k, reason: reason, start: e.time, end: e.time, rawStart: e.rawTime,
-                                   rawEnd: e.rawTime, m: e.m, p: e.p, g: e.g, scope: scope, activeAtStart: active)
-                open[key(k, scope)] = r
+                let known = open[b.kind].update(b.scope) { old in
+                    if b.active && old.isOpen { return }
+                    rg.group = old.group
+                    old = rg
+                }
+                if known == nil {
+                    rg.group = rangeGroups
+                    rangeGroups += 1
+                    open[b.kind][b.scope] = rg
+                }
             }
-            if let (k, scope) = endKind {
-                if var rg = open.removeValue(forKey: key(k, scope)) {
+            if let (kind, scope) = endKind {
+                let k = kinds[kind]
+                let closed = open[kind].update(scope) { rg -> Span? in
+                    guard rg.isOpen else { return nil }
+                    rg.isOpen = false
+                    return rg
+                } ?? nil
+                if var rg = closed {
                     rg.end = e.time
                     rg.rawEnd = e.rawTime
-                    if keepParsedLines { parsedLines.append(line(e, "RangeEnd Time=\(e.time) Name=\"\(rg.name)\" Scope=\(scopeText(k, scope))")) }
-                    ranges.append(rg)
+                    if keepParsedLines { parsedLines.append(line(e, "RangeEnd Time=\(e.time) Name=\"\(name(k, texts[Int(rg.text)]))\" Scope=\(scopeText(k, scope))")) }
+                    closedRanges.append(rg)
                 } else if keepParsedLines {
                     // The Go parser still reports an end it cannot pair (a range begun before the trace).
-                    let name = k == .stw ? "stop-the-world (\(r.string(e.args.a0)))" : (k == .gc ? "GC concurrent mark phase" : k == .sweep ? "GC incremental sweep" : "GC mark assist")
-                    parsedLines.append(line(e, "RangeEnd Time=\(e.time) Name=\"\(name)\" Scope=\(scopeText(k, scope))"))
+                    let reason = k == .stw ? r.string(e.args.a0) : ""
+                    parsedLines.append(line(e, "RangeEnd Time=\(e.time) Name=\"\(name(k, reason))\" Scope=\(scopeText(k, scope))"))
                 }
             }
         }
-        // Ranges and runs still open at the end last until the trace's end.
-        for (_, rg) in open.sorted(by: { $0.key < $1.key }) {
-            var rg = rg
-            rg.end = lastTime
-            rg.rawEnd = lastTime
-            ranges.append(rg)
+        // Ranges and runs still open at the end last until the trace's end (in the order of the ranges'
+        // kind (gc, stw, assist, sweep) then scope).
+        for kind in [1, 2, 0, 3] {
+            for (_, var rg) in open[kind].sorted(by: { $0.key < $1.key }) where rg.isOpen {
+                rg.end = lastTime
+                rg.rawEnd = lastTime
+                closedRanges.append(rg)
+            }
         }
-        runs = closedRuns
-        // Let go of the captured local's reference, or the appends below copy every run (COW).
-        closedRuns = []
         for g in regionStacks.keys.sorted() {
             for var rg in regionStacks[g]! {
                 rg.end = lastTime
@@ -294,15 +349,22 @@ public struct GoTrace: Sendable {
             }
         }
         regions = stableSorted(regions) { ($0.start, $0.g, Int64($0.depth)) }
-        for m in running.keys.sorted() {
-            var run = running[m]!
+        for (_, var run) in running.sorted(by: { $0.key < $1.key }) where run.isOpen {
             run.end = lastTime
             run.rawEnd = lastTime
-            runs.append(run)
+            closedRuns.append(run)
         }
-        // Kinds in the order of their names (assist, gc, stw, sweep), as before.
-        ranges = stableSorted(ranges) { ($0.start, $0.kind == .assist ? 0 : $0.kind == .gc ? 1 : $0.kind == .stw ? 2 : 3, $0.scope) }
-        runs = stableSorted(runs) { ($0.start, $0.m, 0) }
+        // By start; ties by kind (in the order of their names) and scope, then as closed.
+        ranges = sortedOrder(closedRanges, groups: Int(rangeGroups), key: { ($0.start, Int64($0.kind), $0.scope, $0.group) }).map { i in
+            let s = closedRanges[i]
+            return TraceRange(kind: kinds[Int(s.kind)], reason: texts[Int(s.text)], start: s.start, end: s.end, rawStart: s.rawStart,
+                              rawEnd: s.rawEnd, m: s.m, p: s.p, g: s.g, scope: s.scope, activeAtStart: s.active)
+        }
+        runs = sortedOrder(closedRuns, groups: Int(runGroups), key: { ($0.start, $0.m, 0, $0.group) }).map { i in
+            let s = closedRuns[i]
+            return GoroutineRun(m: s.m, p: s.p, g: s.scope, start: s.start, end: s.end, rawStart: s.rawStart, rawEnd: s.rawEnd,
+                                label: texts[Int(s.text)])
+        }
         if let c = r.v1 {
             // Goroutines that existed when a Go 1.21 trace started were announced by a GoCreate that the
             // conversion drops: their start function comes from it.
@@ -322,6 +384,77 @@ public struct GoTrace: Sendable {
     }
 }
 
+/// Indices of `a` sorted by an integer key, ties in their original order. Each element names its
+/// group (dense ids below `groups`), whose elements come in key order already, so a k-way merge of the
+/// groups does (n log k, no copying of runs as a merge sort does); a full sort if one does not.
+func sortedOrder<T>(_ a: [T], groups: Int, key: (T) -> (Int64, Int64, Int64, Int32)) -> [Int] {
+    var starts = [Int](repeating: 0, count: groups + 1)
+    for x in a {
+        let g = Int(key(x).3)
+        precondition(g >= 0 && g < groups)
+        starts[g + 1] += 1
+    }
+    for g in 0..<groups { starts[g + 1] += starts[g] }
+    // Entries grouped, each group in its original order.
+    var grouped = [SortEntry](repeating: SortEntry(a: 0, b: 0, c: 0, i: 0, group: 0), count: a.count)
+    var inOrder = true
+    grouped.withUnsafeMutableBufferPointer { out in
+        var next = starts
+        for (i, x) in a.enumerated() {
+            let k = key(x)
+            let e = SortEntry(a: k.0, b: k.1, c: k.2, i: i, group: k.3)
+            let g = Int(k.3)
+            if next[g] > starts[g], out[next[g] - 1] > e { inOrder = false }
+            out[next[g]] = e
+            next[g] += 1
+        }
+    }
+    guard inOrder else { return grouped.sorted().map(\.i) }
+    var out: [Int] = []
+    out.reserveCapacity(a.count)
+    // A min-heap of positions in `grouped`, one per non-empty group: its head.
+    var heap = (0..<groups).filter { starts[$0] < starts[$0 + 1] }
+    grouped.withUnsafeBufferPointer { e in
+        heap.withUnsafeMutableBufferPointer { h in
+            var n = h.count
+            func siftDown(_ i: Int) {
+                var i = i
+                while true {
+                    let l = 2 &* i &+ 1, r = l &+ 1
+                    var m = i
+                    if l < n, e[h[l]] < e[h[m]] { m = l }
+                    if r < n, e[h[r]] < e[h[m]] { m = r }
+                    if m == i { return }
+                    h.swapAt(i, m)
+                    i = m
+                }
+            }
+            for g in 0..<n { h[g] = starts[h[g]] }
+            for i in stride(from: n / 2, through: 0, by: -1) { siftDown(i) }
+            while n > 0 {
+                let top = e[h[0]]
+                out.append(top.i)
+                if h[0] &+ 1 < starts[Int(top.group) + 1] {
+                    h[0] &+= 1
+                } else {
+                    n -= 1
+                    h[0] = h[n]
+                }
+                siftDown(0)
+            }
+        }
+    }
+    return out
+}
+private struct SortEntry: Comparable {
+    var a: Int64, b: Int64, c: Int64, i: Int, group: Int32
+    static func < (x: Self, y: Self) -> Bool {
+        if x.a != y.a { return x.a < y.a }
+        if x.b != y.b { return x.b < y.b }
+        if x.c != y.c { return x.c < y.c }
+        return x.i < y.i
+    }
+}
 
 /// Sorted by an integer key, ties in their original order. Elements holding Strings are moved once
 /// (a sort moves each of them log n times, with a retain and release per move).
