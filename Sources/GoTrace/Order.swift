@@ -146,14 +146,21 @@ struct Ordering {
         0x1_e000_73ff_fc00
     }
 
+    /// The context (P, G) an event of type `type` on M `m` is released with at once, without the
+    /// switch: most events (heap sizes, sweeps, …) change no state and come on the M met just before.
+    /// Exactly `advanceWithState`'s `default:` case; nil when that must run.
+    @inline(__always)
+    func context(m: Int64, type: EventType) -> MState? {
+        let t = type.rawValue
+        guard m == cachedM, m != -1, initialGen != 0, let ms = cachedMState,
+              t >= 64 || Self.typesWithState >> t & 1 == 0 else { return nil }
+        return ms
+    }
+
     /// Tries to release `ev` (read on M `m`); false if it must wait for events of other Ms.
     @inline(__always)
     mutating func advance(_ ev: inout TraceEvent, m: Int64, gen: UInt64) -> Bool {
-        // Most events (heap sizes, sweeps, …) only take the context of an M met just before: released
-        // here, without the call into the switch and its state. Exactly its `default:` case.
-        let t = ev.type.rawValue
-        if _fastPath(m == cachedM && m != -1 && initialGen != 0), let ms = cachedMState,
-           t >= 64 || Self.typesWithState >> t & 1 == 0 {
+        if let ms = context(m: m, type: ev.type) {
             released = 0
             push(ev, (m, ms.p, ms.g))
             return true

@@ -45,6 +45,14 @@ public struct GoTraceReader {
     /// (kept by `nextOutOfLine`, the only place that changes them for Go ≥ 1.22).
     var plain = false
     var pendingError: GoTraceError?
+    /// Events already ordered and nudged, delivered by `next()` before anything else: `refill` orders
+    /// up to `ahead.count` at a time with the cursors and the heap opened once, where one event per
+    /// `next()` cost a uniqueness check per array access and a large call frame.
+    @usableFromInline var ahead = [TraceEvent](repeating: TraceEvent(type: .syncMarker, time: 0, rawTime: 0, m: -1, p: -1, g: -1), count: 256)
+    @usableFromInline var aheadHead = 0
+    @usableFromInline var aheadCount = 0
+    /// An error met while ordering ahead: thrown once the events before it are delivered.
+    var deferredError: GoTraceError?
     /// A Go 1.21 trace: all of it, converted event by event.
     var v1: V1Converter?
     /// Clock facts of a Go 1.21 trace (its times are relative to its first event, in TSC-derived ticks).
@@ -177,6 +185,9 @@ public struct GoTraceReader {
         source.batches.removeAll(keepingCapacity: true)
         for m in g.batchMs {
             var c = Cursor(m: m)
+            // The decoding writes only what changes from one event to the next.
+            c.ev.m = m
+            c.ev.generation = g.number
             c.batchIndex = source.batches.count
             source.batches += g.batches[m] ?? []
             c.batchEnd = source.batches.count
@@ -230,18 +241,130 @@ public struct GoTraceReader {
 
     /// The next event; nil at the end. Errors name the offset; a trace cut short yields every complete
     /// generation, then a warning (see `warnings`).
+    /// Inlinable: a call per event cost more than the event's copy out of `ahead`.
+    @inlinable
     public mutating func next() throws(GoTraceError) -> TraceEvent? {
-        // A flag, not `v1 != nil`: testing the optional copied (retained) the whole converter per event.
-        if _slowPath(!plain) {
-            if isV1 { return try nextV1() }
-            if finished { return nil }
+        if _fastPath(aheadHead < aheadCount) {
+            aheadHead &+= 1
+            return ahead.withUnsafeBufferPointer { $0[aheadHead &- 1] }
         }
-        if let e = order.next() { return nudge(e) }
-        // The rare cases out of line: the per-event path keeps a small frame.
-        if _slowPath(frontier.isEmpty) || _slowPath(!plain) { return try nextOutOfLine() }
-        if _slowPath(try !tryAdvance(0)) { try advanceAnother() }
-        guard order.released > 0 else { return try next() }
-        return nudge(order.first)
+        return try nextSlow()
+    }
+
+    @usableFromInline @inline(never)
+    mutating func nextSlow() throws(GoTraceError) -> TraceEvent? {
+        while true {
+            if let e = deferredError {
+                deferredError = nil
+                throw e
+            }
+            // A flag, not `v1 != nil`: testing the optional copied (retained) the whole converter.
+            if _slowPath(!plain) {
+                if isV1 { return try nextV1() }
+                if finished { return nil }
+            }
+            if let e = order.next() { return nudge(e) }
+            if frontier.isEmpty || !plain { return try nextOutOfLine() }
+            refill()
+            if aheadCount > 0 {
+                aheadHead = 1
+                return ahead[0]
+            }
+        }
+    }
+
+    /// Orders events into `ahead` while the generation's Ms have events and no CPU sample is pending
+    /// (`plain`): exactly what `tryAdvance(0)` then `advanceAnother()` would give one at a time. An
+    /// error ends it (the events released before it are kept, the ones of the failing step dropped, as
+    /// one at a time).
+    mutating func refill() {
+        aheadHead = 0
+        let r = Self.orderAhead(&ahead, &cursors, &frontier, &order, source, lastTs)
+        if let e = r.error { deferredError = e }
+        let (n, alive, last, stuck) = (r.count, r.alive, r.last, r.stuck)
+        frontier.removeLast(frontier.count - alive)
+        lastTs = last
+        aheadCount = n
+        guard stuck, deferredError == nil else { return }
+        // The M with the earliest event must wait: the rare path, one step through the arrays.
+        do { try advanceAnother() } catch {
+            deferredError = error
+            return
+        }
+        guard order.released > 0 else { return }
+        ahead[aheadCount] = nudge(order.first)
+        aheadCount += 1
+        while let e = order.next() {
+            ahead[aheadCount] = nudge(e)
+            aheadCount += 1
+        }
+    }
+
+    struct Ahead { var count = 0, alive = 0, last: Int64 = 0, stuck = false, error: GoTraceError? = nil }
+
+    /// `refill`'s loop over the reader's parts as separate arguments: each array is opened once and
+    /// nothing is retained per event (through `self`, the closures retained the parts they touched).
+    static func orderAhead(_ ahead: inout [TraceEvent], _ cursors: inout [Cursor], _ frontier: inout [HeapEntry],
+                           _ order: inout Ordering, _ source: BatchSource, _ lastTs: Int64) -> Ahead {
+        var r = Ahead(alive: frontier.count, last: lastTs)
+        let gen = source.genNumber
+        do {
+            try ahead.withUnsafeMutableBufferPointer { (out) throws(GoTraceError) in
+                try cursors.withUnsafeMutableBufferPointer { (cs) throws(GoTraceError) in
+                    try frontier.withUnsafeMutableBufferPointer { (heap) throws(GoTraceError) in
+                        var n = 0, alive = r.alive, last = r.last
+                        defer { (r.count, r.alive, r.last) = (n, alive, last) }
+                        // Room for an event and what a GoSwitch adds (2).
+                        while alive > 0 && n &+ 3 <= out.count {
+                            let ci = heap[0].cursor
+                            var k = n
+                            let m = cs[ci].m
+                            if let ms = order.context(m: m, type: cs[ci].ev.type) {
+                                out[k] = cs[ci].ev
+                                out[k].p = ms.p
+                                out[k].g = ms.g
+                                k &+= 1
+                            } else if order.advanceWithState(&cs[ci].ev, m: m, gen: gen) {
+                                out[k] = order.first
+                                k &+= 1
+                                for q in 0..<order.queueCount {
+                                    out[k] = order.queue[q]
+                                    k &+= 1
+                                }
+                                order.queueCount = 0
+                                order.queueHead = 0
+                            } else {
+                                r.stuck = true
+                                return
+                            }
+                            let more = try source.advance(&cs[ci])
+                            // Go's reader makes times strictly increasing.
+                            var j = n
+                            repeat {
+                                if out[j].time <= last { out[j].time = last &+ 1 }
+                                last = out[j].time
+                                j &+= 1
+                            } while j < k
+                            n = k
+                            if more {
+                                let t = cs[ci].ev.time
+                                heap[0].time = t
+                                // Mostly the same M goes on: no sift then.
+                                if (alive < 2 || heap[1].time >= t) && (alive < 3 || heap[2].time >= t) { continue }
+                            } else {
+                                // Removal as batchcursor.go does it (the root: swap with the last, sift down).
+                                heap.swapAt(0, alive &- 1)
+                                alive &-= 1
+                            }
+                            siftDown(UnsafeMutableBufferPointer(rebasing: heap[0..<alive]), 0)
+                        }
+                    }
+                }
+            }
+        } catch {
+            r.error = error
+        }
+        return r
     }
 
     /// A generation boundary or a CPU sample (or an M's event while samples are pending).
@@ -300,31 +423,18 @@ struct BatchSource {
     var argCounts: [UInt8] = []
 
     /// Reads the cursor's next event into `c.ev`; false at the end of its batches.
+    @inline(__always)
     func advance(_ c: inout GoTraceReader.Cursor) throws(GoTraceError) -> Bool {
-        while c.offset == c.count {
-            guard c.batchIndex < c.batchEnd else { return false }
-            let b = batches[c.batchIndex]
-            c.batchIndex += 1
-            c.base = b.data.baseAddress
-            c.count = b.data.count
-            c.origin = b.offset
-            c.batchTime = b.time
-            c.offset = 0
-            c.lastTs = 0
-        }
-        if c.lastTs == 0 { c.lastTs = nanoseconds(ticks: c.batchTime, freq: freq) }
-        let p = c.base.unsafelyUnwrapped + c.offset
-        let t = EventType(rawValue: p.load(as: UInt8.self))
-        let n = argCounts.withUnsafeBufferPointer { Int($0[Int(t.rawValue)]) }
-        guard n > 0 else {
-            throw GoTraceError(offset: c.origin + c.offset, "event type \(t.rawValue) is not a timed event of a \(version) trace")
-        }
         // Fast path: with room for the longest event (6 varints of 10 bytes) read without bound checks;
-        // anything odd (an overlong varint) falls through to the checked reads, which name the error.
-        // Wrapping arithmetic below: offsets stay within the batch, and overflow checks cost per byte.
-        if c.count &- c.offset > 60 {
+        // anything else (a batch's end, an unknown type, an overlong varint) goes the checked way, which
+        // names the error. Wrapping arithmetic: offsets stay within the batch, and overflow checks cost
+        // per byte.
+        if _fastPath(c.count &- c.offset > 60) {
+            let p = c.base.unsafelyUnwrapped + c.offset
+            let t = EventType(rawValue: p.load(as: UInt8.self))
+            let n = argCounts.withUnsafeBufferPointer { Int($0[Int(t.rawValue)]) }
             var i = 1
-            var ok = true
+            var ok = n > 0
             @inline(__always) func varint() -> UInt64 {
                 // Most arguments fit one byte.
                 let b0 = p.load(fromByteOffset: i, as: UInt8.self)
@@ -340,20 +450,50 @@ struct BatchSource {
                     if shift > 63 { ok = false; return 0 }
                 }
             }
-            let dt = varint()
-            var args = EventArgs()
-            if n > 1 { args.a0 = varint() }
-            if n > 2 { args.a1 = varint() }
-            if n > 3 { args.a2 = varint() }
-            if n > 4 { args.a3 = varint() }
-            if n > 5 { args.a4 = varint() }
             if ok {
-                let time = nanoseconds(ticks: dt, freq: freq) &+ c.lastTs
-                c.ev = TraceEvent(type: t, time: time, rawTime: time, m: c.m, p: -1, g: -1, args: args, extra: 0, generation: genNumber)
-                c.lastTs = time
-                c.offset &+= i
-                return true
+                let dt = varint()
+                var args = EventArgs()
+                if n > 1 { args.a0 = varint() }
+                if n > 2 { args.a1 = varint() }
+                if n > 3 { args.a2 = varint() }
+                if n > 4 { args.a3 = varint() }
+                if n > 5 { args.a4 = varint() }
+                if ok {
+                    let time = nanoseconds(ticks: dt, freq: freq) &+ c.lastTs
+                    // m, p, g and generation stay as set when the cursor was made.
+                    c.ev.type = t
+                    c.ev.time = time
+                    c.ev.rawTime = time
+                    c.ev.args = args
+                    c.ev.extra = 0
+                    c.lastTs = time
+                    c.offset &+= i
+                    return true
+                }
             }
+        }
+        return try advanceChecked(&c)
+    }
+
+    /// `advance` where the fast path does not apply: the next batch, the last bytes of one, errors.
+    @inline(never)
+    func advanceChecked(_ c: inout GoTraceReader.Cursor) throws(GoTraceError) -> Bool {
+        while c.offset == c.count {
+            guard c.batchIndex < c.batchEnd else { return false }
+            let b = batches[c.batchIndex]
+            c.batchIndex += 1
+            c.base = b.data.baseAddress
+            c.count = b.data.count
+            c.origin = b.offset
+            c.batchTime = b.time
+            c.offset = 0
+            c.lastTs = nanoseconds(ticks: b.time, freq: freq)
+        }
+        let p = c.base.unsafelyUnwrapped + c.offset
+        let t = EventType(rawValue: p.load(as: UInt8.self))
+        let n = argCounts.withUnsafeBufferPointer { Int($0[Int(t.rawValue)]) }
+        guard n > 0 else {
+            throw GoTraceError(offset: c.origin + c.offset, "event type \(t.rawValue) is not a timed event of a \(version) trace")
         }
         var cur = ByteCursor(UnsafeRawBufferPointer(start: p, count: c.count - c.offset), origin: c.origin + c.offset)
         do { try cur.skip(1) } catch {}
