@@ -69,9 +69,17 @@ gt=(-n "stackfold gotrace --count-only (read and order every event)" "$sf gotrac
     -n "stackfold gotrace (read, analyse, summary)" "$sf gotrace $trace")
 GO=${GO:-/work/go/1.27/goroot/bin/go}
 if [[ -x $GO ]]; then gt+=(-n "go tool trace -d=parsed > /dev/null (Go 1.27)" "$GO tool trace -d=parsed $trace > /dev/null"); fi
-taskset -c 0 hyperfine -N --warmup 1 --runs ${RUNS:-3} --export-markdown "$dir/bench-gotrace.md" "${gt[@]}" 2>/dev/null || \
-  taskset -c 0 hyperfine --warmup 1 --runs ${RUNS:-3} --export-markdown "$dir/bench-gotrace.md" "${gt[@]}"
+taskset -c 0 hyperfine -N --warmup 1 --runs ${RUNS:-3} --export-markdown "$dir/bench-gotrace.md" --export-json "$dir/bench-gotrace.json" "${gt[@]}" 2>/dev/null || \
+  taskset -c 0 hyperfine --warmup 1 --runs ${RUNS:-3} --export-markdown "$dir/bench-gotrace.md" --export-json "$dir/bench-gotrace.json" "${gt[@]}"
 cat "$dir/bench-gotrace.md"
+# Throughput on one core (issue 5's goal: at least 100 MB/s), from the slowest, median and fastest run.
+python3 - "$dir/bench-gotrace.json" "$(stat -c %s "$trace")" <<'PY'
+import json, statistics, sys
+size = int(sys.argv[2]) / 1e6
+for r in json.load(open(sys.argv[1]))["results"]:
+    t = r["times"]
+    print("  %-60s %7.1f MB/s slowest, %7.1f median, %7.1f fastest" % (r["command"], size / max(t), size / statistics.median(t), size / min(t)))
+PY
 echo "traced capture: $traced, $(stat -c %s "$traced") bytes, $("$sf" script --count-only "$traced") samples; trace $(stat -c %s "$dir/traced.trace") bytes"
 # One core first (CPU cost: the trace is then read on the same core), then both (gc reads the trace on a
 # second thread while it folds perf.data: the wall time a user sees).

@@ -133,29 +133,12 @@ public struct GoTrace: Sendable {
             textIndex[s] = Int32(texts.count - 1)
             return Int32(texts.count - 1)
         }
-        struct Span {
-            var start: Int64, end: Int64, rawStart: Int64, rawEnd: Int64
-            var m: Int64, p: Int64, g: Int64
-            /// Range: scope; run: the goroutine.
-            var scope: Int64
-            /// Range: STW reason; run: label.
-            var text: Int32
-            /// Runs of one M, ranges of one kind and scope: each group closes its spans in start order.
-            var group: Int32
-            var kind: UInt8
-            var active: Bool
-            /// Entries stay in their map once made (a removal shifted its neighbours back): this tells
-            /// whether one is open.
-            var isOpen = true
-        }
         // Kinds in the order of their names (assist, gc, stw, sweep): the order of ranges starting together.
         let kinds: [TraceRange.Kind] = [.assist, .gc, .stw, .sweep]
-        var open = [IntMap<Span>](repeating: IntMap<Span>(), count: 4)  // per kind, by scope
-        var running = IntMap<Span>()                                       // per M
+        var open = [IntMap<AnalysisSpan>](repeating: IntMap<AnalysisSpan>(), count: 4)  // per kind, by scope
+        var running = IntMap<AnalysisSpan>()                                       // per M
         var rangeGroups: Int32 = 0, runGroups: Int32 = 0
-        var closedRanges: [Span] = []
-        var closedRuns: [Span] = []
-        closedRuns.reserveCapacity(1 << 16)
+        var closedRanges = SpanLog(), closedRuns = SpanLog()
         var first = true
         var lastGeneration: UInt64 = 0
         var regionStacks: [Int64: [UserRegion]] = [:]  // open regions per goroutine, innermost last
@@ -169,9 +152,9 @@ public struct GoTrace: Sendable {
             }
         }
         func startRun(_ e: TraceEvent, g: Int64) {
-            var run = Span(start: e.time, end: e.time, rawStart: e.rawTime, rawEnd: e.rawTime, m: e.m, p: e.p, g: e.g,
+            var run = AnalysisSpan(start: e.time, end: e.time, rawStart: e.rawTime, rawEnd: e.rawTime, m: e.m, p: e.p, g: e.g,
                            scope: g, text: 0, group: 0, kind: 0, active: false)
-            if running.update(e.m, { (old: inout Span) -> Void in run.group = old.group; old = run }) == nil {
+            if running.update(e.m, { (old: inout AnalysisSpan) -> Void in run.group = old.group; old = run }) == nil {
                 run.group = runGroups
                 runGroups += 1
                 running[e.m] = run
@@ -299,7 +282,7 @@ public struct GoTrace: Sendable {
                 if keepParsedLines {
                     parsedLines.append(line(e, "\(b.active ? "RangeActive" : "RangeBegin") Time=\(e.time) Name=\"\(name(k, texts[Int(b.reason)]))\" Scope=\(scopeText(k, b.scope))"))
                 }
-                var rg = Span(start: e.time, end: e.time, rawStart: e.rawTime, rawEnd: e.rawTime, m: e.m, p: e.p, g: e.g,
+                var rg = AnalysisSpan(start: e.time, end: e.time, rawStart: e.rawTime, rawEnd: e.rawTime, m: e.m, p: e.p, g: e.g,
                               scope: b.scope, text: b.reason, group: 0, kind: UInt8(b.kind), active: b.active)
                 // A range seen active at a generation start continues the one already open.
                 let known = open[b.kind].update(b.scope) { old in
@@ -315,7 +298,7 @@ public struct GoTrace: Sendable {
             }
             if let (kind, scope) = endKind {
                 let k = kinds[kind]
-                let closed = open[kind].update(scope) { rg -> Span? in
+                let closed = open[kind].update(scope) { rg -> AnalysisSpan? in
                     guard rg.isOpen else { return nil }
                     rg.isOpen = false
                     return rg
@@ -355,15 +338,15 @@ public struct GoTrace: Sendable {
             closedRuns.append(run)
         }
         // By start; ties by kind (in the order of their names) and scope, then as closed.
-        ranges = sortedOrder(closedRanges, groups: Int(rangeGroups), key: { ($0.start, Int64($0.kind), $0.scope, $0.group) }).map { i in
-            let s = closedRanges[i]
-            return TraceRange(kind: kinds[Int(s.kind)], reason: texts[Int(s.text)], start: s.start, end: s.end, rawStart: s.rawStart,
-                              rawEnd: s.rawEnd, m: s.m, p: s.p, g: s.g, scope: s.scope, activeAtStart: s.active)
+        // By start; ties by kind (in the order of their names: assist, gc, stw, sweep) and scope.
+        ranges = inStartOrder(closedRanges, groups: Int(rangeGroups), key: { (Int64($0.kind), $0.scope) }) { s in
+            TraceRange(kind: kinds[Int(s.kind)], reason: texts[Int(s.text)], start: s.start, end: s.end, rawStart: s.rawStart,
+                       rawEnd: s.rawEnd, m: s.m, p: s.p, g: s.g, scope: s.scope, activeAtStart: s.active)
         }
-        runs = sortedOrder(closedRuns, groups: Int(runGroups), key: { ($0.start, $0.m, 0, $0.group) }).map { i in
-            let s = closedRuns[i]
-            return GoroutineRun(m: s.m, p: s.p, g: s.scope, start: s.start, end: s.end, rawStart: s.rawStart, rawEnd: s.rawEnd,
-                                label: texts[Int(s.text)])
+        closedRanges = SpanLog()
+        runs = inStartOrder(closedRuns, groups: Int(runGroups), key: { ($0.m, 0) }) { s in
+            GoroutineRun(m: s.m, p: s.p, g: s.scope, start: s.start, end: s.end, rawStart: s.rawStart, rawEnd: s.rawEnd,
+                         label: texts[Int(s.text)])
         }
         if let c = r.v1 {
             // Goroutines that existed when a Go 1.21 trace started were announced by a GoCreate that the
@@ -384,75 +367,108 @@ public struct GoTrace: Sendable {
     }
 }
 
-/// Indices of `a` sorted by an integer key, ties in their original order. Each element names its
-/// group (dense ids below `groups`), whose elements come in key order already, so a k-way merge of the
-/// groups does (n log k, no copying of runs as a merge sort does); a full sort if one does not.
-func sortedOrder<T>(_ a: [T], groups: Int, key: (T) -> (Int64, Int64, Int64, Int32)) -> [Int] {
+/// A range or goroutine run while it is read: plain values (its string by index), as hundreds of
+/// thousands are made and moved.
+struct AnalysisSpan {
+    var start: Int64, end: Int64, rawStart: Int64, rawEnd: Int64
+    var m: Int64, p: Int64, g: Int64
+    /// Range: scope; run: the goroutine.
+    var scope: Int64
+    /// Range: STW reason; run: label.
+    var text: Int32
+    /// Runs of one M, ranges of one kind and scope: each group closes its spans in start order.
+    var group: Int32
+    var kind: UInt8
+    var active: Bool
+    /// Entries stay in their map once made (a removal shifted its neighbours back): this tells whether
+    /// one is open.
+    var isOpen = true
+}
+
+/// Closed spans in chunks of a fixed size: appending never moves (and faults in again) what is there,
+/// as a growing array does, and the final arrays are made at their exact size.
+struct SpanLog {
+    static let shift = 15
+    var chunks: [[AnalysisSpan]] = []
+    var count = 0
+
+    mutating func append(_ s: AnalysisSpan) {
+        if count & (1 << Self.shift - 1) == 0 {
+            chunks.append([])
+            chunks[chunks.count - 1].reserveCapacity(1 << Self.shift)
+        }
+        chunks[chunks.count - 1].append(s)
+        count += 1
+    }
+    subscript(i: Int) -> AnalysisSpan { chunks[i >> Self.shift][i & (1 << Self.shift - 1)] }
+}
+
+/// The spans by start, ties by `key` then as they came, each made into a `U`. Spans of one group (dense
+/// ids below `groups`) come in that order already, so a k-way merge of the groups does: n log k over
+/// 4-byte indices. A full sort if a group is not in order.
+func inStartOrder<U>(_ log: SpanLog, groups: Int, key: (AnalysisSpan) -> (Int64, Int64),
+                     make: (AnalysisSpan) -> U) -> [U] {
+    precondition(log.count < Int(Int32.max))
+    @inline(__always) func before(_ i: Int32, _ j: Int32) -> Bool {
+        let (x, y) = (log[Int(i)], log[Int(j)])
+        if x.start != y.start { return x.start < y.start }
+        let (kx, ky) = (key(x), key(y))
+        return kx != ky ? kx < ky : i < j
+    }
     var starts = [Int](repeating: 0, count: groups + 1)
-    for x in a {
-        let g = Int(key(x).3)
-        precondition(g >= 0 && g < groups)
-        starts[g + 1] += 1
+    for c in log.chunks {
+        for s in c {
+            precondition(s.group >= 0 && Int(s.group) < groups)
+            starts[Int(s.group) + 1] += 1
+        }
     }
     for g in 0..<groups { starts[g + 1] += starts[g] }
-    // Entries grouped, each group in its original order.
-    var grouped = [SortEntry](repeating: SortEntry(a: 0, b: 0, c: 0, i: 0, group: 0), count: a.count)
+    // Indices grouped, each group in its original order.
+    var grouped = [Int32](repeating: 0, count: log.count)
     var inOrder = true
     grouped.withUnsafeMutableBufferPointer { out in
         var next = starts
-        for (i, x) in a.enumerated() {
-            let k = key(x)
-            let e = SortEntry(a: k.0, b: k.1, c: k.2, i: i, group: k.3)
-            let g = Int(k.3)
-            if next[g] > starts[g], out[next[g] - 1] > e { inOrder = false }
-            out[next[g]] = e
+        for i in 0..<log.count {
+            let g = Int(log[i].group)
+            if next[g] > starts[g], before(Int32(i), out[next[g] - 1]) { inOrder = false }
+            out[next[g]] = Int32(i)
             next[g] += 1
         }
     }
-    guard inOrder else { return grouped.sorted().map(\.i) }
-    var out: [Int] = []
-    out.reserveCapacity(a.count)
+    guard inOrder else { return (0..<Int32(log.count)).sorted(by: before).map { make(log[Int($0)]) } }
     // A min-heap of positions in `grouped`, one per non-empty group: its head.
-    var heap = (0..<groups).filter { starts[$0] < starts[$0 + 1] }
-    grouped.withUnsafeBufferPointer { e in
-        heap.withUnsafeMutableBufferPointer { h in
-            var n = h.count
-            func siftDown(_ i: Int) {
-                var i = i
-                while true {
-                    let l = 2 &* i &+ 1, r = l &+ 1
-                    var m = i
-                    if l < n, e[h[l]] < e[h[m]] { m = l }
-                    if r < n, e[h[r]] < e[h[m]] { m = r }
-                    if m == i { return }
-                    h.swapAt(i, m)
-                    i = m
+    var heap = (0..<groups).filter { starts[$0] < starts[$0 + 1] }.map { starts[$0] }
+    return [U](unsafeUninitializedCapacity: log.count) { out, initialized in
+        grouped.withUnsafeBufferPointer { e in
+            heap.withUnsafeMutableBufferPointer { h in
+                var n = h.count
+                func siftDown(_ i: Int) {
+                    var i = i
+                    while true {
+                        let l = 2 &* i &+ 1, r = l &+ 1
+                        var m = i
+                        if l < n, before(e[h[l]], e[h[m]]) { m = l }
+                        if r < n, before(e[h[r]], e[h[m]]) { m = r }
+                        if m == i { return }
+                        h.swapAt(i, m)
+                        i = m
+                    }
                 }
-            }
-            for g in 0..<n { h[g] = starts[h[g]] }
-            for i in stride(from: n / 2, through: 0, by: -1) { siftDown(i) }
-            while n > 0 {
-                let top = e[h[0]]
-                out.append(top.i)
-                if h[0] &+ 1 < starts[Int(top.group) + 1] {
-                    h[0] &+= 1
-                } else {
-                    n -= 1
-                    h[0] = h[n]
+                for i in stride(from: n / 2, through: 0, by: -1) { siftDown(i) }
+                while n > 0 {
+                    let top = log[Int(e[h[0]])]
+                    out.initializeElement(at: initialized, to: make(top))
+                    initialized += 1
+                    if h[0] &+ 1 < starts[Int(top.group) + 1] {
+                        h[0] &+= 1
+                    } else {
+                        n -= 1
+                        h[0] = h[n]
+                    }
+                    siftDown(0)
                 }
-                siftDown(0)
             }
         }
-    }
-    return out
-}
-private struct SortEntry: Comparable {
-    var a: Int64, b: Int64, c: Int64, i: Int, group: Int32
-    static func < (x: Self, y: Self) -> Bool {
-        if x.a != y.a { return x.a < y.a }
-        if x.b != y.b { return x.b < y.b }
-        if x.c != y.c { return x.c < y.c }
-        return x.i < y.i
     }
 }
 
