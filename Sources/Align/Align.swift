@@ -120,6 +120,12 @@ public struct AlignSample: Sendable {
 
     /// A sample whose stack has these frames (root first: the process, then the outermost frame).
     public init(time: UInt64, tid: Int32, frames names: [String], index: TraceIndex) {
+        self.init(time: time, tid: tid, frames: names, functionIDs: index.functionIDs, startLengths: index.startLengths)
+    }
+
+    /// As `init(time:tid:frames:index:)`, with the index's start functions (not the whole index: a
+    /// struct of arrays, copied per call).
+    init(time: UInt64, tid: Int32, frames names: [String], functionIDs: [String: Int32], startLengths: [Bool]) {
         var root: Int32 = -1
         var worker = false, assist = false, scheduler = false, mcall = false
         for (i, name) in names.enumerated() {
@@ -127,7 +133,7 @@ public struct AlignSample: Sendable {
             // The root is the outermost frame that some goroutine started in (frame-pointer stacks can
             // lose frames, so the very outermost one is not always it). Names of no start function's
             // length are not hashed.
-            if root < 0, i > 0, n < index.startLengths.count, index.startLengths[n], let id = index.functionIDs[name] { root = id }
+            if root < 0, i > 0, n < startLengths.count, startLengths[n], let id = functionIDs[name] { root = id }
             worker = worker || Self.frame(name, n, is: "runtime.gcBgMarkWorker")
             assist = assist || Self.frame(name, n, is: "runtime.gcAssistAlloc")
             scheduler = scheduler || Self.frame(name, n, is: "runtime.findRunnable") || Self.frame(name, n, is: "runtime.stopm")
@@ -307,7 +313,7 @@ struct SpanView {
     var slotCount: Int { bounds.count - 1 }
 
     /// Index of the last span of `lo..<hi` starting at or before `t`, or `lo - 1`.
-    @inline(__always) func lastStarting(atOrBefore t: Int64, _ lo: Int, _ hi: Int) -> Int {
+    @inline(never) func lastStarting(atOrBefore t: Int64, _ lo: Int, _ hi: Int) -> Int {
         var l = lo, h = hi
         while l < h {
             let mid = (l &+ h) &>> 1
@@ -317,20 +323,31 @@ struct SpanView {
     }
 
     /// As `lastStarting(atOrBefore:_:_:)`, starting from `hint` (the previous answer; `Int.min` for
-    /// none): samples come in time order, so the answer is usually the hint or a few spans further.
+    /// none): samples come in time order, so the answer is usually the hint or the next span. Inlined
+    /// (a lookup per sample and kind); longer moves are out of line.
     @inline(__always) func lastStarting(atOrBefore t: Int64, _ lo: Int, _ hi: Int, hint: inout Int) -> Int {
         var i = hint
         if i >= lo &- 1, i < hi, i < lo || starts[i] <= t {
-            var steps = 0
-            while i &+ 1 < hi, starts[i &+ 1] <= t {
+            if i &+ 1 < hi, starts[i &+ 1] <= t {
                 i &+= 1
-                steps &+= 1
-                if steps == 8 { i = lastStarting(atOrBefore: t, lo, hi); break }
+                if i &+ 1 < hi, starts[i &+ 1] <= t { i = walk(from: i, atOrBefore: t, hi) }
             }
         } else {
             i = lastStarting(atOrBefore: t, lo, hi)
         }
         hint = i
+        return i
+    }
+
+    /// From `i` (starting at or before `t`) forward: a few steps, else a search.
+    @inline(never) func walk(from i: Int, atOrBefore t: Int64, _ hi: Int) -> Int {
+        var i = i
+        var steps = 0
+        while i &+ 1 < hi, starts[i &+ 1] <= t {
+            i &+= 1
+            steps &+= 1
+            if steps == 8 { return lastStarting(atOrBefore: t, i, hi) }
+        }
         return i
     }
 
@@ -376,6 +393,10 @@ public struct TraceIndex: Sendable {
     var gc: SpanIndex
     var assists: SpanIndex
     var sweeps: SpanIndex
+    /// `stw` and `gc` on one timeline, for one lookup per sample instead of two: from each start on
+    /// (until the next), a sample is in a pause when bit 0 of the item is set, in a GC cycle when bit 1
+    /// is. Both answers only change at a span's start or just after its end: they are read there.
+    var global: SpanIndex
     /// User regions per goroutine, by raw start (nested ones after their parent).
     var regionsByG: [Int64: [UserRegion]] = [:]
     /// The same, flat: items are depths.
@@ -421,6 +442,7 @@ public struct TraceIndex: Sendable {
             return (spans(byKind[0], keyed: false), spans(byKind[1], keyed: false), spans(byKind[2], keyed: true), spans(byKind[3], keyed: true))
         }
         (stw, gc, assists, sweeps) = kinds
+        global = Self.timeline(stw: kinds.0, gc: kinds.1)
         var byG: [Int64: [UserRegion]] = [:]
         for r in trace.regions { byG[r.g, default: []].append(r) }
         for k in byG.keys { byG[k]!.sort { ($0.rawStart, $0.depth) < ($1.rawStart, $1.depth) } }
@@ -450,6 +472,26 @@ public struct TraceIndex: Sendable {
                 count = r.count
             }
         }
+    }
+
+    static func timeline(stw: SpanIndex, gc: SpanIndex) -> SpanIndex {
+        var points: [Int64] = []
+        for spans in [stw, gc] {
+            for i in spans.starts.indices {
+                points.append(spans.starts[i])
+                if spans.ends[i] < Int64.max { points.append(spans.ends[i] + 1) }
+            }
+        }
+        points.sort()
+        var changes: [(start: Int64, end: Int64, item: Int32)] = []
+        var last: Int32 = 0, previous: Int64?
+        for p in points where p != previous {
+            previous = p
+            let code: Int32 = (stw.item(containing: p, slot: 0) >= 0 ? 1 : 0) | (gc.item(containing: p, slot: 0) >= 0 ? 2 : 0)
+            if code != last { changes.append((p, p, code)) }
+            last = code
+        }
+        return SpanIndex(sortedGroups: [(0, changes)])
     }
 
     /// `base` with runs keyed by perf thread through `threadOfM` (Go 1.21); the rest is shared.
@@ -574,27 +616,33 @@ public struct TraceIndex: Sendable {
 
     /// As `agreement(_:offset:)`, with the alignment's time mapping (its scale, when one is applied).
     func agreement(_ samples: [AlignSample], alignment a: ClockAlignment) -> (good: Int, compared: Int) {
+        samples.withUnsafeBufferPointer { samples in agreement(count: samples.count, alignment: a) { samples[$0] } }
+    }
+
+    /// As `agreement(_:alignment:)`, over `count` samples given by `sample` (built on the fly: e.g. from
+    /// the samples' records and their stacks' facts).
+    @inline(__always) func agreement(count: Int, alignment a: ClockAlignment, sample: (Int) -> AlignSample) -> (good: Int, compared: Int) {
         runs.withView { runs in
             assists.withView { assists in
                 runFacts.withUnsafeBufferPointer { facts in
-                    samples.withUnsafeBufferPointer { samples in
-                        // Samples come in time order: each lookup starts from the previous answer on its thread.
-                        let threads = ThreadSlots(self.runs)
-                        let hints = Hints(runs.slotCount), assistHints = Hints(assists.slotCount)
-                        defer { threads.free(); hints.free(); assistHints.free() }
-                        var good = 0, compared = 0
-                        for s in samples where s.root >= 0 || s.inScheduler {
-                            let slot = threads.slot(s.tid)
-                            guard slot >= 0 else { continue }
-                            compared &+= 1
-                            let t = a.traceTime(s.time)
-                            let k = Self.runIndex(runs, slot: slot, at: t, grace: 0, hint: &hints[slot])
-                            if Self.agrees(s, run: k, facts, at: t, inAssist: { assists.item(containing: t, slot: $0, hint: &assistHints[$0]) >= 0 }) {
-                                good &+= 1
-                            }
+                    // Samples come in time order: each lookup starts from the previous answer on its thread.
+                    let threads = ThreadSlots(self.runs)
+                    let hints = Hints(runs.slotCount), assistHints = Hints(assists.slotCount)
+                    defer { threads.free(); hints.free(); assistHints.free() }
+                    var good = 0, compared = 0
+                    for i in 0..<count {
+                        let s = sample(i)
+                        guard s.root >= 0 || s.inScheduler else { continue }
+                        let slot = threads.slot(s.tid)
+                        guard slot >= 0 else { continue }
+                        compared &+= 1
+                        let t = a.traceTime(s.time)
+                        let k = Self.runIndex(runs, slot: slot, at: t, grace: 0, hint: &hints[slot])
+                        if Self.agrees(s, run: k, facts, at: t, inAssist: { assists.item(containing: t, slot: $0, hint: &assistHints[$0]) >= 0 }) {
+                            good &+= 1
                         }
-                        return (good, compared)
                     }
+                    return (good, compared)
                 }
             }
         }
@@ -662,6 +710,20 @@ public struct TraceIndex: Sendable {
     }
 }
 
+/// Whether perf used CLOCK_MONOTONIC and the trace ticks on nanotime (Go ≥ 1.22 on Linux).
+func sharesClock(perf: PerfFile, trace: TraceIndex) -> Bool {
+    let attr = perf.events.first?.attr
+    let perfMono = attr.map { $0.useClockID && $0.clockID == 1 } ?? false
+    return perfMono && trace.trace.v1Clock == nil && trace.trace.ticksPerSecond == 15_625_000
+}
+
+/// The same-clock alignment given the samples' agreement at offset 0, unless the files clearly
+/// disagree (a trace from another run or machine).
+func sameClock(_ a: (good: Int, compared: Int)) -> ClockAlignment? {
+    let same = ClockAlignment(method: .sameClock, offset: 0, agreement: Double(a.good) / Double(max(a.compared, 1)), samplesCompared: a.compared)
+    return same.agreement >= 0.9 || a.compared == 0 ? same : nil
+}
+
 /// Chooses the clock alignment: the same clock when perf used CLOCK_MONOTONIC and the trace is on
 /// nanotime (Go ≥ 1.22 on Linux), else an estimate seeded by the wall-clock bridge when both files
 /// carry one.
@@ -671,14 +733,7 @@ public func alignClocks(perf: PerfFile, trace: TraceIndex, samples: [AlignSample
         let a = trace.agreement(samples, offset: o)
         return ClockAlignment(method: .given, offset: o, agreement: Double(a.good) / Double(max(a.compared, 1)), samplesCompared: a.compared)
     }
-    let attr = perf.events.first?.attr
-    let perfMono = attr.map { $0.useClockID && $0.clockID == 1 } ?? false
-    if perfMono, trace.trace.ticksPerSecond == 15_625_000 {
-        let a = trace.agreement(samples, offset: 0)
-        let same = ClockAlignment(method: .sameClock, offset: 0, agreement: Double(a.good) / Double(max(a.compared, 1)), samplesCompared: a.compared)
-        // Trust it unless the files clearly disagree (a trace from another run or machine).
-        if same.agreement >= 0.9 || a.compared == 0 { return same }
-    }
+    if sharesClock(perf: perf, trace: trace), let same = sameClock(trace.agreement(samples, offset: 0)) { return same }
     var center: Int64 = 0
     var method = ClockAlignment.Method.estimated
     if let cd = perf.features.clockData, let snap = trace.trace.snapshots.first {
@@ -827,25 +882,30 @@ public func attribute(_ samples: [FoldedSample], trace: TraceIndex, offset: Int6
 public func attribute(_ samples: [FoldedSample], trace: TraceIndex, alignment: ClockAlignment,
                       alignSamples: [AlignSample]? = nil) -> Attributions {
     precondition(alignSamples.map { $0.count == samples.count } ?? true, "one AlignSample per sample")
-    return Attributions(samples: samples, placements: place(samples, trace: trace, alignment: alignment, alignSamples: alignSamples),
-                        alignment: alignment, index: TraceIndexRef(trace))
+    let placements = (alignSamples ?? []).withUnsafeBufferPointer { a in
+        place(samples, trace: trace, alignment: alignment, hasParking: alignSamples != nil) { a[$0] }
+    }
+    return Attributions(samples: samples, placements: placements, alignment: alignment, index: TraceIndexRef(trace))
 }
 
 /// Each sample's run and GC state (see `attribute`). Samples come in time order: every lookup starts
 /// from the previous answer (per thread for runs, per goroutine for assists, per P for sweeps).
-func place(_ samples: [FoldedSample], trace x: TraceIndex, alignment: ClockAlignment, alignSamples: [AlignSample]?) -> [Placement] {
+/// `parked(i)`, when `hasParking`, is sample `i` as alignment sees it (its stack's facts), for
+/// `TraceIndex.parkedRun`.
+@inline(__always)
+func place(_ samples: [FoldedSample], trace x: TraceIndex, alignment: ClockAlignment, hasParking: Bool,
+           parked: (Int) -> AlignSample) -> [Placement] {
     let n = samples.count
     let scaled = alignment.scaleApplied, offset = alignment.offset
-    let parking = alignSamples ?? []
     return x.runs.withView { runs in x.assists.withView { assists in x.sweeps.withView { sweeps in
-        x.stw.withView { stw in x.gc.withView { gc in x.regionSpans.withView { regions in
+        x.global.withView { global in x.regionSpans.withView { regions in
             x.runFacts.withUnsafeBufferPointer { facts in samples.withUnsafeBufferPointer { samples in
-                parking.withUnsafeBufferPointer { parking in
+                do {
                     let threads = ThreadSlots(x.runs)
                     let hints = Hints(runs.slotCount), assistHints = Hints(assists.slotCount), sweepHints = Hints(sweeps.slotCount)
-                    let globalHints = Hints(2)
+                    let globalHints = Hints(1)
                     defer { threads.free(); hints.free(); assistHints.free(); sweepHints.free(); globalHints.free() }
-                    let hasSTW = stw.slotCount > 0, hasGC = gc.slotCount > 0, hasParking = parking.count == n
+                    let globalEnd = global.bounds[global.slotCount]
                     return [Placement](unsafeUninitializedCapacity: n) { out, count in
                         for i in 0..<n {
                             let s = samples[i]
@@ -854,7 +914,7 @@ func place(_ samples: [FoldedSample], trace x: TraceIndex, alignment: ClockAlign
                             var run = -1
                             if slot >= 0 {
                                 run = TraceIndex.runIndex(runs, slot: slot, at: t, grace: 20_000, hint: &hints[slot])
-                                if run < 0, hasParking { run = TraceIndex.parkedRunIndex(parking[i], runs, facts, slot: slot, at: t) }
+                                if run < 0, hasParking { run = TraceIndex.parkedRunIndex(parked(i), runs, facts, slot: slot, at: t) }
                             }
                             let f = run >= 0 ? facts[run] : RunFacts.none
                             let state: GCState
@@ -862,14 +922,18 @@ func place(_ samples: [FoldedSample], trace x: TraceIndex, alignment: ClockAlign
                                 state = .assist
                             } else if f.isWorker {
                                 state = .markWorker
-                            } else if hasSTW, stw.item(containing: t, slot: 0, hint: &globalHints[0]) >= 0 {
-                                state = .stw
-                            } else if f.sweeps >= 0, sweeps.item(containing: t, slot: Int(f.sweeps), hint: &sweepHints[Int(f.sweeps)]) >= 0 {
-                                state = .sweep
-                            } else if hasGC, gc.item(containing: t, slot: 0, hint: &globalHints[1]) >= 0 {
-                                state = .gcConcurrent
                             } else {
-                                state = .none
+                                let k = global.lastStarting(atOrBefore: t, 0, globalEnd, hint: &globalHints[0])
+                                let code = k >= 0 ? global.items[k] : 0
+                                if code & 1 != 0 {
+                                    state = .stw
+                                } else if f.sweeps >= 0, sweeps.item(containing: t, slot: Int(f.sweeps), hint: &sweepHints[Int(f.sweeps)]) >= 0 {
+                                    state = .sweep
+                                } else if code & 2 != 0 {
+                                    state = .gcConcurrent
+                                } else {
+                                    state = .none
+                                }
                             }
                             let inRegion = f.g >= 0 && f.regions >= 0 && TraceIndex.inRegion(regions, slot: Int(f.regions), at: t)
                             (out.baseAddress! + i).initialize(to: Placement(run: Int32(run), gc: state, inRegion: inRegion))
@@ -878,7 +942,7 @@ func place(_ samples: [FoldedSample], trace x: TraceIndex, alignment: ClockAlign
                     }
                 }
             } }
-        } } }
+        } }
     } } }
 }
 
@@ -934,18 +998,21 @@ public struct AlignedCapture {
         }
         // Go 1.21 names a goroutine made by `go f(x)` after the compiler's wrapper (main.main.func4), which
         // Go-style frames hide: roots are then read from stacks that keep wrappers (same samples, same order).
-        var rootCollapser = c
+        let rootCollapser: PerfCollapser
         if trace.v1Clock != nil {
             var ow = o
             ow.keepWrappers = true
             var cw = PerfCollapser(options: ow)
             try cw.collapse(perf)
-            if cw.sampleRecords.count == records.count { rootCollapser = cw }
+            rootCollapser = cw.sampleRecords.count == records.count ? cw : c
+        } else {
+            rootCollapser = c
         }
         // A stack's facts (goroutine root, GC and scheduler frames), once per unique stack (ids are
-        // dense); then each sample copies its stack's.
+        // dense), read per sample through its stack.
         var facts: [AlignSample] = []
         var known: [Bool] = []
+        let functionIDs = index.functionIDs, startLengths = index.startLengths
         rootCollapser.sampleRecords.withUnsafeBufferPointer { roots in
             for r in roots where Int(r.stack) >= known.count || !known[Int(r.stack)] {
                 let stack = Int(r.stack)
@@ -954,9 +1021,32 @@ public struct AlignedCapture {
                     known += repeatElement(false, count: more)
                     facts += repeatElement(AlignSample(time: 0, tid: 0, root: -1, inMarkWorker: false), count: more)
                 }
-                facts[stack] = AlignSample(time: 0, tid: 0, frames: rootCollapser.stackNames(r.stack), index: index)
+                facts[stack] = AlignSample(time: 0, tid: 0, frames: rootCollapser.stackNames(r.stack), functionIDs: functionIDs,
+                                           startLengths: startLengths)
                 known[stack] = true
             }
+        }
+        timer.lap("samples' goroutine roots")
+        if clockOffset == nil, window == nil, trace.v1Clock == nil, sharesClock(perf: perf, trace: index),
+           let same = facts.withUnsafeBufferPointer({ facts in
+               records.withUnsafeBufferPointer { records in
+                   sameClock(index.agreement(count: records.count, alignment: ClockAlignment(method: .given, offset: 0, agreement: 0, samplesCompared: 0)) {
+                       Self.sample(records[$0], facts)
+                   })
+               }
+           }) {
+            // The usual case (perf -k mono, Go ≥ 1.22): samples are read from their records and their
+            // stacks' facts as they are needed, not copied.
+            alignment = same
+            timer.lap("clock alignment")
+            let placements = facts.withUnsafeBufferPointer { facts in
+                records.withUnsafeBufferPointer { recs in
+                    place(records, trace: index, alignment: same, hasParking: true) { Self.sample(recs[$0], facts) }
+                }
+            }
+            attributions = Attributions(samples: records, placements: placements, alignment: same, index: TraceIndexRef(index))
+            timer.lap("attribution")
+            return
         }
         var alignSamples = rootCollapser.sampleRecords.withUnsafeBufferPointer { roots in
             records.withUnsafeBufferPointer { records in
@@ -973,7 +1063,6 @@ public struct AlignedCapture {
                 }
             }
         }
-        timer.lap("samples' goroutine roots")
         alignment = alignClocks(perf: perf, trace: index, samples: alignSamples, override: clockOffset)
         timer.lap("clock alignment")
         // Go 1.21: runs are looked up by perf thread, through the M ids' mapping.
@@ -984,6 +1073,14 @@ public struct AlignedCapture {
         }
         attributions = attribute(records, trace: self.trace, alignment: alignment, alignSamples: alignSamples)
         timer.lap("attribution")
+    }
+
+    /// Sample `r` as alignment sees it: its stack's facts, its time and thread.
+    @inline(__always) static func sample(_ r: FoldedSample, _ facts: UnsafeBufferPointer<AlignSample>) -> AlignSample {
+        var a = facts[Int(r.stack)]
+        a.time = r.time
+        a.tid = r.tid
+        return a
     }
 
     public func stackNames(_ a: Attribution) -> [String] { collapser.stackNames(a.sample.stack) }
