@@ -90,12 +90,14 @@ public struct ClockAlignment: Sendable, CustomStringConvertible {
     }
 }
 
-/// A sample, as alignment needs it.
+/// A sample, as alignment needs it: plain values, no references (there is one per perf sample, and
+/// alignment scans them many times).
 public struct AlignSample: Sendable {
     public var time: UInt64
     public var tid: Int32
-    /// The outermost Go frame of its stack: the goroutine's start function for goroutine stacks.
-    public var root: String
+    /// The outermost Go frame of its stack that some goroutine of the trace started in (the goroutine's
+    /// start function for goroutine stacks), as an index of `TraceIndex.functions`; -1 for none.
+    public var root: Int32
     /// Its stack names a background mark worker (`runtime.gcBgMarkWorker`).
     public var inMarkWorker: Bool
     /// Its stack is in a mark assist (`runtime.gcAssistAlloc`).
@@ -105,7 +107,7 @@ public struct AlignSample: Sendable {
     /// Its stack passes through `runtime.mcall`: the scheduler entered from a goroutine (parking,
     /// yielding or exiting), whose frames are still below it.
     public var viaMcall: Bool = false
-    public init(time: UInt64, tid: Int32, root: String, inMarkWorker: Bool, inAssist: Bool = false, inScheduler: Bool = false,
+    public init(time: UInt64, tid: Int32, root: Int32, inMarkWorker: Bool, inAssist: Bool = false, inScheduler: Bool = false,
                 viaMcall: Bool = false) {
         self.inScheduler = inScheduler
         self.viaMcall = viaMcall
@@ -115,142 +117,401 @@ public struct AlignSample: Sendable {
         self.inMarkWorker = inMarkWorker
         self.inAssist = inAssist
     }
-}
 
-/// Time spans sorted by start, as flat arrays (no element copies on lookup), each naming an item of the
-/// trace (a run or a range) by index.
-struct Spans: Sendable {
-    var starts: [Int64] = []
-    var ends: [Int64] = []
-    var items: [Int32] = []
-
-    /// `spans` as (start, end, item); sorted here by start, stably.
-    init(_ spans: [(Int64, Int64, Int32)]) {
-        // The trace lists most spans in start order already.
-        var inOrder = true
-        for i in spans.indices.dropFirst() where spans[i - 1].0 > spans[i].0 { inOrder = false; break }
-        let sorted = inOrder ? spans : spans.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element)
-        starts = sorted.map(\.0)
-        ends = sorted.map(\.1)
-        items = sorted.map(\.2)
+    /// A sample whose stack has these frames (root first: the process, then the outermost frame).
+    public init(time: UInt64, tid: Int32, frames names: [String], index: TraceIndex) {
+        self.init(time: time, tid: tid, frames: names, functionIDs: index.functionIDs, startLengths: index.startLengths)
     }
 
-    /// Index of the last span starting at or before `t`, or -1.
-    @inline(__always) func lastStarting(atOrBefore t: Int64) -> Int {
-        starts.withUnsafeBufferPointer { b in
-            var lo = 0, hi = b.count
-            while lo < hi {
-                let mid = (lo + hi) &>> 1
-                if b[mid] <= t { lo = mid &+ 1 } else { hi = mid }
+    /// As `init(time:tid:frames:index:)`, with the index's start functions (not the whole index: a
+    /// struct of arrays, copied per call).
+    init(time: UInt64, tid: Int32, frames names: [String], functionIDs: [String: Int32], startLengths: [Bool]) {
+        var root: Int32 = -1
+        var worker = false, assist = false, scheduler = false, mcall = false
+        for (i, name) in names.enumerated() {
+            let n = name.utf8.count
+            // The root is the outermost frame that some goroutine started in (frame-pointer stacks can
+            // lose frames, so the very outermost one is not always it). Names of no start function's
+            // length are not hashed.
+            if root < 0, i > 0, n < startLengths.count, startLengths[n], let id = functionIDs[name] { root = id }
+            worker = worker || Self.frame(name, n, is: "runtime.gcBgMarkWorker")
+            assist = assist || Self.frame(name, n, is: "runtime.gcAssistAlloc")
+            scheduler = scheduler || Self.frame(name, n, is: "runtime.findRunnable") || Self.frame(name, n, is: "runtime.stopm")
+            mcall = mcall || Self.frame(name, n, is: "runtime.mcall")
+        }
+        self.init(time: time, tid: tid, root: root, inMarkWorker: worker, inAssist: assist, inScheduler: root < 0 && scheduler,
+                  viaMcall: mcall)
+    }
+
+    /// `name == target`, `n` being the name's UTF-8 length (most names differ in length: no comparison).
+    @inline(__always) private static func frame(_ name: String, _ n: Int, is target: String) -> Bool {
+        n == target.utf8.count && name == target
+    }
+}
+
+/// Time spans grouped by key (thread, goroutine, P; a single key for global ones), each key's sorted by
+/// start, in flat arrays: a key's spans are `bounds[slot] ..< bounds[slot + 1]`. Flat so that a lookup
+/// neither copies nor retains a nested array. `items` name what each span is (an index into the
+/// trace's runs or ranges).
+struct SpanIndex: Sendable {
+    var starts: [Int64] = []
+    var ends: [Int64] = []
+    /// The largest end among the key's spans up to each index: when it is before `t`, no span holds
+    /// `t` (most samples fall outside every range) without looking back.
+    var maxEnds: [Int64] = []
+    var items: [Int32] = []
+    var bounds: [Int] = [0]
+    /// Slot of each key; the keys in slot order (ascending).
+    var slots = IntMap<Int32>()
+    var keys: [Int64] = []
+
+    init() {}
+
+    /// Spans `0..<count` under `key(j)` (nil: left out), with `span(j)`'s times and item; sorted by start
+    /// within each key, stably (the trace lists most in order already).
+    init(count: Int, key: (Int) -> Int64?, span: (Int) -> (start: Int64, end: Int64, item: Int32)) {
+        // Keys in order of first appearance, then renumbered ascending (a deterministic slot order).
+        var firstSeen = IntMap<Int32>()
+        var seenKeys: [Int64] = []
+        var counts: [Int] = []
+        var keyOf = [Int32](repeating: -1, count: count)
+        keyOf.withUnsafeMutableBufferPointer { keyOf in
+            var lastKey = Int64.min, lastSlot: Int32 = -1
+            for j in 0..<count {
+                guard let k = key(j) else { continue }
+                if k != lastKey || lastSlot < 0 {
+                    if let e = firstSeen[k] { lastSlot = e } else {
+                        lastSlot = Int32(seenKeys.count)
+                        firstSeen[k] = lastSlot
+                        seenKeys.append(k)
+                        counts.append(0)
+                    }
+                    lastKey = k
+                }
+                keyOf[j] = lastSlot
+                counts[Int(lastSlot)] &+= 1
             }
-            return lo - 1
+        }
+        let order = seenKeys.indices.sorted { seenKeys[$0] < seenKeys[$1] }
+        var next = [Int](repeating: 0, count: seenKeys.count)
+        bounds.reserveCapacity(order.count + 1)
+        for (slot, s) in order.enumerated() {
+            next[s] = bounds[slot]
+            bounds.append(bounds[slot] + counts[s])
+            slots[seenKeys[s]] = Int32(slot)
+            keys.append(seenKeys[s])
+        }
+        let n = bounds.last!
+        var starts = [Int64](repeating: 0, count: n), ends = [Int64](repeating: 0, count: n)
+        var items = [Int32](repeating: 0, count: n)
+        keyOf.withUnsafeBufferPointer { keyOf in
+            starts.withUnsafeMutableBufferPointer { starts in
+                ends.withUnsafeMutableBufferPointer { ends in
+                    items.withUnsafeMutableBufferPointer { items in
+                        next.withUnsafeMutableBufferPointer { next in
+                            for j in 0..<count where keyOf[j] >= 0 {
+                                let s = Int(keyOf[j])
+                                let at = next[s]
+                                next[s] = at &+ 1
+                                let sp = span(j)
+                                starts[at] = sp.start
+                                ends[at] = sp.end
+                                items[at] = sp.item
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.starts = starts
+        self.ends = ends
+        self.items = items
+        for slot in 0..<keys.count { sortBlock(bounds[slot], bounds[slot + 1]) }
+        computeMaxEnds()
+    }
+
+    /// Keys' spans already grouped and sorted, keys ascending.
+    init(sortedGroups: [(key: Int64, spans: [(start: Int64, end: Int64, item: Int32)])]) {
+        for (k, list) in sortedGroups {
+            slots[k] = Int32(keys.count)
+            keys.append(k)
+            for s in list {
+                starts.append(s.start)
+                ends.append(s.end)
+                items.append(s.item)
+            }
+            bounds.append(starts.count)
+        }
+        computeMaxEnds()
+    }
+
+    /// Sorts `lo..<hi` by start, stably (spans within a block are in their original order).
+    private mutating func sortBlock(_ lo: Int, _ hi: Int) {
+        var inOrder = true
+        var i = lo + 1
+        while i < hi { if starts[i - 1] > starts[i] { inOrder = false; break }; i += 1 }
+        if inOrder { return }
+        let perm = (lo..<hi).sorted { (starts[$0], $0) < (starts[$1], $1) }
+        let s = perm.map { starts[$0] }, e = perm.map { ends[$0] }, it = perm.map { items[$0] }
+        starts.replaceSubrange(lo..<hi, with: s)
+        ends.replaceSubrange(lo..<hi, with: e)
+        items.replaceSubrange(lo..<hi, with: it)
+    }
+
+    private mutating func computeMaxEnds() {
+        var m = [Int64](repeating: 0, count: ends.count)
+        for slot in 0..<keys.count {
+            var top = Int64.min
+            for i in bounds[slot]..<bounds[slot + 1] {
+                top = max(top, ends[i])
+                m[i] = top
+            }
+        }
+        maxEnds = m
+    }
+
+    /// The slot of `key`, or -1.
+    @inline(__always) func slot(_ key: Int64) -> Int { slots[key].map(Int.init) ?? -1 }
+
+    /// The arrays as unchecked buffers, for loops that look up every sample.
+    @inline(__always) func withView<R>(_ body: (SpanView) -> R) -> R {
+        starts.withUnsafeBufferPointer { s in
+            ends.withUnsafeBufferPointer { e in
+                maxEnds.withUnsafeBufferPointer { m in
+                    items.withUnsafeBufferPointer { it in
+                        bounds.withUnsafeBufferPointer { b in
+                            body(SpanView(starts: s, ends: e, maxEnds: m, items: it, bounds: b))
+                        }
+                    }
+                }
+            }
         }
     }
 
-    /// As `lastStarting(atOrBefore:)`, starting from `hint` (the previous answer): samples come in time
-    /// order, so the answer is usually the hint or a few spans further.
-    @inline(__always) func lastStarting(atOrBefore t: Int64, hint: inout Int) -> Int {
+    /// The item of a span of slot `slot` holding `t`, or -1 (see `SpanView.item`).
+    func item(containing t: Int64, slot: Int) -> Int32 {
+        guard slot >= 0, slot < keys.count else { return -1 }
+        var hint = Int.min
+        return withView { $0.item(containing: t, slot: slot, hint: &hint) }
+    }
+
+    /// Index of the last span of slot `slot` starting at or before `t`, or the slot's first index - 1.
+    func lastStarting(atOrBefore t: Int64, slot: Int) -> Int {
+        withView { $0.lastStarting(atOrBefore: t, $0.bounds[slot], $0.bounds[slot + 1]) }
+    }
+}
+
+/// A `SpanIndex`'s arrays, valid inside `SpanIndex.withView`.
+struct SpanView {
+    let starts: UnsafeBufferPointer<Int64>
+    let ends: UnsafeBufferPointer<Int64>
+    let maxEnds: UnsafeBufferPointer<Int64>
+    let items: UnsafeBufferPointer<Int32>
+    let bounds: UnsafeBufferPointer<Int>
+
+    /// Number of keys.
+    var slotCount: Int { bounds.count - 1 }
+
+    /// Index of the last span of `lo..<hi` starting at or before `t`, or `lo - 1`.
+    @inline(never) func lastStarting(atOrBefore t: Int64, _ lo: Int, _ hi: Int) -> Int {
+        var l = lo, h = hi
+        while l < h {
+            let mid = (l &+ h) &>> 1
+            if starts[mid] <= t { l = mid &+ 1 } else { h = mid }
+        }
+        return l &- 1
+    }
+
+    /// As `lastStarting(atOrBefore:_:_:)`, starting from `hint` (the previous answer; `Int.min` for
+    /// none): samples come in time order, so the answer is usually the hint or the next span. Inlined
+    /// (a lookup per sample and kind); longer moves are out of line.
+    @inline(__always) func lastStarting(atOrBefore t: Int64, _ lo: Int, _ hi: Int, hint: inout Int) -> Int {
         var i = hint
-        if i >= -1, i < starts.count, i < 0 || starts[i] <= t {
-            var steps = 0
-            while i + 1 < starts.count, starts[i + 1] <= t {
-                i += 1
-                steps += 1
-                if steps == 8 { i = lastStarting(atOrBefore: t); break }
+        if i >= lo &- 1, i < hi, i < lo || starts[i] <= t {
+            if i &+ 1 < hi, starts[i &+ 1] <= t {
+                i &+= 1
+                if i &+ 1 < hi, starts[i &+ 1] <= t { i = walk(from: i, atOrBefore: t, hi) }
             }
         } else {
-            i = lastStarting(atOrBefore: t)
+            i = lastStarting(atOrBefore: t, lo, hi)
         }
         hint = i
         return i
     }
 
-    /// The item of a span holding `t`. Spans of one kind and scope do not overlap, except GC cycles
-    /// (a cycle seen active at the trace's start): a short look back covers them.
-    @inline(__always) func item(containing t: Int64) -> Int32? {
-        var hint = Int.min
-        return item(containing: t, hint: &hint)
+    /// From `i` (starting at or before `t`) forward: a few steps, else a search.
+    @inline(never) func walk(from i: Int, atOrBefore t: Int64, _ hi: Int) -> Int {
+        var i = i
+        var steps = 0
+        while i &+ 1 < hi, starts[i &+ 1] <= t {
+            i &+= 1
+            steps &+= 1
+            if steps == 8 { return lastStarting(atOrBefore: t, i, hi) }
+        }
+        return i
     }
 
-    @inline(__always) func item(containing t: Int64, hint: inout Int) -> Int32? {
-        var i = lastStarting(atOrBefore: t, hint: &hint)
-        let stop = i - 4
-        while i >= 0, i >= stop {
+    /// The item of a span of slot `slot` holding `t`, or -1. Spans of one kind and scope do not overlap,
+    /// except GC cycles (a cycle seen active at the trace's start): a short look back covers them.
+    @inline(__always) func item(containing t: Int64, slot: Int, hint: inout Int) -> Int32 {
+        let lo = bounds[slot]
+        var i = lastStarting(atOrBefore: t, lo, bounds[slot &+ 1], hint: &hint)
+        guard i >= lo, maxEnds[i] >= t else { return -1 }
+        let stop = i &- 4
+        while i >= lo, i >= stop {
             if t <= ends[i] { return items[i] }
-            i -= 1
+            i &-= 1
         }
-        return nil
+        return -1
     }
 }
 
-/// Spans per key (thread, goroutine, P): a slot per key through an `IntMap` (Dictionary's SipHash
-/// costs more than the lookup it serves).
-struct SpansByKey: Sendable {
-    var slots = IntMap<Int32>()
-    var lists: [Spans] = []
-    var keys: [Int64] = []
+/// Per run of the trace, what attribution asks of it, in one 32-byte record (the runs themselves are
+/// 72-byte records with a String: a lookup per sample missed the cache).
+struct RunFacts: Sendable {
+    var g: Int64
+    /// Index of its goroutine's start function in `TraceIndex.functions`, or -1.
+    var root: Int32
+    /// Slots of its goroutine's assists, of its P's sweeps, of its goroutine's regions; -1 for none.
+    var assists: Int32
+    var sweeps: Int32
+    var regions: Int32
+    /// A background mark worker's run (labelled `GC …`).
+    var isWorker: Bool
 
-    init(_ byKey: [Int64: [(Int64, Int64, Int32)]]) {
-        for (k, v) in byKey.sorted(by: { $0.key < $1.key }) {
-            slots[k] = Int32(lists.count)
-            lists.append(Spans(v))
-            keys.append(k)
-        }
-    }
-
-    @inline(__always) func slot(_ key: Int64) -> Int? { slots[key].map(Int.init) }
-    @inline(__always) subscript(key: Int64) -> Spans? { slot(key).map { lists[$0] } }
+    static let none = RunFacts(g: -1, root: -1, assists: -1, sweeps: -1, regions: -1, isWorker: false)
 }
 
 /// Per-thread goroutine runs and the trace's GC ranges, indexed for lookups by (thread, time).
 public struct TraceIndex: Sendable {
     public let trace: GoTrace
     /// Runs (indexes into `trace.runs`) per M (= OS thread id on Go ≥ 1.22), by raw start.
-    var runsByM: SpansByKey
-    /// Ranges (indexes into `trace.ranges`) by raw start.
-    var stw: Spans
-    var gc: Spans
-    var assistByG: SpansByKey
-    var sweepByP: SpansByKey
+    var runs: SpanIndex
+    /// Ranges (indexes into `trace.ranges`) by raw start: one key for STW pauses and for GC cycles,
+    /// per goroutine for assists, per P for sweeps.
+    var stw: SpanIndex
+    var gc: SpanIndex
+    var assists: SpanIndex
+    var sweeps: SpanIndex
+    /// `stw` and `gc` on one timeline, for one lookup per sample instead of two: from each start on
+    /// (until the next), a sample is in a pause when bit 0 of the item is set, in a GC cycle when bit 1
+    /// is. Both answers only change at a span's start or just after its end: they are read there.
+    var global: SpanIndex
     /// User regions per goroutine, by raw start (nested ones after their parent).
     var regionsByG: [Int64: [UserRegion]] = [:]
-    /// Per run of `trace.runs`: a background mark worker's (labelled `GC …`); its goroutine and P, dense
-    /// (the runs themselves are 72-byte records: a lookup per sample missed the cache).
-    var isWorker: [Bool]
-    var runG: [Int64]
-    var runP: [Int64]
+    /// The same, flat: items are depths.
+    var regionSpans: SpanIndex
+    var runFacts: [RunFacts]
+    /// The goroutines' start functions, sorted; `AlignSample.root` indexes them.
+    public let functions: [String]
+    var functionIDs: [String: Int32]
+    /// Which UTF-8 lengths start functions have: frames of other lengths are not looked up.
+    var startLengths: [Bool]
 
     /// `threadOfM` keys runs by perf thread id instead of runtime M id (Go 1.21); runs of unmapped Ms
     /// are then kept under negative keys no thread has.
     public init(_ trace: GoTrace, threadOfM: [Int64: Int64] = [:]) {
         self.trace = trace
-        isWorker = trace.runs.map { $0.label.hasPrefix("GC ") }
-        runG = trace.runs.map(\.g)
-        runP = trace.runs.map(\.p)
-        var runs: [Int64: [(Int64, Int64, Int32)]] = [:]
-        for (i, r) in trace.runs.enumerated() {
-            let key = threadOfM.isEmpty ? r.m : (threadOfM[r.m] ?? (-1_000_000 - r.m))
-            runs[key, default: []].append((r.rawStart, r.rawEnd, Int32(i)))
+        var names = Set<String>()
+        for g in trace.goroutines.values where !g.startFunction.isEmpty { names.insert(g.startFunction) }
+        functions = names.sorted()
+        var ids: [String: Int32] = [:]
+        var lengths: [Bool] = []
+        for (i, f) in functions.enumerated() {
+            ids[f] = Int32(i)
+            let n = f.utf8.count
+            if n >= lengths.count { lengths += repeatElement(false, count: n + 1 - lengths.count) }
+            lengths[n] = true
         }
-        runsByM = SpansByKey(runs)
-        var stw: [(Int64, Int64, Int32)] = [], gc: [(Int64, Int64, Int32)] = []
-        var assist: [Int64: [(Int64, Int64, Int32)]] = [:], sweep: [Int64: [(Int64, Int64, Int32)]] = [:]
-        for (i, r) in trace.ranges.enumerated() {
-            let span = (r.rawStart, r.rawEnd, Int32(i))
-            switch r.kind {
-            case .stw: stw.append(span)
-            case .gc: gc.append(span)
-            case .assist: assist[r.scope, default: []].append(span)
-            case .sweep: sweep[r.scope, default: []].append(span)
+        functionIDs = ids
+        startLengths = lengths
+        runs = Self.runIndex(trace, threadOfM: threadOfM)
+        // Ranges by kind first (one pass), then each kind's index.
+        var byKind: [[Int32]] = [[], [], [], []]
+        let kinds = trace.ranges.withUnsafeBufferPointer { r in
+            for i in r.indices {
+                let k: Int = switch r[i].kind { case .stw: 0; case .gc: 1; case .assist: 2; case .sweep: 3 }
+                byKind[k].append(Int32(i))
+            }
+            func spans(_ list: [Int32], keyed: Bool) -> SpanIndex {
+                list.withUnsafeBufferPointer { l in
+                    SpanIndex(count: l.count, key: { keyed ? r[Int(l[$0])].scope : 0 },
+                              span: { (r[Int(l[$0])].rawStart, r[Int(l[$0])].rawEnd, l[$0]) })
+                }
+            }
+            return (spans(byKind[0], keyed: false), spans(byKind[1], keyed: false), spans(byKind[2], keyed: true), spans(byKind[3], keyed: true))
+        }
+        (stw, gc, assists, sweeps) = kinds
+        global = Self.timeline(stw: kinds.0, gc: kinds.1)
+        var byG: [Int64: [UserRegion]] = [:]
+        for r in trace.regions { byG[r.g, default: []].append(r) }
+        for k in byG.keys { byG[k]!.sort { ($0.rawStart, $0.depth) < ($1.rawStart, $1.depth) } }
+        regionsByG = byG
+        regionSpans = SpanIndex(sortedGroups: byG.keys.sorted().map { g in
+            (g, byG[g]!.map { ($0.rawStart, $0.rawEnd, Int32(clamping: $0.depth)) })
+        })
+        // Per goroutine: start function and slots, looked up once per goroutine rather than per run.
+        struct GFacts { var root: Int32 = -1, assists: Int32 = -1, regions: Int32 = -1 }
+        var gFacts = IntMap<GFacts>(capacity: trace.goroutines.count)
+        for (g, info) in trace.goroutines where !info.startFunction.isEmpty { gFacts[g] = GFacts(root: ids[info.startFunction]!) }
+        for (slot, g) in assists.keys.enumerated() { gFacts[g, default: GFacts()].assists = Int32(slot) }
+        for (slot, g) in regionSpans.keys.enumerated() { gFacts[g, default: GFacts()].regions = Int32(slot) }
+        let sweeps = self.sweeps
+        runFacts = trace.runs.withUnsafeBufferPointer { r in
+            [RunFacts](unsafeUninitializedCapacity: r.count) { out, count in
+                var lastG = Int64.min, lastFacts = GFacts(), lastP = Int64.min, lastSweeps: Int32 = -1
+                for i in r.indices {
+                    let g = r[i].g, p = r[i].p
+                    if g != lastG { lastG = g; lastFacts = gFacts[g] ?? GFacts() }
+                    if p != lastP { lastP = p; lastSweeps = p >= 0 ? Int32(sweeps.slot(p)) : -1 }
+                    // Most runs have no label: no String comparison for them.
+                    let worker = !r[i].label.isEmpty && r[i].label.hasPrefix("GC ")
+                    (out.baseAddress! + i).initialize(to: RunFacts(g: g, root: lastFacts.root, assists: lastFacts.assists, sweeps: lastSweeps,
+                                                                   regions: lastFacts.regions, isWorker: worker))
+                }
+                count = r.count
             }
         }
-        self.stw = Spans(stw)
-        self.gc = Spans(gc)
-        assistByG = SpansByKey(assist)
-        sweepByP = SpansByKey(sweep)
-        for r in trace.regions { regionsByG[r.g, default: []].append(r) }
-        for k in regionsByG.keys { regionsByG[k]!.sort { ($0.rawStart, $0.depth) < ($1.rawStart, $1.depth) } }
     }
+
+    static func timeline(stw: SpanIndex, gc: SpanIndex) -> SpanIndex {
+        var points: [Int64] = []
+        for spans in [stw, gc] {
+            for i in spans.starts.indices {
+                points.append(spans.starts[i])
+                if spans.ends[i] < Int64.max { points.append(spans.ends[i] + 1) }
+            }
+        }
+        points.sort()
+        var changes: [(start: Int64, end: Int64, item: Int32)] = []
+        var last: Int32 = 0, previous: Int64?
+        for p in points where p != previous {
+            previous = p
+            let code: Int32 = (stw.item(containing: p, slot: 0) >= 0 ? 1 : 0) | (gc.item(containing: p, slot: 0) >= 0 ? 2 : 0)
+            if code != last { changes.append((p, p, code)) }
+            last = code
+        }
+        return SpanIndex(sortedGroups: [(0, changes)])
+    }
+
+    /// `base` with runs keyed by perf thread through `threadOfM` (Go 1.21); the rest is shared.
+    init(_ base: TraceIndex, threadOfM: [Int64: Int64]) {
+        self = base
+        runs = Self.runIndex(base.trace, threadOfM: threadOfM)
+    }
+
+    static func runIndex(_ trace: GoTrace, threadOfM: [Int64: Int64]) -> SpanIndex {
+        let mapped = !threadOfM.isEmpty
+        return trace.runs.withUnsafeBufferPointer { r in
+            SpanIndex(count: r.count, key: { i in
+                let m = r[i].m
+                return mapped ? (threadOfM[m] ?? (-1_000_000 - m)) : m
+            }, span: { (r[$0].rawStart, r[$0].rawEnd, Int32($0)) })
+        }
+    }
+
+    /// The index of start function `name` in `functions`, or -1.
+    public func functionID(_ name: String) -> Int32 { functionIDs[name] ?? -1 }
 
     /// The innermost user region of goroutine `g` open at raw time `t`, with its enclosing regions'
     /// types, outermost first.
@@ -274,26 +535,17 @@ public struct TraceIndex: Sendable {
         return out.reversed()
     }
 
-    public var threads: Set<Int64> { Set(runsByM.keys) }
-    public func hasThread(_ m: Int64) -> Bool { runsByM.slot(m) != nil }
-
-    /// The index in `trace.runs` of the run on thread `m` at raw trace time `t` (see `run(m:at:grace:)`).
-    @inline(__always) func runIndex(_ runs: Spans, at t: Int64, grace: Int64) -> Int? {
-        var hint = Int.min
-        return runIndex(runs, at: t, grace: grace, hint: &hint)
-    }
-
-    @inline(__always) func runIndex(_ runs: Spans, at t: Int64, grace: Int64, hint: inout Int) -> Int? {
-        let i = runs.lastStarting(atOrBefore: t, hint: &hint)
-        guard i >= 0, t <= runs.ends[i] &+ grace else { return nil }
-        return Int(runs.items[i])
-    }
+    public var threads: Set<Int64> { Set(runs.keys) }
+    public func hasThread(_ m: Int64) -> Bool { runs.slots[m] != nil }
 
     /// The run on thread `m` at raw trace time `t`. Within `grace` ns after a run ends the thread is
     /// still leaving that goroutine (its stop event is written before the switch completes).
     public func run(m: Int64, at t: Int64, grace: Int64 = 20_000) -> GoroutineRun? {
-        guard let runs = runsByM[m], let i = runIndex(runs, at: t, grace: grace) else { return nil }
-        return trace.runs[i]
+        let slot = runs.slot(m)
+        guard slot >= 0 else { return nil }
+        var hint = Int.min
+        let i = runs.withView { Self.runIndex($0, slot: slot, at: t, grace: grace, hint: &hint) }
+        return i >= 0 ? trace.runs[i] : nil
     }
 
     /// The goroutine a scheduler sample at raw time `t` on thread `m` is parking: the last run on `m`,
@@ -302,58 +554,121 @@ public struct TraceIndex: Sendable {
     /// but until the next goroutine starts, every frame-pointer stack of that thread still reaches into
     /// the parked goroutine's frames: the CPU is the scheduler's work on that goroutine's behalf.
     public func parkedRun(_ s: AlignSample, thread m: Int64, at t: Int64) -> GoroutineRun? {
-        guard let runs = runsByM[m], let k = parkedRunIndex(s, runs, at: t) else { return nil }
-        return trace.runs[k]
+        let slot = runs.slot(m)
+        guard slot >= 0 else { return nil }
+        let k = runs.withView { runs in runFacts.withUnsafeBufferPointer { Self.parkedRunIndex(s, runs, $0, slot: slot, at: t) } }
+        return k >= 0 ? trace.runs[k] : nil
     }
 
-    func parkedRunIndex(_ s: AlignSample, _ runs: Spans, at t: Int64) -> Int? {
-        guard s.viaMcall else { return nil }
-        let i = runs.lastStarting(atOrBefore: t)
-        guard i >= 0, runs.ends[i] < t else { return nil }
+    public func stwRange(at t: Int64) -> TraceRange? { range(stw, 0, t) }
+    public func gcRange(at t: Int64) -> TraceRange? { range(gc, 0, t) }
+    public func assist(g: Int64, at t: Int64) -> TraceRange? { range(assists, assists.slot(g), t) }
+    public func sweep(p: Int64, at t: Int64) -> TraceRange? { range(sweeps, sweeps.slot(p), t) }
+    private func range(_ spans: SpanIndex, _ slot: Int, _ t: Int64) -> TraceRange? {
+        let k = spans.item(containing: t, slot: slot)
+        return k >= 0 ? trace.ranges[Int(k)] : nil
+    }
+
+    // Per-sample lookups, on unchecked views (`place` and `agreement` call them for every sample).
+
+    /// The index in `trace.runs` of the run in thread slot `slot` at raw trace time `t`, or -1 (see
+    /// `run(m:at:grace:)`).
+    @inline(__always) static func runIndex(_ runs: SpanView, slot: Int, at t: Int64, grace: Int64, hint: inout Int) -> Int {
+        let lo = runs.bounds[slot]
+        let i = runs.lastStarting(atOrBefore: t, lo, runs.bounds[slot &+ 1], hint: &hint)
+        guard i >= lo, t <= runs.ends[i] &+ grace else { return -1 }
+        return Int(runs.items[i])
+    }
+
+    /// The index of `parkedRun`'s run, or -1.
+    @inline(__always) static func parkedRunIndex(_ s: AlignSample, _ runs: SpanView, _ facts: UnsafeBufferPointer<RunFacts>, slot: Int,
+                                                 at t: Int64) -> Int {
+        guard s.viaMcall else { return -1 }
+        let lo = runs.bounds[slot]
+        let i = runs.lastStarting(atOrBefore: t, lo, runs.bounds[slot &+ 1])
+        guard i >= lo, runs.ends[i] < t else { return -1 }
         let k = Int(runs.items[i])
-        if s.inMarkWorker { return isWorker[k] ? k : nil }
-        guard !s.root.isEmpty, !isWorker[k], trace.goroutines[trace.runs[k].g]?.startFunction == s.root else { return nil }
+        let f = facts[k]
+        if s.inMarkWorker { return f.isWorker ? k : -1 }
+        guard s.root >= 0, !f.isWorker, f.root == s.root else { return -1 }
         return k
     }
 
-    public func stwRange(at t: Int64) -> TraceRange? { stw.item(containing: t).map { trace.ranges[Int($0)] } }
-    public func gcRange(at t: Int64) -> TraceRange? { gc.item(containing: t).map { trace.ranges[Int($0)] } }
-    public func assist(g: Int64, at t: Int64) -> TraceRange? { assistByG[g]?.item(containing: t).map { trace.ranges[Int($0)] } }
-    public func sweep(p: Int64, at t: Int64) -> TraceRange? { sweepByP[p]?.item(containing: t).map { trace.ranges[Int($0)] } }
-    @inline(__always) func inAssist(g: Int64, at t: Int64) -> Bool {
-        guard let k = assistByG.slot(g) else { return false }
-        return assistByG.lists[k].item(containing: t) != nil
-    }
-
-    @inline(__always) func inAssist(g: Int64, at t: Int64, hints: inout [Int]) -> Bool {
-        guard let k = assistByG.slot(g) else { return false }
-        return assistByG.lists[k].item(containing: t, hint: &hints[k]) != nil
+    /// Whether goroutine-region slot `slot` has a region open at `t`: `regions(g:at:)` is not empty,
+    /// by the same walk back, stopping at the first region that holds `t` (items are depths).
+    @inline(__always) static func inRegion(_ regions: SpanView, slot: Int, at t: Int64) -> Bool {
+        let lo = regions.bounds[slot]
+        var i = regions.lastStarting(atOrBefore: t, lo, regions.bounds[slot &+ 1])
+        while i >= lo {
+            if t <= regions.ends[i] { return true }
+            if regions.items[i] == 0 { break }
+            i &-= 1
+        }
+        return false
     }
 
     /// Agreement of samples with the trace at `offset`: a sample with a goroutine stack scores when its
     /// thread then runs a goroutine that started in the stack's outermost function (a mark-worker sample:
     /// a GC-labelled goroutine). Samples of threads the trace never saw, or without a Go root, are left out.
     public func agreement(_ samples: [AlignSample], offset: Int64) -> (good: Int, compared: Int) {
-        var good = 0, compared = 0
-        for s in samples where (!s.root.isEmpty || s.inScheduler) && hasThread(Int64(s.tid)) {
-            compared += 1
-            if agrees(s, thread: Int64(s.tid), at: Int64(bitPattern: s.time) &+ offset) { good += 1 }
+        agreement(samples, alignment: ClockAlignment(method: .given, offset: offset, agreement: 0, samplesCompared: 0))
+    }
+
+    /// As `agreement(_:offset:)`, with the alignment's time mapping (its scale, when one is applied).
+    func agreement(_ samples: [AlignSample], alignment a: ClockAlignment) -> (good: Int, compared: Int) {
+        samples.withUnsafeBufferPointer { samples in agreement(count: samples.count, alignment: a) { samples[$0] } }
+    }
+
+    /// As `agreement(_:alignment:)`, over `count` samples given by `sample` (built on the fly: e.g. from
+    /// the samples' records and their stacks' facts).
+    @inline(__always) func agreement(count: Int, alignment a: ClockAlignment, sample: (Int) -> AlignSample) -> (good: Int, compared: Int) {
+        runs.withView { runs in
+            assists.withView { assists in
+                runFacts.withUnsafeBufferPointer { facts in
+                    // Samples come in time order: each lookup starts from the previous answer on its thread.
+                    let threads = ThreadSlots(self.runs)
+                    let hints = Hints(runs.slotCount), assistHints = Hints(assists.slotCount)
+                    defer { threads.free(); hints.free(); assistHints.free() }
+                    var good = 0, compared = 0
+                    for i in 0..<count {
+                        let s = sample(i)
+                        guard s.root >= 0 || s.inScheduler else { continue }
+                        let slot = threads.slot(s.tid)
+                        guard slot >= 0 else { continue }
+                        compared &+= 1
+                        let t = a.traceTime(s.time)
+                        let k = Self.runIndex(runs, slot: slot, at: t, grace: 0, hint: &hints[slot])
+                        if Self.agrees(s, run: k, facts, at: t, inAssist: { assists.item(containing: t, slot: $0, hint: &assistHints[$0]) >= 0 }) {
+                            good &+= 1
+                        }
+                    }
+                    return (good, compared)
+                }
+            }
         }
-        return (good, compared)
     }
 
     /// Whether sample `s`, placed at trace time `t` on `thread`, agrees with what the trace says that
     /// thread ran then (see `agreement`).
     public func agrees(_ s: AlignSample, thread: Int64, at t: Int64) -> Bool {
-        let running = runsByM.slot(thread).flatMap { runIndex(runsByM.lists[$0], at: t, grace: 0) }
+        let slot = runs.slot(thread)
+        var hint = Int.min
+        let k = slot >= 0 ? runs.withView { Self.runIndex($0, slot: slot, at: t, grace: 0, hint: &hint) } : -1
+        return runFacts.withUnsafeBufferPointer { Self.agrees(s, run: k, $0, at: t, inAssist: { assists.item(containing: t, slot: $0) >= 0 }) }
+    }
+
+    /// `agrees(_:thread:at:)` given the run at `t` (-1: none); `inAssist` tells whether `t` is in an
+    /// assist of the goroutine whose assists have that slot.
+    @inline(__always) static func agrees(_ s: AlignSample, run k: Int, _ facts: UnsafeBufferPointer<RunFacts>, at t: Int64,
+                                         inAssist: (Int) -> Bool) -> Bool {
         // The scheduler runs between goroutines: such a sample falls outside every run.
-        if s.inScheduler { return running == nil }
-        guard let k = running else { return false }
-        if s.inMarkWorker { return isWorker[k] }
-        let g = trace.runs[k].g
-        guard !isWorker[k], trace.goroutines[g]?.startFunction == s.root else { return false }
+        if s.inScheduler { return k < 0 }
+        guard k >= 0 else { return false }
+        let f = facts[k]
+        if s.inMarkWorker { return f.isWorker }
+        guard s.root >= 0, !f.isWorker, f.root == s.root else { return false }
         // Assist samples must also fall inside one of that goroutine's assists (short ranges: sharp edges).
-        return !s.inAssist || inAssist(g: g, at: t)
+        return !s.inAssist || (f.assists >= 0 && inAssist(Int(f.assists)))
     }
 
     /// Finds the offset where samples agree best with the trace: a coarse scan around `center`, then
@@ -365,7 +680,7 @@ public struct TraceIndex: Sendable {
         var lo = center - span, hi = center + span
         var score = (good: 0, compared: 0)
         // The wide first pass scores an evenly spread subset; the narrow ones score every sample.
-        let usable = samples.filter { !$0.root.isEmpty || $0.inScheduler }
+        let usable = samples.filter { $0.root >= 0 || $0.inScheduler }
         let subset = usable.count > 400 ? stride(from: 0, to: usable.count, by: usable.count / 400).map { usable[$0] } : usable
         var pass = 0
         var lastPlateau: [Int64] = []
@@ -395,6 +710,20 @@ public struct TraceIndex: Sendable {
     }
 }
 
+/// Whether perf used CLOCK_MONOTONIC and the trace ticks on nanotime (Go ≥ 1.22 on Linux).
+func sharesClock(perf: PerfFile, trace: TraceIndex) -> Bool {
+    let attr = perf.events.first?.attr
+    let perfMono = attr.map { $0.useClockID && $0.clockID == 1 } ?? false
+    return perfMono && trace.trace.v1Clock == nil && trace.trace.ticksPerSecond == 15_625_000
+}
+
+/// The same-clock alignment given the samples' agreement at offset 0, unless the files clearly
+/// disagree (a trace from another run or machine).
+func sameClock(_ a: (good: Int, compared: Int)) -> ClockAlignment? {
+    let same = ClockAlignment(method: .sameClock, offset: 0, agreement: Double(a.good) / Double(max(a.compared, 1)), samplesCompared: a.compared)
+    return same.agreement >= 0.9 || a.compared == 0 ? same : nil
+}
+
 /// Chooses the clock alignment: the same clock when perf used CLOCK_MONOTONIC and the trace is on
 /// nanotime (Go ≥ 1.22 on Linux), else an estimate seeded by the wall-clock bridge when both files
 /// carry one.
@@ -404,14 +733,7 @@ public func alignClocks(perf: PerfFile, trace: TraceIndex, samples: [AlignSample
         let a = trace.agreement(samples, offset: o)
         return ClockAlignment(method: .given, offset: o, agreement: Double(a.good) / Double(max(a.compared, 1)), samplesCompared: a.compared)
     }
-    let attr = perf.events.first?.attr
-    let perfMono = attr.map { $0.useClockID && $0.clockID == 1 } ?? false
-    if perfMono, trace.trace.ticksPerSecond == 15_625_000 {
-        let a = trace.agreement(samples, offset: 0)
-        let same = ClockAlignment(method: .sameClock, offset: 0, agreement: Double(a.good) / Double(max(a.compared, 1)), samplesCompared: a.compared)
-        // Trust it unless the files clearly disagree (a trace from another run or machine).
-        if same.agreement >= 0.9 || a.compared == 0 { return same }
-    }
+    if sharesClock(perf: perf, trace: trace), let same = sameClock(trace.agreement(samples, offset: 0)) { return same }
     var center: Int64 = 0
     var method = ClockAlignment.Method.estimated
     if let cd = perf.features.clockData, let snap = trace.trace.snapshots.first {
@@ -428,6 +750,56 @@ public func alignClocks(perf: PerfFile, trace: TraceIndex, samples: [AlignSample
     var near = trace.estimateOffset(samples, center: center, span: 1_000_000)
     near.method = .wallClockBridge
     return near.agreement >= wide.agreement ? near : wide
+}
+
+/// Thread slots of the threads seen last, by tid: a direct-mapped cache (consecutive samples alternate
+/// between a few threads, and a hash probe per sample cost as much as the rest of its lookup). Freed
+/// with `free()`.
+struct ThreadSlots {
+    let tids: UnsafeMutablePointer<Int32>
+    let slotOf: UnsafeMutablePointer<Int>
+    let slots: IntMap<Int32>
+
+    init(_ runs: SpanIndex) {
+        tids = .allocate(capacity: 64)
+        tids.initialize(repeating: Int32.min, count: 64)
+        slotOf = .allocate(capacity: 64)
+        slotOf.initialize(repeating: -1, count: 64)
+        slots = runs.slots
+    }
+
+    func free() {
+        tids.deallocate()
+        slotOf.deallocate()
+    }
+
+    /// The runs' slot of thread `tid`, or -1.
+    @inline(__always) func slot(_ tid: Int32) -> Int {
+        let c = Int(UInt32(bitPattern: tid) & 63)
+        if tids[c] == tid { return slotOf[c] }
+        let s = slots[Int64(tid)].map(Int.init) ?? -1
+        tids[c] = tid
+        slotOf[c] = s
+        return s
+    }
+}
+
+/// Per-slot lookup hints (see `SpanView.lastStarting(atOrBefore:_:_:hint:)`), without an array's
+/// uniqueness check on every write. Freed with `free()`.
+struct Hints {
+    let p: UnsafeMutablePointer<Int>
+
+    init(_ count: Int) {
+        p = .allocate(capacity: max(count, 1))
+        p.initialize(repeating: Int.min, count: max(count, 1))
+    }
+
+    func free() { p.deallocate() }
+
+    @inline(__always) subscript(i: Int) -> Int {
+        get { p[i] }
+        nonmutating set { p[i] = newValue }
+    }
 }
 
 /// A sample placed on the trace. Kept small (names are looked up in the trace when asked for): a
@@ -464,11 +836,43 @@ final class TraceIndexRef: Sendable {
     init(_ trace: TraceIndex) { self.trace = trace }
 }
 
+/// What attribution found for one sample: 8 bytes (the rest is the sample's own, or looked up).
+struct Placement: Sendable {
+    /// Index in the trace's runs, or -1.
+    var run: Int32
+    var gc: GCState
+    var inRegion: Bool
+}
+
+/// The attributed samples of a capture, in order. Each `Attribution` is assembled when read, from the
+/// sample and its placement: stored, a 100-byte record with a reference per sample cost more to write
+/// than attribution itself.
+public struct Attributions: RandomAccessCollection, Sendable {
+    /// The samples attributed, in order.
+    public let samples: [FoldedSample]
+    let placements: [Placement]
+    let alignment: ClockAlignment
+    let index: TraceIndexRef
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { placements.count }
+
+    public subscript(i: Int) -> Attribution {
+        let p = placements[i]
+        let s = samples[i]
+        return Attribution(sample: s, traceTime: alignment.traceTime(s.time), goroutine: p.run >= 0 ? index.trace.runFacts[Int(p.run)].g : -1,
+                           gc: p.gc, inRegion: p.inRegion, run: p.run, index: index)
+    }
+
+    /// The GC state of sample `i`, without assembling its attribution.
+    public func state(_ i: Int) -> GCState { placements[i].gc }
+}
+
 /// Attributes each sample: its goroutine (from the run on its thread) and GC state, strongest first:
 /// in an assist of its goroutine; running a labelled mark worker (mark termination, a pause the worker
 /// itself runs, counts as the worker's); in a stop-the-world pause; sweeping on its P; while a GC cycle
 /// is active; otherwise none.
-public func attribute(_ samples: [FoldedSample], trace: TraceIndex, offset: Int64) -> [Attribution] {
+public func attribute(_ samples: [FoldedSample], trace: TraceIndex, offset: Int64) -> Attributions {
     attribute(samples, trace: trace, alignment: ClockAlignment(method: .given, offset: offset, agreement: 0, samplesCompared: 0))
 }
 
@@ -476,55 +880,70 @@ public func attribute(_ samples: [FoldedSample], trace: TraceIndex, offset: Int6
 /// `alignSamples`, when given (one per sample), lets a scheduler sample that falls after its thread's
 /// run go to the goroutine it is parking (`TraceIndex.parkedRun`).
 public func attribute(_ samples: [FoldedSample], trace: TraceIndex, alignment: ClockAlignment,
-                      alignSamples: [AlignSample]? = nil) -> [Attribution] {
+                      alignSamples: [AlignSample]? = nil) -> Attributions {
     precondition(alignSamples.map { $0.count == samples.count } ?? true, "one AlignSample per sample")
-    var out: [Attribution] = []
-    out.reserveCapacity(samples.count)
-    // Samples come in time order: each lookup starts from the previous answer (per thread for runs).
-    // Consecutive samples often share a thread: its slot is kept.
-    var lastTid: Int32 = -1
-    var slot: Int?
-    var hints = [Int](repeating: Int.min, count: trace.runsByM.lists.count)
-    var assistHints = [Int](repeating: Int.min, count: trace.assistByG.lists.count)
-    var sweepHints = [Int](repeating: Int.min, count: trace.sweepByP.lists.count)
-    var stwHint = Int.min, gcHint = Int.min
-    let hasRegions = !trace.regionsByG.isEmpty
-    let ref = TraceIndexRef(trace)
-    for i in samples.indices {
-        let s = samples[i]
-        let t = alignment.traceTime(s.time)
-        if s.tid != lastTid {
-            lastTid = s.tid
-            slot = trace.runsByM.slot(Int64(s.tid))
-        }
-        var run = -1
-        if let slot {
-            if let k = trace.runIndex(trace.runsByM.lists[slot], at: t, grace: 20_000, hint: &hints[slot]) {
-                run = k
-            } else if let a = alignSamples?[i], let k = trace.parkedRunIndex(a, trace.runsByM.lists[slot], at: t) {
-                run = k
-            }
-        }
-        let g = run >= 0 ? trace.runG[run] : -1
-        let state: GCState
-        if g >= 0, trace.inAssist(g: g, at: t, hints: &assistHints) {
-            state = .assist
-        } else if run >= 0, trace.isWorker[run] {
-            state = .markWorker
-        } else if trace.stw.item(containing: t, hint: &stwHint) != nil {
-            state = .stw
-        } else if run >= 0, case let p = trace.runP[run], p >= 0, let k = trace.sweepByP.slot(p),
-                  trace.sweepByP.lists[k].item(containing: t, hint: &sweepHints[k]) != nil {
-            state = .sweep
-        } else if trace.gc.item(containing: t, hint: &gcHint) != nil {
-            state = .gcConcurrent
-        } else {
-            state = .none
-        }
-        let inRegion = g >= 0 && hasRegions && !trace.regions(g: g, at: t).isEmpty
-        out.append(Attribution(sample: s, traceTime: t, goroutine: g, gc: state, inRegion: inRegion, run: Int32(run), index: ref))
+    let placements = (alignSamples ?? []).withUnsafeBufferPointer { a in
+        place(samples, trace: trace, alignment: alignment, hasParking: alignSamples != nil) { a[$0] }
     }
-    return out
+    return Attributions(samples: samples, placements: placements, alignment: alignment, index: TraceIndexRef(trace))
+}
+
+/// Each sample's run and GC state (see `attribute`). Samples come in time order: every lookup starts
+/// from the previous answer (per thread for runs, per goroutine for assists, per P for sweeps).
+/// `parked(i)`, when `hasParking`, is sample `i` as alignment sees it (its stack's facts), for
+/// `TraceIndex.parkedRun`.
+@inline(__always)
+func place(_ samples: [FoldedSample], trace x: TraceIndex, alignment: ClockAlignment, hasParking: Bool,
+           parked: (Int) -> AlignSample) -> [Placement] {
+    let n = samples.count
+    let scaled = alignment.scaleApplied, offset = alignment.offset
+    return x.runs.withView { runs in x.assists.withView { assists in x.sweeps.withView { sweeps in
+        x.global.withView { global in x.regionSpans.withView { regions in
+            x.runFacts.withUnsafeBufferPointer { facts in samples.withUnsafeBufferPointer { samples in
+                do {
+                    let threads = ThreadSlots(x.runs)
+                    let hints = Hints(runs.slotCount), assistHints = Hints(assists.slotCount), sweepHints = Hints(sweeps.slotCount)
+                    let globalHints = Hints(1)
+                    defer { threads.free(); hints.free(); assistHints.free(); sweepHints.free(); globalHints.free() }
+                    let globalEnd = global.bounds[global.slotCount]
+                    return [Placement](unsafeUninitializedCapacity: n) { out, count in
+                        for i in 0..<n {
+                            let s = samples[i]
+                            let t = scaled ? alignment.traceTime(s.time) : Int64(bitPattern: s.time) &+ offset
+                            let slot = threads.slot(s.tid)
+                            var run = -1
+                            if slot >= 0 {
+                                run = TraceIndex.runIndex(runs, slot: slot, at: t, grace: 20_000, hint: &hints[slot])
+                                if run < 0, hasParking { run = TraceIndex.parkedRunIndex(parked(i), runs, facts, slot: slot, at: t) }
+                            }
+                            let f = run >= 0 ? facts[run] : RunFacts.none
+                            let state: GCState
+                            if f.g >= 0, f.assists >= 0, assists.item(containing: t, slot: Int(f.assists), hint: &assistHints[Int(f.assists)]) >= 0 {
+                                state = .assist
+                            } else if f.isWorker {
+                                state = .markWorker
+                            } else {
+                                let k = global.lastStarting(atOrBefore: t, 0, globalEnd, hint: &globalHints[0])
+                                let code = k >= 0 ? global.items[k] : 0
+                                if code & 1 != 0 {
+                                    state = .stw
+                                } else if f.sweeps >= 0, sweeps.item(containing: t, slot: Int(f.sweeps), hint: &sweepHints[Int(f.sweeps)]) >= 0 {
+                                    state = .sweep
+                                } else if code & 2 != 0 {
+                                    state = .gcConcurrent
+                                } else {
+                                    state = .none
+                                }
+                            }
+                            let inRegion = f.g >= 0 && f.regions >= 0 && TraceIndex.inRegion(regions, slot: Int(f.regions), at: t)
+                            (out.baseAddress! + i).initialize(to: Placement(run: Int32(run), gc: state, inRegion: inRegion))
+                        }
+                        count = n
+                    }
+                }
+            } }
+        } }
+    } } }
 }
 
 /// A perf capture folded with its samples kept, aligned with a Go trace and attributed.
@@ -532,7 +951,7 @@ public struct AlignedCapture {
     public var collapser: PerfCollapser
     public var trace: TraceIndex
     public var alignment: ClockAlignment
-    public var attributions: [Attribution]
+    public var attributions: Attributions
 
     /// Folds `perf` (symbolized with `options`), reads the trace, aligns the clocks and attributes
     /// every sample.
@@ -556,61 +975,112 @@ public struct AlignedCapture {
     /// `collapseOptions(options)` (so that the trace can be read meanwhile).
     public init(collapsed c: PerfCollapser, perf: PerfFile, options: PerfCollapseOptions, trace: GoTrace, clockOffset: Int64? = nil,
                 shiftSamples: Int64 = 0) throws(PerfDataError) {
-        let o = Self.collapseOptions(options)
-        let window = options.timeRange
-        collapser = c
         var timer = PhaseTimer()
         let index = TraceIndex(trace)
         timer.lap("trace index")
+        try self.init(collapsed: c, perf: perf, options: options, index: index, clockOffset: clockOffset, shiftSamples: shiftSamples)
+    }
+
+    /// As `init(collapsed:perf:options:trace:…)`, with the trace already indexed (`TraceIndex` needs
+    /// only the trace: it can be built on the thread that read it, while the capture is folded).
+    public init(collapsed c: PerfCollapser, perf: PerfFile, options: PerfCollapseOptions, index: TraceIndex, clockOffset: Int64? = nil,
+                shiftSamples: Int64 = 0) throws(PerfDataError) {
+        let o = Self.collapseOptions(options)
+        let window = options.timeRange
+        let trace = index.trace
+        collapser = c
+        var timer = PhaseTimer()
         self.trace = index
         var records = c.sampleRecords
         if shiftSamples != 0 {
             // Test hook: move every sample in time, as if perf's clock were offset from the trace's.
             for i in records.indices { records[i].time = UInt64(bitPattern: Int64(bitPattern: records[i].time) &+ shiftSamples) }
         }
-        // A stack's goroutine root: its outermost frame that some goroutine of the trace started in
-        // (frame-pointer stacks can lose frames, so the very outermost one is not always it).
-        let starts = Set(trace.goroutines.values.map(\.startFunction).filter { !$0.isEmpty })
         // Go 1.21 names a goroutine made by `go f(x)` after the compiler's wrapper (main.main.func4), which
         // Go-style frames hide: roots are then read from stacks that keep wrappers (same samples, same order).
-        var rootCollapser = c
+        let rootCollapser: PerfCollapser
         if trace.v1Clock != nil {
             var ow = o
             ow.keepWrappers = true
             var cw = PerfCollapser(options: ow)
             try cw.collapse(perf)
-            if cw.sampleRecords.count == records.count { rootCollapser = cw }
+            rootCollapser = cw.sampleRecords.count == records.count ? cw : c
+        } else {
+            rootCollapser = c
         }
-        let rootStacks = rootCollapser.sampleRecords.map(\.stack)
-        // Per unique stack (ids are dense), computed on first use.
-        var rootCache = [AlignSample?](repeating: nil, count: Int(rootStacks.max() ?? -1) + 1)
-        var alignSamples = records.enumerated().map { i, r -> AlignSample in
-            let stack = rootStacks[i]
-            var a: AlignSample
-            if let hit = rootCache[Int(stack)] { a = hit } else {
-                let names = rootCollapser.stackNames(stack)
-                let rt = names.dropFirst().first { starts.contains($0) } ?? ""
-                a = AlignSample(time: 0, tid: 0, root: rt, inMarkWorker: names.contains("runtime.gcBgMarkWorker"),
-                                inAssist: names.contains("runtime.gcAssistAlloc"),
-                                inScheduler: rt.isEmpty && names.contains { $0 == "runtime.findRunnable" || $0 == "runtime.stopm" },
-                                viaMcall: names.contains("runtime.mcall"))
-                rootCache[Int(stack)] = a
+        // A stack's facts (goroutine root, GC and scheduler frames), once per unique stack (ids are
+        // dense), read per sample through its stack.
+        var facts: [AlignSample] = []
+        var known: [Bool] = []
+        let functionIDs = index.functionIDs, startLengths = index.startLengths
+        rootCollapser.sampleRecords.withUnsafeBufferPointer { roots in
+            for r in roots where Int(r.stack) >= known.count || !known[Int(r.stack)] {
+                let stack = Int(r.stack)
+                if stack >= known.count {
+                    let more = max(stack + 1 - known.count, known.count)
+                    known += repeatElement(false, count: more)
+                    facts += repeatElement(AlignSample(time: 0, tid: 0, root: -1, inMarkWorker: false), count: more)
+                }
+                facts[stack] = AlignSample(time: 0, tid: 0, frames: rootCollapser.stackNames(r.stack), functionIDs: functionIDs,
+                                           startLengths: startLengths)
+                known[stack] = true
             }
-            a.time = r.time
-            a.tid = r.tid
-            return a
         }
         timer.lap("samples' goroutine roots")
+        if clockOffset == nil, window == nil, trace.v1Clock == nil, sharesClock(perf: perf, trace: index),
+           let same = facts.withUnsafeBufferPointer({ facts in
+               records.withUnsafeBufferPointer { records in
+                   sameClock(index.agreement(count: records.count, alignment: ClockAlignment(method: .given, offset: 0, agreement: 0, samplesCompared: 0)) {
+                       Self.sample(records[$0], facts)
+                   })
+               }
+           }) {
+            // The usual case (perf -k mono, Go ≥ 1.22): samples are read from their records and their
+            // stacks' facts as they are needed, not copied.
+            alignment = same
+            timer.lap("clock alignment")
+            let placements = facts.withUnsafeBufferPointer { facts in
+                records.withUnsafeBufferPointer { recs in
+                    place(records, trace: index, alignment: same, hasParking: true) { Self.sample(recs[$0], facts) }
+                }
+            }
+            attributions = Attributions(samples: records, placements: placements, alignment: same, index: TraceIndexRef(index))
+            timer.lap("attribution")
+            return
+        }
+        var alignSamples = rootCollapser.sampleRecords.withUnsafeBufferPointer { roots in
+            records.withUnsafeBufferPointer { records in
+                facts.withUnsafeBufferPointer { facts in
+                    [AlignSample](unsafeUninitializedCapacity: records.count) { out, count in
+                        for i in 0..<records.count {
+                            var a = facts[Int(roots[i].stack)]
+                            a.time = records[i].time
+                            a.tid = records[i].tid
+                            (out.baseAddress! + i).initialize(to: a)
+                        }
+                        count = records.count
+                    }
+                }
+            }
+        }
         alignment = alignClocks(perf: perf, trace: index, samples: alignSamples, override: clockOffset)
         timer.lap("clock alignment")
         // Go 1.21: runs are looked up by perf thread, through the M ids' mapping.
-        if !alignment.threadOfM.isEmpty { self.trace = TraceIndex(trace, threadOfM: alignment.threadOfM) }
+        if !alignment.threadOfM.isEmpty { self.trace = TraceIndex(index, threadOfM: alignment.threadOfM) }
         if let window {
             alignSamples.removeAll { !window.contains($0.time) }
             records.removeAll { !window.contains($0.time) }
         }
         attributions = attribute(records, trace: self.trace, alignment: alignment, alignSamples: alignSamples)
         timer.lap("attribution")
+    }
+
+    /// Sample `r` as alignment sees it: its stack's facts, its time and thread.
+    @inline(__always) static func sample(_ r: FoldedSample, _ facts: UnsafeBufferPointer<AlignSample>) -> AlignSample {
+        var a = facts[Int(r.stack)]
+        a.time = r.time
+        a.tid = r.tid
+        return a
     }
 
     public func stackNames(_ a: Attribution) -> [String] { collapser.stackNames(a.sample.stack) }
@@ -620,14 +1090,24 @@ public struct AlignedCapture {
     public func foldedByState(only: GCState? = nil) -> [UInt8] {
         // Counted per (unique stack, state) in a flat table first; text is built once per pair.
         let states = GCState.allCases
-        var counts: [UInt64] = []
-        for a in attributions where only == nil || a.gc == only {
-            let k = Int(a.sample.stack) * states.count + a.gc.ordinal
-            if k >= counts.count { counts += repeatElement(0, count: max(k + 1 - counts.count, counts.count)) }
-            counts[k] &+= a.sample.weight
+        let n = states.count
+        let onlyOrdinal = only?.ordinal ?? -1
+        return attributions.samples.withUnsafeBufferPointer { samples in
+            attributions.placements.withUnsafeBufferPointer { placements in
+                var stacks = 0
+                for s in samples { stacks = max(stacks, Int(s.stack) + 1) }
+                var counts = [UInt64](repeating: 0, count: stacks * n)
+                counts.withUnsafeMutableBufferPointer { counts in
+                    for i in 0..<samples.count {
+                        let state = placements[i].gc.ordinal
+                        if onlyOrdinal >= 0, state != onlyOrdinal { continue }
+                        counts[Int(samples[i].stack) &* n &+ state] &+= samples[i].weight
+                    }
+                }
+                var entries: [(prefix: Int, stack: Int32, weight: UInt64)] = []
+                for (k, w) in counts.enumerated() where w != 0 { entries.append((k % n, Int32(k / n), w)) }
+                return collapser.folded(entries, roots: states.map { "[gc:\($0.rawValue)]" })
+            }
         }
-        var entries: [(prefix: Int, stack: Int32, weight: UInt64)] = []
-        for (k, n) in counts.enumerated() where n != 0 { entries.append((k % states.count, Int32(k / states.count), n)) }
-        return collapser.folded(entries, roots: states.map { "[gc:\($0.rawValue)]" })
     }
 }

@@ -40,15 +40,16 @@ extension TraceIndex {
         for r in t.runs where !r.label.hasPrefix("GC ") {
             if let f = t.goroutines[r.g]?.startFunction, !f.isEmpty { byRoot[f, default: []].append((r.rawStart, r.rawEnd)) }
         }
-        var rootSet: [String: Int] = [:]
+        // By start function id (`AlignSample.root`).
+        var rootSet: [Int32: Int] = [:]
         for (f, spans) in byRoot.sorted(by: { $0.key < $1.key }) {
-            rootSet[f] = sets.count
+            rootSet[functionID(f)] = sets.count
             sets.append(IntervalSet(spans))
         }
         var probes: [(time: Int64, set: Int)] = []
         for s in samples {
             let time = Int64(bitPattern: s.time)
-            if s.inMarkWorker { probes.append((time, 0)) } else if s.inAssist { probes.append((time, 1)) } else if let k = rootSet[s.root] {
+            if s.inMarkWorker { probes.append((time, 0)) } else if s.inAssist { probes.append((time, 1)) } else if s.root >= 0, let k = rootSet[s.root] {
                 probes.append((time, k))
             }
         }
@@ -82,7 +83,7 @@ extension TraceIndex {
         var score: [Int64: [Int64: Int]] = [:]
         var compared: [Int64: Int] = [:]
         // Scheduler samples agree with any idle M: they say nothing about which M a thread is.
-        for s in samples where !s.root.isEmpty {
+        for s in samples where s.root >= 0 {
             let tid = Int64(s.tid)
             compared[tid, default: 0] += 1
             let t = Int64(bitPattern: s.time) &+ offset
@@ -107,14 +108,13 @@ extension TraceIndex {
 /// Aligns a Go 1.21 trace: offset, M → thread mapping, scale. `override` fixes the offset (the mapping
 /// is still fitted at it).
 func alignV1(trace index: TraceIndex, samples: [AlignSample], override: Int64? = nil) -> ClockAlignment {
-    let t = index.trace
     guard let coarse = override ?? index.threadFreeOffset(samples)?.offset else {
         return ClockAlignment(method: .fittedV1, offset: 0, agreement: 0, samplesCompared: 0)
     }
     var offset = coarse
     var (threadOfM, evidence) = index.mapThreads(samples, offset: offset)
     var result = ClockAlignment(method: override == nil ? .fittedV1 : .given, offset: offset, agreement: 0, samplesCompared: 0)
-    var mapped = TraceIndex(t, threadOfM: threadOfM)
+    var mapped = TraceIndex(index, threadOfM: threadOfM)
     if override == nil {
         // Per-thread agreement is sharper than the thread-free score: refine, then map again there.
         for _ in 0..<2 {
@@ -124,7 +124,7 @@ func alignV1(trace index: TraceIndex, samples: [AlignSample], override: Int64? =
             let again = index.mapThreads(samples, offset: offset)
             if again.threadOfM == threadOfM { evidence = again.evidence; break }
             (threadOfM, evidence) = again
-            mapped = TraceIndex(t, threadOfM: threadOfM)
+            mapped = TraceIndex(index, threadOfM: threadOfM)
         }
         // Scale. Go 1.21 converts ticks with a frequency it measured against nanotime over the whole
         // trace, so with perf -k mono the true scale is 1 within a ppm or two; perf's default clock
@@ -132,16 +132,10 @@ func alignV1(trace index: TraceIndex, samples: [AlignSample], override: Int64? =
         // Offsets fitted per time window are noisy (a plateau is tens of µs wide), so a scale derived from
         // them is only a candidate: the one, scaled or not, under which most samples agree wins, and 1 on
         // a tie.
-        let usable = samples.filter { !$0.root.isEmpty || $0.inScheduler }.sorted { $0.time < $1.time }
+        let usable = samples.filter { $0.root >= 0 || $0.inScheduler }.sorted { $0.time < $1.time }
         // Candidates are compared on at most 4,000 samples spread over the run (a long capture has millions).
         let probe = usable.count > 4_000 ? stride(from: 0, to: usable.count, by: usable.count / 4_000).map { usable[$0] } : usable
-        func agreeing(_ a: ClockAlignment) -> Int {
-            var good = 0
-            for s in probe where mapped.hasThread(Int64(s.tid)) {
-                if mapped.agrees(s, thread: Int64(s.tid), at: a.traceTime(s.time)) { good += 1 }
-            }
-            return good
-        }
+        func agreeing(_ a: ClockAlignment) -> Int { mapped.agreement(probe, alignment: a).good }
         result.offset = offset
         var bestGood = agreeing(result)
         let windows = min(8, usable.count / 60)
@@ -187,11 +181,7 @@ func alignV1(trace index: TraceIndex, samples: [AlignSample], override: Int64? =
     result.offset = offset
     result.threadOfM = threadOfM
     result.mappingEvidence = evidence
-    var good = 0, compared = 0
-    for s in samples where (!s.root.isEmpty || s.inScheduler) && mapped.hasThread(Int64(s.tid)) {
-        compared += 1
-        if mapped.agrees(s, thread: Int64(s.tid), at: result.traceTime(s.time)) { good += 1 }
-    }
+    let (good, compared) = mapped.agreement(samples, alignment: result)
     result.agreement = Double(good) / Double(max(compared, 1))
     result.samplesCompared = compared
     return result

@@ -18,25 +18,30 @@ struct GoTraceInputOptions: ParsableArguments {
     func load(_ input: String, _ perf: PerfSymbolOptions) throws -> AlignedCapture {
         let file = try openPerf(input)
         let options = try perf.checkedOptions()
-        // The trace is read on a second thread while the capture is folded: neither needs the other.
+        // The trace is read and indexed on a second thread while the capture is folded: neither needs
+        // the other.
         let path = goTrace
-        let reading = Background { () throws(UserError) -> GoTrace in
+        let reading = Background { () throws(UserError) -> TraceIndex in
             let tf: MappedFile
             do throws(FileError) { tf = try MappedFile(path: path) } catch { throw UserError(error.description) }
             var timer = PhaseTimer()
-            defer { timer.lap("Go trace read and analysed (second thread)") }
-            do { return try GoTrace(bytes: tf.bytes) } catch { throw UserError("\(path): \(error)") }
+            let trace: GoTrace
+            do { trace = try GoTrace(bytes: tf.bytes) } catch { throw UserError("\(path): \(error)") }
+            timer.lap("Go trace read and analysed (second thread)")
+            let index = TraceIndex(trace)
+            timer.lap("trace index (second thread)")
+            return index
         }
         var timer = PhaseTimer()
         var c = PerfCollapser(options: AlignedCapture.collapseOptions(options))
         let folded: Result<Void, PerfDataError>
         do throws(PerfDataError) { try c.collapse(file); folded = .success(()) } catch { folded = .failure(error) }
         timer.lap("perf.data folded")
-        let trace = try reading.value()
+        let index = try reading.value()
         timer.lap("waiting for the Go trace (read meanwhile)")
         if case .failure(let e) = folded { throw UserError(e.description) }
-        for w in trace.warnings { printError("stackfold: warning: \(goTrace): \(w)") }
-        do { return try AlignedCapture(collapsed: c, perf: file, options: options, trace: trace, clockOffset: clockOffset) } catch {
+        for w in index.trace.warnings { printError("stackfold: warning: \(goTrace): \(w)") }
+        do { return try AlignedCapture(collapsed: c, perf: file, options: options, index: index, clockOffset: clockOffset) } catch {
             throw UserError(error.description)
         }
     }
