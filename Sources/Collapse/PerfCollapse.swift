@@ -262,6 +262,12 @@ public struct PerfCollapser {
         var it = file.orderedRecords()
         var scratch: [UInt32] = []
         let filterEvent = options.eventFilter ?? file.events.first?.name
+        if options.recordSamples {
+            // Room for as many samples as the data could hold (a sample takes at least 48 bytes with the
+            // fields alignment needs): pages never written are never faulted in, where growing the array
+            // copied it and faulted in every page again at each doubling.
+            sampleRecords.reserveCapacity(sampleRecords.count + file.file.bytes.count / 48)
+        }
         while let rec = it.next() {
             guard rec.type == .sample else {
                 model.process(rec, in: file)
