@@ -126,21 +126,42 @@ public struct AlignSample: Sendable {
     /// As `init(time:tid:frames:index:)`, with the index's start functions (not the whole index: a
     /// struct of arrays, copied per call).
     init(time: UInt64, tid: Int32, frames names: [String], functionIDs: [String: Int32], startLengths: [Bool]) {
+        self.init(time: time, tid: tid, frames: names.lazy.map { Self.nameFacts($0, functionIDs: functionIDs, startLengths: startLengths) })
+    }
+
+    /// From the facts of each frame's name (`nameFacts`), root first.
+    init<Names: Sequence<NameFacts>>(time: UInt64, tid: Int32, frames: Names) {
         var root: Int32 = -1
-        var worker = false, assist = false, scheduler = false, mcall = false
-        for (i, name) in names.enumerated() {
-            let n = name.utf8.count
+        var flags: UInt8 = 0
+        for (i, f) in frames.enumerated() {
             // The root is the outermost frame that some goroutine started in (frame-pointer stacks can
-            // lose frames, so the very outermost one is not always it). Names of no start function's
-            // length are not hashed.
-            if root < 0, i > 0, n < startLengths.count, startLengths[n], let id = functionIDs[name] { root = id }
-            worker = worker || Self.frame(name, n, is: "runtime.gcBgMarkWorker")
-            assist = assist || Self.frame(name, n, is: "runtime.gcAssistAlloc")
-            scheduler = scheduler || Self.frame(name, n, is: "runtime.findRunnable") || Self.frame(name, n, is: "runtime.stopm")
-            mcall = mcall || Self.frame(name, n, is: "runtime.mcall")
+            // lose frames, so the very outermost one is not always it); the first frame is the process.
+            if root < 0, i > 0, f.startFunction >= 0 { root = f.startFunction }
+            flags |= f.flags
         }
-        self.init(time: time, tid: tid, root: root, inMarkWorker: worker, inAssist: assist, inScheduler: root < 0 && scheduler,
-                  viaMcall: mcall)
+        self.init(time: time, tid: tid, root: root, inMarkWorker: flags & NameFacts.markWorker != 0,
+                  inAssist: flags & NameFacts.assist != 0, inScheduler: root < 0 && flags & NameFacts.scheduler != 0,
+                  viaMcall: flags & NameFacts.mcall != 0)
+    }
+
+    /// What alignment reads from a frame name: the start function it is, and the runtime frames that
+    /// tell GC work and the scheduler apart.
+    struct NameFacts {
+        var startFunction: Int32
+        var flags: UInt8
+        static let markWorker: UInt8 = 1, assist: UInt8 = 2, scheduler: UInt8 = 4, mcall: UInt8 = 8
+    }
+
+    static func nameFacts(_ name: String, functionIDs: [String: Int32], startLengths: [Bool]) -> NameFacts {
+        let n = name.utf8.count
+        var f = NameFacts(startFunction: -1, flags: 0)
+        // Names of no start function's length are not hashed.
+        if n < startLengths.count, startLengths[n], let id = functionIDs[name] { f.startFunction = id }
+        if frame(name, n, is: "runtime.gcBgMarkWorker") { f.flags |= NameFacts.markWorker }
+        if frame(name, n, is: "runtime.gcAssistAlloc") { f.flags |= NameFacts.assist }
+        if frame(name, n, is: "runtime.findRunnable") || frame(name, n, is: "runtime.stopm") { f.flags |= NameFacts.scheduler }
+        if frame(name, n, is: "runtime.mcall") { f.flags |= NameFacts.mcall }
+        return f
     }
 
     /// `name == target`, `n` being the name's UTF-8 length (most names differ in length: no comparison).
@@ -1010,21 +1031,16 @@ public struct AlignedCapture {
         }
         // A stack's facts (goroutine root, GC and scheduler frames), once per unique stack (ids are
         // dense), read per sample through its stack.
-        var facts: [AlignSample] = []
-        var known: [Bool] = []
         let functionIDs = index.functionIDs, startLengths = index.startLengths
-        rootCollapser.sampleRecords.withUnsafeBufferPointer { roots in
-            for r in roots where Int(r.stack) >= known.count || !known[Int(r.stack)] {
-                let stack = Int(r.stack)
-                if stack >= known.count {
-                    let more = max(stack + 1 - known.count, known.count)
-                    known += repeatElement(false, count: more)
-                    facts += repeatElement(AlignSample(time: 0, tid: 0, root: -1, inMarkWorker: false), count: more)
-                }
-                facts[stack] = AlignSample(time: 0, tid: 0, frames: rootCollapser.stackNames(r.stack), functionIDs: functionIDs,
-                                           startLengths: startLengths)
-                known[stack] = true
-            }
+        // Per distinct frame name, once (a stack's names as Strings cost more than the rest).
+        var nameFacts = [AlignSample.NameFacts?](repeating: nil, count: rootCollapser.nameCount)
+        let facts = (0..<Int32(rootCollapser.stackCount)).map { stack in
+            AlignSample(time: 0, tid: 0, frames: rootCollapser.stackNameIDs(stack).lazy.map { id in
+                if let f = nameFacts[Int(id)] { return f }
+                let f = AlignSample.nameFacts(rootCollapser.name(id), functionIDs: functionIDs, startLengths: startLengths)
+                nameFacts[Int(id)] = f
+                return f
+            })
         }
         timer.lap("samples' goroutine roots")
         if clockOffset == nil, window == nil, trace.v1Clock == nil, sharesClock(perf: perf, trace: index),

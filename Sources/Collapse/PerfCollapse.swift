@@ -560,6 +560,15 @@ public struct PerfCollapser {
         stacks.stack(Int(index)).map { String(decoding: nameTable.names[Int($0)], as: UTF8.self) }
     }
 
+    /// The name ids of unique stack `index`, root first: for work done once per distinct name (see
+    /// `name(_:)`, `nameCount`) rather than once per frame of every stack.
+    public func stackNameIDs(_ index: Int32) -> ArraySlice<UInt32> { stacks.stack(Int(index)) }
+    /// How many unique stacks there are (stack indices are below it).
+    public var stackCount: Int { stacks.uniqueCount }
+    /// How many distinct frame names the stacks use (ids are below it).
+    public var nameCount: Int { nameTable.names.count }
+    public func name(_ id: UInt32) -> String { String(decoding: nameTable.names[Int(id)], as: UTF8.self) }
+
     /// Sorted `stack count` lines. Stacks whose text coincides (a name holding `;`) are merged.
     public func folded() -> [UInt8] { renderFolded(stacks, names: nameTable.names) }
 
