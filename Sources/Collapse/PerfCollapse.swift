@@ -1,3 +1,4 @@
+import BinaryIO
 import PerfData
 import Symbolize
 
@@ -267,6 +268,7 @@ public struct PerfCollapser {
             // fields alignment needs): pages never written are never faulted in, where growing the array
             // copied it and faulted in every page again at each doubling.
             sampleRecords.reserveCapacity(sampleRecords.count + file.file.bytes.count / 48)
+            adviseHugePages(&sampleRecords)
         }
         while let rec = it.next() {
             guard rec.type == .sample else {

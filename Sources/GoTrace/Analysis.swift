@@ -388,7 +388,7 @@ struct AnalysisSpan {
 /// Closed spans in chunks of a fixed size: appending never moves (and faults in again) what is there,
 /// as a growing array does, and the final arrays are made at their exact size.
 struct SpanLog {
-    static let shift = 15
+    static let shift = 16
     var chunks: [[AnalysisSpan]] = []
     var count = 0
 
@@ -396,6 +396,7 @@ struct SpanLog {
         if count & (1 << Self.shift - 1) == 0 {
             chunks.append([])
             chunks[chunks.count - 1].reserveCapacity(1 << Self.shift)
+            adviseHugePages(&chunks[chunks.count - 1])
         }
         chunks[chunks.count - 1].append(s)
         count += 1
@@ -404,71 +405,89 @@ struct SpanLog {
 }
 
 /// The spans by start, ties by `key` then as they came, each made into a `U`. Spans of one group (dense
-/// ids below `groups`) come in that order already, so a k-way merge of the groups does: n log k over
-/// 4-byte indices. A full sort if a group is not in order.
+/// ids below `groups`) come in that order already, so a k-way merge of the groups does: n log k, with
+/// the heads' keys in the heap (each span is read twice: for its key, then to make it). A full sort if
+/// a group is not in order.
 func inStartOrder<U>(_ log: SpanLog, groups: Int, key: (AnalysisSpan) -> (Int64, Int64),
                      make: (AnalysisSpan) -> U) -> [U] {
     precondition(log.count < Int(Int32.max))
-    @inline(__always) func before(_ i: Int32, _ j: Int32) -> Bool {
-        let (x, y) = (log[Int(i)], log[Int(j)])
-        if x.start != y.start { return x.start < y.start }
-        let (kx, ky) = (key(x), key(y))
-        return kx != ky ? kx < ky : i < j
-    }
     var starts = [Int](repeating: 0, count: groups + 1)
+    var lastStart = [Int64](repeating: .min, count: groups)
+    var inOrder = true
     for c in log.chunks {
         for s in c {
-            precondition(s.group >= 0 && Int(s.group) < groups)
-            starts[Int(s.group) + 1] += 1
+            let g = Int(s.group)
+            precondition(g >= 0 && g < groups)
+            starts[g + 1] += 1
+            // Within a group the key is the same (one kind and scope, one M): the start decides.
+            if s.start < lastStart[g] { inOrder = false }
+            lastStart[g] = s.start
         }
+    }
+    guard inOrder else {
+        let keys = (0..<log.count).map { i in let s = log[i]; return (s.start, key(s).0, key(s).1, i) }
+        return keys.sorted { $0 < $1 }.map { make(log[$0.3]) }
     }
     for g in 0..<groups { starts[g + 1] += starts[g] }
     // Indices grouped, each group in its original order.
     var grouped = [Int32](repeating: 0, count: log.count)
-    var inOrder = true
     grouped.withUnsafeMutableBufferPointer { out in
         var next = starts
-        for i in 0..<log.count {
-            let g = Int(log[i].group)
-            if next[g] > starts[g], before(Int32(i), out[next[g] - 1]) { inOrder = false }
-            out[next[g]] = Int32(i)
-            next[g] += 1
-        }
-    }
-    guard inOrder else { return (0..<Int32(log.count)).sorted(by: before).map { make(log[Int($0)]) } }
-    // A min-heap of positions in `grouped`, one per non-empty group: its head.
-    var heap = (0..<groups).filter { starts[$0] < starts[$0 + 1] }.map { starts[$0] }
-    return [U](unsafeUninitializedCapacity: log.count) { out, initialized in
-        grouped.withUnsafeBufferPointer { e in
-            heap.withUnsafeMutableBufferPointer { h in
-                var n = h.count
-                func siftDown(_ i: Int) {
-                    var i = i
-                    while true {
-                        let l = 2 &* i &+ 1, r = l &+ 1
-                        var m = i
-                        if l < n, before(e[h[l]], e[h[m]]) { m = l }
-                        if r < n, before(e[h[r]], e[h[m]]) { m = r }
-                        if m == i { return }
-                        h.swapAt(i, m)
-                        i = m
-                    }
-                }
-                for i in stride(from: n / 2, through: 0, by: -1) { siftDown(i) }
-                while n > 0 {
-                    let top = log[Int(e[h[0]])]
-                    out.initializeElement(at: initialized, to: make(top))
-                    initialized += 1
-                    if h[0] &+ 1 < starts[Int(top.group) + 1] {
-                        h[0] &+= 1
-                    } else {
-                        n -= 1
-                        h[0] = h[n]
-                    }
-                    siftDown(0)
-                }
+        var i: Int32 = 0
+        for c in log.chunks {
+            for s in c {
+                out[next[Int(s.group)]] = i
+                next[Int(s.group)] += 1
+                i += 1
             }
         }
+    }
+    func head(_ pos: Int) -> MergeHead {
+        let i = grouped[pos]
+        let s = log[Int(i)]
+        let k = key(s)
+        return MergeHead(start: s.start, k0: k.0, k1: k.1, index: i, pos: Int32(pos))
+    }
+    var heap = (0..<groups).filter { starts[$0] < starts[$0 + 1] }.map { head(starts[$0]) }
+    var result: [U] = []
+    result.reserveCapacity(log.count)
+    adviseHugePages(&result)
+    heap.withUnsafeMutableBufferPointer { h in
+        var n = h.count
+        func siftDown(_ i: Int) {
+            var i = i
+            while true {
+                let l = 2 &* i &+ 1, r = l &+ 1
+                var m = i
+                if l < n, h[l] < h[m] { m = l }
+                if r < n, h[r] < h[m] { m = r }
+                if m == i { return }
+                h.swapAt(i, m)
+                i = m
+            }
+        }
+        for i in stride(from: n / 2, through: 0, by: -1) { siftDown(i) }
+        while n > 0 {
+            let top = log[Int(h[0].index)]
+            result.append(make(top))
+            let next = Int(h[0].pos) + 1
+            if next < starts[Int(top.group) + 1] {
+                h[0] = head(next)
+            } else {
+                n -= 1
+                h[0] = h[n]
+            }
+            siftDown(0)
+        }
+    }
+    return result
+}
+
+/// A group's next span in `inStartOrder`'s merge: its key, where it is, and where it goes.
+struct MergeHead {
+    var start: Int64, k0: Int64, k1: Int64, index: Int32, pos: Int32
+    @inline(__always) static func < (a: Self, b: Self) -> Bool {
+        (a.start, a.k0, a.k1, a.index) < (b.start, b.k0, b.k1, b.index)
     }
 }
 

@@ -6,6 +6,13 @@ import Glibc
 
 // Plain libc I/O: linking Foundation only for these cost ~10 ms of start-up on every run.
 
+/// Values kept until the process ends: when a command is done with a large capture or trace, the
+/// kernel takes all its pages back at exit at once, where releasing it object by object (hundreds of
+/// thousands of ranges, runs, samples and names) took tens of milliseconds after the output was written.
+nonisolated(unsafe) private var keptUntilExit: [Any] = []
+
+func keepUntilExit(_ value: Any) { keptUntilExit.append(value) }
+
 func printError(_ s: String) {
     var line = s
     if !line.hasSuffix("\n") { line += "\n" }

@@ -96,6 +96,7 @@ struct AttributeCommand: ParsableCommand {
 
     func run() throws {
         let c = try go.load(input, perf)
+        keepUntilExit(c)
         printError("stackfold: clock: \(c.alignment)")
         var out = OutputBuffer(fd: 1)
         defer { out.flush() }

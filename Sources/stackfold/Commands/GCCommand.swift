@@ -38,6 +38,7 @@ struct GCCommand: ParsableCommand {
 
     func run() throws {
         let c = try go.load(input, perf)
+        keepUntilExit(c)
         var out = OutputBuffer(fd: 1)
         defer { out.flush() }
         if svg {

@@ -32,6 +32,7 @@ struct GoTraceCommand: ParsableCommand {
         let t: GoTrace
         do { t = try GoTrace(bytes: file.bytes, keepParsedLines: parsed) } catch { throw UserError("\(input): \(error)") }
         for w in t.warnings { printError("stackfold: warning: \(input): \(w)") }
+        keepUntilExit(t)
         var out = OutputBuffer(fd: 1)
         defer { out.flush() }
         if parsed {
