@@ -643,6 +643,28 @@ public struct TraceIndex: Sendable {
     /// As `agreement(_:alignment:)`, over `count` samples given by `sample` (built on the fly: e.g. from
     /// the samples' records and their stacks' facts).
     @inline(__always) func agreement(count: Int, alignment a: ClockAlignment, sample: (Int) -> AlignSample) -> (good: Int, compared: Int) {
+        agreement(0..<count, alignment: a, sample: sample)
+    }
+
+    /// `agreement(count:…)` over two threads, for samples read from their records and their stacks'
+    /// facts (each half starts its lookups afresh: the hints only save time).
+    func agreementInParallel(_ records: [FoldedSample], facts: [AlignSample], alignment a: ClockAlignment) -> (good: Int, compared: Int) {
+        let counts = UnsafeMutablePointer<(good: Int, compared: Int)>.allocate(capacity: 2)
+        counts.initialize(repeating: (0, 0), count: 2)
+        defer { counts.deallocate() }
+        let target = SendablePointer(counts)
+        inTwoHalves(records.count, minimum: AlignedCapture.parallelMinimum) { range in
+            let r = records.withUnsafeBufferPointer { recs in
+                facts.withUnsafeBufferPointer { facts in
+                    agreement(range, alignment: a) { AlignedCapture.sample(recs[$0], facts) }
+                }
+            }
+            target.pointer[range.lowerBound == 0 ? 0 : 1] = r
+        }
+        return (counts[0].good + counts[1].good, counts[0].compared + counts[1].compared)
+    }
+
+    @inline(__always) func agreement(_ range: Range<Int>, alignment a: ClockAlignment, sample: (Int) -> AlignSample) -> (good: Int, compared: Int) {
         runs.withView { runs in
             assists.withView { assists in
                 runFacts.withUnsafeBufferPointer { facts in
@@ -651,7 +673,7 @@ public struct TraceIndex: Sendable {
                     let hints = Hints(runs.slotCount), assistHints = Hints(assists.slotCount)
                     defer { threads.free(); hints.free(); assistHints.free() }
                     var good = 0, compared = 0
-                    for i in 0..<count {
+                    for i in range {
                         let s = sample(i)
                         guard s.root >= 0 || s.inScheduler else { continue }
                         let slot = threads.slot(s.tid)
@@ -916,19 +938,53 @@ public func attribute(_ samples: [FoldedSample], trace: TraceIndex, alignment: C
 @inline(__always)
 func place(_ samples: [FoldedSample], trace x: TraceIndex, alignment: ClockAlignment, hasParking: Bool,
            parked: (Int) -> AlignSample) -> [Placement] {
-    let n = samples.count
+    [Placement](unsafeUninitializedCapacity: samples.count) { out, count in
+        samples.withUnsafeBufferPointer { samples in
+            place(samples, 0..<samples.count, into: out.baseAddress!, trace: x, alignment: alignment, hasParking: hasParking, parked: parked)
+        }
+        count = samples.count
+    }
+}
+
+/// `place` over two threads, for samples read from their records and their stacks' facts (each half
+/// starts its lookups afresh: the hints only save time, they decide nothing).
+func placeInParallel(_ records: [FoldedSample], facts: [AlignSample], trace x: TraceIndex, alignment: ClockAlignment) -> [Placement] {
+    [Placement](unsafeUninitializedCapacity: records.count) { out, count in
+        let target = SendablePointer(out.baseAddress!)
+        inTwoHalves(records.count, minimum: AlignedCapture.parallelMinimum) { range in
+            records.withUnsafeBufferPointer { recs in
+                facts.withUnsafeBufferPointer { facts in
+                    place(recs, range, into: target.pointer, trace: x, alignment: alignment, hasParking: true) {
+                        AlignedCapture.sample(recs[$0], facts)
+                    }
+                }
+            }
+        }
+        count = records.count
+    }
+}
+
+/// A buffer both halves of `placeInParallel` write to, each its own part.
+struct SendablePointer<T>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<T>
+    init(_ p: UnsafeMutablePointer<T>) { pointer = p }
+}
+
+/// Places `samples[range]` into `out[range]`.
+func place(_ samples: UnsafeBufferPointer<FoldedSample>, _ range: Range<Int>, into out: UnsafeMutablePointer<Placement>,
+           trace x: TraceIndex, alignment: ClockAlignment, hasParking: Bool, parked: (Int) -> AlignSample) {
     let scaled = alignment.scaleApplied, offset = alignment.offset
-    return x.runs.withView { runs in x.assists.withView { assists in x.sweeps.withView { sweeps in
+    x.runs.withView { runs in x.assists.withView { assists in x.sweeps.withView { sweeps in
         x.global.withView { global in x.regionSpans.withView { regions in
-            x.runFacts.withUnsafeBufferPointer { facts in samples.withUnsafeBufferPointer { samples in
+            x.runFacts.withUnsafeBufferPointer { facts in
                 do {
                     let threads = ThreadSlots(x.runs)
                     let hints = Hints(runs.slotCount), assistHints = Hints(assists.slotCount), sweepHints = Hints(sweeps.slotCount)
                     let globalHints = Hints(1)
                     defer { threads.free(); hints.free(); assistHints.free(); sweepHints.free(); globalHints.free() }
                     let globalEnd = global.bounds[global.slotCount]
-                    return [Placement](unsafeUninitializedCapacity: n) { out, count in
-                        for i in 0..<n {
+                    do {
+                        for i in range {
                             let s = samples[i]
                             let t = scaled ? alignment.traceTime(s.time) : Int64(bitPattern: s.time) &+ offset
                             let slot = threads.slot(s.tid)
@@ -957,12 +1013,11 @@ func place(_ samples: [FoldedSample], trace x: TraceIndex, alignment: ClockAlign
                                 }
                             }
                             let inRegion = f.g >= 0 && f.regions >= 0 && TraceIndex.inRegion(regions, slot: Int(f.regions), at: t)
-                            (out.baseAddress! + i).initialize(to: Placement(run: Int32(run), gc: state, inRegion: inRegion))
+                            (out + i).initialize(to: Placement(run: Int32(run), gc: state, inRegion: inRegion))
                         }
-                        count = n
                     }
                 }
-            } }
+            }
         } }
     } } }
 }
@@ -985,6 +1040,10 @@ public struct AlignedCapture {
 
     /// The options a capture is folded with for alignment: samples kept, no time window (a window selects
     /// samples after alignment, and the estimate needs every sample).
+    /// Captures of at least this many samples are aligned and attributed on two threads, each half of
+    /// the samples on one (tests lower it to check that both ways give the same).
+    nonisolated(unsafe) public static var parallelMinimum = 50_000
+
     public static func collapseOptions(_ options: PerfCollapseOptions) -> PerfCollapseOptions {
         var o = options
         o.recordSamples = true
@@ -1044,22 +1103,12 @@ public struct AlignedCapture {
         }
         timer.lap("samples' goroutine roots")
         if clockOffset == nil, window == nil, trace.v1Clock == nil, sharesClock(perf: perf, trace: index),
-           let same = facts.withUnsafeBufferPointer({ facts in
-               records.withUnsafeBufferPointer { records in
-                   sameClock(index.agreement(count: records.count, alignment: ClockAlignment(method: .given, offset: 0, agreement: 0, samplesCompared: 0)) {
-                       Self.sample(records[$0], facts)
-                   })
-               }
-           }) {
+           let same = sameClock(index.agreementInParallel(records, facts: facts, alignment: ClockAlignment(method: .given, offset: 0, agreement: 0, samplesCompared: 0))) {
             // The usual case (perf -k mono, Go ≥ 1.22): samples are read from their records and their
             // stacks' facts as they are needed, not copied.
             alignment = same
             timer.lap("clock alignment")
-            let placements = facts.withUnsafeBufferPointer { facts in
-                records.withUnsafeBufferPointer { recs in
-                    place(records, trace: index, alignment: same, hasParking: true) { Self.sample(recs[$0], facts) }
-                }
-            }
+            let placements = placeInParallel(records, facts: facts, trace: index, alignment: same)
             attributions = Attributions(samples: records, placements: placements, alignment: same, index: TraceIndexRef(index))
             timer.lap("attribution")
             return

@@ -285,7 +285,7 @@ public struct GoTrace: Sendable {
                 var rg = AnalysisSpan(start: e.time, end: e.time, rawStart: e.rawTime, rawEnd: e.rawTime, m: e.m, p: e.p, g: e.g,
                               scope: b.scope, text: b.reason, group: 0, kind: UInt8(b.kind), active: b.active)
                 // A range seen active at a generation start continues the one already open.
-                let known = open[b.kind].update(b.scope) { old in
+                let known: Void? = open[b.kind].update(b.scope) { old in
                     if b.active && old.isOpen { return }
                     rg.group = old.group
                     old = rg

@@ -126,6 +126,29 @@ import Testing
         print("audit-task samples: \(audit)")
     }
 
+    /// Big captures are aligned and attributed on two threads, each from the middle of the samples
+    /// with its lookups started afresh: that gives exactly what one pass gives.
+    @Test(arguments: ["go1.27-alloc-mono", "go1.25-tasks-mono"])
+    func twoThreadsGiveWhatOneGives(_ name: String) throws {
+        let trace = name == "go1.25-tasks-mono" ? "go1.25-tasks" : name
+        let saved = AlignedCapture.parallelMinimum
+        defer { AlignedCapture.parallelMinimum = saved }
+        AlignedCapture.parallelMinimum = .max
+        let one = try Self.capture(name, trace: trace)
+        AlignedCapture.parallelMinimum = 2
+        let two = try Self.capture(name, trace: trace)
+        #expect(one.alignment.method == .sameClock)
+        #expect(one.alignment.description == two.alignment.description)
+        #expect(one.attributions.count == two.attributions.count && one.attributions.count > 100)
+        var differ = 0
+        for (a, b) in zip(one.attributions, two.attributions)
+        where a.goroutine != b.goroutine || a.gc != b.gc || a.label != b.label || a.regions != b.regions || a.task != b.task {
+            differ += 1
+        }
+        #expect(differ == 0)
+        #expect(one.foldedByState() == two.foldedByState())
+    }
+
     /// The folded view by GC state holds every sample once, under its state's root frame, with its stack:
     /// rebuilt here line by line from the attributions.
     @Test(arguments: ["go1.27-alloc-mono", "go1.21-alloc-mono"])

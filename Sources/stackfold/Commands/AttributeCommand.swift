@@ -21,23 +21,23 @@ struct GoTraceInputOptions: ParsableArguments {
         // The trace is read and indexed on a second thread while the capture is folded: neither needs
         // the other.
         let path = goTrace
-        let reading = Background { () throws(UserError) -> TraceIndex in
+        let reading = Background { () -> Result<TraceIndex, UserError> in
             let tf: MappedFile
-            do throws(FileError) { tf = try MappedFile(path: path) } catch { throw UserError(error.description) }
+            do throws(FileError) { tf = try MappedFile(path: path) } catch { return .failure(UserError(error.description)) }
             var timer = PhaseTimer()
             let trace: GoTrace
-            do { trace = try GoTrace(bytes: tf.bytes) } catch { throw UserError("\(path): \(error)") }
+            do { trace = try GoTrace(bytes: tf.bytes) } catch { return .failure(UserError("\(path): \(error)")) }
             timer.lap("Go trace read and analysed (second thread)")
             let index = TraceIndex(trace)
             timer.lap("trace index (second thread)")
-            return index
+            return .success(index)
         }
         var timer = PhaseTimer()
         var c = PerfCollapser(options: AlignedCapture.collapseOptions(options))
         let folded: Result<Void, PerfDataError>
         do throws(PerfDataError) { try c.collapse(file); folded = .success(()) } catch { folded = .failure(error) }
         timer.lap("perf.data folded")
-        let index = try reading.value()
+        let index = try reading.value().get()
         timer.lap("waiting for the Go trace (read meanwhile)")
         if case .failure(let e) = folded { throw UserError(e.description) }
         for w in index.trace.warnings { printError("stackfold: warning: \(goTrace): \(w)") }
@@ -45,43 +45,6 @@ struct GoTraceInputOptions: ParsableArguments {
             throw UserError(error.description)
         }
     }
-}
-
-/// A value computed on a thread of its own (pthreads: Foundation's Thread would cost every command its
-/// start-up); `value()` waits for it.
-final class Background<T: Sendable>: @unchecked Sendable {
-    // Written by the worker before it ends, read only after joining it.
-    private var result: Result<T, UserError>?
-    private var thread = pthread_t()
-    private var started = false
-
-    init(_ work: @escaping @Sendable () throws(UserError) -> T) {
-        let body = ThreadBody { [self] in
-            do throws(UserError) { result = .success(try work()) } catch { result = .failure(error) }
-        }
-        let context = Unmanaged.passRetained(body).toOpaque()
-        started = pthread_create(&thread, nil, { context in
-            Unmanaged<ThreadBody>.fromOpaque(context!).takeRetainedValue().run()
-            return nil
-        }, context) == 0
-        if !started {
-            // No thread to be had: do the work here.
-            Unmanaged<ThreadBody>.fromOpaque(context).takeRetainedValue().run()
-        }
-    }
-
-    func value() throws(UserError) -> T {
-        if started {
-            pthread_join(thread, nil)
-            started = false
-        }
-        return try result!.get()
-    }
-}
-
-private final class ThreadBody {
-    let run: () -> Void
-    init(_ run: @escaping () -> Void) { self.run = run }
 }
 
 struct AttributeCommand: ParsableCommand {
