@@ -637,33 +637,18 @@ public struct TraceIndex: Sendable {
 
     /// As `agreement(_:offset:)`, with the alignment's time mapping (its scale, when one is applied).
     func agreement(_ samples: [AlignSample], alignment a: ClockAlignment) -> (good: Int, compared: Int) {
-        samples.withUnsafeBufferPointer { samples in agreement(count: samples.count, alignment: a) { samples[$0] } }
+        samples.withUnsafeBufferPointer { samples in agreement(samples.indices, alignment: a) { samples[$0] } }
     }
 
-    /// As `agreement(_:alignment:)`, over `count` samples given by `sample` (built on the fly: e.g. from
-    /// the samples' records and their stacks' facts).
-    @inline(__always) func agreement(count: Int, alignment a: ClockAlignment, sample: (Int) -> AlignSample) -> (good: Int, compared: Int) {
-        agreement(0..<count, alignment: a, sample: sample)
-    }
-
-    /// `agreement(count:…)` over two threads, for samples read from their records and their stacks'
-    /// facts (each half starts its lookups afresh: the hints only save time).
+    /// `agreement(_:alignment:)` over two threads, for samples read from their records and their
+    /// stacks' facts.
     func agreementInParallel(_ records: [FoldedSample], facts: [AlignSample], alignment a: ClockAlignment) -> (good: Int, compared: Int) {
-        let counts = UnsafeMutablePointer<(good: Int, compared: Int)>.allocate(capacity: 2)
-        counts.initialize(repeating: (0, 0), count: 2)
-        defer { counts.deallocate() }
-        let target = SendablePointer(counts)
-        inTwoHalves(records.count, minimum: AlignedCapture.parallelMinimum) { range in
-            let r = records.withUnsafeBufferPointer { recs in
-                facts.withUnsafeBufferPointer { facts in
-                    agreement(range, alignment: a) { AlignedCapture.sample(recs[$0], facts) }
-                }
-            }
-            target.pointer[range.lowerBound == 0 ? 0 : 1] = r
-        }
-        return (counts[0].good + counts[1].good, counts[0].compared + counts[1].compared)
+        inHalves(records, facts: facts) { range, sample in agreement(range, alignment: a, sample: sample) }
+            .reduce((0, 0)) { ($0.good + $1.good, $0.compared + $1.compared) }
     }
 
+    /// As `agreement(_:alignment:)`, over the samples of `range` given by `sample` (built on the fly:
+    /// e.g. from the samples' records and their stacks' facts).
     @inline(__always) func agreement(_ range: Range<Int>, alignment a: ClockAlignment, sample: (Int) -> AlignSample) -> (good: Int, compared: Int) {
         runs.withView { runs in
             assists.withView { assists in
@@ -951,16 +936,23 @@ func place(_ samples: [FoldedSample], trace x: TraceIndex, alignment: ClockAlign
 func placeInParallel(_ records: [FoldedSample], facts: [AlignSample], trace x: TraceIndex, alignment: ClockAlignment) -> [Placement] {
     [Placement](unsafeUninitializedCapacity: records.count) { out, count in
         let target = SendablePointer(out.baseAddress!)
-        inTwoHalves(records.count, minimum: AlignedCapture.parallelMinimum) { range in
+        _ = inHalves(records, facts: facts) { range, sample in
             records.withUnsafeBufferPointer { recs in
-                facts.withUnsafeBufferPointer { facts in
-                    place(recs, range, into: target.pointer, trace: x, alignment: alignment, hasParking: true) {
-                        AlignedCapture.sample(recs[$0], facts)
-                    }
-                }
+                place(recs, range, into: target.pointer, trace: x, alignment: alignment, hasParking: true, parked: sample)
             }
         }
         count = records.count
+    }
+}
+
+/// `body` over the halves of the samples (`inTwoHalves`, from `AlignedCapture.parallelMinimum`
+/// samples on), each half given sample `i` as read from its record and its stack's facts.
+func inHalves<R>(_ records: [FoldedSample], facts: [AlignSample],
+                 _ body: @escaping @Sendable (Range<Int>, (Int) -> AlignSample) -> R) -> [R] {
+    inTwoHalves(records.count, minimum: AlignedCapture.parallelMinimum) { range in
+        records.withUnsafeBufferPointer { recs in
+            facts.withUnsafeBufferPointer { facts in body(range) { AlignedCapture.sample(recs[$0], facts) } }
+        }
     }
 }
 

@@ -34,15 +34,13 @@ private final class ThreadBody {
     init(_ run: @escaping () -> Void) { self.run = run }
 }
 
-/// Runs `body` over the two halves of `0..<count`, the second on another thread, when `count` is
-/// large enough to be worth a thread; `body` must only touch what its range owns.
-public func inTwoHalves(_ count: Int, minimum: Int = 50_000, _ body: @escaping @Sendable (Range<Int>) -> Void) {
-    guard count >= minimum else {
-        body(0..<count)
-        return
-    }
+/// `body` over the two halves of `0..<count`, the second on another thread, when `count` is large
+/// enough to be worth a thread (else over all of it at once); the results in order. `body` must only
+/// touch what its range owns.
+public func inTwoHalves<R>(_ count: Int, minimum: Int = 50_000, _ body: @escaping @Sendable (Range<Int>) -> R) -> [R] {
+    guard count >= minimum else { return [body(0..<count)] }
     let half = count / 2
     let other = Background { body(half..<count) }
-    body(0..<half)
-    other.value()
+    let first = body(0..<half)
+    return [first, other.value()]
 }

@@ -82,6 +82,19 @@ struct Ordering {
         return queue[queueHead - 1]
     }
 
+    /// Moves what the last advance released (`first`, then the queue) to `out`; how many.
+    @inline(__always)
+    mutating func takeReleased(into out: UnsafeMutablePointer<TraceEvent>) -> Int {
+        guard released > 0 else { return 0 }
+        out[0] = first
+        for q in 0..<queueCount { out[1 + q] = queue[q] }
+        let n = 1 + queueCount
+        released = 0
+        queueCount = 0
+        queueHead = 0
+        return n
+    }
+
     @inline(__always)
     mutating func push(_ e: TraceEvent, _ ctx: (m: Int64, p: Int64, g: Int64)) {
         if released == 0 {

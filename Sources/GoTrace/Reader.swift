@@ -161,6 +161,30 @@ public struct GoTraceReader {
     }
     mutating func siftUp(_ i: Int) -> Int { frontier.withUnsafeMutableBufferPointer { Self.siftUp($0, i) } }
 
+    /// After the cursor at heap position `i` of `h[0..<alive]` moved on: its entry placed by the time of
+    /// its next event, or, with none (`time` nil), removed as batchcursor.go does it (bubbled to the
+    /// root, swapped with the last, sifted down), `alive` one less.
+    @inline(__always)
+    static func reposition(_ h: UnsafeMutableBufferPointer<HeapEntry>, _ i: Int, time: Int64?, alive: inout Int) {
+        if let t = time {
+            h[i].time = t
+            // Mostly the same M goes on: nothing to move then.
+            let l = 2 &* i &+ 1
+            if (l >= alive || h[l].time >= t) && (l &+ 1 >= alive || h[l &+ 1].time >= t) && (i == 0 || h[(i &- 1) >> 1].time <= t) { return }
+            let live = UnsafeMutableBufferPointer(rebasing: h[0..<alive])
+            if siftUp(live, i) == i { siftDown(live, i) }
+            return
+        }
+        var i = i
+        while i > 0 {
+            h.swapAt((i &- 1) >> 1, i)
+            i = (i &- 1) >> 1
+        }
+        h.swapAt(0, alive &- 1)
+        alive &-= 1
+        siftDown(UnsafeMutableBufferPointer(rebasing: h[0..<alive]), 0)
+    }
+
     mutating func installNextGeneration() throws(GoTraceError) -> Bool {
         let next: Generation?
         do { next = try generations.next() } catch {
@@ -218,24 +242,9 @@ public struct GoTraceReader {
             return (true, more, cs[ci].ev.time)
         }
         guard released else { return false }
-        if more {
-            frontier.withUnsafeMutableBufferPointer { h in
-                h[i].time = time
-                if siftUp(h, i) == i { siftDown(h, i) }
-            }
-        } else {
-            // Removal as batchcursor.go does it: bubble to the root, swap with the last, sift down.
-            frontier.withUnsafeMutableBufferPointer { h in
-                var i = i
-                while i > 0 {
-                    h.swapAt((i - 1) / 2, i)
-                    i = (i - 1) / 2
-                }
-                h.swapAt(0, h.count - 1)
-            }
-            frontier.removeLast()
-            frontier.withUnsafeMutableBufferPointer { siftDown($0, 0) }
-        }
+        var alive = frontier.count
+        frontier.withUnsafeMutableBufferPointer { reposition($0, i, time: more ? time : nil, alive: &alive) }
+        frontier.removeLast(frontier.count - alive)
         return true
     }
 
@@ -291,13 +300,9 @@ public struct GoTraceReader {
             deferredError = error
             return
         }
-        guard order.released > 0 else { return }
-        ahead[aheadCount] = nudge(order.first)
-        aheadCount += 1
-        while let e = order.next() {
-            ahead[aheadCount] = nudge(e)
-            aheadCount += 1
-        }
+        let k = ahead.withUnsafeMutableBufferPointer { order.takeReleased(into: $0.baseAddress! + aheadCount) }
+        for j in aheadCount..<aheadCount + k { ahead[j] = nudge(ahead[j]) }
+        aheadCount += k
     }
 
     struct Ahead { var count = 0, alive = 0, last: Int64 = 0, stuck = false, error: GoTraceError? = nil }
@@ -325,14 +330,7 @@ public struct GoTraceReader {
                                 out[k].g = ms.g
                                 k &+= 1
                             } else if order.advanceWithState(&cs[ci].ev, m: m, gen: gen) {
-                                out[k] = order.first
-                                k &+= 1
-                                for q in 0..<order.queueCount {
-                                    out[k] = order.queue[q]
-                                    k &+= 1
-                                }
-                                order.queueCount = 0
-                                order.queueHead = 0
+                                k &+= order.takeReleased(into: out.baseAddress! + k)
                             } else {
                                 r.stuck = true
                                 return
@@ -346,17 +344,7 @@ public struct GoTraceReader {
                                 j &+= 1
                             } while j < k
                             n = k
-                            if more {
-                                let t = cs[ci].ev.time
-                                heap[0].time = t
-                                // Mostly the same M goes on: no sift then.
-                                if (alive < 2 || heap[1].time >= t) && (alive < 3 || heap[2].time >= t) { continue }
-                            } else {
-                                // Removal as batchcursor.go does it (the root: swap with the last, sift down).
-                                heap.swapAt(0, alive &- 1)
-                                alive &-= 1
-                            }
-                            siftDown(UnsafeMutableBufferPointer(rebasing: heap[0..<alive]), 0)
+                            reposition(heap, 0, time: more ? cs[ci].ev.time : nil, alive: &alive)
                         }
                     }
                 }
