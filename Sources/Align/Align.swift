@@ -640,13 +640,6 @@ public struct TraceIndex: Sendable {
         samples.withUnsafeBufferPointer { samples in agreement(samples.indices, alignment: a) { samples[$0] } }
     }
 
-    /// `agreement(_:alignment:)` over two threads, for samples read from their records and their
-    /// stacks' facts.
-    func agreementInParallel(_ records: [FoldedSample], facts: [AlignSample], alignment a: ClockAlignment) -> (good: Int, compared: Int) {
-        inHalves(records, facts: facts) { range, sample in agreement(range, alignment: a, sample: sample) }
-            .reduce((0, 0)) { ($0.good + $1.good, $0.compared + $1.compared) }
-    }
-
     /// As `agreement(_:alignment:)`, over the samples of `range` given by `sample` (built on the fly:
     /// e.g. from the samples' records and their stacks' facts).
     @inline(__always) func agreement(_ range: Range<Int>, alignment a: ClockAlignment, sample: (Int) -> AlignSample) -> (good: Int, compared: Int) {
@@ -740,9 +733,17 @@ public struct TraceIndex: Sendable {
 
 /// Whether perf used CLOCK_MONOTONIC and the trace ticks on nanotime (Go ≥ 1.22 on Linux).
 func sharesClock(perf: PerfFile, trace: TraceIndex) -> Bool {
-    let attr = perf.events.first?.attr
-    let perfMono = attr.map { $0.useClockID && $0.clockID == 1 } ?? false
-    return perfMono && trace.trace.v1Clock == nil && trace.trace.ticksPerSecond == 15_625_000
+    perfUsesMonotonic(perf) && traceOnNanotime(trace)
+}
+
+/// perf's side of `sharesClock`: CLOCK_MONOTONIC.
+func perfUsesMonotonic(_ perf: PerfFile) -> Bool {
+    perf.events.first.map { $0.attr.useClockID && $0.attr.clockID == 1 } ?? false
+}
+
+/// The trace's side of `sharesClock`: nanotime (Go ≥ 1.22 on Linux).
+func traceOnNanotime(_ trace: TraceIndex) -> Bool {
+    trace.trace.v1Clock == nil && trace.trace.ticksPerSecond == 15_625_000
 }
 
 /// The same-clock alignment given the samples' agreement at offset 0, unless the files clearly
@@ -881,6 +882,9 @@ public struct Attributions: RandomAccessCollection, Sendable {
     let placements: [Placement]
     let alignment: ClockAlignment
     let index: TraceIndexRef
+    /// Weight per (unique stack, state), `[stack * GCState.allCases.count + state.ordinal]`, when counted
+    /// along with the placements.
+    var stateWeights: [UInt64]? = nil
 
     public var startIndex: Int { 0 }
     public var endIndex: Int { placements.count }
@@ -929,37 +933,6 @@ func place(_ samples: [FoldedSample], trace x: TraceIndex, alignment: ClockAlign
         }
         count = samples.count
     }
-}
-
-/// `place` over two threads, for samples read from their records and their stacks' facts (each half
-/// starts its lookups afresh: the hints only save time, they decide nothing).
-func placeInParallel(_ records: [FoldedSample], facts: [AlignSample], trace x: TraceIndex, alignment: ClockAlignment) -> [Placement] {
-    [Placement](unsafeUninitializedCapacity: records.count) { out, count in
-        let target = SendablePointer(out.baseAddress!)
-        _ = inHalves(records, facts: facts) { range, sample in
-            records.withUnsafeBufferPointer { recs in
-                place(recs, range, into: target.pointer, trace: x, alignment: alignment, hasParking: true, parked: sample)
-            }
-        }
-        count = records.count
-    }
-}
-
-/// `body` over the halves of the samples (`inTwoHalves`, from `AlignedCapture.parallelMinimum`
-/// samples on), each half given sample `i` as read from its record and its stack's facts.
-func inHalves<R>(_ records: [FoldedSample], facts: [AlignSample],
-                 _ body: @escaping @Sendable (Range<Int>, (Int) -> AlignSample) -> R) -> [R] {
-    inTwoHalves(records.count, minimum: AlignedCapture.parallelMinimum) { range in
-        records.withUnsafeBufferPointer { recs in
-            facts.withUnsafeBufferPointer { facts in body(range) { AlignedCapture.sample(recs[$0], facts) } }
-        }
-    }
-}
-
-/// A buffer both halves of `placeInParallel` write to, each its own part.
-struct SendablePointer<T>: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<T>
-    init(_ p: UnsafeMutablePointer<T>) { pointer = p }
 }
 
 /// Places `samples[range]` into `out[range]`.
@@ -1020,6 +993,8 @@ public struct AlignedCapture {
     public var trace: TraceIndex
     public var alignment: ClockAlignment
     public var attributions: Attributions
+    /// How many samples the trace's thread attributed while the capture was still being folded.
+    public private(set) var samplesAttributedWhileFolding = 0
 
     /// Folds `perf` (symbolized with `options`), reads the trace, aligns the clocks and attributes
     /// every sample.
@@ -1055,8 +1030,9 @@ public struct AlignedCapture {
 
     /// As `init(collapsed:perf:options:trace:…)`, with the trace already indexed (`TraceIndex` needs
     /// only the trace: it can be built on the thread that read it, while the capture is folded).
+    /// `pipeline`, when given and closed, holds the samples already attributed during the fold.
     public init(collapsed c: PerfCollapser, perf: PerfFile, options: PerfCollapseOptions, index: TraceIndex, clockOffset: Int64? = nil,
-                shiftSamples: Int64 = 0) throws(PerfDataError) {
+                shiftSamples: Int64 = 0, pipeline: AttributionPipeline? = nil) throws(PerfDataError) {
         let o = Self.collapseOptions(options)
         let window = options.timeRange
         let trace = index.trace
@@ -1068,42 +1044,42 @@ public struct AlignedCapture {
             // Test hook: move every sample in time, as if perf's clock were offset from the trace's.
             for i in records.indices { records[i].time = UInt64(bitPattern: Int64(bitPattern: records[i].time) &+ shiftSamples) }
         }
+        // A stack's facts (goroutine root, GC and scheduler frames), once per unique stack (ids are
+        // dense), read per sample through its stack.
+        var facts: [AlignSample]
+        if clockOffset == nil, window == nil, sharesClock(perf: perf, trace: index) {
+            // The usual case (perf -k mono, Go ≥ 1.22): samples are read from their records and their
+            // stacks' facts as they are needed, not copied; those the pipeline did are not done again.
+            var work = (shiftSamples == 0 ? pipeline?.takeWork() : nil) ?? SameClockWork()
+            samplesAttributedWhileFolding = work.placements.count
+            work.addFacts(c.stackTables, index: index)
+            records.withUnsafeBufferPointer { work.add($0, index: index, parallel: true) }
+            timer.lap("samples attributed (the rest, at the same clock)")
+            if let same = sameClock((work.good, work.compared)) {
+                alignment = same
+                attributions = Attributions(samples: records, placements: work.placements, alignment: same, index: TraceIndexRef(index),
+                                            stateWeights: work.weights)
+                return
+            }
+            facts = work.facts
+        } else {
+            facts = []
+        }
         // Go 1.21 names a goroutine made by `go f(x)` after the compiler's wrapper (main.main.func4), which
         // Go-style frames hide: roots are then read from stacks that keep wrappers (same samples, same order).
-        let rootCollapser: PerfCollapser
+        var rootCollapser = c
         if trace.v1Clock != nil {
             var ow = o
             ow.keepWrappers = true
             var cw = PerfCollapser(options: ow)
             try cw.collapse(perf)
-            rootCollapser = cw.sampleRecords.count == records.count ? cw : c
-        } else {
-            rootCollapser = c
+            if cw.sampleRecords.count == records.count { rootCollapser = cw }
         }
-        // A stack's facts (goroutine root, GC and scheduler frames), once per unique stack (ids are
-        // dense), read per sample through its stack.
-        let functionIDs = index.functionIDs, startLengths = index.startLengths
-        // Per distinct frame name, once (a stack's names as Strings cost more than the rest).
-        var nameFacts = [AlignSample.NameFacts?](repeating: nil, count: rootCollapser.nameCount)
-        let facts = (0..<Int32(rootCollapser.stackCount)).map { stack in
-            AlignSample(time: 0, tid: 0, frames: rootCollapser.stackNameIDs(stack).lazy.map { id in
-                if let f = nameFacts[Int(id)] { return f }
-                let f = AlignSample.nameFacts(rootCollapser.name(id), functionIDs: functionIDs, startLengths: startLengths)
-                nameFacts[Int(id)] = f
-                return f
-            })
-        }
-        timer.lap("samples' goroutine roots")
-        if clockOffset == nil, window == nil, trace.v1Clock == nil, sharesClock(perf: perf, trace: index),
-           let same = sameClock(index.agreementInParallel(records, facts: facts, alignment: ClockAlignment(method: .given, offset: 0, agreement: 0, samplesCompared: 0))) {
-            // The usual case (perf -k mono, Go ≥ 1.22): samples are read from their records and their
-            // stacks' facts as they are needed, not copied.
-            alignment = same
-            timer.lap("clock alignment")
-            let placements = placeInParallel(records, facts: facts, trace: index, alignment: same)
-            attributions = Attributions(samples: records, placements: placements, alignment: same, index: TraceIndexRef(index))
-            timer.lap("attribution")
-            return
+        if facts.isEmpty {
+            var work = SameClockWork()
+            work.addFacts(rootCollapser.stackTables, index: index)
+            facts = work.facts
+            timer.lap("samples' goroutine roots")
         }
         var alignSamples = rootCollapser.sampleRecords.withUnsafeBufferPointer { roots in
             records.withUnsafeBufferPointer { records in
@@ -1149,22 +1125,19 @@ public struct AlignedCapture {
         let states = GCState.allCases
         let n = states.count
         let onlyOrdinal = only?.ordinal ?? -1
-        return attributions.samples.withUnsafeBufferPointer { samples in
+        let counts = attributions.stateWeights ?? attributions.samples.withUnsafeBufferPointer { samples in
             attributions.placements.withUnsafeBufferPointer { placements in
                 var stacks = 0
                 for s in samples { stacks = max(stacks, Int(s.stack) + 1) }
                 var counts = [UInt64](repeating: 0, count: stacks * n)
                 counts.withUnsafeMutableBufferPointer { counts in
-                    for i in 0..<samples.count {
-                        let state = placements[i].gc.ordinal
-                        if onlyOrdinal >= 0, state != onlyOrdinal { continue }
-                        counts[Int(samples[i].stack) &* n &+ state] &+= samples[i].weight
-                    }
+                    for i in 0..<samples.count { counts[Int(samples[i].stack) &* n &+ placements[i].gc.ordinal] &+= samples[i].weight }
                 }
-                var entries: [(prefix: Int, stack: Int32, weight: UInt64)] = []
-                for (k, w) in counts.enumerated() where w != 0 { entries.append((k % n, Int32(k / n), w)) }
-                return collapser.folded(entries, roots: states.map { "[gc:\($0.rawValue)]" })
+                return counts
             }
         }
+        var entries: [(prefix: Int, stack: Int32, weight: UInt64)] = []
+        for (k, w) in counts.enumerated() where w != 0 && (onlyOrdinal < 0 || k % n == onlyOrdinal) { entries.append((k % n, Int32(k / n), w)) }
+        return collapser.folded(entries, roots: states.map { "[gc:\($0.rawValue)]" })
     }
 }

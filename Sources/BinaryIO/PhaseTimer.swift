@@ -13,11 +13,16 @@ public struct PhaseTimer {
     public mutating func lap(_ phase: String) {
         guard Self.enabled else { return }
         let now = ContinuousClock.now
-        let d = now - last
+        Self.report(phase, now - last)
+        last = now
+    }
+
+    /// Reports a phase's time measured otherwise (e.g. added up over stretches).
+    public static func report(_ phase: @autoclosure () -> String, _ d: Duration) {
+        guard enabled else { return }
         let ms = Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15
         var err = OutputBuffer(fd: 2)
-        err.append("stackfold: timing: \(phase) \(cFormat("%.1f", ms)) ms\n")
+        err.append("stackfold: timing: \(phase()) \(cFormat("%.1f", ms)) ms\n")
         err.flush()
-        last = now
     }
 }

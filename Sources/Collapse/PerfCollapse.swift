@@ -44,13 +44,33 @@ public struct PerfCollapseOptions: Sendable {
     public init() {}
 }
 
+/// The unique stacks of a fold and their names, as they stood when taken (`PerfCollapser.stackTables`).
+public struct StackTables: Sendable {
+    let pool: [UInt32]
+    let starts: [UInt32]
+    let counts: [UInt32]
+    let names: [[UInt8]]
+
+    /// How many unique stacks there are (stack indices are below it).
+    public var stackCount: Int { starts.count }
+    /// How many distinct frame names the stacks use (ids are below it).
+    public var nameCount: Int { names.count }
+    /// The name ids of unique stack `index`, root first: for work done once per distinct name.
+    public func nameIDs(_ index: Int) -> ArraySlice<UInt32> {
+        let s = Int(starts[index])
+        return pool[s..<s + Int(counts[index])]
+    }
+    public func name(_ id: UInt32) -> String { String(decoding: names[Int(id)], as: UTF8.self) }
+}
+
 /// One folded sample, kept when `recordSamples` is set.
 public struct FoldedSample: Sendable {
+    // 32 bytes in this order (40 with `weight` after `cpu`): hundreds of thousands are written and read.
     public var time: UInt64
+    public var weight: UInt64
     public var pid: Int32
     public var tid: Int32
     public var cpu: UInt32
-    public var weight: UInt64
     /// Index of its stack (see `PerfCollapser.stackNames`).
     public var stack: Int32
 }
@@ -258,6 +278,16 @@ public struct PerfCollapser {
     mutating func intern(_ s: String) -> UInt32 { nameTable.intern(Array(s.utf8)) }
 
     public mutating func collapse(_ file: PerfFile) throws(PerfDataError) {
+        try collapse(file, every: .max) { _ in }
+    }
+
+    /// As `collapse(_:)`, calling `progress` with the collapser as it stands after every `interval`
+    /// recorded samples (`recordSamples`): work on the samples so far can start before the fold ends.
+    /// Until the next call, at most `interval` more records are appended (`sampleRecords` moves only when
+    /// an append finds it full).
+    public mutating func collapse(_ file: PerfFile, every interval: Int, progress: (borrowing PerfCollapser) -> Void) throws(PerfDataError) {
+        let step = max(interval, 1)
+        var nextProgress = options.recordSamples && step < Int.max - sampleRecords.count ? sampleRecords.count + step : .max
         loadKernelSymbols(file)
         var model = ProcessModel(file: file)
         var it = file.orderedRecords()
@@ -336,7 +366,11 @@ public struct PerfCollapser {
             let weight = options.weightByPeriod ? max(s.period, 1) : 1
             let index = stacks.add(scratch, weight: weight)
             if options.recordSamples {
-                sampleRecords.append(FoldedSample(time: s.time, pid: s.pid, tid: s.tid, cpu: s.cpu, weight: weight, stack: Int32(index)))
+                sampleRecords.append(FoldedSample(time: s.time, weight: weight, pid: s.pid, tid: s.tid, cpu: s.cpu, stack: Int32(index)))
+                if sampleRecords.count == nextProgress {
+                    progress(self)
+                    nextProgress = step < Int.max - nextProgress ? nextProgress + step : .max
+                }
             }
         }
         if let e = it.error { throw e }
@@ -562,14 +596,11 @@ public struct PerfCollapser {
         stacks.stack(Int(index)).map { String(decoding: nameTable.names[Int($0)], as: UTF8.self) }
     }
 
-    /// The name ids of unique stack `index`, root first: for work done once per distinct name (see
-    /// `name(_:)`, `nameCount`) rather than once per frame of every stack.
-    public func stackNameIDs(_ index: Int32) -> ArraySlice<UInt32> { stacks.stack(Int(index)) }
-    /// How many unique stacks there are (stack indices are below it).
-    public var stackCount: Int { stacks.uniqueCount }
-    /// How many distinct frame names the stacks use (ids are below it).
-    public var nameCount: Int { nameTable.names.count }
-    public func name(_ id: UInt32) -> String { String(decoding: nameTable.names[Int(id)], as: UTF8.self) }
+    /// The unique stacks and names so far, as values the fold goes on without changing (its tables are
+    /// copied when next written while these are held).
+    public var stackTables: StackTables {
+        StackTables(pool: stacks.pool, starts: stacks.starts, counts: stacks.counts, names: nameTable.names)
+    }
 
     /// Sorted `stack count` lines. Stacks whose text coincides (a name holding `;`) are merged.
     public func folded() -> [UInt8] { renderFolded(stacks, names: nameTable.names) }

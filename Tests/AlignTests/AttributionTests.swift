@@ -9,6 +9,11 @@ import Testing
 /// GC did what; the perf stacks say what the CPU ran. They must agree.
 @Suite struct AttributionTests {
     static func capture(_ name: String, trace traceName: String? = nil, shift: Int64 = 0, offset: Int64? = nil) throws -> AlignedCapture {
+        let (perf, o, trace) = try inputs(name, trace: traceName)
+        return try AlignedCapture(perf: perf, options: o, trace: trace, clockOffset: offset, shiftSamples: shift)
+    }
+
+    static func inputs(_ name: String, trace traceName: String? = nil) throws -> (PerfFile, PerfCollapseOptions, GoTrace) {
         var o = PerfCollapseOptions()
         o.binaries.symfs = "/nonexistent"
         o.useRunningKernel = false
@@ -17,7 +22,7 @@ import Testing
         let perf = try PerfFile(path: Paths.fixtures.appendingPathComponent("perf/\(name).data").path)
         let bytes = try Data(contentsOf: Paths.fixtures.appendingPathComponent("gotrace/\(traceName ?? name).trace"))
         let trace = try bytes.withUnsafeBytes { try GoTrace(bytes: $0) }
-        return try AlignedCapture(perf: perf, options: o, trace: trace, clockOffset: offset, shiftSamples: shift)
+        return (perf, o, trace)
     }
 
     static func share(_ c: AlignedCapture, frame: String, state: GCState) -> (hit: Int, of: Int) {
@@ -147,6 +152,42 @@ import Testing
         }
         #expect(differ == 0)
         #expect(one.foldedByState() == two.foldedByState())
+    }
+
+    /// `load` reads the trace on a second thread, which then attributes the samples folded so far while
+    /// the rest is folded: that gives exactly what attributing after the fold gives. One test, its
+    /// captures in turn: it sets the pipeline's statics.
+    @Test func attributingWhileFoldingGivesWhatAttributingAfterGives() throws {
+        let saved = (AttributionPipeline.interval, AttributionPipeline.offerWaitsForTrace)
+        defer { (AttributionPipeline.interval, AttributionPipeline.offerWaitsForTrace) = saved }
+        AttributionPipeline.interval = 64
+        AttributionPipeline.offerWaitsForTrace = true
+        for (name, traceName) in [("go1.27-alloc-mono", "go1.27-alloc-mono"), ("go1.25-tasks-mono", "go1.25-tasks"),
+                                  ("go1.27-alloc-default-clock", "go1.27-alloc-default-clock")] {
+            let after = try Self.capture(name, trace: traceName)
+            let (perf, o, trace) = try Self.inputs(name, trace: traceName)
+            let index = TraceIndex(trace)
+            let during = try AlignedCapture.load(perf: perf, options: o) { () -> Result<TraceIndex, Never> in .success(index) }
+            if name.hasSuffix("-mono") {
+                // Offers come every 64 samples and the first waits for the trace: most samples are done during the fold.
+                #expect(during.samplesAttributedWhileFolding > during.attributions.count / 2, "\(name)")
+                #expect(during.alignment.method == .sameClock)
+            } else {
+                // perf's default clock: nothing can be attributed before the offset is estimated.
+                #expect(during.samplesAttributedWhileFolding == 0, "\(name)")
+            }
+            #expect(after.alignment.description == during.alignment.description, "\(name)")
+            #expect(after.attributions.count == during.attributions.count && after.attributions.count > 100)
+            var differ = 0
+            for (a, b) in zip(after.attributions, during.attributions)
+            where a.sample.time != b.sample.time || a.goroutine != b.goroutine || a.gc != b.gc || a.label != b.label || a.regions != b.regions
+                || a.task != b.task {
+                differ += 1
+            }
+            #expect(differ == 0, "\(name)")
+            #expect(after.foldedByState() == during.foldedByState(), "\(name)")
+            #expect(after.foldedByState(only: .assist) == during.foldedByState(only: .assist), "\(name)")
+        }
     }
 
     /// The folded view by GC state holds every sample once, under its state's root frame, with its stack:

@@ -21,29 +21,27 @@ struct GoTraceInputOptions: ParsableArguments {
         // The trace is read and indexed on a second thread while the capture is folded: neither needs
         // the other.
         let path = goTrace
-        let reading = Background { () -> Result<TraceIndex, UserError> in
-            let tf: MappedFile
-            do throws(FileError) { tf = try MappedFile(path: path) } catch { return .failure(UserError(error.description)) }
-            var timer = PhaseTimer()
-            let trace: GoTrace
-            do { trace = try GoTrace(bytes: tf.bytes) } catch { return .failure(UserError("\(path): \(error)")) }
-            timer.lap("Go trace read and analysed (second thread)")
-            let index = TraceIndex(trace)
-            timer.lap("trace index (second thread)")
-            return .success(index)
+        let capture: AlignedCapture
+        do {
+            capture = try AlignedCapture.load(perf: file, options: options, clockOffset: clockOffset) { () -> Result<TraceIndex, UserError> in
+                let tf: MappedFile
+                do throws(FileError) { tf = try MappedFile(path: path) } catch { return .failure(UserError(error.description)) }
+                var timer = PhaseTimer()
+                let trace: GoTrace
+                do { trace = try GoTrace(bytes: tf.bytes) } catch { return .failure(UserError("\(path): \(error)")) }
+                timer.lap("Go trace read and analysed (second thread)")
+                let index = TraceIndex(trace)
+                timer.lap("trace index (second thread)")
+                return .success(index)
+            }
+        } catch {
+            switch error {
+            case .trace(let e): throw e
+            case .perf(let e): throw UserError(e.description)
+            }
         }
-        var timer = PhaseTimer()
-        var c = PerfCollapser(options: AlignedCapture.collapseOptions(options))
-        let folded: Result<Void, PerfDataError>
-        do throws(PerfDataError) { try c.collapse(file); folded = .success(()) } catch { folded = .failure(error) }
-        timer.lap("perf.data folded")
-        let index = try reading.value().get()
-        timer.lap("waiting for the Go trace (read meanwhile)")
-        if case .failure(let e) = folded { throw UserError(e.description) }
-        for w in index.trace.warnings { printError("stackfold: warning: \(goTrace): \(w)") }
-        do { return try AlignedCapture(collapsed: c, perf: file, options: options, index: index, clockOffset: clockOffset) } catch {
-            throw UserError(error.description)
-        }
+        for w in capture.trace.trace.warnings { printError("stackfold: warning: \(goTrace): \(w)") }
+        return capture
     }
 }
 

@@ -78,10 +78,14 @@ func isPerfData(_ file: MappedFile) -> Bool {
 func collapsePerf(_ file: MappedFile, _ o: PerfCollapseOptions) throws -> [UInt8] {
     let perf: PerfFile
     do { perf = try PerfFile(file: file) } catch { throw UserError(error.description) }
+    var timer = PhaseTimer()
     var c = PerfCollapser(options: o)
     do { try c.collapse(perf) } catch { throw UserError(error.description) }
+    timer.lap("perf.data folded")
     for w in c.warnings { printError("stackfold: warning: \(w)\n") }
-    return c.folded()
+    let text = c.folded()
+    timer.lap("folded stacks rendered")
+    return text
 }
 
 /// Options for symbolizing a perf.data capture (collapse, flamegraph).
