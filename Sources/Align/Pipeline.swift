@@ -47,10 +47,14 @@ struct SameClockWork: Sendable {
     }
 
     /// Attributes the samples of `records` beyond those done (their stacks' facts must be known), over
-    /// two threads when there are enough of them and `parallel` is set.
-    mutating func add(_ records: UnsafeBufferPointer<FoldedSample>, index: TraceIndex, parallel: Bool) {
+    /// two threads when there are enough of them and `parallel` is set. `reserve`: how many samples
+    /// there could be in all.
+    mutating func add(_ records: UnsafeBufferPointer<FoldedSample>, index: TraceIndex, parallel: Bool, reserve: Int = 0) {
         let start = placements.count
         guard records.count > start else { return }
+        // Room for every sample the fold could still record (see `PerfCollapser.collapse`): never copied
+        // as it grows, and pages never written are never faulted in.
+        if placements.capacity < records.count { placements.reserveCapacity(max(records.count, reserve)) }
         let chunk = SendableBuffer(UnsafeBufferPointer(rebasing: records[start...]))
         let halves = facts.withUnsafeBufferPointer { facts in
             let facts = SendableBuffer(facts)
@@ -65,7 +69,11 @@ struct SameClockWork: Sendable {
             placements.append(contentsOf: h.placements)
         }
         let states = GCState.allCases.count
-        if weights.count < facts.count * states { weights += repeatElement(0, count: facts.count * states - weights.count) }
+        if weights.count < facts.count * states {
+            // With room to spare: new stacks keep coming, and each move copies the whole table.
+            if weights.capacity < facts.count * states { weights.reserveCapacity(facts.count * states * 2) }
+            weights += repeatElement(0, count: facts.count * states - weights.count)
+        }
         placements.withUnsafeBufferPointer { placements in
             weights.withUnsafeMutableBufferPointer { weights in
                 for i in start..<records.count {
@@ -118,7 +126,7 @@ public final class AttributionPipeline: @unchecked Sendable {
     private var index: TraceIndex?
     /// Whether the trace's thread serves; nil until it has read the trace.
     private var serving: Bool?
-    private var job: (records: SendableBuffer<FoldedSample>, tables: StackTables)?
+    private var job: (records: SendableBuffer<FoldedSample>, capacity: Int, tables: StackTables)?
     private var busy = false, closed = false
     /// Samples handed out so far.
     private var posted = 0
@@ -156,7 +164,7 @@ public final class AttributionPipeline: @unchecked Sendable {
             pthread_mutex_unlock(lock)
             let start = PhaseTimer.enabled ? ContinuousClock.now : nil
             work.addFacts(j.tables, index: index)
-            work.add(j.records.buffer, index: index, parallel: false)
+            work.add(j.records.buffer, index: index, parallel: false, reserve: j.capacity)
             if let start { busyTime += ContinuousClock.now - start }
             pthread_mutex_lock(lock)
             servedSamples = work.placements.count
@@ -190,7 +198,7 @@ public final class AttributionPipeline: @unchecked Sendable {
         if Self.offerWaitsForTrace { while serving == nil { pthread_cond_wait(changed, lock) } }
         guard !busy, !closed, index != nil, spare >= Self.interval, count > posted else { return }
         let records = c.sampleRecords.withUnsafeBufferPointer { SendableBuffer($0) }
-        job = (records, c.stackTables)
+        job = (records, c.sampleRecords.capacity, c.stackTables)
         posted = count
         busy = true
         pthread_cond_broadcast(changed)

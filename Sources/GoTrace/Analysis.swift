@@ -120,6 +120,9 @@ public struct GoTrace: Sendable {
     /// Reads a whole trace. `keepParsedLines` records the Go parser's text for ranges, labels and syncs.
     public init(bytes: UnsafeRawBufferPointer, keepParsedLines: Bool = false) throws(GoTraceError) {
         var r = try GoTraceReader(bytes: bytes)
+        // Heap events can be a good part of a trace (a few bytes each): room for as many as it could
+        // hold, so that the array is never copied as it grows; pages never written are never faulted in.
+        heap.reserveCapacity(bytes.count / 4)
         version = r.version
         // Open and closed ranges and runs are plain values (strings by index into `texts`) in integer
         // maps: hundreds of thousands of them are made, and Strings inside made every move a retain and
@@ -386,22 +389,40 @@ struct AnalysisSpan {
 }
 
 /// Closed spans in chunks of a fixed size: appending never moves (and faults in again) what is there,
-/// as a growing array does, and the final arrays are made at their exact size.
-struct SpanLog {
-    static let shift = 16
-    var chunks: [[AnalysisSpan]] = []
-    var count = 0
+/// as a growing array does, and the final arrays are made at their exact size. Chunks are whole huge
+/// pages (`allocateHugePageBacked`): hundreds of thousands of spans are written once each.
+final class SpanLog {
+    /// Spans per chunk: as many as fill 6 MB (three huge pages, none left partly unused).
+    static let chunkSize = (6 << 20) / MemoryLayout<AnalysisSpan>.stride
+    private(set) var chunks: [UnsafeMutablePointer<AnalysisSpan>] = []
+    private(set) var count = 0
+    private var current: UnsafeMutablePointer<AnalysisSpan>?
+    /// Spans in the current chunk (full before the first).
+    private var used = chunkSize
 
-    mutating func append(_ s: AnalysisSpan) {
-        if count & (1 << Self.shift - 1) == 0 {
-            chunks.append([])
-            chunks[chunks.count - 1].reserveCapacity(1 << Self.shift)
-            adviseHugePages(&chunks[chunks.count - 1])
+    deinit { for c in chunks { freeHugePageBacked(UnsafeMutableRawPointer(c)) } }
+
+    func append(_ s: AnalysisSpan) {
+        if used == Self.chunkSize {
+            let c = allocateHugePageBacked(bytes: Self.chunkSize * MemoryLayout<AnalysisSpan>.stride)
+                .bindMemory(to: AnalysisSpan.self, capacity: Self.chunkSize)
+            chunks.append(c)
+            current = c
+            used = 0
         }
-        chunks[chunks.count - 1].append(s)
+        (current! + used).initialize(to: s)
+        used += 1
         count += 1
     }
-    subscript(i: Int) -> AnalysisSpan { chunks[i >> Self.shift][i & (1 << Self.shift - 1)] }
+
+    subscript(i: Int) -> AnalysisSpan { chunks[i / Self.chunkSize][i % Self.chunkSize] }
+
+    /// Each span, in the order appended.
+    @inline(__always) func forEach(_ body: (AnalysisSpan) -> Void) {
+        for (n, c) in chunks.enumerated() {
+            for j in 0..<min(count - n * Self.chunkSize, Self.chunkSize) { body(c[j]) }
+        }
+    }
 }
 
 /// The spans by start, ties by `key` then as they came, each made into a `U`. Spans of one group (dense
@@ -414,15 +435,13 @@ func inStartOrder<U>(_ log: SpanLog, groups: Int, key: (AnalysisSpan) -> (Int64,
     var starts = [Int](repeating: 0, count: groups + 1)
     var lastStart = [Int64](repeating: .min, count: groups)
     var inOrder = true
-    for c in log.chunks {
-        for s in c {
-            let g = Int(s.group)
-            precondition(g >= 0 && g < groups)
-            starts[g + 1] += 1
-            // Within a group the key is the same (one kind and scope, one M): the start decides.
-            if s.start < lastStart[g] { inOrder = false }
-            lastStart[g] = s.start
-        }
+    log.forEach { s in
+        let g = Int(s.group)
+        precondition(g >= 0 && g < groups)
+        starts[g + 1] += 1
+        // Within a group the key is the same (one kind and scope, one M): the start decides.
+        if s.start < lastStart[g] { inOrder = false }
+        lastStart[g] = s.start
     }
     guard inOrder else {
         let keys = (0..<log.count).map { i in let s = log[i]; return (s.start, key(s).0, key(s).1, i) }
@@ -434,12 +453,10 @@ func inStartOrder<U>(_ log: SpanLog, groups: Int, key: (AnalysisSpan) -> (Int64,
     grouped.withUnsafeMutableBufferPointer { out in
         var next = starts
         var i: Int32 = 0
-        for c in log.chunks {
-            for s in c {
-                out[next[Int(s.group)]] = i
-                next[Int(s.group)] += 1
-                i += 1
-            }
+        log.forEach { s in
+            out[next[Int(s.group)]] = i
+            next[Int(s.group)] += 1
+            i += 1
         }
     }
     func head(_ pos: Int) -> MergeHead {
