@@ -90,22 +90,25 @@ taskset -c 0 hyperfine -N --warmup 1 --runs ${RUNS:-3} --export-markdown "$dir/b
 cat "$dir/bench-attr.md"
 hyperfine -N --warmup 1 --runs ${RUNS:-3} --export-markdown "$dir/bench-attr-2cores.md" "${attr[@]}"
 cat "$dir/bench-attr-2cores.md"
-# The two commands alternately (this VM's speed drifts over minutes: hyperfine's back-to-back runs can
-# compare a fast phase with a slow one): the issue's bar is gc --folded within 20 % of collapse.
-python3 - "$sf" "$traced" "$dir/traced.trace" "${RUNS_AB:-15}" <<'PY'
+# The two commands alternately, in turns (this VM's speed drifts over minutes: hyperfine's back-to-back runs
+# can compare a fast phase with a slow one), and the ratio of each turn's pair, whose two runs share a phase:
+# the issue's bar is gc --folded within 20 % of collapse.
+python3 - "$sf" "$traced" "$dir/traced.trace" "${RUNS_AB:-21}" <<'PY'
 import statistics, subprocess, sys, time
 sf, data, trace, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 cmds = {"collapse": [sf, "collapse", data], "gc --folded": [sf, "gc", "--go-trace", trace, "--folded", data]}
 times = {k: [] for k in cmds}
-for _ in range(n):
-    for k, c in cmds.items():
+for i in range(n):
+    for k in (list(cmds) if i % 2 == 0 else list(reversed(cmds))):
         t = time.perf_counter()
-        subprocess.run(c, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        subprocess.run(cmds[k], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
         times[k].append(time.perf_counter() - t)
 for k, t in times.items():
     print("  %-12s median %6.1f ms, fastest %6.1f ms (%d alternating runs, both cores)" % (k, statistics.median(t) * 1e3, min(t) * 1e3, n))
 c, g = times["collapse"], times["gc --folded"]
-print("  gc --folded / collapse: %.2f (medians), %.2f (fastest runs)" % (statistics.median(g) / statistics.median(c), min(g) / min(c)))
+pairs = sorted(a / b for a, b in zip(g, c))
+print("  gc --folded / collapse: %.2f (medians), %.2f (fastest runs), %.2f (median of the %d turns' ratios; middle half %.2f-%.2f)"
+      % (statistics.median(g) / statistics.median(c), min(g) / min(c), statistics.median(pairs), n, pairs[n // 4], pairs[(3 * n) // 4]))
 PY
 echo "where gc --folded spends its time (STACKFOLD_TIMING=1, both cores):"
 STACKFOLD_TIMING=1 "$sf" gc --go-trace "$dir/traced.trace" --folded "$traced" 2>&1 >/dev/null | sed 's/^stackfold: timing: /  /'

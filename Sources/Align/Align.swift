@@ -1030,9 +1030,15 @@ public struct AlignedCapture {
 
     /// As `init(collapsed:perf:options:trace:…)`, with the trace already indexed (`TraceIndex` needs
     /// only the trace: it can be built on the thread that read it, while the capture is folded).
-    /// `pipeline`, when given and closed, holds the samples already attributed during the fold.
     public init(collapsed c: PerfCollapser, perf: PerfFile, options: PerfCollapseOptions, index: TraceIndex, clockOffset: Int64? = nil,
-                shiftSamples: Int64 = 0, pipeline: AttributionPipeline? = nil) throws(PerfDataError) {
+                shiftSamples: Int64 = 0) throws(PerfDataError) {
+        try self.init(collapsed: c, perf: perf, options: options, index: index, clockOffset: clockOffset, shiftSamples: shiftSamples, pipeline: nil)
+    }
+
+    /// As above; `pipeline`, the one `c` was folded with (see `load`), holds the samples its trace
+    /// thread attributed during the fold.
+    init(collapsed c: PerfCollapser, perf: PerfFile, options: PerfCollapseOptions, index: TraceIndex, clockOffset: Int64?,
+         shiftSamples: Int64, pipeline: AttributionPipeline?) throws(PerfDataError) {
         let o = Self.collapseOptions(options)
         let window = options.timeRange
         let trace = index.trace

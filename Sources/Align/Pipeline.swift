@@ -134,9 +134,9 @@ public final class AttributionPipeline: @unchecked Sendable {
     /// The trace thread's while it serves, the folding thread's once closed.
     private var work = SameClockWork()
     /// How many samples were attributed while folding, and in how many stretches.
-    public private(set) var servedSamples = 0, servedStretches = 0
+    private(set) var servedSamples = 0, servedStretches = 0
 
-    public init(perf: PerfFile, options: PerfCollapseOptions, clockOffset: Int64?) {
+    init(perf: PerfFile, options: PerfCollapseOptions, clockOffset: Int64?) {
         wanted = clockOffset == nil && options.timeRange == nil && perfUsesMonotonic(perf)
         pthread_mutex_init(lock, nil)
         pthread_cond_init(changed, nil)
@@ -150,7 +150,7 @@ public final class AttributionPipeline: @unchecked Sendable {
     }
 
     /// On the trace's thread, once `index` is built: attributes what the fold offers until `close()`.
-    public func serve(_ index: TraceIndex) {
+    func serve(_ index: TraceIndex) {
         guard wanted, traceOnNanotime(index), pthread_equal(pthread_self(), folder) == 0 else { return decline() }
         var busyTime = Duration.zero
         pthread_mutex_lock(lock)
@@ -177,7 +177,7 @@ public final class AttributionPipeline: @unchecked Sendable {
     }
 
     /// On the trace's thread when it will not serve (no trace, or not the same clock).
-    public func decline() {
+    func decline() {
         pthread_mutex_lock(lock)
         serving = false
         pthread_cond_broadcast(changed)
@@ -187,7 +187,7 @@ public final class AttributionPipeline: @unchecked Sendable {
     /// On the folding thread, every `interval` samples: hands the new samples over when the trace's thread
     /// is free. The records must not move while that thread reads them: it is waited for when the next
     /// `interval` appends could find the array full.
-    public func offer(_ c: borrowing PerfCollapser) {
+    func offer(_ c: borrowing PerfCollapser) {
         let count = c.sampleRecords.count
         let spare = c.sampleRecords.capacity - count
         pthread_mutex_lock(lock)
@@ -206,7 +206,7 @@ public final class AttributionPipeline: @unchecked Sendable {
 
     /// On the folding thread after the fold (or its failure): waits for the samples in hand, and lets
     /// `serve` return.
-    public func close() {
+    func close() {
         pthread_mutex_lock(lock)
         while busy { pthread_cond_wait(changed, lock) }
         closed = true
@@ -214,11 +214,10 @@ public final class AttributionPipeline: @unchecked Sendable {
         pthread_mutex_unlock(lock)
     }
 
-    /// What was attributed before `close()`: every sample up to where the work stopped.
+    /// What was attributed before `close()` (called here if it was not): every sample up to where the
+    /// work stopped.
     func takeWork() -> SameClockWork {
-        pthread_mutex_lock(lock)
-        precondition(closed && !busy, "AttributionPipeline.takeWork before close()")
-        pthread_mutex_unlock(lock)
+        close()
         var w = SameClockWork()
         swap(&w, &work)
         return w
@@ -262,7 +261,8 @@ extension AlignedCapture {
         timer.lap("waiting for the Go trace (read meanwhile)")
         if case .failure(let e) = folded { throw .perf(e) }
         do throws(PerfDataError) {
-            return try AlignedCapture(collapsed: c, perf: perf, options: options, index: index, clockOffset: clockOffset, pipeline: pipeline)
+            return try AlignedCapture(collapsed: c, perf: perf, options: options, index: index, clockOffset: clockOffset, shiftSamples: 0,
+                                      pipeline: pipeline)
         } catch {
             throw .perf(error)
         }

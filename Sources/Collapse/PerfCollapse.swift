@@ -275,6 +275,10 @@ public struct PerfCollapser {
 
     public init(options: PerfCollapseOptions) { self.options = options }
 
+    /// The fewest bytes of perf.data a sample takes, for reserving `sampleRecords` (tests raise it, so
+    /// that the array grows as it would for a compressed capture).
+    nonisolated(unsafe) public static var bytesPerRecordedSample = 48
+
     mutating func intern(_ s: String) -> UInt32 { nameTable.intern(Array(s.utf8)) }
 
     public mutating func collapse(_ file: PerfFile) throws(PerfDataError) {
@@ -297,7 +301,7 @@ public struct PerfCollapser {
             // Room for as many samples as the data could hold (a sample takes at least 48 bytes with the
             // fields alignment needs): pages never written are never faulted in, where growing the array
             // copied it and faulted in every page again at each doubling.
-            sampleRecords.reserveCapacity(sampleRecords.count + file.file.bytes.count / 48)
+            sampleRecords.reserveCapacity(sampleRecords.count + file.file.bytes.count / Self.bytesPerRecordedSample)
             adviseHugePages(&sampleRecords)
         }
         while let rec = it.next() {

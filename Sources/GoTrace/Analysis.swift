@@ -120,9 +120,10 @@ public struct GoTrace: Sendable {
     /// Reads a whole trace. `keepParsedLines` records the Go parser's text for ranges, labels and syncs.
     public init(bytes: UnsafeRawBufferPointer, keepParsedLines: Bool = false) throws(GoTraceError) {
         var r = try GoTraceReader(bytes: bytes)
-        // Heap events can be a good part of a trace (a few bytes each): room for as many as it could
-        // hold, so that the array is never copied as it grows; pages never written are never faulted in.
-        heap.reserveCapacity(bytes.count / 4)
+        // Heap events can be a good part of a trace (one per 10–19 bytes in the fixtures and benchmarks):
+        // room for one per 8 bytes, up to 1 GB, so that the array is not copied as it grows; pages never
+        // written are never faulted in.
+        heap.reserveCapacity(min(bytes.count / 8, 1 << 26))
         version = r.version
         // Open and closed ranges and runs are plain values (strings by index into `texts`) in integer
         // maps: hundreds of thousands of them are made, and Strings inside made every move a retain and

@@ -158,12 +158,16 @@ import Testing
     /// the rest is folded: that gives exactly what attributing after the fold gives. One test, its
     /// captures in turn: it sets the pipeline's statics.
     @Test func attributingWhileFoldingGivesWhatAttributingAfterGives() throws {
-        let saved = (AttributionPipeline.interval, AttributionPipeline.offerWaitsForTrace)
-        defer { (AttributionPipeline.interval, AttributionPipeline.offerWaitsForTrace) = saved }
+        let saved = (AttributionPipeline.interval, AttributionPipeline.offerWaitsForTrace, PerfCollapser.bytesPerRecordedSample)
+        defer { (AttributionPipeline.interval, AttributionPipeline.offerWaitsForTrace, PerfCollapser.bytesPerRecordedSample) = saved }
         AttributionPipeline.interval = 64
         AttributionPipeline.offerWaitsForTrace = true
-        for (name, traceName) in [("go1.27-alloc-mono", "go1.27-alloc-mono"), ("go1.25-tasks-mono", "go1.25-tasks"),
-                                  ("go1.27-alloc-default-clock", "go1.27-alloc-default-clock")] {
+        // The last: records reserved for none, as for a compressed capture. The array then moves as it
+        // grows, each time after the trace's thread is done with the samples it was given.
+        for (name, traceName, growing) in [("go1.27-alloc-mono", "go1.27-alloc-mono", false), ("go1.25-tasks-mono", "go1.25-tasks", false),
+                                           ("go1.27-alloc-default-clock", "go1.27-alloc-default-clock", false),
+                                           ("go1.27-alloc-mono", "go1.27-alloc-mono", true)] {
+            PerfCollapser.bytesPerRecordedSample = growing ? .max : saved.2
             let after = try Self.capture(name, trace: traceName)
             let (perf, o, trace) = try Self.inputs(name, trace: traceName)
             let index = TraceIndex(trace)
