@@ -194,6 +194,36 @@ import Testing
         }
     }
 
+    /// perf killed mid-write: the samples before the cut are attributed as in the whole capture, and the
+    /// fold says the capture was truncated (the commands print its warnings).
+    @Test func truncatedCaptureKeepsItsSamplesAndWarns() throws {
+        let name = "go1.27-alloc-mono"
+        let (perf, o, trace) = try Self.inputs(name)
+        let index = TraceIndex(trace)
+        let whole = try AlignedCapture.load(perf: perf, options: o) { () -> Result<TraceIndex, Never> in .success(index) }
+        let bytes = try Data(contentsOf: Paths.fixtures.appendingPathComponent("perf/\(name).data"))
+        let cut = FileManager.default.temporaryDirectory.appendingPathComponent("stackfold-truncated-\(getpid()).data")
+        defer { try? FileManager.default.removeItem(at: cut) }
+        try bytes.prefix(bytes.count * 2 / 3).write(to: cut)
+        let part = try AlignedCapture.load(perf: try PerfFile(path: cut.path), options: o) { () -> Result<TraceIndex, Never> in .success(index) }
+        #expect(part.collapser.warnings.contains { $0.contains("truncated") }, "\(part.collapser.warnings)")
+        #expect(part.attributions.count > whole.attributions.count / 3 && part.attributions.count < whole.attributions.count)
+        // The last round before the cut is ordered without the samples after it: samples are matched by
+        // time and thread, not by position.
+        var byKey: [String: Attribution] = [:]
+        for b in whole.attributions { byKey["\(b.sample.time)/\(b.sample.tid)"] = b }
+        var differ = 0, firstDiffer = -1
+        for (i, a) in part.attributions.enumerated() {
+            guard let b = byKey["\(a.sample.time)/\(a.sample.tid)"], a.goroutine == b.goroutine, a.gc == b.gc,
+                  part.stackNames(a) == whole.stackNames(b) else {
+                differ += 1
+                if firstDiffer < 0 { firstDiffer = i }
+                continue
+            }
+        }
+        #expect(differ == 0, "first at \(firstDiffer) of \(part.attributions.count)")
+    }
+
     /// The folded view by GC state holds every sample once, under its state's root frame, with its stack:
     /// rebuilt here line by line from the attributions.
     @Test(arguments: ["go1.27-alloc-mono", "go1.21-alloc-mono"])

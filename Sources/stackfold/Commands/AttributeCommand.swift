@@ -40,6 +40,8 @@ struct GoTraceInputOptions: ParsableArguments {
             case .perf(let e): throw UserError(e.description)
             }
         }
+        // As `collapse` warns: a truncated capture is read up to its last complete record.
+        for w in capture.collapser.warnings { printError("stackfold: warning: \(w)") }
         for w in capture.trace.trace.warnings { printError("stackfold: warning: \(goTrace): \(w)") }
         return capture
     }
