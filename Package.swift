@@ -20,7 +20,8 @@ let package = Package(
         .systemLibrary(name: "CElfUtils", pkgConfig: "libdw", providers: [.apt(["libdw-dev", "libelf-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CMalloc"),
-        .systemLibrary(name: "CDebuginfod", pkgConfig: "libdebuginfod", providers: [.apt(["libdebuginfod-dev"])]),
+        // Its header only: the library is loaded on first use (see Sources/CDebuginfod/shim.h).
+        .systemLibrary(name: "CDebuginfod", providers: [.apt(["libdebuginfod-dev"])]),
 
         // Shared byte cursor, mmap and errors: every binary reader builds on it.
         .target(name: "BinaryIO"),

@@ -89,6 +89,15 @@ DEBUGINFOD_URLS=$url DEBUGINFOD_CACHE_PATH="$dir/cache4" "$sf" collapse --symfs 
 check 'grep -q "build-id $other_id: not found on the server (HTTP 404" "$dir/missing.err"' "unknown build-id: $(cat "$dir/missing.err")"
 check '! grep -q "main\." "$dir/missing.folded" && grep -q ";\[workload <[0-9a-f]*>\]" "$dir/missing.folded"' "... its frames stay [workload <offset>]"
 
+# 5b. libdebuginfod is loaded only when a server is asked (not linked: it brings libcurl into every run).
+# A broken one (an empty file first in the library path) gives a warning naming it, and local lookups.
+check '! ldd "$sf" | grep -q "libdebuginfod\|libcurl"' "stackfold does not link libdebuginfod or libcurl"
+mkdir -p "$dir/badlib" && : >"$dir/badlib/libdebuginfod.so.1"
+before=$(requests)
+LD_LIBRARY_PATH="$dir/badlib" DEBUGINFOD_CACHE_PATH="$dir/cache4b" "$sf" collapse --symfs /nonexistent --debuginfod "$url" "$capture" >"$dir/badlib.folded" 2>"$dir/badlib.err"
+check '[[ $(requests) == "$before" ]] && grep -q "debuginfod: libdebuginfod cannot be loaded: .*libdebuginfod.so.1.*binaries are looked up locally only" "$dir/badlib.err" && grep -q ";\[workload-stripped\]" "$dir/badlib.folded"' \
+  "libdebuginfod unloadable: $(grep -o "debuginfod: libdebuginfod cannot.*" "$dir/badlib.err")"
+
 # 6. --no-debuginfod wins over DEBUGINFOD_URLS: no request, no warning.
 before=$(requests)
 DEBUGINFOD_URLS=$url DEBUGINFOD_CACHE_PATH="$dir/cache5" "$sf" collapse --no-debuginfod --symfs /nonexistent "$capture" >"$dir/off.folded" 2>"$dir/off.err"

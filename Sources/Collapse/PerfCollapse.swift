@@ -473,7 +473,10 @@ public struct PerfCollapser {
         guard let config = options.binaries.debuginfod, !config.urls.isEmpty else { return nil }
         if debuginfod == nil { debuginfod = DebuginfodClient(config: config) }
         guard let client = debuginfod else {
-            if warnedDebuginfod.insert("").inserted { warnings.append("debuginfod: libdebuginfod could not start a client; binaries are looked up locally only") }
+            if warnedDebuginfod.insert("").inserted {
+                let why = DebuginfodClient.unavailable.map(\.description) ?? "libdebuginfod could not start a client"
+                warnings.append("debuginfod: \(why); binaries are looked up locally only")
+            }
             return nil
         }
         let first = client.findExecutable(buildID: id)

@@ -42,6 +42,44 @@ public struct DebuginfodError: Error, Sendable, Equatable, CustomStringConvertib
     }
 }
 
+/// libdebuginfod's functions, from the library loaded on first use (see Sources/CDebuginfod/shim.h).
+private struct LibDebuginfod {
+    let begin: stackfold_debuginfod_begin
+    let end: stackfold_debuginfod_end
+    let setUserData: stackfold_debuginfod_set_user_data
+    let getUserData: stackfold_debuginfod_get_user_data
+    let setProgressfn: stackfold_debuginfod_set_progressfn
+    let findExecutable: stackfold_debuginfod_find_executable
+
+    static func load() -> Result<LibDebuginfod, DebuginfodUnavailable> {
+        let name = "libdebuginfod.so.1"
+        guard let h = dlopen(name, RTLD_NOW | RTLD_LOCAL) else {
+            return .failure(DebuginfodUnavailable(reason: dlerror().map { String(cString: $0) } ?? "\(name) not found"))
+        }
+        func symbol<F>(_ s: String, _: F.Type) -> F? { dlsym(h, s).map { unsafeBitCast($0, to: F.self) } }
+        guard let begin = symbol("debuginfod_begin", stackfold_debuginfod_begin.self),
+              let end = symbol("debuginfod_end", stackfold_debuginfod_end.self),
+              let setUserData = symbol("debuginfod_set_user_data", stackfold_debuginfod_set_user_data.self),
+              let getUserData = symbol("debuginfod_get_user_data", stackfold_debuginfod_get_user_data.self),
+              let setProgressfn = symbol("debuginfod_set_progressfn", stackfold_debuginfod_set_progressfn.self),
+              let findExecutable = symbol("debuginfod_find_executable", stackfold_debuginfod_find_executable.self) else {
+            return .failure(DebuginfodUnavailable(reason: "\(name) lacks a debuginfod_* function (too old?)"))
+        }
+        return .success(LibDebuginfod(begin: begin, end: end, setUserData: setUserData, getUserData: getUserData,
+                                      setProgressfn: setProgressfn, findExecutable: findExecutable))
+    }
+}
+
+/// Why no debuginfod client can be made on this machine.
+public struct DebuginfodUnavailable: Error, Sendable, CustomStringConvertible {
+    public var reason: String
+    public var description: String { "libdebuginfod cannot be loaded: \(reason) (apt-get install libdebuginfod1)" }
+}
+
+/// Loaded once, on the first client; the progress callback reads it too (a C function pointer carries no
+/// context).
+private let libdebuginfodFunctions = LibDebuginfod.load()
+
 /// Owns one libdebuginfod client handle. Each build-id is asked for once per process and server list
 /// (several captures in one run share the answers): later lookups return the first answer, found or not.
 /// Not thread-safe: one collapser owns one client.
@@ -52,23 +90,33 @@ public final class DebuginfodClient {
     private let deadline: UnsafeMutablePointer<Double>
     private var asked: Set<String> = []
 
-    /// nil when the config names no server or libdebuginfod cannot start a client.
+    private let lib: LibDebuginfod
+
+    /// Why clients cannot be made here (libdebuginfod missing), or nil when they can.
+    public static var unavailable: DebuginfodUnavailable? {
+        if case .failure(let e) = libdebuginfodFunctions { return e }
+        return nil
+    }
+
+    /// nil when the config names no server, libdebuginfod cannot be loaded (see `unavailable`) or it
+    /// cannot start a client.
     public init?(config: DebuginfodConfig) {
-        guard !config.urls.isEmpty, let h = debuginfod_begin() else { return nil }
+        guard !config.urls.isEmpty, case .success(let lib) = libdebuginfodFunctions, let h = lib.begin() else { return nil }
         self.config = config
+        self.lib = lib
         handle = h
         deadline = .allocate(capacity: 1)
         deadline.initialize(to: .infinity)
-        debuginfod_set_user_data(h, deadline)
+        lib.setUserData(h, deadline)
         // Called by libdebuginfod while it waits (about once a second and on every chunk); nonzero cancels.
-        debuginfod_set_progressfn(h) { c, _, _ in
-            guard let p = debuginfod_get_user_data(c) else { return 0 }
+        lib.setProgressfn(h) { c, _, _ in
+            guard case .success(let lib) = libdebuginfodFunctions, let p = lib.getUserData(c) else { return 0 }
             return monotonicSeconds() > p.assumingMemoryBound(to: Double.self).pointee ? 1 : 0
         }
     }
 
     deinit {
-        debuginfod_end(handle)
+        lib.end(handle)
         deadline.deallocate()
     }
 
@@ -103,7 +151,7 @@ public final class DebuginfodClient {
         deadline.pointee = monotonicSeconds() + Double(max(1, config.timeoutSeconds))
         defer { deadline.pointee = .infinity }
         var path: UnsafeMutablePointer<CChar>?
-        let fd = id.withCString { debuginfod_find_executable(handle, $0, 0, &path) }
+        let fd = id.withCString { lib.findExecutable(handle, UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self), 0, &path) }
         if fd < 0 {
             if let path { free(path) }
             // Cancelled by the progress callback: libdebuginfod says ENOENT (and caches no miss).
