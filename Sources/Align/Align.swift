@@ -898,6 +898,10 @@ public struct Attributions: RandomAccessCollection, Sendable {
 
     /// The GC state of sample `i`, without assembling its attribution.
     public func state(_ i: Int) -> GCState { placements[i].gc }
+    /// Sample `i`'s time on the trace's clock, without assembling its attribution.
+    public func traceTime(_ i: Int) -> Int64 { alignment.traceTime(samples[i].time) }
+    /// Whether sample `i`'s goroutine had a user region open (its `regions` are not empty).
+    public func inRegion(_ i: Int) -> Bool { placements[i].inRegion }
 }
 
 /// Attributes each sample: its goroutine (from the run on its thread) and GC state, strongest first:

@@ -111,66 +111,96 @@ func gcReport(_ c: AlignedCapture, top: Int) -> String {
     var o = ""
     let t = c.trace.trace
     o += "clock: \(c.alignment)\n"
+    // Per sample, only what is needed is read (an `Attribution` is assembled for the few printed), and
+    // names are looked up once per unique stack: hundreds of thousands of samples share a few thousand.
     let samples = c.attributions
-    let total = max(samples.count, 1)
-    let traced = samples.filter { $0.traceTime >= t.firstTime && $0.traceTime <= t.lastTime }
-    o += "samples: \(samples.count), \(traced.count) within the trace (\(ms(t.lastTime - t.firstTime)))\n"
+    let records = samples.samples
+    let n = samples.count
+    let total = max(n, 1)
+    var traced = 0
+    for i in 0..<n {
+        let tt = samples.traceTime(i)
+        if tt >= t.firstTime && tt <= t.lastTime { traced += 1 }
+    }
+    o += "samples: \(n), \(traced) within the trace (\(ms(t.lastTime - t.firstTime)))\n"
     let gcs = t.ranges.filter { $0.kind == .gc }
     let stws = t.ranges.filter { $0.kind == .stw }
     o += "GC cycles: \(gcs.count); stop-the-world pauses: \(stws.count), total \(ms(stws.reduce(0) { $0 + $1.end - $1.start }))\n"
-    func leaf(_ a: Attribution) -> String {
-        let names = c.stackNames(a)
-        return names.count > 1 ? names.last! : "[\(names.first ?? "?")]"
+    var leaves: [Int32: String] = [:]
+    func leaf(_ stack: Int32) -> String {
+        if let l = leaves[stack] { return l }
+        let names = c.collapser.stackNames(stack)
+        let l = names.count > 1 ? names.last! : "[\(names.first ?? "?")]"
+        leaves[stack] = l
+        return l
+    }
+    // Samples per (unique stack, state).
+    let states = GCState.allCases
+    var stacks = 0
+    for r in records { stacks = max(stacks, Int(r.stack) + 1) }
+    var perStack = [Int](repeating: 0, count: stacks * states.count)
+    var perState = [Int](repeating: 0, count: states.count)
+    for i in 0..<n {
+        let s = samples.state(i).ordinal
+        perStack[Int(records[i].stack) * states.count + s] += 1
+        perState[s] += 1
     }
     o += "\nCPU by GC state (samples):\n"
-    var byState: [GCState: [Attribution]] = [:]
-    for a in samples { byState[a.gc, default: []].append(a) }
-    for s in GCState.allCases {
-        let n = byState[s]?.count ?? 0
-        o += "  " + s.rawValue.padded(14) + cFormat("%7d  %5.1f%%", n, 100 * Double(n) / Double(total)) + "\n"
+    for s in states {
+        let k = perState[s.ordinal]
+        o += "  " + s.rawValue.padded(14) + cFormat("%7d  %5.1f%%", k, 100 * Double(k) / Double(total)) + "\n"
     }
     o += "\ntop functions per GC state:\n"
-    for s in GCState.allCases {
-        guard let list = byState[s], !list.isEmpty else { continue }
+    for s in states where perState[s.ordinal] > 0 {
         var counts: [String: Int] = [:]
-        for a in list { counts[leaf(a), default: 0] += 1 }
+        for stack in 0..<stacks where perStack[stack * states.count + s.ordinal] > 0 {
+            counts[leaf(Int32(stack)), default: 0] += perStack[stack * states.count + s.ordinal]
+        }
         o += "  \(s.rawValue):\n"
-        for (f, n) in counts.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).prefix(top) {
-            o += cFormat("    %5.1f%%  ", 100 * Double(n) / Double(list.count)) + f + "\n"
+        for (f, k) in counts.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).prefix(top) {
+            o += cFormat("    %5.1f%%  ", 100 * Double(k) / Double(perState[s.ordinal])) + f + "\n"
         }
     }
     o += "\nlongest stop-the-world pauses and what each CPU ran during them:\n"
-    let sortedByTime = samples.sorted { $0.traceTime < $1.traceTime }
+    // Samples by trace time, ties in sample order (they are in time order already unless a fitted clock
+    // says otherwise).
+    var byTime = Array(0..<n)
+    if (1..<max(n, 1)).contains(where: { samples.traceTime($0) < samples.traceTime($0 - 1) }) {
+        byTime.sort { (samples.traceTime($0), $0) < (samples.traceTime($1), $1) }
+    }
     for r in stws.sorted(by: { ($0.end - $0.start, $1.start) > ($1.end - $1.start, $0.start) }).prefix(top) {
         o += "  \(ms(r.end - r.start)) \(r.reason) at \(r.start) ns (goroutine \(r.scope))\n"
-        var lo = 0, hi = sortedByTime.count
-        while lo < hi { let m = (lo + hi) / 2; if sortedByTime[m].traceTime < r.rawStart { lo = m + 1 } else { hi = m } }
+        var lo = 0, hi = n
+        while lo < hi { let m = (lo + hi) / 2; if samples.traceTime(byTime[m]) < r.rawStart { lo = m + 1 } else { hi = m } }
         var any = false
         var i = lo
-        while i < sortedByTime.count, sortedByTime[i].traceTime <= r.rawEnd {
-            let a = sortedByTime[i]
-            o += "    cpu \(a.sample.cpu) tid \(a.sample.tid) g \(a.goroutine): \(leaf(a))\n"
+        while i < n, samples.traceTime(byTime[i]) <= r.rawEnd {
+            let a = samples[byTime[i]]
+            o += "    cpu \(a.sample.cpu) tid \(a.sample.tid) g \(a.goroutine): \(leaf(a.sample.stack))\n"
             any = true
             i += 1
         }
         if !any { o += "    (no sample fell in this pause)\n" }
     }
-    if samples.contains(where: { !$0.regions.isEmpty }) {
+    if (0..<n).contains(where: { samples.inRegion($0) && !samples[$0].regions.isEmpty }) {
         // "How much CPU goes to mark assists inside my handlers": GC states per user region.
         o += "\nCPU by user region (trace.WithRegion, nested as outer/inner) and GC state:\n"
         var byRegion: [String: [GCState: Int]] = [:]
-        for a in samples { byRegion[a.regions.isEmpty ? "(no region)" : a.regions.joined(separator: "/"), default: [:]][a.gc, default: 0] += 1 }
+        for i in 0..<n {
+            let regions = samples.inRegion(i) ? samples[i].regions : []
+            byRegion[regions.isEmpty ? "(no region)" : regions.joined(separator: "/"), default: [:]][samples.state(i), default: 0] += 1
+        }
         let rows = byRegion.map { ($0.key, $0.value, $0.value.values.reduce(0, +)) }.sorted { ($0.2, $1.0) > ($1.2, $0.0) }
-        for (region, states, n) in rows.prefix(max(top, 8)) {
-            let parts = GCState.allCases.compactMap { s in states[s].map { "\(s.rawValue) \(cFormat("%.1f%%", 100 * Double($0) / Double(n)))" } }
-            o += "  " + region.padded(24) + cFormat("%7d  %5.1f%%  ", n, 100 * Double(n) / Double(total)) + parts.joined(separator: ", ") + "\n"
+        for (region, states, k) in rows.prefix(max(top, 8)) {
+            let parts = GCState.allCases.compactMap { s in states[s].map { "\(s.rawValue) \(cFormat("%.1f%%", 100 * Double($0) / Double(k)))" } }
+            o += "  " + region.padded(24) + cFormat("%7d  %5.1f%%  ", k, 100 * Double(k) / Double(total)) + parts.joined(separator: ", ") + "\n"
         }
     }
     o += "\ngoroutines that paid most assist time (trace) and their assist samples (perf):\n"
     var assistTime: [Int64: Int64] = [:]
     for r in t.ranges where r.kind == .assist { assistTime[r.scope, default: 0] += r.end - r.start }
     var assistSamples: [Int64: Int] = [:]
-    for a in byState[.assist] ?? [] { assistSamples[a.goroutine, default: 0] += 1 }
+    for i in 0..<n where samples.state(i) == .assist { assistSamples[samples[i].goroutine, default: 0] += 1 }
     for (g, d) in assistTime.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).prefix(top) {
         o += "  goroutine \(g) \(t.goroutines[g]?.startFunction ?? ""): \(ms(d)) in assists, \(assistSamples[g] ?? 0) samples\n"
     }
