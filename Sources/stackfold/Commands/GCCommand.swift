@@ -69,24 +69,31 @@ func gcStrip(_ c: AlignedCapture, state: GCState?) -> TimeStrip {
         .sweep: "rgb(50,160,160)", .gcConcurrent: "rgb(225,195,50)", .none: "rgb(150,160,178)",
     ]
     let states = GCState.allCases
-    var stackIDs: [Int64: Int] = [:]
+    // Strip stacks per (unique stack, state), numbered as first met; read without assembling attributions.
+    let all = c.attributions
+    var maxStack = 0
+    for r in all.samples { maxStack = max(maxStack, Int(r.stack) + 1) }
+    var stackIDs = [Int](repeating: -1, count: maxStack * states.count)
     var stacks: [[String]] = []
     var samples: [TimeStrip.Sample] = []
-    for a in c.attributions where state == nil || a.gc == state {
-        let k = a.gc.ordinal
-        let key = Int64(a.sample.stack) << 4 | Int64(k)
-        let id: Int
-        if let e = stackIDs[key] { id = e } else {
+    for i in all.indices {
+        let gc = all.state(i)
+        if let state, gc != state { continue }
+        let r = all.samples[i]
+        let k = gc.ordinal
+        let key = Int(r.stack) * states.count + k
+        var id = stackIDs[key]
+        if id < 0 {
             id = stacks.count
             stackIDs[key] = id
-            stacks.append(["[gc:\(a.gc.rawValue)]"] + c.stackNames(a))
+            stacks.append(["[gc:\(gc.rawValue)]"] + c.collapser.stackNames(r.stack))
         }
         // Samples, not periods: the strip is a sample density, like the report and FlameScope.
-        samples.append(TimeStrip.Sample(time: a.sample.time, stack: id, weight: 1, category: k))
+        samples.append(TimeStrip.Sample(time: r.time, stack: id, weight: 1, category: k))
     }
     func perfTime(_ t: Int64) -> UInt64 { c.alignment.perfTime(t) }
     var spans: [TimeStrip.Span] = []
-    for r in c.trace.trace.ranges {
+    for r in c.trace.trace.ranges where r.kind != .sweep {
         let d = cFormat("%.3f ms", Double(r.end - r.start) / 1e6)
         let at = "at \(perfSeconds(perfTime(r.rawStart))) s"
         switch r.kind {
