@@ -393,20 +393,30 @@ struct AnalysisSpan {
 /// as a growing array does, and the final arrays are made at their exact size. Chunks are whole huge
 /// pages (`allocateHugePageBacked`): hundreds of thousands of spans are written once each.
 final class SpanLog {
-    /// Spans per chunk: as many as fill 6 MB (three huge pages, none left partly unused).
-    static let chunkSize = (6 << 20) / MemoryLayout<AnalysisSpan>.stride
+    /// Spans per chunk: as many as fill 28 MB (whole huge pages). One chunk holds a trace of a few hundred
+    /// thousand spans, and stays under glibc's mmap threshold (32 MB) with its alignment: once freed it is
+    /// one block the final arrays can be made in, where smaller chunks left holes too small for them and
+    /// those arrays took fresh memory.
+    static let defaultChunkSize = (28 << 20) / MemoryLayout<AnalysisSpan>.stride
+    let chunkSize: Int
     private(set) var chunks: [UnsafeMutablePointer<AnalysisSpan>] = []
     private(set) var count = 0
     private var current: UnsafeMutablePointer<AnalysisSpan>?
     /// Spans in the current chunk (full before the first).
-    private var used = chunkSize
+    private var used: Int
+
+    /// `chunkSize`: tests make it small, to cross chunks with few spans.
+    init(chunkSize: Int = SpanLog.defaultChunkSize) {
+        self.chunkSize = chunkSize
+        used = chunkSize
+    }
 
     deinit { for c in chunks { freeHugePageBacked(UnsafeMutableRawPointer(c)) } }
 
     func append(_ s: AnalysisSpan) {
-        if used == Self.chunkSize {
-            let c = allocateHugePageBacked(bytes: Self.chunkSize * MemoryLayout<AnalysisSpan>.stride)
-                .bindMemory(to: AnalysisSpan.self, capacity: Self.chunkSize)
+        if used == chunkSize {
+            let c = allocateHugePageBacked(bytes: chunkSize * MemoryLayout<AnalysisSpan>.stride)
+                .bindMemory(to: AnalysisSpan.self, capacity: chunkSize)
             chunks.append(c)
             current = c
             used = 0
@@ -416,12 +426,15 @@ final class SpanLog {
         count += 1
     }
 
-    subscript(i: Int) -> AnalysisSpan { chunks[i / Self.chunkSize][i % Self.chunkSize] }
+    subscript(i: Int) -> AnalysisSpan {
+        // Most traces fit in one chunk: no division.
+        i < chunkSize ? chunks[0][i] : chunks[i / chunkSize][i % chunkSize]
+    }
 
     /// Each span, in the order appended.
     @inline(__always) func forEach(_ body: (AnalysisSpan) -> Void) {
         for (n, c) in chunks.enumerated() {
-            for j in 0..<min(count - n * Self.chunkSize, Self.chunkSize) { body(c[j]) }
+            for j in 0..<min(count - n * chunkSize, chunkSize) { body(c[j]) }
         }
     }
 }

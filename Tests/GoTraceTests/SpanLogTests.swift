@@ -10,8 +10,8 @@ import Testing
     }
 
     @Test func spansAcrossChunksComeBackInOrder() {
-        let log = SpanLog()
-        let n = SpanLog.chunkSize * 2 + 1234
+        let log = SpanLog(chunkSize: 1000)
+        let n = log.chunkSize * 2 + 123
         for i in 0..<n { log.append(Self.span(i, group: 0, start: Int64(i))) }
         #expect(log.count == n)
         #expect(log.chunks.count == 3)
@@ -21,13 +21,13 @@ import Testing
             seen += 1
         }
         #expect(seen == n && inOrder)
-        for i in [0, SpanLog.chunkSize - 1, SpanLog.chunkSize, 2 * SpanLog.chunkSize + 17, n - 1] { #expect(log[i].g == Int64(i)) }
+        for i in [0, log.chunkSize - 1, log.chunkSize, 2 * log.chunkSize + 17, n - 1] { #expect(log[i].g == Int64(i)) }
     }
 
     @Test func groupsMergeByStartAcrossChunks() {
         // Three groups, each in start order, interleaved as they close; starts collide across groups.
-        let log = SpanLog()
-        let n = SpanLog.chunkSize + 5000
+        let log = SpanLog(chunkSize: 1000)
+        let n = log.chunkSize * 3 + 500
         for i in 0..<n { log.append(Self.span(i, group: Int32(i % 3), start: Int64(i / 3 * 2 + (i % 3 == 2 ? 1 : 0)))) }
         let merged = inStartOrder(log, groups: 3, key: { ($0.m, 0) }) { $0 }
         #expect(merged.count == n)
