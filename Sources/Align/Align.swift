@@ -946,45 +946,41 @@ func place(_ samples: UnsafeBufferPointer<FoldedSample>, _ range: Range<Int>, in
     x.runs.withView { runs in x.assists.withView { assists in x.sweeps.withView { sweeps in
         x.global.withView { global in x.regionSpans.withView { regions in
             x.runFacts.withUnsafeBufferPointer { facts in
-                do {
-                    let threads = ThreadSlots(x.runs)
-                    let hints = Hints(runs.slotCount), assistHints = Hints(assists.slotCount), sweepHints = Hints(sweeps.slotCount)
-                    let globalHints = Hints(1)
-                    defer { threads.free(); hints.free(); assistHints.free(); sweepHints.free(); globalHints.free() }
-                    let globalEnd = global.bounds[global.slotCount]
-                    do {
-                        for i in range {
-                            let s = samples[i]
-                            let t = scaled ? alignment.traceTime(s.time) : Int64(bitPattern: s.time) &+ offset
-                            let slot = threads.slot(s.tid)
-                            var run = -1
-                            if slot >= 0 {
-                                run = TraceIndex.runIndex(runs, slot: slot, at: t, grace: 20_000, hint: &hints[slot])
-                                if run < 0, hasParking { run = TraceIndex.parkedRunIndex(parked(i), runs, facts, slot: slot, at: t) }
-                            }
-                            let f = run >= 0 ? facts[run] : RunFacts.none
-                            let state: GCState
-                            if f.g >= 0, f.assists >= 0, assists.item(containing: t, slot: Int(f.assists), hint: &assistHints[Int(f.assists)]) >= 0 {
-                                state = .assist
-                            } else if f.isWorker {
-                                state = .markWorker
-                            } else {
-                                let k = global.lastStarting(atOrBefore: t, 0, globalEnd, hint: &globalHints[0])
-                                let code = k >= 0 ? global.items[k] : 0
-                                if code & 1 != 0 {
-                                    state = .stw
-                                } else if f.sweeps >= 0, sweeps.item(containing: t, slot: Int(f.sweeps), hint: &sweepHints[Int(f.sweeps)]) >= 0 {
-                                    state = .sweep
-                                } else if code & 2 != 0 {
-                                    state = .gcConcurrent
-                                } else {
-                                    state = .none
-                                }
-                            }
-                            let inRegion = f.g >= 0 && f.regions >= 0 && TraceIndex.inRegion(regions, slot: Int(f.regions), at: t)
-                            (out + i).initialize(to: Placement(run: Int32(run), gc: state, inRegion: inRegion))
+                let threads = ThreadSlots(x.runs)
+                let hints = Hints(runs.slotCount), assistHints = Hints(assists.slotCount), sweepHints = Hints(sweeps.slotCount)
+                let globalHints = Hints(1)
+                defer { threads.free(); hints.free(); assistHints.free(); sweepHints.free(); globalHints.free() }
+                let globalEnd = global.bounds[global.slotCount]
+                for i in range {
+                    let s = samples[i]
+                    let t = scaled ? alignment.traceTime(s.time) : Int64(bitPattern: s.time) &+ offset
+                    let slot = threads.slot(s.tid)
+                    var run = -1
+                    if slot >= 0 {
+                        run = TraceIndex.runIndex(runs, slot: slot, at: t, grace: 20_000, hint: &hints[slot])
+                        if run < 0, hasParking { run = TraceIndex.parkedRunIndex(parked(i), runs, facts, slot: slot, at: t) }
+                    }
+                    let f = run >= 0 ? facts[run] : RunFacts.none
+                    let state: GCState
+                    if f.g >= 0, f.assists >= 0, assists.item(containing: t, slot: Int(f.assists), hint: &assistHints[Int(f.assists)]) >= 0 {
+                        state = .assist
+                    } else if f.isWorker {
+                        state = .markWorker
+                    } else {
+                        let k = global.lastStarting(atOrBefore: t, 0, globalEnd, hint: &globalHints[0])
+                        let code = k >= 0 ? global.items[k] : 0
+                        if code & 1 != 0 {
+                            state = .stw
+                        } else if f.sweeps >= 0, sweeps.item(containing: t, slot: Int(f.sweeps), hint: &sweepHints[Int(f.sweeps)]) >= 0 {
+                            state = .sweep
+                        } else if code & 2 != 0 {
+                            state = .gcConcurrent
+                        } else {
+                            state = .none
                         }
                     }
+                    let inRegion = f.g >= 0 && f.regions >= 0 && TraceIndex.inRegion(regions, slot: Int(f.regions), at: t)
+                    (out + i).initialize(to: Placement(run: Int32(run), gc: state, inRegion: inRegion))
                 }
             }
         } }
@@ -1009,12 +1005,12 @@ public struct AlignedCapture {
         try self.init(collapsed: c, perf: perf, options: options, trace: trace, clockOffset: clockOffset, shiftSamples: shiftSamples)
     }
 
-    /// The options a capture is folded with for alignment: samples kept, no time window (a window selects
-    /// samples after alignment, and the estimate needs every sample).
     /// Captures of at least this many samples are aligned and attributed on two threads, each half of
     /// the samples on one (tests lower it to check that both ways give the same).
     nonisolated(unsafe) public static var parallelMinimum = 50_000
 
+    /// The options a capture is folded with for alignment: samples kept, no time window (a window selects
+    /// samples after alignment, and the estimate needs every sample).
     public static func collapseOptions(_ options: PerfCollapseOptions) -> PerfCollapseOptions {
         var o = options
         o.recordSamples = true
@@ -1140,9 +1136,7 @@ public struct AlignedCapture {
                 var stacks = 0
                 for s in samples { stacks = max(stacks, Int(s.stack) + 1) }
                 var counts = [UInt64](repeating: 0, count: stacks * n)
-                counts.withUnsafeMutableBufferPointer { counts in
-                    for i in 0..<samples.count { counts[Int(samples[i].stack) &* n &+ placements[i].gc.ordinal] &+= samples[i].weight }
-                }
+                counts.withUnsafeMutableBufferPointer { addStateWeights(samples, placements, samples.indices, into: $0) }
                 return counts
             }
         }

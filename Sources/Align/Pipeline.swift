@@ -75,12 +75,7 @@ struct SameClockWork: Sendable {
             weights += repeatElement(0, count: facts.count * states - weights.count)
         }
         placements.withUnsafeBufferPointer { placements in
-            weights.withUnsafeMutableBufferPointer { weights in
-                for i in start..<records.count {
-                    let r = records[i]
-                    weights[Int(r.stack) &* states &+ placements[i].gc.ordinal] &+= r.weight
-                }
-            }
+            weights.withUnsafeMutableBufferPointer { addStateWeights(records, placements, start..<records.count, into: $0) }
         }
     }
 
@@ -96,6 +91,14 @@ struct SameClockWork: Sendable {
         }
         return (a.good, a.compared, placements)
     }
+}
+
+/// Adds the weight of each sample of `range` to its (stack, state) cell of `weights`
+/// (`[stack * GCState.allCases.count + state.ordinal]`, large enough for every stack).
+func addStateWeights(_ records: UnsafeBufferPointer<FoldedSample>, _ placements: UnsafeBufferPointer<Placement>, _ range: Range<Int>,
+                     into weights: UnsafeMutableBufferPointer<UInt64>) {
+    let states = GCState.allCases.count
+    for i in range { weights[Int(records[i].stack) &* states &+ placements[i].gc.ordinal] &+= records[i].weight }
 }
 
 /// A buffer handed to another thread, which only reads it while its owner keeps it alive and unchanged.

@@ -341,13 +341,12 @@ public struct GoTrace: Sendable {
             run.rawEnd = lastTime
             closedRuns.append(run)
         }
-        // By start; ties by kind (in the order of their names) and scope, then as closed.
-        // By start; ties by kind (in the order of their names: assist, gc, stw, sweep) and scope.
+        // By start; ties by kind (in the order of their names: assist, gc, stw, sweep) and scope, then as closed.
         ranges = inStartOrder(closedRanges, groups: Int(rangeGroups), key: { (Int64($0.kind), $0.scope) }) { s in
             TraceRange(kind: kinds[Int(s.kind)], reason: texts[Int(s.text)], start: s.start, end: s.end, rawStart: s.rawStart,
                        rawEnd: s.rawEnd, m: s.m, p: s.p, g: s.g, scope: s.scope, activeAtStart: s.active)
         }
-        closedRanges = SpanLog()
+        closedRanges = SpanLog()  // freed before `runs` is made: its memory serves again
         runs = inStartOrder(closedRuns, groups: Int(runGroups), key: { ($0.m, 0) }) { s in
             GoroutineRun(m: s.m, p: s.p, g: s.scope, start: s.start, end: s.end, rawStart: s.rawStart, rawEnd: s.rawEnd,
                          label: texts[Int(s.text)])
@@ -426,10 +425,7 @@ final class SpanLog {
         count += 1
     }
 
-    subscript(i: Int) -> AnalysisSpan {
-        // Most traces fit in one chunk: no division.
-        i < chunkSize ? chunks[0][i] : chunks[i / chunkSize][i % chunkSize]
-    }
+    subscript(i: Int) -> AnalysisSpan { chunks[i / chunkSize][i % chunkSize] }
 
     /// Each span, in the order appended.
     @inline(__always) func forEach(_ body: (AnalysisSpan) -> Void) {
