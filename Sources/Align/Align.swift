@@ -192,11 +192,12 @@ struct SpanIndex: Sendable {
     /// within each key, stably (the trace lists most in order already).
     init(count: Int, key: (Int) -> Int64?, span: (Int) -> (start: Int64, end: Int64, item: Int32)) {
         // Keys in order of first appearance, then renumbered ascending (a deterministic slot order).
+        // Keys are looked up twice (to count, then to place) rather than kept per span: less memory
+        // touched for the first time, which costs more than the lookups on a virtual machine.
         var firstSeen = IntMap<Int32>()
         var seenKeys: [Int64] = []
         var counts: [Int] = []
-        var keyOf = [Int32](repeating: -1, count: count)
-        keyOf.withUnsafeMutableBufferPointer { keyOf in
+        do {
             var lastKey = Int64.min, lastSlot: Int32 = -1
             for j in 0..<count {
                 guard let k = key(j) else { continue }
@@ -209,7 +210,6 @@ struct SpanIndex: Sendable {
                     }
                     lastKey = k
                 }
-                keyOf[j] = lastSlot
                 counts[Int(lastSlot)] &+= 1
             }
         }
@@ -225,20 +225,23 @@ struct SpanIndex: Sendable {
         let n = bounds.last!
         var starts = [Int64](repeating: 0, count: n), ends = [Int64](repeating: 0, count: n)
         var items = [Int32](repeating: 0, count: n)
-        keyOf.withUnsafeBufferPointer { keyOf in
-            starts.withUnsafeMutableBufferPointer { starts in
-                ends.withUnsafeMutableBufferPointer { ends in
-                    items.withUnsafeMutableBufferPointer { items in
-                        next.withUnsafeMutableBufferPointer { next in
-                            for j in 0..<count where keyOf[j] >= 0 {
-                                let s = Int(keyOf[j])
-                                let at = next[s]
-                                next[s] = at &+ 1
-                                let sp = span(j)
-                                starts[at] = sp.start
-                                ends[at] = sp.end
-                                items[at] = sp.item
+        starts.withUnsafeMutableBufferPointer { starts in
+            ends.withUnsafeMutableBufferPointer { ends in
+                items.withUnsafeMutableBufferPointer { items in
+                    next.withUnsafeMutableBufferPointer { next in
+                        var lastKey = Int64.min, lastSlot = -1
+                        for j in 0..<count {
+                            guard let k = key(j) else { continue }
+                            if k != lastKey || lastSlot < 0 {
+                                lastSlot = Int(firstSeen[k]!)
+                                lastKey = k
                             }
+                            let at = next[lastSlot]
+                            next[lastSlot] = at &+ 1
+                            let sp = span(j)
+                            starts[at] = sp.start
+                            ends[at] = sp.end
+                            items[at] = sp.item
                         }
                     }
                 }
@@ -280,6 +283,22 @@ struct SpanIndex: Sendable {
     }
 
     private mutating func computeMaxEnds() {
+        // Runs of a thread, sweeps of a P, assists of a goroutine never overlap: their ends already
+        // rise, and the array is shared rather than copied (less memory touched).
+        var rising = true
+        ends.withUnsafeBufferPointer { e in
+            for slot in 0..<keys.count where bounds[slot + 1] > bounds[slot] {
+                var i = bounds[slot] + 1
+                while i < bounds[slot + 1] {
+                    if e[i] < e[i &- 1] { rising = false; return }
+                    i &+= 1
+                }
+            }
+        }
+        if rising {
+            maxEnds = ends
+            return
+        }
         var m = [Int64](repeating: 0, count: ends.count)
         for slot in 0..<keys.count {
             var top = Int64.min

@@ -126,19 +126,3 @@ public func adviseHugePages<T>(_ a: inout [T]) {
     }
     #endif
 }
-
-/// Memory for `bytes`, aligned to 2 MB and rounded up to whole 2 MB blocks, advised for huge pages:
-/// unlike an array's storage (see `adviseHugePages`), all of it can be backed by them. Free it with
-/// `freeHugePageBacked`. Pages never written are never faulted in.
-public func allocateHugePageBacked(bytes: Int) -> UnsafeMutableRawPointer {
-    let huge = 2 << 20
-    let size = (max(bytes, 1) + huge - 1) / huge * huge
-    var p: UnsafeMutableRawPointer?
-    guard posix_memalign(&p, huge, size) == 0, let p else { fatalError("out of memory (\(size) bytes)") }
-    #if os(Linux)
-    _ = madvise(p, size, MADV_HUGEPAGE)
-    #endif
-    return p
-}
-
-public func freeHugePageBacked(_ p: UnsafeMutableRawPointer) { free(p) }

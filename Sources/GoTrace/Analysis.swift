@@ -3,17 +3,8 @@ public struct TraceRange: Sendable, Equatable {
     public enum Kind: String, Sendable {
         case gc, stw, assist, sweep
     }
-    public var kind: Kind
-    /// The parser's range name, e.g. `stop-the-world (GC mark termination)`. Computed: hundreds of
-    /// thousands of ranges are kept, and a stored String made each one larger and slower to move.
-    public var name: String {
-        switch kind {
-        case .gc: "GC concurrent mark phase"
-        case .stw: "stop-the-world (\(reason))"
-        case .assist: "GC mark assist"
-        case .sweep: "GC incremental sweep"
-        }
-    }
+    // Stored in this order (the String first, the one-byte fields last): 88 bytes a range, not 96, and
+    // traces have hundreds of thousands of them.
     /// STW reason (`GC mark termination`); empty for other kinds.
     public var reason: String
     /// Nanoseconds as Go's parser reports them; `start` is the range's begin, or the first time it was
@@ -29,8 +20,19 @@ public struct TraceRange: Sendable, Equatable {
     public var g: Int64
     /// Goroutine (stw, assist) or P (sweep) the range belongs to; -1 for the global GC range.
     public var scope: Int64
+    public var kind: Kind
     /// True when the range was already running when the trace (or its first generation) started.
     public var activeAtStart: Bool
+    /// The parser's range name, e.g. `stop-the-world (GC mark termination)`. Computed: hundreds of
+    /// thousands of ranges are kept, and a stored String made each one larger and slower to move.
+    public var name: String {
+        switch kind {
+        case .gc: "GC concurrent mark phase"
+        case .stw: "stop-the-world (\(reason))"
+        case .assist: "GC mark assist"
+        case .sweep: "GC incremental sweep"
+        }
+    }
 }
 
 /// A goroutine running on an OS thread (M), from GoStart (or its first status) to when it stops.
@@ -125,10 +127,18 @@ public struct GoTrace: Sendable {
         // written are never faulted in.
         heap.reserveCapacity(min(bytes.count / 8, 1 << 26))
         version = r.version
-        // Open and closed ranges and runs are plain values (strings by index into `texts`) in integer
-        // maps: hundreds of thousands of them are made, and Strings inside made every move a retain and
-        // release, and Dictionary hashed every Int64 key with SipHash. Strings are looked up when the
-        // event comes (a string id belongs to its generation).
+        // Ranges and runs go straight into their final arrays when they begin: event times strictly
+        // increase, so that is start order. Their ends are filled in when they close. Nothing is kept
+        // on the side and sorted, as it was: on a virtual machine, memory touched for the first time
+        // costs more than the work done in it (a third of the analysis went to clearing fresh pages).
+        // Room for one of each per 16 bytes of trace, up to 8 M (the fixtures and benchmarks have one
+        // range per 20–80 bytes, one run per 16–200): pages never written are never faulted in.
+        var rangeList: [TraceRange] = [], runList: [GoroutineRun] = []
+        rangeList.reserveCapacity(min(bytes.count / 16, 1 << 23))
+        runList.reserveCapacity(min(bytes.count / 16, 1 << 23))
+        adviseHugePages(&rangeList)
+        adviseHugePages(&runList)
+        // STW reasons are interned: a String read again for every pause made a copy for each.
         var texts: [String] = [""]
         var textIndex: [String: Int32] = ["": 0]
         func intern(_ s: String) -> Int32 {
@@ -139,10 +149,11 @@ public struct GoTrace: Sendable {
         }
         // Kinds in the order of their names (assist, gc, stw, sweep): the order of ranges starting together.
         let kinds: [TraceRange.Kind] = [.assist, .gc, .stw, .sweep]
-        var open = [IntMap<AnalysisSpan>](repeating: IntMap<AnalysisSpan>(), count: 4)  // per kind, by scope
-        var running = IntMap<AnalysisSpan>()                                       // per M
-        var rangeGroups: Int32 = 0, runGroups: Int32 = 0
-        var closedRanges = SpanLog(), closedRuns = SpanLog()
+        // Open ranges and runs, by where they are in `rangeList` and `runList`: integer maps, as
+        // Dictionary hashed every Int64 key with SipHash.
+        var open = [IntMap<OpenSpan>](repeating: IntMap<OpenSpan>(), count: 4)  // per kind, by scope
+        var running = IntMap<OpenSpan>()                                   // per M
+        var replaced: [Int] = []  // ranges begun again while open: the later begin replaces them
         var first = true
         var lastGeneration: UInt64 = 0
         var regionStacks: [Int64: [UserRegion]] = [:]  // open regions per goroutine, innermost last
@@ -150,19 +161,14 @@ public struct GoTrace: Sendable {
             _ = running.update(m) { run in
                 guard run.isOpen else { return }
                 run.isOpen = false
-                run.end = e.time
-                run.rawEnd = e.rawTime
-                closedRuns.append(run)
+                runList[run.slot].end = e.time
+                runList[run.slot].rawEnd = e.rawTime
             }
         }
         func startRun(_ e: TraceEvent, g: Int64) {
-            var run = AnalysisSpan(start: e.time, end: e.time, rawStart: e.rawTime, rawEnd: e.rawTime, m: e.m, p: e.p, g: e.g,
-                           scope: g, text: 0, group: 0, kind: 0, active: false)
-            if running.update(e.m, { (old: inout AnalysisSpan) -> Void in run.group = old.group; old = run }) == nil {
-                run.group = runGroups
-                runGroups += 1
-                running[e.m] = run
-            }
+            running[e.m] = OpenSpan(slot: runList.count, isOpen: true)
+            runList.append(GoroutineRun(m: e.m, p: e.p, g: g, start: e.time, end: e.time, rawStart: e.rawTime, rawEnd: e.rawTime,
+                                        label: ""))
         }
         func name(_ k: TraceRange.Kind, _ reason: String) -> String {
             switch k {
@@ -214,15 +220,14 @@ public struct GoTrace: Sendable {
             case .goLabel:
                 let label = r.string(e.args.a0)
                 if keepParsedLines { parsedLines.append(line(e, "Label Time=\(e.time) Label=\(goQuote(label)) Resource=Goroutine(\(e.g))")) }
-                let id = intern(label)
-                _ = running.update(e.m) { run in if run.isOpen, run.scope == e.g { run.text = id } }
+                _ = running.update(e.m) { run in if run.isOpen, runList[run.slot].g == e.g { runList[run.slot].label = label } }
             case .goStart:
                 closeRun(e.m, e)
                 startRun(e, g: Int64(bitPattern: e.args.a0))
             case .goStatus, .goStatusStack:
                 let status = e.args.a2 & 0xffff_ffff
                 let gid = Int64(bitPattern: e.args.a0)
-                if (status == WireGoStatus.running.rawValue || status == WireGoStatus.syscall.rawValue), running[e.m].flatMap({ $0.isOpen ? $0.scope : nil }) != gid {
+                if (status == WireGoStatus.running.rawValue || status == WireGoStatus.syscall.rawValue), running[e.m].flatMap({ $0.isOpen ? runList[$0.slot].g : nil }) != gid {
                     closeRun(e.m, e)
                     startRun(e, g: gid)
                 }
@@ -286,32 +291,31 @@ public struct GoTrace: Sendable {
                 if keepParsedLines {
                     parsedLines.append(line(e, "\(b.active ? "RangeActive" : "RangeBegin") Time=\(e.time) Name=\"\(name(k, texts[Int(b.reason)]))\" Scope=\(scopeText(k, b.scope))"))
                 }
-                var rg = AnalysisSpan(start: e.time, end: e.time, rawStart: e.rawTime, rawEnd: e.rawTime, m: e.m, p: e.p, g: e.g,
-                              scope: b.scope, text: b.reason, group: 0, kind: UInt8(b.kind), active: b.active)
+                let rg = TraceRange(reason: texts[Int(b.reason)], start: e.time, end: e.time, rawStart: e.rawTime, rawEnd: e.rawTime,
+                                    m: e.m, p: e.p, g: e.g, scope: b.scope, kind: k, activeAtStart: b.active)
                 // A range seen active at a generation start continues the one already open.
                 let known: Void? = open[b.kind].update(b.scope) { old in
                     if b.active && old.isOpen { return }
-                    rg.group = old.group
-                    old = rg
+                    if old.isOpen { replaced.append(old.slot) }
+                    old = OpenSpan(slot: rangeList.count, isOpen: true)
+                    rangeList.append(rg)
                 }
                 if known == nil {
-                    rg.group = rangeGroups
-                    rangeGroups += 1
-                    open[b.kind][b.scope] = rg
+                    open[b.kind][b.scope] = OpenSpan(slot: rangeList.count, isOpen: true)
+                    rangeList.append(rg)
                 }
             }
             if let (kind, scope) = endKind {
                 let k = kinds[kind]
-                let closed = open[kind].update(scope) { rg -> AnalysisSpan? in
+                let closed = open[kind].update(scope) { rg -> Int? in
                     guard rg.isOpen else { return nil }
                     rg.isOpen = false
-                    return rg
+                    return rg.slot
                 } ?? nil
-                if var rg = closed {
-                    rg.end = e.time
-                    rg.rawEnd = e.rawTime
-                    if keepParsedLines { parsedLines.append(line(e, "RangeEnd Time=\(e.time) Name=\"\(name(k, texts[Int(rg.text)]))\" Scope=\(scopeText(k, scope))")) }
-                    closedRanges.append(rg)
+                if let slot = closed {
+                    rangeList[slot].end = e.time
+                    rangeList[slot].rawEnd = e.rawTime
+                    if keepParsedLines { parsedLines.append(line(e, "RangeEnd Time=\(e.time) Name=\"\(rangeList[slot].name)\" Scope=\(scopeText(k, scope))")) }
                 } else if keepParsedLines {
                     // The Go parser still reports an end it cannot pair (a range begun before the trace).
                     let reason = k == .stw ? r.string(e.args.a0) : ""
@@ -319,15 +323,32 @@ public struct GoTrace: Sendable {
                 }
             }
         }
-        // Ranges and runs still open at the end last until the trace's end (in the order of the ranges'
-        // kind (gc, stw, assist, sweep) then scope).
-        for kind in [1, 2, 0, 3] {
-            for (_, var rg) in open[kind].sorted(by: { $0.key < $1.key }) where rg.isOpen {
-                rg.end = lastTime
-                rg.rawEnd = lastTime
-                closedRanges.append(rg)
+        // Ranges and runs still open at the end last until the trace's end.
+        for kind in 0..<4 {
+            for (_, rg) in open[kind] where rg.isOpen {
+                rangeList[rg.slot].end = lastTime
+                rangeList[rg.slot].rawEnd = lastTime
             }
         }
+        for (_, run) in running where run.isOpen {
+            runList[run.slot].end = lastTime
+            runList[run.slot].rawEnd = lastTime
+        }
+        if !replaced.isEmpty {
+            let gone = Set(replaced)
+            rangeList = rangeList.indices.filter { !gone.contains($0) }.map { rangeList[$0] }
+        }
+        // By start, ties by kind (in the order of their names: assist, gc, stw, sweep) and scope. Begin
+        // order is start order; this only checks it, and sorts if a trace ever proves otherwise.
+        if !rangeList.isStrictlyIncreasing(by: \.start) {
+            rangeList = stableSorted(rangeList) { r in
+                let k: Int64 = switch r.kind { case .assist: 0; case .gc: 1; case .stw: 2; case .sweep: 3 }
+                return (r.start, k, r.scope)
+            }
+        }
+        if !runList.isStrictlyIncreasing(by: \.start) { runList = stableSorted(runList) { ($0.start, $0.m, 0) } }
+        ranges = rangeList
+        runs = runList
         for g in regionStacks.keys.sorted() {
             for var rg in regionStacks[g]! {
                 rg.end = lastTime
@@ -336,21 +357,6 @@ public struct GoTrace: Sendable {
             }
         }
         regions = stableSorted(regions) { ($0.start, $0.g, Int64($0.depth)) }
-        for (_, var run) in running.sorted(by: { $0.key < $1.key }) where run.isOpen {
-            run.end = lastTime
-            run.rawEnd = lastTime
-            closedRuns.append(run)
-        }
-        // By start; ties by kind (in the order of their names: assist, gc, stw, sweep) and scope, then as closed.
-        ranges = inStartOrder(closedRanges, groups: Int(rangeGroups), key: { (Int64($0.kind), $0.scope) }) { s in
-            TraceRange(kind: kinds[Int(s.kind)], reason: texts[Int(s.text)], start: s.start, end: s.end, rawStart: s.rawStart,
-                       rawEnd: s.rawEnd, m: s.m, p: s.p, g: s.g, scope: s.scope, activeAtStart: s.active)
-        }
-        closedRanges = SpanLog()  // freed before `runs` is made: its memory serves again
-        runs = inStartOrder(closedRuns, groups: Int(runGroups), key: { ($0.m, 0) }) { s in
-            GoroutineRun(m: s.m, p: s.p, g: s.scope, start: s.start, end: s.end, rawStart: s.rawStart, rawEnd: s.rawEnd,
-                         label: texts[Int(s.text)])
-        }
         if let c = r.v1 {
             // Goroutines that existed when a Go 1.21 trace started were announced by a GoCreate that the
             // conversion drops: their start function comes from it.
@@ -370,151 +376,25 @@ public struct GoTrace: Sendable {
     }
 }
 
-/// A range or goroutine run while it is read: plain values (its string by index), as hundreds of
-/// thousands are made and moved.
-struct AnalysisSpan {
-    var start: Int64, end: Int64, rawStart: Int64, rawEnd: Int64
-    var m: Int64, p: Int64, g: Int64
-    /// Range: scope; run: the goroutine.
-    var scope: Int64
-    /// Range: STW reason; run: label.
-    var text: Int32
-    /// Runs of one M, ranges of one kind and scope: each group closes its spans in start order.
-    var group: Int32
-    var kind: UInt8
-    var active: Bool
+/// A range or goroutine run while it is open: where it is in the list being built.
+struct OpenSpan {
+    var slot: Int
     /// Entries stay in their map once made (a removal shifted its neighbours back): this tells whether
     /// one is open.
-    var isOpen = true
+    var isOpen: Bool
 }
 
-/// Closed spans in chunks of a fixed size: appending never moves (and faults in again) what is there,
-/// as a growing array does, and the final arrays are made at their exact size. Chunks are whole huge
-/// pages (`allocateHugePageBacked`): hundreds of thousands of spans are written once each.
-final class SpanLog {
-    /// Spans per chunk: as many as fill 28 MB (whole huge pages). One chunk holds a trace of a few hundred
-    /// thousand spans, and stays under glibc's mmap threshold (32 MB) with its alignment: once freed it is
-    /// one block the final arrays can be made in, where smaller chunks left holes too small for them and
-    /// those arrays took fresh memory.
-    static let defaultChunkSize = (28 << 20) / MemoryLayout<AnalysisSpan>.stride
-    let chunkSize: Int
-    private(set) var chunks: [UnsafeMutablePointer<AnalysisSpan>] = []
-    private(set) var count = 0
-    private var current: UnsafeMutablePointer<AnalysisSpan>?
-    /// Spans in the current chunk (full before the first).
-    private var used: Int
-
-    /// `chunkSize`: tests make it small, to cross chunks with few spans.
-    init(chunkSize: Int = SpanLog.defaultChunkSize) {
-        self.chunkSize = chunkSize
-        used = chunkSize
-    }
-
-    deinit { for c in chunks { freeHugePageBacked(UnsafeMutableRawPointer(c)) } }
-
-    func append(_ s: AnalysisSpan) {
-        if used == chunkSize {
-            let c = allocateHugePageBacked(bytes: chunkSize * MemoryLayout<AnalysisSpan>.stride)
-                .bindMemory(to: AnalysisSpan.self, capacity: chunkSize)
-            chunks.append(c)
-            current = c
-            used = 0
-        }
-        (current! + used).initialize(to: s)
-        used += 1
-        count += 1
-    }
-
-    subscript(i: Int) -> AnalysisSpan { chunks[i / chunkSize][i % chunkSize] }
-
-    /// Each span, in the order appended.
-    @inline(__always) func forEach(_ body: (AnalysisSpan) -> Void) {
-        for (n, c) in chunks.enumerated() {
-            for j in 0..<min(count - n * chunkSize, chunkSize) { body(c[j]) }
-        }
-    }
-}
-
-/// The spans by start, ties by `key` then as they came, each made into a `U`. Spans of one group (dense
-/// ids below `groups`) come in that order already, so a k-way merge of the groups does: n log k, with
-/// the heads' keys in the heap (each span is read twice: for its key, then to make it). A full sort if
-/// a group is not in order.
-func inStartOrder<U>(_ log: SpanLog, groups: Int, key: (AnalysisSpan) -> (Int64, Int64),
-                     make: (AnalysisSpan) -> U) -> [U] {
-    precondition(log.count < Int(Int32.max))
-    var starts = [Int](repeating: 0, count: groups + 1)
-    var lastStart = [Int64](repeating: .min, count: groups)
-    var inOrder = true
-    log.forEach { s in
-        let g = Int(s.group)
-        precondition(g >= 0 && g < groups)
-        starts[g + 1] += 1
-        // Within a group the key is the same (one kind and scope, one M): the start decides.
-        if s.start < lastStart[g] { inOrder = false }
-        lastStart[g] = s.start
-    }
-    guard inOrder else {
-        let keys = (0..<log.count).map { i in let s = log[i]; return (s.start, key(s).0, key(s).1, i) }
-        return keys.sorted { $0 < $1 }.map { make(log[$0.3]) }
-    }
-    for g in 0..<groups { starts[g + 1] += starts[g] }
-    // Indices grouped, each group in its original order.
-    var grouped = [Int32](repeating: 0, count: log.count)
-    grouped.withUnsafeMutableBufferPointer { out in
-        var next = starts
-        var i: Int32 = 0
-        log.forEach { s in
-            out[next[Int(s.group)]] = i
-            next[Int(s.group)] += 1
-            i += 1
-        }
-    }
-    func head(_ pos: Int) -> MergeHead {
-        let i = grouped[pos]
-        let s = log[Int(i)]
-        let k = key(s)
-        return MergeHead(start: s.start, k0: k.0, k1: k.1, index: i, pos: Int32(pos))
-    }
-    var heap = (0..<groups).filter { starts[$0] < starts[$0 + 1] }.map { head(starts[$0]) }
-    var result: [U] = []
-    result.reserveCapacity(log.count)
-    adviseHugePages(&result)
-    heap.withUnsafeMutableBufferPointer { h in
-        var n = h.count
-        func siftDown(_ i: Int) {
-            var i = i
-            while true {
-                let l = 2 &* i &+ 1, r = l &+ 1
-                var m = i
-                if l < n, h[l] < h[m] { m = l }
-                if r < n, h[r] < h[m] { m = r }
-                if m == i { return }
-                h.swapAt(i, m)
-                i = m
+extension Array {
+    /// Whether `key` strictly increases along the array.
+    func isStrictlyIncreasing(by key: (Element) -> Int64) -> Bool {
+        withUnsafeBufferPointer { b in
+            var i = 1
+            while i < b.count {
+                if key(b[i &- 1]) >= key(b[i]) { return false }
+                i &+= 1
             }
+            return true
         }
-        for i in stride(from: n / 2, through: 0, by: -1) { siftDown(i) }
-        while n > 0 {
-            let top = log[Int(h[0].index)]
-            result.append(make(top))
-            let next = Int(h[0].pos) + 1
-            if next < starts[Int(top.group) + 1] {
-                h[0] = head(next)
-            } else {
-                n -= 1
-                h[0] = h[n]
-            }
-            siftDown(0)
-        }
-    }
-    return result
-}
-
-/// A group's next span in `inStartOrder`'s merge: its key, where it is, and where it goes.
-struct MergeHead {
-    var start: Int64, k0: Int64, k1: Int64, index: Int32, pos: Int32
-    @inline(__always) static func < (a: Self, b: Self) -> Bool {
-        (a.start, a.k0, a.k1, a.index) < (b.start, b.k0, b.k1, b.index)
     }
 }
 

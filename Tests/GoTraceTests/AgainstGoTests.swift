@@ -60,6 +60,53 @@ import Testing
         }
     }
 
+    /// The ranges themselves, in order, against the ranges Go's parser reports: each begin (or first
+    /// "active") paired with the end at its scope, by start. A range still open when the trace ends lasts
+    /// until the trace's last event.
+    @Test(arguments: ["1.21", "1.22", "1.23", "1.24", "1.25", "1.26", "1.27"].flatMap { ["go\($0)-fp-mono", "go\($0)-tasks"] }
+                     + ["go1.21-alloc-mono", "go1.27-alloc-default-clock"])
+    func rangesAreGoParsersRangesInStartOrder(_ name: String) throws {
+        func field(_ line: Substring, _ key: String, upTo end: String) -> Substring? {
+            guard let a = line.range(of: key) else { return nil }
+            let rest = line[a.upperBound...]
+            return rest.range(of: end).map { rest[..<$0.lowerBound] } ?? rest
+        }
+        var theirs: [String] = [], ends: [Int64?] = []
+        var open: [String: Int] = [:]
+        for line in try Self.reference(name) {
+            let l = Substring(line)
+            let begin = l.contains(" RangeBegin ") || l.contains(" RangeActive "), end = l.contains(" RangeEnd ")
+            guard begin || end else { continue }
+            let time = try #require(field(l, " Time=", upTo: " ").flatMap { Int64($0) })
+            let rangeName = try #require(field(l, " Name=\"", upTo: "\" Scope="))
+            let scope = try #require(field(l, " Scope=", upTo: " "))
+            let key = (rangeName.hasPrefix("stop-the-world") ? "stw" : String(rangeName)) + " " + String(scope)
+            if begin {
+                if open[key] != nil, l.contains(" RangeActive ") { continue }
+                open[key] = theirs.count
+                let context = l.split(separator: " ").prefix(3).joined(separator: " ")  // M=… P=… G=…
+                theirs.append("\(context) start=\(time) \(rangeName) \(scope)")
+                ends.append(nil)
+            } else if let i = open.removeValue(forKey: key) {
+                ends[i] = time
+            }
+        }
+        let t = try Self.read(name)
+        let expected = zip(theirs, ends).map { "\($0) end=\($1 ?? t.lastTime)" }
+        let ours = t.ranges.map { r in
+            let scope = switch r.kind { case .gc: "None"; case .sweep: "Proc(\(r.scope))"; default: "Goroutine(\(r.scope))" }
+            return "M=\(r.m) P=\(r.p) G=\(r.g) start=\(r.start) \(r.name) \(scope) end=\(r.end)"
+        }
+        #expect(expected.count > 100)
+        #expect(ours.count == expected.count)
+        var mismatches = 0
+        for (a, b) in zip(ours, expected) where a != b {
+            if mismatches < 5 { Issue.record("ours:   \(a)\ntheirs: \(b)") }
+            mismatches += 1
+        }
+        #expect(mismatches == 0)
+    }
+
     /// Go ≥ 1.25 writes a clock snapshot per generation: trace time is nanotime (CLOCK_MONOTONIC) / 64.
     @Test(arguments: ["go1.25-fp-mono", "go1.26-fp-mono", "go1.27-fp-mono"])
     func clockSnapshotsAreMonotonicClock(_ name: String) throws {
