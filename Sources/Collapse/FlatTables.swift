@@ -107,28 +107,31 @@ struct StackCounter {
     /// Adds a stack's weight; returns its index among the unique stacks.
     @discardableResult
     mutating func add(_ stack: [UInt32], weight: UInt64) -> Int {
-        stack.withUnsafeBufferPointer { ids in
-            let h = Self.hash(ids)
-            var i = Int(truncatingIfNeeded: h) & mask
-            while true {
-                let e = Int(slots[i])
-                if e < 0 { break }
-                if hashes[e] == h, Int(counts[e]) == ids.count, equal(e, ids) {
-                    weights[e] &+= weight
-                    return e
-                }
-                i = (i &+ 1) & mask
+        stack.withUnsafeBufferPointer { add($0, weight: weight) }
+    }
+
+    @discardableResult
+    mutating func add(_ ids: UnsafeBufferPointer<UInt32>, weight: UInt64) -> Int {
+        let h = Self.hash(ids)
+        var i = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let e = Int(slots[i])
+            if e < 0 { break }
+            if hashes[e] == h, Int(counts[e]) == ids.count, equal(e, ids) {
+                weights[e] &+= weight
+                return e
             }
-            let e = starts.count
-            starts.append(UInt32(pool.count))
-            counts.append(UInt32(ids.count))
-            hashes.append(h)
-            weights.append(weight)
-            pool.append(contentsOf: ids)
-            slots[i] = Int32(e)
-            if (e + 1) * 2 > slots.count { grow() }
-            return e
+            i = (i &+ 1) & mask
         }
+        let e = starts.count
+        starts.append(UInt32(pool.count))
+        counts.append(UInt32(ids.count))
+        hashes.append(h)
+        weights.append(weight)
+        pool.append(contentsOf: ids)
+        slots[i] = Int32(e)
+        if (e + 1) * 2 > slots.count { grow() }
+        return e
     }
 
     /// The ids of unique stack `e`.
@@ -327,4 +330,23 @@ private func sortedFoldedLines(_ text: [UInt8], _ ranges: [(start: Int, end: Int
         }
     }
     return out
+}
+
+/// Frame ids of the sample being folded, emptied for each sample by resetting a count: Array's
+/// `removeAll(keepingCapacity:)` goes through the general `replaceSubrange`, 1–2 % of a fold when
+/// called per sample.
+struct FrameScratch {
+    private var storage: [UInt32] = []
+    private(set) var count = 0
+
+    @inline(__always) mutating func removeAll() { count = 0 }
+
+    @inline(__always) mutating func append(_ id: UInt32) {
+        if count < storage.count { storage[count] = id } else { storage.append(id) }
+        count &+= 1
+    }
+
+    @inline(__always) func withIDs<R>(_ body: (UnsafeBufferPointer<UInt32>) -> R) -> R {
+        storage.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[..<count])) }
+    }
 }

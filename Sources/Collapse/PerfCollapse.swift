@@ -295,7 +295,7 @@ public struct PerfCollapser {
         loadKernelSymbols(file)
         var model = ProcessModel(file: file)
         var it = file.orderedRecords()
-        var scratch: [UInt32] = []
+        var scratch = FrameScratch()
         let filterEvent = options.eventFilter ?? file.events.first?.name
         if options.recordSamples {
             // Room for as many samples as the data could hold (a sample takes at least 48 bytes with the
@@ -325,7 +325,7 @@ public struct PerfCollapser {
             if let r = options.timeRange, !r.contains(s.time) { continue }
             if !options.comms.isEmpty, !options.comms.contains(model.comm(tid: s.tid)) { continue }
             samples += 1
-            scratch.removeAll(keepingCapacity: true)
+            scratch.removeAll()
             if s.tid == lastRoot.tid, lastRoot.id != .max {
                 scratch.append(lastRoot.id)
             } else if let r = roots[s.tid] {
@@ -346,17 +346,21 @@ public struct PerfCollapser {
                 appendNames(for: s.ip, mode: mode, exact: true, pid: s.pid, model: model, to: &scratch)
             } else {
                 // Which entries are exact (the first after a context marker) and in which mode: one forward pass.
-                modes.removeAll(keepingCapacity: true)
-                var exact = true
-                for v in chain {
-                    if CallchainContext.isMarker(v) {
-                        mode = CallchainContext.mode(of: v)
-                        exact = true  // the first address after a context switch is where that context was interrupted
-                        modes.append(0xffff)
-                        continue
+                // Written by index, not emptied and appended to: see `FrameScratch`.
+                if modes.count < chain.count { modes += repeatElement(0, count: chain.count - modes.count) }
+                modes.withUnsafeMutableBufferPointer { modes in
+                    var exact = true, k = 0
+                    for v in chain {
+                        if CallchainContext.isMarker(v) {
+                            mode = CallchainContext.mode(of: v)
+                            exact = true  // the first address after a context switch is where that context was interrupted
+                            modes[k] = 0xffff
+                        } else {
+                            modes[k] = mode.rawValue | (exact ? 0x100 : 0)
+                            exact = false
+                        }
+                        k &+= 1
                     }
-                    modes.append(mode.rawValue | (exact ? 0x100 : 0))
-                    exact = false
                 }
                 var i = chain.count - 1
                 while i >= 0 {
@@ -368,7 +372,7 @@ public struct PerfCollapser {
                 }
             }
             let weight = options.weightByPeriod ? max(s.period, 1) : 1
-            let index = stacks.add(scratch, weight: weight)
+            let index = scratch.withIDs { stacks.add($0, weight: weight) }
             if options.recordSamples {
                 sampleRecords.append(FoldedSample(time: s.time, weight: weight, pid: s.pid, tid: s.tid, cpu: s.cpu, stack: Int32(index)))
                 if sampleRecords.count == nextProgress {
@@ -382,7 +386,7 @@ public struct PerfCollapser {
     }
 
     @inline(__always)
-    mutating func appendNames(for address: UInt64, mode: CPUMode, exact: Bool, pid: Int32, model: ProcessModel, to out: inout [UInt32]) {
+    mutating func appendNames(for address: UInt64, mode: CPUMode, exact: Bool, pid: Int32, model: ProcessModel, to out: inout FrameScratch) {
         // Tag: pid, mode and exactness, with a high bit so it is never 0.
         let tag = UInt64(UInt32(bitPattern: pid)) << 16 | UInt64(mode.rawValue) << 1 | (exact ? 1 : 0) | 1 << 63
         let run: (Int, Int)
