@@ -500,12 +500,20 @@ public struct TraceIndex: Sendable {
         runFacts = trace.runs.withUnsafeBufferPointer { r in
             [RunFacts](unsafeUninitializedCapacity: r.count) { out, count in
                 var lastG = Int64.min, lastFacts = GFacts(), lastP = Int64.min, lastSweeps: Int32 = -1
+                var workerLabels: [TraceText: Bool] = [:]
                 for i in r.indices {
                     let g = r[i].g, p = r[i].p
                     if g != lastG { lastG = g; lastFacts = gFacts[g] ?? GFacts() }
                     if p != lastP { lastP = p; lastSweeps = p >= 0 ? Int32(sweeps.slot(p)) : -1 }
-                    // Most runs have no label: no String comparison for them.
-                    let worker = !r[i].label.isEmpty && r[i].label.hasPrefix("GC ")
+                    // Most runs have no label; a label's text is looked at once.
+                    let text = r[i].labelText
+                    var worker = false
+                    if !text.isEmpty {
+                        if let w = workerLabels[text] { worker = w } else {
+                            worker = text.string.hasPrefix("GC ")
+                            workerLabels[text] = worker
+                        }
+                    }
                     (out.baseAddress! + i).initialize(to: RunFacts(g: g, root: lastFacts.root, assists: lastFacts.assists, sweeps: lastSweeps,
                                                                    regions: lastFacts.regions, isWorker: worker))
                 }

@@ -34,10 +34,10 @@ extension TraceIndex {
     /// function otherwise. Scans every offset that puts samples inside the trace, coarse to fine.
     func threadFreeOffset(_ samples: [AlignSample]) -> (offset: Int64, good: Int, probes: Int)? {
         let t = trace
-        var sets = [IntervalSet(t.runs.filter { $0.label.hasPrefix("GC ") }.map { ($0.rawStart, $0.rawEnd) }),
+        var sets = [IntervalSet(t.runs.filter { !$0.labelText.isEmpty && $0.label.hasPrefix("GC ") }.map { ($0.rawStart, $0.rawEnd) }),
                     IntervalSet(t.ranges.filter { $0.kind == .assist }.map { ($0.rawStart, $0.rawEnd) })]
         var byRoot: [String: [(Int64, Int64)]] = [:]
-        for r in t.runs where !r.label.hasPrefix("GC ") {
+        for r in t.runs where r.labelText.isEmpty || !r.label.hasPrefix("GC ") {
             if let f = t.goroutines[r.g]?.startFunction, !f.isEmpty { byRoot[f, default: []].append((r.rawStart, r.rawEnd)) }
         }
         // By start function id (`AlignSample.root`).

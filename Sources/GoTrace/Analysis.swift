@@ -3,10 +3,8 @@ public struct TraceRange: Sendable, Equatable {
     public enum Kind: String, Sendable {
         case gc, stw, assist, sweep
     }
-    // Stored in this order (the String first, the one-byte fields last): 88 bytes a range, not 96, and
-    // traces have hundreds of thousands of them.
-    /// STW reason (`GC mark termination`); empty for other kinds.
-    public var reason: String
+    // No String stored (see `TraceText`), the small fields last: 72 bytes a range, and traces have
+    // hundreds of thousands of them.
     /// Nanoseconds as Go's parser reports them; `start` is the range's begin, or the first time it was
     /// seen active when it began before the trace.
     public var start: Int64
@@ -23,6 +21,12 @@ public struct TraceRange: Sendable, Equatable {
     public var kind: Kind
     /// True when the range was already running when the trace (or its first generation) started.
     public var activeAtStart: Bool
+    public var reasonText: TraceText
+    /// STW reason (`GC mark termination`); empty for other kinds.
+    public var reason: String {
+        get { reasonText.string }
+        set { reasonText = TraceText(newValue) }
+    }
     /// The parser's range name, e.g. `stop-the-world (GC mark termination)`. Computed: hundreds of
     /// thousands of ranges are kept, and a stored String made each one larger and slower to move.
     public var name: String {
@@ -44,8 +48,12 @@ public struct GoroutineRun: Sendable, Equatable {
     public var end: Int64
     public var rawStart: Int64
     public var rawEnd: Int64
+    public var labelText: TraceText
     /// `GC (dedicated)`, `GC (fractional)`, `GC (idle)` for background mark workers.
-    public var label: String
+    public var label: String {
+        get { labelText.string }
+        set { labelText = TraceText(newValue) }
+    }
 }
 
 public struct GoroutineInfo: Sendable, Equatable {
@@ -138,15 +146,6 @@ public struct GoTrace: Sendable {
         runList.reserveCapacity(min(bytes.count / 16, 1 << 23))
         adviseHugePages(&rangeList)
         adviseHugePages(&runList)
-        // STW reasons are interned: a String read again for every pause made a copy for each.
-        var texts: [String] = [""]
-        var textIndex: [String: Int32] = ["": 0]
-        func intern(_ s: String) -> Int32 {
-            if let i = textIndex[s] { return i }
-            texts.append(s)
-            textIndex[s] = Int32(texts.count - 1)
-            return Int32(texts.count - 1)
-        }
         // Kinds in the order of their names (assist, gc, stw, sweep): the order of ranges starting together.
         let kinds: [TraceRange.Kind] = [.assist, .gc, .stw, .sweep]
         // Open ranges and runs, by where they are in `rangeList` and `runList`: integer maps, as
@@ -168,7 +167,7 @@ public struct GoTrace: Sendable {
         func startRun(_ e: TraceEvent, g: Int64) {
             running[e.m] = OpenSpan(slot: runList.count, isOpen: true)
             runList.append(GoroutineRun(m: e.m, p: e.p, g: g, start: e.time, end: e.time, rawStart: e.rawTime, rawEnd: e.rawTime,
-                                        label: ""))
+                                        labelText: .empty))
         }
         func name(_ k: TraceRange.Kind, _ reason: String) -> String {
             switch k {
@@ -200,27 +199,28 @@ public struct GoTrace: Sendable {
             if first { firstTime = e.time; first = false }
             lastTime = e.time
             // Kind (index into `kinds`), scope, reason, active; or the end of a kind's range at a scope.
-            var begin: (kind: Int, scope: Int64, reason: Int32, active: Bool)?
+            var begin: (kind: Int, scope: Int64, reason: TraceText, active: Bool)?
             var endKind: (kind: Int, scope: Int64)?
             switch e.type {
             case .syncMarker:
                 if e.generation != lastGeneration { generations += 1; lastGeneration = e.generation }
                 if keepParsedLines { parsedLines.append(line(e, "Sync Time=\(e.time) N=\(e.args.a0)")) }
-            case .gcBegin: begin = (1, -1, 0, false)
-            case .gcActive: begin = (1, -1, 0, true)
+            case .gcBegin: begin = (1, -1, .empty, false)
+            case .gcActive: begin = (1, -1, .empty, true)
             case .gcEnd: endKind = (1, -1)
-            case .stwBegin: begin = (2, e.g, intern(r.string(e.args.a0)), false)
+            case .stwBegin: begin = (2, e.g, TraceText(r.string(e.args.a0)), false)
             case .stwEnd: endKind = (2, e.g)
-            case .gcMarkAssistBegin: begin = (0, e.g, 0, false)
-            case .gcMarkAssistActive: begin = (0, Int64(bitPattern: e.args.a0), 0, true)
+            case .gcMarkAssistBegin: begin = (0, e.g, .empty, false)
+            case .gcMarkAssistActive: begin = (0, Int64(bitPattern: e.args.a0), .empty, true)
             case .gcMarkAssistEnd: endKind = (0, e.g)
-            case .gcSweepBegin: begin = (3, e.p, 0, false)
-            case .gcSweepActive: begin = (3, Int64(bitPattern: e.args.a0), 0, true)
+            case .gcSweepBegin: begin = (3, e.p, .empty, false)
+            case .gcSweepActive: begin = (3, Int64(bitPattern: e.args.a0), .empty, true)
             case .gcSweepEnd: endKind = (3, e.p)
             case .goLabel:
                 let label = r.string(e.args.a0)
                 if keepParsedLines { parsedLines.append(line(e, "Label Time=\(e.time) Label=\(goQuote(label)) Resource=Goroutine(\(e.g))")) }
-                _ = running.update(e.m) { run in if run.isOpen, runList[run.slot].g == e.g { runList[run.slot].label = label } }
+                let text = TraceText(label)
+                _ = running.update(e.m) { run in if run.isOpen, runList[run.slot].g == e.g { runList[run.slot].labelText = text } }
             case .goStart:
                 closeRun(e.m, e)
                 startRun(e, g: Int64(bitPattern: e.args.a0))
@@ -289,10 +289,10 @@ public struct GoTrace: Sendable {
             if let b = begin {
                 let k = kinds[b.kind]
                 if keepParsedLines {
-                    parsedLines.append(line(e, "\(b.active ? "RangeActive" : "RangeBegin") Time=\(e.time) Name=\"\(name(k, texts[Int(b.reason)]))\" Scope=\(scopeText(k, b.scope))"))
+                    parsedLines.append(line(e, "\(b.active ? "RangeActive" : "RangeBegin") Time=\(e.time) Name=\"\(name(k, b.reason.string))\" Scope=\(scopeText(k, b.scope))"))
                 }
-                let rg = TraceRange(reason: texts[Int(b.reason)], start: e.time, end: e.time, rawStart: e.rawTime, rawEnd: e.rawTime,
-                                    m: e.m, p: e.p, g: e.g, scope: b.scope, kind: k, activeAtStart: b.active)
+                let rg = TraceRange(start: e.time, end: e.time, rawStart: e.rawTime, rawEnd: e.rawTime, m: e.m, p: e.p, g: e.g,
+                                    scope: b.scope, kind: k, activeAtStart: b.active, reasonText: b.reason)
                 // A range seen active at a generation start continues the one already open.
                 let known: Void? = open[b.kind].update(b.scope) { old in
                     if b.active && old.isOpen { return }

@@ -109,7 +109,7 @@ func summary(_ t: GoTrace) -> String {
     // retained) every element.
     var workerTotal: Int64 = 0
     var byLabel: [String: Int64] = [:]
-    for i in t.runs.indices where !t.runs[i].label.isEmpty && t.runs[i].label.hasPrefix("GC ") {
+    for i in t.runs.indices where !t.runs[i].labelText.isEmpty && t.runs[i].label.hasPrefix("GC ") {
         workerTotal = workerTotal + t.runs[i].end - t.runs[i].start  // as reduce added: same overflow
         byLabel[t.runs[i].label, default: 0] += t.runs[i].end - t.runs[i].start
     }
