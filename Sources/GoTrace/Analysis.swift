@@ -109,7 +109,10 @@ public struct GoTrace: Sendable {
     public var ranges: [TraceRange] = []
     public var runs: [GoroutineRun] = []
     public var goroutines: [Int64: GoroutineInfo] = [:]
+    /// Every live-heap sample, when asked for (`keepHeapSamples`): one per 10–19 bytes of trace.
     public var heap: [HeapSample] = []
+    /// The first sample with the most live heap (kept whether or not `heap` is).
+    public var heapPeak: HeapSample?
     public var tasks: [UInt64: UserTask] = [:]
     /// Regions begun in the trace, by start time; one still open at the end lasts until it.
     public var regions: [UserRegion] = []
@@ -127,13 +130,14 @@ public struct GoTrace: Sendable {
     /// Lines as `go tool trace -d=parsed` prints ranges, labels and syncs (for comparison), when asked.
     public var parsedLines: [String] = []
 
-    /// Reads a whole trace. `keepParsedLines` records the Go parser's text for ranges, labels and syncs.
-    public init(bytes: UnsafeRawBufferPointer, keepParsedLines: Bool = false) throws(GoTraceError) {
+    /// Reads a whole trace. `keepParsedLines` records the Go parser's text for ranges, labels and syncs;
+    /// `keepHeapSamples` fills `heap` (otherwise only `heapPeak` is kept: the samples took 10 MB for a
+    /// 12 MB trace, memory that on a virtual machine costs more to touch than the work done in it).
+    public init(bytes: UnsafeRawBufferPointer, keepParsedLines: Bool = false, keepHeapSamples: Bool = false) throws(GoTraceError) {
         var r = try GoTraceReader(bytes: bytes)
-        // Heap events can be a good part of a trace (one per 10–19 bytes in the fixtures and benchmarks):
-        // room for one per 8 bytes, up to 1 GB, so that the array is not copied as it grows; pages never
-        // written are never faulted in.
-        heap.reserveCapacity(min(bytes.count / 8, 1 << 26))
+        // Room for one heap sample per 8 bytes, up to 1 GB, so that the array is not copied as it grows;
+        // pages never written are never faulted in.
+        if keepHeapSamples { heap.reserveCapacity(min(bytes.count / 8, 1 << 26)) }
         version = r.version
         // Ranges and runs go straight into their final arrays when they begin: event times strictly
         // increase, so that is start order. Their ends are filled in when they close. Nothing is kept
@@ -282,7 +286,10 @@ public struct GoTrace: Sendable {
                     parsedLines.append(line(e, "Log Time=\(e.time) Task=\(log.task) Category=\(goQuote(log.category)) Message=\(goQuote(log.message))"))
                 }
                 logs.append(log)
-            case .heapAlloc: heap.append(HeapSample(time: e.time, live: e.args.a0))
+            case .heapAlloc:
+                let sample = HeapSample(time: e.time, live: e.args.a0)
+                if keepHeapSamples { heap.append(sample) }
+                if heapPeak.map({ sample.live > $0.live }) ?? true { heapPeak = sample }
             case .heapGoal: heapGoals.append(HeapSample(time: e.time, live: e.args.a0))
             default: break
             }

@@ -130,7 +130,7 @@ func summary(_ t: GoTrace) -> String {
             o += "  region \(type): \(n), total \(ms(d))\n"
         }
     }
-    if let peak = t.heap.max(by: { $0.live < $1.live }) {
+    if let peak = t.heapPeak {
         o += "heap: peak \(cFormat("%.1f", Double(peak.live) / 1048576)) MiB live at \(peak.time) ns"
         if let goal = t.heapGoals.map(\.live).max() { o += ", highest goal \(cFormat("%.1f", Double(goal) / 1048576)) MiB" }
         o += "\n"

@@ -1,8 +1,10 @@
+import Foundation
 import GoTrace
 import Testing
 
-/// Ranges and runs hold their strings as ids into one table, so that they are plain memory.
-@Suite struct TraceTextTests {
+/// Ranges and runs hold their strings as ids into one table, so that they are plain memory; the heap
+/// curve is kept only when asked for.
+@Suite struct TraceMemoryTests {
     @Test func textsRoundTripAndCompareByContent() async throws {
         let names = (0..<200).map { "GC (worker \($0))" }
         // From several tasks at once: one id per distinct string whoever asks first.
@@ -25,5 +27,17 @@ import Testing
     @Test func rangesAndRunsArePlainMemory() {
         #expect(_isPOD(TraceRange.self) && _isPOD(GoroutineRun.self))
         #expect(MemoryLayout<TraceRange>.stride == 72 && MemoryLayout<GoroutineRun>.stride == 64)
+    }
+
+    /// The heap's peak is kept without the samples; with them, it is the first of the largest.
+    @Test(arguments: ["go1.21-alloc-mono", "go1.27-alloc-mono", "go1.25-fp-mono"])
+    func heapPeakWithoutTheSamples(_ name: String) throws {
+        let data = try Data(contentsOf: AgainstGoTests.dir.appendingPathComponent("\(name).trace"))
+        let lean = try data.withUnsafeBytes { try GoTrace(bytes: $0) }
+        let full = try data.withUnsafeBytes { try GoTrace(bytes: $0, keepHeapSamples: true) }
+        #expect(lean.heap.isEmpty && full.heap.count > 100)
+        let first = try #require(full.heap.max { $0.live < $1.live })
+        #expect(lean.heapPeak == first && full.heapPeak == first)
+        #expect(full.heap.filter { $0.live == first.live }.first == first)
     }
 }
