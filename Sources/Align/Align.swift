@@ -406,20 +406,21 @@ struct SpanView {
     }
 }
 
-/// Per run of the trace, what attribution asks of it, in one 32-byte record (the runs themselves are
-/// 72-byte records with a String: a lookup per sample missed the cache).
+/// Per run of the trace, what attribution asks of it, in one 20-byte record (the runs themselves are
+/// 64-byte records: a lookup per sample missed the cache).
 struct RunFacts: Sendable {
-    var g: Int64
     /// Index of its goroutine's start function in `TraceIndex.functions`, or -1.
     var root: Int32
     /// Slots of its goroutine's assists, of its P's sweeps, of its goroutine's regions; -1 for none.
     var assists: Int32
     var sweeps: Int32
     var regions: Int32
+    /// It runs a goroutine (an id ≥ 0).
+    var hasG: Bool
     /// A background mark worker's run (labelled `GC …`).
     var isWorker: Bool
 
-    static let none = RunFacts(g: -1, root: -1, assists: -1, sweeps: -1, regions: -1, isWorker: false)
+    static let none = RunFacts(root: -1, assists: -1, sweeps: -1, regions: -1, hasG: false, isWorker: false)
 }
 
 /// Per-thread goroutine runs and the trace's GC ranges, indexed for lookups by (thread, time).
@@ -514,8 +515,8 @@ public struct TraceIndex: Sendable {
                             workerLabels[text] = worker
                         }
                     }
-                    (out.baseAddress! + i).initialize(to: RunFacts(g: g, root: lastFacts.root, assists: lastFacts.assists, sweeps: lastSweeps,
-                                                                   regions: lastFacts.regions, isWorker: worker))
+                    (out.baseAddress! + i).initialize(to: RunFacts(root: lastFacts.root, assists: lastFacts.assists, sweeps: lastSweeps,
+                                                                   regions: lastFacts.regions, hasG: g >= 0, isWorker: worker))
                 }
                 count = r.count
             }
@@ -919,7 +920,7 @@ public struct Attributions: RandomAccessCollection, Sendable {
     public subscript(i: Int) -> Attribution {
         let p = placements[i]
         let s = samples[i]
-        return Attribution(sample: s, traceTime: alignment.traceTime(s.time), goroutine: p.run >= 0 ? index.trace.runFacts[Int(p.run)].g : -1,
+        return Attribution(sample: s, traceTime: alignment.traceTime(s.time), goroutine: p.run >= 0 ? index.trace.trace.runs[Int(p.run)].g : -1,
                            gc: p.gc, inRegion: p.inRegion, run: p.run, index: index)
     }
 
@@ -989,7 +990,7 @@ func place(_ samples: UnsafeBufferPointer<FoldedSample>, _ range: Range<Int>, in
                     }
                     let f = run >= 0 ? facts[run] : RunFacts.none
                     let state: GCState
-                    if f.g >= 0, f.assists >= 0, assists.item(containing: t, slot: Int(f.assists), hint: &assistHints[Int(f.assists)]) >= 0 {
+                    if f.hasG, f.assists >= 0, assists.item(containing: t, slot: Int(f.assists), hint: &assistHints[Int(f.assists)]) >= 0 {
                         state = .assist
                     } else if f.isWorker {
                         state = .markWorker
@@ -1006,7 +1007,7 @@ func place(_ samples: UnsafeBufferPointer<FoldedSample>, _ range: Range<Int>, in
                             state = .none
                         }
                     }
-                    let inRegion = f.g >= 0 && f.regions >= 0 && TraceIndex.inRegion(regions, slot: Int(f.regions), at: t)
+                    let inRegion = f.hasG && f.regions >= 0 && TraceIndex.inRegion(regions, slot: Int(f.regions), at: t)
                     (out + i).initialize(to: Placement(run: Int32(run), gc: state, inRegion: inRegion))
                 }
             }
