@@ -197,21 +197,19 @@ struct SpanIndex: Sendable {
         var firstSeen = IntMap<Int32>()
         var seenKeys: [Int64] = []
         var counts: [Int] = []
-        do {
-            var lastKey = Int64.min, lastSlot: Int32 = -1
-            for j in 0..<count {
-                guard let k = key(j) else { continue }
-                if k != lastKey || lastSlot < 0 {
-                    if let e = firstSeen[k] { lastSlot = e } else {
-                        lastSlot = Int32(seenKeys.count)
-                        firstSeen[k] = lastSlot
-                        seenKeys.append(k)
-                        counts.append(0)
-                    }
-                    lastKey = k
+        var lastKey = Int64.min, lastSlot: Int32 = -1
+        for j in 0..<count {
+            guard let k = key(j) else { continue }
+            if k != lastKey || lastSlot < 0 {
+                if let e = firstSeen[k] { lastSlot = e } else {
+                    lastSlot = Int32(seenKeys.count)
+                    firstSeen[k] = lastSlot
+                    seenKeys.append(k)
+                    counts.append(0)
                 }
-                counts[Int(lastSlot)] &+= 1
+                lastKey = k
             }
+            counts[Int(lastSlot)] &+= 1
         }
         let order = seenKeys.indices.sorted { seenKeys[$0] < seenKeys[$1] }
         var next = [Int](repeating: 0, count: seenKeys.count)
