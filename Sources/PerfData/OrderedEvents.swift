@@ -67,23 +67,22 @@ public struct OrderedRecords: IteratorProtocol, Sequence {
         guard !queue.isEmpty else { return }
         var out: [(time: UInt64, index: Int)] = []
         out.reserveCapacity(keys.count)
-        var keepKeys: [(time: UInt64, index: Int)] = []
-        var keepRecords: [RawRecord] = []
-        for k in keys {
-            if k.time <= limit {
-                out.append(k)
-            } else {
-                keepKeys.append((k.time, keepRecords.count))
-                keepRecords.append(queue[k.index])
-            }
-        }
+        for k in keys where k.time <= limit { out.append(k) }
         // Arrival index breaks ties, so equal timestamps keep file order.
         out.sort { $0.time != $1.time ? $0.time < $1.time : $0.index < $1.index }
         if let last = out.last { lastFlush = last.time }
         ready.reserveCapacity(ready.count + out.count)
         for k in out { ready.append(queue[k.index]) }
-        queue = keepRecords
-        keys = keepKeys
+        // The records kept move to the front, in arrival order, in the same arrays: new ones were
+        // appended to arrays made afresh each round, which grew (and copied the records) again every time.
+        var kept = 0
+        for i in keys.indices where keys[i].time > limit {
+            queue[kept] = queue[keys[i].index]
+            keys[kept] = (keys[i].time, kept)
+            kept += 1
+        }
+        queue.removeLast(queue.count - kept)
+        keys.removeLast(keys.count - kept)
     }
 }
 
