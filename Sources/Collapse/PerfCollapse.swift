@@ -269,8 +269,9 @@ public struct PerfCollapser {
     /// Per (pid, address, exact, mode): the names, without looking up the mapping again. Cleared when maps change.
     var sampleFrames = FrameRunCache()
     var modes: [UInt16] = []
-    /// Root frame per thread; cleared when a comm changes.
-    var roots: [Int32: UInt32] = [:]
+    /// Root frame's name id per thread; cleared when a comm changes. An integer map: Dictionary hashed each
+    /// sample's tid with SipHash.
+    var roots = IntMap<UInt32>()
     var lastRoot: (tid: Int32, id: UInt32) = (0, .max)
 
     public init(options: PerfCollapseOptions) { self.options = options }
@@ -311,7 +312,7 @@ public struct PerfCollapser {
                 case .mmap, .mmap2, .fork: sampleFrames.removeAll()
                 case .comm:
                     sampleFrames.removeAll()
-                    roots.removeAll(keepingCapacity: true)
+                    roots = IntMap()
                     lastRoot = (0, .max)
                 default: break
                 }
@@ -328,14 +329,14 @@ public struct PerfCollapser {
             scratch.removeAll()
             if s.tid == lastRoot.tid, lastRoot.id != .max {
                 scratch.append(lastRoot.id)
-            } else if let r = roots[s.tid] {
+            } else if let r = roots[Int64(s.tid)] {
                 lastRoot = (s.tid, r)
                 scratch.append(r)
             } else {
                 var root = String(model.comm(tid: s.tid).map { $0 == " " ? "_" : $0 })
                 if options.includeTID { root += "-\(s.pid)/\(s.tid)" } else if options.includePID { root += "-\(s.pid)" }
                 let id = intern(root)
-                roots[s.tid] = id
+                roots[Int64(s.tid)] = id
                 lastRoot = (s.tid, id)
                 scratch.append(id)
             }
