@@ -29,7 +29,10 @@ public struct TraceRange: Sendable, Equatable {
     }
     /// The parser's range name, e.g. `stop-the-world (GC mark termination)`. Computed: hundreds of
     /// thousands of ranges are kept, and a stored String made each one larger and slower to move.
-    public var name: String {
+    public var name: String { Self.name(kind, reason: reason) }
+
+    /// The parser's name for a range of `kind` (`reason`: the STW reason).
+    static func name(_ kind: Kind, reason: String) -> String {
         switch kind {
         case .gc: "GC concurrent mark phase"
         case .stw: "stop-the-world (\(reason))"
@@ -173,14 +176,6 @@ public struct GoTrace: Sendable {
             runList.append(GoroutineRun(m: e.m, p: e.p, g: g, start: e.time, end: e.time, rawStart: e.rawTime, rawEnd: e.rawTime,
                                         labelText: .empty))
         }
-        func name(_ k: TraceRange.Kind, _ reason: String) -> String {
-            switch k {
-            case .gc: "GC concurrent mark phase"
-            case .stw: "stop-the-world (\(reason))"
-            case .assist: "GC mark assist"
-            case .sweep: "GC incremental sweep"
-            }
-        }
         func scopeText(_ k: TraceRange.Kind, _ scope: Int64) -> String {
             switch k {
             case .gc: return "None"
@@ -296,7 +291,7 @@ public struct GoTrace: Sendable {
             if let b = begin {
                 let k = kinds[b.kind]
                 if keepParsedLines {
-                    parsedLines.append(line(e, "\(b.active ? "RangeActive" : "RangeBegin") Time=\(e.time) Name=\"\(name(k, b.reason.string))\" Scope=\(scopeText(k, b.scope))"))
+                    parsedLines.append(line(e, "\(b.active ? "RangeActive" : "RangeBegin") Time=\(e.time) Name=\"\(TraceRange.name(k, reason: b.reason.string))\" Scope=\(scopeText(k, b.scope))"))
                 }
                 let rg = TraceRange(start: e.time, end: e.time, rawStart: e.rawTime, rawEnd: e.rawTime, m: e.m, p: e.p, g: e.g,
                                     scope: b.scope, kind: k, activeAtStart: b.active, reasonText: b.reason)
@@ -326,7 +321,7 @@ public struct GoTrace: Sendable {
                 } else if keepParsedLines {
                     // The Go parser still reports an end it cannot pair (a range begun before the trace).
                     let reason = k == .stw ? r.string(e.args.a0) : ""
-                    parsedLines.append(line(e, "RangeEnd Time=\(e.time) Name=\"\(name(k, reason))\" Scope=\(scopeText(k, scope))"))
+                    parsedLines.append(line(e, "RangeEnd Time=\(e.time) Name=\"\(TraceRange.name(k, reason: reason))\" Scope=\(scopeText(k, scope))"))
                 }
             }
         }
