@@ -28,7 +28,7 @@ import Testing
         o.binaries.searchDirs = [Paths.fixtures.appendingPathComponent("bin/go1.25").path]
         o.useRunningKernel = false
         o.weightByPeriod = false
-        o.asRecorded = asRecorded
+        o.recordedStacks = asRecorded
         var c = PerfCollapser(options: o)
         try c.collapse(try PerfFile(path: Paths.fixtures.appendingPathComponent("perf/go1.25-leaves.data").path))
         var out: [String: Int] = [:]
