@@ -17,3 +17,6 @@ GO=$GO_ROOTS_DIR/1.25/goroot/bin/go
 run perf record -q -z -e cpu-clock -F 999 -g -o perf/go1.25-leaves.data -- bin/go1.25/leaves -d 2s
 log "perf script -i perf/go1.25-leaves.data | zstd -19 -q > perf/go1.25-leaves.data.script.txt.zst"
 perf script -i perf/go1.25-leaves.data 2>/dev/null | zstd -19 -q -f -o perf/go1.25-leaves.data.script.txt.zst
+# What the CALL decoder must say at every instruction end of main.* and a few runtime functions (binutils).
+log "objdump -d --no-show-raw-insn bin/go1.25/leaves | python3 frameinfo/calls.py '^(main\\.|runtime\\.(mallocgc|newobject|memmove|gcDrain|systemstack|mcall|schedule)(\\.abi0)?\$)' > frameinfo/go1.25-leaves.calls.txt"
+objdump -d --no-show-raw-insn bin/go1.25/leaves | python3 frameinfo/calls.py '^(main\.|runtime\.(mallocgc|newobject|memmove|gcDrain|systemstack|mcall|schedule)(\.abi0)?$)' > frameinfo/go1.25-leaves.calls.txt
