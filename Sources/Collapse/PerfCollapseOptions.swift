@@ -42,6 +42,8 @@ public struct PerfCollapseOptions: Sendable {
     public var useRunningKernel = true
     /// Keep one record per sample (time, thread, stack index) for attribution.
     public var recordSamples = false
+    /// Stacks exactly as perf recorded them, without the frame-pointer repair (see Unwind/StackTruth.swift).
+    public var recordedStacks = false
     public init() {}
 }
 

@@ -13,7 +13,9 @@ struct InfoCommand: ParsableCommand {
     func run() throws {
         let file = try openPerf(input)
         let summary = PerfFileSummary(file)
-        writeStdout(file.describe(capturedOn: input != "-" ? modificationTime(input) : nil, summary: summary))
+        var out = file.describe(capturedOn: input != "-" ? modificationTime(input) : nil, summary: summary)
+        out += callGraphLine(file)
+        writeStdout(out)
         reportWarnings(file)
         if let e = summary.readError { throw UserError(e.description) }
     }
