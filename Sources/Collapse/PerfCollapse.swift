@@ -41,6 +41,8 @@ public struct PerfCollapseOptions: Sendable {
     public var useRunningKernel = true
     /// Keep one record per sample (time, thread, stack index) for attribution.
     public var recordSamples = false
+    /// Stacks exactly as perf recorded them: `--call-graph dwarf` samples are not unwound (leaf only).
+    public var recordedStacks = false
     public init() {}
 }
 
@@ -273,6 +275,10 @@ public struct PerfCollapser {
     /// sample's tid with SipHash.
     var roots = IntMap<UInt32>()
     var lastRoot: (tid: Int32, id: UInt32) = (0, .max)
+    /// Unwind tables and rules for `--call-graph dwarf` samples (Unwind/SampleUnwind.swift).
+    var unwindState = SampleUnwindState()
+    /// How the unwinds of `--call-graph dwarf` samples ended.
+    public var unwindStats: UnwindStats { unwindState.stats }
 
     public init(options: PerfCollapseOptions) { self.options = options }
 
@@ -343,7 +349,9 @@ public struct PerfCollapser {
             // Leaf first in the sample; folded stacks are root first: walk the chain backwards.
             var mode = s.cpuMode
             let chain = s.callchain
-            if chain.isEmpty {
+            if s.userStack.count > 0, appendUnwound(s, file: file, model: model, to: &scratch) {
+                // unwound from the user registers and stack dump
+            } else if chain.isEmpty {
                 appendNames(for: s.ip, mode: mode, exact: true, pid: s.pid, model: model, to: &scratch)
             } else {
                 // Which entries are exact (the first after a context marker) and in which mode: one forward pass.

@@ -1,0 +1,130 @@
+// Call-frame information (CFI) rules per PC, from `.eh_frame` and `.debug_frame`, through elfutils' libdw.
+//
+// Why libdw's per-PC queries (`dwarf_cfi_addrframe`, `dwarf_frame_cfa`, `dwarf_frame_register`) and not
+// `dwfl_frame` as perf does: dwfl wants a process model (a Dwfl per sample, modules reported, memory and
+// register callbacks), which perf pays for on every sample. Here the rules are read once per (binary, PC)
+// and cached as plain values; evaluating them against a sample's registers and stack dump is a few
+// loads (`DwarfUnwinder`), so a capture with millions of samples parses each CIE/FDE once. libdw keeps
+// the CIE/FDE parsing, augmentation strings and signal-frame flags exact; we only evaluate.
+import CElfUtils
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One DWARF expression operation, as libdw decodes it.
+public struct CFIOp: Sendable, Equatable {
+    public var atom: UInt8
+    public var number: UInt64
+    public var number2: UInt64
+    public init(atom: UInt8, number: UInt64, number2: UInt64 = 0) {
+        self.atom = atom
+        self.number = number
+        self.number2 = number2
+    }
+}
+
+/// How a register of the caller is recovered.
+public enum CFIRegisterRule: Sendable, Equatable {
+    /// Call-clobbered: the caller's value is unknown (`DW_CFA_undefined`; on the return address: the outermost frame).
+    case undefined
+    /// Unchanged by this frame.
+    case sameValue
+    /// Saved in memory at the address the expression computes.
+    case location([CFIOp])
+    /// The value the expression computes (it ended in `DW_OP_stack_value`, dropped here).
+    case value([CFIOp])
+}
+
+/// The CFI row for one PC: the CFA expression and the rules of the x86-64 DWARF registers 0–16 (16 = RA).
+public struct CFIRule: Sendable, Equatable {
+    public var cfa: [CFIOp]
+    public var registers: [CFIRegisterRule]
+    /// The return-address column (16 on x86-64).
+    public var returnAddressRegister: Int
+    /// The frame of a signal handler's return trampoline (`S` augmentation): its caller's PC is the
+    /// interrupted instruction, not a return address.
+    public var isSignalFrame: Bool
+}
+
+/// The CFI of one ELF file: `.eh_frame` first, then `.debug_frame` (of the file or of its separate debug
+/// file). Not thread-safe; owned by one worker like `BinaryImage`.
+public final class CFITable {
+    private var handles: [(fd: Int32, elf: OpaquePointer?, dwarf: OpaquePointer?)] = []
+    /// Sources in lookup order; `.eh_frame` ones must be released with `dwarf_cfi_end`.
+    private var sources: [(cfi: OpaquePointer, owned: Bool)] = []
+
+    /// Reads `path`'s CFI, and `debugPath`'s `.debug_frame` when given. nil when neither has any.
+    public init?(path: String, debugPath: String? = nil) {
+        _ = elf_version(UInt32(EV_CURRENT))
+        for (i, p) in [path, debugPath].compactMap({ $0 }).enumerated() {
+            let fd = open(p, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            var st = stat()
+            guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, let elf = elf_begin(fd, ELF_C_READ_MMAP, nil) else {
+                close(fd)
+                continue
+            }
+            if i == 0, let eh = dwarf_getcfi_elf(elf) { sources.append((eh, true)) }
+            let dw = dwarf_begin_elf(elf, DWARF_C_READ, nil)
+            if let dw, let df = dwarf_getcfi(dw) { sources.append((df, false)) }
+            handles.append((fd, elf, dw))
+        }
+        if sources.isEmpty { return nil }
+    }
+
+    deinit {
+        for s in sources where s.owned { dwarf_cfi_end(s.cfi) }
+        for h in handles {
+            if let d = h.dwarf { dwarf_end(d) }
+            elf_end(h.elf)
+            close(h.fd)
+        }
+    }
+
+    /// The row covering file virtual address `vaddr`; nil where no FDE covers it.
+    public func rule(at vaddr: UInt64) -> CFIRule? {
+        for s in sources {
+            var frame: OpaquePointer?
+            guard dwarf_cfi_addrframe(s.cfi, Dwarf_Addr(vaddr), &frame) == 0, let frame else { continue }
+            defer { free(UnsafeMutableRawPointer(frame)) }
+            if let r = Self.row(frame) { return r }
+        }
+        return nil
+    }
+
+    static func row(_ frame: OpaquePointer) -> CFIRule? {
+        var signal = false
+        let ra = dwarf_frame_info(frame, nil, nil, &signal)
+        guard ra >= 0 else { return nil }
+        var ops: UnsafeMutablePointer<Dwarf_Op>?
+        var nops = 0
+        guard dwarf_frame_cfa(frame, &ops, &nops) == 0, nops > 0, let ops else { return nil }
+        let cfa = (0..<nops).map { convert(ops[$0]) }
+        var regs: [CFIRegisterRule] = []
+        regs.reserveCapacity(17)
+        var mem = (Dwarf_Op(), Dwarf_Op(), Dwarf_Op())
+        for r in 0...16 {
+            var out: UnsafeMutablePointer<Dwarf_Op>?
+            var n = 0
+            let rc = withUnsafeMutablePointer(to: &mem) { p in
+                p.withMemoryRebound(to: Dwarf_Op.self, capacity: 3) { dwarf_frame_register(frame, Int32(r), $0, &out, &n) }
+            }
+            guard rc == 0 else { regs.append(.undefined); continue }
+            guard n > 0, let out else {
+                regs.append(out == nil ? .sameValue : .undefined)
+                continue
+            }
+            var list = (0..<n).map { convert(out[$0]) }
+            if list.last?.atom == 0x9f {  // DW_OP_stack_value
+                list.removeLast()
+                regs.append(.value(list))
+            } else {
+                regs.append(.location(list))
+            }
+        }
+        return CFIRule(cfa: cfa, registers: regs, returnAddressRegister: Int(ra), isSignalFrame: signal)
+    }
+
+    static func convert(_ op: Dwarf_Op) -> CFIOp { CFIOp(atom: op.atom, number: op.number, number2: op.number2) }
+}
