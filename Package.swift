@@ -41,7 +41,7 @@ let package = Package(
         .testTarget(name: "BinaryIOTests", dependencies: ["BinaryIO"]),
         .testTarget(name: "PerfDataTests", dependencies: ["PerfData"]),
         .testTarget(name: "SymbolizeTests", dependencies: ["Symbolize", "CZstd"]),
-        .testTarget(name: "CollapseTests", dependencies: ["Collapse", "PerfData"], exclude: ["Inputs"]),
+        .testTarget(name: "CollapseTests", dependencies: ["Collapse", "PerfData", "CZstd"], exclude: ["Inputs"]),
         .testTarget(name: "FlameSVGTests", dependencies: ["FlameSVG"]),
         .testTarget(name: "GoTraceTests", dependencies: ["GoTrace", "CZstd"]),
         .testTarget(name: "AlignTests", dependencies: ["Align"]),

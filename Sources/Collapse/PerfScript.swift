@@ -193,6 +193,12 @@ public struct PerfScriptWriter {
         line += ev.name
         if hasChain {
             line.append(0x0a)
+            if s.userStack.count > 0, let (entries, stop) = sym.unwind(s, file: file, model: model) {
+                appendUnwoundText(entries, stop: stop, pid: s.pid, model: model)
+                line.append(0x0a)
+                out.append(bytes: line)
+                return
+            }
             var e = Entries(s)
             while let (a, mode, exact) = e.next() {
                 let id = chunk(a, mode: mode, exact: exact, pid: s.pid, model: model)
@@ -296,6 +302,10 @@ public struct PerfScriptWriter {
         appendJSONString(ev.name, to: &out)
         out.append(",\"comm\":")
         appendJSONString(model.comm(tid: s.tid), to: &out)
+        if s.userStack.count > 0, let (entries, stop) = sym.unwind(s, file: file, model: model) {
+            writeUnwoundJSON(entries, stop: stop, pid: s.pid, model: model, to: &out)
+            return
+        }
         out.append(",\"ips\":[")
         var first = true
         var e = Entries(s)

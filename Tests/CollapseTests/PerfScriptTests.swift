@@ -63,6 +63,8 @@ import Symbolize
             $0.elfNames = true
             $0.inlines = false
             $0.kallsyms = Self.kallsyms
+            // perf cannot unwind Go's dwarf samples (no .eh_frame): its text is the recorded leaf.
+            $0.recordedStacks = name.contains("dwarf")
         }.text
         let perf = try Self.perfText(name)
         let theirs = perf.split(separator: "\n", omittingEmptySubsequences: false).map(Self.withoutVDSONames)

@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+@testable import Collapse
+import PerfData
+import Symbolize
+
+/// `--call-graph dwarf` samples unwound (Sources/Collapse/Unwind), checked against perf's own unwinding and
+/// the Go runtime's roots.
+@Suite struct DwarfUnwindTests {
+    /// The function holding an unwound frame, named from the Go pclntab (nil outside Go's text or binaries).
+    static func goFunction(_ e: UnwoundEntry, pid: Int32, _ c: inout PerfCollapser, _ model: ProcessModel) -> String? {
+        guard let m = model.mapping(pid: pid, address: e.address, mode: e.mode), let img = c.image(for: m),
+              let v = img.elf.virtualAddress(ofFileOffset: m.fileOffset(of: e.address)) else { return nil }
+        return img.pclntab?.frameInfo(at: v)?.name
+    }
+
+    /// Go's roots: at least 99 % of the Go samples whose stack fits the dump (not cut by its size, not
+    /// continued on another stack) end at runtime.goexit, runtime.mstart or runtime.rt0_go.
+    @Test(arguments: ["go1.25-dwarf16k.data", "go1.25-cpu-dwarf.data"])
+    func goSamplesReachTheirRoot(_ name: String) throws {
+        var counts: [String: Int] = [:]
+        var rooted = 0, fits = 0, goSamples = 0
+        var badRoots: [String] = []
+        try UnwindFixtures.unwinds(name) { s, entries, stop, c, model in
+            guard let leaf = entries.first(where: { $0.origin != nil }),
+                  Self.goFunction(leaf, pid: s.pid, &c, model) != nil else { return }
+            goSamples += 1
+            counts["\(stop)", default: 0] += 1
+            switch stop {
+            case .truncated, .stackSwitch: return
+            default: break
+            }
+            fits += 1
+            let outer = Self.goFunction(entries[entries.count - 1], pid: s.pid, &c, model) ?? "?"
+            if stop == .root, ["runtime.goexit", "runtime.mstart", "runtime.rt0_go"].contains(outer) {
+                rooted += 1
+            } else if badRoots.count < 5 {
+                badRoots.append("\(stop) at \(outer)")
+            }
+        }
+        print("\(name): \(goSamples) Go samples, \(fits) fit the dump, \(rooted) rooted; stops \(counts.sorted { $0.key < $1.key })")
+        #expect(goSamples > 500, "\(counts)")
+        #expect(fits > goSamples / 2, "\(counts)")
+        #expect(Double(rooted) >= 0.99 * Double(fits), "\(rooted) of \(fits) rooted; \(counts); \(badRoots)")
+    }
+
+    /// C alone (`cwork`) and cgo (C called from Go): the unwound addresses equal those perf's own dwarf
+    /// unwinding (libunwind with .eh_frame) printed, frame by frame, up to the first frame in a binary this
+    /// repository does not hold (libc: its CFI is not read in tests). perf stops at Go code (no .eh_frame);
+    /// there only its frames are compared.
+    @Test(arguments: ["c-cwork-dwarf.data", "go1.25-cgo-dwarf.data"])
+    func cFramesEqualPerfs(_ name: String) throws {
+        let perf = try UnwindFixtures.perfScript(name)
+        var i = 0, compared = 0, frames = 0, leafGaps = 0
+        var mismatches: [String] = []
+        try UnwindFixtures.unwinds(name) { s, entries, stop, c, model in
+            defer { i += 1 }
+            guard i < perf.count else { return }
+            let user = entries.filter { $0.origin != nil }
+            // perf prints user addresses as offsets into their file, return addresses less one (the call):
+            // our frames as it would print them.
+            let ours: [(UInt64, String)] = user.map { e in
+                let a = e.exact ? e.address : e.address &- 1
+                guard let m = model.mapping(pid: s.pid, address: a, mode: .user) else { return (a, "[unknown]") }
+                return (m.fileOffset(of: a), m.filename)
+            }
+            let theirs = perf[i].filter { !$0.dso.hasPrefix("[kernel") }
+            // Up to and including the first frame outside the repository's binaries.
+            var n = 0
+            while n < theirs.count {
+                n += 1
+                if !theirs[n - 1].dso.contains("/Fixtures/bin/") { break }
+            }
+            compared += 1
+            frames += min(n, ours.count)
+            func agrees(_ ours: [(UInt64, String)]) -> Bool {
+                let k = min(n, ours.count)
+                return (0..<k).allSatisfy { ours[$0].0 == theirs[$0].address && (ours[$0].1 == theirs[$0].dso || theirs[$0].dso == "(inlined)") }
+            }
+            var same = agrees(ours)
+            if !same, ours.count > 1, let leaf = user.first, Self.leafIsFrameless(leaf, pid: s.pid, &c, model) {
+                // perf's libunwind has no CFI for Go code that is not in .debug_frame's FDEs and falls back to
+                // the frame-pointer walk, which skips a frameless leaf's caller (the issue-17 leaf gap): perf is
+                // wrong there. Its other frames must still be ours (the skipped call is checked by the CALL
+                // checker, scripts/check-unwound-calls.py).
+                var skipped = ours
+                skipped.remove(at: 1)
+                same = agrees(skipped)
+                if same { leafGaps += 1 }
+            }
+            // Where perf went on inside the repository's binaries, so must we, unless Go's own traceback stops
+            // there too (a stack switch: perf's guess through SPWrite code is not checked).
+            let longEnough = ours.count >= n || stop == .root || { if case .stackSwitch = stop { true } else { false } }()
+            if (!same || !longEnough) && mismatches.count < 5 {
+                mismatches.append("sample \(i): ours \(ours.map { String($0.0, radix: 16) }) \(stop), perf \(theirs.map { String($0.address, radix: 16) })")
+            }
+        }
+        print("\(name): \(compared) samples, \(frames) frames compared with perf script, \(leafGaps) perf leaf gaps")
+        #expect(i == perf.count, "one callchain per sample")
+        #expect(compared > 150)
+        #expect(frames > 2 * compared, "most samples have callers")
+        #expect(mismatches.isEmpty, "\(mismatches)")
+        #expect(leafGaps < compared / 10, "perf's leaf gaps: \(leafGaps) of \(compared)")
+    }
+
+    /// Whether a leaf PC lies where its Go function has not (or no longer) pushed anything: pcsp 0.
+    static func leafIsFrameless(_ e: UnwoundEntry, pid: Int32, _ c: inout PerfCollapser, _ model: ProcessModel) -> Bool {
+        guard let m = model.mapping(pid: pid, address: e.address, mode: e.mode), let img = c.image(for: m),
+              let v = img.elf.virtualAddress(ofFileOffset: m.fileOffset(of: e.address)) else { return false }
+        return img.pclntab?.frameInfo(at: v)?.spDelta == 0
+    }
+}
