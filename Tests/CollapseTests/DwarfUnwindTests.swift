@@ -110,3 +110,46 @@ import Symbolize
         return img.pclntab?.frameInfo(at: v)?.spDelta == 0
     }
 }
+
+/// One workload recorded twice, `-g` and `--call-graph dwarf,16384` (Fixtures/unwind/go1.25-cpu-*.data):
+/// both fold to the same profile within sampling noise.
+@Suite struct FramePointerAgreementTests {
+    /// Sample counts per key of the fold of `name`.
+    static func shares(_ name: String, key: (ArraySlice<Substring>) -> String) throws -> (counts: [String: Double], total: Double) {
+        var o = UnwindFixtures.options()
+        o.weightByPeriod = false
+        var c = PerfCollapser(options: o)
+        try c.collapse(try UnwindFixtures.data(name))
+        var counts: [String: Double] = [:]
+        var total = 0.0
+        for line in String(decoding: c.folded(), as: UTF8.self).split(separator: "\n") {
+            guard let sp = line.lastIndex(of: " "), let n = Double(line[line.index(after: sp)...]) else { continue }
+            counts[key(line[..<sp].split(separator: ";")[...]), default: 0] += n
+            total += n
+        }
+        return (counts, total)
+    }
+
+    /// Every key holding at least 2 % of either profile has the same share in both within 4 standard errors of
+    /// the difference of two sample proportions, sqrt(p(1-p)(1/n1 + 1/n2)), plus half a percent point.
+    static func compare(_ key: (ArraySlice<Substring>) -> String) throws -> [String] {
+        let fp = try shares("go1.25-cpu-fp.data", key: key), dw = try shares("go1.25-cpu-dwarf.data", key: key)
+        #expect(fp.total > 1000 && dw.total > 1000)
+        var out: [String] = []
+        for k in Set(fp.counts.keys).union(dw.counts.keys).sorted() {
+            let a = (fp.counts[k] ?? 0) / fp.total, b = (dw.counts[k] ?? 0) / dw.total
+            guard max(a, b) >= 0.02 else { continue }
+            let p = (a + b) / 2
+            let tolerance = 4 * (p * (1 - p) * (1 / fp.total + 1 / dw.total)).squareRoot() + 0.005
+            if abs(a - b) > tolerance { out.append("\(k): fp \(a), dwarf \(b), tolerance \(tolerance)") }
+        }
+        return out
+    }
+
+    /// The sampled function (the leaf frame): what both unwinders see alike, since the frame-pointer walk's
+    /// errors (a frameless leaf's caller skipped) are all above the leaf.
+    @Test func leafSharesAgree() throws {
+        let off = try Self.compare { String($0.last ?? "") }
+        #expect(off.isEmpty, "\(off)")
+    }
+}
