@@ -1,0 +1,87 @@
+/// Go's `abi.FuncFlag` (`internal/abi/symtab.go`): how the runtime's unwinder must treat a function.
+/// Open: values a later Go release adds are kept as they are.
+public struct GoFuncFlag: RawRepresentable, Hashable, Sendable {
+    public var rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// The outermost frame of a stack (`goexit`, `mstart`, `rt0_go`, `sigtramp`): unwinding stops here.
+    public static let topFrame = GoFuncFlag(rawValue: 1)
+    /// Writes SP other than by the usual frame set-up (`systemstack`, `mcall`, `morestack`, `gogo`…):
+    /// its caller cannot be found from SP when it is not the innermost frame.
+    public static let spWrite = GoFuncFlag(rawValue: 2)
+    /// Written in assembly: the frame-pointer prologue is not implied by a frame size.
+    public static let asm = GoFuncFlag(rawValue: 4)
+
+    public func contains(_ f: GoFuncFlag) -> Bool { rawValue & f.rawValue == f.rawValue }
+}
+
+/// What the pclntab says about the frame at one PC: what the runtime's unwinder reads (`funcspdelta`,
+/// `funcInfo.flag`) to step from a PC and SP to the caller.
+public struct GoFrameInfo: Sendable, Equatable {
+    /// The function's first instruction.
+    public var entry: UInt64
+    /// Where the next function starts (the end of this one's code, padding included).
+    public var end: UInt64
+    /// Bytes the function has pushed below its return address at the PC (runtime `funcspdelta`): the
+    /// return address is at SP + spDelta, the caller's SP is SP + spDelta + 8. Nil when the function has no
+    /// pcsp table or the PC lies outside it.
+    public var spDelta: Int32?
+    public var flags: GoFuncFlag
+    /// Go's FuncID (numbering depends on the Go version; compare names, not numbers, across versions).
+    public var funcID: UInt8
+    /// The function's name as the linker wrote it.
+    public var name: String
+}
+
+extension GoPclntab {
+    /// The frame facts at `pc` (an exact PC: for a return address pass it unchanged, as the runtime looks
+    /// pcsp up at the return address itself); nil outside Go's functions.
+    public func frameInfo(at pc: UInt64) -> GoFrameInfo? {
+        guard let (entry, f) = findFunc(pc) else { return nil }
+        let next = functionEnd(pc) ?? entry
+        let sp = pcvalue(field(f, 4), entry: entry, target: pc)
+        return GoFrameInfo(entry: entry, end: next, spDelta: sp >= 0 ? sp : nil,
+                           flags: GoFuncFlag(rawValue: table[f + funcSize - 3]), funcID: table[f + funcSize - 4],
+                           name: cstr(funcnametab + Int(field(f, 1))))
+    }
+
+    /// The largest SP delta anywhere in the function holding `pc`: 0 means it never pushes anything (a
+    /// frameless leaf), so its frame pointer is never its own. Nil without a readable pcsp table.
+    public func maxSPDelta(at pc: UInt64) -> Int32? {
+        guard let (entry, f) = findFunc(pc) else { return nil }
+        let off = field(f, 4)
+        guard off != 0 else { return nil }
+        let start = pctab + Int(off)
+        guard start < table.count else { return nil }
+        var c = ByteCursor(UnsafeRawBufferPointer(rebasing: table[start...]))
+        var val: Int32 = -1, best: Int32 = -1
+        var first = true
+        // Bounded by the function's size: every step but the last advances the PC by at least one quantum.
+        let limit = (functionEnd(pc) ?? entry) &- entry
+        var steps: UInt64 = 0
+        while steps <= limit {
+            steps &+= 1
+            guard let uv = try? c.uleb128() else { return nil }
+            if uv == 0 && !first { break }
+            first = false
+            let delta = Int32(truncatingIfNeeded: uv >> 1)
+            val = val &+ ((uv & 1) != 0 ? ~delta : delta)
+            best = max(best, val)
+            guard (try? c.uleb128()) != nil else { return nil }
+        }
+        return best >= 0 ? best : nil
+    }
+
+    /// The start of the function after the one holding `pc` (the functab's next entry; for the last
+    /// function, the end of Go's text).
+    func functionEnd(_ pc: UInt64) -> UInt64? {
+        guard pc >= textStart, nfunc > 0 else { return nil }
+        let off = pc - textStart
+        var lo = 0, hi = nfunc
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if UInt64(u32(functab + 8 * mid) ?? .max) <= off { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo > 0, let e = u32(functab + 8 * lo) else { return nil }
+        return textStart &+ UInt64(e)
+    }
+}
