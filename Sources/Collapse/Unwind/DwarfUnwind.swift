@@ -173,10 +173,10 @@ public enum DwarfUnwinder {
         -> Result<(UnwindRegisters, FrameOrigin, Bool), UnwindFailure> {
         guard let sp = regs[7] else { return .failure(UnwindFailure(.badFrame)) }
         if goSigreturns.contains(info.name) { return signalContext(sp &+ 40, dump: dump) }
-        if info.isTopFrame && !goSigtramps.contains(info.name) { return .failure(UnwindFailure(.root)) }
-        if info.writesSP && !innermost { return .failure(UnwindFailure(.stackSwitch(info.name))) }
-        guard info.spDelta >= 0 else { return .failure(UnwindFailure(.noRule)) }
-        let cfa = sp &+ UInt64(info.spDelta) &+ 8
+        if info.flags.contains(.topFrame) && !goSigtramps.contains(info.name) { return .failure(UnwindFailure(.root)) }
+        if info.flags.contains(.spWrite) && !innermost { return .failure(UnwindFailure(.stackSwitch(info.name))) }
+        guard let delta = info.spDelta, delta >= 0 else { return .failure(UnwindFailure(.noRule)) }
+        let cfa = sp &+ UInt64(delta) &+ 8
         var next = regs
         switch dump.word(cfa &- 8) {
         case .failure(let f): return .failure(f)
@@ -185,7 +185,7 @@ public enum DwarfUnwinder {
         next[7] = cfa
         // A Go frame that pushed BP saved the caller's at CFA - 16 (PUSHQ BP right after the return address);
         // its caller may be C code whose CFA is BP-based.
-        if info.spDelta >= 8, !info.isAsm, case .success(let bp) = dump.word(cfa &- 16) { next[6] = bp }
+        if delta >= 8, !info.flags.contains(.asm), case .success(let bp) = dump.word(cfa &- 16) { next[6] = bp }
         return .success((next, .pcsp, false))
     }
 
