@@ -15,8 +15,10 @@ enum UnwindFixtures {
         let out = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("stackfold-fixtures/unwind-\(name)")
         if !FileManager.default.fileExists(atPath: out.path) {
             try FileManager.default.createDirectory(at: out.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try decompress(dir.appendingPathComponent(name + ".zst")).write(to: out.appendingPathExtension("tmp\(getpid())"))
-            _ = rename(out.path + ".tmp\(getpid())", out.path)
+            // A name of its own per writer: tests run in parallel, and a file already mapped is never rewritten.
+            let tmp = out.path + ".tmp-" + UUID().uuidString
+            try decompress(dir.appendingPathComponent(name + ".zst")).write(to: URL(fileURLWithPath: tmp))
+            _ = rename(tmp, out.path)
         }
         return try PerfFile(path: out.path)
     }
