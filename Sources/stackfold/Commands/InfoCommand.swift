@@ -9,6 +9,9 @@ struct InfoCommand: ParsableCommand {
 
     @Argument(help: "A perf.data file (file or pipe mode); - reads standard input.")
     var input: String = "perf.data"
+    @Option(name: .customLong("binaries"), help: "--call-graph dwarf captures: folders of binaries (any layout), matched to the capture by build-id, for counting the samples the stack dump cut.")
+    var binaryDirs: [String] = []
+    @Option(help: "--call-graph dwarf captures: look for binaries under this root first, like perf --symfs.") var symfs: String?
 
     func run() throws {
         let file = try openPerf(input)
@@ -104,6 +107,7 @@ struct InfoCommand: ParsableCommand {
         }
         let clock = file.events.first.map { $0.attr.useClockID ? "clockid \($0.attr.clockID) (\(clockName(UInt32(bitPattern: $0.attr.clockID))))" : "perf default (local_clock)" } ?? "unknown"
         out += "# clock: \(clock)\n"
+        if readError == nil { out += dwarfStackLines(file) }
         writeStdout(out)
         reportWarnings(file)
         if let readError { throw UserError(readError.description) }
