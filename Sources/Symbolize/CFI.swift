@@ -51,13 +51,16 @@ public struct CFIRule: Sendable, Equatable {
 /// file). Not thread-safe; owned by one worker like `BinaryImage`.
 public final class CFITable {
     private var handles: [(fd: Int32, elf: OpaquePointer?, dwarf: OpaquePointer?)] = []
-    /// Sources in lookup order; `.eh_frame` ones must be released with `dwarf_cfi_end`.
-    private var sources: [(cfi: OpaquePointer, owned: Bool)] = []
+    /// `.eh_frame` of the binary (released with `dwarf_cfi_end`).
+    private var ehFrame: OpaquePointer?
+    /// `.debug_frame` sources, opened on the first PC `.eh_frame` does not cover: `dwarf_begin_elf` reads
+    /// (and decompresses) every DWARF section, which costs more than a whole fold of a Go binary.
+    private var debugFrames: [OpaquePointer]?
 
-    /// Reads `path`'s CFI, and `debugPath`'s `.debug_frame` when given. nil when neither has any.
+    /// Reads `path`'s CFI, and `debugPath`'s `.debug_frame` when given. nil when neither file opens.
     public init?(path: String, debugPath: String? = nil) {
         _ = elf_version(UInt32(EV_CURRENT))
-        for (i, p) in [path, debugPath].compactMap({ $0 }).enumerated() {
+        for p in [path, debugPath].compactMap({ $0 }) {
             let fd = open(p, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { continue }
             var st = stat()
@@ -65,16 +68,14 @@ public final class CFITable {
                 close(fd)
                 continue
             }
-            if i == 0, let eh = dwarf_getcfi_elf(elf) { sources.append((eh, true)) }
-            let dw = dwarf_begin_elf(elf, DWARF_C_READ, nil)
-            if let dw, let df = dwarf_getcfi(dw) { sources.append((df, false)) }
-            handles.append((fd, elf, dw))
+            if handles.isEmpty { ehFrame = dwarf_getcfi_elf(elf) }
+            handles.append((fd, elf, nil))
         }
-        if sources.isEmpty { return nil }
+        if handles.isEmpty { return nil }
     }
 
     deinit {
-        for s in sources where s.owned { dwarf_cfi_end(s.cfi) }
+        if let eh = ehFrame { dwarf_cfi_end(eh) }
         for h in handles {
             if let d = h.dwarf { dwarf_end(d) }
             elf_end(h.elf)
@@ -82,15 +83,32 @@ public final class CFITable {
         }
     }
 
+    private func debugFrameSources() -> [OpaquePointer] {
+        if let d = debugFrames { return d }
+        var out: [OpaquePointer] = []
+        for i in handles.indices {
+            guard let dw = dwarf_begin_elf(handles[i].elf, DWARF_C_READ, nil) else { continue }
+            handles[i].dwarf = dw
+            if let df = dwarf_getcfi(dw) { out.append(df) }
+        }
+        debugFrames = out
+        return out
+    }
+
     /// The row covering file virtual address `vaddr`; nil where no FDE covers it.
     public func rule(at vaddr: UInt64) -> CFIRule? {
-        for s in sources {
-            var frame: OpaquePointer?
-            guard dwarf_cfi_addrframe(s.cfi, Dwarf_Addr(vaddr), &frame) == 0, let frame else { continue }
-            defer { free(UnsafeMutableRawPointer(frame)) }
-            if let r = Self.row(frame) { return r }
+        if let eh = ehFrame, let r = Self.rule(eh, vaddr) { return r }
+        for df in debugFrameSources() {
+            if let r = Self.rule(df, vaddr) { return r }
         }
         return nil
+    }
+
+    static func rule(_ cfi: OpaquePointer, _ vaddr: UInt64) -> CFIRule? {
+        var frame: OpaquePointer?
+        guard dwarf_cfi_addrframe(cfi, Dwarf_Addr(vaddr), &frame) == 0, let frame else { return nil }
+        defer { free(UnsafeMutableRawPointer(frame)) }
+        return row(frame)
     }
 
     static func row(_ frame: OpaquePointer) -> CFIRule? {
