@@ -33,4 +33,10 @@ run perf record -q -e cpu-clock -F 1000 --call-graph dwarf -o unwind/c-cwork-dwa
 views unwind/c-cwork-dwarf.data
 run perf record -q -e cpu-clock -F 1000 --call-graph dwarf -o unwind/go1.25-cgo-dwarf.data -- bin/go1.25/cgo -d 2s
 views unwind/go1.25-cgo-dwarf.data
+# (d) other toolchains, PIE, stripped, -k mono: Go samples reach their roots in each.
+run perf record -q -e cpu-clock -F 250 --call-graph dwarf,16384 -o unwind/go1.21-dwarf16k.data -- bin/go1.21/workload -d 2s mix
+run perf record -q -e cpu-clock -F 250 --call-graph dwarf,16384 -k mono -o unwind/go1.27-dwarf16k-mono.data -- bin/go1.27/workload -d 2s mix
+run perf record -q -e cpu-clock -F 250 --call-graph dwarf,16384 -o unwind/go1.25-pie-dwarf16k.data -- bin/go1.25/workload-pie -d 2s mix
+run perf record -q -e cpu-clock -F 250 --call-graph dwarf,16384 -o unwind/go1.25-stripped-dwarf16k.data -- bin/go1.25/workload-stripped -d 2s mix
+for f in go1.21-dwarf16k go1.27-dwarf16k-mono go1.25-pie-dwarf16k go1.25-stripped-dwarf16k; do views unwind/$f.data; done
 for f in unwind/*.data unwind/*.script.txt; do run zstd -q -19 --single-thread -f --rm "$f" -o "$f.zst"; done

@@ -67,6 +67,13 @@ import Testing
         }
         #expect(switched.stop == .stackSwitch("runtime.systemstack"))
         #expect(switched.frames.count == 2)
+        // An innermost SPWrite function whose "return address" is no code: it had moved to another stack.
+        let moved = Self.withDump([0xd63cb9b, 0], base: 0x1000) { dump in
+            DwarfUnwinder.unwind(Self.regs(ip: 0x1500, sp: 0x1000), dump: dump) { pc, _ in
+                pc == 0x1500 ? Self.goInfo("time.now", sp: 0, flags: 2) : .none
+            }
+        }
+        #expect(moved.stop == .stackSwitch("time.now") && moved.frames.count == 1)
         let huge = Self.withDump([0x2000], base: 0xffff_ffff_ffff_fff0) { dump in
             DwarfUnwinder.unwind(Self.regs(ip: 0x1500, sp: 0xffff_ffff_ffff_fff0), dump: dump) { _, _ in Self.goInfo("main.f", sp: .max) }
         }

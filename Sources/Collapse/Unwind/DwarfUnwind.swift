@@ -30,7 +30,8 @@ public enum UnwindStop: Sendable, Equatable {
     /// A read outside the valid part of a dump that was not full (the copy faulted), or below SP.
     case outsideDump
     /// A function that switches stacks (Go's SPWrite: systemstack, mcall, morestack, asmcgocall…): its
-    /// caller is on another stack, which the dump does not hold.
+    /// caller is on another stack, which the dump does not hold. "signal": a signal frame's interrupted
+    /// code ran on a stack outside the dump (Go's handlers run on the gsignal stack).
     case stackSwitch(String)
     /// No Go table and no CFI for this PC (no binary, no unwind info).
     case noRule
@@ -105,6 +106,9 @@ public struct StackDump {
 
     public var isFull: Bool { bytes.count >= size && size > 0 }
 
+    /// Whether `address` lies in the valid part of the dump.
+    func holds(_ address: UInt64) -> Bool { address >= base && address &- base < UInt64(bytes.count) }
+
     /// The little-endian word at `address`, or why it cannot be read.
     func word(_ address: UInt64) -> Result<UInt64, UnwindFailure> {
         guard address >= base else { return .failure(UnwindFailure(.outsideDump)) }
@@ -139,20 +143,33 @@ public enum DwarfUnwinder {
                               rules: (UInt64, Bool) -> FrameRule) -> UnwindResult {
         var regs = start
         var frames = [UnwoundFrame(address: regs.values[16], origin: .ip, exact: true)]
+        var spWriteLeaf: String?
         while true {
             guard frames.count < limit else { return UnwindResult(frames: frames, stop: .limit) }
             let here = frames[frames.count - 1]
             let step: Result<(UnwindRegisters, FrameOrigin, Bool), UnwindFailure>
             switch rules(here.address, here.exact) {
             case .none:
+                // The return address an innermost SPWrite function gave (time.now, nanotime1 and the like
+                // after moving to g0) is whatever its old frame left: no code there, so a stack switch.
+                if let name = spWriteLeaf, frames.count == 2 {
+                    frames.removeLast()
+                    return UnwindResult(frames: frames, stop: .stackSwitch(name))
+                }
                 step = .failure(UnwindFailure(.noRule))
             case .go(let info):
+                if frames.count == 1, info.flags.contains(.spWrite) { spWriteLeaf = info.name }
                 step = goStep(info, regs: regs, dump: dump, innermost: frames.count == 1)
             case .cfi(let row):
                 step = cfiStep(row, regs: regs, dump: dump)
             }
             switch step {
             case .failure(let f):
+                // Past a signal frame whose interrupted SP is not in the dump, the interrupted code ran on
+                // another stack (Go handles signals on the gsignal stack): a stack switch, not a cut dump.
+                if here.origin == .signal, let sp = regs[7], !dump.holds(sp) {
+                    return UnwindResult(frames: frames, stop: .stackSwitch("signal"))
+                }
                 return UnwindResult(frames: frames, stop: f.stop)
             case .success(let (next, origin, exact)):
                 guard let pc = next[16], let sp = next[7], let oldSP = regs[7] else {
