@@ -45,6 +45,49 @@ public struct CFIRule: Sendable, Equatable {
     /// The frame of a signal handler's return trampoline (`S` augmentation): its caller's PC is the
     /// interrupted instruction, not a return address.
     public var isSignalFrame: Bool
+    /// The CFA when it is a register plus an offset (`DW_OP_bregN off`), the usual case.
+    public let cfaRegisterOffset: (Int, Int64)?
+    /// The registers whose rule is not "same value", with their rules: the ones an unwind step changes.
+    public let changed: [(Int, CFIRegisterRule)]
+    /// Per changed register, the offset from the CFA where it is saved when its rule is the usual
+    /// "offset(N)" (`DW_OP_call_frame_cfa, DW_OP_consts N, DW_OP_plus` as libdw gives it).
+    let savedOffsets: [Int64?]
+
+    public init(cfa: [CFIOp], registers: [CFIRegisterRule], returnAddressRegister: Int, isSignalFrame: Bool) {
+        self.cfa = cfa
+        self.registers = registers
+        self.returnAddressRegister = returnAddressRegister
+        self.isSignalFrame = isSignalFrame
+        if cfa.count == 1, (0x70...0x80).contains(cfa[0].atom) {
+            cfaRegisterOffset = (Int(cfa[0].atom - 0x70), Int64(bitPattern: cfa[0].number))
+        } else {
+            cfaRegisterOffset = nil
+        }
+        var changed: [(Int, CFIRegisterRule)] = []
+        var offsets = [Int64?](repeating: nil, count: max(registers.count, 17))
+        for (r, rule) in registers.enumerated() where rule != .sameValue {
+            changed.append((r, rule))
+            if case .location(let ops) = rule, ops.first?.atom == 0x9c {
+                if ops.count == 3, ops[1].atom == 0x11 || ops[1].atom == 0x10, ops[2].atom == 0x22 {
+                    offsets[r] = Int64(bitPattern: ops[1].number)
+                } else if ops.count == 2, ops[1].atom == 0x23 {
+                    offsets[r] = Int64(bitPattern: ops[1].number)
+                } else if ops.count == 1 {
+                    offsets[r] = 0
+                }
+            }
+        }
+        self.changed = changed
+        savedOffsets = offsets
+    }
+
+    /// The CFA offset register `r` is saved at, when its rule is a plain offset from the CFA.
+    @inline(__always) public func savedOffset(_ r: Int) -> Int64? { r < savedOffsets.count ? savedOffsets[r] : nil }
+
+    public static func == (a: CFIRule, b: CFIRule) -> Bool {
+        a.cfa == b.cfa && a.registers == b.registers && a.returnAddressRegister == b.returnAddressRegister
+            && a.isSignalFrame == b.isSignalFrame
+    }
 }
 
 /// The CFI of one ELF file: `.eh_frame` first, then `.debug_frame` (of the file or of its separate debug

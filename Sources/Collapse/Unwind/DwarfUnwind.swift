@@ -58,16 +58,24 @@ public struct UnwoundFrame: Sendable, Equatable {
 /// x86-64 registers in DWARF numbering: 0 rax, 1 rdx, 2 rcx, 3 rbx, 4 rsi, 5 rdi, 6 rbp, 7 rsp, 8–15 r8–r15,
 /// 16 rip. A bit of `known` per register.
 public struct UnwindRegisters: Sendable {
-    public var values = [UInt64](repeating: 0, count: 17)
+    /// Fixed storage, no heap: a copy is made per frame.
+    var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+                  UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     public var known: UInt32 = 0
 
     public init() {}
 
+    /// The value of register `r` (0...16) whether known or not.
+    @inline(__always) func raw(_ r: Int) -> UInt64 {
+        withUnsafeBytes(of: storage) { $0.load(fromByteOffset: r &* 8, as: UInt64.self) }
+    }
+
     public subscript(r: Int) -> UInt64? {
-        get { known & (1 << r) != 0 ? values[r] : nil }
+        get { r >= 0 && r < 17 && known & (1 << r) != 0 ? raw(r) : nil }
         set {
+            guard r >= 0 && r < 17 else { return }
             if let v = newValue {
-                values[r] = v
+                withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: v, toByteOffset: r &* 8, as: UInt64.self) }
                 known |= 1 << r
             } else {
                 known &= ~(1 << r)
@@ -142,7 +150,7 @@ public enum DwarfUnwinder {
     public static func unwind(_ start: UnwindRegisters, dump: StackDump, limit: Int = 512,
                               rules: (UInt64, Bool) -> FrameRule) -> UnwindResult {
         var regs = start
-        var frames = [UnwoundFrame(address: regs.values[16], origin: .ip, exact: true)]
+        var frames = [UnwoundFrame(address: regs.raw(16), origin: .ip, exact: true)]
         var spWriteLeaf: String?
         while true {
             guard frames.count < limit else { return UnwindResult(frames: frames, stop: .limit) }
@@ -222,17 +230,30 @@ public enum DwarfUnwinder {
     static func cfiStep(_ row: CFIRule, regs: UnwindRegisters, dump: StackDump)
         -> Result<(UnwindRegisters, FrameOrigin, Bool), UnwindFailure> {
         let cfa: UInt64
-        switch evaluate(row.cfa, regs: regs, cfa: nil, dump: dump) {
-        case .failure(let f): return .failure(f)
-        case .success(let v): cfa = v
+        if let (r, off) = row.cfaRegisterOffset {
+            // The usual CFA: a register plus an offset (no expression to evaluate).
+            guard let v = regs[r] else { return .failure(UnwindFailure(.badFrame)) }
+            cfa = v &+ UInt64(bitPattern: off)
+        } else {
+            switch evaluate(row.cfa, regs: regs, cfa: nil, dump: dump) {
+            case .failure(let f): return .failure(f)
+            case .success(let v): cfa = v
+            }
         }
-        var next = UnwindRegisters()
-        for (r, rule) in row.registers.enumerated() where r < 17 {
+        // Registers the row does not change keep their values; the others follow their rules.
+        var next = regs
+        for (r, rule) in row.changed {
             switch rule {
             case .undefined: next[r] = nil
             case .sameValue: next[r] = regs[r]
             case .location(let ops), .value(let ops):
-                switch evaluate(ops, regs: regs, cfa: cfa, dump: dump) {
+                let at: Result<UInt64, UnwindFailure>
+                if let off = row.savedOffset(r) {
+                    at = .success(cfa &+ UInt64(bitPattern: off))
+                } else {
+                    at = evaluate(ops, regs: regs, cfa: cfa, dump: dump)
+                }
+                switch at {
                 case .failure(let f):
                     // A callee-saved register we cannot read is only unknown; the return address must be read.
                     if r == row.returnAddressRegister { return .failure(f) }
