@@ -135,7 +135,9 @@ func openPerf(_ path: String) throws -> PerfFile {
 }
 
 func reportWarnings(_ file: PerfFile) {
-    for w in file.warnings {
+    // Once each: a second pass over the records (info's dwarf unwind count) meets the same damage again.
+    var seen = Set<String>()
+    for w in file.warnings where seen.insert(w).inserted {
         printError("stackfold: warning: \(w)\n")
     }
 }
