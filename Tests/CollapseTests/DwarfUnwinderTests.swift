@@ -142,4 +142,45 @@ import Testing
         let short = values.withUnsafeBytes { UnwindRegisters(mask: 0xff0fff, values: U64View(base: $0.baseAddress, count: 3, swaps: false)) }
         #expect(short == nil, "no SP or IP among 3 values")
     }
+
+    /// Hostile dumps and rules: random words and bases (near the top of the address space too), random pcsp
+    /// (huge and negative), random CFI offsets, signal rows. Every unwind ends, without trapping, within the
+    /// frame limit. Seeded: the same inputs every run.
+    @Test func randomInputsEndWithinBounds() {
+        var rng = SplitMix64(seed: 17)
+        for round in 0..<2000 {
+            let count = Int.random(in: 0..<64, using: &rng)
+            let words = (0..<count).map { _ in Bool.random(using: &rng) ? UInt64.random(in: 0x1000..<0x1100, using: &rng) : UInt64.random(in: 0...UInt64.max, using: &rng) }
+            let base = UInt64.random(in: 0...UInt64.max, using: &rng)
+            let row = CFIRule(cfa: [CFIOp(atom: 0x77, number: UInt64(bitPattern: Int64.random(in: -64...256, using: &rng)))],
+                              registers: Array(repeating: CFIRegisterRule.sameValue, count: 16)
+                                  + [.location([CFIOp(atom: 0x9c, number: 0), CFIOp(atom: 0x11, number: UInt64(bitPattern: Int64.random(in: -64...64, using: &rng))), CFIOp(atom: 0x22, number: 0)])],
+                              returnAddressRegister: 16, isSignalFrame: round % 7 == 0)
+            let r = Self.withDump(words, base: base, size: round % 2 == 0 ? nil : 8192) { dump in
+                DwarfUnwinder.unwind(Self.regs(ip: 0x1000, sp: base), dump: dump, limit: 64) { pc, _ in
+                    switch pc % 4 {
+                    case 0: Self.goInfo("main.f", sp: Int32.random(in: Int32.min...Int32.max))
+                    case 1: Self.goInfo("main.g", sp: Int32(Int.random(in: 0..<8) * 8))
+                    case 2: .cfi(row)
+                    default: .none
+                    }
+                }
+            }
+            #expect(r.frames.count >= 1 && r.frames.count <= 64)
+            if r.frames.count > 1 { #expect(r.frames[0].address == 0x1000) }
+        }
+    }
+}
+
+/// A small seeded generator (SplitMix64), so randomized tests repeat exactly.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
 }
