@@ -154,4 +154,53 @@ import Symbolize
         let off = try Self.compare { String($0.last ?? "") }
         #expect(off.isEmpty, "\(off)")
     }
+
+    /// Whole stacks, of the user-mode samples whose leaf PC is in a Go function that has pushed its frame
+    /// pointer (pcsp > 0, not at `MOVQ SP, BP`, not assembly): there the frame-pointer walk is right
+    /// (research note stack-unwinding.md §1.4), so the dwarf unwind must give the same profile.
+    @Test func framedStacksAgree() throws {
+        let fp = try Self.framedStacks("go1.25-cpu-fp.data"), dw = try Self.framedStacks("go1.25-cpu-dwarf.data")
+        #expect(fp.total > 50 && dw.total > 50, "\(fp.total) \(dw.total)")
+        var off: [String] = []
+        for k in Set(fp.counts.keys).union(dw.counts.keys).sorted() {
+            let a = (fp.counts[k] ?? 0) / fp.total, b = (dw.counts[k] ?? 0) / dw.total
+            guard max(a, b) >= 0.02 else { continue }
+            let p = (a + b) / 2
+            let tolerance = 4 * (p * (1 - p) * (1 / fp.total + 1 / dw.total)).squareRoot() + 0.005
+            if abs(a - b) > tolerance { off.append("\(k): fp \(a), dwarf \(b), tolerance \(tolerance)") }
+        }
+        print("framed stacks: fp \(fp.total) samples, dwarf \(dw.total); \(Set(fp.counts.keys).union(dw.counts.keys).count) stacks")
+        #expect(off.isEmpty, "\(off)")
+    }
+
+    /// Sample counts per folded stack of the user-mode samples whose leaf is framed (see above).
+    static func framedStacks(_ name: String) throws -> (counts: [String: Double], total: Double) {
+        let file = try UnwindFixtures.data(name)
+        // Which samples (time, tid) have a framed leaf.
+        var framed = Set<[UInt64]>()
+        var c = PerfCollapser(options: UnwindFixtures.options())
+        var model = ProcessModel(file: file)
+        var it = file.orderedRecords()
+        while let rec = it.next() {
+            guard rec.type == .sample else { model.process(rec, in: file); continue }
+            let s = try file.sample(rec)
+            guard s.cpuMode == .user, let m = model.mapping(pid: s.pid, address: s.ip, mode: .user), let img = c.image(for: m),
+                  let v = img.elf.virtualAddress(ofFileOffset: m.fileOffset(of: s.ip)),
+                  let info = img.pclntab?.frameInfo(at: v), let sp = info.spDelta, sp > 0, !info.flags.contains(.asm) else { continue }
+            if sp == 8, let b = img.elf.read(virtualAddress: v, count: 3), Array(b) == [0x48, 0x89, 0xe5] { continue }
+            framed.insert([s.time, UInt64(UInt32(bitPattern: s.tid))])
+        }
+        var o = UnwindFixtures.options()
+        o.weightByPeriod = false
+        o.recordSamples = true
+        var f = PerfCollapser(options: o)
+        try f.collapse(file)
+        var counts: [String: Double] = [:]
+        var total = 0.0
+        for r in f.sampleRecords where framed.contains([r.time, UInt64(UInt32(bitPattern: r.tid))]) {
+            counts[f.stackNames(r.stack).joined(separator: ";"), default: 0] += 1
+            total += 1
+        }
+        return (counts, total)
+    }
 }
