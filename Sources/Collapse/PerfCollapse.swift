@@ -72,6 +72,8 @@ public struct PerfCollapser {
         var mapping: Int
         var address: UInt64
         var exact: Bool
+        /// `FrameOrigin.rawValue`: script renders `"found"` per entry.
+        var origin: UInt8 = 0
     }
 
     /// Per (pid, address, exact, mode): the names, without looking up the mapping again. Cleared when maps change.
@@ -85,6 +87,8 @@ public struct PerfCollapser {
     var unwindState = SampleUnwindState()
     /// How the unwinds of `--call-graph dwarf` samples ended.
     public var unwindStats: UnwindStats { unwindState.stats }
+    /// The stack-truth stage's chain and caches (Unwind/StackTruth.swift).
+    var stackTruth = StackTruthState()
 
     public init(options: PerfCollapseOptions) { self.options = options }
 
@@ -121,9 +125,12 @@ public struct PerfCollapser {
             guard rec.type == .sample else {
                 model.process(rec, in: file)
                 switch rec.type {
-                case .mmap, .mmap2, .fork: sampleFrames.removeAll()
+                case .mmap, .mmap2, .fork:
+                    sampleFrames.removeAll()
+                    stackTruth.mapsChanged()
                 case .comm:
                     sampleFrames.removeAll()
+                    stackTruth.mapsChanged()
                     roots = IntMap()
                     lastRoot = (0, .max)
                 default: break
@@ -153,38 +160,17 @@ public struct PerfCollapser {
                 scratch.append(id)
             }
             // Leaf first in the sample; folded stacks are root first: walk the chain backwards.
-            var mode = s.cpuMode
-            let chain = s.callchain
-            if s.userStack.count > 0, appendUnwound(s, file: file, model: model, to: &scratch) {
-                // unwound from the user registers and stack dump
-            } else if chain.isEmpty {
-                appendNames(for: s.ip, mode: mode, exact: true, pid: s.pid, model: model, to: &scratch)
+            if findStack(s, file: file, model: model) {
+                let t = stackTruth.chain
+                t.entries.withUnsafeBufferPointer { e in
+                    t.origins.withUnsafeBufferPointer { o in
+                        appendChain(UnsafeBufferPointer(rebasing: e[..<t.count]), origins: o.baseAddress, s, model: model, to: &scratch)
+                    }
+                }
+            } else if s.callchain.isEmpty {
+                appendNames(for: s.ip, mode: s.cpuMode, exact: true, pid: s.pid, model: model, to: &scratch)
             } else {
-                // Which entries are exact (the first after a context marker) and in which mode: one forward pass.
-                // Written by index, not emptied and appended to: see `FrameScratch`.
-                if modes.count < chain.count { modes += repeatElement(0, count: chain.count - modes.count) }
-                modes.withUnsafeMutableBufferPointer { modes in
-                    var exact = true, k = 0
-                    for v in chain {
-                        if CallchainContext.isMarker(v) {
-                            mode = CallchainContext.mode(of: v)
-                            exact = true  // the first address after a context switch is where that context was interrupted
-                            modes[k] = 0xffff
-                        } else {
-                            modes[k] = mode.rawValue | (exact ? 0x100 : 0)
-                            exact = false
-                        }
-                        k &+= 1
-                    }
-                }
-                var i = chain.count - 1
-                while i >= 0 {
-                    let m = modes[i]
-                    if m != 0xffff {
-                        appendNames(for: chain[i], mode: CPUMode(rawValue: m & 0xff), exact: m & 0x100 != 0, pid: s.pid, model: model, to: &scratch)
-                    }
-                    i -= 1
-                }
+                appendChain(s.callchain, origins: nil, s, model: model, to: &scratch)
             }
             let weight = options.weightByPeriod ? max(s.period, 1) : 1
             let index = scratch.withIDs { stacks.add($0, weight: weight) }
@@ -198,6 +184,42 @@ public struct PerfCollapser {
         }
         if let e = it.error { throw e }
         for w in file.warnings where !warnings.contains(w) { warnings.append(w) }
+    }
+
+    /// Appends the names of a chain (perf's layout, leaf first) root first. `origins`, when given, marks
+    /// placeholder entries, which hold a name id rather than an address.
+    @inline(__always)
+    mutating func appendChain<C: RandomAccessCollection>(_ chain: C, origins: UnsafePointer<FrameOrigin>?, _ s: Sample,
+                                                         model: ProcessModel, to scratch: inout FrameScratch)
+    where C.Element == UInt64, C.Index == Int {
+        var mode = s.cpuMode
+        // Which entries are exact (the first after a context marker) and in which mode: one forward pass.
+        // Written by index, not emptied and appended to: see `FrameScratch`.
+        if modes.count < chain.count { modes += repeatElement(0, count: chain.count - modes.count) }
+        modes.withUnsafeMutableBufferPointer { modes in
+            var exact = true, k = 0
+            for v in chain {
+                if CallchainContext.isMarker(v) {
+                    mode = CallchainContext.mode(of: v)
+                    exact = true  // the first address after a context switch is where that context was interrupted
+                    modes[k] = 0xffff
+                } else {
+                    modes[k] = mode.rawValue | (exact ? 0x100 : 0)
+                    exact = false
+                }
+                k &+= 1
+            }
+        }
+        var i = chain.count - 1
+        while i >= 0 {
+            let m = modes[i]
+            if let o = origins, o[i].holdsName {
+                scratch.append(UInt32(truncatingIfNeeded: chain[i]))
+            } else if m != 0xffff {
+                appendNames(for: chain[i], mode: CPUMode(rawValue: m & 0xff), exact: m & 0x100 != 0, pid: s.pid, model: model, to: &scratch)
+            }
+            i -= 1
+        }
     }
 
     @inline(__always)

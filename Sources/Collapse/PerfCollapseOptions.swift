@@ -42,8 +42,9 @@ public struct PerfCollapseOptions: Sendable {
     public var useRunningKernel = true
     /// Keep one record per sample (time, thread, stack index) for attribution.
     public var recordSamples = false
-    /// Stacks exactly as perf recorded them: `--call-graph dwarf` samples are not unwound (leaf only).
-    public var recordedStacks = false
+    /// Stacks exactly as perf recorded them: without the frame-pointer repair (see Unwind/StackTruth.swift),
+    /// and `--call-graph dwarf` samples not unwound (their user part is the sampled address alone).
+    public var asRecorded = false
     public init() {}
 }
 

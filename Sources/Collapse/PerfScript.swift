@@ -97,9 +97,12 @@ public struct PerfScriptWriter {
         guard rec.type == .sample else {
             model.process(rec, in: file)
             switch rec.type {
-            case .mmap, .mmap2, .fork: runs.removeAll()
+            case .mmap, .mmap2, .fork:
+                runs.removeAll()
+                sym.stackTruth.mapsChanged()
             case .comm:
                 runs.removeAll()
+                sym.stackTruth.mapsChanged()
                 headIndex.removeAll()
             default: break
             }
@@ -119,25 +122,42 @@ public struct PerfScriptWriter {
         if json { writeJSON(s, file: file, model: model, to: &out) } else { writeText(s, file: file, model: model, to: &out) }
     }
 
-    /// The callchain entries of a sample, leaf first, with their mode; the first address after a context
-    /// marker is exact (where that context was interrupted), the others are return addresses.
+    /// The callchain entries of a sample, leaf first, with their mode and origin; the first address after a
+    /// context marker is exact (where that context was interrupted), the others are return addresses.
+    /// `truth`: the chain the stack-truth stage rewrote, else the sample's own.
     /// An iterator rather than a closure: a closure capturing the writer made Swift copy it per sample.
     struct Entries {
         let s: Sample
+        let truth: TrueChain?
         var i = 0
         var mode: CPUMode
         var exact = true
-        init(_ s: Sample) {
+        init(_ s: Sample, truth: TrueChain?) {
             self.s = s
+            self.truth = truth
             mode = s.cpuMode
         }
         @inline(__always)
-        mutating func next() -> (address: UInt64, mode: CPUMode, exact: Bool)? {
+        mutating func next() -> (address: UInt64, mode: CPUMode, exact: Bool, origin: FrameOrigin)? {
+            if let t = truth {
+                while i < t.count {
+                    let v = t.entries[i], o = t.origins[i]
+                    i += 1
+                    if !o.holdsName, CallchainContext.isMarker(v) {
+                        mode = CallchainContext.mode(of: v)
+                        exact = true
+                        continue
+                    }
+                    defer { exact = false }
+                    return (v, mode, exact, o)
+                }
+                return nil
+            }
             let chain = s.callchain
             if chain.isEmpty {
                 guard i == 0 else { return nil }
                 i = 1
-                return (s.ip, s.cpuMode, true)
+                return (s.ip, s.cpuMode, true, .recorded)
             }
             while i < chain.count {
                 let v = chain[i]
@@ -148,10 +168,15 @@ public struct PerfScriptWriter {
                     continue
                 }
                 defer { exact = false }
-                return (v, mode, exact)
+                return (v, mode, exact, PerfCollapser.recordedOrigin(mode, hasChain: true))
             }
             return nil
         }
+    }
+
+    /// The sample's entries as the stack-truth stage finds them.
+    mutating func entries(_ s: Sample, file: PerfFile, model: ProcessModel) -> Entries {
+        Entries(s, truth: sym.findStack(s, file: file, model: model) ? sym.stackTruth.chain : nil)
     }
 
     /// perf script's default layout: `comm tid [cpu] time: period event:` then one line per frame.
@@ -193,15 +218,9 @@ public struct PerfScriptWriter {
         line += ev.name
         if hasChain {
             line.append(0x0a)
-            if s.userStack.count > 0, let (entries, stop) = sym.unwind(s, file: file, model: model) {
-                appendUnwoundText(entries, stop: stop, pid: s.pid, model: model)
-                line.append(0x0a)
-                out.append(bytes: line)
-                return
-            }
-            var e = Entries(s)
-            while let (a, mode, exact) = e.next() {
-                let id = chunk(a, mode: mode, exact: exact, pid: s.pid, model: model)
+            var e = entries(s, file: file, model: model)
+            while let (a, mode, exact, origin) = e.next() {
+                let id = chunk(a, mode: mode, exact: exact, origin: origin, pid: s.pid, model: model)
                 line += chunkPool[chunkRanges[Int(id)]]
             }
             line.append(0x0a)
@@ -221,11 +240,12 @@ public struct PerfScriptWriter {
 
     /// The rendered text or JSON of one callchain entry (all its frames), made once per unique entry.
     @inline(__always)
-    mutating func chunk(_ address: UInt64, mode: CPUMode, exact: Bool, pid: Int32, model: ProcessModel) -> UInt32 {
-        let tag = UInt64(UInt32(bitPattern: pid)) << 16 | UInt64(mode.rawValue) << 1 | (exact ? 1 : 0) | 1 << 63
+    mutating func chunk(_ address: UInt64, mode: CPUMode, exact: Bool, origin: FrameOrigin, pid: Int32, model: ProcessModel) -> UInt32 {
+        let tag = UInt64(UInt32(bitPattern: pid)) << 16 | UInt64(origin.rawValue) << 8 | UInt64(mode.rawValue) << 1 | (exact ? 1 : 0) | 1 << 63
         if let hit = runs.find(address, tag: tag) { return runs.pool[hit.0] }
-        let m = model.mapping(pid: pid, address: address, mode: mode)
-        let key = PerfCollapser.FrameKey(mapping: m?.id ?? -1, address: address, exact: exact)
+        // A placeholder's entry is a name id, not an address: no mapping.
+        let m = origin.holdsName ? nil : model.mapping(pid: pid, address: address, mode: mode)
+        let key = PerfCollapser.FrameKey(mapping: m?.id ?? -1, address: address, exact: exact, origin: origin.rawValue)
         let id: UInt32
         if let known = chunkIDs[key] {
             id = known
@@ -233,8 +253,8 @@ public struct PerfScriptWriter {
             id = UInt32(chunkRanges.count)
             // Rendered before touching chunkPool: `chunkPool += render(…)` overlaps an access to self with a
             // read of self, which made Swift copy the whole writer on every sample.
-            let found = frames(address, mapping: m, exact: exact)
-            let bytes = render(address, mapping: m, frames: found)
+            let found = origin.holdsName ? [placeholderFrame(address)] : frames(address, mapping: m, exact: exact)
+            let bytes = render(address, mapping: m, frames: found, origin: origin)
             let start = chunkPool.count
             chunkPool += bytes
             chunkRanges.append(start..<chunkPool.count)
@@ -244,13 +264,25 @@ public struct PerfScriptWriter {
         return id
     }
 
-    func render(_ address: UInt64, mapping m: Mapping?, frames: [ScriptFrame]) -> [UInt8] {
+    /// A `[caller of f]` frame: a function the frame-pointer walk skipped, called indirectly.
+    func placeholderFrame(_ nameID: UInt64) -> ScriptFrame {
+        ScriptFrame(function: sym.nameTable.names.indices.contains(Int(nameID)) ? String(decoding: sym.nameTable.names[Int(nameID)], as: UTF8.self) : "[caller]",
+                    offset: 0, module: "[unknown]", isInlined: false)
+    }
+
+    func render(_ address: UInt64, mapping m: Mapping?, frames: [ScriptFrame], origin: FrameOrigin) -> [UInt8] {
         var out: [UInt8] = []
+        let placeholder = origin.holdsName
+        // A caller named only by its entry has no call site, so no line.
+        let entryOnly = origin == .callSite && frames.count == 1 && frames[0].offset == 0
         if json {
             for (i, f) in frames.enumerated() {
                 if i > 0 { out.append(0x2c) }
-                out += "{\"addr\":\"0x\(String(address, radix: 16))\",\"function\":".utf8
-                if let name = f.function {
+                out += (placeholder ? "{\"addr\":null,\"function\":" : "{\"addr\":\"0x\(String(address, radix: 16))\",\"function\":").utf8
+                if placeholder {
+                    appendJSONString(f.function ?? "", to: &out)
+                    out += ",\"offset\":null".utf8
+                } else if let name = f.function {
                     appendJSONString(name, to: &out)
                     out += ",\"offset\":".utf8
                     appendDecimal(f.offset, to: &out)
@@ -262,7 +294,7 @@ public struct PerfScriptWriter {
                 out += (f.isInlined ? ",\"inlined\":true" : ",\"inlined\":false").utf8
                 if options.srcline {
                     out += ",\"file\":".utf8
-                    if let file = f.file {
+                    if let file = f.file, !entryOnly {
                         appendJSONString(file, to: &out)
                         out += ",\"line\":".utf8
                         appendDecimal(UInt64(max(f.line, 0)), to: &out)
@@ -270,19 +302,20 @@ public struct PerfScriptWriter {
                         out += "null,\"line\":null".utf8
                     }
                 }
-                out.append(0x7d)
+                out += ",\"found\":\"\(origin.name)\"}".utf8
             }
             return out
         }
         // perf shows user addresses as offsets into their binary, kernel ones (and unmapped ones) as they are.
-        let shown = m.map { $0.isKernel ? address : $0.fileOffset(of: address) } ?? address
+        let shown = placeholder ? 0 : m.map { $0.isKernel ? address : $0.fileOffset(of: address) } ?? address
         let column = "\t" + leftPad(String(shown, radix: 16), 16) + " "
+        if placeholder { return (column + (frames.first?.function ?? "") + " ([unknown])\n").utf8.map { $0 } }
         for f in frames {
             // perf's sample__fprintf_callchain: the dso only on real symbols, the source line under the
             // frame, and " (inlined)" after both.
             var line = column + symbolText(f)
             if !f.isInlined { line += " (" + f.module + ")" }
-            if options.srcline, let file = f.file { line += "\n  \(file):\(f.line)" }
+            if options.srcline, let file = f.file, !entryOnly { line += "\n  \(file):\(f.line)" }
             if f.isInlined { line += " (inlined)" }
             out += (line + "\n").utf8
         }
@@ -302,25 +335,22 @@ public struct PerfScriptWriter {
         appendJSONString(ev.name, to: &out)
         out.append(",\"comm\":")
         appendJSONString(model.comm(tid: s.tid), to: &out)
-        if s.userStack.count > 0, let (entries, stop) = sym.unwind(s, file: file, model: model) {
-            writeUnwoundJSON(entries, stop: stop, pid: s.pid, model: model, to: &out)
-            return
-        }
         out.append(",\"ips\":[")
         var first = true
-        var e = Entries(s)
-        while let (a, _, _) = e.next() {
+        // `ips`: perf's recorded entries; `stack`: the frames as found (inserted callers marked in `found`).
+        var e = Entries(s, truth: nil)
+        while let (a, _, _, _) = e.next() {
             if !first { out.append(byte: 0x2c) }
             first = false
             out.append("\"0x" + String(a, radix: 16) + "\"")
         }
         out.append("],\"stack\":[")
         first = true
-        e = Entries(s)
-        while let (a, mode, exact) = e.next() {
+        e = entries(s, file: file, model: model)
+        while let (a, mode, exact, origin) = e.next() {
             if !first { out.append(byte: 0x2c) }
             first = false
-            let id = chunk(a, mode: mode, exact: exact, pid: s.pid, model: model)
+            let id = chunk(a, mode: mode, exact: exact, origin: origin, pid: s.pid, model: model)
             out.append(bytes: chunkPool[chunkRanges[Int(id)]])
         }
         out.append("]}\n")

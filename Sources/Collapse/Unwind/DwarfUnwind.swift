@@ -9,8 +9,8 @@
 import PerfData
 import Symbolize
 
-/// How an unwound frame's address was found.
-public enum FrameOrigin: String, Sendable {
+/// How an unwound frame's address was found (the stack-truth stage's `FrameOrigin` in the outputs).
+public enum UnwindOrigin: String, Sendable {
     /// The sampled instruction (the user IP register).
     case ip
     /// A return address found with the Go pclntab's SP delta.
@@ -50,7 +50,7 @@ public enum FrameRule: Sendable {
 
 public struct UnwoundFrame: Sendable, Equatable {
     public var address: UInt64
-    public var origin: FrameOrigin
+    public var origin: UnwindOrigin
     /// An exact PC (the sampled one, or one a signal interrupted), not a return address.
     public var exact: Bool
 }
@@ -155,7 +155,7 @@ public enum DwarfUnwinder {
         while true {
             guard frames.count < limit else { return UnwindResult(frames: frames, stop: .limit) }
             let here = frames[frames.count - 1]
-            let step: Result<(UnwindRegisters, FrameOrigin, Bool), UnwindFailure>
+            let step: Result<(UnwindRegisters, UnwindOrigin, Bool), UnwindFailure>
             switch rules(here.address, here.exact) {
             case .none:
                 // The return address an innermost SPWrite function gave (time.now, nanotime1 and the like
@@ -195,7 +195,7 @@ public enum DwarfUnwinder {
     /// registers from its ucontext (`uc_mcontext` at SP + 40: r8–r15, rdi, rsi, rbp, rbx, rdx, rax, rcx,
     /// rsp, rip).
     static func goStep(_ info: GoFrameInfo, regs: UnwindRegisters, dump: StackDump, innermost: Bool)
-        -> Result<(UnwindRegisters, FrameOrigin, Bool), UnwindFailure> {
+        -> Result<(UnwindRegisters, UnwindOrigin, Bool), UnwindFailure> {
         guard let sp = regs[7] else { return .failure(UnwindFailure(.badFrame)) }
         if goSigreturns.contains(info.name) { return signalContext(sp &+ 40, dump: dump) }
         if info.flags.contains(.topFrame) && !goSigtramps.contains(info.name) { return .failure(UnwindFailure(.root)) }
@@ -214,7 +214,7 @@ public enum DwarfUnwinder {
         return .success((next, .pcsp, false))
     }
 
-    static func signalContext(_ mc: UInt64, dump: StackDump) -> Result<(UnwindRegisters, FrameOrigin, Bool), UnwindFailure> {
+    static func signalContext(_ mc: UInt64, dump: StackDump) -> Result<(UnwindRegisters, UnwindOrigin, Bool), UnwindFailure> {
         let order = [8, 9, 10, 11, 12, 13, 14, 15, 5, 4, 6, 3, 1, 0, 2, 7, 16]
         var next = UnwindRegisters()
         for (i, r) in order.enumerated() {
@@ -228,7 +228,7 @@ public enum DwarfUnwinder {
 
     /// One CFI frame: the CFA, then each register by its rule; the return-address column gives the caller's PC.
     static func cfiStep(_ row: CFIRule, regs: UnwindRegisters, dump: StackDump)
-        -> Result<(UnwindRegisters, FrameOrigin, Bool), UnwindFailure> {
+        -> Result<(UnwindRegisters, UnwindOrigin, Bool), UnwindFailure> {
         let cfa: UInt64
         if let (r, off) = row.cfaRegisterOffset {
             // The usual CFA: a register plus an offset (no expression to evaluate).

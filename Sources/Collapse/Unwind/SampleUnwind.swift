@@ -58,13 +58,13 @@ public struct UnwoundEntry: Sendable {
     public var mode: CPUMode
     public var exact: Bool
     /// nil for kernel entries (from the recorded callchain).
-    public var origin: FrameOrigin?
+    public var origin: UnwindOrigin?
 }
 
 extension PerfCollapser {
     /// Whether `s` carries what unwinding needs: 64-bit user registers with IP and SP, and a stack dump.
     func canUnwind(_ s: Sample, file: PerfFile) -> Bool {
-        !options.recordedStacks && s.regsUserABI == 2 && !s.regsUser.isEmpty && s.userStack.count > 0
+        !options.asRecorded && s.regsUserABI == 2 && !s.regsUser.isEmpty && s.userStack.count > 0
             && file.events[s.eventIndex].attr.sampleRegsUser != 0
     }
 
@@ -124,17 +124,33 @@ extension PerfCollapser {
         return "[truncated: stack dump \(size) bytes]"
     }
 
-    /// Appends the names of an unwound sample, root first (the truncation marker outermost); false when the
-    /// sample is not unwound.
-    mutating func appendUnwound(_ s: Sample, file: PerfFile, model: ProcessModel, to out: inout FrameScratch) -> Bool {
+    /// The stack-truth stage's case for dwarf samples: writes `stackTruth.chain` in perf's layout (a context
+    /// marker before the kernel part, before the user part and before each PC a signal interrupted, so that
+    /// exactly those entries are exact), a cut stack ending in its marker's name id. False when the sample
+    /// cannot be unwound.
+    mutating func unwindUserStack(_ s: Sample, file: PerfFile, model: ProcessModel) -> Bool {
         guard let (entries, stop) = unwind(s, file: file, model: model) else { return false }
-        if let marker = Self.truncationMarker(stop) { out.append(intern(marker)) }
-        var i = entries.count - 1
-        while i >= 0 {
-            let e = entries[i]
-            appendNames(for: e.address, mode: e.mode, exact: e.exact, pid: s.pid, model: model, to: &out)
-            i -= 1
+        stackTruth.chain.removeAll()
+        var kernel = false, user = false
+        for e in entries {
+            guard let o = e.origin else {
+                if !kernel { stackTruth.chain.append(CallchainContext.kernel, .recorded) }
+                kernel = true
+                stackTruth.chain.append(e.address, .recorded)
+                continue
+            }
+            if !user || e.exact { stackTruth.chain.append(CallchainContext.user, .recorded) }
+            user = true
+            let origin: FrameOrigin
+            switch o {
+            case .ip: origin = .recorded
+            case .pcsp: origin = .pcsp
+            case .cfi: origin = .cfi
+            case .signal: origin = .signal
+            }
+            stackTruth.chain.append(e.address, origin)
         }
+        if let marker = Self.truncationMarker(stop) { stackTruth.chain.append(UInt64(intern(marker)), .truncated) }
         return true
     }
 }

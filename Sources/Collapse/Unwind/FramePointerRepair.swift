@@ -1,0 +1,170 @@
+// Frame-pointer repair: perf's `-g` walk reads the return address at [BP+8]. When the sampled function L
+// has not set BP to its own frame (a frameless leaf such as runtime.memmove; a prologue before
+// `MOVQ SP, BP` completes; an epilogue after `POPQ BP`), BP is still its caller C's, so perf's next entry R
+// is C's return address and C is missing. Whether BP was L's comes from the pclntab (pcsp > 0, a
+// `PUSHQ BP; MOVQ SP, BP` prologue, not at the MOVQ itself); C comes from the CALL that ends at R:
+//   - `CALL rel32` to C (through ABI-wrapper / stub tail jumps): C is inserted, at the return address of
+//     its one direct call to L when it has exactly one (inlined frames and line exact), else at its entry;
+//   - an indirect CALL: a `[caller of L]` placeholder is inserted, rather than charging R's function;
+//   - the call targets L itself (or a stub jumping to L), or the middle of L (duffzero/duffcopy, whose call
+//     site builds a frame): nothing is missing; anything else (no CALL before R, non-Go code, TOPFRAME or
+//     SPWRITE functions such as morestack, systemstack, mcall): the chain stays as recorded.
+// See docs/stack-truth.md for the rules and how they are checked against the machine code.
+
+import PerfData
+import Symbolize
+
+/// The repair's answer for one (leaf, next entry) pair, as stored in `StackTruthState.repairs`:
+/// [pid (as UInt32), kind, value high 32 bits, value low 32 bits].
+enum Repair: Equatable {
+    case none
+    /// Insert this process address (a return address in the caller, or its entry) after the leaf.
+    case callSite(UInt64)
+    /// Insert the placeholder whose name id this is.
+    case placeholder(UInt32)
+
+    var run: [UInt32] {
+        switch self {
+        case .none: return [0, 0, 0]
+        case .callSite(let a): return [1, UInt32(truncatingIfNeeded: a >> 32), UInt32(truncatingIfNeeded: a)]
+        case .placeholder(let id): return [2, 0, id]
+        }
+    }
+
+    init(run kind: UInt32, _ hi: UInt32, _ lo: UInt32) {
+        switch kind {
+        case 1: self = .callSite(UInt64(hi) << 32 | UInt64(lo))
+        case 2: self = .placeholder(lo)
+        default: self = .none
+        }
+    }
+}
+
+extension PerfCollapser {
+    /// Fills `stackTruth.chain` with the sample's chain plus the caller its frame-pointer walk skipped;
+    /// false (nothing copied) when nothing is missing or nothing sound can be said.
+    mutating func repairFramePointers(_ s: Sample, model: ProcessModel) -> Bool {
+        let chain = s.callchain
+        // The first user-mode entry: the sampled user PC, or where user code was when the kernel was entered.
+        var mode = s.cpuMode
+        var leaf = -1
+        for i in 0..<chain.count {
+            let v = chain[i]
+            if CallchainContext.isMarker(v) {
+                mode = CallchainContext.mode(of: v)
+                continue
+            }
+            if mode == .user {
+                leaf = i
+                break
+            }
+        }
+        guard leaf >= 0, leaf + 1 < chain.count else { return false }
+        let l = chain[leaf], r = chain[leaf + 1]
+        guard !CallchainContext.isMarker(r), r != 0, l < 1 << 63, r < 1 << 63 else { return false }
+        let repair = cachedRepair(pid: s.pid, leaf: l, next: r, model: model)
+        if repair == .none { return false }
+        // Written in place: a local copy of the chain would share its buffers and copy them on every append.
+        stackTruth.chain.removeAll()
+        mode = s.cpuMode
+        for i in 0..<chain.count {
+            let v = chain[i]
+            if CallchainContext.isMarker(v) { mode = CallchainContext.mode(of: v) }
+            stackTruth.chain.append(v, CallchainContext.isMarker(v) ? .recorded : Self.recordedOrigin(mode, hasChain: true))
+            if i == leaf {
+                switch repair {
+                case .callSite(let a): stackTruth.chain.append(a, .callSite)
+                case .placeholder(let id): stackTruth.chain.append(UInt64(id), .placeholder)
+                case .none: break
+                }
+            }
+        }
+        stackTruth.inserted &+= 1
+        if case .placeholder = repair { stackTruth.placeholders &+= 1 }
+        return true
+    }
+
+    mutating func cachedRepair(pid: Int32, leaf l: UInt64, next r: UInt64, model: ProcessModel) -> Repair {
+        let tag = r | 1 << 63
+        if let (start, count) = stackTruth.repairs.find(l, tag: tag), count == 4 {
+            let p = stackTruth.repairs.pool
+            if p[start] == UInt32(bitPattern: pid) { return Repair(run: p[start + 1], p[start + 2], p[start + 3]) }
+            return decideRepair(pid: pid, leaf: l, next: r, model: model)  // another process, same addresses
+        }
+        let repair = decideRepair(pid: pid, leaf: l, next: r, model: model)
+        _ = stackTruth.repairs.insert(l, tag: tag, run: [UInt32(bitPattern: pid)] + repair.run)
+        return repair
+    }
+
+    /// The image, its pclntab and the file virtual address of a user address.
+    mutating func goCode(pid: Int32, _ a: UInt64, model: ProcessModel) -> (BinaryImage, GoPclntab, UInt64, Mapping)? {
+        guard let m = model.mapping(pid: pid, address: a, mode: .user), !m.isKernel, let img = image(for: m),
+              let p = img.pclntab, let v = img.elf.virtualAddress(ofFileOffset: m.fileOffset(of: a)) else { return nil }
+        return (img, p, v, m)
+    }
+
+    mutating func decideRepair(pid: Int32, leaf l: UInt64, next r: UInt64, model: ProcessModel) -> Repair {
+        guard let (imgL, pL, vL, _) = goCode(pid: pid, l, model: model), let leaf = pL.frameInfo(at: vL) else { return .none }
+        // The runtime's own unwinder stops or switches stacks at these: invent nothing there.
+        if leaf.flags.contains(.topFrame) || leaf.flags.contains(.spWrite) { return .none }
+        if Self.ownsFramePointer(imgL.elf, leaf, pc: vL) { return .none }
+        guard let (imgR, pR, vR, mR) = goCode(pid: pid, r, model: model),
+              let call = MachineCode.callBefore(imgR.elf, returnAddress: vR) else { return .none }
+        guard case .direct(let target) = call else { return .placeholder(placeholderName(leaf)) }
+        guard let caller = directCaller(pR, imgR.elf, target: target, leaf: leaf, sameBinary: imgL === imgR) else { return .none }
+        // Where in the caller: the return address of its one direct call to the leaf, else its entry.
+        let sites = callSites(imgR, caller: caller, callee: leaf.entry, calleeBinary: imgL === imgR)
+        let v = sites.count == 1 ? sites[0] : caller.entry
+        let a = r &- vR &+ v
+        guard mR.contains(a) else { return .none }
+        return .callSite(a)
+    }
+
+    /// Whether BP held the function's own frame at `pc`: it pushed something (pcsp > 0), it sets BP the Go
+    /// way, and `pc` is not the `MOVQ SP, BP` itself. At `POPQ BP` (pcsp 8) BP is still its own.
+    static func ownsFramePointer(_ elf: ELFFile, _ f: GoFrameInfo, pc: UInt64) -> Bool {
+        guard let sp = f.spDelta, sp > 0 else { return false }
+        return MachineCode.pushesFramePointer(elf, f) && !MachineCode.isMovSPtoBP(elf, pc)
+    }
+
+    /// The function the call before R entered, C, following stub tail jumps; nil when that call reached
+    /// the leaf itself (nothing missing: a stub in between, or duffzero/duffcopy entered mid-way with the
+    /// frame its call site built) or C cannot have made a call.
+    func directCaller(_ p: GoPclntab, _ elf: ELFFile, target: UInt64, leaf: GoFrameInfo, sameBinary: Bool) -> GoFrameInfo? {
+        guard var f = p.frameInfo(at: target) else { return nil }
+        if sameBinary, f.entry == leaf.entry {
+            // A framed function at its prologue or epilogue, called by itself: the caller is another level of it.
+            return target == leaf.entry && (p.maxSPDelta(at: target) ?? 0) > 0 ? f : nil
+        }
+        for _ in 0..<3 {
+            guard let j = MachineCode.tailJump(elf, f), let g = p.frameInfo(at: j) else { break }
+            if sameBinary, g.entry == leaf.entry { return nil }
+            f = g
+        }
+        // A Go function that never pushes anything calls nothing: R is not what it seems.
+        if !f.flags.contains(.asm), (p.maxSPDelta(at: f.entry) ?? 0) == 0 { return nil }
+        return f
+    }
+
+    /// Return addresses of the caller's direct calls to `callee` (or to a stub that tail-jumps to it).
+    mutating func callSites(_ img: BinaryImage, caller: GoFrameInfo, callee: UInt64, calleeBinary same: Bool) -> [UInt64] {
+        guard same, let p = img.pclntab else { return [] }
+        let key = CallSiteKey(binary: ObjectIdentifier(img), caller: caller.entry, callee: callee)
+        if let known = stackTruth.callSites[key] { return known }
+        let elf = img.elf
+        let found = MachineCode.directCalls(elf, from: caller.entry, to: caller.end) { t in
+            if t == callee { return true }
+            guard let f = p.frameInfo(at: t), f.entry == t, let j = MachineCode.tailJump(elf, f) else { return false }
+            return p.frameInfo(at: j)?.entry == callee
+        }
+        stackTruth.callSites[key] = found
+        return found
+    }
+
+    mutating func placeholderName(_ leaf: GoFrameInfo) -> UInt32 {
+        if let id = stackTruth.placeholderNames[leaf.name] { return id }
+        let id = intern("[caller of \(options.rawNames ? leaf.name : goPrintName(leaf.name))]")
+        stackTruth.placeholderNames[leaf.name] = id
+        return id
+    }
+}

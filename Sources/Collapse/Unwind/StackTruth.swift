@@ -1,0 +1,124 @@
+// The stack-truth stage: turns a sample into the stack the program really had, for every output
+// (collapse, flamegraph, script and its JSON, attribute, gc all read stacks through `PerfCollapser.findStack`).
+//
+// Layout: perf's own (leaf first, PERF_CONTEXT_* markers kept), so the consumers walk a true chain exactly as
+// they walk a recorded one; each entry carries how it was found (`FrameOrigin`).
+//
+// Where a stack comes from is decided in ONE function, `findStack` below:
+//   1. `--as-recorded` (options.asRecorded), or a sample without a callchain: perf's chain as it is.
+//   2. A frame-pointer callchain: `repairFramePointers` (FramePointerRepair.swift) adds the caller perf's walk
+//      skips when the sampled function had not set up its frame pointer.
+//   3. `--call-graph dwarf` captures (PERF_SAMPLE_REGS_USER + STACK_USER): the copied user stack unwound
+//      (Unwind/SampleUnwind.swift, Unwind/DwarfUnwind.swift): kernel entries as recorded, then the user part
+//      with origins `pcsp`/`cfi`/`signal`, a cut stack ending in a `truncated` marker. Checked before 2.
+// A function that rewrites the chain fills `stackTruth.chain` and returns true; false means "use
+// `s.callchain` as recorded", which costs nothing (most samples).
+
+import PerfData
+import Symbolize
+
+/// How one frame of a stack was found. Open: unwinders added later bring their own values.
+public struct FrameOrigin: RawRepresentable, Hashable, Sendable {
+    public var rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// Recorded by perf, not checked by stackfold: kernel frames, a sample without a callchain.
+    public static let recorded = FrameOrigin(rawValue: 0)
+    /// A user frame of perf's frame-pointer callchain (its first entry is the sampled PC itself).
+    public static let fp = FrameOrigin(rawValue: 1)
+    /// Unwound with Go's pclntab SP-delta table (the copied user stack of a dwarf capture).
+    public static let pcsp = FrameOrigin(rawValue: 2)
+    /// Unwound with DWARF call-frame information (`.eh_frame`, `.debug_frame`).
+    public static let cfi = FrameOrigin(rawValue: 3)
+    /// A caller the frame-pointer walk skipped, named by the direct CALL that ends at the next return
+    /// address; its address is the return address of its unique call to the callee, else its entry.
+    public static let callSite = FrameOrigin(rawValue: 4)
+    /// A caller the frame-pointer walk skipped behind an indirect CALL (closure, interface method): the
+    /// function is unknown, shown as `[caller of <callee>]`; its entry holds a name id, not an address.
+    public static let placeholder = FrameOrigin(rawValue: 5)
+    /// The PC a signal interrupted, read from the signal frame's saved context (dwarf captures).
+    public static let signal = FrameOrigin(rawValue: 6)
+    /// The marker ending a stack the stack copy cut short, `[truncated: stack dump N bytes]`; like a
+    /// placeholder, its entry holds a name id.
+    public static let truncated = FrameOrigin(rawValue: 7)
+
+    /// Whether the entry holds a name id, not an address (placeholders and the truncation marker).
+    @inline(__always) public var holdsName: Bool { self == .placeholder || self == .truncated }
+
+    /// The name `script --json` prints in `"found"`.
+    public var name: String {
+        switch self {
+        case .recorded: return "recorded"
+        case .fp: return "fp"
+        case .pcsp: return "pcsp"
+        case .cfi: return "cfi"
+        case .callSite: return "call-site"
+        case .placeholder: return "placeholder"
+        case .signal: return "signal"
+        case .truncated: return "truncated"
+        default: return "origin-\(rawValue)"
+        }
+    }
+}
+
+/// A rewritten chain, in perf's layout, with an origin per entry (markers get `.recorded`). Buffers are
+/// reused from sample to sample: read only the first `count` entries.
+struct TrueChain {
+    var entries: [UInt64] = []
+    var origins: [FrameOrigin] = []
+    var count = 0
+
+    mutating func removeAll() { count = 0 }
+
+    mutating func append(_ v: UInt64, _ o: FrameOrigin) {
+        if count < entries.count {
+            entries[count] = v
+            origins[count] = o
+        } else {
+            entries.append(v)
+            origins.append(o)
+        }
+        count &+= 1
+    }
+}
+
+/// The stage's state inside a collapser: the last rewritten chain and what was decided per address pair.
+struct StackTruthState {
+    var chain = TrueChain()
+    /// Per (leaf PC, next entry): the frame-pointer repair's answer (`RepairCache`), cleared when maps change.
+    var repairs = FrameRunCache(capacity: 1 << 10)
+    /// Per (function, callee entry) in a binary: the return addresses of its direct calls to the callee.
+    var callSites: [CallSiteKey: [UInt64]] = [:]
+    /// Placeholder names, interned once per leaf function.
+    var placeholderNames: [String: UInt32] = [:]
+    /// Samples whose chain got a caller inserted, and of those behind an indirect call (placeholders).
+    var inserted = 0
+    var placeholders = 0
+
+    mutating func mapsChanged() { repairs.removeAll() }
+}
+
+struct CallSiteKey: Hashable {
+    var binary: ObjectIdentifier
+    var caller: UInt64
+    var callee: UInt64
+}
+
+extension PerfCollapser {
+    /// How this sample's stack is found (see the file header): true when `stackTruth.chain` holds it,
+    /// false when the sample's own `callchain` stands as recorded.
+    mutating func findStack(_ s: Sample, file: PerfFile, model: ProcessModel) -> Bool {
+        if options.asRecorded { return false }
+        // 3. A dwarf sample (user registers and stack copy): unwound (Unwind/SampleUnwind.swift).
+        if s.userStack.count > 0, unwindUserStack(s, file: file, model: model) { return true }
+        if s.callchain.isEmpty { return false }
+        return repairFramePointers(s, model: model)
+    }
+
+    /// How a recorded entry was found: user frames of a callchain come from perf's frame-pointer walk.
+    @inline(__always) static func recordedOrigin(_ mode: CPUMode, hasChain: Bool) -> FrameOrigin {
+        hasChain && mode == .user ? .fp : .recorded
+    }
+
+    /// Samples the repair added a caller to, and how many of those callers are placeholders.
+    public var repairCounts: (inserted: Int, placeholders: Int) { (stackTruth.inserted, stackTruth.placeholders) }
+}
