@@ -9,7 +9,7 @@
 import CElfUtils
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One DWARF expression operation, as libdw decodes it.
@@ -107,7 +107,8 @@ public final class CFITable {
             let fd = open(p, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { continue }
             var st = stat()
-            guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, let elf = elf_begin(fd, ELF_C_READ_MMAP, nil) else {
+            guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, let elf = elf_begin(fd, ELF_C_READ_MMAP, nil)
+            else {
                 close(fd)
                 continue
             }
@@ -169,7 +170,9 @@ public final class CFITable {
             var out: UnsafeMutablePointer<Dwarf_Op>?
             var n = 0
             let rc = withUnsafeMutablePointer(to: &mem) { p in
-                p.withMemoryRebound(to: Dwarf_Op.self, capacity: 3) { dwarf_frame_register(frame, Int32(r), $0, &out, &n) }
+                p.withMemoryRebound(to: Dwarf_Op.self, capacity: 3) {
+                    dwarf_frame_register(frame, Int32(r), $0, &out, &n)
+                }
             }
             guard rc == 0 else { regs.append(.undefined); continue }
             guard n > 0, let out else {

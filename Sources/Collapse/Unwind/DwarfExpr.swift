@@ -5,7 +5,9 @@ import Symbolize
 
 extension DwarfUnwinder {
     /// The value of `ops` with `cfa` pushed by `DW_OP_call_frame_cfa`; at most 64 stack entries.
-    static func evaluate(_ ops: [CFIOp], regs: UnwindRegisters, cfa: UInt64?, dump: StackDump) -> Result<UInt64, UnwindFailure> {
+    static func evaluate(_ ops: [CFIOp], regs: UnwindRegisters, cfa: UInt64?, dump: StackDump) -> Result<
+        UInt64, UnwindFailure
+    > {
         var stack: [UInt64] = []
         let bad = UnwindFailure(.badFrame)
         func pop() -> UInt64? { stack.popLast() }

@@ -59,8 +59,11 @@ public struct UnwoundFrame: Sendable, Equatable {
 /// 16 rip. A bit of `known` per register.
 public struct UnwindRegisters: Sendable {
     /// Fixed storage, no heap: a copy is made per frame.
-    var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
-                  UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    var storage:
+        (
+            UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+            UInt64, UInt64, UInt64, UInt64
+        ) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     public var known: UInt32 = 0
 
     public init() {}
@@ -84,7 +87,9 @@ public struct UnwindRegisters: Sendable {
     }
 
     /// perf's x86 register index (`arch/x86/include/uapi/asm/perf_regs.h`) to DWARF numbering; -1: not used.
-    static let perfToDwarf: [Int] = [0, 3, 2, 1, 4, 5, 6, 7, 16, -1, -1, -1, -1, -1, -1, -1, 8, 9, 10, 11, 12, 13, 14, 15]
+    static let perfToDwarf: [Int] = [
+        0, 3, 2, 1, 4, 5, 6, 7, 16, -1, -1, -1, -1, -1, -1, -1, 8, 9, 10, 11, 12, 13, 14, 15
+    ]
 
     /// The registers of a sample: `values` holds one u64 per set bit of `mask`, in ascending bit order.
     /// nil unless IP and SP are among them.
@@ -147,8 +152,10 @@ public enum DwarfUnwinder {
 
     /// Unwinds from `regs` over `dump`. `rules(pc, exact)` gives the rule of the frame at `pc` (an exact PC,
     /// or a return address).
-    public static func unwind(_ start: UnwindRegisters, dump: StackDump, limit: Int = 512,
-                              rules: (UInt64, Bool) -> FrameRule) -> UnwindResult {
+    public static func unwind(
+        _ start: UnwindRegisters, dump: StackDump, limit: Int = 512,
+        rules: (UInt64, Bool) -> FrameRule
+    ) -> UnwindResult {
         var regs = start
         var frames = [UnwoundFrame(address: regs.raw(16), origin: .ip, exact: true)]
         var spWriteLeaf: String?
@@ -195,7 +202,8 @@ public enum DwarfUnwinder {
     /// registers from its ucontext (`uc_mcontext` at SP + 40: r8–r15, rdi, rsi, rbp, rbx, rdx, rax, rcx,
     /// rsp, rip).
     static func goStep(_ info: GoFrameInfo, regs: UnwindRegisters, dump: StackDump, innermost: Bool)
-        -> Result<(UnwindRegisters, UnwindOrigin, Bool), UnwindFailure> {
+        -> Result<(UnwindRegisters, UnwindOrigin, Bool), UnwindFailure>
+    {
         guard let sp = regs[7] else { return .failure(UnwindFailure(.badFrame)) }
         if goSigreturns.contains(info.name) { return signalContext(sp &+ 40, dump: dump) }
         if info.flags.contains(.topFrame) && !goSigtramps.contains(info.name) { return .failure(UnwindFailure(.root)) }
@@ -214,7 +222,9 @@ public enum DwarfUnwinder {
         return .success((next, .pcsp, false))
     }
 
-    static func signalContext(_ mc: UInt64, dump: StackDump) -> Result<(UnwindRegisters, UnwindOrigin, Bool), UnwindFailure> {
+    static func signalContext(_ mc: UInt64, dump: StackDump) -> Result<
+        (UnwindRegisters, UnwindOrigin, Bool), UnwindFailure
+    > {
         let order = [8, 9, 10, 11, 12, 13, 14, 15, 5, 4, 6, 3, 1, 0, 2, 7, 16]
         var next = UnwindRegisters()
         for (i, r) in order.enumerated() {
@@ -228,7 +238,8 @@ public enum DwarfUnwinder {
 
     /// One CFI frame: the CFA, then each register by its rule; the return-address column gives the caller's PC.
     static func cfiStep(_ row: CFIRule, regs: UnwindRegisters, dump: StackDump)
-        -> Result<(UnwindRegisters, UnwindOrigin, Bool), UnwindFailure> {
+        -> Result<(UnwindRegisters, UnwindOrigin, Bool), UnwindFailure>
+    {
         let cfa: UInt64
         if let (r, off) = row.cfaRegisterOffset {
             // The usual CFA: a register plus an offset (no expression to evaluate).

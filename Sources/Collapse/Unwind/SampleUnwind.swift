@@ -70,10 +70,14 @@ extension PerfCollapser {
 
     /// The sample's stack, leaf first: the callchain's kernel entries, then its user stack unwound; and how
     /// the unwind ended. nil when the sample cannot be unwound (see `canUnwind`).
-    mutating func unwind(_ s: Sample, file: PerfFile, model: ProcessModel) -> (entries: [UnwoundEntry], stop: UnwindStop)? {
+    mutating func unwind(_ s: Sample, file: PerfFile, model: ProcessModel) -> (
+        entries: [UnwoundEntry], stop: UnwindStop
+    )? {
         guard canUnwind(s, file: file) else { return nil }
         let attr = file.events[s.eventIndex].attr
-        guard let regs = UnwindRegisters(mask: attr.sampleRegsUser, values: s.regsUser), let sp = regs[7] else { return nil }
+        guard let regs = UnwindRegisters(mask: attr.sampleRegsUser, values: s.regsUser), let sp = regs[7] else {
+            return nil
+        }
         var entries: [UnwoundEntry] = []
         // Kernel entries as recorded: exclude_callchain_user leaves only them in the callchain.
         var mode = s.cpuMode
@@ -88,10 +92,15 @@ extension PerfCollapser {
             exact = false
         }
         let valid = Int(clamping: min(s.userStackDynSize, UInt64(s.userStack.count)))
-        let dump = StackDump(base: sp, bytes: UnsafeRawBufferPointer(rebasing: s.userStack[0..<valid]), size: s.userStack.count)
+        let dump = StackDump(
+            base: sp, bytes: UnsafeRawBufferPointer(rebasing: s.userStack[0..<valid]), size: s.userStack.count)
         let pid = s.pid
-        let result = DwarfUnwinder.unwind(regs, dump: dump) { pc, exact in frameRule(pc, exact: exact, pid: pid, model: model) }
-        for f in result.frames { entries.append(UnwoundEntry(address: f.address, mode: .user, exact: f.exact, origin: f.origin)) }
+        let result = DwarfUnwinder.unwind(regs, dump: dump) { pc, exact in
+            frameRule(pc, exact: exact, pid: pid, model: model)
+        }
+        for f in result.frames {
+            entries.append(UnwoundEntry(address: f.address, mode: .user, exact: f.exact, origin: f.origin))
+        }
         unwindState.stats.samples += 1
         unwindState.stats.dumpSize = max(unwindState.stats.dumpSize, Int(attr.sampleStackUser))
         switch result.stop {

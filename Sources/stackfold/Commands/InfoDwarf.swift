@@ -17,10 +17,12 @@ extension InfoCommand {
         guard (try? c.collapse(file)) != nil else { return "" }
         let st = c.unwindStats
         var out = "# stack dump: \(dump) bytes (sample_stack_user)\n"
-        out += "# user stacks unwound: \(st.samples) samples: \(st.root) to their root, \(st.truncated) cut by the \(dump)-byte dump, "
+        out +=
+            "# user stacks unwound: \(st.samples) samples: \(st.root) to their root, \(st.truncated) cut by the \(dump)-byte dump, "
             + "\(st.stackSwitch) ended at a stack switch, \(st.other) ended elsewhere (code without unwind information, or its binary not found)\n"
         if st.truncated > 0 {
-            out += "# hint: \(st.truncated) stacks end in [truncated: stack dump \(dump) bytes]; record with --call-graph dwarf,65528 for deeper stacks\n"
+            out +=
+                "# hint: \(st.truncated) stacks end in [truncated: stack dump \(dump) bytes]; record with --call-graph dwarf,65528 for deeper stacks\n"
         }
         return out
     }
