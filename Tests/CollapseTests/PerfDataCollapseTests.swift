@@ -49,7 +49,7 @@ import Symbolize
             $0.binaries.searchDirs = [Paths.fixtures.appendingPathComponent("bin/go\(version)").path]
             $0.elfNames = true
             $0.keepWrappers = true
-            $0.asRecorded = true  // perf's stacks, as perf recorded them
+            $0.recordedStacks = true  // perf's stacks, as perf recorded them
         }
         let theirs = try Self.perfScriptFolded(name)
         #expect(!ours.isEmpty)
@@ -159,7 +159,7 @@ import Symbolize
             $0.binaries.searchDirs = [Paths.fixtures.appendingPathComponent("bin/go\(version)").path]
             $0.elfNames = true
             $0.keepWrappers = true
-            $0.asRecorded = true  // perf's stacks, as perf recorded them
+            $0.recordedStacks = true  // perf's stacks, as perf recorded them
             $0.kallsyms = Paths.fixtures.appendingPathComponent("perf/kallsyms-subset.txt").path
         }
         let theirs = try Self.perfScriptFolded(name, keepKernel: true)

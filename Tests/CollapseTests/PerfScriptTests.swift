@@ -63,7 +63,7 @@ import Symbolize
             $0.elfNames = true
             $0.inlines = false
             $0.kallsyms = Self.kallsyms
-            $0.asRecorded = true  // perf's stacks, as perf recorded them
+            $0.recordedStacks = true  // perf's stacks, as perf recorded them
         }.text
         let perf = try Self.perfText(name)
         let theirs = perf.split(separator: "\n", omittingEmptySubsequences: false).map(Self.withoutVDSONames)
@@ -91,7 +91,7 @@ import Symbolize
             $0.elfNames = true
             $0.inlines = false
             $0.kallsyms = Self.kallsyms
-            $0.asRecorded = true  // perf's stacks, as perf recorded them
+            $0.recordedStacks = true  // perf's stacks, as perf recorded them
         }.text.split(separator: "\n", omittingEmptySubsequences: false)
         let perf = try Self.perfText(name).split(separator: "\n", omittingEmptySubsequences: false)
         let unstripped = try ELFFile(path: Paths.fixtures.appendingPathComponent("bin/go1.25/workload").path)
@@ -128,7 +128,7 @@ import Symbolize
         let ours = try Self.script(name) {
             $0.elfNames = true
             $0.inlines = false
-            $0.asRecorded = true  // perf's stacks, as perf recorded them
+            $0.recordedStacks = true  // perf's stacks, as perf recorded them
         }.text
         let perf = try Self.perfText(name)
         var kernel = 0

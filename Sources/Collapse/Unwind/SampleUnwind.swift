@@ -64,7 +64,7 @@ public struct UnwoundEntry: Sendable {
 extension PerfCollapser {
     /// Whether `s` carries what unwinding needs: 64-bit user registers with IP and SP, and a stack dump.
     func canUnwind(_ s: Sample, file: PerfFile) -> Bool {
-        !options.asRecorded && s.regsUserABI == 2 && !s.regsUser.isEmpty && s.userStack.count > 0
+        !options.recordedStacks && s.regsUserABI == 2 && !s.regsUser.isEmpty && s.userStack.count > 0
             && file.events[s.eventIndex].attr.sampleRegsUser != 0
     }
 

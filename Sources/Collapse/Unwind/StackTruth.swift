@@ -5,7 +5,7 @@
 // they walk a recorded one; each entry carries how it was found (`FrameOrigin`).
 //
 // Where a stack comes from is decided in ONE function, `findStack` below:
-//   1. `--as-recorded` (options.asRecorded), or a sample without a callchain: perf's chain as it is.
+//   1. `--as-recorded` (options.recordedStacks), or a sample without a callchain: perf's chain as it is.
 //   2. A frame-pointer callchain: `repairFramePointers` (FramePointerRepair.swift) adds the caller perf's walk
 //      skips when the sampled function had not set up its frame pointer.
 //   3. `--call-graph dwarf` captures (PERF_SAMPLE_REGS_USER + STACK_USER): the copied user stack unwound
@@ -107,7 +107,7 @@ extension PerfCollapser {
     /// How this sample's stack is found (see the file header): true when `stackTruth.chain` holds it,
     /// false when the sample's own `callchain` stands as recorded.
     mutating func findStack(_ s: Sample, file: PerfFile, model: ProcessModel) -> Bool {
-        if options.asRecorded { return false }
+        if options.recordedStacks { return false }
         // 3. A dwarf sample (user registers and stack copy): unwound (Unwind/SampleUnwind.swift).
         if s.userStack.count > 0, unwindUserStack(s, file: file, model: model) { return true }
         if s.callchain.isEmpty { return false }

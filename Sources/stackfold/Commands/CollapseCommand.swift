@@ -133,7 +133,7 @@ struct PerfSymbolOptions: ParsableArguments {
         o.elfNames = elfNames
         o.keepWrappers = keepWrappers
         o.srcline = srcline
-        o.asRecorded = asRecorded
+        o.recordedStacks = asRecorded
         o.weightByPeriod = !countSamples
         o.binaries.symfs = symfs
         let home = environment("HOME") ?? "/root"

@@ -107,6 +107,7 @@ struct InfoCommand: ParsableCommand {
         }
         let clock = file.events.first.map { $0.attr.useClockID ? "clockid \($0.attr.clockID) (\(clockName(UInt32(bitPattern: $0.attr.clockID))))" : "perf default (local_clock)" } ?? "unknown"
         out += "# clock: \(clock)\n"
+        out += callGraphLine(file)
         if readError == nil { out += dwarfStackLines(file) }
         writeStdout(out)
         reportWarnings(file)

@@ -2,7 +2,7 @@ import Collapse
 import PerfData
 
 extension InfoCommand {
-    /// For `--call-graph dwarf` captures: the stack dump size, and how the samples' user stacks unwind
+    /// For `--call-graph dwarf` captures: how the samples' user stacks unwind
     /// (the fold's own unwinder), so that stacks cut by the dump are counted, not guessed. Empty otherwise.
     func dwarfStackLines(_ file: PerfFile) -> String {
         let dump = file.events.map { Int($0.attr.sampleStackUser) }.max() ?? 0
@@ -16,8 +16,8 @@ extension InfoCommand {
         var c = PerfCollapser(options: o)
         guard (try? c.collapse(file)) != nil else { return "" }
         let st = c.unwindStats
-        var out = "# stack dump: \(dump) bytes (sample_stack_user)\n"
-        out +=
+        // The dump size itself is on the call-graph line (InfoCallGraph.swift).
+        var out =
             "# user stacks unwound: \(st.samples) samples: \(st.root) to their root, \(st.truncated) cut by the \(dump)-byte dump, "
             + "\(st.stackSwitch) ended at a stack switch, \(st.other) ended elsewhere (code without unwind information, or its binary not found)\n"
         if st.truncated > 0 {
