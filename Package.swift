@@ -41,7 +41,7 @@ let package = Package(
         .testTarget(name: "BinaryIOTests", dependencies: ["BinaryIO", "TestSupport"]),
         .testTarget(name: "PerfDataTests", dependencies: ["PerfData", "TestSupport"]),
         .testTarget(name: "SymbolizeTests", dependencies: ["Symbolize", "TestSupport"]),
-        .testTarget(name: "CollapseTests", dependencies: ["Collapse", "PerfData", "TestSupport"], exclude: ["Inputs"]),
+        .testTarget(name: "CollapseTests", dependencies: ["Collapse", "PerfData", "CZstd", "TestSupport"], exclude: ["Inputs"]),
         .testTarget(name: "FlameSVGTests", dependencies: ["FlameSVG", "TestSupport"]),
         .testTarget(name: "GoTraceTests", dependencies: ["GoTrace", "CZstd", "TestSupport"]),
         .testTarget(name: "AlignTests", dependencies: ["Align", "TestSupport"]),

@@ -83,6 +83,10 @@ public struct PerfCollapser {
     /// sample's tid with SipHash.
     var roots = IntMap<UInt32>()
     var lastRoot: (tid: Int32, id: UInt32) = (0, .max)
+    /// Unwind tables and rules for `--call-graph dwarf` samples (Unwind/SampleUnwind.swift).
+    var unwindState = SampleUnwindState()
+    /// How the unwinds of `--call-graph dwarf` samples ended.
+    public var unwindStats: UnwindStats { unwindState.stats }
     /// The stack-truth stage's chain and caches (Unwind/StackTruth.swift).
     var stackTruth = StackTruthState()
 
@@ -156,15 +160,15 @@ public struct PerfCollapser {
                 scratch.append(id)
             }
             // Leaf first in the sample; folded stacks are root first: walk the chain backwards.
-            if s.callchain.isEmpty {
-                appendNames(for: s.ip, mode: s.cpuMode, exact: true, pid: s.pid, model: model, to: &scratch)
-            } else if findStack(s, model: model) {
+            if findStack(s, file: file, model: model) {
                 let t = stackTruth.chain
                 t.entries.withUnsafeBufferPointer { e in
                     t.origins.withUnsafeBufferPointer { o in
                         appendChain(UnsafeBufferPointer(rebasing: e[..<t.count]), origins: o.baseAddress, s, model: model, to: &scratch)
                     }
                 }
+            } else if s.callchain.isEmpty {
+                appendNames(for: s.ip, mode: s.cpuMode, exact: true, pid: s.pid, model: model, to: &scratch)
             } else {
                 appendChain(s.callchain, origins: nil, s, model: model, to: &scratch)
             }
@@ -209,7 +213,7 @@ public struct PerfCollapser {
         var i = chain.count - 1
         while i >= 0 {
             let m = modes[i]
-            if let o = origins, o[i] == .placeholder {
+            if let o = origins, o[i].holdsName {
                 scratch.append(UInt32(truncatingIfNeeded: chain[i]))
             } else if m != 0xffff {
                 appendNames(for: chain[i], mode: CPUMode(rawValue: m & 0xff), exact: m & 0x100 != 0, pid: s.pid, model: model, to: &scratch)

@@ -42,7 +42,9 @@ public struct PerfCollapseOptions: Sendable {
     public var useRunningKernel = true
     /// Keep one record per sample (time, thread, stack index) for attribution.
     public var recordSamples = false
-    /// Stacks exactly as perf recorded them, without the frame-pointer repair (see Unwind/StackTruth.swift).
+    /// Stacks exactly as perf recorded them (`--as-recorded`): without the frame-pointer repair (see
+    /// Unwind/StackTruth.swift), and `--call-graph dwarf` samples not unwound (their user part is the sampled
+    /// address alone).
     public var recordedStacks = false
     public init() {}
 }

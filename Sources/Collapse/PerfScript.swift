@@ -143,7 +143,7 @@ public struct PerfScriptWriter {
                 while i < t.count {
                     let v = t.entries[i], o = t.origins[i]
                     i += 1
-                    if o != .placeholder, CallchainContext.isMarker(v) {
+                    if !o.holdsName, CallchainContext.isMarker(v) {
                         mode = CallchainContext.mode(of: v)
                         exact = true
                         continue
@@ -175,8 +175,8 @@ public struct PerfScriptWriter {
     }
 
     /// The sample's entries as the stack-truth stage finds them.
-    mutating func entries(_ s: Sample, model: ProcessModel) -> Entries {
-        Entries(s, truth: sym.findStack(s, model: model) ? sym.stackTruth.chain : nil)
+    mutating func entries(_ s: Sample, file: PerfFile, model: ProcessModel) -> Entries {
+        Entries(s, truth: sym.findStack(s, file: file, model: model) ? sym.stackTruth.chain : nil)
     }
 
     /// perf script's default layout: `comm tid [cpu] time: period event:` then one line per frame.
@@ -218,7 +218,7 @@ public struct PerfScriptWriter {
         line += ev.name
         if hasChain {
             line.append(0x0a)
-            var e = entries(s, model: model)
+            var e = entries(s, file: file, model: model)
             while let (a, mode, exact, origin) = e.next() {
                 let id = chunk(a, mode: mode, exact: exact, origin: origin, pid: s.pid, model: model)
                 line += chunkPool[chunkRanges[Int(id)]]
@@ -244,7 +244,7 @@ public struct PerfScriptWriter {
         let tag = UInt64(UInt32(bitPattern: pid)) << 16 | UInt64(origin.rawValue) << 8 | UInt64(mode.rawValue) << 1 | (exact ? 1 : 0) | 1 << 63
         if let hit = runs.find(address, tag: tag) { return runs.pool[hit.0] }
         // A placeholder's entry is a name id, not an address: no mapping.
-        let m = origin == .placeholder ? nil : model.mapping(pid: pid, address: address, mode: mode)
+        let m = origin.holdsName ? nil : model.mapping(pid: pid, address: address, mode: mode)
         let key = PerfCollapser.FrameKey(mapping: m?.id ?? -1, address: address, exact: exact, origin: origin.rawValue)
         let id: UInt32
         if let known = chunkIDs[key] {
@@ -253,7 +253,7 @@ public struct PerfScriptWriter {
             id = UInt32(chunkRanges.count)
             // Rendered before touching chunkPool: `chunkPool += render(…)` overlaps an access to self with a
             // read of self, which made Swift copy the whole writer on every sample.
-            let found = origin == .placeholder ? [placeholderFrame(address)] : frames(address, mapping: m, exact: exact)
+            let found = origin.holdsName ? [placeholderFrame(address)] : frames(address, mapping: m, exact: exact)
             let bytes = render(address, mapping: m, frames: found, origin: origin)
             let start = chunkPool.count
             chunkPool += bytes
@@ -272,7 +272,7 @@ public struct PerfScriptWriter {
 
     func render(_ address: UInt64, mapping m: Mapping?, frames: [ScriptFrame], origin: FrameOrigin) -> [UInt8] {
         var out: [UInt8] = []
-        let placeholder = origin == .placeholder
+        let placeholder = origin.holdsName
         // A caller named only by its entry has no call site, so no line.
         let entryOnly = origin == .callSite && frames.count == 1 && frames[0].offset == 0
         if json {
@@ -346,7 +346,7 @@ public struct PerfScriptWriter {
         }
         out.append("],\"stack\":[")
         first = true
-        e = entries(s, model: model)
+        e = entries(s, file: file, model: model)
         while let (a, mode, exact, origin) = e.next() {
             if !first { out.append(byte: 0x2c) }
             first = false

@@ -8,9 +8,9 @@
 //   1. `--as-recorded` (options.recordedStacks), or a sample without a callchain: perf's chain as it is.
 //   2. A frame-pointer callchain: `repairFramePointers` (FramePointerRepair.swift) adds the caller perf's walk
 //      skips when the sampled function had not set up its frame pointer.
-//   3. (Hook for `--call-graph dwarf` captures, PERF_SAMPLE_REGS_USER + STACK_USER: an unwinder of the copied
-//      user stack, in its own file, writes the user part of `stackTruth.chain` with origins `pcsp`/`cfi` and
-//      returns true; add its case before 2.)
+//   3. `--call-graph dwarf` captures (PERF_SAMPLE_REGS_USER + STACK_USER): the copied user stack unwound
+//      (Unwind/SampleUnwind.swift, Unwind/DwarfUnwind.swift): kernel entries as recorded, then the user part
+//      with origins `pcsp`/`cfi`/`signal`, a cut stack ending in a `truncated` marker. Checked before 2.
 // A function that rewrites the chain fills `stackTruth.chain` and returns true; false means "use
 // `s.callchain` as recorded", which costs nothing (most samples).
 
@@ -35,6 +35,14 @@ public struct FrameOrigin: RawRepresentable, Hashable, Sendable {
     /// A caller the frame-pointer walk skipped behind an indirect CALL (closure, interface method): the
     /// function is unknown, shown as `[caller of <callee>]`; its entry holds a name id, not an address.
     public static let placeholder = FrameOrigin(rawValue: 5)
+    /// The PC a signal interrupted, read from the signal frame's saved context (dwarf captures).
+    public static let signal = FrameOrigin(rawValue: 6)
+    /// The marker ending a stack the stack copy cut short, `[truncated: stack dump N bytes]`; like a
+    /// placeholder, its entry holds a name id.
+    public static let truncated = FrameOrigin(rawValue: 7)
+
+    /// Whether the entry holds a name id, not an address (placeholders and the truncation marker).
+    @inline(__always) public var holdsName: Bool { self == .placeholder || self == .truncated }
 
     /// The name `script --json` prints in `"found"`.
     public var name: String {
@@ -45,6 +53,8 @@ public struct FrameOrigin: RawRepresentable, Hashable, Sendable {
         case .cfi: return "cfi"
         case .callSite: return "call-site"
         case .placeholder: return "placeholder"
+        case .signal: return "signal"
+        case .truncated: return "truncated"
         default: return "origin-\(rawValue)"
         }
     }
@@ -96,8 +106,11 @@ struct CallSiteKey: Hashable {
 extension PerfCollapser {
     /// How this sample's stack is found (see the file header): true when `stackTruth.chain` holds it,
     /// false when the sample's own `callchain` stands as recorded.
-    mutating func findStack(_ s: Sample, model: ProcessModel) -> Bool {
-        if options.recordedStacks || s.callchain.isEmpty { return false }
+    mutating func findStack(_ s: Sample, file: PerfFile, model: ProcessModel) -> Bool {
+        if options.recordedStacks { return false }
+        // 3. A dwarf sample (user registers and stack copy): unwound (Unwind/SampleUnwind.swift).
+        if s.userStack.count > 0, unwindUserStack(s, file: file, model: model) { return true }
+        if s.callchain.isEmpty { return false }
         return repairFramePointers(s, model: model)
     }
 

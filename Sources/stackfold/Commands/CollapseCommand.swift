@@ -96,7 +96,7 @@ struct PerfSymbolOptions: ParsableArguments {
     @Flag(name: .customLong("elf-names"), help: "perf.data: ELF symbol names, as perf script prints them (no inlines); a stripped Go binary's from its pclntab, where perf has none.") var elfNames = false
     @Flag(name: .customLong("keep-wrappers"), help: "perf.data: keep Go wrapper frames and runtime.goexit.") var keepWrappers = false
     @Flag(help: "perf.data: add file:line to each frame.") var srcline = false
-    @Flag(name: .customLong("as-recorded"), help: "perf.data: stacks exactly as perf recorded them, without adding the Go callers a frame-pointer walk skips (see docs/stack-truth.md).")
+    @Flag(name: .customLong("as-recorded"), help: "perf.data: stacks exactly as perf recorded them, without adding the Go callers a frame-pointer walk skips (see docs/stack-truth.md) and without unwinding --call-graph dwarf samples (their user part is then the sampled address alone; docs/dwarf-unwinding.md).")
     var asRecorded = false
     @Flag(name: .customLong("count-samples"), help: "perf.data: weight by sample count instead of period.") var countSamples = false
     @Option(help: "perf.data: look for binaries under this root first, like perf --symfs.") var symfs: String?

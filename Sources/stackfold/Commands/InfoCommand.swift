@@ -9,12 +9,16 @@ struct InfoCommand: ParsableCommand {
 
     @Argument(help: "A perf.data file (file or pipe mode); - reads standard input.")
     var input: String = "perf.data"
+    @Option(name: .customLong("binaries"), help: "--call-graph dwarf captures: folders of binaries (any layout), matched to the capture by build-id, for counting the samples the stack dump cut.")
+    var binaryDirs: [String] = []
+    @Option(help: "--call-graph dwarf captures: look for binaries under this root first, like perf --symfs.") var symfs: String?
 
     func run() throws {
         let file = try openPerf(input)
         let summary = PerfFileSummary(file)
         var out = file.describe(capturedOn: input != "-" ? modificationTime(input) : nil, summary: summary)
         out += callGraphLine(file)
+        if summary.readError == nil { out += dwarfStackLines(file) }
         writeStdout(out)
         reportWarnings(file)
         if let e = summary.readError { throw UserError(e.description) }
@@ -30,7 +34,9 @@ func openPerf(_ path: String) throws -> PerfFile {
 }
 
 func reportWarnings(_ file: PerfFile) {
-    for w in file.warnings {
+    // Once each: a second pass over the records (info's dwarf unwind count) meets the same damage again.
+    var seen = Set<String>()
+    for w in file.warnings where seen.insert(w).inserted {
         printError("stackfold: warning: \(w)\n")
     }
 }

@@ -1,0 +1,296 @@
+// Unwinding a `--call-graph dwarf` sample: the user registers and the copy of the user stack that perf
+// recorded (PERF_SAMPLE_REGS_USER, PERF_SAMPLE_STACK_USER) turned into return addresses.
+//
+// Go frames follow the pclntab's SP-delta table exactly as the runtime's `resolveInternal` does
+// (CFA = SP + pcsp + 8, RA = [CFA - 8], caller SP = CFA); every other frame follows CFI rows read through
+// libdw (`CFITable`), evaluated here against the dump. The unwinder is pure: the caller supplies the rule
+// of each PC (`rules`), so tests can feed it synthetic stacks. Reads never leave the dump; nothing read
+// from it is used as a size; SP must strictly increase; at most `limit` frames.
+import PerfData
+import Symbolize
+
+/// How an unwound frame's address was found (the stack-truth stage's `FrameOrigin` in the outputs).
+public enum UnwindOrigin: String, Sendable {
+    /// The sampled instruction (the user IP register).
+    case ip
+    /// A return address found with the Go pclntab's SP delta.
+    case pcsp
+    /// A return address found with CFI (`.eh_frame` / `.debug_frame`).
+    case cfi
+    /// The interrupted PC read from a signal frame's saved context.
+    case signal
+}
+
+/// Why an unwind ended.
+public enum UnwindStop: Sendable, Equatable {
+    /// A root frame: Go's TopFrame functions (goexit, mstart, rt0_go) or CFI's undefined return address.
+    case root
+    /// The next read lay past the end of the stack dump, which was full: the stack was cut by the dump size.
+    case truncated(dumpSize: Int)
+    /// A read outside the valid part of a dump that was not full (the copy faulted), or below SP.
+    case outsideDump
+    /// A function that switches stacks (Go's SPWrite: systemstack, mcall, morestack, asmcgocall…): its
+    /// caller is on another stack, which the dump does not hold. "signal": a signal frame's interrupted
+    /// code ran on a stack outside the dump (Go's handlers run on the gsignal stack).
+    case stackSwitch(String)
+    /// No Go table and no CFI for this PC (no binary, no unwind info).
+    case noRule
+    /// The recovered SP did not increase, or the return address was 0 outside a root.
+    case badFrame
+    /// `limit` frames.
+    case limit
+}
+
+/// The rule that unwinds one frame.
+public enum FrameRule: Sendable {
+    case go(GoFrameInfo)
+    case cfi(CFIRule)
+    case none
+}
+
+public struct UnwoundFrame: Sendable, Equatable {
+    public var address: UInt64
+    public var origin: UnwindOrigin
+    /// An exact PC (the sampled one, or one a signal interrupted), not a return address.
+    public var exact: Bool
+}
+
+/// x86-64 registers in DWARF numbering: 0 rax, 1 rdx, 2 rcx, 3 rbx, 4 rsi, 5 rdi, 6 rbp, 7 rsp, 8–15 r8–r15,
+/// 16 rip. A bit of `known` per register.
+public struct UnwindRegisters: Sendable {
+    /// Fixed storage, no heap: a copy is made per frame.
+    var storage:
+        (
+            UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+            UInt64, UInt64, UInt64, UInt64
+        ) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    public var known: UInt32 = 0
+
+    public init() {}
+
+    /// The value of register `r` (0...16) whether known or not.
+    @inline(__always) func raw(_ r: Int) -> UInt64 {
+        withUnsafeBytes(of: storage) { $0.load(fromByteOffset: r &* 8, as: UInt64.self) }
+    }
+
+    public subscript(r: Int) -> UInt64? {
+        get { r >= 0 && r < 17 && known & (1 << r) != 0 ? raw(r) : nil }
+        set {
+            guard r >= 0 && r < 17 else { return }
+            if let v = newValue {
+                withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: v, toByteOffset: r &* 8, as: UInt64.self) }
+                known |= 1 << r
+            } else {
+                known &= ~(1 << r)
+            }
+        }
+    }
+
+    /// perf's x86 register index (`arch/x86/include/uapi/asm/perf_regs.h`) to DWARF numbering; -1: not used.
+    static let perfToDwarf: [Int] = [
+        0, 3, 2, 1, 4, 5, 6, 7, 16, -1, -1, -1, -1, -1, -1, -1, 8, 9, 10, 11, 12, 13, 14, 15
+    ]
+
+    /// The registers of a sample: `values` holds one u64 per set bit of `mask`, in ascending bit order.
+    /// nil unless IP and SP are among them.
+    public init?(mask: UInt64, values regs: U64View) {
+        var k = 0
+        for bit in 0..<64 where mask & (1 << UInt64(bit)) != 0 {
+            guard k < regs.count else { break }
+            if bit < Self.perfToDwarf.count, Self.perfToDwarf[bit] >= 0 { self[Self.perfToDwarf[bit]] = regs[k] }
+            k += 1
+        }
+        guard self[7] != nil, self[16] != nil else { return nil }
+    }
+}
+
+/// A copy of the user stack starting at the sampled SP: `bytes` are the valid (`dyn_size`) bytes, `size` what
+/// was asked for (a full copy means the stack may go on past it).
+public struct StackDump {
+    public let base: UInt64
+    public let bytes: UnsafeRawBufferPointer
+    public let size: Int
+
+    public init(base: UInt64, bytes: UnsafeRawBufferPointer, size: Int) {
+        self.base = base
+        self.bytes = bytes
+        self.size = size
+    }
+
+    public var isFull: Bool { bytes.count >= size && size > 0 }
+
+    /// Whether `address` lies in the valid part of the dump.
+    func holds(_ address: UInt64) -> Bool { address >= base && address &- base < UInt64(bytes.count) }
+
+    /// The little-endian word at `address`, or why it cannot be read.
+    func word(_ address: UInt64) -> Result<UInt64, UnwindFailure> {
+        guard address >= base else { return .failure(UnwindFailure(.outsideDump)) }
+        let off = address &- base
+        guard off <= UInt64(Int.max - 8), Int(off) + 8 <= bytes.count else {
+            return .failure(UnwindFailure(isFull && off < UInt64(Int.max) ? .truncated(dumpSize: size) : .outsideDump))
+        }
+        return .success(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: Int(off), as: UInt64.self)))
+    }
+}
+
+struct UnwindFailure: Error {
+    let stop: UnwindStop
+    init(_ s: UnwindStop) { stop = s }
+}
+
+public struct UnwindResult: Sendable {
+    /// Leaf first: the sampled PC, then return addresses.
+    public var frames: [UnwoundFrame]
+    public var stop: UnwindStop
+}
+
+public enum DwarfUnwinder {
+    /// Go's signal handler entry: a TopFrame for Go tracebacks, but its caller is a signal frame we can cross.
+    static let goSigtramps: Set<String> = ["runtime.sigtramp", "runtime.cgoSigtramp"]
+    /// Go's signal return trampolines (sa_restorer): the frame holds a ucontext.
+    static let goSigreturns: Set<String> = ["runtime.sigreturn__sigaction", "runtime.sigreturn"]
+
+    /// Unwinds from `regs` over `dump`. `rules(pc, exact)` gives the rule of the frame at `pc` (an exact PC,
+    /// or a return address).
+    public static func unwind(
+        _ start: UnwindRegisters, dump: StackDump, limit: Int = 512,
+        rules: (UInt64, Bool) -> FrameRule
+    ) -> UnwindResult {
+        var regs = start
+        var frames = [UnwoundFrame(address: regs.raw(16), origin: .ip, exact: true)]
+        var spWriteLeaf: String?
+        while true {
+            guard frames.count < limit else { return UnwindResult(frames: frames, stop: .limit) }
+            let here = frames[frames.count - 1]
+            let step: Result<(UnwindRegisters, UnwindOrigin, Bool), UnwindFailure>
+            switch rules(here.address, here.exact) {
+            case .none:
+                // The return address an innermost SPWrite function gave (time.now, nanotime1 and the like
+                // after moving to g0) is whatever its old frame left: no code there, so a stack switch.
+                if let name = spWriteLeaf, frames.count == 2 {
+                    frames.removeLast()
+                    return UnwindResult(frames: frames, stop: .stackSwitch(name))
+                }
+                step = .failure(UnwindFailure(.noRule))
+            case .go(let info):
+                if frames.count == 1, info.flags.contains(.spWrite) { spWriteLeaf = info.name }
+                step = goStep(info, regs: regs, dump: dump, innermost: frames.count == 1)
+            case .cfi(let row):
+                step = cfiStep(row, regs: regs, dump: dump)
+            }
+            switch step {
+            case .failure(let f):
+                // Past a signal frame whose interrupted SP is not in the dump, the interrupted code ran on
+                // another stack (Go handles signals on the gsignal stack): a stack switch, not a cut dump.
+                if here.origin == .signal, let sp = regs[7], !dump.holds(sp) {
+                    return UnwindResult(frames: frames, stop: .stackSwitch("signal"))
+                }
+                return UnwindResult(frames: frames, stop: f.stop)
+            case .success(let (next, origin, exact)):
+                guard let pc = next[16], let sp = next[7], let oldSP = regs[7] else {
+                    return UnwindResult(frames: frames, stop: .root)
+                }
+                if pc == 0 { return UnwindResult(frames: frames, stop: .root) }
+                guard sp > oldSP else { return UnwindResult(frames: frames, stop: .badFrame) }
+                frames.append(UnwoundFrame(address: pc, origin: origin, exact: exact))
+                regs = next
+            }
+        }
+    }
+
+    /// One Go frame: `resolveInternal`'s rule. A signal-return trampoline's frame gives the interrupted
+    /// registers from its ucontext (`uc_mcontext` at SP + 40: r8–r15, rdi, rsi, rbp, rbx, rdx, rax, rcx,
+    /// rsp, rip).
+    static func goStep(_ info: GoFrameInfo, regs: UnwindRegisters, dump: StackDump, innermost: Bool)
+        -> Result<(UnwindRegisters, UnwindOrigin, Bool), UnwindFailure>
+    {
+        guard let sp = regs[7] else { return .failure(UnwindFailure(.badFrame)) }
+        if goSigreturns.contains(info.name) { return signalContext(sp &+ 40, dump: dump) }
+        if info.flags.contains(.topFrame) && !goSigtramps.contains(info.name) { return .failure(UnwindFailure(.root)) }
+        if info.flags.contains(.spWrite) && !innermost { return .failure(UnwindFailure(.stackSwitch(info.name))) }
+        guard let delta = info.spDelta, delta >= 0 else { return .failure(UnwindFailure(.noRule)) }
+        let cfa = sp &+ UInt64(delta) &+ 8
+        var next = regs
+        switch dump.word(cfa &- 8) {
+        case .failure(let f): return .failure(f)
+        case .success(let ra): next[16] = ra
+        }
+        next[7] = cfa
+        // A Go frame that pushed BP saved the caller's at CFA - 16 (PUSHQ BP right after the return address);
+        // its caller may be C code whose CFA is BP-based.
+        if delta >= 8, !info.flags.contains(.asm), case .success(let bp) = dump.word(cfa &- 16) { next[6] = bp }
+        return .success((next, .pcsp, false))
+    }
+
+    static func signalContext(_ mc: UInt64, dump: StackDump) -> Result<
+        (UnwindRegisters, UnwindOrigin, Bool), UnwindFailure
+    > {
+        let order = [8, 9, 10, 11, 12, 13, 14, 15, 5, 4, 6, 3, 1, 0, 2, 7, 16]
+        var next = UnwindRegisters()
+        for (i, r) in order.enumerated() {
+            switch dump.word(mc &+ UInt64(i) &* 8) {
+            case .failure(let f): return .failure(f)
+            case .success(let v): next[r] = v
+            }
+        }
+        return .success((next, .signal, true))
+    }
+
+    /// One CFI frame: the CFA, then each register by its rule; the return-address column gives the caller's PC.
+    static func cfiStep(_ row: CFIRule, regs: UnwindRegisters, dump: StackDump)
+        -> Result<(UnwindRegisters, UnwindOrigin, Bool), UnwindFailure>
+    {
+        let cfa: UInt64
+        if let (r, off) = row.cfaRegisterOffset {
+            // The usual CFA: a register plus an offset (no expression to evaluate).
+            guard let v = regs[r] else { return .failure(UnwindFailure(.badFrame)) }
+            cfa = v &+ UInt64(bitPattern: off)
+        } else {
+            switch evaluate(row.cfa, regs: regs, cfa: nil, dump: dump) {
+            case .failure(let f): return .failure(f)
+            case .success(let v): cfa = v
+            }
+        }
+        // Registers the row does not change keep their values; the others follow their rules.
+        var next = regs
+        for (r, rule) in row.changed {
+            switch rule {
+            case .undefined: next[r] = nil
+            case .sameValue: next[r] = regs[r]
+            case .location(let ops), .value(let ops):
+                let at: Result<UInt64, UnwindFailure>
+                if let off = row.savedOffset(r) {
+                    at = .success(cfa &+ UInt64(bitPattern: off))
+                } else {
+                    at = evaluate(ops, regs: regs, cfa: cfa, dump: dump)
+                }
+                switch at {
+                case .failure(let f):
+                    // A callee-saved register we cannot read is only unknown; the return address must be read.
+                    if r == row.returnAddressRegister { return .failure(f) }
+                    next[r] = nil
+                case .success(let v):
+                    if case .location = rule {
+                        switch dump.word(v) {
+                        case .success(let w): next[r] = w
+                        case .failure(let f):
+                            if r == row.returnAddressRegister { return .failure(f) }
+                            next[r] = nil
+                        }
+                    } else {
+                        next[r] = v
+                    }
+                }
+            }
+        }
+        let ra = row.returnAddressRegister
+        if ra != 16 { next[16] = ra >= 0 && ra < 17 ? next[ra] : nil }
+        // The caller's SP is the CFA unless a rule says otherwise (signal trampolines give rsp one).
+        switch row.registers.count > 7 ? row.registers[7] : .sameValue {
+        case .location, .value: if next[7] == nil { next[7] = cfa }
+        default: next[7] = cfa
+        }
+        if next[16] == nil { return .failure(UnwindFailure(.root)) }
+        return .success((next, .cfi, row.isSignalFrame))
+    }
+}

@@ -1,0 +1,194 @@
+// Call-frame information (CFI) rules per PC, from `.eh_frame` and `.debug_frame`, through elfutils' libdw.
+//
+// Why libdw's per-PC queries (`dwarf_cfi_addrframe`, `dwarf_frame_cfa`, `dwarf_frame_register`) and not
+// `dwfl_frame` as perf does: dwfl wants a process model (a Dwfl per sample, modules reported, memory and
+// register callbacks), which perf pays for on every sample. Here the rules are read once per (binary, PC)
+// and cached as plain values; evaluating them against a sample's registers and stack dump is a few
+// loads (`DwarfUnwinder`), so a capture with millions of samples parses each CIE/FDE once. libdw keeps
+// the CIE/FDE parsing, augmentation strings and signal-frame flags exact; we only evaluate.
+import CElfUtils
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One DWARF expression operation, as libdw decodes it.
+public struct CFIOp: Sendable, Equatable {
+    public var atom: UInt8
+    public var number: UInt64
+    public var number2: UInt64
+    public init(atom: UInt8, number: UInt64, number2: UInt64 = 0) {
+        self.atom = atom
+        self.number = number
+        self.number2 = number2
+    }
+}
+
+/// How a register of the caller is recovered.
+public enum CFIRegisterRule: Sendable, Equatable {
+    /// Call-clobbered: the caller's value is unknown (`DW_CFA_undefined`; on the return address: the outermost frame).
+    case undefined
+    /// Unchanged by this frame.
+    case sameValue
+    /// Saved in memory at the address the expression computes.
+    case location([CFIOp])
+    /// The value the expression computes (it ended in `DW_OP_stack_value`, dropped here).
+    case value([CFIOp])
+}
+
+/// The CFI row for one PC: the CFA expression and the rules of the x86-64 DWARF registers 0–16 (16 = RA).
+public struct CFIRule: Sendable, Equatable {
+    public var cfa: [CFIOp]
+    public var registers: [CFIRegisterRule]
+    /// The return-address column (16 on x86-64).
+    public var returnAddressRegister: Int
+    /// The frame of a signal handler's return trampoline (`S` augmentation): its caller's PC is the
+    /// interrupted instruction, not a return address.
+    public var isSignalFrame: Bool
+    /// The CFA when it is a register plus an offset (`DW_OP_bregN off`), the usual case.
+    public let cfaRegisterOffset: (Int, Int64)?
+    /// The registers whose rule is not "same value", with their rules: the ones an unwind step changes.
+    public let changed: [(Int, CFIRegisterRule)]
+    /// Per changed register, the offset from the CFA where it is saved when its rule is the usual
+    /// "offset(N)" (`DW_OP_call_frame_cfa, DW_OP_consts N, DW_OP_plus` as libdw gives it).
+    let savedOffsets: [Int64?]
+
+    public init(cfa: [CFIOp], registers: [CFIRegisterRule], returnAddressRegister: Int, isSignalFrame: Bool) {
+        self.cfa = cfa
+        self.registers = registers
+        self.returnAddressRegister = returnAddressRegister
+        self.isSignalFrame = isSignalFrame
+        if cfa.count == 1, (0x70...0x80).contains(cfa[0].atom) {
+            cfaRegisterOffset = (Int(cfa[0].atom - 0x70), Int64(bitPattern: cfa[0].number))
+        } else {
+            cfaRegisterOffset = nil
+        }
+        var changed: [(Int, CFIRegisterRule)] = []
+        var offsets = [Int64?](repeating: nil, count: max(registers.count, 17))
+        for (r, rule) in registers.enumerated() where rule != .sameValue {
+            changed.append((r, rule))
+            if case .location(let ops) = rule, ops.first?.atom == 0x9c {
+                if ops.count == 3, ops[1].atom == 0x11 || ops[1].atom == 0x10, ops[2].atom == 0x22 {
+                    offsets[r] = Int64(bitPattern: ops[1].number)
+                } else if ops.count == 2, ops[1].atom == 0x23 {
+                    offsets[r] = Int64(bitPattern: ops[1].number)
+                } else if ops.count == 1 {
+                    offsets[r] = 0
+                }
+            }
+        }
+        self.changed = changed
+        savedOffsets = offsets
+    }
+
+    /// The CFA offset register `r` is saved at, when its rule is a plain offset from the CFA.
+    @inline(__always) public func savedOffset(_ r: Int) -> Int64? { r < savedOffsets.count ? savedOffsets[r] : nil }
+
+    public static func == (a: CFIRule, b: CFIRule) -> Bool {
+        a.cfa == b.cfa && a.registers == b.registers && a.returnAddressRegister == b.returnAddressRegister
+            && a.isSignalFrame == b.isSignalFrame
+    }
+}
+
+/// The CFI of one ELF file: `.eh_frame` first, then `.debug_frame` (of the file or of its separate debug
+/// file). Not thread-safe; owned by one worker like `BinaryImage`.
+public final class CFITable {
+    private var handles: [(fd: Int32, elf: OpaquePointer?, dwarf: OpaquePointer?)] = []
+    /// `.eh_frame` of the binary (released with `dwarf_cfi_end`).
+    private var ehFrame: OpaquePointer?
+    /// `.debug_frame` sources, opened on the first PC `.eh_frame` does not cover: `dwarf_begin_elf` reads
+    /// (and decompresses) every DWARF section, which costs more than a whole fold of a Go binary.
+    private var debugFrames: [OpaquePointer]?
+
+    /// Reads `path`'s CFI, and `debugPath`'s `.debug_frame` when given. nil when neither file opens.
+    public init?(path: String, debugPath: String? = nil) {
+        _ = elf_version(UInt32(EV_CURRENT))
+        for p in [path, debugPath].compactMap({ $0 }) {
+            let fd = open(p, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            var st = stat()
+            guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, let elf = elf_begin(fd, ELF_C_READ_MMAP, nil)
+            else {
+                close(fd)
+                continue
+            }
+            if handles.isEmpty { ehFrame = dwarf_getcfi_elf(elf) }
+            handles.append((fd, elf, nil))
+        }
+        if handles.isEmpty { return nil }
+    }
+
+    deinit {
+        if let eh = ehFrame { dwarf_cfi_end(eh) }
+        for h in handles {
+            if let d = h.dwarf { dwarf_end(d) }
+            elf_end(h.elf)
+            close(h.fd)
+        }
+    }
+
+    private func debugFrameSources() -> [OpaquePointer] {
+        if let d = debugFrames { return d }
+        var out: [OpaquePointer] = []
+        for i in handles.indices {
+            guard let dw = dwarf_begin_elf(handles[i].elf, DWARF_C_READ, nil) else { continue }
+            handles[i].dwarf = dw
+            if let df = dwarf_getcfi(dw) { out.append(df) }
+        }
+        debugFrames = out
+        return out
+    }
+
+    /// The row covering file virtual address `vaddr`; nil where no FDE covers it.
+    public func rule(at vaddr: UInt64) -> CFIRule? {
+        if let eh = ehFrame, let r = Self.rule(eh, vaddr) { return r }
+        for df in debugFrameSources() {
+            if let r = Self.rule(df, vaddr) { return r }
+        }
+        return nil
+    }
+
+    static func rule(_ cfi: OpaquePointer, _ vaddr: UInt64) -> CFIRule? {
+        var frame: OpaquePointer?
+        guard dwarf_cfi_addrframe(cfi, Dwarf_Addr(vaddr), &frame) == 0, let frame else { return nil }
+        defer { free(UnsafeMutableRawPointer(frame)) }
+        return row(frame)
+    }
+
+    static func row(_ frame: OpaquePointer) -> CFIRule? {
+        var signal = false
+        let ra = dwarf_frame_info(frame, nil, nil, &signal)
+        guard ra >= 0 else { return nil }
+        var ops: UnsafeMutablePointer<Dwarf_Op>?
+        var nops = 0
+        guard dwarf_frame_cfa(frame, &ops, &nops) == 0, nops > 0, let ops else { return nil }
+        let cfa = (0..<nops).map { convert(ops[$0]) }
+        var regs: [CFIRegisterRule] = []
+        regs.reserveCapacity(17)
+        var mem = (Dwarf_Op(), Dwarf_Op(), Dwarf_Op())
+        for r in 0...16 {
+            var out: UnsafeMutablePointer<Dwarf_Op>?
+            var n = 0
+            let rc = withUnsafeMutablePointer(to: &mem) { p in
+                p.withMemoryRebound(to: Dwarf_Op.self, capacity: 3) {
+                    dwarf_frame_register(frame, Int32(r), $0, &out, &n)
+                }
+            }
+            guard rc == 0 else { regs.append(.undefined); continue }
+            guard n > 0, let out else {
+                regs.append(out == nil ? .sameValue : .undefined)
+                continue
+            }
+            var list = (0..<n).map { convert(out[$0]) }
+            if list.last?.atom == 0x9f {  // DW_OP_stack_value
+                list.removeLast()
+                regs.append(.value(list))
+            } else {
+                regs.append(.location(list))
+            }
+        }
+        return CFIRule(cfa: cfa, registers: regs, returnAddressRegister: Int(ra), isSignalFrame: signal)
+    }
+
+    static func convert(_ op: Dwarf_Op) -> CFIOp { CFIOp(atom: op.atom, number: op.number, number2: op.number2) }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import Testing
+@testable import Collapse
+@testable import PerfData
+@testable import Symbolize
+
+/// The unwinder on hand-made stacks: the rules, the stops, and hostile dumps.
+@Suite struct DwarfUnwinderTests {
+    static func goInfo(_ name: String, sp: Int32?, flags: UInt8 = 0) -> FrameRule {
+        .go(GoFrameInfo(entry: 0, end: 0, spDelta: sp, flags: GoFuncFlag(rawValue: flags), funcID: 0, name: name))
+    }
+
+    /// A dump at `base` holding `words`; `size`: what was asked for (the copy is full when it equals the bytes).
+    static func withDump<T>(_ words: [UInt64], base: UInt64, size: Int? = nil, _ body: (StackDump) -> T) -> T {
+        let bytes = words.flatMap { w in (0..<8).map { UInt8(truncatingIfNeeded: w >> (8 * $0)) } }
+        return bytes.withUnsafeBytes { body(StackDump(base: base, bytes: $0, size: size ?? bytes.count)) }
+    }
+
+    static func regs(ip: UInt64, sp: UInt64, bp: UInt64 = 0) -> UnwindRegisters {
+        var r = UnwindRegisters()
+        r[16] = ip
+        r[7] = sp
+        r[6] = bp
+        return r
+    }
+
+    /// leaf (frameless, pcsp 0) <- mid (pcsp 0x18) <- goexit (TopFrame): CFA = SP + pcsp + 8, RA = [CFA - 8].
+    @Test func goFramesByPcsp() {
+        let sp: UInt64 = 0x1000
+        // [0x1000] = RA into mid; mid's frame: 0x18 bytes then RA into goexit at 0x1008 + 0x18.
+        let words: [UInt64] = [0x2010, 0, 0, 0xbeef, 0x3001, 0]
+        let r = Self.withDump(words, base: sp) { dump in
+            DwarfUnwinder.unwind(Self.regs(ip: 0x1500, sp: sp), dump: dump) { pc, _ in
+                switch pc {
+                case 0x1500: Self.goInfo("main.leaf", sp: 0)
+                case 0x2010: Self.goInfo("main.mid", sp: 0x18)
+                case 0x3001: Self.goInfo("runtime.goexit", sp: 0, flags: 1)
+                default: .none
+                }
+            }
+        }
+        #expect(r.frames.map(\.address) == [0x1500, 0x2010, 0x3001])
+        #expect(r.frames.map(\.origin) == [.ip, .pcsp, .pcsp])
+        #expect(r.frames.map(\.exact) == [true, false, false])
+        #expect(r.stop == .root)
+    }
+
+    /// A return address past a full dump: cut by the dump size; past a dump the copy ended early: outside it.
+    @Test func truncatedOnlyWhenTheDumpWasFull() {
+        let rule: (UInt64, Bool) -> FrameRule = { pc, _ in pc == 0x1500 ? Self.goInfo("main.f", sp: 0x20) : .none }
+        let full = Self.withDump([1, 2], base: 0x1000) { DwarfUnwinder.unwind(Self.regs(ip: 0x1500, sp: 0x1000), dump: $0, rules: rule) }
+        #expect(full.stop == .truncated(dumpSize: 16))
+        #expect(full.frames.count == 1)
+        let short = Self.withDump([1, 2], base: 0x1000, size: 8192) { DwarfUnwinder.unwind(Self.regs(ip: 0x1500, sp: 0x1000), dump: $0, rules: rule) }
+        #expect(short.stop == .outsideDump)
+        #expect(PerfCollapser.truncationMarker(full.stop) == "[truncated: stack dump 16 bytes]")
+        #expect(PerfCollapser.truncationMarker(short.stop) == nil)
+    }
+
+    /// SPWrite functions end the unwind when not innermost (their caller is on another stack); a huge pcsp
+    /// wraps to an address outside the dump instead of trapping; SP must grow.
+    @Test func stopsAtStackSwitchesAndHostileValues() {
+        let switched = Self.withDump([0x2000, 0], base: 0x1000) { dump in
+            DwarfUnwinder.unwind(Self.regs(ip: 0x1500, sp: 0x1000), dump: dump) { pc, _ in
+                pc == 0x1500 ? Self.goInfo("main.f", sp: 0) : Self.goInfo("runtime.systemstack", sp: 0, flags: 2)
+            }
+        }
+        #expect(switched.stop == .stackSwitch("runtime.systemstack"))
+        #expect(switched.frames.count == 2)
+        // An innermost SPWrite function whose "return address" is no code: it had moved to another stack.
+        let moved = Self.withDump([0xd63cb9b, 0], base: 0x1000) { dump in
+            DwarfUnwinder.unwind(Self.regs(ip: 0x1500, sp: 0x1000), dump: dump) { pc, _ in
+                pc == 0x1500 ? Self.goInfo("time.now", sp: 0, flags: 2) : .none
+            }
+        }
+        #expect(moved.stop == .stackSwitch("time.now") && moved.frames.count == 1)
+        let huge = Self.withDump([0x2000], base: 0xffff_ffff_ffff_fff0) { dump in
+            DwarfUnwinder.unwind(Self.regs(ip: 0x1500, sp: 0xffff_ffff_ffff_fff0), dump: dump) { _, _ in Self.goInfo("main.f", sp: .max) }
+        }
+        #expect(huge.stop == .outsideDump || huge.stop == .badFrame)
+        // CFA = rsp + 0: the caller's SP would not grow.
+        let flat = CFIRule(cfa: [CFIOp(atom: 0x77, number: 0)], registers: Array(repeating: .sameValue, count: 16)
+                            + [.location([CFIOp(atom: 0x9c, number: 0)])], returnAddressRegister: 16, isSignalFrame: false)
+        let stuck = Self.withDump([0x2000], base: 0x1000) { dump in
+            DwarfUnwinder.unwind(Self.regs(ip: 0x1500, sp: 0x1000), dump: dump) { _, _ in .cfi(flat) }
+        }
+        #expect(stuck.stop == .badFrame)
+        // A loop of frames that each grow SP by 8 ends at the frame limit.
+        let loop = Self.withDump(Array(repeating: 0x1500, count: 64), base: 0x1000) { dump in
+            DwarfUnwinder.unwind(Self.regs(ip: 0x1500, sp: 0x1000), dump: dump, limit: 10) { _, _ in Self.goInfo("main.r", sp: 0) }
+        }
+        #expect(loop.stop == .limit && loop.frames.count == 10)
+    }
+
+    /// CFI as gcc writes it for a function with a frame pointer: CFA = rbp + 16, RA at CFA - 8, rbp at CFA - 16
+    /// (libdw gives "offset(N)" as call_frame_cfa, consts N, plus).
+    @Test func cfiWithFramePointer() {
+        func at(_ n: Int64) -> CFIRegisterRule { .location([CFIOp(atom: 0x9c, number: 0), CFIOp(atom: 0x11, number: UInt64(bitPattern: n)), CFIOp(atom: 0x22, number: 0)]) }
+        var regs = [CFIRegisterRule](repeating: .sameValue, count: 17)
+        regs[6] = at(-16)
+        regs[16] = at(-8)
+        let row = CFIRule(cfa: [CFIOp(atom: 0x76, number: 16)], registers: regs, returnAddressRegister: 16, isSignalFrame: false)
+        // rsp = 0x1000, rbp = 0x1010: saved rbp at 0x1010, RA at 0x1018.
+        let r = Self.withDump([0, 0, 0x5555, 0x4242, 0], base: 0x1000) { dump in
+            DwarfUnwinder.unwind(Self.regs(ip: 0x1500, sp: 0x1000, bp: 0x1010), dump: dump) { pc, exact in
+                pc == 0x1500 ? .cfi(row) : (exact ? .none : .none)
+            }
+        }
+        #expect(r.frames.map(\.address) == [0x1500, 0x4242])
+        #expect(r.frames[1].origin == .cfi)
+        #expect(r.stop == .noRule)
+    }
+
+    /// Go's signal restorer frame: the interrupted registers come from the ucontext at SP + 40, the PC exact.
+    @Test func goSignalFrame() {
+        var words = [UInt64](repeating: 0, count: 40)
+        words[0] = 0x7000  // sigtramp's RA: the restorer's entry
+        // Restorer frame: SP = 0x1008; uc_mcontext at 0x1008 + 40 = word 6; rsp is gregs[15], rip gregs[16].
+        words[6 + 15] = 0x1100
+        words[6 + 16] = 0x4444
+        words[6 + 10] = 0xb0b0
+        let r = Self.withDump(words, base: 0x1000) { dump in
+            DwarfUnwinder.unwind(Self.regs(ip: 0x6000, sp: 0x1000), dump: dump) { pc, _ in
+                switch pc {
+                case 0x6000: Self.goInfo("runtime.sigtramp", sp: 0, flags: 1)
+                case 0x7000: Self.goInfo("runtime.sigreturn__sigaction", sp: 0)
+                default: .none
+                }
+            }
+        }
+        #expect(r.frames.map(\.address) == [0x6000, 0x7000, 0x4444])
+        #expect(r.frames.dropFirst(2).first.map { $0.origin == .signal && $0.exact } == true)
+    }
+
+    /// perf's x86 register order (mask 0xff0fff: AX..SP, IP, FLAGS, CS, SS, R8..R15) to DWARF numbers.
+    @Test func registersFromThePerfMask() {
+        let values: [UInt64] = (0..<20).map { 100 + UInt64($0) }
+        let r = values.withUnsafeBytes { UnwindRegisters(mask: 0xff0fff, values: U64View(base: $0.baseAddress, count: 20, swaps: false)) }
+        #expect(r?[6] == 106 && r?[7] == 107 && r?[16] == 108)  // BP, SP, IP
+        #expect(r?[3] == 101 && r?[1] == 103)  // BX, DX
+        #expect(r?[8] == 112 && r?[15] == 119)  // R8, R15
+        let short = values.withUnsafeBytes { UnwindRegisters(mask: 0xff0fff, values: U64View(base: $0.baseAddress, count: 3, swaps: false)) }
+        #expect(short == nil, "no SP or IP among 3 values")
+    }
+
+    /// Hostile dumps and rules: random words and bases (near the top of the address space too), random pcsp
+    /// (huge and negative), random CFI offsets, signal rows. Every unwind ends, without trapping, within the
+    /// frame limit. Seeded: the same inputs every run.
+    @Test func randomInputsEndWithinBounds() {
+        var rng = SplitMix64(seed: 17)
+        for round in 0..<2000 {
+            let count = Int.random(in: 0..<64, using: &rng)
+            let words = (0..<count).map { _ in Bool.random(using: &rng) ? UInt64.random(in: 0x1000..<0x1100, using: &rng) : UInt64.random(in: 0...UInt64.max, using: &rng) }
+            let base = UInt64.random(in: 0...UInt64.max, using: &rng)
+            let row = CFIRule(cfa: [CFIOp(atom: 0x77, number: UInt64(bitPattern: Int64.random(in: -64...256, using: &rng)))],
+                              registers: Array(repeating: CFIRegisterRule.sameValue, count: 16)
+                                  + [.location([CFIOp(atom: 0x9c, number: 0), CFIOp(atom: 0x11, number: UInt64(bitPattern: Int64.random(in: -64...64, using: &rng))), CFIOp(atom: 0x22, number: 0)])],
+                              returnAddressRegister: 16, isSignalFrame: round % 7 == 0)
+            let r = Self.withDump(words, base: base, size: round % 2 == 0 ? nil : 8192) { dump in
+                DwarfUnwinder.unwind(Self.regs(ip: 0x1000, sp: base), dump: dump, limit: 64) { pc, _ in
+                    switch pc % 4 {
+                    case 0: Self.goInfo("main.f", sp: Int32.random(in: Int32.min...Int32.max))
+                    case 1: Self.goInfo("main.g", sp: Int32(Int.random(in: 0..<8) * 8))
+                    case 2: .cfi(row)
+                    default: .none
+                    }
+                }
+            }
+            #expect(r.frames.count >= 1 && r.frames.count <= 64)
+            if r.frames.count > 1 { #expect(r.frames[0].address == 0x1000) }
+        }
+    }
+}
+
+/// A small seeded generator (SplitMix64), so randomized tests repeat exactly.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}
