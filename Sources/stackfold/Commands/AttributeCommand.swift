@@ -14,10 +14,12 @@ struct GoTraceInputOptions: ParsableArguments {
     @Option(name: .customLong("go-trace"), help: "The Go execution trace of the same run.") var goTrace: String
     @Option(name: .customLong("clock-offset"), help: "Use this offset (ns, trace = perf + offset) instead of aligning the clocks.")
     var clockOffset: Int64?
+    @Flag(name: .customLong("force-trace"), help: "Use the trace even when it does not look like the same run as the capture (no time overlap, no common threads, or samples that disagree with it).")
+    var forceTrace = false
 
     func load(_ input: String, _ perf: PerfSymbolOptions) throws -> AlignedCapture {
         let file = try openPerf(input)
-        let options = try perf.checkedOptions()
+        let options = try perf.checkedOptions(capture: input)
         // The trace is read and indexed on a second thread while the capture is folded: neither needs
         // the other.
         let path = goTrace
@@ -43,6 +45,11 @@ struct GoTraceInputOptions: ParsableArguments {
         // As `collapse` warns: a truncated capture is read up to its last complete record.
         for w in capture.collapser.warnings { printError("stackfold: warning: \(w)") }
         for w in capture.trace.trace.warnings { printError("stackfold: warning: \(goTrace): \(w)") }
+        if let why = PairingCheck(capture).problem {
+            let line = "\(goTrace) and \(input) do not look like the same run: \(why)"
+            guard forceTrace else { throw UserError(line + "; pass the trace of this capture's run, or --force-trace to use it anyway") }
+            printError("stackfold: warning: \(line); used anyway (--force-trace)")
+        }
         return capture
     }
 }

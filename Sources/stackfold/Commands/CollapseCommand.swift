@@ -31,7 +31,7 @@ struct CollapseCommand: ParsableCommand {
         let file: MappedFile
         do { file = try MappedFile(path: input) } catch { throw UserError(error.description) }
         if isPerfData(file) {
-            var o = try perf.checkedOptions()
+            var o = try perf.checkedOptions(capture: input)
             o.includePID = pid
             o.includeTID = tid
             o.annotateKernel = kernel || all
@@ -156,6 +156,9 @@ struct PerfSymbolOptions: ParsableArguments {
 
     func validate() throws {
         if let time { _ = try parseTimeRange(time) }
+        for b in binaryDirs where BinaryLocator.kind(of: b) == nil {
+            throw ValidationError("--binaries \(b): no such file or folder (pass a binary or a folder holding it)")
+        }
         if let t = debuginfodTimeout, t < 1 { throw ValidationError("--debuginfod-timeout \(t): expected a number of seconds >= 1") }
         for u in debuginfodURLs where !(u.hasPrefix("http://") || u.hasPrefix("https://") || u.hasPrefix("file://")) {
             throw ValidationError("--debuginfod \(u): expected a server URL (http://host:port, https://…)")
@@ -163,8 +166,9 @@ struct PerfSymbolOptions: ParsableArguments {
     }
 
     /// The options, with the time window parsed.
-    func checkedOptions() throws -> PerfCollapseOptions {
+    func checkedOptions(capture input: String) throws -> PerfCollapseOptions {
         var o = options()
+        o.binaries.captureFolder = captureFolder(of: input)
         if let time { o.timeRange = try parseTimeRange(time) }
         return o
     }
@@ -209,4 +213,12 @@ struct FrameFilterOptions: ParsableArguments {
     func filter() throws -> FoldedFilter {
         do { return try FoldedFilter(focus: focus, ignore: ignore, hide: hide) } catch { throw ValidationError(error.description) }
     }
+}
+
+/// The folder of a capture given by path (nil for standard input): where its binary is looked for last,
+/// as users copy perf.data and the binary together.
+func captureFolder(of input: String) -> String? {
+    guard input != "-", !input.isEmpty else { return nil }
+    guard let slash = input.lastIndex(of: "/") else { return "." }
+    return slash == input.startIndex ? "/" : String(input[..<slash])
 }

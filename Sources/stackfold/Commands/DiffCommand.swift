@@ -43,7 +43,7 @@ struct DiffCommand: ParsableCommand {
 func foldedInput(_ path: String, _ perf: PerfSymbolOptions) throws -> [UInt8] {
     let file: MappedFile
     do { file = try MappedFile(path: path) } catch { throw UserError(error.description) }
-    if isPerfData(file) { return try collapsePerf(file, perf.checkedOptions()) }
+    if isPerfData(file) { return try collapsePerf(file, perf.checkedOptions(capture: path)) }
     if looksFolded(file.bytes) { return Array(file.bytes) }
     var c = ScriptTextCollapser(options: ScriptCollapseOptions())
     do { try c.feed(file.bytes, path: path) } catch { throw UserError(error.description) }

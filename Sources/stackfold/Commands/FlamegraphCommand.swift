@@ -20,7 +20,7 @@ struct FlamegraphCommand: ParsableCommand {
         do { file = try MappedFile(path: input) } catch { throw UserError(error.description) }
         let data: [UInt8]
         if isPerfData(file) {
-            data = try frames.filter().apply(try collapsePerf(file, perf.checkedOptions()))
+            data = try frames.filter().apply(try collapsePerf(file, perf.checkedOptions(capture: input)))
         } else {
             data = try frames.filter().apply(Array(file.bytes))
         }

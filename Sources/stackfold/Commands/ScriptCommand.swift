@@ -35,7 +35,7 @@ struct ScriptCommand: ParsableCommand {
 
     func run() throws {
         let file = try openPerf(input)
-        var o = try perf.checkedOptions()
+        var o = try perf.checkedOptions(capture: input)
         o.eventFilter = eventFilter
         var writer = PerfScriptWriter(options: o, json: json)
         writer.begin(file)
