@@ -150,6 +150,8 @@ public struct PerfCollapser {
     var missingNames: [UInt32: Int] = [:]
     /// Paths refused per image key, for the summary warning.
     var refused: [String: [String]] = [:]
+    /// Samples seen per event index, folded or not (see `chooseEvent`).
+    var eventSamples: [Int] = []
     /// Created on the first binary not found locally, when debuginfod servers are configured.
     var debuginfod: DebuginfodClient?
     /// Build-ids whose debuginfod failure was already warned about.
@@ -307,6 +309,7 @@ public struct PerfCollapser {
         var it = file.orderedRecords()
         var scratch = FrameScratch()
         let filterEvent = options.eventFilter ?? file.events.first?.name
+        eventSamples = Array(repeating: 0, count: file.events.count)
         if options.recordSamples {
             // Room for as many samples as the data could hold (a sample takes at least 48 bytes with the
             // fields alignment needs): pages never written are never faulted in, where growing the array
@@ -328,6 +331,7 @@ public struct PerfCollapser {
                 continue
             }
             let s = try file.sample(rec)
+            if s.eventIndex < eventSamples.count { eventSamples[s.eventIndex] &+= 1 }
             if file.events.count > 1, file.events[s.eventIndex].name != filterEvent { continue }
             if !options.pids.isEmpty, !options.pids.contains(s.pid) { continue }
             if !options.tids.isEmpty, !options.tids.contains(s.tid) { continue }
@@ -393,6 +397,7 @@ public struct PerfCollapser {
             }
         }
         if let e = it.error { throw e }
+        if options.eventFilter == nil, file.events.count > 1, try chooseEvent(file, every: interval, progress: progress) { return }
         warnMissingBinaries()
         for w in file.warnings where !warnings.contains(w) { warnings.append(w) }
     }

@@ -18,7 +18,7 @@ struct CollapseCommand: ParsableCommand {
     @Flag(help: "Annotate JIT frames with _[j].") var jit = false
     @Flag(help: "Both --kernel and --jit.") var all = false
     @Flag(help: "Addresses in unknown frames: [module <addr>].") var addrs = false
-    @Option(name: .customLong("event-filter"), help: "Keep only samples of this event (default: the first event seen).")
+    @Option(name: .customLong("event-filter"), help: "Keep only samples of this event (default: perf.data: the first declared event that has samples; perf script text: the first event seen).")
     var eventFilter: String?
     @Flag(help: "Unrecognized lines are errors.") var strict = false
     @Flag(help: "Reproduce stackcollapse-perf.pl exactly, including where it loses samples or cuts names.")
