@@ -27,7 +27,7 @@ struct GoTraceInputOptions: ParsableArguments {
         do {
             capture = try AlignedCapture.load(perf: file, options: options, clockOffset: clockOffset) { () -> Result<TraceIndex, UserError> in
                 let tf: MappedFile
-                do throws(FileError) { tf = try MappedFile(path: path) } catch { return .failure(UserError(error.description)) }
+                do throws(FileError) { tf = try openInput(path) } catch { return .failure(UserError(error.description)) }
                 var timer = PhaseTimer()
                 let trace: GoTrace
                 do { trace = try GoTrace(bytes: tf.bytes) } catch { return .failure(UserError("\(path): \(error)")) }

@@ -29,7 +29,7 @@ struct CollapseCommand: ParsableCommand {
     func run() throws {
         let filter = try frames.filter()
         let file: MappedFile
-        do { file = try MappedFile(path: input) } catch { throw UserError(error.description) }
+        do { file = try openInput(input) } catch { throw unreadableInput(input, error.message) }
         if isPerfData(file) {
             var o = try perf.checkedOptions(capture: input)
             o.includePID = pid
@@ -42,6 +42,7 @@ struct CollapseCommand: ParsableCommand {
             out.flush()
             return
         }
+        if looksBinary(file.bytes) { throw unreadableInput(input, "binary data that is not perf.data; \(collapseInputHint)") }
         var o = ScriptCollapseOptions()
         o.includePID = pid
         o.includeTID = tid
@@ -58,8 +59,15 @@ struct CollapseCommand: ParsableCommand {
             throw UserError(error.description)
         }
         c.finish()
+        let folded = c.folded()
+        if folded.isEmpty, c.unrecognizedLines > 0 {
+            if looksFolded(file.bytes) {
+                throw unreadableInput(input, "already folded stacks, which collapse does not read; pass it to `stackfold flamegraph` or `stackfold diff`")
+            }
+            throw unreadableInput(input, "not perf script text: none of its \(c.unrecognizedLines) lines could be read; \(collapseInputHint)")
+        }
         var out = OutputBuffer(fd: 1)
-        out.append(bytes: filter.apply(c.folded()))
+        out.append(bytes: filter.apply(folded))
         out.flush()
         for w in c.warnings { printError((w + "\n")) }
         if c.unrecognizedLines > 0 {

@@ -42,7 +42,7 @@ struct DiffCommand: ParsableCommand {
 /// Folded stacks from a file that is already folded, is perf script text, or is a perf.data capture.
 func foldedInput(_ path: String, _ perf: PerfSymbolOptions) throws -> [UInt8] {
     let file: MappedFile
-    do { file = try MappedFile(path: path) } catch { throw UserError(error.description) }
+    do { file = try openInput(path) } catch { throw unreadableInput(path, error.message) }
     if isPerfData(file) { return try collapsePerf(file, perf.checkedOptions(capture: path)) }
     if looksFolded(file.bytes) { return Array(file.bytes) }
     var c = ScriptTextCollapser(options: ScriptCollapseOptions())
