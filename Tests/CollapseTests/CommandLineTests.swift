@@ -112,4 +112,20 @@ import Testing
         #expect(r.out.isEmpty)
         #expect(r.err.contains("--binaries /nonexistent/folder: no such file or folder"))
     }
+
+    /// gc with a trace of another run: refused with a non-zero exit and the reason; --force-trace uses it.
+    @Test func traceOfAnotherRunIsRefused() throws {
+        let args = ["gc", "--go-trace", Self.fixture("gotrace/go1.26-fp-mono.trace"), Self.fixture("perf/go1.25-fp-mono.data")]
+        let r = try Self.run(args)
+        #expect(r.status == 1)
+        #expect(r.out.isEmpty)
+        #expect(r.err.contains("do not look like the same run: no sample falls in the trace's time span (no time overlap)"))
+        let forced = try Self.run(args + ["--force-trace"])
+        #expect(forced.status == 0)
+        #expect(!forced.out.isEmpty)
+        #expect(forced.err.contains("used anyway (--force-trace)"))
+        let right = try Self.run(["gc", "--go-trace", Self.fixture("gotrace/go1.25-fp-mono.trace"), Self.fixture("perf/go1.25-fp-mono.data")])
+        #expect(right.status == 0)
+        #expect(!right.err.contains("same run"))
+    }
 }
