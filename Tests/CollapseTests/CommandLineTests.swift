@@ -128,4 +128,16 @@ import Testing
         #expect(right.status == 0)
         #expect(!right.err.contains("same run"))
     }
+
+    /// `diff` of folded files, one with a tab before a count (edge-a.folded's `main;tab\t4`): read as
+    /// folded, as difffolded.pl reads it (its output, sorted, is Fixtures/diff/expected-edge*.txt).
+    @Test(arguments: [[], ["-n"], ["-s"], ["-n", "-s"]])
+    func diffReadsATabBeforeACountAsFolded(_ flags: [String]) throws {
+        let r = try Self.run(["diff"] + flags + [Self.fixture("diff/edge-a.folded"), Self.fixture("diff/edge-b.folded")])
+        #expect(r.status == 0, "\(r.err)")
+        let name = "diff/expected-edge" + flags.joined() + ".txt"
+        let expected = try String(contentsOfFile: Self.fixture(name), encoding: .utf8)
+        let lines = String(decoding: r.out, as: UTF8.self).split(separator: "\n").map(String.init)
+        #expect(lines.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }.joined(separator: "\n") + "\n" == expected)
+    }
 }
