@@ -60,6 +60,8 @@ public struct PerfCollapser {
     var missingNames: [UInt32: Int] = [:]
     /// Paths refused per image key, for the summary warning.
     var refused: [String: [String]] = [:]
+    /// Whether the capture records CPU numbers (`FoldedSample.cpu` is 0 otherwise, and means nothing).
+    public private(set) var recordsCPU = true
     /// Samples seen per event index, folded or not (see `chooseEvent`).
     var eventSamples: [Int] = []
     /// Created on the first binary not found locally, when debuginfod servers are configured.
@@ -113,6 +115,8 @@ public struct PerfCollapser {
         var it = file.orderedRecords()
         var scratch = FrameScratch()
         let filterEvent = options.eventFilter ?? file.events.first?.name
+        if let e = file.cpuFilterError(options.cpus) { throw e }
+        recordsCPU = file.recordsCPU
         eventSamples = Array(repeating: 0, count: file.events.count)
         if options.recordSamples {
             // Room for as many samples as the data could hold (a sample takes at least 48 bytes with the

@@ -140,4 +140,28 @@ import Testing
         let lines = String(decoding: r.out, as: UTF8.self).split(separator: "\n").map(String.init)
         #expect(lines.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }.joined(separator: "\n") + "\n" == expected)
     }
+
+    /// A capture without PERF_SAMPLE_CPU (perf script prints no CPU column for go1.25-fp-mono): no CPU is
+    /// invented in JSON, and --only-cpu is an error, as perf's --cpu is; with CPUs recorded it filters.
+    @Test func absentCPUIsNotInvented() throws {
+        let noCPU = Self.fixture("perf/go1.25-fp-mono.data")
+        let script = try String(contentsOfFile: noCPU + ".script.txt", encoding: .utf8)
+        #expect(!script.contains("] 10636."), "perf script prints no [cpu] column")
+        for cmd in [["collapse"], ["script"], ["script", "--json"]] {
+            let r = try Self.run(cmd + ["--only-cpu", "0", noCPU])
+            #expect(r.status == 1, "\(cmd)")
+            #expect(r.out.isEmpty)
+            #expect(r.err.contains("--only-cpu: the capture has no CPU numbers"))
+        }
+        let json = try Self.run(["script", "--json", noCPU])
+        #expect(json.status == 0)
+        #expect(!String(decoding: json.out, as: UTF8.self).contains("\"cpu\""))
+        let attr = try Self.run(["attribute", "--json", "--go-trace", Self.fixture("gotrace/go1.25-fp-mono.trace"), noCPU])
+        #expect(attr.status == 0)
+        #expect(!attr.out.isEmpty)
+        #expect(!String(decoding: attr.out, as: UTF8.self).contains("\"cpu\""))
+        // go1.25-system-wide (perf record -a) has them: its samples on CPU 0 are kept, others dropped.
+        let wide = try Self.run(["collapse", "--only-cpu", "0", Self.fixture("perf/go1.25-system-wide.data")])
+        #expect(wide.status == 0)
+    }
 }

@@ -92,8 +92,10 @@ struct AttributeCommand: ParsableCommand {
                 appendSigned(a.traceTime, to: &out)
                 out.append(",\"tid\":")
                 appendSigned(Int64(a.sample.tid), to: &out)
-                out.append(",\"cpu\":")
-                out.append(decimal: UInt64(a.sample.cpu))
+                if c.collapser.recordsCPU {
+                    out.append(",\"cpu\":")
+                    out.append(decimal: UInt64(a.sample.cpu))
+                }
                 out.append(",\"goroutine\":")
                 appendSigned(a.goroutine, to: &out)
                 out.append(",\"function\":")
