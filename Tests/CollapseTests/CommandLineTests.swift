@@ -164,4 +164,15 @@ import Testing
         let wide = try Self.run(["collapse", "--only-cpu", "0", Self.fixture("perf/go1.25-system-wide.data")])
         #expect(wide.status == 0)
     }
+
+    /// gc options that do not apply to what was asked are usage errors (exit 64), not ignored.
+    @Test(arguments: [["--folded", "--svg"], ["-o", "out.svg"], ["--state", "assist"], ["--folded", "--top", "3"], ["--svg", "--top", "3"]])
+    func gcOptionsThatDoNotApplyAreErrors(_ args: [String]) throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try Self.run(["gc", "--go-trace", Self.fixture("gotrace/go1.25-fp-mono.trace")] + args + [Self.fixture("perf/go1.25-fp-mono.data")], in: dir)
+        #expect(r.status == 64, "\(args): \(r.err)")
+        #expect(r.out.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out.svg").path))
+    }
 }
