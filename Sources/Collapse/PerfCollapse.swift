@@ -62,6 +62,8 @@ public struct PerfCollapser {
     var refused: [String: [String]] = [:]
     /// Whether the capture records CPU numbers (`FoldedSample.cpu` is 0 otherwise, and means nothing).
     public private(set) var recordsCPU = true
+    /// Samples with a recorded user stack whose chain has one user frame (see `noteLeafOnly`).
+    var leafOnlySamples = 0
     /// Samples seen per event index, folded or not (see `chooseEvent`).
     var eventSamples: [Int] = []
     /// Created on the first binary not found locally, when debuginfod servers are configured.
@@ -194,6 +196,7 @@ public struct PerfCollapser {
                 }
             }
             if !missingNames.isEmpty { countMissing(scratch) }
+            noteLeafOnly(s, chain: chain)
             let weight = options.weightByPeriod ? max(s.period, 1) : 1
             let index = scratch.withIDs { stacks.add($0, weight: weight) }
             if options.recordSamples {
@@ -207,6 +210,7 @@ public struct PerfCollapser {
         if let e = it.error { throw e }
         if options.eventFilter == nil, file.events.count > 1, try chooseEvent(file, every: interval, progress: progress) { return }
         warnMissingBinaries()
+        warnLeafOnly()
         for w in file.warnings where !warnings.contains(w) { warnings.append(w) }
     }
 
