@@ -17,11 +17,13 @@ let package = Package(
         .systemLibrary(name: "CElfUtils", pkgConfig: "libdw", providers: [.apt(["libdw-dev", "libelf-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CMalloc"),
+        // zlib and liblzma: whole-file gzip and xz inputs (Debian: zlib1g-dev liblzma-dev).
+        .systemLibrary(name: "CCompress", providers: [.apt(["zlib1g-dev", "liblzma-dev"])]),
         // Its header only: the library is loaded on first use (see Sources/CDebuginfod/shim.h).
         .systemLibrary(name: "CDebuginfod", providers: [.apt(["libdebuginfod-dev"])]),
 
         // Shared byte cursor, mmap and errors: every binary reader builds on it.
-        .target(name: "BinaryIO"),
+        .target(name: "BinaryIO", dependencies: ["CZstd", "CCompress"]),
         .target(name: "PerfData", dependencies: ["BinaryIO", "CZstd"]),
         .target(name: "Symbolize", dependencies: ["BinaryIO", "CElfUtils", "CDebuginfod"]),
         .target(name: "GoTrace", dependencies: ["BinaryIO"]),

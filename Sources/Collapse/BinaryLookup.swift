@@ -10,7 +10,7 @@ import Glibc
 extension PerfCollapser {
     mutating func image(for m: Mapping) -> BinaryImage? {
         // Keyed by build-id too: a path rebuilt during the capture is two binaries.
-        let key = m.buildID.map { m.filename + "\u{0}" + $0 } ?? m.filename
+        let key = Self.imageKey(m)
         if let cached = images[key] { return cached }
         var found: BinaryImage?
         if m.filename == "[vdso]" {
@@ -21,16 +21,18 @@ extension PerfCollapser {
             for path in options.binaries.candidates(path: m.filename, buildID: m.buildID) {
                 // A debug-only file (a -dbg package's .build-id/ab/cdef….debug) has no code: it is found below.
                 guard let img = try? BinaryImage(path: path), !img.elf.isDebugOnly else { continue }
-                if accepts(img, for: m) { found = img; break }
+                if accepts(img, for: m), layoutAccepts(img, for: m) { found = img; break }
             }
-            if found == nil, !options.binaries.searchDirs.isEmpty {
-                if scanned == nil { scanned = Self.scan(options.binaries.searchDirs) }
+            if found == nil, !options.binaries.searchDirs.isEmpty || options.binaries.captureFolder != nil {
+                if scanned == nil { scanned = Self.scan(options.binaries.searchDirs, captureFolder: options.binaries.captureFolder) }
                 // By build-id; by file name only when the capture recorded none (Go < 1.22 writes no GNU build-id).
                 if let id = m.buildID {
                     if let path = scanned?.byID[id] { found = try? BinaryImage(path: path) }
-                } else if let path = scanned?.byName[basename(m.filename)], let img = try? BinaryImage(path: path), accepts(img, for: m) {
+                } else if let path = scanned?.byName[basename(m.filename)], let img = try? BinaryImage(path: path),
+                          accepts(img, for: m), layoutAccepts(img, for: m) {
                     found = img
                 }
+                if found == nil, m.buildID == nil { found = renamedBinary(for: m, among: scanned?.all ?? []) }
             }
             if found == nil, let id = m.buildID { found = fetchFromDebuginfod(buildID: id, for: m) }
             if let img = found { attachDebugFile(img) }
@@ -44,7 +46,9 @@ extension PerfCollapser {
     /// are warned in order with the others.
     mutating func attachDebugFile(_ img: BinaryImage) {
         guard options.binaries.debugFiles, !(img.elf.hasSymtab && img.elf.hasDWARF) else { return }
-        if scanned == nil, !options.binaries.searchDirs.isEmpty { scanned = Self.scan(options.binaries.searchDirs) }
+        if scanned == nil, !options.binaries.searchDirs.isEmpty || options.binaries.captureFolder != nil {
+            scanned = Self.scan(options.binaries.searchDirs, captureFolder: options.binaries.captureFolder)
+        }
         img.debugFileSearch = options.binaries.debugFileSearch(scannedDebugFiles: scanned?.debugByID ?? [:])
         _ = img.symbolFile
         warnings += img.warnings
@@ -54,6 +58,7 @@ extension PerfCollapser {
     /// build would name frames wrongly without any sign of it. Refusals are warned once per path.
     mutating func accepts(_ img: BinaryImage, for m: Mapping) -> Bool {
         guard let want = m.buildID, img.buildID != want else { return true }
+        refused[Self.imageKey(m), default: []].append(img.path)
         if warnedMismatch.insert(img.path).inserted {
             let have = img.buildID.map { "build-id \($0)" } ?? "no build-id"
             warnings.append("\(img.path): \(have) does not match the capture's build-id \(want) for \(m.filename); not used")
@@ -90,15 +95,19 @@ extension PerfCollapser {
     }
 
     /// build-ids of the ELF files under `dirs` (recursively), for finding binaries copied off a host.
-    /// Debug-only files (no code) are kept apart, by build-id, for `DebugFileSearch`.
-    static func scan(_ dirs: [String]) -> (byID: [String: String], byName: [String: String], debugByID: [String: String]) {
-        var out: [String: String] = [:]
-        var byName: [String: String] = [:]
-        var debugByID: [String: String] = [:]
-        var pending = dirs
+    /// Debug-only files (no code) are kept apart, by build-id, for `DebugFileSearch`. A path in `dirs` that
+    /// is a file is a binary itself; `captureFolder`'s files come after all others, without descending
+    /// into its folders (it may be a home folder).
+    static func scan(_ dirs: [String], captureFolder: String? = nil)
+        -> (byID: [String: String], byName: [String: String], debugByID: [String: String], all: [String]) {
+        var found = ScannedBinaries()
+        var pending: [String] = []
+        for d in dirs {
+            if BinaryLocator.kind(of: d) == .file { found.add(path: d, name: basename(d)) } else { pending.append(d) }
+        }
         var visited = 0
-        while let dir = pending.popLast(), visited < 100_000 {
-            guard let d = opendir(dir) else { continue }
+        func list(_ dir: String, recurse: Bool) {
+            guard let d = opendir(dir) else { return }
             defer { closedir(d) }
             while let e = readdir(d) {
                 visited += 1
@@ -107,20 +116,19 @@ extension PerfCollapser {
                 let path = dir + "/" + name
                 var st = stat()
                 guard lstat(path, &st) == 0 else { continue }
-                if (st.st_mode & S_IFMT) == S_IFDIR { pending.append(path); continue }
+                if (st.st_mode & S_IFMT) == S_IFDIR { if recurse { pending.append(path) }; continue }
                 guard (st.st_mode & S_IFMT) == S_IFREG, st.st_size > 64 else { continue }
-                guard let elf = try? ELFFile(path: path) else { continue }
-                if elf.isDebugOnly {
-                    // The first in path order, as below.
-                    if let id = elf.buildID, debugByID[id].map({ path < $0 }) ?? true { debugByID[id] = path }
-                    continue
-                }
-                if let id = elf.buildID, out[id] == nil { out[id] = path }
-                // The first in path order, so the choice does not depend on directory order.
-                if let old = byName[name], old < path { continue }
-                byName[name] = path
+                found.add(path: path, name: name)
             }
         }
-        return (out, byName, debugByID)
+        while let dir = pending.popLast(), visited < 100_000 { list(dir, recurse: true) }
+        if let c = captureFolder, visited < 100_000 {
+            var own = ScannedBinaries()
+            swap(&found, &own)
+            list(c, recurse: false)
+            swap(&found, &own)
+            found.addMissing(from: own)
+        }
+        return (found.byID, found.byName, found.debugByID, found.all)
     }
 }

@@ -49,12 +49,23 @@ public struct PerfCollapser {
 
     var images: [String: BinaryImage?] = [:]
     /// build-id -> path and file name -> path, from `searchDirs`, built on first need.
-    var scanned: (byID: [String: String], byName: [String: String], debugByID: [String: String])?
+    var scanned: (byID: [String: String], byName: [String: String], debugByID: [String: String], all: [String])?
     /// Per unique (mapping id, address, exact): the folded names, root first.
     var frameNames: [FrameKey: [UInt32]] = [:]
     var nameTable = NameTable()
     var stacks = StackCounter()
     var warnedMismatch: Set<String> = []
+    /// Binaries not found or refused, in the order first met, and which placeholder names stand for them.
+    var missing: [MissingBinary] = []
+    var missingNames: [UInt32: Int] = [:]
+    /// Paths refused per image key, for the summary warning.
+    var refused: [String: [String]] = [:]
+    /// Whether the capture records CPU numbers (`FoldedSample.cpu` is 0 otherwise, and means nothing).
+    public private(set) var recordsCPU = true
+    /// Samples with a recorded user stack whose chain has one user frame (see `noteLeafOnly`).
+    var leafOnlySamples = 0
+    /// Samples seen per event index, folded or not (see `chooseEvent`).
+    var eventSamples: [Int] = []
     /// Created on the first binary not found locally, when debuginfod servers are configured.
     var debuginfod: DebuginfodClient?
     /// Build-ids whose debuginfod failure was already warned about.
@@ -114,6 +125,9 @@ public struct PerfCollapser {
         var it = file.orderedRecords()
         var scratch = FrameScratch()
         let filterEvent = options.eventFilter ?? file.events.first?.name
+        if let e = file.cpuFilterError(options.cpus) { throw e }
+        recordsCPU = file.recordsCPU
+        eventSamples = Array(repeating: 0, count: file.events.count)
         if options.recordSamples {
             // Room for as many samples as the data could hold (a sample takes at least 48 bytes with the
             // fields alignment needs): pages never written are never faulted in, where growing the array
@@ -138,6 +152,7 @@ public struct PerfCollapser {
                 continue
             }
             let s = try file.sample(rec)
+            if s.eventIndex < eventSamples.count { eventSamples[s.eventIndex] &+= 1 }
             if file.events.count > 1, file.events[s.eventIndex].name != filterEvent { continue }
             if !options.pids.isEmpty, !options.pids.contains(s.pid) { continue }
             if !options.tids.isEmpty, !options.tids.contains(s.tid) { continue }
@@ -172,6 +187,8 @@ public struct PerfCollapser {
             } else {
                 appendChain(s.callchain, origins: nil, s, model: model, to: &scratch)
             }
+            if !missingNames.isEmpty { countMissing(scratch) }
+            noteLeafOnly(s, chain: chain)
             let weight = options.weightByPeriod ? max(s.period, 1) : 1
             let index = scratch.withIDs { stacks.add($0, weight: weight) }
             if options.recordSamples {
@@ -183,6 +200,9 @@ public struct PerfCollapser {
             }
         }
         if let e = it.error { throw e }
+        if options.eventFilter == nil, file.events.count > 1, try chooseEvent(file, every: interval, progress: progress) { return }
+        warnMissingBinaries()
+        warnLeafOnly()
         for w in file.warnings where !warnings.contains(w) { warnings.append(w) }
     }
 
@@ -253,6 +273,7 @@ public struct PerfCollapser {
         if let cached = frameNames[key] { return cached }
         let result = symbolize(address, mapping: m, exact: exact, mode: mode).map { intern($0) }
         frameNames[key] = result
+        noteUnnamed(result, mapping: m)
         return result
     }
 

@@ -54,8 +54,12 @@ public struct PerfCollapseOptions: Sendable {
 public struct BinaryLocator: Sendable {
     public var symfs: String?
     public var buildIDDirs: [String] = []
-    /// Folders of binaries in any layout, matched to the capture by build-id (scanned once).
+    /// Folders of binaries in any layout, and binaries themselves, matched to the capture by build-id
+    /// (scanned once).
     public var searchDirs: [String] = []
+    /// The capture's own folder, where users copy the binary with perf.data: its files (not subfolders)
+    /// are matched as `searchDirs` are, after them.
+    public var captureFolder: String?
     /// Servers asked by build-id for binaries not found locally. Off (nil) unless set: the library never
     /// reads `DEBUGINFOD_URLS` itself, so tests and embedders stay offline; the command line sets it.
     public var debuginfod: DebuginfodConfig?

@@ -67,6 +67,7 @@ public struct PerfScriptWriter {
 
     /// Every sample of `file` in perf's order.
     public mutating func write(_ file: PerfFile, to out: inout OutputBuffer) throws(PerfDataError) {
+        if let e = file.cpuFilterError(options.cpus) { throw e }
         begin(file)
         var model = ProcessModel(file: file)
         var it = file.orderedRecords()

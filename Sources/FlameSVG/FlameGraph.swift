@@ -47,6 +47,8 @@ public struct FlameGraph {
     public private(set) var warnings: [String] = []
     /// Colours given to names (for `--cp` palette files).
     public private(set) var usedColors: [String: String] = [:]
+    /// The input held no stack with a count: the SVG is flamegraph.pl's error image, not a graph.
+    public private(set) var noInput = false
     public init(options: FlameGraphOptions = FlameGraphOptions()) { self.options = options }
 
     /// Renders folded text (one or two count columns) to a self-contained SVG.
@@ -94,6 +96,7 @@ public struct FlameGraph {
         let ypad2 = o.fontSize * 2 + 10
         let framePad = 1.0
         if timeMax == 0 {
+            noInput = true
             warnings.append("ERROR: No valid input provided to flamegraph.pl.")
             return errorSVG(width: o.width, message: "ERROR: No valid input provided to flamegraph.pl.")
         }

@@ -29,7 +29,7 @@ func writeStdout(_ s: String) {
 
 func readTextFile(_ path: String) throws -> String {
     do {
-        let f = try MappedFile(path: path)
+        let f = try openInput(path)
         return String(decoding: f.bytes, as: UTF8.self)
     } catch { throw UserError(error.description) }
 }

@@ -14,10 +14,12 @@ struct GoTraceInputOptions: ParsableArguments {
     @Option(name: .customLong("go-trace"), help: "The Go execution trace of the same run.") var goTrace: String
     @Option(name: .customLong("clock-offset"), help: "Use this offset (ns, trace = perf + offset) instead of aligning the clocks.")
     var clockOffset: Int64?
+    @Flag(name: .customLong("force-trace"), help: "Use the trace even when it does not look like the same run as the capture (no time overlap, no common threads, or samples that disagree with it).")
+    var forceTrace = false
 
     func load(_ input: String, _ perf: PerfSymbolOptions) throws -> AlignedCapture {
         let file = try openPerf(input)
-        let options = try perf.checkedOptions()
+        let options = try perf.checkedOptions(capture: input)
         // The trace is read and indexed on a second thread while the capture is folded: neither needs
         // the other.
         let path = goTrace
@@ -25,7 +27,7 @@ struct GoTraceInputOptions: ParsableArguments {
         do {
             capture = try AlignedCapture.load(perf: file, options: options, clockOffset: clockOffset) { () -> Result<TraceIndex, UserError> in
                 let tf: MappedFile
-                do throws(FileError) { tf = try MappedFile(path: path) } catch { return .failure(UserError(error.description)) }
+                do throws(FileError) { tf = try openInput(path) } catch { return .failure(UserError(error.description)) }
                 var timer = PhaseTimer()
                 let trace: GoTrace
                 do { trace = try GoTrace(bytes: tf.bytes) } catch { return .failure(UserError("\(path): \(error)")) }
@@ -43,6 +45,11 @@ struct GoTraceInputOptions: ParsableArguments {
         // As `collapse` warns: a truncated capture is read up to its last complete record.
         for w in capture.collapser.warnings { printError("stackfold: warning: \(w)") }
         for w in capture.trace.trace.warnings { printError("stackfold: warning: \(goTrace): \(w)") }
+        if let why = PairingCheck(capture).problem {
+            let line = "\(goTrace) and \(input) do not look like the same run: \(why)"
+            guard forceTrace else { throw UserError(line + "; pass the trace of this capture's run, or --force-trace to use it anyway") }
+            printError("stackfold: warning: \(line); used anyway (--force-trace)")
+        }
         return capture
     }
 }
@@ -85,8 +92,10 @@ struct AttributeCommand: ParsableCommand {
                 appendSigned(a.traceTime, to: &out)
                 out.append(",\"tid\":")
                 appendSigned(Int64(a.sample.tid), to: &out)
-                out.append(",\"cpu\":")
-                out.append(decimal: UInt64(a.sample.cpu))
+                if c.collapser.recordsCPU {
+                    out.append(",\"cpu\":")
+                    out.append(decimal: UInt64(a.sample.cpu))
+                }
                 out.append(",\"goroutine\":")
                 appendSigned(a.goroutine, to: &out)
                 out.append(",\"function\":")

@@ -18,7 +18,7 @@ struct CollapseCommand: ParsableCommand {
     @Flag(help: "Annotate JIT frames with _[j].") var jit = false
     @Flag(help: "Both --kernel and --jit.") var all = false
     @Flag(help: "Addresses in unknown frames: [module <addr>].") var addrs = false
-    @Option(name: .customLong("event-filter"), help: "Keep only samples of this event (default: the first event seen).")
+    @Option(name: .customLong("event-filter"), help: "Keep only samples of this event (default: perf.data: the first declared event that has samples; perf script text: the first event seen).")
     var eventFilter: String?
     @Flag(help: "Unrecognized lines are errors.") var strict = false
     @Flag(help: "Reproduce stackcollapse-perf.pl exactly, including where it loses samples or cuts names.")
@@ -29,9 +29,9 @@ struct CollapseCommand: ParsableCommand {
     func run() throws {
         let filter = try frames.filter()
         let file: MappedFile
-        do { file = try MappedFile(path: input) } catch { throw UserError(error.description) }
+        do { file = try openInput(input) } catch { throw unreadableInput(input, error.message) }
         if isPerfData(file) {
-            var o = try perf.checkedOptions()
+            var o = try perf.checkedOptions(capture: input)
             o.includePID = pid
             o.includeTID = tid
             o.annotateKernel = kernel || all
@@ -42,6 +42,7 @@ struct CollapseCommand: ParsableCommand {
             out.flush()
             return
         }
+        if looksBinary(file.bytes) { throw unreadableInput(input, "binary data that is not perf.data; \(collapseInputHint)") }
         var o = ScriptCollapseOptions()
         o.includePID = pid
         o.includeTID = tid
@@ -58,8 +59,15 @@ struct CollapseCommand: ParsableCommand {
             throw UserError(error.description)
         }
         c.finish()
+        let folded = c.folded()
+        if folded.isEmpty, c.unrecognizedLines > 0 {
+            if looksFolded(file.bytes) {
+                throw unreadableInput(input, "already folded stacks, which collapse does not read; pass it to `stackfold flamegraph` or `stackfold diff`")
+            }
+            throw unreadableInput(input, "not perf script text: none of its \(c.unrecognizedLines) lines could be read; \(collapseInputHint)")
+        }
         var out = OutputBuffer(fd: 1)
-        out.append(bytes: filter.apply(c.folded()))
+        out.append(bytes: filter.apply(folded))
         out.flush()
         for w in c.warnings { printError((w + "\n")) }
         if c.unrecognizedLines > 0 {
@@ -159,6 +167,9 @@ struct PerfSymbolOptions: ParsableArguments {
 
     func validate() throws {
         if let time { _ = try parseTimeRange(time) }
+        for b in binaryDirs where BinaryLocator.kind(of: b) == nil {
+            throw ValidationError("--binaries \(b): no such file or folder (pass a binary or a folder holding it)")
+        }
         if let t = debuginfodTimeout, t < 1 { throw ValidationError("--debuginfod-timeout \(t): expected a number of seconds >= 1") }
         for u in debuginfodURLs where !(u.hasPrefix("http://") || u.hasPrefix("https://") || u.hasPrefix("file://")) {
             throw ValidationError("--debuginfod \(u): expected a server URL (http://host:port, https://…)")
@@ -166,8 +177,9 @@ struct PerfSymbolOptions: ParsableArguments {
     }
 
     /// The options, with the time window parsed.
-    func checkedOptions() throws -> PerfCollapseOptions {
+    func checkedOptions(capture input: String) throws -> PerfCollapseOptions {
         var o = options()
+        o.binaries.captureFolder = captureFolder(of: input)
         if let time { o.timeRange = try parseTimeRange(time) }
         return o
     }
@@ -212,4 +224,12 @@ struct FrameFilterOptions: ParsableArguments {
     func filter() throws -> FoldedFilter {
         do { return try FoldedFilter(focus: focus, ignore: ignore, hide: hide) } catch { throw ValidationError(error.description) }
     }
+}
+
+/// The folder of a capture given by path (nil for standard input): where its binary is looked for last,
+/// as users copy perf.data and the binary together.
+func captureFolder(of input: String) -> String? {
+    guard input != "-", !input.isEmpty else { return nil }
+    guard let slash = input.lastIndex(of: "/") else { return "." }
+    return slash == input.startIndex ? "/" : String(input[..<slash])
 }

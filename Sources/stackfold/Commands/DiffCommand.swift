@@ -42,8 +42,8 @@ struct DiffCommand: ParsableCommand {
 /// Folded stacks from a file that is already folded, is perf script text, or is a perf.data capture.
 func foldedInput(_ path: String, _ perf: PerfSymbolOptions) throws -> [UInt8] {
     let file: MappedFile
-    do { file = try MappedFile(path: path) } catch { throw UserError(error.description) }
-    if isPerfData(file) { return try collapsePerf(file, perf.checkedOptions()) }
+    do { file = try openInput(path) } catch { throw unreadableInput(path, error.message) }
+    if isPerfData(file) { return try collapsePerf(file, perf.checkedOptions(capture: path)) }
     if looksFolded(file.bytes) { return Array(file.bytes) }
     var c = ScriptTextCollapser(options: ScriptCollapseOptions())
     do { try c.feed(file.bytes, path: path) } catch { throw UserError(error.description) }
@@ -64,7 +64,8 @@ func looksFolded(_ b: UnsafeRawBufferPointer) -> Bool {
             if line.first == 0x20 || line.first == 0x09 || line.first == 0x23 { return false }
             var i = end
             while i > start, (b[i - 1] >= 0x30 && b[i - 1] <= 0x39) || b[i - 1] == 0x2e { i -= 1 }
-            if i == end || i == start || b[i - 1] != 0x20 { return false }
+            // Any whitespace before the count, as difffolded.pl's `\s+?` (a tab too).
+            if i == end || i == start || !(b[i - 1] == 0x20 || (b[i - 1] >= 0x09 && b[i - 1] <= 0x0d)) { return false }
             checked += 1
         }
         start = end + 1

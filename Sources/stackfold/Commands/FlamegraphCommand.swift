@@ -15,24 +15,36 @@ struct FlamegraphCommand: ParsableCommand {
     @OptionGroup var frames: FrameFilterOptions
 
     func run() throws {
+        // Never write to a file given as input (flamegraph.pl's --cp is a flag: `--cp in.folded` reads it).
+        for (what, path) in [("--palette-file", style.palettePath), ("-o", output)] {
+            if let path, input != "-", sameFile(path, input) {
+                throw UserError("\(path): is the input; \(what) would overwrite it (pass another file)")
+            }
+        }
         let o = try style.options()
         let file: MappedFile
-        do { file = try MappedFile(path: input) } catch { throw UserError(error.description) }
+        do { file = try openInput(input) } catch { throw unreadableInput(input, error.message) }
         let data: [UInt8]
         if isPerfData(file) {
-            data = try frames.filter().apply(try collapsePerf(file, perf.checkedOptions()))
+            data = try frames.filter().apply(try collapsePerf(file, perf.checkedOptions(capture: input)))
         } else {
+            if looksBinary(file.bytes) { throw unreadableInput(input, "binary data that is not perf.data; \(textInputHint)") }
             data = try frames.filter().apply(Array(file.bytes))
         }
         var fg = FlameGraph(options: o)
         let svg = fg.render(folded: String(decoding: data, as: UTF8.self))
+        if fg.noInput {
+            // flamegraph.pl draws an error image (exit 2); an image where a graph belongs is not written.
+            let bad = fg.warnings.first { $0.hasPrefix("Ignored ") }.map { " (\($0.dropFirst(8)))" } ?? ""
+            throw unreadableInput(input, "no folded stack with a count\(bad); \(textInputHint)")
+        }
         for w in fg.warnings { printError("stackfold: \(w)\n") }
         if let output {
             try writeFile(output, Array(svg.utf8))
         } else {
             writeStdout(svg)
         }
-        if let cp = style.cp {
+        if let cp = style.palettePath {
             // Keep the colours used, so the next graph with this palette file matches (flamegraph.pl --cp).
             let map = o.paletteMap.merging(fg.usedColors) { old, _ in old }
             let out = map.keys.sorted().map { "\($0)->\(map[$0]!)" }.joined(separator: "\n")
@@ -60,7 +72,12 @@ struct FlameGraphStyleOptions: ParsableArguments {
     @Option(help: "Palette: \(Palette.all.joined(separator: ", ")).") var colors = "hot"
     @Option(help: "Background: yellow, blue, green, grey or #rrggbb.") var bgcolors: String?
     @Flag(help: "Colours from a hash of the name (stable across graphs, as flamegraph.pl --hash).") var hash = false
-    @Option(help: "Palette file of NAME->rgb(r,g,b) lines to use and extend (flamegraph.pl --cp uses palette.map).") var cp: String?
+    @Flag(help: "Consistent palette, as flamegraph.pl --cp: colours read from and kept in palette.map in the current folder.")
+    var cp = false
+    @Option(name: .customLong("palette-file"), help: ArgumentHelp("As --cp, with this palette file (NAME->rgb(r,g,b) lines) instead of palette.map.", valueName: "file"))
+    var paletteFile: String?
+    /// The palette file read and extended, if any.
+    var palettePath: String? { paletteFile ?? (cp ? "palette.map" : nil) }
     @Flag(help: "Reverse each stack (leaf first).") var reverse = false
     @Flag(help: "Icicle graph: root at the top.") var inverted = false
     @Flag(help: "Flame chart: keep input order (time) instead of sorting.") var flamechart = false
@@ -109,7 +126,7 @@ struct FlameGraphStyleOptions: ParsableArguments {
                 }
             }
         }
-        if let cp, let text = try? readTextFile(cp) {
+        if let cp = palettePath, let text = try? readTextFile(cp) {
             for line in text.split(separator: "\n") {
                 if let r = line.firstRange(of: "->") { o.paletteMap[String(line[..<r.lowerBound])] = String(line[r.upperBound...]) }
             }

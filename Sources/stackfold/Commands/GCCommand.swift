@@ -26,7 +26,7 @@ struct GCCommand: ParsableCommand {
     var state: String?
     @Flag(help: "A flame graph by GC state with a timeline strip (drag across it to draw a time window).") var svg = false
     @Option(name: .shortAndLong, help: "With --svg: write the SVG here instead of standard output.") var output: String?
-    @Option(help: "How many pauses and functions to list.") var top = 5
+    @Option(help: "How many pauses and functions the report lists (default 5).") var top: Int?
     @OptionGroup var perf: PerfSymbolOptions
     @OptionGroup var style: FlameGraphStyleOptions
 
@@ -34,6 +34,12 @@ struct GCCommand: ParsableCommand {
         if let state, GCState(rawValue: state) == nil {
             throw ValidationError("--state \(state): expected one of \(GCState.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        // Options that do not apply to what was asked are errors, not silently ignored.
+        if folded, svg { throw ValidationError("--folded and --svg: choose one (folded stacks, or the flame graph drawn from them)") }
+        if output != nil, !svg { throw ValidationError("-o/--output writes the SVG: it needs --svg (the report and --folded go to standard output)") }
+        if state != nil, !folded, !svg { throw ValidationError("--state selects samples for --folded or --svg: pass one of them") }
+        if top != nil, folded || svg { throw ValidationError("--top sets the report's list lengths: it does not apply to --folded or --svg") }
+        if let top, top < 0 { throw ValidationError("--top \(top): expected a count >= 0") }
     }
 
     func run() throws {
@@ -57,7 +63,7 @@ struct GCCommand: ParsableCommand {
             timer.lap("folded by GC state")
             return
         }
-        out.append(gcReport(c, top: top))
+        out.append(gcReport(c, top: top ?? 5))
     }
 }
 

@@ -18,7 +18,7 @@ struct GoTraceCommand: ParsableCommand {
 
     func run() throws {
         let file: MappedFile
-        do { file = try MappedFile(path: input) } catch { throw UserError(error.description) }
+        do { file = try openInput(input) } catch { throw unreadableInput(input, error.message) }
         if countOnly {
             var n = 0
             do {

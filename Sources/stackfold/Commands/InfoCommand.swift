@@ -26,8 +26,10 @@ struct InfoCommand: ParsableCommand {
 }
 
 func openPerf(_ path: String) throws -> PerfFile {
+    let file: MappedFile
+    do { file = try openInput(path) } catch { throw unreadableInput(path, error.message) }
     do {
-        return try PerfFile(path: path)
+        return try PerfFile(file: file)
     } catch {
         throw UserError(error.description)
     }

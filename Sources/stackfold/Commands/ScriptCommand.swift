@@ -35,8 +35,9 @@ struct ScriptCommand: ParsableCommand {
 
     func run() throws {
         let file = try openPerf(input)
-        var o = try perf.checkedOptions()
+        var o = try perf.checkedOptions(capture: input)
         o.eventFilter = eventFilter
+        if let e = file.cpuFilterError(o.cpus) { throw UserError(e.description) }
         var writer = PerfScriptWriter(options: o, json: json)
         writer.begin(file)
         var model = ProcessModel(file: file)

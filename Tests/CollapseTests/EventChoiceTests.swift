@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+@testable import Collapse
+import PerfData
+
+/// The default event of a capture with several: the first declared that has samples, and a note saying
+/// which was folded (issue 18).
+@Suite struct EventChoiceTests {
+    static func fold(_ name: String, _ configure: (inout PerfCollapseOptions) -> Void = { _ in }) throws -> (folded: String, warnings: [String]) {
+        var o = PerfCollapseOptions()
+        o.binaries.symfs = "/nonexistent"
+        o.binaries.searchDirs = [Paths.fixtures.appendingPathComponent("bin/go1.25").path]
+        o.useRunningKernel = false
+        o.elfNames = true
+        o.keepWrappers = true
+        configure(&o)
+        var c = PerfCollapser(options: o)
+        try c.collapse(try PerfFile(path: Paths.fixtures.appendingPathComponent("perf/\(name)").path))
+        return (String(decoding: c.folded(), as: UTF8.self), c.warnings.filter { !$0.hasPrefix("kernel frames") })
+    }
+
+    /// `-e major-faults -e cpu-clock`: major-faults never fired. The fold is cpu-clock's, as perf script
+    /// prints it (every sample there is cpu-clock), not empty.
+    @Test func firstDeclaredEventWithoutSamples() throws {
+        let name = "go1.25-first-event-empty.data"
+        let r = try Self.fold(name)
+        let script = try String(contentsOf: Paths.fixtures.appendingPathComponent("perf/\(name).script.txt"), encoding: .utf8)
+        #expect(!script.contains("major-faults"))
+        #expect(!r.folded.isEmpty)
+        #expect(r.folded == (try PerfDataCollapseTests.perfScriptFolded(name)))
+        #expect(r.warnings == ["folded event cpu-clock: the first declared, major-faults, has no samples; pass --event-filter NAME for another"])
+        // Asked for by name, the empty event stays empty: that is what was asked.
+        #expect(try Self.fold(name) { $0.eventFilter = "major-faults" }.folded.isEmpty)
+    }
+
+    /// Two events with samples: the first declared is folded, and the note says so with each one's
+    /// samples (perf script: 115 cpu-clock/freq=250/ lines, 694 page-faults/period=50/).
+    @Test func severalEventsWithSamplesAreNamed() throws {
+        let r = try Self.fold("go1.25-two-events.data")
+        #expect(r.warnings == ["folded event cpu-clock/freq=250/, the first declared, of cpu-clock/freq=250/ (115 samples), "
+            + "page-faults/period=50/ (694 samples); pass --event-filter NAME for another"])
+        let script = try String(contentsOf: Paths.fixtures.appendingPathComponent("perf/go1.25-two-events.data.script.txt"), encoding: .utf8)
+        #expect(script.components(separatedBy: " cpu-clock/freq=250/:").count - 1 == 115)
+        #expect(script.components(separatedBy: " page-faults/period=50/:").count - 1 == 694)
+    }
+
+    /// One event, or one with samples (perf's dummy events have none): no note.
+    @Test(arguments: ["go1.25-fp-mono.data", "go1.25-system-wide.data"])
+    func oneEventWithSamplesIsNotNoted(_ name: String) throws {
+        #expect(try Self.fold(name).warnings.allSatisfy { !$0.contains("folded event") })
+    }
+}
