@@ -69,8 +69,15 @@ public final class DwarfIndex {
     public init?(path: String) {
         self.path = path
         _ = elf_version(UInt32(EV_CURRENT))
-        fd = open(path, O_RDONLY)
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return nil }
+        // The path was an ELF file when read; refuse it if it has since become a device or FIFO.
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            fd = -1
+            return nil
+        }
         dwarf = dwarf_begin(fd, DWARF_C_READ)
         guard dwarf != nil else {
             close(fd)

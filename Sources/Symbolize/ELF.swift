@@ -54,7 +54,7 @@ public final class ELFFile: @unchecked Sendable {
 
     public convenience init(path: String) throws(SymbolizeError) {
         let f: MappedFile
-        do { f = try MappedFile(path: path) } catch { throw SymbolizeError(path: path, offset: 0, message: error.message) }
+        do { f = try MappedFile(path: path, regularOnly: true) } catch { throw SymbolizeError(path: path, offset: 0, message: error.message) }
         try self.init(file: f)
     }
 

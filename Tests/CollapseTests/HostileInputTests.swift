@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+@testable import Collapse
+import PerfData
+import Symbolize
+
+/// Captures crafted at one field each (issue 22; Fixtures/hostile, made by Fixtures/generate-hostile.sh
+/// with scripts/hostile/perfgen.py): each is folded within seconds, never read outside its root, and
+/// a name in it cannot forge folded lines.
+@Suite struct HostileInputTests {
+    static func path(_ name: String) -> String { Paths.fixtures.appendingPathComponent("hostile").appendingPathComponent(name).path }
+
+    static func collapse(_ name: String, _ configure: (inout PerfCollapseOptions) -> Void = { _ in }) throws -> (folded: String, warnings: [String]) {
+        var o = PerfCollapseOptions()
+        o.useRunningKernel = false
+        configure(&o)
+        var c = PerfCollapser(options: o)
+        try c.collapse(try PerfFile(path: path(name)))
+        return (String(decoding: c.folded(), as: UTF8.self), c.warnings)
+    }
+
+    /// Mappings of /dev/zero and /dev/tty: not opened as binaries (one reads without end, the other
+    /// waits on the terminal); their frames stay unnamed.
+    @Test(arguments: ["zero", "tty"]) func deviceMappingsAreNotRead(_ dev: String) throws {
+        let start = Date()
+        let r = try Self.collapse("mmap-dev-\(dev).data")
+        #expect(r.folded == "work;[\(dev)];[\(dev)] 12000000\n")
+        #expect(Date().timeIntervalSince(start) < 10)
+    }
+
+    /// A mapping named `/../../../../../../../../tmp/stackfold-hostile-outside/secret` under --symfs: the
+    /// name is normalised inside the root (where nothing is), so the file outside is never a candidate.
+    @Test func recordedNameStaysInsideSymfs() throws {
+        let fm = FileManager.default
+        let d = fm.temporaryDirectory.appendingPathComponent("stackfold-symfs-\(UUID().uuidString)").path
+        try fm.createDirectory(atPath: d + "/root/usr/bin", withIntermediateDirectories: true)
+        defer { try? fm.removeItem(atPath: d) }
+        var locator = BinaryLocator()
+        locator.symfs = d + "/root"
+        let name = "/../../../../../../../../tmp/stackfold-hostile-outside/secret"
+        #expect(locator.candidates(path: name, buildID: nil).isEmpty)
+        // Once the file exists inside the root under the normalised name, that copy is the one found.
+        try fm.createDirectory(atPath: d + "/root/tmp/stackfold-hostile-outside", withIntermediateDirectories: true)
+        try fm.copyItem(atPath: Paths.fixtures.appendingPathComponent("bin/c/cwork").path, toPath: d + "/root/tmp/stackfold-hostile-outside/secret")
+        #expect(locator.candidates(path: name, buildID: nil) == [d + "/root/tmp/stackfold-hostile-outside/secret"])
+        // A symlink in the root leading out of it is not followed.
+        try fm.createSymbolicLink(atPath: d + "/root/usr/bin/work", withDestinationPath: Paths.fixtures.appendingPathComponent("bin/c/cwork").path)
+        #expect(locator.candidates(path: "/usr/bin/work", buildID: nil).isEmpty)
+        #expect(locator.candidates(path: "/usr/bin/work", buildID: "../../../etc").isEmpty)
+        let r = try Self.collapse("mmap-escape.data") { $0.binaries.symfs = d + "/nothing-here" }
+        #expect(r.folded == "work;[secret];[secret] 12000000\n")
+    }
+}
