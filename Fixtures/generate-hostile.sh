@@ -19,7 +19,7 @@ rm -rf hostile
 mkdir -p hostile
 : > "$LOG"
 log "# $(uname -srm); $(python3 --version); $(objcopy --version | head -1)"
-for k in mmap-dev-zero mmap-dev-tty mmap-escape comm-newline comm-escape; do
+for k in mmap-dev-zero mmap-dev-tty mmap-escape comm-newline comm-escape lost-max; do
     run python3 ../scripts/hostile/perfgen.py "$k" "hostile/$k.data"
 done
 # .gnu_debuglink: the name (NUL-terminated, padded to 4) and the CRC32 of the debug file (here 0).
@@ -30,3 +30,13 @@ for pair in devzero:../../../../../../dev/zero subdir:sub/cwork.debug; do
     run objcopy --update-section ".gnu_debuglink=$out.section" debugfile/cwork "$out"
     run rm "$out.section"
 done
+# Real captures with one field set to an extreme (scripts/hostile/perfpatch.py): a Go 1.21 capture with
+# a sample at 0x7fffffffffffffff ns; a -k mono capture whose CLOCK_DATA puts the wall-clock bridge near
+# Int64.max (aligned with the trace of another run, so the bridge is used); samples at 5 ns and
+# 0xfffffffffffffff0 ns (gc --svg's time strip).
+run python3 ../scripts/hostile/perfpatch.py perf/go1.21-fp-default-clock.data hostile/go1.21-time-max.data --sample-time 3=0x7fffffffffffffff
+run python3 ../scripts/hostile/perfpatch.py perf/go1.25-fp-mono.data hostile/go1.25-clock-data-max.data --clock-data 0x7ffffffffffffff0,0
+run python3 ../scripts/hostile/perfpatch.py perf/go1.25-fp-mono.data hostile/go1.25-times-extreme.data --sample-time=0=5 --sample-time=-1=0xfffffffffffffff0
+# A folded count of 400 digits (a double's infinity) beside a valid line.
+log "# > hostile/folded-inf.txt"
+run python3 -c "print('main;work 5'); print('main;evil ' + '9' * 400)" > hostile/folded-inf.txt

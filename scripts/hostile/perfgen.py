@@ -15,7 +15,7 @@ import sys
 IP, TID, TIME, CALLCHAIN, PERIOD = 1, 2, 4, 0x20, 0x100
 SAMPLE_TYPE = IP | TID | TIME | PERIOD | CALLCHAIN
 CONTEXT_USER = 0xFFFFFFFFFFFFFE00
-MMAP2, COMM, FORK, SAMPLE = 10, 3, 7, 9
+MMAP2, COMM, FORK, SAMPLE, LOST = 10, 3, 7, 9, 2
 
 
 def attr():
@@ -115,6 +115,14 @@ def comm_newline(w):
 def comm_escape(w):
     """A comm holding terminal escape sequences: window title, clear screen, C1 CSI."""
     basic(w, name="\x1b]0;pwn\x07\x1b[2J\u009b")
+
+
+@kind
+def lost_max(w):
+    """Two LOST records of 2^64 - 1 samples each: their sum passes UInt64."""
+    basic(w)
+    for _ in range(2):
+        w.rec(LOST, struct.pack("<QQ", 0, 2**64 - 1), 100, 100, 2000)
 
 
 def main():

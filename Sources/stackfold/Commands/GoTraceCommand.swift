@@ -76,7 +76,15 @@ func ms(_ ns: Int64) -> String { cFormat("%.3f ms", Double(ns) / 1e6) }
 /// The readable report: what GC cost this run.
 func summary(_ t: GoTrace) -> String {
     var o = ""
-    let span = t.lastTime - t.firstTime
+    // The trace's times are the file's: durations and their sums saturate, and the report says so.
+    var clamped = false
+    func dur(_ start: Int64, _ end: Int64) -> Int64 { add(0, end.subtractingSaturating(start)) }
+    func add(_ a: Int64, _ b: Int64) -> Int64 {
+        let r = a.addingSaturating(b)
+        if r == .max || r == .min { clamped = true }
+        return r
+    }
+    let span = dur(t.firstTime, t.lastTime)
     o += "trace: \(t.version), \(t.generations) generation(s), \(t.events) events, \(ms(span))\n"
     if t.ticksPerSecond > 0 { o += "clock: \(cFormat("%.0f", t.ticksPerSecond)) ticks/s" + (t.ticksPerSecond == 15_625_000 ? " (nanotime/64: CLOCK_MONOTONIC on Linux)" : "") + "\n" }
     if let c = t.v1Clock {
@@ -84,24 +92,24 @@ func summary(_ t: GoTrace) -> String {
     }
     if let s = t.snapshots.first { o += "clock snapshot: trace \(s.time) ns = monotonic \(s.mono) ns = wall \(s.wallSeconds).\(cFormat("%09llu", s.wallNanoseconds)) s\n" }
     let gcs = t.ranges.filter { $0.kind == .gc }
-    o += "GC cycles: \(gcs.count), concurrent mark total \(ms(gcs.reduce(0) { $0 + $1.end - $1.start }))\n"
+    o += "GC cycles: \(gcs.count), concurrent mark total \(ms(gcs.reduce(0) { add($0, dur($1.start, $1.end)) }))\n"
     let stws = t.ranges.filter { $0.kind == .stw }
-    let total = stws.reduce(0) { $0 + $1.end - $1.start }
+    let total = stws.reduce(0) { add($0, dur($1.start, $1.end)) }
     o += "stop-the-world: \(stws.count) pauses, total \(ms(total))" + (span > 0 ? cFormat(" (%.2f%% of the trace)", 100 * Double(total) / Double(span)) : "") + "\n"
     var byReason: [String: [Int64]] = [:]
-    for r in stws { byReason[r.reason, default: []].append(r.end - r.start) }
+    for r in stws { byReason[r.reason, default: []].append(dur(r.start, r.end)) }
     for (reason, ds) in byReason.sorted(by: { $0.key < $1.key }) {
         let d = ds.sorted()
         func pct(_ p: Double) -> Int64 { d[min(d.count - 1, Int(Double(d.count - 1) * p))] }
-        o += "  \(reason): \(d.count), total \(ms(d.reduce(0, +))), p50 \(ms(pct(0.5))), p99 \(ms(pct(0.99))), max \(ms(d.last!))\n"
+        o += "  \(reason): \(d.count), total \(ms(d.reduce(0, add))), p50 \(ms(pct(0.5))), p99 \(ms(pct(0.99))), max \(ms(d.last!))\n"
     }
-    if let longest = stws.max(by: { $0.end - $0.start < $1.end - $1.start }) {
-        o += "  longest: \(ms(longest.end - longest.start)) (\(longest.reason)) at \(longest.start) ns, goroutine \(longest.scope)\n"
+    if let longest = stws.max(by: { dur($0.start, $0.end) < dur($1.start, $1.end) }) {
+        o += "  longest: \(ms(dur(longest.start, longest.end))) (\(longest.reason)) at \(longest.start) ns, goroutine \(longest.scope)\n"
     }
     let assists = t.ranges.filter { $0.kind == .assist }
     var byG: [Int64: Int64] = [:]
-    for a in assists { byG[a.scope, default: 0] += a.end - a.start }
-    o += "mark assists: \(assists.count), total \(ms(assists.reduce(0) { $0 + $1.end - $1.start })) in \(byG.count) goroutine(s)\n"
+    for a in assists { byG[a.scope] = add(byG[a.scope] ?? 0, dur(a.start, a.end)) }
+    o += "mark assists: \(assists.count), total \(ms(assists.reduce(0) { add($0, dur($1.start, $1.end)) })) in \(byG.count) goroutine(s)\n"
     for (g, d) in byG.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).prefix(5) {
         o += "  goroutine \(g) \(t.goroutines[g]?.startFunction ?? ""): \(ms(d))\n"
     }
@@ -110,8 +118,9 @@ func summary(_ t: GoTrace) -> String {
     var workerTotal: Int64 = 0
     var byLabel: [String: Int64] = [:]
     for i in t.runs.indices where !t.runs[i].labelText.isEmpty && t.runs[i].label.hasPrefix("GC ") {
-        workerTotal = workerTotal + t.runs[i].end - t.runs[i].start  // as reduce added: same overflow
-        byLabel[t.runs[i].label, default: 0] += t.runs[i].end - t.runs[i].start
+        let d = dur(t.runs[i].start, t.runs[i].end)
+        workerTotal = add(workerTotal, d)
+        byLabel[t.runs[i].label] = add(byLabel[t.runs[i].label] ?? 0, d)
     }
     o += "background mark workers: \(ms(workerTotal))"
     o += byLabel.sorted(by: { $0.key < $1.key }).map { ", \($0.key) \(ms($0.value))" }.joined() + "\n"
@@ -119,12 +128,12 @@ func summary(_ t: GoTrace) -> String {
     var sweepTotal: Int64 = 0
     for i in t.ranges.indices where t.ranges[i].kind == .sweep {
         sweeps += 1
-        sweepTotal = sweepTotal + t.ranges[i].end - t.ranges[i].start
+        sweepTotal = add(sweepTotal, dur(t.ranges[i].start, t.ranges[i].end))
     }
     o += "sweeping: \(sweeps) ranges, total \(ms(sweepTotal))\n"
     if !t.tasks.isEmpty || !t.regions.isEmpty {
         var byType: [String: (Int, Int64)] = [:]
-        for r in t.regions { byType[r.type, default: (0, 0)].0 += 1; byType[r.type]!.1 += r.end - r.start }
+        for r in t.regions { byType[r.type, default: (0, 0)].0 += 1; byType[r.type]!.1 = add(byType[r.type]!.1, dur(r.start, r.end)) }
         o += "user annotations: \(t.tasks.count) tasks, \(t.regions.count) regions, \(t.logs.count) logs\n"
         for (type, (n, d)) in byType.sorted(by: { ($0.value.1, $1.key) > ($1.value.1, $0.key) }).prefix(5) {
             o += "  region \(type): \(n), total \(ms(d))\n"
@@ -135,5 +144,6 @@ func summary(_ t: GoTrace) -> String {
         if let goal = t.heapGoals.map(\.live).max() { o += ", highest goal \(cFormat("%.1f", Double(goal) / 1048576)) MiB" }
         o += "\n"
     }
+    if clamped { o += "warning: some durations or sums passed ±2^63 ns and are shown held there: this trace's times are not a real clock's\n" }
     return o
 }

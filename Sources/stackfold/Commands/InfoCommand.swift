@@ -22,21 +22,22 @@ struct InfoCommand: ParsableCommand {
         if !file.isPipe {
             out += "# data offset    : \(file.dataSection.offset)\n"
             out += "# data size      : \(file.dataSection.size)\n"
-            out += "# feat offset    : \(file.dataSection.offset + file.dataSection.size)\n"
+            let (feat, past) = file.dataSection.offset.addingReportingOverflow(file.dataSection.size)
+            out += "# feat offset    : " + (past ? "past 2^64 (data offset + size overflow: a corrupt header)" : "\(feat)") + "\n"
         }
-        if let v = f.hostname { out += "# hostname : \(v)\n" }
-        if let v = f.osRelease { out += "# os release : \(v)\n" }
-        if let v = f.perfVersion { out += "# perf version : \(v)\n" }
-        if let v = f.arch { out += "# arch : \(v)\n" }
+        if let v = f.hostname { out += "# hostname : \(TerminalText.escape(v))\n" }
+        if let v = f.osRelease { out += "# os release : \(TerminalText.escape(v))\n" }
+        if let v = f.perfVersion { out += "# perf version : \(TerminalText.escape(v))\n" }
+        if let v = f.arch { out += "# arch : \(TerminalText.escape(v))\n" }
         if let v = f.nrCPUsOnline { out += "# nrcpus online : \(v)\n" }
         if let v = f.nrCPUsAvailable { out += "# nrcpus avail : \(v)\n" }
-        if let v = f.cpuDesc { out += "# cpudesc : \(v)\n" }
-        if let v = f.cpuID { out += "# cpuid : \(v)\n" }
+        if let v = f.cpuDesc { out += "# cpudesc : \(TerminalText.escape(v))\n" }
+        if let v = f.cpuID { out += "# cpuid : \(TerminalText.escape(v))\n" }
         if let v = f.totalMemory { out += "# total memory : \(v) kB\n" }
-        if let v = f.cmdline { out += "# cmdline : \(v.joined(separator: " "))\n" }
+        if let v = f.cmdline { out += "# cmdline : \(TerminalText.escape(v.joined(separator: " ")))\n" }
         for e in file.events {
             let a = e.attr
-            var parts = ["name = \(e.name)"]
+            var parts = ["name = \(TerminalText.escape(e.name))"]
             if !e.ids.isEmpty { parts.append("id = { \(e.ids.map(String.init).joined(separator: ", ")) }") }
             parts.append("type = \(a.type)")
             parts.append("size = \(a.size)")
@@ -56,7 +57,7 @@ struct InfoCommand: ParsableCommand {
             out += "# clock data: clockid \(cd.clockID) (\(clockName(cd.clockID))), reference time: \(cd.todNs) ns (TOD) = \(cd.clockNs) ns (clock)\n"
         }
         if !f.pmuMappings.isEmpty {
-            out += "# pmu mappings: " + f.pmuMappings.map { "\($0.name) = \($0.type)" }.joined(separator: ", ") + "\n"
+            out += "# pmu mappings: " + f.pmuMappings.map { "\(TerminalText.escape($0.name)) = \($0.type)" }.joined(separator: ", ") + "\n"
         }
         if let c = f.compression {
             out += "# compressed : \(c.type == 1 ? "Zstd" : "type \(c.type)"), level = \(c.level), ratio = \(c.ratio)\n"
@@ -66,7 +67,7 @@ struct InfoCommand: ParsableCommand {
         }
         out += "# features: " + f.present.map(\.name).joined(separator: " ") + "\n"
         out += "# build ids: \(f.buildIDs.count)\n"
-        for b in f.buildIDs { out += "#   \(b.buildID) \(b.filename)\n" }
+        for b in f.buildIDs { out += "#   \(b.buildID) \(TerminalText.escape(b.filename))\n" }
 
         // Record pass: counts, lost samples, time span, clock.
         var counts: [RecordType: Int] = [:]
@@ -84,7 +85,8 @@ struct InfoCommand: ParsableCommand {
             }
             guard let rec else { break }
             counts[rec.type, default: 0] += 1
-            lost += file.lostCount(rec)
+            let (sum, over) = lost.addingReportingOverflow(file.lostCount(rec))
+            lost = over ? .max : sum
             if rec.type == .sample {
                 samples += 1
                 if let t = file.timestamp(rec) {
@@ -98,7 +100,7 @@ struct InfoCommand: ParsableCommand {
         for (t, n) in counts.sorted(by: { $0.key < $1.key }) {
             out += "#   \(t.name.padded(20)) \(n)\n"
         }
-        out += "# samples: \(samples), lost: \(lost)\n"
+        out += "# samples: \(samples), lost: \(lost == .max ? "2^64 - 1 or more (the lost counts are not real)" : "\(lost)")\n"
         if first <= last {
             out += "# first sample: \(perfSeconds(first)), last sample: \(perfSeconds(last)), duration: \(cFormat("%.3f", Double(last - first) / 1e6)) ms\n"
         }
