@@ -19,7 +19,7 @@ rm -rf hostile
 mkdir -p hostile
 : > "$LOG"
 log "# $(uname -srm); $(python3 --version); $(objcopy --version | head -1)"
-for k in mmap-dev-zero mmap-dev-tty mmap-escape comm-newline comm-escape lost-max; do
+for k in mmap-dev-zero mmap-dev-tty mmap-escape comm-newline comm-escape lost-max zstd-bomb; do
     run python3 ../scripts/hostile/perfgen.py "$k" "hostile/$k.data"
 done
 # .gnu_debuglink: the name (NUL-terminated, padded to 4) and the CRC32 of the debug file (here 0).

@@ -10,12 +10,13 @@ Fixtures/generate-hostile.sh, which logs the command that made each).
   python3 scripts/hostile/perfgen.py KIND OUT
 """
 import struct
+import subprocess
 import sys
 
 IP, TID, TIME, CALLCHAIN, PERIOD = 1, 2, 4, 0x20, 0x100
 SAMPLE_TYPE = IP | TID | TIME | PERIOD | CALLCHAIN
 CONTEXT_USER = 0xFFFFFFFFFFFFFE00
-MMAP2, COMM, FORK, SAMPLE, LOST = 10, 3, 7, 9, 2
+MMAP2, COMM, FORK, SAMPLE, LOST, COMPRESSED = 10, 3, 7, 9, 2, 81
 
 
 def attr():
@@ -123,6 +124,18 @@ def lost_max(w):
     basic(w)
     for _ in range(2):
         w.rec(LOST, struct.pack("<QQ", 0, 2**64 - 1), 100, 100, 2000)
+
+
+@kind
+def zstd_bomb(w):
+    """PERF_RECORD_COMPRESSED records holding one zstd frame of 2 GiB of zeros (72 KB compressed),
+    split across records as perf splits its frames (a record's size is 16 bits)."""
+    basic(w)
+    frame = subprocess.run("head -c 2G /dev/zero | zstd -1 -c --no-check", shell=True, check=True,
+                           stdout=subprocess.PIPE).stdout
+    for i in range(0, len(frame), 60000):
+        part = frame[i:i + 60000]
+        w.records.append(struct.pack("<IHH", COMPRESSED, 0, 8 + len(part)) + part)
 
 
 def main():
