@@ -40,3 +40,9 @@ run python3 ../scripts/hostile/perfpatch.py perf/go1.25-fp-mono.data hostile/go1
 # A folded count of 400 digits (a double's infinity) beside a valid line.
 log "# > hostile/folded-inf.txt"
 run python3 -c "print('main;work 5'); print('main;evil ' + '9' * 400)" > hostile/folded-inf.txt
+# ELF files crafted at their tables (scripts/hostile/elfgen.py), compressed: 100,000 symbols sharing one
+# 40 KB name, 100,000 nested DW_TAG_subprogram DIEs, a 1 MB symbol name.
+for k in symtab-shared-name dwarf-nested long-symbol; do
+    run python3 ../scripts/hostile/elfgen.py "$k" "hostile/$k.elf"
+    run zstd -q -19 --rm "hostile/$k.elf"
+done

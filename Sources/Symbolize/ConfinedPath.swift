@@ -55,3 +55,4 @@ public enum ConfinedPath {
         return String(cString: p)
     }
 }
+

@@ -87,3 +87,46 @@ import Testing
         }
     }
 }
+
+/// Tables crafted at their sizes (Fixtures/hostile/*.elf.zst, scripts/hostile/elfgen.py): bounded memory
+/// and stack.
+@Suite struct HostileTableTests {
+    static func file(_ name: String) throws -> ELFFile {
+        let bytes = try FixtureBinaries.decompressed("hostile/\(name).elf")
+        return try ELFFile(file: MappedFile(path: name, copying: bytes))
+    }
+
+    /// 100,000 symbols whose names are one 40 KB string: one String, not 100,000 copies (3.8 GB).
+    @Test func sharedSymbolNameIsOneString() throws {
+        let before = residentBytes()
+        let elf = try Self.file("symtab-shared-name")
+        let syms = elf.functionSymbols
+        #expect(syms.count == 100_000)
+        #expect(syms.allSatisfy { $0.name.utf8.count == 40_000 })
+        #expect(elf.namingSymbols.count == 100_000)
+        #expect(residentBytes() - before < 200 << 20)
+    }
+
+    /// 100,000 DW_TAG_subprogram DIEs, each the child of the last: indexed down to a depth limit, not
+    /// recursed into until the stack runs out.
+    @Test func deeplyNestedSubprograms() throws {
+        let bytes = try FixtureBinaries.decompressed("hostile/dwarf-nested.elf")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("stackfold-dwarf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("nested").path
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let start = Date()
+        let index = try #require(DwarfIndex(path: path))
+        #expect(index.functionCount == DwarfIndex.maxNesting + 1)
+        #expect(index.frames(at: 0x401004).first?.function == "f")
+        #expect(Date().timeIntervalSince(start) < 10)
+    }
+}
+
+/// This process's resident set (VmRSS), in bytes.
+func residentBytes() -> Int {
+    guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
+    return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
+}
