@@ -3,12 +3,13 @@
 /// title or start a new line of output. C0 controls, DEL and C1 controls (U+0080–U+009F, which some
 /// terminals take as CSI and OSC) are written `\x1b`; everything else is unchanged.
 public enum TerminalText {
-    public static func escape(_ s: String) -> String {
+    /// `keepingLineBreaks`: for a message's own lines (tab and LF kept).
+    public static func escape(_ s: String, keepingLineBreaks: Bool = false) -> String {
         guard needsEscape(s) else { return s }
         var out = ""
         out.reserveCapacity(s.utf8.count + 8)
         for u in s.unicodeScalars {
-            if isControl(u.value) {
+            if isControl(u.value), !(keepingLineBreaks && (u.value == 0x0a || u.value == 0x09)) {
                 let hex = String(u.value, radix: 16)
                 out += "\\x" + (hex.count < 2 ? "0" : "") + hex
             } else {

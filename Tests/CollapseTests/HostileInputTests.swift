@@ -50,4 +50,28 @@ import Symbolize
         let r = try Self.collapse("mmap-escape.data") { $0.binaries.symfs = d + "/nothing-here" }
         #expect(r.folded == "work;[secret];[secret] 12000000\n")
     }
+
+    /// A comm of `\nEVIL\t99999999\n` (15 bytes, as prctl(PR_SET_NAME) allows): one folded line, its
+    /// controls escaped, no forged `EVIL 99999999` line; the flame graph cannot be given a fake root.
+    @Test func commCannotSplitFoldedLines() throws {
+        let r = try Self.collapse("comm-newline.data")
+        #expect(r.folded == "\\x0aEVIL\\x0999999999\\x0a;[work];[work] 12000000\n")
+        #expect(r.folded.split(separator: "\n").count == 1)
+    }
+
+    /// A comm holding an OSC window title, a clear screen and a C1 CSI: written as `\x1b…`, and its `;`
+    /// as `:` (a frame separator in folded text), both in collapse and in script.
+    @Test func terminalEscapesAreEscaped() throws {
+        let r = try Self.collapse("comm-escape.data")
+        #expect(r.folded == "\\x1b]0:pwn\\x07\\x1b[2J\\x9b;[work];[work] 12000000\n")
+        var o = PerfCollapseOptions()
+        o.useRunningKernel = false
+        var w = PerfScriptWriter(options: o)
+        var out = OutputBuffer(fd: -1, flushThreshold: 1 << 24)
+        try w.write(try PerfFile(path: Self.path("comm-escape.data")), to: &out)
+        let text = String(decoding: out.take(), as: UTF8.self)
+        #expect(text.hasPrefix("\\x1b]0;pwn\\x07\\x1b[2J\\x9b   100 "), "\(text)")
+        #expect(!text.utf8.contains(0x1b) && !text.unicodeScalars.contains("\u{9b}"))
+    }
 }
+

@@ -57,7 +57,8 @@ struct GCCommand: ParsableCommand {
             timer.lap("folded by GC state")
             return
         }
-        out.append(gcReport(c, top: top))
+        // Frame and goroutine names are the inputs': escaped for the terminal.
+        out.append(TerminalText.escape(gcReport(c, top: top), keepingLineBreaks: true))
     }
 }
 

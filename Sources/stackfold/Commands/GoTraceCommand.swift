@@ -36,7 +36,7 @@ struct GoTraceCommand: ParsableCommand {
         var out = OutputBuffer(fd: 1)
         defer { out.flush() }
         if parsed {
-            for l in t.parsedLines { out.append(l); out.append(byte: 0x0a) }
+            for l in t.parsedLines { out.append(TerminalText.escape(l)); out.append(byte: 0x0a) }
             return
         }
         if json {
@@ -67,7 +67,8 @@ struct GoTraceCommand: ParsableCommand {
             }
             return
         }
-        out.append(summary(t))
+        // Goroutine functions, reasons, labels and region types are the trace's: escaped for the terminal.
+        out.append(TerminalText.escape(summary(t), keepingLineBreaks: true))
     }
 }
 
