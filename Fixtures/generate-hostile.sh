@@ -46,3 +46,13 @@ for k in symtab-shared-name dwarf-nested long-symbol; do
     run python3 ../scripts/hostile/elfgen.py "$k" "hostile/$k.elf"
     run zstd -q -19 --rm "hostile/$k.elf"
 done
+# The pipe-mode capture cut at the record boundary before its first sample (as when perf is stopped
+# or its pipe closes early): header, attrs and features, no sample.
+log "# > hostile/pipe-cut-before-sample.data"
+run python3 -c "
+import struct, sys
+b = open(sys.argv[1], 'rb').read()
+off = struct.unpack_from('<Q', b, 8)[0]  # pipe header: magic, size
+while struct.unpack_from('<I', b, off)[0] != 9:
+    off += struct.unpack_from('<H', b, off + 6)[0]
+sys.stdout.buffer.write(b[:off])" perf/go1.25-pipe.data > hostile/pipe-cut-before-sample.data

@@ -73,5 +73,20 @@ import Symbolize
         #expect(text.hasPrefix("\\x1b]0;pwn\\x07\\x1b[2J\\x9b   100 "), "\(text)")
         #expect(!text.utf8.contains(0x1b) && !text.unicodeScalars.contains("\u{9b}"))
     }
+
+    /// A pipe-mode capture cut before its first sample (Fixtures/go1.25-pipe.data up to that record):
+    /// warned, not folded to nothing in silence (`collapse` fails with the same message); the whole
+    /// capture is not warned.
+    @Test func pipeCutBeforeItsFirstSample() throws {
+        let r = try Self.collapse("pipe-cut-before-sample.data")
+        #expect(r.folded.isEmpty)
+        #expect(r.warnings.contains(PerfCollapser.noSampleInPipe(Self.path("pipe-cut-before-sample.data"))))
+        var o = PerfCollapseOptions()
+        o.useRunningKernel = false
+        var c = PerfCollapser(options: o)
+        try c.collapse(try PerfFile(path: Paths.fixtures.appendingPathComponent("perf/go1.25-pipe.data").path))
+        #expect(c.capturedSamples > 100)
+        #expect(!c.warnings.contains { $0.contains("no sample record") })
+    }
 }
 

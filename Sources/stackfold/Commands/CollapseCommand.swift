@@ -82,6 +82,7 @@ func collapsePerf(_ file: MappedFile, _ o: PerfCollapseOptions) throws -> [UInt8
     var c = PerfCollapser(options: o)
     do { try c.collapse(perf) } catch { throw UserError(error.description) }
     timer.lap("perf.data folded")
+    if perf.isPipe, c.capturedSamples == 0 { throw UserError(PerfCollapser.noSampleInPipe(perf.path)) }
     for w in c.warnings { printError("stackfold: warning: \(w)\n") }
     let text = c.folded()
     timer.lap("folded stacks rendered")
