@@ -88,5 +88,22 @@ import Symbolize
         #expect(c.capturedSamples > 100)
         #expect(!c.warnings.contains { $0.contains("no sample record") })
     }
+
+    /// perf script text with a header line of `x` and 2M spaces, another of 2M colons, and a frame line
+    /// with 100,000 ` (`: each line is parsed once (the header parser rescanned the run of spaces from
+    /// every space: 200 KB took 12 s).
+    @Test func longLinesParseInLinearTime() throws {
+        let spaces = "x" + String(repeating: " ", count: 2_000_000) + "\n\n"
+        let colons = "ab 1 1.0: 10 " + String(repeating: ":", count: 2_000_000) + " cycles: \n\t 1 f (/x)\n\n"
+        let parens = "ab 1 1.0: 10 cycles: \n\t 1 " + String(repeating: "g (", count: 100_000) + " (/x)\n\t 2 f (/x)\n\n"
+        for text in [spaces, colons, parens] {
+            let start = Date()
+            var c = ScriptTextCollapser(options: ScriptCollapseOptions())
+            try Array(text.utf8).withUnsafeBytes { try c.feed($0) }
+            c.finish()
+            _ = c.folded()
+            #expect(Date().timeIntervalSince(start) < 5, "\(text.prefix(20))")
+        }
+    }
 }
 
