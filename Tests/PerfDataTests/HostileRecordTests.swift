@@ -107,3 +107,36 @@ func residentBytes() -> Int {
           let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
     return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
 }
+
+/// Attr ids sections that overlap: 6,000 attrs pointing at the same 100,000 ids (1.6 MB of file)
+/// read 600 million ids (past 3 GB); refused at the attr that passes what the file can hold.
+@Suite struct HostileAttrTests {
+    @Test func overlappingIDsSectionsAreRefused() throws {
+        let attrs = 6_000, ids = 100_000
+        var out: [UInt8] = []
+        func put(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
+        let attrsOffset: UInt64 = 104, attrSize: UInt64 = 128
+        let idsOffset = attrsOffset + UInt64(attrs) * attrSize
+        let dataOffset = idsOffset + UInt64(ids) * 8
+        out += Array("PERFILE2".utf8)
+        put(104); put(attrSize)
+        put(attrsOffset); put(UInt64(attrs) * attrSize)
+        put(dataOffset); put(0)
+        put(0); put(0)
+        out += [UInt8](repeating: 0, count: 32)
+        var attr = [UInt8](repeating: 0, count: 112)
+        attr[0] = 1; attr[4] = 112; attr[24] = 0x07  // software, size 112, sample_type IP|TID|TIME
+        let section = [idsOffset, UInt64(ids) * 8]  // every attr: the same ids
+        section.withUnsafeBytes { attr.append(contentsOf: $0) }
+        for _ in 0..<attrs { out.append(contentsOf: attr) }
+        Array(0..<UInt64(ids)).withUnsafeBytes { out.append(contentsOf: $0) }
+        let start = Date()
+        #expect(throws: PerfDataError.self) { _ = try PerfFile(file: MappedFile(path: "overlap.data", copying: out)) }
+        do { _ = try PerfFile(file: MappedFile(path: "overlap.data", copying: out)) } catch {
+            #expect(error.description.contains("attrs' ids sections overlap"), "\(error)")
+            // The file holds 196,013 ids' worth of bytes: the second attr's 100,000 pass it.
+            #expect(error.description.contains("attr[1] ids.size"), "\(error)")
+        }
+        #expect(Date().timeIntervalSince(start) < 10)
+    }
+}
