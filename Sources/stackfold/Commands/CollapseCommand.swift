@@ -152,7 +152,8 @@ struct PerfSymbolOptions: ParsableArguments {
         if noDebuginfod { return nil }
         let urls = debuginfodURLs.isEmpty ? DebuginfodConfig.urls(fromEnvironmentValue: environment("DEBUGINFOD_URLS")) : debuginfodURLs
         let timeout = debuginfodTimeout ?? environment("DEBUGINFOD_TIMEOUT").flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil } ?? 30
-        return urls.isEmpty ? nil : DebuginfodConfig(urls: urls, timeoutSeconds: timeout)
+        let maxBytes = environment("DEBUGINFOD_MAXSIZE").flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil } ?? DebuginfodConfig.defaultMaxBytes
+        return urls.isEmpty ? nil : DebuginfodConfig(urls: urls, timeoutSeconds: timeout, maxBytes: maxBytes)
     }
 
     func validate() throws {
