@@ -1,16 +1,13 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Per-record loops: dynamic exclusivity checks (swift_beginAccess) cost ~5% of folding a capture.
-// These modules keep their state in local variables and value types, where the static checks suffice.
-let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
-
 let package = Package(
     name: "stackfold",
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "stackfold", targets: ["stackfold"]),
-        .library(name: "StackfoldKit", targets: ["PerfData", "Symbolize", "Collapse", "FlameSVG", "GoTrace", "Align"]),
+        // BinaryIO too: its types (MappedFile, ByteCursor, errors) appear in the others' public API.
+        .library(name: "StackfoldKit", targets: ["BinaryIO", "PerfData", "Symbolize", "Collapse", "FlameSVG", "GoTrace", "Align"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -25,13 +22,13 @@ let package = Package(
 
         // Shared byte cursor, mmap and errors: every binary reader builds on it.
         .target(name: "BinaryIO"),
-        .target(name: "PerfData", dependencies: ["BinaryIO", "CZstd"], swiftSettings: hotPath),
+        .target(name: "PerfData", dependencies: ["BinaryIO", "CZstd"]),
         .target(name: "Symbolize", dependencies: ["BinaryIO", "CElfUtils", "CDebuginfod"]),
-        .target(name: "GoTrace", dependencies: ["BinaryIO"], swiftSettings: hotPath),
-        .target(name: "Collapse", dependencies: ["BinaryIO", "PerfData", "Symbolize"], swiftSettings: hotPath),
+        .target(name: "GoTrace", dependencies: ["BinaryIO"]),
+        .target(name: "Collapse", dependencies: ["BinaryIO", "PerfData", "Symbolize"]),
         // js/: the flame graph's JavaScript, embedded by scripts/embed-js.sh as Script.swift.
         .target(name: "FlameSVG", dependencies: ["BinaryIO"], exclude: ["js"]),
-        .target(name: "Align", dependencies: ["BinaryIO", "PerfData", "GoTrace", "Symbolize", "Collapse"]),
+        .target(name: "Align", dependencies: ["BinaryIO", "PerfData", "GoTrace", "Collapse"]),
         .executableTarget(
             name: "stackfold",
             dependencies: [
@@ -39,13 +36,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
-        .testTarget(name: "BinaryIOTests", dependencies: ["BinaryIO"]),
-        .testTarget(name: "PerfDataTests", dependencies: ["PerfData"]),
-        .testTarget(name: "SymbolizeTests", dependencies: ["Symbolize", "CZstd"]),
-        .testTarget(name: "CollapseTests", dependencies: ["Collapse", "PerfData"], exclude: ["Inputs"]),
-        .testTarget(name: "FlameSVGTests", dependencies: ["FlameSVG"]),
-        .testTarget(name: "GoTraceTests", dependencies: ["GoTrace", "CZstd"]),
-        .testTarget(name: "AlignTests", dependencies: ["Align"]),
+        // Fixture paths and a seeded generator, shared by every test target.
+        .target(name: "TestSupport", dependencies: ["CZstd"], path: "Tests/TestSupport"),
+        .testTarget(name: "BinaryIOTests", dependencies: ["BinaryIO", "TestSupport"]),
+        .testTarget(name: "PerfDataTests", dependencies: ["PerfData", "TestSupport"]),
+        .testTarget(name: "SymbolizeTests", dependencies: ["Symbolize", "TestSupport"]),
+        .testTarget(name: "CollapseTests", dependencies: ["Collapse", "PerfData", "TestSupport"], exclude: ["Inputs"]),
+        .testTarget(name: "FlameSVGTests", dependencies: ["FlameSVG", "TestSupport"]),
+        .testTarget(name: "GoTraceTests", dependencies: ["GoTrace", "CZstd", "TestSupport"]),
+        .testTarget(name: "AlignTests", dependencies: ["Align", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -24,7 +24,7 @@ public struct AlignedCapture {
 
     /// Captures of at least this many samples are aligned and attributed on two threads, each half of
     /// the samples on one (tests lower it to check that both ways give the same).
-    nonisolated(unsafe) public static var parallelMinimum = 50_000
+    nonisolated(unsafe) static var parallelMinimum = 50_000
 
     /// The options a capture is folded with for alignment: samples kept, no time window (a window selects
     /// samples after alignment, and the estimate needs every sample).

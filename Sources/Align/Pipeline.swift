@@ -112,10 +112,10 @@ struct SendableBuffer<T>: @unchecked Sendable {
 /// the trace's thread calls `serve` once its index is built.
 public final class AttributionPipeline: @unchecked Sendable {
     /// Samples folded between offers (tests lower it).
-    nonisolated(unsafe) public static var interval = 16_384
+    nonisolated(unsafe) static var interval = 16_384
     /// Tests: the first offer waits until the trace's thread serves or declines, so that the samples
     /// are surely attributed while folding when it can.
-    nonisolated(unsafe) public static var offerWaitsForTrace = false
+    nonisolated(unsafe) static var offerWaitsForTrace = false
 
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)

@@ -1,2 +1,2 @@
 // Folded stacks from perf.data or perf script text.
-@_exported import BinaryIO
+import BinaryIO

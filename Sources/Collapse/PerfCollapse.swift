@@ -88,7 +88,7 @@ public struct PerfCollapser {
 
     /// The fewest bytes of perf.data a sample takes, for reserving `sampleRecords` (tests raise it, so
     /// that the array grows as it would for a compressed capture).
-    nonisolated(unsafe) public static var bytesPerRecordedSample = 48
+    nonisolated(unsafe) static var bytesPerRecordedSample = 48
 
     mutating func intern(_ s: String) -> UInt32 { nameTable.intern(Array(s.utf8)) }
 

@@ -1,3 +1,5 @@
+import BinaryIO
+
 
 
 /// flamegraph.pl's options, same names and defaults.

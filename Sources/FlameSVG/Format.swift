@@ -1,4 +1,4 @@
-@_exported import BinaryIO
+import BinaryIO
 
 extension String {
     /// Every occurrence of `target` replaced (Foundation's replacingOccurrences, for plain strings).

@@ -1,3 +1,5 @@
+import BinaryIO
+
 /// One folded line: frames root first, a count, and for differential input a first count too.
 public struct FoldedStack: Sendable, Equatable {
     public var frames: [String]

@@ -1,3 +1,5 @@
+import BinaryIO
+
 /// A time range the Go parser reports (`RangeBegin`/`RangeActive` … `RangeEnd`).
 public struct TraceRange: Sendable, Equatable {
     public enum Kind: String, Sendable {

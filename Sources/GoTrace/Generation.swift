@@ -1,3 +1,5 @@
+import BinaryIO
+
 /// Thrown for traces that cannot be read; names the file offset and what was expected.
 public struct GoTraceError: Error, CustomStringConvertible, Sendable {
     public var offset: Int

@@ -1,3 +1,5 @@
+import BinaryIO
+
 /// Reads a Go ≥ 1.22 execution trace event by event, in the order and with the times Go's own
 /// `internal/trace.Reader` gives (so `go tool trace -d=parsed` is the reference), one generation in
 /// memory at a time. Go 1.21 traces are parsed whole and converted to the same events as Go 1.27 does

@@ -2,6 +2,8 @@
 // `internal/trace.Reader` (so `go tool trace -d=parsed` prints them): the whole trace is one
 // generation; M is the runtime's m.id of the thread that last started the event's P.
 
+import BinaryIO
+
 /// Clock facts of a Go 1.21 trace: its times are `(ticks − minTicks) × 1e9 / ticksPerSecond` ns, where
 /// ticks are `cputicks()/64` on amd64 (RDTSC) and `nanotime()/16` on arm64 — not CLOCK_MONOTONIC.
 public struct V1Clock: Sendable, Equatable {

@@ -1,3 +1,5 @@
+import BinaryIO
+
 /// `struct perf_event_attr`, any of its sizes (64 bytes for VER0 up to 136 and beyond).
 /// Fields past the recorded `size` are zero, as the kernel treats them.
 public struct EventAttr: Sendable, Equatable {

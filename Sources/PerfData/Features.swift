@@ -1,3 +1,5 @@
+import BinaryIO
+
 /// A build-id from the BUILD_ID feature (or HEADER_BUILD_ID records).
 public struct BuildIDEntry: Sendable, Equatable {
     public var pid: Int32

@@ -1,3 +1,3 @@
 // perf.data reader: see PerfFile.swift.
-@_exported import BinaryIO
+import BinaryIO
 import CZstd

@@ -1,3 +1,5 @@
+import BinaryIO
+
 /// One record, undecoded: its header and a cursor over its body (the bytes after the 8-byte header).
 public struct RawRecord {
     public var type: RecordType

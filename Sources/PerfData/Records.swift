@@ -1,3 +1,5 @@
+import BinaryIO
+
 /// PERF_RECORD_MMAP / MMAP2.
 public struct MmapRecord: Sendable, Equatable {
     public var pid: Int32

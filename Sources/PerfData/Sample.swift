@@ -1,3 +1,5 @@
+import BinaryIO
+
 /// A borrowed array of u64 in the file's byte order (callchains, registers). Valid while its file lives.
 @frozen
 public struct U64View: RandomAccessCollection {

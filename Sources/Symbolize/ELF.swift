@@ -1,3 +1,5 @@
+import BinaryIO
+
 /// A problem reading a binary: names the file, the offset and what was being read.
 public struct SymbolizeError: Error, CustomStringConvertible, Sendable {
     public var path: String

@@ -1,3 +1,5 @@
+import BinaryIO
+
 /// One logical frame: function, file, line; inlined frames come before the function they are inlined into.
 public struct SourceFrame: Sendable, Equatable, Hashable {
     public var function: String

@@ -1,5 +1,5 @@
-import Align
-import Collapse
+@testable import Align
+@testable import Collapse
 import Foundation
 import GoTrace
 import PerfData
