@@ -3,6 +3,7 @@
 // where samples fall (research notes go-trace.md §5.2 (c), step 7): first an offset that needs no thread
 // mapping, then the M → thread mapping that agrees best, then the offset refined per thread, then the
 // scale, kept only where samples agree better with it.
+import BinaryIO
 import GoTrace
 
 /// Intervals of raw trace time, asked "does any of them hold t".

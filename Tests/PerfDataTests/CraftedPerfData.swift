@@ -1,3 +1,4 @@
+import BinaryIO
 import PerfData
 
 /// Writes perf.data bytes crafted at their counts (issue 22), at test time: the same layout as

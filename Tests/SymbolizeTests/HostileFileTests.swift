@@ -1,3 +1,4 @@
+import BinaryIO
 import Foundation
 import Testing
 @testable import Symbolize
