@@ -17,5 +17,7 @@ fi
 # The flame graph in a real browser (headless Chromium from Debian; installed when run as root).
 bash scripts/browser-test.sh
 bash scripts/debuginfod-test.sh
+# swift format lint of the Swift files this branch changed (advisory: prints, never fails; see lint.sh).
+bash scripts/lint.sh || true
 swift build --build-tests
 swift test --skip-build 2>&1

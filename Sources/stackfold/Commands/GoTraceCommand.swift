@@ -36,6 +36,7 @@ struct GoTraceCommand: ParsableCommand {
         var out = OutputBuffer(fd: 1)
         defer { out.flush() }
         if parsed {
+            // The trace's strings (functions, reasons, labels, logs) escaped for the terminal (issue 22).
             for l in t.parsedLines { out.append(TerminalText.escape(l)); out.append(byte: 0x0a) }
             return
         }
@@ -67,84 +68,8 @@ struct GoTraceCommand: ParsableCommand {
             }
             return
         }
-        // Goroutine functions, reasons, labels and region types are the trace's: escaped for the terminal.
-        out.append(TerminalText.escape(summary(t), keepingLineBreaks: true))
+        out.append(TerminalText.escape(t.summaryText(), keepingLineBreaks: true))
     }
 }
 
 func ms(_ ns: Int64) -> String { cFormat("%.3f ms", Double(ns) / 1e6) }
-
-/// The readable report: what GC cost this run.
-func summary(_ t: GoTrace) -> String {
-    var o = ""
-    // The trace's times are the file's: durations and their sums saturate, and the report says so.
-    var clamped = false
-    func dur(_ start: Int64, _ end: Int64) -> Int64 { add(0, end.subtractingSaturating(start)) }
-    func add(_ a: Int64, _ b: Int64) -> Int64 {
-        let r = a.addingSaturating(b)
-        if r == .max || r == .min { clamped = true }
-        return r
-    }
-    let span = dur(t.firstTime, t.lastTime)
-    o += "trace: \(t.version), \(t.generations) generation(s), \(t.events) events, \(ms(span))\n"
-    if t.ticksPerSecond > 0 { o += "clock: \(cFormat("%.0f", t.ticksPerSecond)) ticks/s" + (t.ticksPerSecond == 15_625_000 ? " (nanotime/64: CLOCK_MONOTONIC on Linux)" : "") + "\n" }
-    if let c = t.v1Clock {
-        o += "  Go 1.21 clock: cputicks (RDTSC/64 on amd64, nanotime/16 on arm64), not CLOCK_MONOTONIC; frequency measured when tracing stopped; time 0 = tick \(c.minTicks)\n"
-    }
-    if let s = t.snapshots.first { o += "clock snapshot: trace \(s.time) ns = monotonic \(s.mono) ns = wall \(s.wallSeconds).\(cFormat("%09llu", s.wallNanoseconds)) s\n" }
-    let gcs = t.ranges.filter { $0.kind == .gc }
-    o += "GC cycles: \(gcs.count), concurrent mark total \(ms(gcs.reduce(0) { add($0, dur($1.start, $1.end)) }))\n"
-    let stws = t.ranges.filter { $0.kind == .stw }
-    let total = stws.reduce(0) { add($0, dur($1.start, $1.end)) }
-    o += "stop-the-world: \(stws.count) pauses, total \(ms(total))" + (span > 0 ? cFormat(" (%.2f%% of the trace)", 100 * Double(total) / Double(span)) : "") + "\n"
-    var byReason: [String: [Int64]] = [:]
-    for r in stws { byReason[r.reason, default: []].append(dur(r.start, r.end)) }
-    for (reason, ds) in byReason.sorted(by: { $0.key < $1.key }) {
-        let d = ds.sorted()
-        func pct(_ p: Double) -> Int64 { d[min(d.count - 1, Int(Double(d.count - 1) * p))] }
-        o += "  \(reason): \(d.count), total \(ms(d.reduce(0, add))), p50 \(ms(pct(0.5))), p99 \(ms(pct(0.99))), max \(ms(d.last!))\n"
-    }
-    if let longest = stws.max(by: { dur($0.start, $0.end) < dur($1.start, $1.end) }) {
-        o += "  longest: \(ms(dur(longest.start, longest.end))) (\(longest.reason)) at \(longest.start) ns, goroutine \(longest.scope)\n"
-    }
-    let assists = t.ranges.filter { $0.kind == .assist }
-    var byG: [Int64: Int64] = [:]
-    for a in assists { byG[a.scope] = add(byG[a.scope] ?? 0, dur(a.start, a.end)) }
-    o += "mark assists: \(assists.count), total \(ms(assists.reduce(0) { add($0, dur($1.start, $1.end)) })) in \(byG.count) goroutine(s)\n"
-    for (g, d) in byG.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).prefix(5) {
-        o += "  goroutine \(g) \(t.goroutines[g]?.startFunction ?? ""): \(ms(d))\n"
-    }
-    // Sums over the hundreds of thousands of runs and sweeps by index: a filtered copy moved (and
-    // retained) every element.
-    var workerTotal: Int64 = 0
-    var byLabel: [String: Int64] = [:]
-    for i in t.runs.indices where !t.runs[i].labelText.isEmpty && t.runs[i].label.hasPrefix("GC ") {
-        let d = dur(t.runs[i].start, t.runs[i].end)
-        workerTotal = add(workerTotal, d)
-        byLabel[t.runs[i].label] = add(byLabel[t.runs[i].label] ?? 0, d)
-    }
-    o += "background mark workers: \(ms(workerTotal))"
-    o += byLabel.sorted(by: { $0.key < $1.key }).map { ", \($0.key) \(ms($0.value))" }.joined() + "\n"
-    var sweeps = 0
-    var sweepTotal: Int64 = 0
-    for i in t.ranges.indices where t.ranges[i].kind == .sweep {
-        sweeps += 1
-        sweepTotal = add(sweepTotal, dur(t.ranges[i].start, t.ranges[i].end))
-    }
-    o += "sweeping: \(sweeps) ranges, total \(ms(sweepTotal))\n"
-    if !t.tasks.isEmpty || !t.regions.isEmpty {
-        var byType: [String: (Int, Int64)] = [:]
-        for r in t.regions { byType[r.type, default: (0, 0)].0 += 1; byType[r.type]!.1 = add(byType[r.type]!.1, dur(r.start, r.end)) }
-        o += "user annotations: \(t.tasks.count) tasks, \(t.regions.count) regions, \(t.logs.count) logs\n"
-        for (type, (n, d)) in byType.sorted(by: { ($0.value.1, $1.key) > ($1.value.1, $0.key) }).prefix(5) {
-            o += "  region \(type): \(n), total \(ms(d))\n"
-        }
-    }
-    if let peak = t.heapPeak {
-        o += "heap: peak \(cFormat("%.1f", Double(peak.live) / 1048576)) MiB live at \(peak.time) ns"
-        if let goal = t.heapGoals.map(\.live).max() { o += ", highest goal \(cFormat("%.1f", Double(goal) / 1048576)) MiB" }
-        o += "\n"
-    }
-    if clamped { o += "warning: some durations or sums passed ±2^63 ns and are shown held there: this trace's times are not a real clock's\n" }
-    return o
-}
