@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Fuzzes a reader with libFuzzer (swiftc -sanitize=fuzzer,address), seeded with the fixtures.
-#   bash scripts/fuzz.sh perfdata|gotrace|pclntab [seconds]   (default 20; crashes go to .build-fuzz/crashes/)
+#   bash scripts/fuzz.sh perfdata|perfstruct|gotrace|pclntab [seconds]   (default 20; crashes go to .build-fuzz/crashes/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target=${1:?usage: fuzz.sh perfdata|gotrace|pclntab [seconds]}
+target=${1:?usage: fuzz.sh perfdata|perfstruct|gotrace|pclntab [seconds]}
 secs=${2:-20}
 out=.build-fuzz
 mkdir -p "$out/crashes"
@@ -55,7 +55,9 @@ PY
 }
 
 case $target in
-  perfdata) module PerfData; objs=("$out/PerfData.o"); src=Fuzz/PerfDataFuzz.swift; seeds=(Fixtures/perf/*.data) ;;
+  perfdata) module PerfData; objs=("$out/PerfData.o"); src=Fuzz/PerfDataFuzz.swift; seeds=(Fixtures/perf/*.data Fixtures/hostile/*.data) ;;
+  # Structure-aware: the input chooses records and their fields (sizes, counts, times, names).
+  perfstruct) module PerfData; objs=("$out/PerfData.o"); src=Fuzz/PerfDataStructFuzz.swift; seeds=() ;;
   gotrace) module GoTrace; objs=("$out/GoTrace.o"); src=Fuzz/GoTraceFuzz.swift; seeds=(Fixtures/gotrace/*.trace Fuzz/seeds/gotrace/*.trace) ;;
   pclntab)
     # Only the ELF and pclntab readers (and BinaryIO, which Symbolize.swift re-exports): the rest needs libdw.
@@ -72,7 +74,7 @@ case $target in
     [[ -s $out/seeds-pclntab/go1.24-relocated ]] ||
       pclntab_seed Fixtures/bin/go1.24/workload "$out/seeds-pclntab/go1.24-relocated" relocated
     seeds+=("$out/seeds-pclntab/go1.24-relocated") ;;
-  *) echo "fuzz.sh: unknown target $target (perfdata, gotrace, pclntab)" >&2; exit 2 ;;
+  *) echo "fuzz.sh: unknown target $target (perfdata, perfstruct, gotrace, pclntab)" >&2; exit 2 ;;
 esac
 swiftc "${flags[@]}" -o "$out/$target-fuzz" "$src" "$out/BinaryIO.o" "${objs[@]}" -lzstd \
   2> >(grep -v "Cannot export local symbol" >&2)

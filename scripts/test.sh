@@ -6,7 +6,9 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 # Short libFuzzer runs of the perf.data, Go trace and pclntab readers; a crash fails the suite.
 if swiftc -sanitize=fuzzer -version >/dev/null 2>&1; then
-  bash scripts/fuzz.sh perfdata 15
+  # 15 s for perf.data as before: mutation of captures and structure-aware generation share it.
+  bash scripts/fuzz.sh perfdata 8
+  bash scripts/fuzz.sh perfstruct 7
   bash scripts/fuzz.sh gotrace 15
   bash scripts/fuzz.sh pclntab 15
 else

@@ -47,12 +47,12 @@ public struct ClockAlignment: Sendable, CustomStringConvertible {
     @inlinable public func traceTime(_ perf: UInt64) -> Int64 {
         let p = Int64(bitPattern: perf)
         guard scaleApplied else { return p &+ offset }
-        return anchor &+ offset &+ Int64((Double(p &- anchor) * fittedScale).rounded())
+        return anchor &+ offset &+ Int64(saturating: (Double(p &- anchor) * fittedScale).rounded())
     }
 
     /// Perf time of a trace time (raw ns); 0 before perf's clock began.
     @inlinable public func perfTime(_ trace: Int64) -> UInt64 {
-        let p = scaleApplied ? anchor &+ Int64((Double(trace &- offset &- anchor) / fittedScale).rounded()) : trace &- offset
+        let p = scaleApplied ? anchor &+ Int64(saturating: (Double(trace &- offset &- anchor) / fittedScale).rounded()) : trace &- offset
         return UInt64(max(0, p))
     }
 
@@ -141,6 +141,9 @@ extension TraceIndex {
     /// Finds the offset where samples agree best with the trace: a coarse scan around `center`, then
     /// finer ones around the best plateau; the middle of the final plateau is returned.
     public func estimateOffset(_ samples: [AlignSample], center: Int64, span: Int64 = 200_000_000) -> ClockAlignment {
+        // A center from the files (the wall-clock bridge) may be anywhere: clamped, the scan's bounds
+        // and steps stay far from overflow.
+        let center = center.clampedTime, span = min(max(span, 1), 1 << 40)
         var best = center
         // Goroutine runs are often well under a millisecond: the first pass must not step over them.
         var step = max(span / 2000, 1)

@@ -3,6 +3,7 @@
 // where samples fall (research notes go-trace.md §5.2 (c), step 7): first an offset that needs no thread
 // mapping, then the M → thread mapping that agrees best, then the offset refined per thread, then the
 // scale, kept only where samples agree better with it.
+import BinaryIO
 import GoTrace
 
 /// Intervals of raw trace time, asked "does any of them hold t".
@@ -48,6 +49,8 @@ extension TraceIndex {
         }
         var probes: [(time: Int64, set: Int)] = []
         for s in samples {
+            // A time past 2^61 ns (73 years) is no clock's: left out, so the scan's bounds cannot overflow.
+            guard s.time <= 1 << 61 else { continue }
             let time = Int64(bitPattern: s.time)
             if s.inMarkWorker { probes.append((time, 0)) } else if s.inAssist { probes.append((time, 1)) } else if s.root >= 0, let k = rootSet[s.root] {
                 probes.append((time, k))
@@ -55,7 +58,8 @@ extension TraceIndex {
         }
         guard let minT = probes.map(\.time).min(), let maxT = probes.map(\.time).max() else { return nil }
         func score(_ o: Int64) -> Int { probes.reduce(0) { $0 + (sets[$1.set].contains($1.time &+ o) ? 1 : 0) } }
-        var lo = t.firstTime &- maxT, hi = t.lastTime &- minT
+        var lo = t.firstTime.clampedTime - maxT, hi = t.lastTime.clampedTime - minT
+        guard lo <= hi else { return nil }
         var step = max((hi - lo) / 20_000, 1)
         var best: Int64 = lo, bestGood = -1
         while true {
@@ -154,8 +158,8 @@ func alignV1(trace index: TraceIndex, samples: [AlignSample], override: Int64? =
             if sxx > 0 {
                 var scaled = result
                 scaled.fittedScale = 1 + sxy / sxx
-                scaled.anchor = Int64(mx)
-                scaled.offset = Int64(my.rounded())
+                scaled.anchor = Int64(saturating: mx).clampedTime
+                scaled.offset = Int64(saturating: my.rounded()).clampedTime
                 scaled.scaleApplied = true
                 result.fittedScale = scaled.fittedScale
                 // The line's offset is the windows' average: refine it under the scale, a µs at a time.

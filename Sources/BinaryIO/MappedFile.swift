@@ -24,19 +24,26 @@ public final class MappedFile: @unchecked Sendable {
     public let bytes: UnsafeRawBufferPointer
     private let mapped: Bool
 
-    /// Maps `path`; `-` reads standard input to the end.
-    public init(path: String) throws(FileError) {
+    /// Maps `path`; `-` reads standard input to the end. `regularOnly`: for paths that an input named
+    /// (a binary an mmap record names, a debug file, a download): only a regular file is opened, since a
+    /// device (`/dev/zero`, `/dev/tty`) or FIFO is read without end or blocks; a regular file whose size
+    /// is not known until read (procfs) is read up to `FileLimits.unsizedRead` bytes.
+    public init(path: String, regularOnly: Bool = false) throws(FileError) {
         self.path = path
-        if path == "-" {
+        if path == "-" && !regularOnly {
             self.bytes = try MappedFile.readAll(fd: 0, path: "<stdin>")
             self.mapped = false
             return
         }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO that nobody writes must not hang before fstat can refuse it.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | (regularOnly ? O_NONBLOCK : 0))
         if fd < 0 { throw FileError(path: path, message: String(cString: strerror(errno))) }
         defer { close(fd) }
         var st = stat()
         if fstat(fd, &st) != 0 { throw FileError(path: path, message: String(cString: strerror(errno))) }
+        if regularOnly, (st.st_mode & S_IFMT) != S_IFREG {
+            throw FileError(path: path, message: "not a regular file (\(FileLimits.kind(st.st_mode))); not read")
+        }
         if (st.st_mode & S_IFMT) != S_IFREG {
             // FIFOs, character devices, process substitution: read them.
             self.bytes = try MappedFile.readAll(fd: fd, path: path)
@@ -46,7 +53,7 @@ public final class MappedFile: @unchecked Sendable {
         let size = Int(st.st_size)
         if size == 0 {
             // Empty, or a /proc file whose size is not known until read (/proc/kallsyms).
-            self.bytes = try MappedFile.readAll(fd: fd, path: path)
+            self.bytes = try MappedFile.readAll(fd: fd, path: path, limit: regularOnly ? FileLimits.unsizedRead : Int.max)
             self.mapped = false
             return
         }
@@ -83,11 +90,15 @@ public final class MappedFile: @unchecked Sendable {
         ByteCursor(bytes, origin: 0, order: order)
     }
 
-    private static func readAll(fd: Int32, path: String) throws(FileError) -> UnsafeRawBufferPointer {
+    private static func readAll(fd: Int32, path: String, limit: Int = .max) throws(FileError) -> UnsafeRawBufferPointer {
         var capacity = 1 << 20
         var buf = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         var used = 0
         while true {
+            if used >= limit {
+                buf.deallocate()
+                throw FileError(path: path, message: "more than \(limit) bytes in a file that gave no size; not read")
+            }
             if used == capacity {
                 let bigger = UnsafeMutableRawPointer.allocate(byteCount: capacity * 2, alignment: 16)
                 bigger.copyMemory(from: buf, byteCount: used)
@@ -105,6 +116,24 @@ public final class MappedFile: @unchecked Sendable {
             used += n
         }
         return UnsafeRawBufferPointer(start: buf, count: used)
+    }
+}
+
+/// Limits on files named by an input.
+public enum FileLimits {
+    /// Bytes read from a regular file whose size is not known until read (/proc/kallsyms is ~15 MB).
+    public static let unsizedRead = 256 << 20
+
+    /// The kind of a non-regular file, for messages.
+    static func kind(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFIFO: return "a FIFO"
+        case S_IFDIR: return "a directory"
+        case S_IFSOCK: return "a socket"
+        default: return "mode 0o\(String(mode & S_IFMT, radix: 8))"
+        }
     }
 }
 

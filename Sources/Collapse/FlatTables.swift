@@ -250,7 +250,22 @@ struct ByteRunCache {
     }
 }
 
-/// Interned names (byte strings) -> ids.
+/// A frame name as folded text may hold it: a name is the capture's (a process sets its own comm), so
+/// `;` becomes `:` (as stackcollapse-perf.pl's tidy_generic does to function names) and control
+/// characters (C0 with tab, CR and LF; DEL; C1) are written `\x0a`: a name can neither split a frame,
+/// nor end the line and forge a count, nor drive the terminal the folded text is printed on.
+func foldedName(_ name: [UInt8]) -> [UInt8] {
+    var prevC2 = false
+    let clean = name.allSatisfy { b in
+        defer { prevC2 = b == 0xc2 }
+        return b >= 0x20 && b != 0x3b && b != 0x7f && !(prevC2 && b >= 0x80 && b <= 0x9f)
+    }
+    if clean { return name }
+    let text = TerminalText.escape(String(decoding: name, as: UTF8.self))
+    return Array(text.utf8).map { $0 == 0x3b ? 0x3a : $0 }
+}
+
+/// Interned names (byte strings) -> ids; the names made safe for folded text (`foldedName`).
 struct NameTable {
     private(set) var names: [[UInt8]] = []
     private var ids: [[UInt8]: UInt32] = [:]
@@ -258,7 +273,7 @@ struct NameTable {
     mutating func intern(_ name: [UInt8]) -> UInt32 {
         if let id = ids[name] { return id }
         let id = UInt32(names.count)
-        names.append(name)
+        names.append(foldedName(name))
         ids[name] = id
         return id
     }

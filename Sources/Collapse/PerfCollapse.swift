@@ -44,6 +44,8 @@ public struct PerfCollapser {
     public let options: PerfCollapseOptions
     public internal(set) var warnings: [String] = []
     public private(set) var samples = 0
+    /// Sample records read, before any filter (`samples` counts those kept).
+    public private(set) var capturedSamples = 0
     public private(set) var skippedSamples = 0
     public private(set) var sampleRecords: [FoldedSample] = []
 
@@ -151,6 +153,7 @@ public struct PerfCollapser {
                 }
                 continue
             }
+            capturedSamples += 1
             let s = try file.sample(rec)
             if s.eventIndex < eventSamples.count { eventSamples[s.eventIndex] &+= 1 }
             if file.events.count > 1, file.events[s.eventIndex].name != filterEvent { continue }
@@ -204,6 +207,16 @@ public struct PerfCollapser {
         warnMissingBinaries()
         warnLeafOnly()
         for w in file.warnings where !warnings.contains(w) { warnings.append(w) }
+        if file.isPipe, capturedSamples == 0 {
+            // A pipe has no header saying how much data to expect: a stream cut at a record boundary
+            // before the first sample looks complete, and would fold to nothing.
+            warnings.append(Self.noSampleInPipe(file.path))
+        }
+    }
+
+    /// The warning (and `collapse`'s error) for a pipe-mode capture without a single sample.
+    public static func noSampleInPipe(_ path: String) -> String {
+        "\(path): pipe-mode capture with no sample record: cut before its first sample (perf stopped early or the pipe closed); nothing to fold"
     }
 
     /// Appends the names of a chain (perf's layout, leaf first) root first. `origins`, when given, marks

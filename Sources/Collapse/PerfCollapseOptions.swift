@@ -79,8 +79,9 @@ public struct BinaryLocator: Sendable {
 
     public func candidates(path: String, buildID: String?) -> [String] {
         var out: [String] = []
-        if let symfs { out.append(symfs + (path.hasPrefix("/") ? "" : "/") + path) }
-        if let id = buildID, id.count > 2 {
+        // The recorded name is the capture's: normalised and kept inside the root, symlinks included.
+        if let symfs, let p = ConfinedPath.join(root: symfs, path) { out.append(p) }
+        if let id = buildID, ConfinedPath.isBuildID(id) {
             let head = String(id.prefix(2)), tail = String(id.dropFirst(2))
             for d in buildIDDirs {
                 out.append("\(d)/.build-id/\(head)/\(tail)")
@@ -96,7 +97,7 @@ public struct BinaryLocator: Sendable {
 
     /// perf's copy of a process's `[vdso]`, kept by build-id in its cache (`~/.debug/.build-id/ab/cdef…/vdso`).
     public func vdsoCandidates(buildID: String?) -> [String] {
-        guard let id = buildID, id.count > 2 else { return [] }
+        guard let id = buildID, ConfinedPath.isBuildID(id) else { return [] }
         let head = String(id.prefix(2)), tail = String(id.dropFirst(2))
         return buildIDDirs.map { "\($0)/.build-id/\(head)/\(tail)/vdso" }
     }

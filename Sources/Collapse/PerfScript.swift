@@ -191,7 +191,8 @@ public struct PerfScriptWriter {
         if let known = headIndex[key] {
             h = known
         } else {
-            let comm = model.comm(tid: s.tid)
+            // Names are the capture's: control characters escaped (`\x1b`) for the terminal.
+            let comm = TerminalText.escape(model.comm(tid: s.tid))
             let text = (hasChain ? comm : leftPad(comm, 16)) + " " + leftPad(String(s.tid), 5) + " "
             let start = heads.count
             heads += text.utf8
@@ -229,14 +230,14 @@ public struct PerfScriptWriter {
             // Without a callchain perf prints the sampled address itself and its (outermost) symbol on the header line.
             let m = model.mapping(pid: s.pid, address: s.ip, mode: s.cpuMode)
             let f = frames(s.ip, mapping: m, exact: true).last!
-            line += (leftPad(String(s.ip, radix: 16), 16) + " " + symbolText(f) + " (" + f.module + ")\n").utf8
+            line += (leftPad(String(s.ip, radix: 16), 16) + " " + symbolText(f) + " (" + TerminalText.escape(f.module) + ")\n").utf8
         }
         out.append(bytes: line)
     }
 
     func symbolText(_ f: ScriptFrame) -> String {
         guard let name = f.function else { return "[unknown]" }
-        return name + "+0x" + String(f.offset, radix: 16)
+        return TerminalText.escape(name) + "+0x" + String(f.offset, radix: 16)
     }
 
     /// The rendered text or JSON of one callchain entry (all its frames), made once per unique entry.
@@ -315,8 +316,9 @@ public struct PerfScriptWriter {
             // perf's sample__fprintf_callchain: the dso only on real symbols, the source line under the
             // frame, and " (inlined)" after both.
             var line = column + symbolText(f)
-            if !f.isInlined { line += " (" + f.module + ")" }
-            if options.srcline, let file = f.file, !entryOnly { line += "\n  \(file):\(f.line)" }
+            if !f.isInlined { line += " (" + TerminalText.escape(f.module) + ")" }
+            if options.srcline, let file = f.file, !entryOnly { line += "
+  \(TerminalText.escape(file)):\(f.line)" }
             if f.isInlined { line += " (inlined)" }
             out += (line + "\n").utf8
         }

@@ -167,13 +167,15 @@ public struct ScriptTextCollapser {
             while j < n, isSpace(l[j]) { j += 1 }
             let ds = j
             while j < n, isDigit(l[j]) { j += 1 }
-            if j == ds { i += 1; continue }
+            // Every space of this run leads to the same `j`: on failure the scan resumes after it
+            // (rescanning the run from each of its spaces made `x` + 2M spaces quadratic).
+            if j == ds { i = j; continue }
             let pid = ds..<j
             while j < n, l[j] == 0x2f { j += 1 }
             let ts = j
             while j < n, isDigit(l[j]) { j += 1 }
             let tid: Range<Int>? = j > ts ? ts..<j : nil
-            guard j < n, isSpace(l[j]) else { i += 1; continue }
+            guard j < n, isSpace(l[j]) else { i = j; continue }
             found = Header(comm: 0..<i, pid: pid, tid: tid)
             break
         }
@@ -187,21 +189,15 @@ public struct ScriptTextCollapser {
             if t < e - 1, t > 0 {
                 var ws = t
                 while ws > 0, isSpace(l[ws - 1]) { ws -= 1 }
-                // Leftmost ':' whose rest up to `ws` is `\s*\d*`.
-                var p = 0
-                while p < ws {
-                    if l[p] == 0x3a {
-                        var q = p + 1
-                        while q < ws, isSpace(l[q]) { q += 1 }
-                        let d0 = q
-                        while q < ws, isDigit(l[q]) { q += 1 }
-                        if q == ws {
-                            h.period = d0 < q ? parseDecimal(l, d0..<q) : nil
-                            h.event = Array(l[t..<(e - 1)])
-                            break
-                        }
-                    }
-                    p += 1
+                // Leftmost ':' whose rest up to `ws` is `\s*\d*`: only one can be (a later ':' is in the
+                // rest of any earlier one), the one before the digits and spaces that end at `ws`.
+                var q = ws
+                while q > 0, isDigit(l[q - 1]) { q -= 1 }
+                let d0 = q
+                while q > 0, isSpace(l[q - 1]) { q -= 1 }
+                if q > 0, l[q - 1] == 0x3a {
+                    h.period = d0 < ws ? parseDecimal(l, d0..<ws) : nil
+                    h.event = Array(l[t..<(e - 1)])
                 }
             }
         } else if !options.perlCompatible {

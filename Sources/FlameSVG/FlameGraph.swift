@@ -95,12 +95,17 @@ public struct FlameGraph {
         let ypad1 = o.fontSize * 3 + (strip.map { $0.0.height + 10 + (o.subtitle.isEmpty ? 0 : ypad3) } ?? 0)
         let ypad2 = o.fontSize * 2 + 10
         let framePad = 1.0
+        if !timeMax.isFinite {
+            // Counts below 1e300 each, but enough of them: no width can be given to a frame.
+            warnings.append("ERROR: the counts add up to more than a double holds (\(timeMax)); no graph drawn.")
+            return errorSVG(width: o.width, message: "ERROR: the counts add up to more than a double holds.")
+        }
         if timeMax == 0 {
             noInput = true
             warnings.append("ERROR: No valid input provided to flamegraph.pl.")
             return errorSVG(width: o.width, message: "ERROR: No valid input provided to flamegraph.pl.")
         }
-        if timeMax < 100, o.countName == "samples" { warnings.append("Stack count is low (\(Int(timeMax))). Did something go wrong?") }
+        if timeMax < 100, o.countName == "samples" { warnings.append("Stack count is low (\(Int(saturating: timeMax))). Did something go wrong?") }
         let widthPerTime = (o.width - 2 * xpad) / timeMax
         let minWidthTime = o.minWidthIsPercent ? timeMax * o.minWidth / 100 : o.minWidth / widthPerTime
         nodes.removeAll { n in
@@ -169,7 +174,7 @@ public struct FlameGraph {
             }
             let title = attrs.first { $0.0 == "title" }.map { xmlEscape($0.1) } ?? info
             svg += "<title>\(title)</title><rect x=\"\(f1(x1))\" y=\"\(num(y1))\" width=\"\(f1(x2 - x1))\" height=\"\(f1(y2 - y1))\" fill=\"\(color)\" rx=\"2\" ry=\"2\" />\n"
-            let chars = Int((x2 - x1) / (o.fontSize * o.fontWidth))
+            let chars = Int(saturating: (x2 - x1) / (o.fontSize * o.fontWidth))
             var text = ""
             if chars >= 3 {
                 let scalars = Array(shown.unicodeScalars)
@@ -190,10 +195,10 @@ public struct FlameGraph {
     func colorScale(_ value: Double, max: Double) -> String {
         guard max > 0 else { return "rgb(255,255,255)" }
         if value > 0 {
-            let v = Int(210 * (max - value) / max)
+            let v = Int(saturating: 210 * (max - value) / max)
             return "rgb(255,\(v),\(v))"
         } else if value < 0 {
-            let v = Int(210 * (max + value) / max)
+            let v = Int(saturating: 210 * (max + value) / max)
             return "rgb(\(v),\(v),255)"
         }
         return "rgb(255,255,255)"

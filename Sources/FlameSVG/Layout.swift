@@ -66,7 +66,8 @@ public struct FoldedParser {
             return (stackEnd, Double(x))
         }
         let s = String(decoding: UnsafeRawBufferPointer(rebasing: b[digits]), as: UTF8.self)
-        guard let d = Double(s.hasSuffix(".") ? s + "0" : s) else { return nil }
+        // 400 digits parse as infinity: such a line is invalid, as a count that no sum can hold.
+        guard let d = Double(s.hasSuffix(".") ? s + "0" : s), d.isFinite, d < 1e300 else { return nil }
         return (stackEnd, d)
     }
 }

@@ -17,6 +17,8 @@ public struct TimeStrip: Sendable {
         public init(lane: Lane, start: UInt64, end: UInt64, kind: String, label: String, color: String) {
             (self.lane, self.start, self.end, self.kind, self.label, self.color) = (lane, start, end, kind, label, color)
         }
+        /// Its duration; 0 for a span that ends before it starts (a trace's times are the file's).
+        public var length: UInt64 { end >= start ? end - start : 0 }
     }
     public struct Sample: Sendable {
         public var time: UInt64
@@ -67,8 +69,9 @@ struct StripLayout {
         let lo = s.samples.map(\.time).min() ?? 0
         let hi = s.samples.map(\.time).max() ?? 0
         start = lo
-        let span = hi - lo + 1
-        binNs = max(1, (span + UInt64(bins) - 1) / UInt64(bins))
+        // ceil((hi - lo + 1) / bins), written so that sample times 0 and UInt64.max cannot overflow it.
+        let n = UInt64(bins), d = hi - lo
+        binNs = d == .max && n == 1 ? .max : d / n + 1
         let keys = s.stacks.map { Array($0.joined(separator: ";").utf8) }
         let sorted = keys.indices.sorted { keys[$0].lexicographicallyPrecedes(keys[$1]) }
         order = Array(repeating: 0, count: s.stacks.count)
@@ -84,8 +87,17 @@ struct StripLayout {
         binStacks = perBin.map { $0.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
     }
 
+    /// `start` plus `k`/`d` of the strip's span (`binNs * bins`), saturating at UInt64.max.
+    func time(atFraction k: UInt64, of d: UInt64) -> UInt64 {
+        let (total, o1) = binNs.multipliedReportingOverflow(by: UInt64(bins))
+        let (part, o2) = total.multipliedReportingOverflow(by: k)
+        let offset = o1 || o2 ? (o1 ? .max : total) / d * k : part / d
+        let (t, o3) = start.addingReportingOverflow(offset)
+        return o3 ? .max : t
+    }
+
     func x(_ t: UInt64, x0: Double) -> Double {
-        let clamped = min(max(t, start), start + binNs * UInt64(bins))
+        let clamped = min(max(t, start), time(atFraction: 1, of: 1))
         return x0 + Double(clamped - start) / Double(binNs) * binWidth
     }
 }
@@ -124,10 +136,10 @@ extension FlameGraph {
             while i < spans.count {
                 var j = i + 1
                 var x2 = max(l.x(spans[i].end, x0: x0), l.x(spans[i].start, x0: x0) + 1)
-                var total = spans[i].end - spans[i].start
+                var total = spans[i].length
                 while j < spans.count, spans[j].kind == spans[i].kind, l.x(spans[j].start, x0: x0) <= x2 + 0.5 {
                     x2 = max(x2, l.x(spans[j].end, x0: x0), l.x(spans[j].start, x0: x0) + 1)
-                    total += spans[j].end - spans[j].start
+                    total = total.addingReportingOverflow(spans[j].length).overflow ? .max : total + spans[j].length
                     j += 1
                 }
                 let x1 = l.x(spans[i].start, x0: x0)
@@ -153,7 +165,7 @@ extension FlameGraph {
         // Axis: perf time in seconds, as perf script prints it (and as --time takes it).
         let axisY = bottomLane + laneH + 13
         for k in 0...4 {
-            let t = l.start + l.binNs * UInt64(l.bins) * UInt64(k) / 4
+            let t = l.time(atFraction: UInt64(k), of: 4)
             let anchor = k == 0 ? "start" : k == 4 ? "end" : "middle"
             s += "<text class=\"tl-axis\" x=\"\(f2(x0 + plotW * Double(k) / 4))\" y=\"\(f1(axisY))\" text-anchor=\"\(anchor)\" style=\"font-size:10px\">\(perfSeconds(t))</text>\n"
         }

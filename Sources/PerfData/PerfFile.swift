@@ -138,11 +138,20 @@ public final class PerfFile: @unchecked Sendable {
         let base = file.cursor(order: order)
         var c = try base.slice(try range(attrSection, "attrs section"), "attrs section")
         let n = Int(attrSection.size / attrSize)
+        // perf writes each attr's ids once: all of them fit in the file. Sections that overlap (6,000
+        // attrs pointing at the same 100,000 ids) would read the same bytes into memory again and again.
+        var idBudget = UInt64(file.count / 8)
         for i in 0..<n {
             let slotStart = c.position
             let attr = try EventAttr.parse(&c, available: Int(attrSize) - 16, what: "attr[\(i)]")
             c.position = slotStart + Int(attrSize) - 16
             let ids = FileSection(offset: try c.u64("attr[\(i)].ids.offset"), size: try c.u64("attr[\(i)].ids.size"))
+            guard ids.size / 8 <= idBudget else {
+                throw ReadError(.invalid("\(ids.size / 8) more ids than the file holds (\(file.count / 8)): attrs' ids sections overlap"),
+                                offset: attrSection.offset == 0 ? 0 : Int(clamping: attrSection.offset) + (i + 1) * Int(attrSize) - 16,
+                                what: "attr[\(i)] ids.size")
+            }
+            idBudget -= ids.size / 8
             var idc = try base.slice(try range(ids, "attr[\(i)] ids"), "attr[\(i)] ids")
             var list: [UInt64] = []
             while idc.remaining >= 8 { list.append(try idc.u64("attr[\(i)] id")) }

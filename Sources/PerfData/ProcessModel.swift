@@ -32,8 +32,9 @@ public struct Mapping: Sendable, Equatable {
 /// (`machine__process_event`): COMM, FORK, EXIT, MMAP, MMAP2.
 public struct ProcessModel {
     struct Process {
-        /// Sorted by start; non-overlapping (a new map cuts the ones it overlaps, as perf's maps__fixup_overlappings).
-        var maps: [Mapping] = []
+        /// Sorted by start; non-overlapping (a new map cuts the ones it overlaps, as perf's maps__fixup_overlappings);
+        /// shared with forked children until either side maps something.
+        var maps = MapTable()
     }
     var processes: [Int32: Process] = [:]
     var threadPid: [Int32: Int32] = [:]
@@ -64,6 +65,8 @@ public struct ProcessModel {
             if comms[t.tid] == nil, let parent = comms[t.ptid] { comms[t.tid] = parent }
             if t.pid != t.ppid, processes[t.pid] == nil {
                 // A new process starts with a copy of its parent's maps (fork without exec).
+                // The parent's recent maps merged first: the child then shares every map with it.
+                processes[t.ppid]?.maps.merge()
                 processes[t.pid] = processes[t.ppid] ?? Process()
             }
         case .exit:
@@ -80,13 +83,14 @@ public struct ProcessModel {
                 Self.insert(map, into: &kernelMaps)
             } else {
                 if threadPid[m.tid] == nil { threadPid[m.tid] = m.pid }
-                Self.insert(map, into: &processes[m.pid, default: Process()].maps)
+                processes[m.pid, default: Process()].maps.insert(map)
             }
         default:
             break
         }
     }
 
+    /// The kernel's maps, in one array (perf stretches them to each other: see `findKernel`).
     static func insert(_ m: Mapping, into maps: inout [Mapping]) {
         var out: [Mapping] = []
         out.reserveCapacity(maps.count + 2)
@@ -121,7 +125,7 @@ public struct ProcessModel {
     /// The mapping that holds `address` for process `pid`, or the kernel's for kernel modes.
     public func mapping(pid: Int32, address: UInt64, mode: CPUMode) -> Mapping? {
         if mode.isKernel { return findKernel(address) }
-        if let p = processes[pid], let m = Self.find(address, in: p.maps) { return m }
+        if let m = processes[pid]?.maps.find(address) { return m }
         // perf falls back to the kernel maps for user-mode addresses above the user range.
         return mode == .unknown ? findKernel(address) : nil
     }
@@ -138,15 +142,6 @@ public struct ProcessModel {
         return lo > 0 ? kernelMaps[lo - 1] : nil
     }
 
-    static func find(_ a: UInt64, in maps: [Mapping]) -> Mapping? {
-        var lo = 0
-        var hi = maps.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if maps[mid].start <= a { lo = mid + 1 } else { hi = mid }
-        }
-        guard lo > 0 else { return nil }
-        let m = maps[lo - 1]
-        return m.contains(a) ? m : nil
-    }
+    /// The map of `maps` (sorted, non-overlapping) that holds `a`.
+    static func find(_ a: UInt64, in maps: [Mapping]) -> Mapping? { MapTable.find(a, in: maps) }
 }

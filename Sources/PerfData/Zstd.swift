@@ -13,8 +13,17 @@ final class ZstdStream {
 
     deinit { ZSTD_freeDCtx(ctx) }
 
-    /// Decompresses `input` and appends the output to `out`. Returns an error message on failure.
+    /// Output allowed per input byte. perf data compresses 3–20× with zstd; a record whose blocks
+    /// expand further (zstd's RLE blocks reach ~40,000×) is a bomb, refused before memory runs out.
+    static let maxRatio = 1024
+    /// Output always allowed per record, whatever its size.
+    static let minBudget = 1 << 20
+
+    /// Decompresses `input` and appends the output to `out`, at most `max(minBudget, maxRatio ×
+    /// input.count)` bytes. Returns an error message on failure.
     func decompress(_ input: UnsafeRawBufferPointer, into out: inout [UInt8]) -> String? {
+        let budget = max(Self.minBudget, Self.maxRatio &* input.count)
+        let limit = out.count &+ budget
         guard let src = input.baseAddress, input.count > 0 else { return nil }
         var inBuf = ZSTD_inBuffer(src: src, size: input.count, pos: 0)
         let chunk = max(ZSTD_DStreamOutSize(), 1 << 16)
@@ -30,6 +39,9 @@ final class ZstdStream {
             }
             if ZSTD_isError(rc) != 0 {
                 return String(cString: ZSTD_getErrorName(rc))
+            }
+            if out.count &+ produced > limit {
+                return "a \(input.count)-byte record expands past \(budget) bytes (\(Self.maxRatio)× its size): not perf's compression; not decompressed"
             }
             out.append(contentsOf: scratch[0..<produced])
             if inBuf.pos >= inBuf.size && produced < chunk { break }

@@ -28,6 +28,13 @@ public struct DebugFileSearch: Sendable {
 
     /// The debug file of `binary`, and why candidates that exist were refused (a build-id other than the
     /// binary's, a CRC32 other than its `.gnu_debuglink`'s, unreadable). Nil when none was found.
+    /// `path` when it is not under `root`, or its real path stays inside `root` (a copied root's
+    /// symlinks must not lead out of it); nil otherwise.
+    func underRoot(_ path: String) -> String? {
+        guard let root, !root.isEmpty, path.hasPrefix(root) else { return path }
+        return ConfinedPath.join(root: root, String(path.dropFirst(root.count)))
+    }
+
     public func find(for binary: ELFFile) -> (file: ELFFile?, warnings: [String]) {
         var warnings: [String] = []
         var tried: Set<String> = [binary.path]
@@ -48,22 +55,25 @@ public struct DebugFileSearch: Sendable {
             warnings.append("\(f.path): \(have) does not match the build-id \(want) of \(binary.path); not used as its debug file")
             return false
         }
-        if let id = binary.buildID, id.count > 2 {
+        if let id = binary.buildID, ConfinedPath.isBuildID(id) {
             let head = String(id.prefix(2)), tail = String(id.dropFirst(2))
             var paths: [String] = []
-            for d in buildIDDirs { paths += ["\(d)/.build-id/\(head)/\(tail).debug", "\(d)/.build-id/\(head)/\(tail)/debug"] }
+            for d in buildIDDirs { paths += ["\(d)/.build-id/\(head)/\(tail).debug", "\(d)/.build-id/\(head)/\(tail)/debug"].compactMap(underRoot) }
             if let p = byBuildID[id] { paths.append(p) }
             for p in paths {
                 if let f = open(p), sameBuild(f) { return (f, warnings) }
             }
         }
-        if let link = binary.debugLink {
+        if let link = binary.debugLink, !ConfinedPath.isBaseName(link.name) {
+            warnings.append("\(binary.path): .gnu_debuglink name \"\(TerminalText.escape(link.name))\" is not a file name (has / or is ..); not looked for")
+        } else if let link = binary.debugLink {
             let dir = binary.path.lastIndex(of: "/").map { String(binary.path[..<$0]) } ?? "."
             var original = dir
             if let root, !root.isEmpty, original.hasPrefix(root) { original.removeFirst(root.count) }
             if !original.hasPrefix("/") { original = "/" + original }
-            var paths = ["\(dir)/\(link.name)", "\(dir)/.debug/\(link.name)"]
-            for g in globalDirs { paths.append("\(g)\(original)/\(link.name)") }
+            var paths = ["\(dir)/\(link.name)", "\(dir)/.debug/\(link.name)"].compactMap(underRoot)
+            // The binary's folder comes from the capture: kept inside each global folder.
+            for g in globalDirs { if let p = ConfinedPath.join(root: g, original + "/" + link.name) { paths.append(p) } }
             for p in paths {
                 guard let f = open(p), sameBuild(f) else { continue }
                 let crc = crc32(f.file.bytes)

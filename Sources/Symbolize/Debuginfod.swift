@@ -17,11 +17,18 @@ public struct DebuginfodConfig: Sendable, Equatable {
     /// Longest wait for one download, connect included; past it the lookup fails (a server that accepts
     /// and never answers must not hang a run).
     public var timeoutSeconds: Int
+    /// Largest download accepted, in bytes (as `DEBUGINFOD_MAXSIZE`); past it the download is cancelled.
+    /// A server is trusted no more than a local file: one that streams without end must not fill the disk.
+    public var maxBytes: Int
 
-    public init(urls: [String], cachePath: String? = nil, timeoutSeconds: Int = 30) {
+    /// 2 GiB: larger than the binaries and debug files of real services, far below a disk.
+    public static let defaultMaxBytes = 2 << 30
+
+    public init(urls: [String], cachePath: String? = nil, timeoutSeconds: Int = 30, maxBytes: Int = DebuginfodConfig.defaultMaxBytes) {
         self.urls = urls
         self.cachePath = cachePath
         self.timeoutSeconds = timeoutSeconds
+        self.maxBytes = maxBytes
     }
 
     /// The servers of a `DEBUGINFOD_URLS` value (space-separated, as perf, gdb and libdebuginfod read it).
@@ -86,8 +93,8 @@ private let libdebuginfodFunctions = LibDebuginfod.load()
 public final class DebuginfodClient {
     public let config: DebuginfodConfig
     private let handle: OpaquePointer
-    /// Monotonic deadline (seconds) of the download under way, read by the progress callback.
-    private let deadline: UnsafeMutablePointer<Double>
+    /// The download under way's deadline and size cap, read by the progress callback.
+    private let limits: UnsafeMutablePointer<DownloadLimits>
     private var asked: Set<String> = []
 
     private let lib: LibDebuginfod
@@ -105,19 +112,25 @@ public final class DebuginfodClient {
         self.config = config
         self.lib = lib
         handle = h
-        deadline = .allocate(capacity: 1)
-        deadline.initialize(to: .infinity)
-        lib.setUserData(h, deadline)
-        // Called by libdebuginfod while it waits (about once a second and on every chunk); nonzero cancels.
-        lib.setProgressfn(h) { c, _, _ in
+        limits = .allocate(capacity: 1)
+        limits.initialize(to: DownloadLimits())
+        lib.setUserData(h, limits)
+        // Called by libdebuginfod while it waits (about once a second and on every chunk) with the bytes
+        // received and the announced size; nonzero cancels.
+        lib.setProgressfn(h) { c, received, total in
             guard case .success(let lib) = libdebuginfodFunctions, let p = lib.getUserData(c) else { return 0 }
-            return monotonicSeconds() > p.assumingMemoryBound(to: Double.self).pointee ? 1 : 0
+            let l = p.assumingMemoryBound(to: DownloadLimits.self)
+            if received > l.pointee.maxBytes || total > l.pointee.maxBytes {
+                l.pointee.tooLarge = true
+                return 1
+            }
+            return monotonicSeconds() > l.pointee.deadline ? 1 : 0
         }
     }
 
     deinit {
         lib.end(handle)
-        deadline.deallocate()
+        limits.deallocate()
     }
 
     /// How many distinct build-ids this client was asked for.
@@ -148,14 +161,23 @@ public final class DebuginfodClient {
         if let cache = config.cachePath { setenv("DEBUGINFOD_CACHE_PATH", cache, 1) }
         // Its own stall limit (no bytes for N s), in case the progress callback is not reached.
         setenv("DEBUGINFOD_TIMEOUT", String(max(1, config.timeoutSeconds)), 1)
-        deadline.pointee = monotonicSeconds() + Double(max(1, config.timeoutSeconds))
-        defer { deadline.pointee = .infinity }
+        // Its own check of the announced size; the progress callback checks the bytes as they come.
+        setenv("DEBUGINFOD_MAXSIZE", String(max(1, config.maxBytes)), 1)
+        limits.pointee = DownloadLimits(deadline: monotonicSeconds() + Double(max(1, config.timeoutSeconds)), maxBytes: max(1, config.maxBytes))
+        defer { limits.pointee = DownloadLimits() }
         var path: UnsafeMutablePointer<CChar>?
         let fd = id.withCString { lib.findExecutable(handle, UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self), 0, &path) }
         if fd < 0 {
             if let path { free(path) }
-            // Cancelled by the progress callback: libdebuginfod says ENOENT (and caches no miss).
-            if monotonicSeconds() > deadline.pointee { return failure(ETIME, Self.explain(ETIME, timeout: config.timeoutSeconds)) }
+            let cancelled = limits.pointee.tooLarge || monotonicSeconds() > limits.pointee.deadline
+            // A cancelled or failed transfer must not leave an empty file: libdebuginfod reads one as a
+            // remembered miss ("not found") for the next runs, without asking the server again.
+            if cancelled || -fd != ENOENT { removeEmptyCacheEntry(id) }
+            if limits.pointee.tooLarge {
+                return failure(EFBIG, "the download passed \(config.maxBytes) bytes (DEBUGINFOD_MAXSIZE) and was cancelled (errno \(EFBIG))")
+            }
+            // Cancelled by the progress callback: libdebuginfod says ENOENT.
+            if monotonicSeconds() > limits.pointee.deadline { return failure(ETIME, Self.explain(ETIME, timeout: config.timeoutSeconds)) }
             let e = -fd
             return failure(e, Self.explain(e, timeout: config.timeoutSeconds))
         }
@@ -163,6 +185,16 @@ public final class DebuginfodClient {
         guard let path else { return failure(0, "libdebuginfod returned no path") }
         defer { free(path) }
         return .success(String(cString: path))
+    }
+
+    /// Removes `<cache>/<build-id>/executable` when it is empty (left by a cancelled transfer).
+    private func removeEmptyCacheEntry(_ id: String) {
+        let env = { (k: String) in getenv(k).map { String(cString: $0) } }
+        guard let cache = config.cachePath ?? env("DEBUGINFOD_CACHE_PATH")
+                ?? env("XDG_CACHE_HOME").map({ $0 + "/debuginfod_client" }) ?? env("HOME").map({ $0 + "/.cache/debuginfod_client" }) else { return }
+        let entry = "\(cache)/\(id)/executable"
+        var st = stat()
+        if lstat(entry, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size == 0 { unlink(entry) }
     }
 
     static func explain(_ e: Int32, timeout: Int) -> String {
@@ -178,6 +210,13 @@ public final class DebuginfodClient {
         }
         return "\(what) (errno \(e))"
     }
+}
+
+/// What the progress callback checks; `tooLarge` is set when it cancelled for size.
+private struct DownloadLimits {
+    var deadline = Double.infinity
+    var maxBytes = Int.max
+    var tooLarge = false
 }
 
 private func monotonicSeconds() -> Double {

@@ -69,8 +69,15 @@ public final class DwarfIndex {
     public init?(path: String) {
         self.path = path
         _ = elf_version(UInt32(EV_CURRENT))
-        fd = open(path, O_RDONLY)
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return nil }
+        // The path was an ELF file when read; refuse it if it has since become a device or FIFO.
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            fd = -1
+            return nil
+        }
         dwarf = dwarf_begin(fd, DWARF_C_READ)
         guard dwarf != nil else {
             close(fd)
@@ -154,7 +161,9 @@ public final class DwarfIndex {
         } while nextSibling(&child) && count < 10_000_000
     }
 
-    private func addFunction(_ die: inout Dwarf_Die, unit: Int32, files: inout [Int32]?) {
+    /// `nesting`: how many subprograms enclose this one; past `maxNesting` (a crafted file nests 100,000)
+    /// the walk stops rather than overflow the stack.
+    private func addFunction(_ die: inout Dwarf_Die, unit: Int32, files: inout [Int32]?, nesting: Int = 0) {
         var ranges: [(UInt64, UInt64)] = []
         forEachRange(&die) { ranges.append(($0, $1)) }
         let f = Int32(functions.count)
@@ -176,14 +185,17 @@ public final class DwarfIndex {
             for (lo, hi) in ranges { functionRanges.append(AddressRange(lo: lo, hi: hi, index: f)) }
         }
         // Nested subprograms (C nested functions, some languages' closures) are functions of their own.
+        guard nesting < Self.maxNesting else { return }
         var child = Dwarf_Die()
         guard dwarf_child(&die, &child) == 0 else { return }
         var count = 0
         repeat {
             count += 1
-            if Int(dwarf_tag(&child)) == DW_TAG_subprogram { addFunction(&child, unit: unit, files: &files) }
+            if Int(dwarf_tag(&child)) == DW_TAG_subprogram { addFunction(&child, unit: unit, files: &files, nesting: nesting + 1) }
         } while nextSibling(&child) && count < 10_000_000
     }
+
+    static let maxNesting = 128
 
     private func walkInlined(_ parent: inout Dwarf_Die, unit: Int32, files: inout [Int32]?, depth: Int32, parent parentID: Int32,
                              dieCount: inout Int32, level: Int) {

@@ -56,7 +56,7 @@ public final class ELFFile: @unchecked Sendable {
 
     public convenience init(path: String) throws(SymbolizeError) {
         let f: MappedFile
-        do { f = try MappedFile(path: path) } catch { throw SymbolizeError(path: path, offset: 0, message: error.message) }
+        do { f = try MappedFile(path: path, regularOnly: true) } catch { throw SymbolizeError(path: path, offset: 0, message: error.message) }
         try self.init(file: f)
     }
 
@@ -228,6 +228,7 @@ public final class ELFFile: @unchecked Sendable {
         var out: [Symbol] = []
         var rank: [(hasSize: Int, notWeak: Int, global: Int, underscores: Int, length: Int, index: Int)] = []
         for tabName in [".symtab", ".dynsym"] {
+            var names = NamesByOffset()
             guard let tab = section(named: tabName), Int(tab.link) < sections.count, let b = bytes(of: tab) else { continue }
             let strtab = sections[Int(tab.link)]
             var c = ByteCursor(b, origin: Int(tab.offset), order: order)
@@ -236,7 +237,8 @@ public final class ELFFile: @unchecked Sendable {
                       let value = try? c.u64(), let size = try? c.u64() else { break }
                 let kind = info & 0xf
                 guard kind == 2, shndx != 0 else { continue }  // STT_FUNC, defined
-                guard let name = try? cString(at: strtab.offset &+ UInt64(nameOff), limit: strtab.offset &+ strtab.size), !name.isEmpty else { continue }
+                guard let name = names.name(nameOff, { try? cString(at: strtab.offset &+ UInt64(nameOff), limit: strtab.offset &+ strtab.size) }),
+                      !name.isEmpty else { continue }
                 out.append(Symbol(name: name, value: value, size: size, isFunction: kind == 2))
                 let bind = info >> 4
                 rank.append((size > 0 ? 1 : 0, bind == 2 ? 0 : 1, bind == 1 ? 1 : 0,
@@ -289,6 +291,7 @@ public final class ELFFile: @unchecked Sendable {
             let strtab = sections[Int(tab.link)]
             var c = ByteCursor(b, origin: Int(tab.offset), order: order)
             var file: String? = nil
+            var names = NamesByOffset()
             var index = -1
             while c.remaining >= 24 {
                 index += 1
@@ -296,7 +299,7 @@ public final class ELFFile: @unchecked Sendable {
                       let value = try? c.u64(), let size = try? c.u64() else { break }
                 guard index > 0 else { continue }
                 let kind = info & 0xf, local = info >> 4 == 0
-                let name = (try? cString(at: strtab.offset &+ UInt64(nameOff), limit: strtab.offset &+ strtab.size)) ?? ""
+                let name = names.name(nameOff, { try? cString(at: strtab.offset &+ UInt64(nameOff), limit: strtab.offset &+ strtab.size) }) ?? ""
                 if shndx == 0 || shndx >= 0xff00 {  // undefined, absolute, common: no section
                     if kind == 4 { file = name }  // STT_FILE: names the local symbols after it
                     continue

@@ -14,7 +14,9 @@ nonisolated(unsafe) private var keptUntilExit: [Any] = []
 func keepUntilExit(_ value: Any) { keptUntilExit.append(value) }
 
 func printError(_ s: String) {
-    var line = s
+    // Messages quote names from the inputs: their control characters are escaped for the terminal
+    // (the message's own line breaks kept).
+    var line = TerminalText.escape(s, keepingLineBreaks: true)
     if !line.hasSuffix("\n") { line += "\n" }
     var buf = OutputBuffer(fd: 2)
     buf.append(line)

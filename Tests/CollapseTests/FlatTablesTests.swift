@@ -91,6 +91,9 @@ import TestSupport
         let names = ["main.main", "runtime.goexit", "", "main.main", "a;b", "runtime.goexit"]
         let ids = names.map { t.intern(Array($0.utf8)) }
         #expect(ids == [0, 1, 2, 0, 3, 1])
-        #expect(t.names.map { String(decoding: $0, as: UTF8.self) } == ["main.main", "runtime.goexit", "", "a;b"])
+        // Stored as folded text may hold them (issue 22): `;` becomes `:`, control characters `\x0a`.
+        #expect(t.names.map { String(decoding: $0, as: UTF8.self) } == ["main.main", "runtime.goexit", "", "a:b"])
+        let id = Int(t.intern(Array("x\ny\u{1b}".utf8)))
+        #expect(t.names[id] == Array("x\\x0ay\\x1b".utf8))
     }
 }

@@ -90,6 +90,7 @@ func collapsePerf(_ file: MappedFile, _ o: PerfCollapseOptions) throws -> [UInt8
     var c = PerfCollapser(options: o)
     do { try c.collapse(perf) } catch { throw UserError(error.description) }
     timer.lap("perf.data folded")
+    if perf.isPipe, c.capturedSamples == 0 { throw UserError(PerfCollapser.noSampleInPipe(perf.path)) }
     for w in c.warnings { printError("stackfold: warning: \(w)\n") }
     let text = c.folded()
     timer.lap("folded stacks rendered")
@@ -162,7 +163,8 @@ struct PerfSymbolOptions: ParsableArguments {
         if noDebuginfod { return nil }
         let urls = debuginfodURLs.isEmpty ? DebuginfodConfig.urls(fromEnvironmentValue: environment("DEBUGINFOD_URLS")) : debuginfodURLs
         let timeout = debuginfodTimeout ?? environment("DEBUGINFOD_TIMEOUT").flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil } ?? 30
-        return urls.isEmpty ? nil : DebuginfodConfig(urls: urls, timeoutSeconds: timeout)
+        let maxBytes = environment("DEBUGINFOD_MAXSIZE").flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil } ?? DebuginfodConfig.defaultMaxBytes
+        return urls.isEmpty ? nil : DebuginfodConfig(urls: urls, timeoutSeconds: timeout, maxBytes: maxBytes)
     }
 
     func validate() throws {

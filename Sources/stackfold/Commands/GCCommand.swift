@@ -63,7 +63,8 @@ struct GCCommand: ParsableCommand {
             timer.lap("folded by GC state")
             return
         }
-        out.append(gcReport(c, top: top ?? 5))
+        // Frame and goroutine names are the inputs': escaped for the terminal.
+        out.append(TerminalText.escape(gcReport(c, top: top ?? 5), keepingLineBreaks: true))
     }
 }
 

@@ -36,7 +36,8 @@ struct GoTraceCommand: ParsableCommand {
         var out = OutputBuffer(fd: 1)
         defer { out.flush() }
         if parsed {
-            for l in t.parsedLines { out.append(l); out.append(byte: 0x0a) }
+            // The trace's strings (functions, reasons, labels, logs) escaped for the terminal (issue 22).
+            for l in t.parsedLines { out.append(TerminalText.escape(l)); out.append(byte: 0x0a) }
             return
         }
         if json {
@@ -67,7 +68,7 @@ struct GoTraceCommand: ParsableCommand {
             }
             return
         }
-        out.append(t.summaryText())
+        out.append(TerminalText.escape(t.summaryText(), keepingLineBreaks: true))
     }
 }
 

@@ -19,7 +19,8 @@ struct InfoCommand: ParsableCommand {
         var out = file.describe(capturedOn: input != "-" ? modificationTime(input) : nil, summary: summary)
         out += callGraphLine(file)
         if summary.readError == nil { out += dwarfStackLines(file) }
-        writeStdout(out)
+        // Host name, cpuid, cmdline, event and file names are the capture's: escaped for the terminal.
+        writeStdout(TerminalText.escape(out, keepingLineBreaks: true))
         reportWarnings(file)
         if let e = summary.readError { throw UserError(e.description) }
     }
