@@ -55,14 +55,23 @@ struct AttributeCommand: ParsableCommand {
     @Argument(help: "perf.data") var input: String = "perf.data"
     @OptionGroup var go: GoTraceInputOptions
     @Flag(help: "One JSON object per sample.") var json = false
+    @OptionGroup var destination: OutputOption
     @OptionGroup var perf: PerfSymbolOptions
 
     func run() throws {
+        let dest = try OutputFile(destination.output)
+        do {
+            var out = dest.buffer()
+            defer { out.flush() }
+            try write(to: &out)
+        }
+        try dest.commit()
+    }
+
+    private func write(to out: inout OutputBuffer) throws {
         let c = try go.load(input, perf)
         keepUntilExit(c)
         printError("stackfold: clock: \(c.alignment)")
-        var out = OutputBuffer(fd: 1)
-        defer { out.flush() }
         // Hundreds of thousands of lines: what repeats is rendered once (a unique stack's leaf or frames,
         // a goroutine's start function), the rest appended as bytes.
         var stackText: [Int32: [UInt8]] = [:]
@@ -76,6 +85,9 @@ struct AttributeCommand: ParsableCommand {
             return t
         }
         let all = c.attributions
+        if !json {
+            out.append("# time_ns tid g=goroutine gc_state [region=outer/inner task=id] stack(caller;...;leaf)\n")
+        }
         for i in all.indices {
             let a = all[i]
             if json {

@@ -23,11 +23,15 @@ struct CollapseCommand: ParsableCommand {
     @Flag(help: "Unrecognized lines are errors.") var strict = false
     @Flag(help: "Reproduce stackcollapse-perf.pl exactly, including where it loses samples or cuts names.")
     var perlCompatible = false
+    @OptionGroup var destination: OutputOption
     @OptionGroup var perf: PerfSymbolOptions
     @OptionGroup var frames: FrameFilterOptions
 
+    func validate() throws { try requireInput(input, Self.self) }
+
     func run() throws {
         let filter = try frames.filter()
+        let dest = try OutputFile(destination.output)
         let file: MappedFile
         do { file = try MappedFile(path: input) } catch { throw UserError(error.description) }
         if isPerfData(file) {
@@ -37,9 +41,10 @@ struct CollapseCommand: ParsableCommand {
             o.annotateKernel = kernel || all
             o.includeAddresses = addrs
             o.eventFilter = eventFilter
-            var out = OutputBuffer(fd: 1)
+            var out = dest.buffer()
             out.append(bytes: filter.apply(try collapsePerf(file, o)))
             out.flush()
+            try dest.commit()
             return
         }
         var o = ScriptCollapseOptions()
@@ -58,9 +63,10 @@ struct CollapseCommand: ParsableCommand {
             throw UserError(error.description)
         }
         c.finish()
-        var out = OutputBuffer(fd: 1)
+        var out = dest.buffer()
         out.append(bytes: filter.apply(c.folded()))
         out.flush()
+        try dest.commit()
         for w in c.warnings { printError((w + "\n")) }
         if c.unrecognizedLines > 0 {
             printError("stackfold: skipped \(c.unrecognizedLines) unrecognized lines\n")

@@ -14,6 +14,8 @@ struct FlamegraphCommand: ParsableCommand {
     @OptionGroup var perf: PerfSymbolOptions
     @OptionGroup var frames: FrameFilterOptions
 
+    func validate() throws { try requireInput(input, Self.self) }
+
     func run() throws {
         let o = try style.options()
         let file: MappedFile
@@ -57,7 +59,7 @@ struct FlameGraphStyleOptions: ParsableArguments {
     @Option(help: "Notes added to the SVG file.") var notes = ""
     @Option(help: "Factor to scale counts by.") var factor = 1.0
     @Option(help: "Total count to scale widths by (for comparing graphs).") var total: Double?
-    @Option(help: "Palette: \(Palette.all.joined(separator: ", ")).") var colors = "hot"
+    @Option(help: "Palette: \(Palette.all.joined(separator: ", ")).", completion: .list(Palette.all)) var colors = "hot"
     @Option(help: "Background: yellow, blue, green, grey or #rrggbb.") var bgcolors: String?
     @Flag(help: "Colours from a hash of the name (stable across graphs, as flamegraph.pl --hash).") var hash = false
     @Option(help: "Palette file of NAME->rgb(r,g,b) lines to use and extend (flamegraph.pl --cp uses palette.map).") var cp: String?

@@ -22,10 +22,12 @@ struct GCCommand: ParsableCommand {
     @Argument(help: "perf.data") var input: String = "perf.data"
     @OptionGroup var go: GoTraceInputOptions
     @Flag(help: "Folded stacks with a root frame per GC state instead of the report.") var folded = false
-    @Option(help: "With --folded: only samples in this GC state (stw, assist, mark-worker, sweep, gc-concurrent, none).")
+    @Option(help: "With --folded: only samples in this GC state (stw, assist, mark-worker, sweep, gc-concurrent, none).",
+            completion: .list(GCState.allCases.map(\.rawValue)))
     var state: String?
     @Flag(help: "A flame graph by GC state with a timeline strip (drag across it to draw a time window).") var svg = false
-    @Option(name: .shortAndLong, help: "With --svg: write the SVG here instead of standard output.") var output: String?
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the report, folded stacks or SVG to this file instead of standard output.", valueName: "file"))
+    var output: String?
     @Option(help: "How many pauses and functions to list.") var top = 5
     @OptionGroup var perf: PerfSymbolOptions
     @OptionGroup var style: FlameGraphStyleOptions
@@ -37,10 +39,18 @@ struct GCCommand: ParsableCommand {
     }
 
     func run() throws {
+        let dest = try OutputFile(output)
+        do {
+            var out = dest.buffer()
+            defer { out.flush() }
+            try write(to: &out)
+        }
+        try dest.commit()
+    }
+
+    private func write(to out: inout OutputBuffer) throws {
         let c = try go.load(input, perf)
         keepUntilExit(c)
-        var out = OutputBuffer(fd: 1)
-        defer { out.flush() }
         if svg {
             var o = try style.options()
             if o.title == "Flame Graph" { o.title = "CPU by GC state" }
@@ -48,7 +58,7 @@ struct GCCommand: ParsableCommand {
             var fg = FlameGraph(options: o)
             let text = fg.render(strip: gcStrip(c, state: state.flatMap(GCState.init(rawValue:))))
             for w in fg.warnings { printError("stackfold: \(w)") }
-            if let output { try writeFile(output, Array(text.utf8)) } else { out.append(text) }
+            out.append(text)
             return
         }
         if folded {

@@ -15,8 +15,19 @@ struct GoTraceCommand: ParsableCommand {
     var parsed = false
     @Flag(help: "Only read and order every event, then print how many (reading speed).")
     var countOnly = false
+    @OptionGroup var destination: OutputOption
 
     func run() throws {
+        let dest = try OutputFile(destination.output)
+        do {
+            var out = dest.buffer()
+            defer { out.flush() }
+            try write(to: &out)
+        }
+        try dest.commit()
+    }
+
+    private func write(to out: inout OutputBuffer) throws {
         let file: MappedFile
         do { file = try MappedFile(path: input) } catch { throw UserError(error.description) }
         if countOnly {
@@ -26,15 +37,13 @@ struct GoTraceCommand: ParsableCommand {
                 while try r.next() != nil { n += 1 }
                 for w in r.warnings { printError("stackfold: warning: \(input): \(w)") }
             } catch { throw UserError("\(input): \(error)") }
-            print(n)
+            out.append("\(n)\n")
             return
         }
         let t: GoTrace
         do { t = try GoTrace(bytes: file.bytes, keepParsedLines: parsed) } catch { throw UserError("\(input): \(error)") }
         for w in t.warnings { printError("stackfold: warning: \(input): \(w)") }
         keepUntilExit(t)
-        var out = OutputBuffer(fd: 1)
-        defer { out.flush() }
         if parsed {
             for l in t.parsedLines { out.append(l); out.append(byte: 0x0a) }
             return
@@ -77,7 +86,7 @@ func ms(_ ns: Int64) -> String { cFormat("%.3f ms", Double(ns) / 1e6) }
 func summary(_ t: GoTrace) -> String {
     var o = ""
     let span = t.lastTime - t.firstTime
-    o += "trace: \(t.version), \(t.generations) generation(s), \(t.events) events, \(ms(span))\n"
+    o += "trace: \(formatName(t.version)), \(t.generations) generation(s), \(t.events) events, \(ms(span))\n"
     if t.ticksPerSecond > 0 { o += "clock: \(cFormat("%.0f", t.ticksPerSecond)) ticks/s" + (t.ticksPerSecond == 15_625_000 ? " (nanotime/64: CLOCK_MONOTONIC on Linux)" : "") + "\n" }
     if let c = t.v1Clock {
         o += "  Go 1.21 clock: cputicks (RDTSC/64 on amd64, nanotime/16 on arm64), not CLOCK_MONOTONIC; frequency measured when tracing stopped; time 0 = tick \(c.minTicks)\n"

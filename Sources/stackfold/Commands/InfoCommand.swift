@@ -123,8 +123,11 @@ func clockName(_ id: UInt32) -> String {
 
 
 func openPerf(_ path: String) throws -> PerfFile {
+    // Opened first on its own: a file that cannot be opened has no offset to report.
+    let file: MappedFile
+    do { file = try MappedFile(path: path) } catch { throw UserError(error.description) }
     do {
-        return try PerfFile(path: path)
+        return try PerfFile(file: file)
     } catch {
         throw UserError(error.description)
     }

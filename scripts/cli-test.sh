@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# The command line's conventions, checked on the built binary with bundled captures: --version, help
+# topics, -o on every command that writes, usage instead of waiting on a terminal, error messages,
+# completions of enumerated values, the Go trace format's name, the attribute table's header.
+#   bash scripts/cli-test.sh [path/to/stackfold]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+if [[ $# -ge 1 ]]; then sf=$(realpath "$1"); else swift build --product stackfold >/dev/null || exit 1; sf=$PWD/.build/debug/stackfold; fi
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+data=Fixtures/perf/go1.25-fp-mono.data
+trace=Fixtures/gotrace/go1.25-fp-mono.trace
+fail=0
+ok() { echo "ok   $1"; }
+bad() { echo "FAIL $1"; fail=1; }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+
+version=$(sed -n 's/^let stackfoldVersion = "\(.*\)"$/\1/p' Sources/stackfold/Version.swift)
+check "--version prints the version constant ($version)" '[[ $("$sf" --version) == "$version" ]]'
+
+"$sf" help bogus >"$dir/out" 2>"$dir/err"; rc=$?
+check "help with an unknown topic exits non-zero and names it" '[[ $rc -ne 0 ]] && grep -q "bogus" "$dir/err"'
+check "help with a known topic exits 0" '"$sf" help collapse >/dev/null 2>&1 && "$sf" help >/dev/null 2>&1'
+
+# -o FILE writes exactly what standard output gets.
+same() {  # name, command words...
+  local name=$1; shift
+  "$sf" "$@" >"$dir/stdout" 2>/dev/null; local a=$?
+  "$sf" "$@" -o "$dir/file" 2>/dev/null; local b=$?
+  if [[ $a -eq 0 && $b -eq 0 && -s "$dir/file" ]] && cmp -s "$dir/stdout" "$dir/file"; then ok "$name -o FILE = its standard output"; else bad "$name -o FILE (exit $a/$b)"; fi
+  rm -f "$dir/file"
+}
+same collapse collapse "$data"
+same "collapse (perf script text)" collapse "$data.script.txt"
+same script script "$data"
+same "script --json" script --json "$data"
+same gotrace gotrace "$trace"
+same "gotrace --json" gotrace --json "$trace"
+same attribute attribute --go-trace "$trace" "$data"
+same diff diff Fixtures/perf/go1.25-fp-default-clock.data "$data"
+same "gc report" gc --go-trace "$trace" "$data"
+same "gc --folded" gc --folded --go-trace "$trace" "$data"
+same "gc --svg" gc --svg --go-trace "$trace" "$data"
+same flamegraph flamegraph "$data"
+"$sf" collapse "$data" -o "$dir/nodir/x.folded" 2>"$dir/err"; rc=$?
+check "-o into a missing folder fails with one line naming it" '[[ $rc -ne 0 ]] && grep -q "nodir/x.folded" "$dir/err" && [[ $(wc -l <"$dir/err") -eq 1 ]]'
+"$sf" collapse Fixtures/perf/go1.25-truncated.data -o "$dir/t.folded" 2>/dev/null
+"$sf" script "$dir/no-such.data" -o "$dir/failed.txt" 2>/dev/null
+check "a failed run leaves no file under the -o name, nor a temporary one" '[[ ! -e "$dir/failed.txt" ]] && ! ls "$dir" | grep -q tmp'
+
+# On a terminal with no input: usage, not a silent wait.
+for cmd in collapse flamegraph; do
+  python3 - "$sf" "$cmd" >"$dir/tty" 2>&1 <<'PY'
+import os, pty, sys, select, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], sys.argv[2]])
+out, end = b"", time.time() + 5
+while time.time() < end:
+    r, _, _ = select.select([fd], [], [], 0.2)
+    if r:
+        try: chunk = os.read(fd, 4096)
+        except OSError: break
+        if not chunk: break
+        out += chunk
+    elif os.waitpid(pid, os.WNOHANG)[0]: break
+else:
+    os.kill(pid, 9); print("TIMEOUT")
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace")); print("EXIT", os.waitstatus_to_exitcode(status))
+PY
+  check "$cmd with no input on a terminal prints usage and fails" '! grep -q TIMEOUT "$dir/tty" && grep -q "USAGE\|Usage" "$dir/tty" && ! grep -q "EXIT 0" "$dir/tty"'
+done
+check "collapse still reads a pipe" '[[ $(cat "$data.script.txt" | "$sf" collapse 2>/dev/null | wc -l) -gt 10 ]]'
+
+"$sf" info "$dir/missing.data" 2>"$dir/err"; rc=$?
+check "a missing file: one line, no internal offset" '[[ $rc -ne 0 ]] && grep -q "missing.data: No such file or directory" "$dir/err" && ! grep -q offset "$dir/err"'
+
+"$sf" --generate-completion-script bash >"$dir/bash" 2>&1
+check "bash completion offers --state's values" 'grep -q "mark-worker" "$dir/bash" && grep -q "gc-concurrent" "$dir/bash"'
+check "bash completion offers --colors' values" 'grep -q "flamechart\|aqua" "$dir/bash" && grep -q "purple" "$dir/bash"'
+"$sf" --generate-completion-script zsh >"$dir/zsh" 2>&1
+check "zsh completion offers --state's values" 'grep -q "mark-worker" "$dir/zsh"'
+
+check "gotrace names the format's Go range (a Go 1.27 trace: Go 1.26+ format)" \
+  '"$sf" gotrace Fixtures/gotrace/go1.27-fp-mono.trace 2>/dev/null | head -1 | grep -q "Go 1.26+ format (\"go 1.26 trace\", written by Go 1.26 and 1.27)"'
+check "gotrace: a Go 1.24 trace is the Go 1.23 format" \
+  '"$sf" gotrace Fixtures/gotrace/go1.24-fp-mono.trace 2>/dev/null | head -1 | grep -q "Go 1.23 format"'
+
+"$sf" attribute --go-trace "$trace" "$data" >"$dir/attr" 2>/dev/null
+check "attribute's text has a header, then one line per sample" \
+  '[[ $(head -1 "$dir/attr") == "# time_ns tid g=goroutine gc_state"* ]] && [[ $(($(wc -l <"$dir/attr") - 1)) -eq $("$sf" attribute --json --go-trace "$trace" "$data" 2>/dev/null | wc -l) ]]'
+
+# The man page, generated from the command definitions as scripts/install.sh installs it.
+if bash scripts/manpage.sh "$dir/man" debug 2>"$dir/err"; then
+  MANWIDTH=100 man -l "$dir/man/stackfold.1" >"$dir/man.txt" 2>/dev/null
+  missing=""
+  for c in info script collapse diff flamegraph addr2line gotrace attribute gc; do grep -qE "^ {5}$c( |$)" "$dir/man.txt" || missing+=" $c"; done
+  check "the man page renders and has every command${missing:+ (missing:$missing)}" '[[ -z $missing ]] && grep -q "^NAME" "$dir/man.txt" && grep -q -- "--version" "$dir/man.txt"'
+else
+  bad "scripts/manpage.sh: $(head -1 "$dir/err")"
+fi
+exit $fail
