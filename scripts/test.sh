@@ -15,5 +15,8 @@ fi
 # The flame graph in a real browser (headless Chromium from Debian; installed when run as root).
 bash scripts/browser-test.sh
 bash scripts/debuginfod-test.sh
+# The README's example commands and the CLI's conventions, against bundled captures.
+bash scripts/readme-test.sh
+bash scripts/cli-test.sh
 swift build --build-tests
 swift test --skip-build 2>&1
