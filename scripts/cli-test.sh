@@ -91,6 +91,23 @@ check "gotrace: a Go 1.24 trace is the Go 1.23 format" \
 check "attribute's text has a header, then one line per sample" \
   '[[ $(head -1 "$dir/attr") == "# time_ns tid g=goroutine gc_state"* ]] && [[ $(($(wc -l <"$dir/attr") - 1)) -eq $("$sf" attribute --json --go-trace "$trace" "$data" 2>/dev/null | wc -l) ]]'
 
+# flamegraph.pl --random: a colour per frame, not per name; from a fixed seed, so the same bytes each run.
+"$sf" collapse "$data" >"$dir/r.folded" 2>/dev/null
+"$sf" flamegraph --random "$dir/r.folded" >"$dir/r1.svg"; "$sf" flamegraph --random "$dir/r.folded" >"$dir/r2.svg"
+"$sf" flamegraph "$dir/r.folded" >"$dir/r0.svg"
+colours_per_name() { python3 - "$1" <<'PY'
+import re, sys, collections
+s = open(sys.argv[1]).read()
+names = collections.defaultdict(set)
+for title, fill in re.findall(r'<title>(.*?) \(.*?</title><rect [^>]*fill="([^"]+)"', s):
+    names[title].add(fill)
+print(max(len(v) for v in names.values()))
+PY
+}
+check "--random: same input, same bytes" 'cmp -s "$dir/r1.svg" "$dir/r2.svg"'
+check "--random: one name gets several colours (without it, one)" '[[ $(colours_per_name "$dir/r1.svg") -gt 1 && $(colours_per_name "$dir/r0.svg") -eq 1 ]]'
+check "--random: only colours change" '[[ $(sed -E "s/fill=\"[^\"]*\"//g" "$dir/r1.svg" | md5sum) == $(sed -E "s/fill=\"[^\"]*\"//g" "$dir/r0.svg" | md5sum) ]]'
+
 # The man page, generated from the command definitions as scripts/install.sh installs it.
 if bash scripts/manpage.sh "$dir/man" debug 2>"$dir/err"; then
   MANWIDTH=100 man -l "$dir/man/stackfold.1" >"$dir/man.txt" 2>/dev/null

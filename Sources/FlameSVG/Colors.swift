@@ -42,10 +42,12 @@ enum Colors {
 
     static func rgb(_ r: Int, _ g: Int, _ b: Int) -> String { "rgb(\(r),\(g),\(b))" }
 
-    static func color(_ palette: String, hash: Bool, name: String) -> String {
+    static func color(_ palette: String, hash: Bool, name: String, random: (Double, Double, Double)? = nil) -> String {
         let bytes = Array(name.utf8)
         let v1, v2, v3: Double
-        if hash {
+        if let random {
+            (v1, v2, v3) = random
+        } else if hash {
             v1 = namehash(bytes)
             v2 = namehash(bytes.reversed())
             v3 = v2
@@ -160,4 +162,18 @@ public enum GoFrameKind: String, Sendable, CaseIterable {
         if n.hasPrefix("[") || (!n.contains(".") && !n.isEmpty) || n.contains("::") { self = .cgo; return }
         self = .user
     }
+}
+
+/// SplitMix64 from a fixed seed: colour values in [0, 1) for `--random`.
+struct RandomColors {
+    var state: UInt64 = 1234
+    mutating func next() -> Double {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        z ^= z >> 31
+        return Double(z >> 11) / Double(UInt64(1) << 53)
+    }
+    mutating func next3() -> (Double, Double, Double) { (next(), next(), next()) }
 }

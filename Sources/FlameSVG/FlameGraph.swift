@@ -20,6 +20,9 @@ public struct FlameGraphOptions: Sendable {
     public var colors = "hot"
     public var bgColors: String?
     public var hash = false
+    /// flamegraph.pl --random: each frame its own colour, not its name's. Drawn from a fixed seed, so the
+    /// same input still gives the same bytes.
+    public var random = false
     /// name -> rgb(...) from a palette file (`--cp`).
     public var paletteMap: [String: String] = [:]
     public var reverse = false
@@ -45,6 +48,7 @@ public struct FlameGraph {
     public private(set) var warnings: [String] = []
     /// Colours given to names (for `--cp` palette files).
     public private(set) var usedColors: [String: String] = [:]
+    private var randomColors = RandomColors()
     public init(options: FlameGraphOptions = FlameGraphOptions()) { self.options = options }
 
     /// Renders folded text (one or two count columns) to a self-contained SVG.
@@ -148,6 +152,7 @@ public struct FlameGraph {
             else if n.name == "-" { color = "rgb(200,200,200)" }
             else if let delta = n.delta { color = colorScale(o.negate ? -delta : delta, max: maxDelta) }
             else if let c = o.paletteMap[n.name] { color = c }
+            else if o.random { color = Colors.color(o.colors, hash: false, name: n.name, random: randomColors.next3()) }
             else { color = Colors.color(o.colors, hash: o.hash, name: n.name) }
             if n.delta == nil, !isRoot { usedColors[n.name] = color }
 

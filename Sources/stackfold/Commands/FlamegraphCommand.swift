@@ -62,6 +62,7 @@ struct FlameGraphStyleOptions: ParsableArguments {
     @Option(help: "Palette: \(Palette.all.joined(separator: ", ")).", completion: .list(Palette.all)) var colors = "hot"
     @Option(help: "Background: yellow, blue, green, grey or #rrggbb.") var bgcolors: String?
     @Flag(help: "Colours from a hash of the name (stable across graphs, as flamegraph.pl --hash).") var hash = false
+    @Flag(help: "A random colour per frame, as flamegraph.pl --random (from a fixed seed: same input, same SVG).") var random = false
     @Option(help: "Palette file of NAME->rgb(r,g,b) lines to use and extend (flamegraph.pl --cp uses palette.map).") var cp: String?
     @Flag(help: "Reverse each stack (leaf first).") var reverse = false
     @Flag(help: "Icicle graph: root at the top.") var inverted = false
@@ -95,6 +96,7 @@ struct FlameGraphStyleOptions: ParsableArguments {
         o.colors = colors
         o.bgColors = bgcolors
         o.hash = hash
+        o.random = random
         o.reverse = reverse
         o.inverted = inverted
         o.flameChart = flamechart
