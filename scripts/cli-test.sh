@@ -108,6 +108,21 @@ check "--random: same input, same bytes" 'cmp -s "$dir/r1.svg" "$dir/r2.svg"'
 check "--random: one name gets several colours (without it, one)" '[[ $(colours_per_name "$dir/r1.svg") -gt 1 && $(colours_per_name "$dir/r0.svg") -eq 1 ]]'
 check "--random: only colours change" '[[ $(sed -E "s/fill=\"[^\"]*\"//g" "$dir/r1.svg" | md5sum) == $(sed -E "s/fill=\"[^\"]*\"//g" "$dir/r0.svg" | md5sum) ]]'
 
+# gc: a summary per pause; per-sample lines only with --verbose, one per sample counted.
+at=Fixtures/gotrace/go1.27-alloc-mono.trace; ad=Fixtures/perf/go1.27-alloc-mono.data
+"$sf" gc --top 20 --go-trace "$at" "$ad" >"$dir/gc.txt" 2>/dev/null
+"$sf" gc --top 20 --verbose --go-trace "$at" "$ad" >"$dir/gcv.txt" 2>/dev/null
+counted=$(grep -oE "goroutine [0-9]+: [0-9]+ samples?$" "$dir/gc.txt" | awk '{s += $3} END {print s + 0}')
+listed=$(grep -cE "^      [0-9.]+ ms \[[0-9.]+ s\] cpu [0-9]+ tid [0-9]+ g -?[0-9]+: " "$dir/gcv.txt")
+check "gc: no per-sample lines without --verbose" '! grep -qE " cpu [0-9]+ tid " "$dir/gc.txt"'
+check "gc --verbose: one line per sample counted in the pauses ($counted)" '[[ $counted -gt 0 && $listed -eq $counted ]]'
+span=$(sed -nE "s/^samples: .* within the trace \(([0-9.]+) ms\)$/\1/p" "$dir/gc.txt")
+check "gc: pause times are since the trace began, within its span ($span ms)" \
+  'grep -oE "at [0-9.]+ ms \[" "$dir/gc.txt" | awk -v s="$span" "{ if (\$2 + 0 > s + 0) bad = 1 } END { exit bad }" && grep -q "at [0-9.]* ms \[" "$dir/gc.txt"'
+check "gc: the stop-the-world-end note where other goroutines ran in a pause" 'grep -q "records a stop-the-world.s end only after restarting the Ps" "$dir/gc.txt"'
+check "gc: each pause's function shares add up to 100%" \
+  'grep "^    functions: " "$dir/gc.txt" | grep -v more | python3 -c "import sys,re; sys.exit(0 if all(abs(sum(float(x) for x in re.findall(r\"([0-9.]+)% \", l)) - 100) < 0.5 for l in sys.stdin) else 1)"'
+
 # The man page, generated from the command definitions as scripts/install.sh installs it.
 if bash scripts/manpage.sh "$dir/man" debug 2>"$dir/err"; then
   MANWIDTH=100 man -l "$dir/man/stackfold.1" >"$dir/man.txt" 2>/dev/null
