@@ -29,7 +29,8 @@ let package = Package(
         .target(name: "Symbolize", dependencies: ["BinaryIO", "CElfUtils", "CDebuginfod"]),
         .target(name: "GoTrace", dependencies: ["BinaryIO"], swiftSettings: hotPath),
         .target(name: "Collapse", dependencies: ["BinaryIO", "PerfData", "Symbolize"], swiftSettings: hotPath),
-        .target(name: "FlameSVG", dependencies: ["BinaryIO"]),
+        // js/: the flame graph's JavaScript, embedded by scripts/embed-js.sh as Script.swift.
+        .target(name: "FlameSVG", dependencies: ["BinaryIO"], exclude: ["js"]),
         .target(name: "Align", dependencies: ["BinaryIO", "PerfData", "GoTrace", "Symbolize", "Collapse"]),
         .executableTarget(
             name: "stackfold",

@@ -181,6 +181,13 @@ struct Ordering {
         return advanceWithState(&ev, m: m, gen: gen)
     }
 
+    /// The context an event is released with and what it does to the M's: `cur` (the M, its P and G
+    /// when the event happened; a handler may change it, e.g. to the M a status event speaks for) and
+    /// `new` (the M's P and G after it).
+    typealias Context = (m: Int64, p: Int64, g: Int64)
+
+    /// One handler per event kind (OrderHandlers.swift), as Go's order.go dispatches them; each returns
+    /// false when the event must wait for other Ms' events.
     @inline(never)
     mutating func advanceWithState(_ ev: inout TraceEvent, m: Int64, gen: UInt64) -> Bool {
         if initialGen == 0 { initialGen = gen }
@@ -196,230 +203,36 @@ struct Ordering {
             cachedMState = known
         }
         var ms = known ?? MState()
-        var cur = (m: m, p: ms.p, g: ms.g)
+        var cur: Context = (m: m, p: ms.p, g: ms.g)
         var new = cur
         released = 0
-        let a = ev.args
+        let ok: Bool
         switch ev.type {
-        case .procStatus:
-            let pid = Int64(bitPattern: a.a0)
-            let status = WireProcStatus(rawValue: a.a1) ?? .bad
-            // ProcState of the parser: 0 undetermined, 1 not exist, 2 running, 3 idle.
-            var old: UInt64
-            switch status {
-            case .bad: old = 0
-            case .idle: old = 3
-            case .running, .syscall, .syscallAbandoned: old = 2
-            }
-            if var s = pStates[pid] {
-                if status == .syscallAbandoned && s.status == .syscall {
-                    old = 2
-                    ev.args.a1 = WireProcStatus.syscall.rawValue
-                } else if status == .syscallAbandoned && s.status == .syscallAbandoned {
-                    old = 3
-                }
-                s.seq = Seq(gen: gen, n: 0)
-                pStates[pid] = s
-            } else {
-                pStates[pid] = PState(status: status, seq: Seq(gen: gen, n: 0))
-                old = gen == initialGen ? 0 : 1
-            }
-            ev.extra = old
-            if status == .running || status == .syscall { new.p = pid }
-            if status == .syscallAbandoned && old == 2 {
-                flushM()
-                for (mid, s) in mStates where s.p == pid { cur = (mid, pid, s.g) }
-            }
-            push(ev, cur)
-        case .procStart:
-            let pid = Int64(bitPattern: a.a0)
-            let seq = Seq(gen: gen, n: a.a1)
-            guard var s = pStates[pid], s.status == .idle, Self.succeeds(seq, s.seq), cur.p == -1 else { return false }
-            s.status = .running
-            s.seq = seq
-            pStates[pid] = s
-            new.p = pid
-            push(ev, cur)
-        case .procStop:
-            if var s = pStates[cur.p] {
-                s.status = .idle
-                pStates[cur.p] = s
-            }
-            new.p = -1
-            push(ev, cur)
-        case .procSteal:
-            let pid = Int64(bitPattern: a.a0)
-            let seq = Seq(gen: gen, n: a.a1)
-            guard var s = pStates[pid], s.status == .syscall || s.status == .syscallAbandoned, Self.succeeds(seq, s.seq) else { return false }
-            let oldStatus = s.status
-            ev.extra = oldStatus.rawValue
-            s.status = .idle
-            s.seq = seq
-            pStates[pid] = s
-            if oldStatus == .syscallAbandoned {
-                push(ev, cur)
-                break
-            }
-            let mid = Int64(bitPattern: a.a2)
-            if mid == cur.m {
-                new.p = -1
-                push(ev, cur)
-                break
-            }
-            flushM()
-            if var victim = mStates[mid] {
-                victim.p = -1
-                setM(mid, victim)
-            }
-            push(ev, cur)
-        case .goStatus, .goStatusStack:
-            let gid = Int64(bitPattern: a.a0)
-            let mid = Int64(bitPattern: a.a1)
-            let status = WireGoStatus(rawValue: a.a2) ?? .bad
-            // The parser's GoState: 0 undetermined, 1 not exist, 2 runnable, 3 running, 4 waiting, 5 syscall.
-            var old: UInt64
-            switch status {
-            case .bad: old = 0
-            case .runnable: old = 2
-            case .running: old = 3
-            case .waiting: old = 4
-            case .syscall: old = 5
-            }
-            if var s = gStates[gid] {
-                s.seq = Seq(gen: gen, n: 0)
-                gStates[gid] = s
-            } else {
-                gStates[gid] = GState(status: status, seq: Seq(gen: gen, n: 0))
-                old = 0
-            }
-            ev.args.a2 = old << 32 | status.rawValue
-            switch status {
-            case .running: new.g = gid
-            case .syscall:
-                if mid == cur.m {
-                    new.g = gid
-                } else {
-                    flushM()
-                    if let other = mStates[mid] { cur.g = other.g } else { setM(mid, MState(g: gid, p: -1)) }
-                    cur.m = mid
-                }
-            default: break
-            }
-            push(ev, cur)
-        case .goCreate, .goCreateBlocked:
-            let newg = Int64(bitPattern: a.a0)
-            gStates[newg] = GState(status: ev.type == .goCreateBlocked ? .waiting : .runnable, seq: Seq(gen: gen, n: 0))
-            push(ev, cur)
-        case .goDestroy, .goStop, .goBlock:
-            switch ev.type {
-            case .goDestroy: gStates[cur.g] = nil
-            case .goStop: gStates.update(cur.g) { $0.status = .runnable }
-            default: gStates.update(cur.g) { $0.status = .waiting }
-            }
-            new.g = -1
-            push(ev, cur)
-        case .goStart:
-            let gid = Int64(bitPattern: a.a0)
-            guard advanceG(gid, from: .runnable, to: .running, seq: Seq(gen: gen, n: a.a1)) else { return false }
-            new.g = gid
-            push(ev, cur)
-        case .goUnblock:
-            guard advanceG(Int64(bitPattern: a.a0), from: .waiting, to: .runnable, seq: Seq(gen: gen, n: a.a1)) else { return false }
-            push(ev, cur)
-        case .goSwitch, .goSwitchDestroy:
-            let next = Int64(bitPattern: a.a0)
-            let seq = Seq(gen: gen, n: a.a1)
-            guard var ns = gStates[next], ns.status == .waiting, Self.succeeds(seq, ns.seq) else { return false }
-            push(ev, cur)
-            if ev.type == .goSwitch {
-                gStates[cur.g]?.status = .waiting
-                var block = ev
-                block.type = .goBlock
-                block.args = EventArgs()
-                push(block, cur)
-            } else {
-                gStates[cur.g] = nil
-                var destroy = ev
-                destroy.type = .goDestroy
-                destroy.args = EventArgs()
-                push(destroy, cur)
-            }
-            ns.status = .running
-            ns.seq = seq
-            gStates[next] = ns
-            new.g = next
-            var start = ev
-            start.type = .goStart
-            start.args = EventArgs(a0: UInt64(bitPattern: next), a1: a.a1)
-            push(start, (cur.m, cur.p, -1))
-        case .goSyscallBegin:
-            gStates[cur.g]?.status = .syscall
-            if var s = pStates[cur.p] {
-                s.status = .syscall
-                s.seq = Seq(gen: gen, n: a.a0)
-                pStates[cur.p] = s
-            }
-            push(ev, cur)
-        case .goSyscallEnd:
-            gStates[cur.g]?.status = .running
-            pStates[cur.p]?.status = .running
-            push(ev, cur)
-        case .goSyscallEndBlocked:
-            if cur.p != -1, let s = pStates[cur.p], s.status == .syscall { return false }
-            new.g = -1
-            gStates[cur.g]?.status = .runnable
-            push(ev, cur)
-        case .goCreateSyscall:
-            let newg = Int64(bitPattern: a.a0)
-            gStates[newg] = GState(status: .syscall, seq: Seq(gen: gen, n: 0))
-            new.g = newg
-            push(ev, cur)
-        case .goDestroySyscall:
-            gStates[cur.g] = nil
-            new.g = -1
-            if cur.p != -1 {
-                pStates[cur.p]?.status = .syscallAbandoned
-                new.p = -1
-                var steal = ev
-                steal.type = .procSteal
-                steal.args = EventArgs(a0: UInt64(bitPattern: cur.p))
-                steal.extra = WireProcStatus.syscall.rawValue
-                push(steal, cur)
-            }
-            push(ev, cur)
-        case .gcActive:
-            let seq = a.a0
-            if gen == initialGen {
-                gcSeq = seq
-                gcState = .running
-                push(ev, cur)
-                break
-            }
-            guard seq == gcSeq &+ 1 else { return false }
-            gcSeq = seq
-            push(ev, cur)
-        case .gcBegin:
-            let seq = a.a0
-            if gcState == .undetermined {
-                gcSeq = seq
-                gcState = .running
-                push(ev, cur)
-                break
-            }
-            guard seq == gcSeq &+ 1 else { return false }
-            gcSeq = seq
-            gcState = .running
-            push(ev, cur)
-        case .gcEnd:
-            guard a.a0 == gcSeq &+ 1 else { return false }
-            gcSeq = a.a0
-            gcState = .notRunning
-            push(ev, cur)
+        case .procStatus: ok = procStatus(&ev, gen: gen, &cur, &new)
+        case .procStart: ok = procStart(ev, gen: gen, cur, &new)
+        case .procStop: ok = procStop(ev, cur, &new)
+        case .procSteal: ok = procSteal(&ev, gen: gen, cur, &new)
+        case .goStatus, .goStatusStack: ok = goStatus(&ev, gen: gen, &cur, &new)
+        case .goCreate, .goCreateBlocked: ok = goCreate(ev, gen: gen, cur)
+        case .goDestroy, .goStop, .goBlock: ok = goStopped(ev, cur, &new)
+        case .goStart: ok = goStart(ev, gen: gen, cur, &new)
+        case .goUnblock: ok = goUnblock(ev, gen: gen, cur)
+        case .goSwitch, .goSwitchDestroy: ok = goSwitch(ev, gen: gen, cur, &new)
+        case .goSyscallBegin: ok = goSyscallBegin(ev, gen: gen, cur)
+        case .goSyscallEnd: ok = goSyscallEnd(ev, cur)
+        case .goSyscallEndBlocked: ok = goSyscallEndBlocked(ev, cur, &new)
+        case .goCreateSyscall: ok = goCreateSyscall(ev, gen: gen, cur, &new)
+        case .goDestroySyscall: ok = goDestroySyscall(ev, cur, &new)
+        case .gcActive: ok = gcActive(ev, gen: gen, cur)
+        case .gcBegin: ok = gcBegin(ev, cur)
+        case .gcEnd: ok = gcEnd(ev, cur)
         default:
             // Annotations, metrics, ranges, user tasks and regions, experiments: released as they come.
             push(ev, cur)
+            ok = true
         }
-        // Most events leave the M's P and G as they were: no second probe then. (No case above writes
+        guard ok else { return false }
+        // Most events leave the M's P and G as they were: no second probe then. (No handler writes
         // M `m`'s own entry, so skipping the write leaves the map as writing would.)
         if m != -1, known == nil || ms.p != new.p || ms.g != new.g {
             ms.p = new.p
