@@ -123,6 +123,27 @@ check "gc: the stop-the-world-end note where other goroutines ran in a pause" 'g
 check "gc: each pause's function shares add up to 100%" \
   'grep "^    functions: " "$dir/gc.txt" | grep -v more | python3 -c "import sys,re; sys.exit(0 if all(abs(sum(float(x) for x in re.findall(r\"([0-9.]+)% \", l)) - 100) < 0.5 for l in sys.stdin) else 1)"'
 
+# Progress on stderr: on a terminal (results going elsewhere), erased at the end; never into a pipe.
+ptyrun() { python3 -c '
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0: os.execvp("bash", ["bash", "-c", sys.argv[1]])
+out = b""
+while True:
+    try: chunk = os.read(fd, 4096)
+    except OSError: break
+    if not chunk: break
+    out += chunk
+os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))' "$1"; }
+ptyrun "STACKFOLD_PROGRESS_AFTER=0 '$sf' gc --go-trace '$at' '$ad' > '$dir/p.txt'" >"$dir/tty"
+check "progress: a line on a terminal, erased when done" 'grep -q "stackfold: reading $ad, $at (" "$dir/tty" && [[ $(tail -c 4 "$dir/tty" | od -An -c | tr -d " ") == "\\r033[K" ]]'
+check "progress: the results are unchanged" 'cmp -s "$dir/p.txt" "$dir/gc.txt" || "$sf" gc --go-trace "$at" "$ad" 2>/dev/null | cmp -s - "$dir/p.txt"'
+STACKFOLD_PROGRESS_AFTER=0 "$sf" gc --go-trace "$at" "$ad" 2>"$dir/err" >/dev/null
+check "progress: nothing when stderr is not a terminal" '! grep -q "reading" "$dir/err"'
+ptyrun "STACKFOLD_PROGRESS_AFTER=0 '$sf' gotrace '$at'" >"$dir/tty"
+check "progress: nothing when results go to the same terminal" '! grep -q "stackfold: reading" "$dir/tty"'
+
 # The man page, generated from the command definitions as scripts/install.sh installs it.
 if bash scripts/manpage.sh "$dir/man" debug 2>"$dir/err"; then
   MANWIDTH=100 man -l "$dir/man/stackfold.1" >"$dir/man.txt" 2>/dev/null

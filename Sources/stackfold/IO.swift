@@ -14,6 +14,7 @@ nonisolated(unsafe) private var keptUntilExit: [Any] = []
 func keepUntilExit(_ value: Any) { keptUntilExit.append(value) }
 
 func printError(_ s: String) {
+    Progress.erase()
     var line = s
     if !line.hasSuffix("\n") { line += "\n" }
     var buf = OutputBuffer(fd: 2)

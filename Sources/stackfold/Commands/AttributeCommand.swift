@@ -61,6 +61,8 @@ struct AttributeCommand: ParsableCommand {
     func run() throws {
         let dest = try OutputFile(destination.output)
         do {
+            let progress = Progress.start(reading: [input, go.goTrace], outputFile: destination.output)
+            defer { progress?.stop() }
             var out = dest.buffer()
             defer { out.flush() }
             try write(to: &out)

@@ -32,6 +32,8 @@ struct CollapseCommand: ParsableCommand {
     func run() throws {
         let filter = try frames.filter()
         let dest = try OutputFile(destination.output)
+        let progress = Progress.start(reading: [input], outputFile: destination.output)
+        defer { progress?.stop() }
         let file: MappedFile
         do { file = try MappedFile(path: input) } catch { throw UserError(error.description) }
         if isPerfData(file) {

@@ -27,6 +27,8 @@ struct DiffCommand: ParsableCommand {
         o.normalize = normalize
         o.stripHex = stripHex
         var d = FoldedDiff(options: o)
+        let progress = Progress.start(reading: [before, after], outputFile: destination.output)
+        defer { progress?.stop() }
         for (i, path) in [before, after].enumerated() {
             let folded = try frames.filter().apply(try foldedInput(path, perf))
             folded.withUnsafeBytes { d.add($0, profile: i) }

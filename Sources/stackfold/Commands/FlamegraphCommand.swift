@@ -18,6 +18,8 @@ struct FlamegraphCommand: ParsableCommand {
 
     func run() throws {
         let o = try style.options()
+        let progress = Progress.start(reading: [input], outputFile: output)
+        defer { progress?.stop() }
         let file: MappedFile
         do { file = try MappedFile(path: input) } catch { throw UserError(error.description) }
         let data: [UInt8]

@@ -43,6 +43,8 @@ struct GCCommand: ParsableCommand {
     func run() throws {
         let dest = try OutputFile(output)
         do {
+            let progress = Progress.start(reading: [input, go.goTrace], outputFile: output)
+            defer { progress?.stop() }
             var out = dest.buffer()
             defer { out.flush() }
             try write(to: &out)

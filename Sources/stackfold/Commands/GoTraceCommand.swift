@@ -20,6 +20,8 @@ struct GoTraceCommand: ParsableCommand {
     func run() throws {
         let dest = try OutputFile(destination.output)
         do {
+            let progress = Progress.start(reading: [input], outputFile: destination.output)
+            defer { progress?.stop() }
             var out = dest.buffer()
             defer { out.flush() }
             try write(to: &out)

@@ -36,6 +36,8 @@ struct ScriptCommand: ParsableCommand {
 
     func run() throws {
         let dest = try OutputFile(destination.output)
+        let progress = Progress.start(reading: [input], outputFile: destination.output)
+        defer { progress?.stop() }
         let file = try openPerf(input)
         var o = try perf.checkedOptions()
         o.eventFilter = eventFilter
