@@ -144,6 +144,18 @@ check "progress: nothing when stderr is not a terminal" '! grep -q "reading" "$d
 ptyrun "STACKFOLD_PROGRESS_AFTER=0 '$sf' gotrace '$at'" >"$dir/tty"
 check "progress: nothing when results go to the same terminal" '! grep -q "stackfold: reading" "$dir/tty"'
 
+# The Go palette: kernel frames in their own colour (checked against perf script's [kernel.kallsyms]
+# frames), the root and process frames neutral, a legend.
+for c in go1.25-fp-mono go1.25-tasks-mono; do
+  "$sf" flamegraph --colors go --minwidth 0 --kallsyms Fixtures/perf/kallsyms-subset.txt "Fixtures/perf/$c.data" -o "$dir/go.svg" 2>/dev/null
+  r=$(python3 scripts/cli/kernel-colours.py "Fixtures/perf/$c.data.script.txt" "$dir/go.svg"); rc=$?
+  check "--colors go, $c: kernel colour exactly on perf's kernel frames ($r)" '[[ $rc -eq 0 ]]'
+done
+check "--colors go: a legend of 8 kinds" '[[ $(sed -n "/<g id=\"legend\">/,/<\/g>/p" "$dir/go.svg" | grep -c "<rect") -eq 8 ]]'
+check "--colors go: all and the process root neutral" 'grep -qE "<title>all \(.*fill=\"rgb\(190,190,190\)\"" "$dir/go.svg" && grep -qE "<title>tasks \(.*fill=\"rgb\(190,190,190\)\"" "$dir/go.svg"'
+"$sf" flamegraph "$data" -o "$dir/hot.svg" 2>/dev/null
+check "other palettes: no legend" '! grep -q "id=\"legend\"" "$dir/hot.svg"'
+
 # The man page, generated from the command definitions as scripts/install.sh installs it.
 if bash scripts/manpage.sh "$dir/man" debug 2>"$dir/err"; then
   MANWIDTH=100 man -l "$dir/man/stackfold.1" >"$dir/man.txt" 2>/dev/null

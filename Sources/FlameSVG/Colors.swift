@@ -120,10 +120,10 @@ enum Colors {
     }
 
     /// The Go palette: user code warm, the runtime yellow, GC marking purple, assists orange-red,
-    /// sweeping aqua, cgo and C blue, kernel orange.
+    /// sweeping aqua, cgo and C blue, kernel green (orange was too near user code's hot colours).
     static func goColor(_ name: String, v1: Double, v2: Double, v3: Double) -> String {
         switch GoFrameKind(name) {
-        case .kernel: return flat("orange", v1)
+        case .kernel: return flat("green", v1)
         case .gcMark: return flat("purple", v1)
         case .gcAssist: return rgb(230 + Int(25 * v1), 60 + Int(40 * v1), 140 + Int(40 * v1))
         case .sweep: return flat("aqua", v1)
@@ -139,7 +139,8 @@ public enum GoFrameKind: String, Sendable, CaseIterable {
     case user, runtime, gcMark = "gc-mark", gcAssist = "gc-assist", sweep, cgo, kernel
 
     public init(_ name: String) {
-        if name.hasSuffix("_[k]") || name.hasPrefix("[kernel") { self = .kernel; return }
+        // `_[k]`: collapse --kernel (flamegraph --colors go of perf.data sets it); `[[kernel.kallsyms]]`: unnamed.
+        if name.hasSuffix("_[k]") || name.hasPrefix("[kernel") || name.hasPrefix("[[kernel") { self = .kernel; return }
         let n = name.hasSuffix("_[i]") ? String(name.dropLast(4)) : name
         if n.hasPrefix("runtime.gcAssist") || n == "runtime.gcParkAssist" { self = .gcAssist; return }
         if n.hasPrefix("runtime.") {

@@ -24,7 +24,10 @@ struct FlamegraphCommand: ParsableCommand {
         do { file = try MappedFile(path: input) } catch { throw UserError(error.description) }
         let data: [UInt8]
         if isPerfData(file) {
-            data = try frames.filter().apply(try collapsePerf(file, perf.checkedOptions()))
+            var options = try perf.checkedOptions()
+            // The Go palette colours kernel frames by the collapse's mark, as names cannot tell them from C.
+            if o.colors == "go" { options.annotateKernel = true }
+            data = try frames.filter().apply(try collapsePerf(file, options))
         } else {
             data = try frames.filter().apply(Array(file.bytes))
         }
