@@ -39,13 +39,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
-        .testTarget(name: "BinaryIOTests", dependencies: ["BinaryIO"]),
-        .testTarget(name: "PerfDataTests", dependencies: ["PerfData"]),
-        .testTarget(name: "SymbolizeTests", dependencies: ["Symbolize", "CZstd"]),
-        .testTarget(name: "CollapseTests", dependencies: ["Collapse", "PerfData"], exclude: ["Inputs"]),
-        .testTarget(name: "FlameSVGTests", dependencies: ["FlameSVG"]),
-        .testTarget(name: "GoTraceTests", dependencies: ["GoTrace", "CZstd"]),
-        .testTarget(name: "AlignTests", dependencies: ["Align"]),
+        // Fixture paths and a seeded generator, shared by every test target.
+        .target(name: "TestSupport", dependencies: ["CZstd"], path: "Tests/TestSupport"),
+        .testTarget(name: "BinaryIOTests", dependencies: ["BinaryIO", "TestSupport"]),
+        .testTarget(name: "PerfDataTests", dependencies: ["PerfData", "TestSupport"]),
+        .testTarget(name: "SymbolizeTests", dependencies: ["Symbolize", "TestSupport"]),
+        .testTarget(name: "CollapseTests", dependencies: ["Collapse", "PerfData", "TestSupport"], exclude: ["Inputs"]),
+        .testTarget(name: "FlameSVGTests", dependencies: ["FlameSVG", "TestSupport"]),
+        .testTarget(name: "GoTraceTests", dependencies: ["GoTrace", "CZstd", "TestSupport"]),
+        .testTarget(name: "AlignTests", dependencies: ["Align", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -50,13 +50,13 @@ struct TraceAnalysis {
                 return error
             }
             guard let e = next else { return nil }
-            add(e, r)
+            add(e, &r)
         }
     }
 
     /// One event, by kind.
     @inline(__always)
-    mutating func add(_ e: TraceEvent, _ r: GoTraceReader) {
+    mutating func add(_ e: TraceEvent, _ r: inout GoTraceReader) {
         t.events += 1
         if first { t.firstTime = e.time; first = false }
         t.lastTime = e.time
@@ -67,28 +67,28 @@ struct TraceAnalysis {
             if keepParsedLines { t.parsedLines.append(Self.line(e, "Sync Time=\(e.time) N=\(e.args.a0)")) }
         case .gcBegin: beginRange(e, kind: 1, scope: -1, reason: .empty, active: false)
         case .gcActive: beginRange(e, kind: 1, scope: -1, reason: .empty, active: true)
-        case .gcEnd: endRange(e, kind: 1, scope: -1, r)
+        case .gcEnd: endRange(e, kind: 1, scope: -1, &r)
         case .stwBegin: beginRange(e, kind: 2, scope: e.g, reason: TraceText(r.string(e.args.a0)), active: false)
-        case .stwEnd: endRange(e, kind: 2, scope: e.g, r)
+        case .stwEnd: endRange(e, kind: 2, scope: e.g, &r)
         case .gcMarkAssistBegin: beginRange(e, kind: 0, scope: e.g, reason: .empty, active: false)
         case .gcMarkAssistActive: beginRange(e, kind: 0, scope: Int64(bitPattern: e.args.a0), reason: .empty, active: true)
-        case .gcMarkAssistEnd: endRange(e, kind: 0, scope: e.g, r)
+        case .gcMarkAssistEnd: endRange(e, kind: 0, scope: e.g, &r)
         case .gcSweepBegin: beginRange(e, kind: 3, scope: e.p, reason: .empty, active: false)
         case .gcSweepActive: beginRange(e, kind: 3, scope: Int64(bitPattern: e.args.a0), reason: .empty, active: true)
-        case .gcSweepEnd: endRange(e, kind: 3, scope: e.p, r)
-        case .goLabel: goLabel(e, r)
+        case .gcSweepEnd: endRange(e, kind: 3, scope: e.p, &r)
+        case .goLabel: goLabel(e, &r)
         case .goStart:
             closeRun(e.m, e)
             startRun(e, g: Int64(bitPattern: e.args.a0))
-        case .goStatus, .goStatusStack: goStatus(e, r)
+        case .goStatus, .goStatusStack: goStatus(e, &r)
         case .goStop, .goBlock, .goDestroy, .goSyscallEndBlocked, .goDestroySyscall:
             closeRun(e.m, e)
-        case .goCreate, .goCreateBlocked, .goCreateSyscall: goCreate(e, r)
-        case .userTaskBegin: taskBegin(e, r)
-        case .userTaskEnd: taskEnd(e, r)
-        case .userRegionBegin: regionBegin(e, r)
-        case .userRegionEnd: regionEnd(e, r)
-        case .userLog: userLog(e, r)
+        case .goCreate, .goCreateBlocked, .goCreateSyscall: goCreate(e, &r)
+        case .userTaskBegin: taskBegin(e, &r)
+        case .userTaskEnd: taskEnd(e, &r)
+        case .userRegionBegin: regionBegin(e, &r)
+        case .userRegionEnd: regionEnd(e, &r)
+        case .userLog: userLog(e, &r)
         case .heapAlloc:
             let sample = HeapSample(time: e.time, live: e.args.a0)
             if keepHeapSamples { t.heap.append(sample) }
@@ -125,7 +125,7 @@ struct TraceAnalysis {
                                     labelText: .empty))
     }
 
-    mutating func goLabel(_ e: TraceEvent, _ r: GoTraceReader) {
+    mutating func goLabel(_ e: TraceEvent, _ r: inout GoTraceReader) {
         let label = r.string(e.args.a0)
         if keepParsedLines { t.parsedLines.append(Self.line(e, "Label Time=\(e.time) Label=\(goQuote(label)) Resource=Goroutine(\(e.g))")) }
         let text = TraceText(label)
@@ -134,7 +134,7 @@ struct TraceAnalysis {
 
     /// A goroutine's status: a run starts when it is running (or in a syscall) on an M that was not
     /// running it; its start function comes from the stack when the event carries one.
-    mutating func goStatus(_ e: TraceEvent, _ r: GoTraceReader) {
+    mutating func goStatus(_ e: TraceEvent, _ r: inout GoTraceReader) {
         let status = e.args.a2 & 0xffff_ffff
         let gid = Int64(bitPattern: e.args.a0)
         if (status == WireGoStatus.running.rawValue || status == WireGoStatus.syscall.rawValue), running[e.m].flatMap({ $0.isOpen ? runList[$0.slot].g : nil }) != gid {
@@ -147,7 +147,7 @@ struct TraceAnalysis {
         }
     }
 
-    mutating func goCreate(_ e: TraceEvent, _ r: GoTraceReader) {
+    mutating func goCreate(_ e: TraceEvent, _ r: inout GoTraceReader) {
         let gid = Int64(bitPattern: e.args.a0)
         let newStack = e.type == .goCreateSyscall ? [] : r.frames(e.args.a1)
         t.goroutines[gid] = GoroutineInfo(id: gid, startFunction: newStack.first?.function ?? "", createdAt: e.time,
@@ -178,7 +178,7 @@ struct TraceAnalysis {
     }
 
     /// The range of `kinds[kind]` open at `scope` ends.
-    mutating func endRange(_ e: TraceEvent, kind: Int, scope: Int64, _ r: GoTraceReader) {
+    mutating func endRange(_ e: TraceEvent, kind: Int, scope: Int64, _ r: inout GoTraceReader) {
         let k = kinds[kind]
         let closed = open[kind].update(scope) { rg -> Int? in
             guard rg.isOpen else { return nil }
@@ -198,14 +198,14 @@ struct TraceAnalysis {
 
     // MARK: Tasks, regions, logs
 
-    mutating func taskBegin(_ e: TraceEvent, _ r: GoTraceReader) {
+    mutating func taskBegin(_ e: TraceEvent, _ r: inout GoTraceReader) {
         // A parent of 0 means none (Go's parser turns it into NoTask, not the background task).
         let (id, parent, type) = (e.args.a0, e.args.a1 == 0 ? UInt64.max : e.args.a1, r.string(e.args.a2))
         if keepParsedLines { t.parsedLines.append(Self.line(e, "TaskBegin Time=\(e.time) ID=\(id) Parent=\(parent) Type=\(goQuote(type))")) }
         t.tasks[id] = UserTask(id: id, parent: parent, type: type, start: e.time, end: nil, g: e.g)
     }
 
-    mutating func taskEnd(_ e: TraceEvent, _ r: GoTraceReader) {
+    mutating func taskEnd(_ e: TraceEvent, _ r: inout GoTraceReader) {
         let id = e.args.a0
         // Go 1.21: the converter carries the begin's parent as written (0 for none) and type.
         let v1Line = keepParsedLines && t.version == .go121
@@ -221,7 +221,7 @@ struct TraceAnalysis {
         }
     }
 
-    mutating func regionBegin(_ e: TraceEvent, _ r: GoTraceReader) {
+    mutating func regionBegin(_ e: TraceEvent, _ r: inout GoTraceReader) {
         let type = r.string(e.args.a1)
         if keepParsedLines { t.parsedLines.append(Self.line(e, "RegionBegin Time=\(e.time) Task=\(e.args.a0) Type=\(goQuote(type))")) }
         let depth = regionStacks[e.g]?.count ?? 0
@@ -229,7 +229,7 @@ struct TraceAnalysis {
                                                          rawStart: e.rawTime, rawEnd: e.rawTime, depth: depth))
     }
 
-    mutating func regionEnd(_ e: TraceEvent, _ r: GoTraceReader) {
+    mutating func regionEnd(_ e: TraceEvent, _ r: inout GoTraceReader) {
         let type = r.string(e.args.a1)
         if keepParsedLines { t.parsedLines.append(Self.line(e, "RegionEnd Time=\(e.time) Task=\(e.args.a0) Type=\(goQuote(type))")) }
         // An end with nothing open belongs to a region begun before the trace.
@@ -240,7 +240,7 @@ struct TraceAnalysis {
         }
     }
 
-    mutating func userLog(_ e: TraceEvent, _ r: GoTraceReader) {
+    mutating func userLog(_ e: TraceEvent, _ r: inout GoTraceReader) {
         let log = UserLog(time: e.time, g: e.g, task: e.args.a0, category: r.string(e.args.a1), message: r.string(e.args.a2))
         if keepParsedLines {
             t.parsedLines.append(Self.line(e, "Log Time=\(e.time) Task=\(log.task) Category=\(goQuote(log.category)) Message=\(goQuote(log.message))"))

@@ -1,23 +1,13 @@
 import BinaryIO
 import Testing
+import TestSupport
 
 /// IntMap against Swift's Dictionary on the same random inserts, updates and removals (fixed seed):
 /// removal shifts probe runs back, the part most likely to lose an entry.
 @Suite struct IntMapTests {
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test(arguments: [8 as Int64, 300, 1 << 40])
     func behavesLikeADictionary(_ keySpan: Int64) {
-        var rng = SplitMix(state: UInt64(keySpan))
+        var rng = SplitMix64(seed: UInt64(keySpan))
         var map = IntMap<Int>()
         var dict: [Int64: Int] = [:]
         for step in 0..<50_000 {

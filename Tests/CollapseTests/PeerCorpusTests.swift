@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Collapse
 
 /// stackcollapse-perf.pl's own test inputs and the outputs the script itself produced for them.
-@Suite(.enabled(if: Paths.hasShared, "../shared/peer-corpus is absent (a user's clone): skipping the comparison with stackcollapse-perf.pl"))
-struct PeerCorpusTests {
-    static let dir = Paths.shared.appendingPathComponent("peer-corpus/flamegraph-perf-script")
+@Suite struct PeerCorpusTests {
+    /// Fixtures/peer (see Fixtures/README.md), unpacked.
+    static let dir = try! PeerCorpus.directory()
     static let options = ["default", "pid", "tid", "kernel", "jit", "all", "addrs"]
     static let inputs: [String] = {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("input").path)) ?? []

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import FlameSVG
 #if canImport(FoundationXML)
 import FoundationXML
@@ -45,9 +46,9 @@ final class FrameReader: NSObject, XMLParserDelegate {
     }
 }
 
-@Suite(.enabled(if: Paths.hasShared, "../shared/peer-corpus is absent (a user's clone): skipping the comparison with flamegraph.pl's SVGs"))
-struct GeometryTests {
-    static let dir = Paths.shared.appendingPathComponent("peer-corpus/flamegraph-perf-script")
+@Suite struct GeometryTests {
+    /// Fixtures/peer (see Fixtures/README.md), unpacked.
+    static let dir = try! PeerCorpus.directory()
 
     /// The SVGs flamegraph.pl --hash drew from the same folded input: every frame's position and width
     /// within half a pixel, same depth (y), same title and colour.

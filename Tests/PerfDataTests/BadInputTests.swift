@@ -1,5 +1,7 @@
+import BinaryIO
 import Foundation
 import Testing
+import TestSupport
 @testable import PerfData
 
 /// Captures cut short, killed, corrupted or random: every complete record, a warning or an error
@@ -98,18 +100,5 @@ import Testing
             guard let file = try? PerfFile(file: MappedFile(path: name, copying: bytes)) else { continue }
             _ = Self.readAll(file)
         }
-    }
-}
-
-/// A small deterministic generator, so a failing mutation can be replayed.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }

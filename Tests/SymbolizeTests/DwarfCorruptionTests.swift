@@ -1,24 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Symbolize
 
 /// Damaged DWARF must give frames or nothing, never a trap or a hang: copies of the fixture binaries with
 /// bytes flipped in their debug sections, sections cut short or pointing outside the file, and the file
 /// cut inside `.debug_info`. Every variant is made from a fixed seed, so a failure names one to replay.
 @Suite struct DwarfCorruptionTests {
-    /// SplitMix64: a fixed, portable sequence from a seed.
-    struct Rng {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
-    }
-
     static let debugSections = [".debug_info", ".debug_abbrev", ".debug_line", ".debug_rnglists", ".debug_loclists",
                                 ".debug_str", ".debug_line_str", ".debug_aranges", ".debug_addr"]
 
@@ -68,7 +56,7 @@ import Testing
         #expect(clean.answers.filter { $0.first?.line ?? 0 > 0 }.count > addrs.count, "the intact copy has lines")
         var refused = 0, changed = 0
         for seed in 0..<40 {
-            var rng = Rng(state: UInt64(seed))
+            var rng = SplitMix64(seed: UInt64(seed))
             var bytes = original
             let s = present[rng.below(present.count)]
             let flips = 1 + rng.below(16)
@@ -126,7 +114,7 @@ import Testing
         let cAddrs = try DwarfCorruptionTests.addresses("cgo-c")
         let goAddrs = try DwarfCorruptionTests.addresses("cgo-go")
         var payload = original
-        var rng = Rng(state: 7)
+        var rng = SplitMix64(seed: 7)
         for _ in 0..<64 { payload[Int(info.offset) + 24 + rng.below(Int(info.size) - 24)] ^= 0x5a }
         var header = original
         DwarfCorruptionTests.put64(&header, Int(info.offset) + 8, 1 << 40)  // Elf64_Chdr.ch_size

@@ -1,5 +1,5 @@
-import CZstd
 import Foundation
+import TestSupport
 
 /// Fixture binaries under Fixtures/bin, some committed as zstd patches (`X.zst`, made with
 /// `zstd --patch-from=R X`, where R is X's name without its last `-part`: `workload-pie-stripped` from
@@ -45,26 +45,7 @@ enum FixtureBinaries {
         try patched(try Data(contentsOf: Paths.fixtures.appendingPathComponent("\(name).zst")), reference: Data(), name: name)
     }
 
-    /// Decompresses one zstd frame whose matches may reach back into `reference` (a zstd "prefix"; empty: none).
     static func patched(_ patch: Data, reference: Data, name: String) throws -> Data {
-        guard let ctx = ZSTD_createDCtx() else { throw Failure(description: "\(name): ZSTD_createDCtx failed") }
-        defer { ZSTD_freeDCtx(ctx) }
-        return try patch.withUnsafeBytes { src in
-            try reference.withUnsafeBytes { ref in
-                let size = ZSTD_getFrameContentSize(src.baseAddress, src.count)
-                // Unknown or error sizes are near UInt64.max: fail, do not trap.
-                guard size < 1 << 32 else { throw Failure(description: "\(name).zst: no content size in the zstd frame") }
-                var out = Data(count: Int(size))
-                let n = out.withUnsafeMutableBytes { dst -> Int in
-                    let r = ZSTD_DCtx_refPrefix(ctx, ref.baseAddress, ref.count)
-                    if ZSTD_isError(r) != 0 { return r }
-                    return ZSTD_decompressDCtx(ctx, dst.baseAddress, dst.count, src.baseAddress, src.count)
-                }
-                guard ZSTD_isError(n) == 0, n == Int(size) else {
-                    throw Failure(description: "\(name).zst: \(ZSTD_isError(n) != 0 ? String(cString: ZSTD_getErrorName(n)) : "short output")")
-                }
-                return out
-            }
-        }
+        try zstdDecompress(patch, reference: reference, name: name)
     }
 }

@@ -1,12 +1,14 @@
+import BinaryIO
 import Foundation
 import Testing
+import TestSupport
 @testable import Symbolize
 
 /// A damaged pclntab (or the moduledata and relocations leading to it) must give frames, nothing, or an
-/// error, never a trap or a hang. Copies of fixture binaries made from fixed seeds (DwarfCorruptionTests.Rng),
+/// error, never a trap or a hang. Copies of fixture binaries made from fixed seeds (SplitMix64),
 /// so a failure names one to replay; scripts/fuzz.sh pclntab fuzzes the same reader with libFuzzer.
 @Suite struct PclntabCorruptionTests {
-    typealias Rng = DwarfCorruptionTests.Rng
+    typealias Rng = SplitMix64
 
     /// Reads `bytes` as an ELF file and looks up `addrs`: the reader may refuse it, otherwise every answer is
     /// a bounded list of frames. Returns whether a pclntab was read.
@@ -34,7 +36,7 @@ import Testing
         let addrs = (0..<300).map { intact.textStart + UInt64($0) * 2749 }
         var read = 0
         for seed in 0..<200 {
-            var rng = Rng(state: UInt64(seed) &* 0x1000_0001)
+            var rng = Rng(seed: UInt64(seed) &* 0x1000_0001)
             var bytes = original
             for _ in 0..<(1 + rng.below(16)) {
                 // Half the flips in the first 256 bytes (pcHeader, and the first relocations), the rest anywhere.

@@ -1,0 +1,14 @@
+/// SplitMix64: a fixed, portable sequence from a seed, so random tests repeat exactly.
+public struct SplitMix64: RandomNumberGenerator {
+    public var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+    /// Uniform enough below `n` (at least 1) for picking offsets.
+    public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
+}
