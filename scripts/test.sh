@@ -19,5 +19,8 @@ bash scripts/browser-test.sh
 bash scripts/debuginfod-test.sh
 # swift format lint of the Swift files this branch changed (advisory: prints, never fails; see lint.sh).
 bash scripts/lint.sh || true
+# The README's example commands and the CLI's conventions, against bundled captures.
+bash scripts/readme-test.sh
+bash scripts/cli-test.sh
 swift build --build-tests
 swift test --skip-build 2>&1

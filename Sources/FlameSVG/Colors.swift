@@ -42,10 +42,12 @@ enum Colors {
 
     static func rgb(_ r: Int, _ g: Int, _ b: Int) -> String { "rgb(\(r),\(g),\(b))" }
 
-    static func color(_ palette: String, hash: Bool, name: String) -> String {
+    static func color(_ palette: String, hash: Bool, name: String, random: (Double, Double, Double)? = nil) -> String {
         let bytes = Array(name.utf8)
         let v1, v2, v3: Double
-        if hash {
+        if let random {
+            (v1, v2, v3) = random
+        } else if hash {
             v1 = namehash(bytes)
             v2 = namehash(bytes.reversed())
             v3 = v2
@@ -118,10 +120,10 @@ enum Colors {
     }
 
     /// The Go palette: user code warm, the runtime yellow, GC marking purple, assists orange-red,
-    /// sweeping aqua, cgo and C blue, kernel orange.
+    /// sweeping aqua, cgo and C blue, kernel green (orange was too near user code's hot colours).
     static func goColor(_ name: String, v1: Double, v2: Double, v3: Double) -> String {
         switch GoFrameKind(name) {
-        case .kernel: return flat("orange", v1)
+        case .kernel: return flat("green", v1)
         case .gcMark: return flat("purple", v1)
         case .gcAssist: return rgb(230 + Int(25 * v1), 60 + Int(40 * v1), 140 + Int(40 * v1))
         case .sweep: return flat("aqua", v1)
@@ -137,7 +139,8 @@ public enum GoFrameKind: String, Sendable, CaseIterable {
     case user, runtime, gcMark = "gc-mark", gcAssist = "gc-assist", sweep, cgo, kernel
 
     public init(_ name: String) {
-        if name.hasSuffix("_[k]") || name.hasPrefix("[kernel") { self = .kernel; return }
+        // `_[k]`: collapse --kernel (flamegraph --colors go of perf.data sets it); `[[kernel.kallsyms]]`: unnamed.
+        if name.hasSuffix("_[k]") || name.hasPrefix("[kernel") || name.hasPrefix("[[kernel") { self = .kernel; return }
         let n = name.hasSuffix("_[i]") ? String(name.dropLast(4)) : name
         if n.hasPrefix("runtime.gcAssist") || n == "runtime.gcParkAssist" { self = .gcAssist; return }
         if n.hasPrefix("runtime.") {
@@ -160,4 +163,18 @@ public enum GoFrameKind: String, Sendable, CaseIterable {
         if n.hasPrefix("[") || (!n.contains(".") && !n.isEmpty) || n.contains("::") { self = .cgo; return }
         self = .user
     }
+}
+
+/// SplitMix64 from a fixed seed: colour values in [0, 1) for `--random`.
+struct RandomColors {
+    var state: UInt64 = 1234
+    mutating func next() -> Double {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        z ^= z >> 31
+        return Double(z >> 11) / Double(UInt64(1) << 53)
+    }
+    mutating func next3() -> (Double, Double, Double) { (next(), next(), next()) }
 }

@@ -22,6 +22,9 @@ public struct FlameGraphOptions: Sendable {
     public var colors = "hot"
     public var bgColors: String?
     public var hash = false
+    /// flamegraph.pl --random: each frame its own colour, not its name's. Drawn from a fixed seed, so the
+    /// same input still gives the same bytes.
+    public var random = false
     /// name -> rgb(...) from a palette file (`--cp`).
     public var paletteMap: [String: String] = [:]
     public var reverse = false
@@ -49,6 +52,7 @@ public struct FlameGraph {
     public private(set) var usedColors: [String: String] = [:]
     /// The input held no stack with a count: the SVG is flamegraph.pl's error image, not a graph.
     public private(set) var noInput = false
+    private var randomColors = RandomColors()
     public init(options: FlameGraphOptions = FlameGraphOptions()) { self.options = options }
 
     /// Renders folded text (one or two count columns) to a self-contained SVG.
@@ -92,7 +96,10 @@ public struct FlameGraph {
         let stripTop = o.fontSize * 3 + (o.subtitle.isEmpty ? 0 : o.fontSize * 2)
         let ypad3 = o.fontSize * 2
         // The strip sits under the title (and subtitle); the frames start below it.
-        let ypad1 = o.fontSize * 3 + (strip.map { $0.0.height + 10 + (o.subtitle.isEmpty ? 0 : ypad3) } ?? 0)
+        // The Go palette says what its colours mean in a row above the frames.
+        let legend = o.colors == "go" && strip == nil && o.paletteMap.isEmpty && !o.random
+        let legendHeight = legend ? o.fontSize * 1.5 : 0
+        let ypad1 = o.fontSize * 3 + (strip.map { $0.0.height + 10 + (o.subtitle.isEmpty ? 0 : ypad3) } ?? 0) + legendHeight
         let ypad2 = o.fontSize * 2 + 10
         let framePad = 1.0
         if !timeMax.isFinite {
@@ -118,7 +125,9 @@ public struct FlameGraph {
         // Root first, then by depth and position: a stable order, so the same input gives the same bytes.
         nodes.sort { ($0.depth, $0.start) < ($1.depth, $1.start) }
 
-        var svg = header(width: o.width, height: imageHeight, ypad1: ypad1, ypad2: ypad2, xpad: xpad, strip: strip.map { s in
+        // Outside the frames' group, which the script zooms and searches.
+        let legendSVG = legend ? goLegend(y: ypad1 + (o.subtitle.isEmpty ? 0 : ypad3) - 6, xpad: xpad) : ""
+        var svg = header(width: o.width, height: imageHeight, ypad1: ypad1, ypad2: ypad2, xpad: xpad, legend: legendSVG, strip: strip.map { s in
             (stripSVG(s.0, s.1, top: stripTop, xpad: xpad),
              stripData(s.0, s.1, top: stripTop, imageHeight: imageHeight, ypad1: ypad1, ypad2: ypad2, xpad: xpad))
         })
@@ -158,6 +167,8 @@ public struct FlameGraph {
             else if n.name == "-" { color = "rgb(200,200,200)" }
             else if let delta = n.delta { color = colorScale(o.negate ? -delta : delta, max: maxDelta) }
             else if let c = o.paletteMap[n.name] { color = c }
+            else if o.colors == "go", !o.random, isRoot || n.depth == 1 { color = Colors.goRoot }
+            else if o.random { color = Colors.color(o.colors, hash: false, name: n.name, random: randomColors.next3()) }
             else { color = Colors.color(o.colors, hash: o.hash, name: n.name) }
             if n.delta == nil, !isRoot { usedColors[n.name] = color }
 
@@ -215,7 +226,8 @@ public struct FlameGraph {
         """
     }
 
-    func header(width: Double, height: Double, ypad1: Double, ypad2: Double, xpad: Double, strip: (svg: String, data: String)? = nil) -> String {
+    func header(width: Double, height: Double, ypad1: Double, ypad2: Double, xpad: Double, legend: String = "",
+                strip: (svg: String, data: String)? = nil) -> String {
         let o = options
         let bg: (String, String)
         switch o.bgColors ?? defaultBackground(o.colors) {
@@ -266,6 +278,7 @@ public struct FlameGraph {
             s += "<text id=\"subtitle\" x=\"\(f2(width / 2))\" y=\"\(num(o.fontSize * 4))\" >\(xmlEscape(o.subtitle))</text>\n"
         }
         if let strip { s += strip.svg }
+        s += legend
         s += """
         <text id="details" x="\(f2(xpad))" y="\(num(height - ypad2 / 2))" > </text>
         <text id="unzoom" x="\(f2(xpad))" y="\(num(o.fontSize * 2))" class="hide">Reset Zoom</text>

@@ -22,7 +22,7 @@ extension GoTrace {
     /// user annotations, heap.
     public func summaryText() -> String {
         let span = duration(firstTime, lastTime)
-        var o = "trace: \(version), \(generations) generation(s), \(events) events, \(milliseconds(span))\n"
+        var o = "trace: \(version.formatName), \(generations) generation(s), \(events) events, \(milliseconds(span))\n"
         o += clockLines()
         o += pauseLines(span: span)
         o += assistAndWorkLines()

@@ -14,6 +14,7 @@ nonisolated(unsafe) private var keptUntilExit: [Any] = []
 func keepUntilExit(_ value: Any) { keptUntilExit.append(value) }
 
 func printError(_ s: String) {
+    Progress.erase()
     // Messages quote names from the inputs: their control characters are escaped for the terminal
     // (the message's own line breaks kept).
     var line = TerminalText.escape(s, keepingLineBreaks: true)

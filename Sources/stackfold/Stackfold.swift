@@ -8,12 +8,33 @@ import CMalloc
 struct Stackfold: ParsableCommand {
     static func main() {
         keepFreedMemory()
-        Self.main(nil)
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let topic = unknownHelpTopic(arguments) {
+            // ArgumentParser would print the top-level help and exit 0, as if the topic existed.
+            let names = configuration.subcommands.compactMap { $0.configuration.commandName }
+            printError("Error: help: no command '\(topic)'; commands: \(names.joined(separator: ", "))")
+            exit(withError: ExitCode.validationFailure)
+        }
+        Self.main(arguments)
+    }
+
+    /// The first word after `help` that names no subcommand (nil when all do).
+    static func unknownHelpTopic(_ arguments: [String]) -> String? {
+        guard arguments.first == "help" else { return nil }
+        var command: any ParsableCommand.Type = Self.self
+        for word in arguments.dropFirst() where !word.hasPrefix("-") {
+            guard let sub = command.configuration.subcommands.first(where: { $0.configuration.commandName == word }) else {
+                return word
+            }
+            command = sub
+        }
+        return nil
     }
 
     static let configuration = CommandConfiguration(
         commandName: "stackfold",
         abstract: "Symbolized folded stacks and flame graphs from perf.data, aligned with Go execution traces.",
+        version: stackfoldVersion,
         subcommands: [
             InfoCommand.self, ScriptCommand.self, CollapseCommand.self, DiffCommand.self,
             FlamegraphCommand.self, Addr2lineCommand.self, GoTraceCommand.self,

@@ -62,14 +62,25 @@ struct AttributeCommand: ParsableCommand {
     @Argument(help: "perf.data") var input: String = "perf.data"
     @OptionGroup var go: GoTraceInputOptions
     @Flag(help: "One JSON object per sample.") var json = false
+    @OptionGroup var destination: OutputOption
     @OptionGroup var perf: PerfSymbolOptions
 
     func run() throws {
+        let dest = try OutputFile(destination.output)
+        do {
+            let progress = Progress.start(reading: [input, go.goTrace], outputFile: destination.output)
+            defer { progress?.stop() }
+            var out = dest.buffer()
+            defer { out.flush() }
+            try write(to: &out)
+        }
+        try dest.commit()
+    }
+
+    private func write(to out: inout OutputBuffer) throws {
         let c = try go.load(input, perf)
         keepUntilExit(c)
         printError("stackfold: clock: \(c.alignment)")
-        var out = OutputBuffer(fd: 1)
-        defer { out.flush() }
         // Hundreds of thousands of lines: what repeats is rendered once (a unique stack's leaf or frames,
         // a goroutine's start function), the rest appended as bytes.
         var stackText: [Int32: [UInt8]] = [:]
@@ -83,6 +94,9 @@ struct AttributeCommand: ParsableCommand {
             return t
         }
         let all = c.attributions
+        if !json {
+            out.append("# time_ns tid g=goroutine gc_state [region=outer/inner task=id] stack(caller;...;leaf)\n")
+        }
         for i in all.indices {
             let a = all[i]
             if json {

@@ -23,11 +23,17 @@ struct CollapseCommand: ParsableCommand {
     @Flag(help: "Unrecognized lines are errors.") var strict = false
     @Flag(help: "Reproduce stackcollapse-perf.pl exactly, including where it loses samples or cuts names.")
     var perlCompatible = false
+    @OptionGroup var destination: OutputOption
     @OptionGroup var perf: PerfSymbolOptions
     @OptionGroup var frames: FrameFilterOptions
 
+    func validate() throws { try requireInput(input, Self.self) }
+
     func run() throws {
         let filter = try frames.filter()
+        let dest = try OutputFile(destination.output)
+        let progress = Progress.start(reading: [input], outputFile: destination.output)
+        defer { progress?.stop() }
         let file: MappedFile
         do { file = try openInput(input) } catch { throw unreadableInput(input, error.message) }
         if isPerfData(file) {
@@ -37,9 +43,10 @@ struct CollapseCommand: ParsableCommand {
             o.annotateKernel = kernel || all
             o.includeAddresses = addrs
             o.eventFilter = eventFilter
-            var out = OutputBuffer(fd: 1)
+            var out = dest.buffer()
             out.append(bytes: filter.apply(try collapsePerf(file, o)))
             out.flush()
+            try dest.commit()
             return
         }
         if looksBinary(file.bytes) { throw unreadableInput(input, "binary data that is not perf.data; \(collapseInputHint)") }
@@ -66,9 +73,10 @@ struct CollapseCommand: ParsableCommand {
             }
             throw unreadableInput(input, "not perf script text: none of its \(c.unrecognizedLines) lines could be read; \(collapseInputHint)")
         }
-        var out = OutputBuffer(fd: 1)
+        var out = dest.buffer()
         out.append(bytes: filter.apply(folded))
         out.flush()
+        try dest.commit()
         for w in c.warnings { printError((w + "\n")) }
         if c.unrecognizedLines > 0 {
             printError("stackfold: skipped \(c.unrecognizedLines) unrecognized lines\n")

@@ -18,6 +18,7 @@ struct DiffCommand: ParsableCommand {
     var normalize = false
     @Flag(name: [.customShort("s"), .customLong("strip-hex")], help: "Replace hex numbers (addresses) by 0x... .")
     var stripHex = false
+    @OptionGroup var destination: OutputOption
     @OptionGroup var perf: PerfSymbolOptions
     @OptionGroup var frames: FrameFilterOptions
 
@@ -26,13 +27,17 @@ struct DiffCommand: ParsableCommand {
         o.normalize = normalize
         o.stripHex = stripHex
         var d = FoldedDiff(options: o)
+        let progress = Progress.start(reading: [before, after], outputFile: destination.output)
+        defer { progress?.stop() }
         for (i, path) in [before, after].enumerated() {
             let folded = try frames.filter().apply(try foldedInput(path, perf))
             folded.withUnsafeBytes { d.add($0, profile: i) }
         }
-        var out = OutputBuffer(fd: 1)
+        let dest = try OutputFile(destination.output)
+        var out = dest.buffer()
         out.append(bytes: d.render())
         out.flush()
+        try dest.commit()
         for (i, n) in d.skippedLines.enumerated() where n > 0 {
             printError("stackfold: warning: \([before, after][i]): skipped \(n) lines without a trailing count")
         }

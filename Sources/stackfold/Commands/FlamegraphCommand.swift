@@ -14,6 +14,8 @@ struct FlamegraphCommand: ParsableCommand {
     @OptionGroup var perf: PerfSymbolOptions
     @OptionGroup var frames: FrameFilterOptions
 
+    func validate() throws { try requireInput(input, Self.self) }
+
     func run() throws {
         // Never write to a file given as input (flamegraph.pl's --cp is a flag: `--cp in.folded` reads it).
         for (what, path) in [("--palette-file", style.palettePath), ("-o", output)] {
@@ -22,11 +24,16 @@ struct FlamegraphCommand: ParsableCommand {
             }
         }
         let o = try style.options()
+        let progress = Progress.start(reading: [input], outputFile: output)
+        defer { progress?.stop() }
         let file: MappedFile
         do { file = try openInput(input) } catch { throw unreadableInput(input, error.message) }
         let data: [UInt8]
         if isPerfData(file) {
-            data = try frames.filter().apply(try collapsePerf(file, perf.checkedOptions(capture: input)))
+            var options = try perf.checkedOptions(capture: input)
+            // The Go palette colours kernel frames by the collapse's mark, as names cannot tell them from C.
+            if o.colors == "go" { options.annotateKernel = true }
+            data = try frames.filter().apply(try collapsePerf(file, options))
         } else {
             if looksBinary(file.bytes) { throw unreadableInput(input, "binary data that is not perf.data; \(textInputHint)") }
             data = try frames.filter().apply(Array(file.bytes))
@@ -69,9 +76,10 @@ struct FlameGraphStyleOptions: ParsableArguments {
     @Option(help: "Notes added to the SVG file.") var notes = ""
     @Option(help: "Factor to scale counts by.") var factor = 1.0
     @Option(help: "Total count to scale widths by (for comparing graphs).") var total: Double?
-    @Option(help: "Palette: \(Palette.all.joined(separator: ", ")).") var colors = "hot"
+    @Option(help: "Palette: \(Palette.all.joined(separator: ", ")).", completion: .list(Palette.all)) var colors = "hot"
     @Option(help: "Background: yellow, blue, green, grey or #rrggbb.") var bgcolors: String?
     @Flag(help: "Colours from a hash of the name (stable across graphs, as flamegraph.pl --hash).") var hash = false
+    @Flag(help: "A random colour per frame, as flamegraph.pl --random (from a fixed seed: same input, same SVG).") var random = false
     @Flag(help: "Consistent palette, as flamegraph.pl --cp: colours read from and kept in palette.map in the current folder.")
     var cp = false
     @Option(name: .customLong("palette-file"), help: ArgumentHelp("As --cp, with this palette file (NAME->rgb(r,g,b) lines) instead of palette.map.", valueName: "file"))
@@ -110,6 +118,7 @@ struct FlameGraphStyleOptions: ParsableArguments {
         o.colors = colors
         o.bgColors = bgcolors
         o.hash = hash
+        o.random = random
         o.reverse = reverse
         o.inverted = inverted
         o.flameChart = flamechart

@@ -15,8 +15,21 @@ struct GoTraceCommand: ParsableCommand {
     var parsed = false
     @Flag(help: "Only read and order every event, then print how many (reading speed).")
     var countOnly = false
+    @OptionGroup var destination: OutputOption
 
     func run() throws {
+        let dest = try OutputFile(destination.output)
+        do {
+            let progress = Progress.start(reading: [input], outputFile: destination.output)
+            defer { progress?.stop() }
+            var out = dest.buffer()
+            defer { out.flush() }
+            try write(to: &out)
+        }
+        try dest.commit()
+    }
+
+    private func write(to out: inout OutputBuffer) throws {
         let file: MappedFile
         do { file = try openInput(input) } catch { throw unreadableInput(input, error.message) }
         if countOnly {
@@ -26,15 +39,13 @@ struct GoTraceCommand: ParsableCommand {
                 while try r.next() != nil { n += 1 }
                 for w in r.warnings { printError("stackfold: warning: \(input): \(w)") }
             } catch { throw UserError("\(input): \(error)") }
-            print(n)
+            out.append("\(n)\n")
             return
         }
         let t: GoTrace
         do { t = try GoTrace(bytes: file.bytes, keepParsedLines: parsed) } catch { throw UserError("\(input): \(error)") }
         for w in t.warnings { printError("stackfold: warning: \(input): \(w)") }
         keepUntilExit(t)
-        var out = OutputBuffer(fd: 1)
-        defer { out.flush() }
         if parsed {
             // The trace's strings (functions, reasons, labels, logs) escaped for the terminal (issue 22).
             for l in t.parsedLines { out.append(TerminalText.escape(l)); out.append(byte: 0x0a) }

@@ -31,9 +31,13 @@ struct ScriptCommand: ParsableCommand {
     @Option(name: .customLong("event-filter"), help: "Print only samples of this event (default: every event, as perf script).")
     var eventFilter: String?
 
+    @OptionGroup var destination: OutputOption
     @OptionGroup var perf: PerfSymbolOptions
 
     func run() throws {
+        let dest = try OutputFile(destination.output)
+        let progress = Progress.start(reading: [input], outputFile: destination.output)
+        defer { progress?.stop() }
         let file = try openPerf(input)
         var o = try perf.checkedOptions(capture: input)
         o.eventFilter = eventFilter
@@ -41,7 +45,7 @@ struct ScriptCommand: ParsableCommand {
         var writer = PerfScriptWriter(options: o, json: json)
         writer.begin(file)
         var model = ProcessModel(file: file)
-        var out = OutputBuffer(fd: 1)
+        var out = dest.buffer()
         var count = 0
         var failure: PerfDataError?
         func handle(_ rec: RawRecord) throws(PerfDataError) {
@@ -76,5 +80,6 @@ struct ScriptCommand: ParsableCommand {
             for w in writer.warnings { printError("stackfold: warning: \(w)\n") }
         }
         if let failure { throw UserError(failure.description) }
+        try dest.commit()
     }
 }
