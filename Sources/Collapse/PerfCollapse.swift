@@ -178,7 +178,8 @@ public struct PerfCollapser {
                 scratch.append(id)
             }
             // Leaf first in the sample; folded stacks are root first: walk the chain backwards.
-            if findStack(s, file: file, model: model) {
+            let found = findStack(s, file: file, model: model)
+            if found {
                 let t = stackTruth.chain
                 t.entries.withUnsafeBufferPointer { e in
                     t.origins.withUnsafeBufferPointer { o in
@@ -191,7 +192,7 @@ public struct PerfCollapser {
                 appendChain(s.callchain, origins: nil, s, model: model, to: &scratch)
             }
             if !missingNames.isEmpty { countMissing(scratch) }
-            noteLeafOnly(s, chain: chain)
+            if !found { noteLeafOnly(s, chain: s.callchain) }
             let weight = options.weightByPeriod ? max(s.period, 1) : 1
             let index = scratch.withIDs { stacks.add($0, weight: weight) }
             if options.recordSamples {

@@ -317,8 +317,7 @@ public struct PerfScriptWriter {
             // frame, and " (inlined)" after both.
             var line = column + symbolText(f)
             if !f.isInlined { line += " (" + TerminalText.escape(f.module) + ")" }
-            if options.srcline, let file = f.file, !entryOnly { line += "
-  \(TerminalText.escape(file)):\(f.line)" }
+            if options.srcline, let file = f.file, !entryOnly { line += "\n  \(TerminalText.escape(file)):\(f.line)" }
             if f.isInlined { line += " (inlined)" }
             out += (line + "\n").utf8
         }

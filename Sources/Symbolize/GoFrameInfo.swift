@@ -1,3 +1,4 @@
+import BinaryIO
 /// Go's `abi.FuncFlag` (`internal/abi/symtab.go`): how the runtime's unwinder must treat a function.
 /// Open: values a later Go release adds are kept as they are.
 public struct GoFuncFlag: RawRepresentable, Hashable, Sendable {
