@@ -166,7 +166,7 @@ import Testing
     }
 
     /// gc options that do not apply to what was asked are usage errors (exit 64), not ignored.
-    @Test(arguments: [["--folded", "--svg"], ["-o", "out.svg"], ["--state", "assist"], ["--folded", "--top", "3"], ["--svg", "--top", "3"]])
+    @Test(arguments: [["--folded", "--svg"], ["--verbose", "--svg", "-o", "out.svg"], ["--state", "assist"], ["--folded", "--top", "3"], ["--svg", "--top", "3"]])
     func gcOptionsThatDoNotApplyAreErrors(_ args: [String]) throws {
         let dir = try Self.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
