@@ -12,6 +12,8 @@ declare -A header=(
   [libelf-dev]=/usr/include/libelf.h
   [libzstd-dev]=/usr/include/zstd.h
   [libdebuginfod-dev]=/usr/include/elfutils/debuginfod.h
+  [zlib1g-dev]=/usr/include/zlib.h
+  [liblzma-dev]=/usr/include/lzma.h
   [pkg-config]=/usr/bin/pkg-config
 )
 want=("$@")

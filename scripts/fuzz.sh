@@ -7,7 +7,7 @@ target=${1:?usage: fuzz.sh perfdata|perfstruct|gotrace|pclntab [seconds]}
 secs=${2:-20}
 out=.build-fuzz
 mkdir -p "$out/crashes"
-flags=(-O -sanitize=fuzzer,address -parse-as-library -I "$out" -I Sources/CZstd)
+flags=(-O -sanitize=fuzzer,address -parse-as-library -I "$out" -I Sources/CZstd -I Sources/CCompress)
 module() {  # name: one object and module per library target
   swiftc "${flags[@]}" -wmo -emit-module -emit-object -module-name "$1" -emit-module-path "$out/$1.swiftmodule" \
     -o "$out/$1.o" Sources/"$1"/*.swift
