@@ -63,7 +63,8 @@ case $target in
     # Only the ELF and pclntab readers (and BinaryIO, which Symbolize.swift re-exports): the rest needs libdw.
     echo '@_exported import BinaryIO' > "$out/SymbolizeImports.swift"
     swiftc "${flags[@]}" -wmo -emit-module -emit-object -module-name Symbolize -emit-module-path "$out/Symbolize.swiftmodule" \
-      -o "$out/Symbolize.o" "$out/SymbolizeImports.swift" Sources/Symbolize/ELF.swift Sources/Symbolize/GoPclntab.swift
+      -o "$out/Symbolize.o" "$out/SymbolizeImports.swift" Sources/Symbolize/ELF.swift Sources/Symbolize/NamesByOffset.swift \
+      Sources/Symbolize/GoPclntab.swift Sources/Symbolize/GoFrameInfo.swift
     objs=("$out/Symbolize.o"); src=Fuzz/PclntabFuzz.swift; seeds=()
     bash scripts/deps.sh binutils python3  # the seeds are cut out of fixture binaries (readelf, nm, python3)
     mkdir -p "$out/seeds-pclntab"
