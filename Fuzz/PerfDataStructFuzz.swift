@@ -100,17 +100,6 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     f.data += recs.data
     let file = MappedFile(path: "fuzz-struct", copying: f.data)
     guard let perf = try? PerfFile(file: file) else { return 0 }
-    var model = ProcessModel(file: perf)
-    var it = perf.orderedRecords()
-    while let rec = it.next() {
-        if rec.type == .sample {
-            if let s = try? perf.sample(rec) {
-                for fr in s.frames() { _ = model.mapping(pid: s.pid, address: fr.address, mode: fr.mode) }
-            }
-        } else {
-            _ = perf.lostCount(rec)
-            model.process(rec, in: perf)
-        }
-    }
+    readEveryRecord(perf)
     return 0
 }

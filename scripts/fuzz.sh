@@ -55,9 +55,9 @@ PY
 }
 
 case $target in
-  perfdata) module PerfData; objs=("$out/PerfData.o"); src=Fuzz/PerfDataFuzz.swift; seeds=(Fixtures/perf/*.data Fixtures/hostile/*.data) ;;
+  perfdata) module PerfData; objs=("$out/PerfData.o"); src=(Fuzz/PerfDataFuzz.swift Fuzz/ReadPerf.swift); seeds=(Fixtures/perf/*.data Fixtures/hostile/*.data) ;;
   # Structure-aware: the input chooses records and their fields (sizes, counts, times, names).
-  perfstruct) module PerfData; objs=("$out/PerfData.o"); src=Fuzz/PerfDataStructFuzz.swift; seeds=() ;;
+  perfstruct) module PerfData; objs=("$out/PerfData.o"); src=(Fuzz/PerfDataStructFuzz.swift Fuzz/ReadPerf.swift); seeds=() ;;
   gotrace) module GoTrace; objs=("$out/GoTrace.o"); src=Fuzz/GoTraceFuzz.swift; seeds=(Fixtures/gotrace/*.trace Fuzz/seeds/gotrace/*.trace) ;;
   pclntab)
     # Only the ELF and pclntab readers (and BinaryIO, which Symbolize.swift re-exports): the rest needs libdw.
@@ -77,7 +77,7 @@ case $target in
     seeds+=("$out/seeds-pclntab/go1.24-relocated") ;;
   *) echo "fuzz.sh: unknown target $target (perfdata, perfstruct, gotrace, pclntab)" >&2; exit 2 ;;
 esac
-swiftc "${flags[@]}" -o "$out/$target-fuzz" "$src" "$out/BinaryIO.o" "${objs[@]}" -lzstd \
+swiftc "${flags[@]}" -o "$out/$target-fuzz" "${src[@]}" "$out/BinaryIO.o" "${objs[@]}" -lzstd \
   2> >(grep -v "Cannot export local symbol" >&2)
 mkdir -p "$out/corpus-$target"
 cp "${seeds[@]}" "$out/corpus-$target/" 2>/dev/null || true
