@@ -92,6 +92,15 @@ func isPerfData(_ file: MappedFile) -> Bool {
 }
 
 func collapsePerf(_ file: MappedFile, _ o: PerfCollapseOptions) throws -> [UInt8] {
+    try foldPerf(file, o) { c, _ in c.folded() }
+}
+
+/// `stack samples weight` lines and what the weights count, for a renderer that labels both.
+func collapsePerfCounted(_ file: MappedFile, _ o: PerfCollapseOptions) throws -> (folded: [UInt8], unit: WeightUnit) {
+    try foldPerf(file, o) { c, perf in (c.foldedCounted(), c.weightUnit) }
+}
+
+private func foldPerf<T>(_ file: MappedFile, _ o: PerfCollapseOptions, render: (PerfCollapser, PerfFile) -> T) throws -> T {
     let perf: PerfFile
     do { perf = try PerfFile(file: file) } catch { throw UserError(error.description) }
     var timer = PhaseTimer()
@@ -100,7 +109,7 @@ func collapsePerf(_ file: MappedFile, _ o: PerfCollapseOptions) throws -> [UInt8
     timer.lap("perf.data folded")
     if perf.isPipe, c.capturedSamples == 0 { throw UserError(PerfCollapser.noSampleInPipe(perf.path)) }
     for w in c.warnings { printError("stackfold: warning: \(w)\n") }
-    let text = c.folded()
+    let text = render(c, perf)
     timer.lap("folded stacks rendered")
     return text
 }
@@ -115,7 +124,7 @@ struct PerfSymbolOptions: ParsableArguments {
     @Flag(help: "perf.data: add file:line to each frame.") var srcline = false
     @Flag(name: .customLong("as-recorded"), help: "perf.data: stacks exactly as perf recorded them, without adding the Go callers a frame-pointer walk skips (see docs/stack-truth.md) and without unwinding --call-graph dwarf samples (their user part is then the sampled address alone; docs/dwarf-unwinding.md).")
     var asRecorded = false
-    @Flag(name: .customLong("count-samples"), help: "perf.data: weight by sample count instead of period.") var countSamples = false
+    @Flag(name: .customLong("count-samples"), help: "perf.data: weight by sample count instead of period. Folded counts are perf's periods by default, summed as stackcollapse-perf.pl sums them: nanoseconds for cpu-clock and task-clock, events for counters such as cycles (docs/units.md).") var countSamples = false
     @Option(help: "perf.data: look for binaries under this root first, like perf --symfs.") var symfs: String?
     @Option(name: .customLong("build-id-dir"), help: "perf.data: folders searched by build-id (.build-id/ab/cdef…, perf's ~/.debug).")
     var buildIDDirs: [String] = []
