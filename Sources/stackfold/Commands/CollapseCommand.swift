@@ -21,6 +21,10 @@ struct CollapseCommand: ParsableCommand {
     @Option(name: .customLong("event-filter"), help: "Keep only samples of this event (default: perf.data: the first declared event that has samples; perf script text: the first event seen).")
     var eventFilter: String?
     @Flag(help: "Unrecognized lines are errors.") var strict = false
+    @Flag(help: "perf script text: un-inline frames from the binaries named on each frame line (found as printed, under --symfs, or by name in --binaries folders; checked against perf's symbol), as stackcollapse-perf.pl --inline. perf.data frames are un-inlined by default.")
+    var inline = false
+    @Flag(help: "perf script text: as --inline, each frame with :file:line (file's base name), as stackcollapse-perf.pl --context.")
+    var context = false
     @Flag(help: "Reproduce stackcollapse-perf.pl exactly, including where it loses samples or cuts names.")
     var perlCompatible = false
     @OptionGroup var destination: OutputOption
@@ -37,6 +41,9 @@ struct CollapseCommand: ParsableCommand {
         let file: MappedFile
         do { file = try openInput(input) } catch { throw unreadableInput(input, error.message) }
         if isPerfData(file) {
+            if inline || context {
+                throw UserError("--inline/--context read perf script text; perf.data frames are un-inlined already (--srcline adds file:line, --no-inline folds them)")
+            }
             var o = try perf.checkedOptions(capture: input)
             o.includePID = pid
             o.includeTID = tid
@@ -60,6 +67,9 @@ struct CollapseCommand: ParsableCommand {
         o.strict = strict
         o.perlCompatible = perlCompatible
         var c = ScriptTextCollapser(options: o)
+        if inline || context {
+            c.inlineLookup = ScriptInlineLookup(symfs: perf.symfs, folders: perf.binaryDirs, context: context)
+        }
         do {
             try c.feed(file.bytes, path: input == "-" ? "<stdin>" : input)
         } catch {
@@ -78,6 +88,7 @@ struct CollapseCommand: ParsableCommand {
         out.flush()
         try dest.commit()
         for w in c.warnings { printError((w + "\n")) }
+        for w in c.inlineLookup?.warnings ?? [] { printError("stackfold: warning: \(w)\n") }
         if c.unrecognizedLines > 0 {
             printError("stackfold: skipped \(c.unrecognizedLines) unrecognized lines\n")
         }
