@@ -156,6 +156,12 @@ check "--colors go: all and the process root neutral" 'grep -qE "<title>all \(.*
 "$sf" flamegraph "$data" -o "$dir/hot.svg" 2>/dev/null
 check "other palettes: no legend" '! grep -q "id=\"legend\"" "$dir/hot.svg"'
 
+# Units (docs/units.md): a perf.data graph's root and process frames say perf script's sample counts and
+# period sums in the event's unit; folded text stays period sums (stackcollapse-perf.pl), or sample counts.
+bash scripts/cli/units.sh "$sf" "$dir" || fail=1
+# stackcollapse-perf.pl's --inline and --context on perf script text.
+bash scripts/cli/inline.sh "$sf" "$dir" || fail=1
+
 # The man page, generated from the command definitions as scripts/install.sh installs it.
 if bash scripts/manpage.sh "$dir/man" debug 2>"$dir/err"; then
   MANWIDTH=100 man -l "$dir/man/stackfold.1" >"$dir/man.txt" 2>/dev/null
