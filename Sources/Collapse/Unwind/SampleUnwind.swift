@@ -15,7 +15,8 @@ final class UnwindTables {
         if !cfiTried {
             cfiTried = true
             let debug = image.symbolFile.path != image.path ? image.symbolFile.path : nil
-            cfiTable = CFITable(path: image.path, debugPath: debug)
+            let image = image
+            cfiTable = CFITable(path: image.path, debugPath: debug, sharing: { image.dwarf })
         }
         return cfiTable
     }
