@@ -93,8 +93,16 @@ struct StackTruthState {
     /// Samples whose chain got a caller inserted, and of those behind an indirect call (placeholders).
     var inserted = 0
     var placeholders = 0
+    /// Per (pid, PC, exactness) of a dwarf sample's frame: its index in `unwindRuleList`. The rules
+    /// themselves stay cached per mapping (`SampleUnwindState.rules`); this skips the map lookup.
+    var unwindRules = FrameRunCache(capacity: 1 << 10)
+    var unwindRuleList: [FrameRule] = []
 
-    mutating func mapsChanged() { repairs.removeAll() }
+    mutating func mapsChanged() {
+        repairs.removeAll()
+        unwindRules.removeAll()
+        unwindRuleList.removeAll(keepingCapacity: true)
+    }
 }
 
 struct CallSiteKey: Hashable {
