@@ -86,6 +86,9 @@ struct StackTruthState {
     var chain = TrueChain()
     /// Per (leaf PC, next entry): the frame-pointer repair's answer (`RepairCache`), cleared when maps change.
     var repairs = FrameRunCache(capacity: 1 << 10)
+    /// Per (leaf PC, pid): 1 when the frame-pointer walk can have skipped the leaf's caller, else 0
+    /// (`leafMaySkipCaller`); cleared when maps change.
+    var leaves = FrameRunCache(capacity: 1 << 10)
     /// Per (function, callee entry) in a binary: the return addresses of its direct calls to the callee.
     var callSites: [CallSiteKey: [UInt64]] = [:]
     /// Placeholder names, interned once per leaf function.
@@ -100,6 +103,7 @@ struct StackTruthState {
 
     mutating func mapsChanged() {
         repairs.removeAll()
+        leaves.removeAll()
         unwindRules.removeAll()
         unwindRuleList.removeAll(keepingCapacity: true)
     }
