@@ -95,10 +95,13 @@ public struct UnwindRegisters: Sendable {
     /// nil unless IP and SP are among them.
     public init?(mask: UInt64, values regs: U64View) {
         var k = 0
-        for bit in 0..<64 where mask & (1 << UInt64(bit)) != 0 {
-            guard k < regs.count else { break }
+        var bits = mask
+        // The set bits only, lowest first (one per recorded register).
+        while bits != 0, k < regs.count {
+            let bit = bits.trailingZeroBitCount
             if bit < Self.perfToDwarf.count, Self.perfToDwarf[bit] >= 0 { self[Self.perfToDwarf[bit]] = regs[k] }
             k += 1
+            bits &= bits &- 1
         }
         guard self[7] != nil, self[16] != nil else { return nil }
     }

@@ -64,18 +64,25 @@ extension PerfCollapser {
         guard !CallchainContext.isMarker(r), r != 0, l < 1 << 63, r < 1 << 63 else { return false }
         let repair = cachedRepair(pid: s.pid, leaf: l, next: r, model: model)
         if repair == .none { return false }
-        // Written in place: a local copy of the chain would share its buffers and copy them on every append.
-        stackTruth.chain.removeAll()
-        mode = s.cpuMode
-        for i in 0..<chain.count {
-            let v = chain[i]
-            if CallchainContext.isMarker(v) { mode = CallchainContext.mode(of: v) }
-            stackTruth.chain.append(v, CallchainContext.isMarker(v) ? .recorded : Self.recordedOrigin(mode, hasChain: true))
-            if i == leaf {
-                switch repair {
-                case .callSite(let a): stackTruth.chain.append(a, .callSite)
-                case .placeholder(let id): stackTruth.chain.append(UInt64(id), .placeholder)
-                case .none: break
+        // Written in place, in one pass over storage made ready once (not an append per entry).
+        let firstMode = s.cpuMode
+        stackTruth.chain.write(chain.count + 1) { e, o in
+            var mode = firstMode
+            var k = 0
+            for i in 0..<chain.count {
+                let v = chain[i]
+                let marker = CallchainContext.isMarker(v)
+                if marker { mode = CallchainContext.mode(of: v) }
+                e[k] = v
+                o[k] = marker ? .recorded : Self.recordedOrigin(mode, hasChain: true)
+                k &+= 1
+                if i == leaf {
+                    switch repair {
+                    case .callSite(let a): (e[k], o[k]) = (a, .callSite)
+                    case .placeholder(let id): (e[k], o[k]) = (UInt64(id), .placeholder)
+                    case .none: k &-= 1
+                    }
+                    k &+= 1
                 }
             }
         }

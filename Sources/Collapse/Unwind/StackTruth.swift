@@ -69,6 +69,18 @@ struct TrueChain {
 
     mutating func removeAll() { count = 0 }
 
+    /// Makes `n` entries and lets `body` write all of them through their storage (a whole chain at once).
+    mutating func write(
+        _ n: Int, _ body: (UnsafeMutableBufferPointer<UInt64>, UnsafeMutableBufferPointer<FrameOrigin>) -> Void
+    ) {
+        if entries.count < n {
+            entries += repeatElement(0, count: n - entries.count)
+            origins += repeatElement(.recorded, count: n - origins.count)
+        }
+        entries.withUnsafeMutableBufferPointer { e in origins.withUnsafeMutableBufferPointer { o in body(e, o) } }
+        count = n
+    }
+
     mutating func append(_ v: UInt64, _ o: FrameOrigin) {
         if count < entries.count {
             entries[count] = v
