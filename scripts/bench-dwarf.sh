@@ -15,4 +15,7 @@ if [[ ! -f $DATA ]]; then
   perf record -q -e cpu-clock -F 4000 --call-graph dwarf -o "$DATA" -- Fixtures/bin/go1.25/cgo -d 8s > /dev/null
 fi
 echo "capture: $DATA ($(stat -c %s "$DATA") bytes, $(perf script -i "$DATA" 2>/dev/null | grep -c 'cpu-clock') samples)"
-hyperfine -N -w 1 -r 5 "$SF collapse --binaries Fixtures/bin $DATA" "perf script -i $DATA"
+# Beside the fold: the floor of merely reading and ordering the records (script --count-only), and the fold
+# without unwinding (--as-recorded: leaf frames only, but the same binaries and debug files loaded).
+hyperfine -N -w 1 -r 5 "$SF collapse --binaries Fixtures/bin $DATA" "perf script -i $DATA" \
+  "$SF script --count-only $DATA" "$SF collapse --as-recorded --binaries Fixtures/bin $DATA"

@@ -93,15 +93,21 @@ public struct CFIRule: Sendable, Equatable {
 /// The CFI of one ELF file: `.eh_frame` first, then `.debug_frame` (of the file or of its separate debug
 /// file). Not thread-safe; owned by one worker like `BinaryImage`.
 public final class CFITable {
-    private var handles: [(fd: Int32, elf: OpaquePointer?, dwarf: OpaquePointer?)] = []
+    private var handles: [(path: String, fd: Int32, elf: OpaquePointer?, dwarf: OpaquePointer?)] = []
     /// `.eh_frame` of the binary (released with `dwarf_cfi_end`).
     private var ehFrame: OpaquePointer?
     /// `.debug_frame` sources, opened on the first PC `.eh_frame` does not cover: `dwarf_begin_elf` reads
     /// (and decompresses) every DWARF section, which costs more than a whole fold of a Go binary.
     private var debugFrames: [OpaquePointer]?
+    /// The symbolizer's open DWARF of one of the files (asked for only when `.debug_frame` is needed), so
+    /// that file's DWARF is not decompressed a second time. Kept alive while its CFI is in use.
+    private let sharedDWARF: () -> DwarfIndex?
+    private var shared: DwarfIndex?
 
     /// Reads `path`'s CFI, and `debugPath`'s `.debug_frame` when given. nil when neither file opens.
-    public init?(path: String, debugPath: String? = nil) {
+    /// `sharing`: an open `DwarfIndex` of `path` or `debugPath` whose handle serves that file's `.debug_frame`.
+    public init?(path: String, debugPath: String? = nil, sharing: @escaping () -> DwarfIndex? = { nil }) {
+        sharedDWARF = sharing
         _ = elf_version(UInt32(EV_CURRENT))
         for p in [path, debugPath].compactMap({ $0 }) {
             let fd = open(p, O_RDONLY | O_CLOEXEC)
@@ -113,7 +119,7 @@ public final class CFITable {
                 continue
             }
             if handles.isEmpty { ehFrame = dwarf_getcfi_elf(elf) }
-            handles.append((fd, elf, nil))
+            handles.append((p, fd, elf, nil))
         }
         if handles.isEmpty { return nil }
     }
@@ -131,12 +137,36 @@ public final class CFITable {
         if let d = debugFrames { return d }
         var out: [OpaquePointer] = []
         for i in handles.indices {
+            // Files without a .debug_frame (libc's debug file) are not opened as DWARF at all.
+            guard Self.hasDebugFrame(handles[i].elf) else { continue }
+            if shared == nil { shared = sharedDWARF() }
+            if let s = shared, s.path == handles[i].path {
+                if let h = s.handle, let df = dwarf_getcfi(h) { out.append(df) }
+                continue
+            }
             guard let dw = dwarf_begin_elf(handles[i].elf, DWARF_C_READ, nil) else { continue }
             handles[i].dwarf = dw
             if let df = dwarf_getcfi(dw) { out.append(df) }
         }
         debugFrames = out
         return out
+    }
+
+    /// Whether the ELF file has a `.debug_frame` (or GNU-compressed `.zdebug_frame`) section.
+    static func hasDebugFrame(_ elf: OpaquePointer?) -> Bool {
+        var strndx = 0
+        guard elf_getshdrstrndx(elf, &strndx) == 0 else { return false }
+        var scn = elf_nextscn(elf, nil)
+        var shdr = GElf_Shdr()
+        while let s = scn {
+            if gelf_getshdr(s, &shdr) != nil, let name = elf_strptr(elf, strndx, Int(shdr.sh_name)),
+                strcmp(name, ".debug_frame") == 0 || strcmp(name, ".zdebug_frame") == 0
+            {
+                return true
+            }
+            scn = elf_nextscn(elf, s)
+        }
+        return false
     }
 
     /// The row covering file virtual address `vaddr`; nil where no FDE covers it.

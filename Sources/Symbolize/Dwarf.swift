@@ -91,6 +91,9 @@ public final class DwarfIndex {
         if fd >= 0 { close(fd) }
     }
 
+    /// The open libdw handle (for `CFITable`'s `.debug_frame`, read from the same decompressed sections).
+    var handle: OpaquePointer? { dwarf }
+
     public var functionCount: Int { buildIfNeeded(); return functions.count }
     public var inlinedCount: Int { buildIfNeeded(); return inlined.count }
     public var unitCount: Int { buildIfNeeded(); return units.count }

@@ -95,10 +95,13 @@ public struct UnwindRegisters: Sendable {
     /// nil unless IP and SP are among them.
     public init?(mask: UInt64, values regs: U64View) {
         var k = 0
-        for bit in 0..<64 where mask & (1 << UInt64(bit)) != 0 {
-            guard k < regs.count else { break }
+        var bits = mask
+        // The set bits only, lowest first (one per recorded register).
+        while bits != 0, k < regs.count {
+            let bit = bits.trailingZeroBitCount
             if bit < Self.perfToDwarf.count, Self.perfToDwarf[bit] >= 0 { self[Self.perfToDwarf[bit]] = regs[k] }
             k += 1
+            bits &= bits &- 1
         }
         guard self[7] != nil, self[16] != nil else { return nil }
     }
@@ -150,17 +153,37 @@ public enum DwarfUnwinder {
     /// Go's signal return trampolines (sa_restorer): the frame holds a ucontext.
     static let goSigreturns: Set<String> = ["runtime.sigreturn__sigaction", "runtime.sigreturn"]
 
+    /// The UTF-8 lengths of `goSigreturns`' names: most Go frames are told apart by length, without hashing.
+    static let goSigreturnLengths: [Int] = goSigreturns.map(\.utf8.count)
+
+    @inline(__always) static func isGoSigreturn(_ name: String) -> Bool {
+        let n = name.utf8.count
+        return goSigreturnLengths.contains(n) && goSigreturns.contains(name)
+    }
+
     /// Unwinds from `regs` over `dump`. `rules(pc, exact)` gives the rule of the frame at `pc` (an exact PC,
     /// or a return address).
     public static func unwind(
         _ start: UnwindRegisters, dump: StackDump, limit: Int = 512,
         rules: (UInt64, Bool) -> FrameRule
     ) -> UnwindResult {
+        var frames: [UnwoundFrame] = []
+        let stop = unwind(start, dump: dump, limit: limit, into: &frames, rules: rules)
+        return UnwindResult(frames: frames, stop: stop)
+    }
+
+    /// As `unwind(_:dump:limit:rules:)`, writing the frames into `frames` (emptied first, its storage kept:
+    /// the fold unwinds every sample into one buffer).
+    static func unwind(
+        _ start: UnwindRegisters, dump: StackDump, limit: Int = 512, into frames: inout [UnwoundFrame],
+        rules: (UInt64, Bool) -> FrameRule
+    ) -> UnwindStop {
         var regs = start
-        var frames = [UnwoundFrame(address: regs.raw(16), origin: .ip, exact: true)]
+        frames.removeAll(keepingCapacity: true)
+        frames.append(UnwoundFrame(address: regs.raw(16), origin: .ip, exact: true))
         var spWriteLeaf: String?
         while true {
-            guard frames.count < limit else { return UnwindResult(frames: frames, stop: .limit) }
+            guard frames.count < limit else { return .limit }
             let here = frames[frames.count - 1]
             let step: Result<(UnwindRegisters, UnwindOrigin, Bool), UnwindFailure>
             switch rules(here.address, here.exact) {
@@ -169,7 +192,7 @@ public enum DwarfUnwinder {
                 // after moving to g0) is whatever its old frame left: no code there, so a stack switch.
                 if let name = spWriteLeaf, frames.count == 2 {
                     frames.removeLast()
-                    return UnwindResult(frames: frames, stop: .stackSwitch(name))
+                    return .stackSwitch(name)
                 }
                 step = .failure(UnwindFailure(.noRule))
             case .go(let info):
@@ -182,16 +205,12 @@ public enum DwarfUnwinder {
             case .failure(let f):
                 // Past a signal frame whose interrupted SP is not in the dump, the interrupted code ran on
                 // another stack (Go handles signals on the gsignal stack): a stack switch, not a cut dump.
-                if here.origin == .signal, let sp = regs[7], !dump.holds(sp) {
-                    return UnwindResult(frames: frames, stop: .stackSwitch("signal"))
-                }
-                return UnwindResult(frames: frames, stop: f.stop)
+                if here.origin == .signal, let sp = regs[7], !dump.holds(sp) { return .stackSwitch("signal") }
+                return f.stop
             case .success(let (next, origin, exact)):
-                guard let pc = next[16], let sp = next[7], let oldSP = regs[7] else {
-                    return UnwindResult(frames: frames, stop: .root)
-                }
-                if pc == 0 { return UnwindResult(frames: frames, stop: .root) }
-                guard sp > oldSP else { return UnwindResult(frames: frames, stop: .badFrame) }
+                guard let pc = next[16], let sp = next[7], let oldSP = regs[7] else { return .root }
+                if pc == 0 { return .root }
+                guard sp > oldSP else { return .badFrame }
                 frames.append(UnwoundFrame(address: pc, origin: origin, exact: exact))
                 regs = next
             }
@@ -205,7 +224,7 @@ public enum DwarfUnwinder {
         -> Result<(UnwindRegisters, UnwindOrigin, Bool), UnwindFailure>
     {
         guard let sp = regs[7] else { return .failure(UnwindFailure(.badFrame)) }
-        if goSigreturns.contains(info.name) { return signalContext(sp &+ 40, dump: dump) }
+        if isGoSigreturn(info.name) { return signalContext(sp &+ 40, dump: dump) }
         if info.flags.contains(.topFrame) && !goSigtramps.contains(info.name) { return .failure(UnwindFailure(.root)) }
         if info.flags.contains(.spWrite) && !innermost { return .failure(UnwindFailure(.stackSwitch(info.name))) }
         guard let delta = info.spDelta, delta >= 0 else { return .failure(UnwindFailure(.noRule)) }

@@ -64,18 +64,25 @@ extension PerfCollapser {
         guard !CallchainContext.isMarker(r), r != 0, l < 1 << 63, r < 1 << 63 else { return false }
         let repair = cachedRepair(pid: s.pid, leaf: l, next: r, model: model)
         if repair == .none { return false }
-        // Written in place: a local copy of the chain would share its buffers and copy them on every append.
-        stackTruth.chain.removeAll()
-        mode = s.cpuMode
-        for i in 0..<chain.count {
-            let v = chain[i]
-            if CallchainContext.isMarker(v) { mode = CallchainContext.mode(of: v) }
-            stackTruth.chain.append(v, CallchainContext.isMarker(v) ? .recorded : Self.recordedOrigin(mode, hasChain: true))
-            if i == leaf {
-                switch repair {
-                case .callSite(let a): stackTruth.chain.append(a, .callSite)
-                case .placeholder(let id): stackTruth.chain.append(UInt64(id), .placeholder)
-                case .none: break
+        // Written in place, in one pass over storage made ready once (not an append per entry).
+        let firstMode = s.cpuMode
+        stackTruth.chain.write(chain.count + 1) { e, o in
+            var mode = firstMode
+            var k = 0
+            for i in 0..<chain.count {
+                let v = chain[i]
+                let marker = CallchainContext.isMarker(v)
+                if marker { mode = CallchainContext.mode(of: v) }
+                e[k] = v
+                o[k] = marker ? .recorded : Self.recordedOrigin(mode, hasChain: true)
+                k &+= 1
+                if i == leaf {
+                    switch repair {
+                    case .callSite(let a): (e[k], o[k]) = (a, .callSite)
+                    case .placeholder(let id): (e[k], o[k]) = (UInt64(id), .placeholder)
+                    case .none: k &-= 1
+                    }
+                    k &+= 1
                 }
             }
         }
@@ -85,6 +92,15 @@ extension PerfCollapser {
     }
 
     mutating func cachedRepair(pid: Int32, leaf l: UInt64, next r: UInt64, model: ProcessModel) -> Repair {
+        // Most leaves had their frame pointer set: decided once per leaf PC, whatever the next entry.
+        let leafTag = UInt64(UInt32(bitPattern: pid)) | 1 << 63
+        if let (start, _) = stackTruth.leaves.find(l, tag: leafTag) {
+            if stackTruth.leaves.pool[start] == 0 { return .none }
+        } else {
+            let skips = leafMaySkipCaller(pid: pid, leaf: l, model: model) != nil
+            _ = stackTruth.leaves.insert(l, tag: leafTag, run: [skips ? 1 : 0])
+            if !skips { return .none }
+        }
         let tag = r | 1 << 63
         if let (start, count) = stackTruth.repairs.find(l, tag: tag), count == 4 {
             let p = stackTruth.repairs.pool
@@ -103,11 +119,18 @@ extension PerfCollapser {
         return (img, p, v, m)
     }
 
-    mutating func decideRepair(pid: Int32, leaf l: UInt64, next r: UInt64, model: ProcessModel) -> Repair {
-        guard let (imgL, pL, vL, _) = goCode(pid: pid, l, model: model), let leaf = pL.frameInfo(at: vL) else { return .none }
+    /// The leaf's image and frame facts when the frame-pointer walk can have skipped its caller: Go code
+    /// whose frame pointer was not its own at `l`; nil otherwise (nothing to repair whatever comes next).
+    mutating func leafMaySkipCaller(pid: Int32, leaf l: UInt64, model: ProcessModel) -> (BinaryImage, GoFrameInfo)? {
+        guard let (imgL, pL, vL, _) = goCode(pid: pid, l, model: model), let leaf = pL.frameInfo(at: vL) else { return nil }
         // The runtime's own unwinder stops or switches stacks at these: invent nothing there.
-        if leaf.flags.contains(.topFrame) || leaf.flags.contains(.spWrite) { return .none }
-        if Self.ownsFramePointer(imgL.elf, leaf, pc: vL) { return .none }
+        if leaf.flags.contains(.topFrame) || leaf.flags.contains(.spWrite) { return nil }
+        if Self.ownsFramePointer(imgL.elf, leaf, pc: vL) { return nil }
+        return (imgL, leaf)
+    }
+
+    mutating func decideRepair(pid: Int32, leaf l: UInt64, next r: UInt64, model: ProcessModel) -> Repair {
+        guard let (imgL, leaf) = leafMaySkipCaller(pid: pid, leaf: l, model: model) else { return .none }
         guard let (imgR, pR, vR, mR) = goCode(pid: pid, r, model: model),
               let call = MachineCode.callBefore(imgR.elf, returnAddress: vR) else { return .none }
         guard case .direct(let target) = call else { return .placeholder(placeholderName(leaf)) }

@@ -15,7 +15,8 @@ final class UnwindTables {
         if !cfiTried {
             cfiTried = true
             let debug = image.symbolFile.path != image.path ? image.symbolFile.path : nil
-            cfiTable = CFITable(path: image.path, debugPath: debug)
+            let image = image
+            cfiTable = CFITable(path: image.path, debugPath: debug, sharing: { image.dwarf })
         }
         return cfiTable
     }
@@ -50,6 +51,10 @@ struct SampleUnwindState {
     var stats = UnwindStats()
     /// Per event index: the attr's user register mask.
     var masks: [UInt64] = []
+    /// The last sample's unwound user frames: one buffer for every sample.
+    var frames: [UnwoundFrame] = []
+    /// The last truncation marker's dump size and name id.
+    var marker: (size: Int, id: UInt32)?
 }
 
 /// A user frame of an unwound sample, or the marker of a stack cut by the dump.
@@ -73,13 +78,18 @@ extension PerfCollapser {
     mutating func unwind(_ s: Sample, file: PerfFile, model: ProcessModel) -> (
         entries: [UnwoundEntry], stop: UnwindStop
     )? {
-        guard canUnwind(s, file: file) else { return nil }
-        let attr = file.events[s.eventIndex].attr
-        guard let regs = UnwindRegisters(mask: attr.sampleRegsUser, values: s.regsUser), let sp = regs[7] else {
-            return nil
-        }
+        guard let stop = unwindUser(s, file: file, model: model) else { return nil }
         var entries: [UnwoundEntry] = []
-        // Kernel entries as recorded: exclude_callchain_user leaves only them in the callchain.
+        Self.forEachKernelEntry(s) { entries.append(UnwoundEntry(address: $0, mode: $1, exact: $2, origin: nil)) }
+        for f in unwindState.frames {
+            entries.append(UnwoundEntry(address: f.address, mode: .user, exact: f.exact, origin: f.origin))
+        }
+        return (entries, stop)
+    }
+
+    /// The kernel entries of a sample's callchain as recorded (exclude_callchain_user leaves only them),
+    /// with their mode and exactness.
+    @inline(__always) static func forEachKernelEntry(_ s: Sample, _ body: (UInt64, CPUMode, Bool) -> Void) {
         var mode = s.cpuMode
         var exact = true
         for v in s.callchain {
@@ -88,31 +98,53 @@ extension PerfCollapser {
                 exact = true
                 continue
             }
-            if mode.isKernel { entries.append(UnwoundEntry(address: v, mode: mode, exact: exact, origin: nil)) }
+            if mode.isKernel { body(v, mode, exact) }
             exact = false
+        }
+    }
+
+    /// Unwinds the sample's user stack into `unwindState.frames` (leaf first) and counts how it ended; nil
+    /// when the sample cannot be unwound (see `canUnwind`).
+    mutating func unwindUser(_ s: Sample, file: PerfFile, model: ProcessModel) -> UnwindStop? {
+        guard canUnwind(s, file: file) else { return nil }
+        let attr = file.events[s.eventIndex].attr
+        guard let regs = UnwindRegisters(mask: attr.sampleRegsUser, values: s.regsUser), let sp = regs[7] else {
+            return nil
         }
         let valid = Int(clamping: min(s.userStackDynSize, UInt64(s.userStack.count)))
         let dump = StackDump(
             base: sp, bytes: UnsafeRawBufferPointer(rebasing: s.userStack[0..<valid]), size: s.userStack.count)
         let pid = s.pid
-        let result = DwarfUnwinder.unwind(regs, dump: dump) { pc, exact in
+        var frames = unwindState.frames
+        unwindState.frames = []  // uniquely referenced while the unwinder writes it
+        let stop = DwarfUnwinder.unwind(regs, dump: dump, into: &frames) { pc, exact in
             frameRule(pc, exact: exact, pid: pid, model: model)
         }
-        for f in result.frames {
-            entries.append(UnwoundEntry(address: f.address, mode: .user, exact: f.exact, origin: f.origin))
-        }
+        unwindState.frames = frames
         unwindState.stats.samples += 1
         unwindState.stats.dumpSize = max(unwindState.stats.dumpSize, Int(attr.sampleStackUser))
-        switch result.stop {
+        switch stop {
         case .root: unwindState.stats.root += 1
         case .truncated: unwindState.stats.truncated += 1
         case .stackSwitch: unwindState.stats.stackSwitch += 1
         default: unwindState.stats.other += 1
         }
-        return (entries, result.stop)
+        return stop
     }
 
+    /// The rule at `pc` in process `pid`, cached per (pid, pc, exactness) until the maps change.
     mutating func frameRule(_ pc: UInt64, exact: Bool, pid: Int32, model: ProcessModel) -> FrameRule {
+        let tag = UInt64(UInt32(bitPattern: pid)) << 1 | (exact ? 1 : 0) | 1 << 63
+        if let (start, _) = stackTruth.unwindRules.find(pc, tag: tag) {
+            return stackTruth.unwindRuleList[Int(stackTruth.unwindRules.pool[start])]
+        }
+        let rule = resolveFrameRule(pc, exact: exact, pid: pid, model: model)
+        _ = stackTruth.unwindRules.insert(pc, tag: tag, run: [UInt32(truncatingIfNeeded: stackTruth.unwindRuleList.count)])
+        stackTruth.unwindRuleList.append(rule)
+        return rule
+    }
+
+    mutating func resolveFrameRule(_ pc: UInt64, exact: Bool, pid: Int32, model: ProcessModel) -> FrameRule {
         guard let m = model.mapping(pid: pid, address: pc, mode: .user) else { return .none }
         let key = FrameKey(mapping: m.id, address: pc, exact: exact)
         if let r = unwindState.rules[key] { return r }
@@ -138,20 +170,20 @@ extension PerfCollapser {
     /// exactly those entries are exact), a cut stack ending in its marker's name id. False when the sample
     /// cannot be unwound.
     mutating func unwindUserStack(_ s: Sample, file: PerfFile, model: ProcessModel) -> Bool {
-        guard let (entries, stop) = unwind(s, file: file, model: model) else { return false }
+        guard let stop = unwindUser(s, file: file, model: model) else { return false }
         stackTruth.chain.removeAll()
-        var kernel = false, user = false
-        for e in entries {
-            guard let o = e.origin else {
-                if !kernel { stackTruth.chain.append(CallchainContext.kernel, .recorded) }
-                kernel = true
-                stackTruth.chain.append(e.address, .recorded)
-                continue
-            }
+        var kernel = false
+        Self.forEachKernelEntry(s) { v, _, _ in
+            if !kernel { stackTruth.chain.append(CallchainContext.kernel, .recorded) }
+            kernel = true
+            stackTruth.chain.append(v, .recorded)
+        }
+        var user = false
+        for e in unwindState.frames {
             if !user || e.exact { stackTruth.chain.append(CallchainContext.user, .recorded) }
             user = true
             let origin: FrameOrigin
-            switch o {
+            switch e.origin {
             case .ip: origin = .recorded
             case .pcsp: origin = .pcsp
             case .cfi: origin = .cfi
@@ -159,7 +191,13 @@ extension PerfCollapser {
             }
             stackTruth.chain.append(e.address, origin)
         }
-        if let marker = Self.truncationMarker(stop) { stackTruth.chain.append(UInt64(intern(marker)), .truncated) }
+        if case .truncated(let size) = stop {
+            // One dump size per capture in practice: its marker's name is interned once.
+            if unwindState.marker?.size != size, let m = Self.truncationMarker(stop) {
+                unwindState.marker = (size, intern(m))
+            }
+            if let m = unwindState.marker { stackTruth.chain.append(UInt64(m.id), .truncated) }
+        }
         return true
     }
 }

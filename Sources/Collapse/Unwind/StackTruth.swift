@@ -69,6 +69,18 @@ struct TrueChain {
 
     mutating func removeAll() { count = 0 }
 
+    /// Makes `n` entries and lets `body` write all of them through their storage (a whole chain at once).
+    mutating func write(
+        _ n: Int, _ body: (UnsafeMutableBufferPointer<UInt64>, UnsafeMutableBufferPointer<FrameOrigin>) -> Void
+    ) {
+        if entries.count < n {
+            entries += repeatElement(0, count: n - entries.count)
+            origins += repeatElement(.recorded, count: n - origins.count)
+        }
+        entries.withUnsafeMutableBufferPointer { e in origins.withUnsafeMutableBufferPointer { o in body(e, o) } }
+        count = n
+    }
+
     mutating func append(_ v: UInt64, _ o: FrameOrigin) {
         if count < entries.count {
             entries[count] = v
@@ -86,6 +98,9 @@ struct StackTruthState {
     var chain = TrueChain()
     /// Per (leaf PC, next entry): the frame-pointer repair's answer (`RepairCache`), cleared when maps change.
     var repairs = FrameRunCache(capacity: 1 << 10)
+    /// Per (leaf PC, pid): 1 when the frame-pointer walk can have skipped the leaf's caller, else 0
+    /// (`leafMaySkipCaller`); cleared when maps change.
+    var leaves = FrameRunCache(capacity: 1 << 10)
     /// Per (function, callee entry) in a binary: the return addresses of its direct calls to the callee.
     var callSites: [CallSiteKey: [UInt64]] = [:]
     /// Placeholder names, interned once per leaf function.
@@ -93,8 +108,17 @@ struct StackTruthState {
     /// Samples whose chain got a caller inserted, and of those behind an indirect call (placeholders).
     var inserted = 0
     var placeholders = 0
+    /// Per (pid, PC, exactness) of a dwarf sample's frame: its index in `unwindRuleList`. The rules
+    /// themselves stay cached per mapping (`SampleUnwindState.rules`); this skips the map lookup.
+    var unwindRules = FrameRunCache(capacity: 1 << 10)
+    var unwindRuleList: [FrameRule] = []
 
-    mutating func mapsChanged() { repairs.removeAll() }
+    mutating func mapsChanged() {
+        repairs.removeAll()
+        leaves.removeAll()
+        unwindRules.removeAll()
+        unwindRuleList.removeAll(keepingCapacity: true)
+    }
 }
 
 struct CallSiteKey: Hashable {
