@@ -369,6 +369,7 @@ public struct ScriptTextCollapser {
     func tidy(_ f: Frame, java: Bool) -> [[UInt8]] {
         var raw = f.raw
         stripOffset(&raw)
+        if !options.perlCompatible { fixPartlyDemangledRust(&raw) }
         if raw.first == 0x28 { return [] }  // "(process name)"
         let module = f.module
         let moduleIsUnknown = module.isEmpty || module == Array("[unknown]".utf8)

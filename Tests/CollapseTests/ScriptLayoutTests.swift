@@ -90,3 +90,39 @@ extension ScriptLayoutTests {
         #expect(expected.count > 20)
     }
 }
+
+/// Rust names that perf versions without a Rust demangler print half-demangled, as inferno fixes them
+/// (the cases of inferno's `fix_partially_demangled_rust_symbols` test); names without the hash stay.
+@Suite struct PartlyDemangledRustTests {
+    func fixed(_ s: String) -> String {
+        var b = Array(s.utf8)
+        ScriptTextCollapser(options: ScriptCollapseOptions()).fixPartlyDemangledRust(&b)
+        return String(decoding: b, as: UTF8.self)
+    }
+
+    @Test func asInferno() {
+        let cases = [
+            ("std::sys::unix::fs::File::open::hb90e1c1c787080f0", "std::sys::unix::fs::File::open"),
+            ("_$LT$std..fs..ReadDir$u20$as$u20$core..iter..traits..iterator..Iterator$GT$::next::hc14f1750ca79129b",
+             "<std::fs::ReadDir as core::iter::traits::iterator::Iterator>::next"),
+            ("rg::search_parallel::_$u7b$$u7b$closure$u7d$$u7d$::_$u7b$$u7b$closure$u7d$$u7d$::h6e849b55a66fcd85",
+             "rg::search_parallel::_{{closure}}::_{{closure}}"),
+            ("_$LT$$RF$std..fs..File$u20$as$u20$std..io..Read$GT$::read::h5d84059cf335c8e6", "<&std::fs::File as std::io::Read>::read"),
+            ("std::sync::mpsc::shared::Packet$LT$T$GT$::recv::hfde2d9e28d13fd56", "std::sync::mpsc::shared::Packet<T>::recv"),
+        ]
+        for (input, expected) in cases { #expect(fixed(input) == expected) }
+        for same in ["_ZN4testE", "_ZN3std2rt19lang_start_internal17h540c897fe52ba9c5E", "std::sys::unix::fs::File::open",
+                     "<F as alloc::boxed::FnBox<A>>::call_box", "main.(*T).m", "runtime.mallocgc"] {
+            #expect(fixed(same) == same)
+        }
+    }
+
+    @Test func inAFold() throws {
+        let text = "prog 1 1.0: 1 cycles: \n\t 1 _$LT$a..B$u20$as$u20$c..D$GT$::f::h0123456789abcdef+0x10 (/x)\n\n"
+        var c = ScriptTextCollapser(options: ScriptCollapseOptions())
+        let b = Array(text.utf8)
+        try b.withUnsafeBytes { try c.feed($0) }
+        c.finish()
+        #expect(String(decoding: c.folded(), as: UTF8.self) == "prog;<a::B as c::D>::f 1\n")
+    }
+}
