@@ -72,6 +72,9 @@ PY
   check "$cmd with no input on a terminal prints usage and fails" '! grep -q TIMEOUT "$dir/tty" && grep -q "USAGE\|Usage" "$dir/tty" && ! grep -q "EXIT 0" "$dir/tty"'
 done
 check "collapse still reads a pipe" '[[ $(cat "$data.script.txt" | "$sf" collapse 2>/dev/null | wc -l) -gt 10 ]]'
+lay=Fixtures/script-layouts
+check "collapse folds one-line perf script samples as stackcollapse-perf.pl folds their leaves" \
+  'cmp -s <("$sf" collapse --pid "$lay/default.oneline.txt.zst" 2>/dev/null) "$lay/default.collapsed-pid.txt"'
 
 "$sf" info "$dir/missing.data" 2>"$dir/err"; rc=$?
 check "a missing file: one line, no internal offset" '[[ $rc -ne 0 ]] && grep -q "missing.data: No such file or directory" "$dir/err" && ! grep -q offset "$dir/err"'

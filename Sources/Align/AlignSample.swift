@@ -14,7 +14,7 @@ public struct AlignSample: Sendable {
     public var root: Int32
     /// Its stack names a background mark worker (`runtime.gcBgMarkWorker`).
     public var inMarkWorker: Bool
-    /// Its stack is in a mark assist (`runtime.gcAssistAlloc`).
+    /// Its stack is in a mark assist (`runtime.gcAssistAlloc`, or `gcAssistAlloc1` on the system stack).
     public var inAssist: Bool
     /// Its stack is the scheduler looking for work (no goroutine on the thread).
     public var inScheduler: Bool = false
@@ -72,7 +72,7 @@ public struct AlignSample: Sendable {
         // Names of no start function's length are not hashed.
         if n < startLengths.count, startLengths[n], let id = functionIDs[name] { f.startFunction = id }
         if frame(name, n, is: "runtime.gcBgMarkWorker") { f.flags |= NameFacts.markWorker }
-        if frame(name, n, is: "runtime.gcAssistAlloc") { f.flags |= NameFacts.assist }
+        if frame(name, n, is: "runtime.gcAssistAlloc") || frame(name, n, is: "runtime.gcAssistAlloc1") { f.flags |= NameFacts.assist }
         if frame(name, n, is: "runtime.findRunnable") || frame(name, n, is: "runtime.stopm") { f.flags |= NameFacts.scheduler }
         if frame(name, n, is: "runtime.mcall") { f.flags |= NameFacts.mcall }
         return f

@@ -145,7 +145,8 @@ public struct Attributions: RandomAccessCollection, Sendable {
 }
 
 /// Attributes each sample: its goroutine (from the run on its thread) and GC state, strongest first:
-/// in an assist of its goroutine; running a labelled mark worker (mark termination, a pause the worker
+/// in an assist of its goroutine, or its stack in one; running a labelled mark worker, or its stack in
+/// one (`StackEvidence`) (mark termination, a pause the worker
 /// itself runs, counts as the worker's); in a stop-the-world pause; sweeping on its P; while a GC cycle
 /// is active; otherwise none.
 public func attribute(_ samples: [FoldedSample], trace: TraceIndex, offset: Int64) -> Attributions {
@@ -201,10 +202,13 @@ func place(_ samples: UnsafeBufferPointer<FoldedSample>, _ range: Range<Int>, in
                         if run < 0, hasParking { run = TraceIndex.parkedRunIndex(parked(i), runs, facts, slot: slot, at: t) }
                     }
                     let f = run >= 0 ? facts[run] : RunFacts.none
+                    let evidence = hasParking ? StackEvidence(parked(i)) : .none
                     let state: GCState
                     if f.hasG, f.assists >= 0, assists.item(containing: t, slot: Int(f.assists), hint: &assistHints[Int(f.assists)]) >= 0 {
                         state = .assist
-                    } else if f.isWorker {
+                    } else if evidence == .assist {
+                        state = .assist
+                    } else if f.isWorker || evidence == .markWorker {
                         state = .markWorker
                     } else {
                         let k = global.lastStarting(atOrBefore: t, 0, globalEnd, hint: &globalHints[0])
@@ -225,4 +229,24 @@ func place(_ samples: UnsafeBufferPointer<FoldedSample>, _ range: Range<Int>, in
             }
         } }
     } } }
+}
+
+/// What a sample's own stack says of its GC state, which the trace's ranges can miss at their edges: a
+/// stack through `runtime.gcBgMarkWorker` is the worker's work even after its mark range closed (in
+/// `gcMarkDone`, `gcMarkTermination`); one through `runtime.gcAssistAlloc`/`gcAssistAlloc1` is an assist.
+/// Not when the stack passes through `runtime.mcall`: the goroutine has parked and the scheduler runs.
+enum StackEvidence {
+    case none, markWorker, assist
+
+    init(_ s: AlignSample) {
+        if s.viaMcall {
+            self = .none
+        } else if s.inAssist {
+            self = .assist
+        } else if s.inMarkWorker {
+            self = .markWorker
+        } else {
+            self = .none
+        }
+    }
 }

@@ -321,7 +321,7 @@ public struct PerfCollapser {
         }
         if options.elfNames {
             guard let s = elfSymbol(img, vaddr) else { return unknown() }
-            return [s.name]
+            return [options.demangle ? demangledName(s.name) : s.name]
         }
         var frames = img.frames(at: vaddr, isReturnAddress: !exact, goStyle: !options.keepWrappers)
         if frames.isEmpty { return unknown() }
@@ -338,7 +338,7 @@ public struct PerfCollapser {
         }
         // Innermost first from the symbolizer; folded stacks go root first.
         return frames.reversed().map { f in
-            var n = options.rawNames ? f.function : goPrintName(f.function)
+            var n = options.displayName(f.function)
             if options.srcline { n += ":\(f.file):\(f.line)" }
             if f.isInlined && options.annotateInline { n += "_[i]" }
             return n

@@ -21,6 +21,8 @@ public struct PerfCollapseOptions: Sendable {
     public var rawNames = false
     /// ELF symbol names, as perf script prints them, instead of Go's pclntab (no inlines).
     public var elfNames = false
+    /// C++ and Rust (legacy) symbol names demangled as perf prints them; off: as the linker wrote them.
+    public var demangle = true
     /// Keep wrapper frames and runtime.goexit (Go's tracebacks hide them).
     public var keepWrappers = false
     /// `file:line` in each frame name.
@@ -100,5 +102,17 @@ public struct BinaryLocator: Sendable {
         guard let id = buildID, ConfinedPath.isBuildID(id) else { return [] }
         let head = String(id.prefix(2)), tail = String(id.dropFirst(2))
         return buildIDDirs.map { "\($0)/.build-id/\(head)/\(tail)/vdso" }
+    }
+}
+
+extension PerfCollapseOptions {
+    /// A symbolizer's function name as folded and printed: C++ and Rust names demangled (unless not
+    /// `demangle`; their brackets are not Go's), Go's generic shapes shortened (unless `rawNames`).
+    func displayName(_ function: String) -> String {
+        if demangle, function.hasPrefix("_Z") {
+            let d = demangledName(function)
+            if d != function { return d }
+        }
+        return rawNames ? function : goPrintName(function)
     }
 }

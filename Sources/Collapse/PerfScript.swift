@@ -380,7 +380,8 @@ public struct PerfScriptWriter {
         }
         if options.elfNames {
             guard let s = sym.elfSymbol(img, vaddr) else { return unknown }
-            var f = ScriptFrame(function: s.name, offset: s.offset, module: module, isInlined: false)
+            var f = ScriptFrame(function: options.demangle ? demangledName(s.name) : s.name, offset: s.offset,
+                                module: module, isInlined: false)
             if options.srcline, let inner = img.frames(at: vaddr, isReturnAddress: !exact).first, Self.known(inner.file) {
                 f.file = inner.file
                 f.line = inner.line
@@ -398,7 +399,7 @@ public struct PerfScriptWriter {
             shown = [SourceFrame(function: physical.function, file: raw[0].file, line: raw[0].line, isInlined: false)]
         }
         return shown.map { f in
-            var out = ScriptFrame(function: options.rawNames ? f.function : goPrintName(f.function), offset: offset,
+            var out = ScriptFrame(function: options.displayName(f.function), offset: offset,
                                   module: module, isInlined: f.isInlined)
             if options.srcline, Self.known(f.file) {
                 out.file = f.file

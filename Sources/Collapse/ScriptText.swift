@@ -107,6 +107,7 @@ public struct ScriptTextCollapser {
         }
         if let h = parseHeader(l) {
             header(h, l)
+            if h.inlineFrame != nil { endSample() }  // one line, one sample: no blank line follows
             return
         }
         if !options.perlCompatible, pname == nil, frames.isEmpty, l.first == 0x20 || l.first == 0x09 {
@@ -115,7 +116,9 @@ public struct ScriptTextCollapser {
             while i < l.count, l[i] == 0x20 || l[i] == 0x09 { i += 1 }
             let trimmed = UnsafeRawBufferPointer(rebasing: l[i...])
             if let h = parseHeader(trimmed), h.event != nil || h.inlineFrame != nil {
+                // Printed without a call chain, so the sample is this line (no blank line follows).
                 header(h, trimmed)
+                endSample()
                 return
             }
         }
@@ -131,13 +134,13 @@ public struct ScriptTextCollapser {
                 lineCache.pool.withUnsafeBufferPointer { frames.append(contentsOf: $0[start..<start + count]) }
                 return
             }
-            if let f = parseFrame(l) {
+            if let f = parseFrame(l) ?? bareFrame(l, indented: true) {
                 let ids = frameIDs(f)
                 frames.append(contentsOf: ids)
                 if !key.isEmpty { _ = lineCache.insert(key, hash: h, run: ids) }
                 return
             }
-        } else if parseFrame(l) != nil {
+        } else if parseFrame(l) != nil || bareFrame(l, indented: true) != nil {
             return
         }
         unrecognizedLines += 1
@@ -183,58 +186,74 @@ public struct ScriptTextCollapser {
             break
         }
         guard var h = found else { return nil }
-        // Period and event: the last token must be `event:`.
-        var e = n
-        while e > 0, isSpace(l[e - 1]) { e -= 1 }
-        if e > 0, l[e - 1] == 0x3a {
-            var t = e - 1
-            while t > 0, !isSpace(l[t - 1]) { t -= 1 }
-            if t < e - 1, t > 0 {
-                var ws = t
-                while ws > 0, isSpace(l[ws - 1]) { ws -= 1 }
-                // Leftmost ':' whose rest up to `ws` is `\s*\d*`: only one can be (a later ':' is in the
-                // rest of any earlier one), the one before the digits and spaces that end at `ws`.
-                var q = ws
-                while q > 0, isDigit(l[q - 1]) { q -= 1 }
-                let d0 = q
-                while q > 0, isSpace(l[q - 1]) { q -= 1 }
-                if q > 0, l[q - 1] == 0x3a {
-                    h.period = d0 < ws ? parseDecimal(l, d0..<ws) : nil
-                    h.event = Array(l[t..<(e - 1)])
-                }
-            }
-        } else if !options.perlCompatible {
-            // `comm pid [cpu] time: period event:  addr sym+off (module)`: perf's one-line form.
-            if let colon = firstEventColon(l, from: h.pid.upperBound) {
-                var q = colon + 1
-                while q < n, isSpace(l[q]) { q += 1 }
-                if let f = parseFrame(UnsafeRawBufferPointer(rebasing: l[q...])) {
-                    h.inlineFrame = f
-                    // The event is the token before the colon; the period, digits before it.
-                    var t = colon
-                    while t > 0, !isSpace(l[t - 1]) { t -= 1 }
-                    h.event = Array(l[t..<colon])
-                    var w = t
-                    while w > 0, isSpace(l[w - 1]) { w -= 1 }
-                    var d = w
-                    while d > 0, isDigit(l[d - 1]) { d -= 1 }
-                    if d < w, d > 0, isSpace(l[d - 1]) { h.period = parseDecimal(l, d..<w) }
-                }
+        if let (period, event) = periodAndEvent(l, upTo: n) {
+            h.period = period
+            h.event = event
+        } else if !options.perlCompatible, let a = inlineFrameStart(l, after: h.tid?.upperBound ?? h.pid.upperBound),
+                  let f = parseFrame(UnsafeRawBufferPointer(rebasing: l[a...]))
+                    ?? bareFrame(UnsafeRawBufferPointer(rebasing: l[a...]), indented: false) {
+            // A one-line sample: the header fields are what perf prints before a call chain would start.
+            h.inlineFrame = f
+            if let (period, event) = periodAndEvent(l, upTo: a) {
+                h.period = period
+                h.event = event
             }
         }
         return h
     }
 
-    /// In a one-line sample, the colon that ends the event name: the first `: ` after the time field's.
-    func firstEventColon(_ l: UnsafeRawBufferPointer, from: Int) -> Int? {
-        var colons: [Int] = []
-        var i = from
-        while i + 1 < l.count {
-            if l[i] == 0x3a, isSpace(l[i + 1]) { colons.append(i) }
-            i += 1
+    /// Perl's `:\s*(\d+)*\s+(\S+):\s*$` on `l[..<n]`: the last token must be `event:`; the period is
+    /// the digits before it (nil when absent). Nil when the text does not end with an event.
+    func periodAndEvent(_ l: UnsafeRawBufferPointer, upTo n: Int) -> (UInt64?, [UInt8])? {
+        var e = n
+        while e > 0, isSpace(l[e - 1]) { e -= 1 }
+        guard e > 0, l[e - 1] == 0x3a else { return nil }
+        var t = e - 1
+        while t > 0, !isSpace(l[t - 1]) { t -= 1 }
+        guard t < e - 1, t > 0 else { return nil }
+        var ws = t
+        while ws > 0, isSpace(l[ws - 1]) { ws -= 1 }
+        // Leftmost ':' whose rest up to `ws` is `\s*\d*`: only one can be (a later ':' is in the
+        // rest of any earlier one), the one before the digits and spaces that end at `ws`.
+        var q = ws
+        while q > 0, isDigit(l[q - 1]) { q -= 1 }
+        let d0 = q
+        while q > 0, isSpace(l[q - 1]) { q -= 1 }
+        guard q > 0, l[q - 1] == 0x3a else { return nil }
+        return (d0 < ws ? parseDecimal(l, d0..<ws) : nil, Array(l[t..<(e - 1)]))
+    }
+
+    /// In a one-line sample (`-G`, or no call chains), where `ip sym (dso)` begins after the pid/tid:
+    /// past the fields perf prints before it (`[cpu]`, `time:`, period, `event:`), at a hex token.
+    /// One pass over the tokens, each looked at no more than three times.
+    func inlineFrameStart(_ l: UnsafeRawBufferPointer, after from: Int) -> Int? {
+        let n = l.count
+        func token(_ at: Int) -> Range<Int>? {
+            var a = at
+            while a < n, isSpace(l[a]) { a += 1 }
+            var b = a
+            while b < n, !isSpace(l[b]) { b += 1 }
+            return a < b ? a..<b : nil
         }
-        // With a time field there are two (`time:` and `event:`), without one there is one.
-        return colons.count >= 2 ? colons[1] : colons.first
+        var at = from
+        while let t = token(at) {
+            let last = l[t.upperBound - 1]
+            if last == 0x3a || (l[t.lowerBound] == 0x5b && last == 0x5d) {
+                at = t.upperBound  // `time:`, `event:`, `[cpu]`
+                continue
+            }
+            guard t.allSatisfy({ isHex(l[$0]) }) else { return nil }
+            // A decimal token is the period when an event, or an `ip name` pair, follows it.
+            if t.allSatisfy({ isDigit(l[$0]) }), let u = token(t.upperBound) {
+                if l[u.upperBound - 1] == 0x3a { at = t.upperBound; continue }
+                if u.allSatisfy({ isHex(l[$0]) }), let v = token(u.upperBound), l[v.lowerBound] != 0x28 {
+                    at = t.upperBound
+                    continue
+                }
+            }
+            return t.lowerBound
+        }
+        return nil
     }
 
     mutating func header(_ h: Header, _ l: UnsafeRawBufferPointer) {
@@ -323,6 +342,23 @@ public struct ScriptTextCollapser {
         return Frame(pc: Array(l[w0..<w1]), raw: Array(l[r0..<s]), module: Array(l[(s + 2)..<moduleEnd]))
     }
 
+    /// `ip name` without ` (dso)`, as `perf script -F ...,ip,sym` prints frames when `dso` is not asked
+    /// for (the Perl script skips these lines). Frame lines must be indented; not in the Perl mode.
+    func bareFrame(_ l: UnsafeRawBufferPointer, indented: Bool) -> Frame? {
+        guard !options.perlCompatible, let first = l.first, !indented || isSpace(first) else { return nil }
+        var i = 0
+        while i < l.count, isSpace(l[i]) { i += 1 }
+        let p0 = i
+        while i < l.count, isHex(l[i]) { i += 1 }
+        guard i > p0, i < l.count, isSpace(l[i]) else { return nil }
+        let pc = p0..<i
+        while i < l.count, isSpace(l[i]) { i += 1 }
+        var e = l.count
+        while e > i, isSpace(l[e - 1]) { e -= 1 }
+        guard e > i else { return nil }
+        return Frame(pc: Array(l[pc]), raw: Array(l[i..<e]), module: [])
+    }
+
     mutating func addFrame(_ f: Frame) {
         frames.append(contentsOf: frameIDs(f))
     }
@@ -343,9 +379,10 @@ public struct ScriptTextCollapser {
     func tidy(_ f: Frame, java: Bool) -> [[UInt8]] {
         var raw = f.raw
         stripOffset(&raw)
+        if !options.perlCompatible { fixPartlyDemangledRust(&raw) }
         if raw.first == 0x28 { return [] }  // "(process name)"
         let module = f.module
-        let moduleIsUnknown = module == Array("[unknown]".utf8)
+        let moduleIsUnknown = module.isEmpty || module == Array("[unknown]".utf8)
         var out: [[UInt8]] = []
         for piece in split(raw, on: [0x2d, 0x3e]) {
             var func_ = piece
@@ -470,6 +507,7 @@ public struct ScriptTextCollapser {
 @inline(__always) func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d || c == 0x0c || c == 0x0b }
 @inline(__always) func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
 @inline(__always) func isLowerHex(_ c: UInt8) -> Bool { isDigit(c) || (c >= 0x61 && c <= 0x66) }
+@inline(__always) func isHex(_ c: UInt8) -> Bool { isLowerHex(c) || (c >= 0x41 && c <= 0x46) }
 @inline(__always) func isWord(_ c: UInt8) -> Bool {
     isDigit(c) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x5f
 }

@@ -186,7 +186,7 @@ extension PerfCollapser {
 
     mutating func placeholderName(_ leaf: GoFrameInfo) -> UInt32 {
         if let id = stackTruth.placeholderNames[leaf.name] { return id }
-        let id = intern("[caller of \(options.rawNames ? leaf.name : goPrintName(leaf.name))]")
+        let id = intern("[caller of \(options.displayName(leaf.name))]")
         stackTruth.placeholderNames[leaf.name] = id
         return id
     }

@@ -130,6 +130,7 @@ struct PerfSymbolOptions: ParsableArguments {
     @Flag(name: .customLong("no-inline"), help: "perf.data: fold inlined frames into their caller.") var noInline = false
     @Flag(name: .customLong("annotate-inline"), help: "perf.data: mark inlined frames with _[i].") var annotateInline = false
     @Flag(name: .customLong("raw-names"), help: "perf.data: names as the linker wrote them (generic shapes kept).") var rawNames = false
+    @Flag(name: .customLong("no-demangle"), help: "perf.data: C++ and Rust symbol names as the linker wrote them (by default demangled as perf script prints them).") var noDemangle = false
     @Flag(name: .customLong("elf-names"), help: "perf.data: ELF symbol names, as perf script prints them (no inlines); a stripped Go binary's from its pclntab, where perf has none.") var elfNames = false
     @Flag(name: .customLong("keep-wrappers"), help: "perf.data: keep Go wrapper frames and runtime.goexit.") var keepWrappers = false
     @Flag(help: "perf.data: add file:line to each frame.") var srcline = false
@@ -168,6 +169,7 @@ struct PerfSymbolOptions: ParsableArguments {
         o.annotateInline = annotateInline
         o.rawNames = rawNames
         o.elfNames = elfNames
+        o.demangle = !noDemangle
         o.keepWrappers = keepWrappers
         o.srcline = srcline
         o.recordedStacks = asRecorded
