@@ -41,6 +41,7 @@ struct Addr2lineCommand: ParsableCommand {
         }
         if bench { return runBench(image, addrs) }
         var out = OutputBuffer(fd: 1)
+        let lines = JSONLines()
         for addr in addrs {
             var frames = image.frames(at: addr, goStyle: goStyle)
             if !inlines, let last = frames.last {
@@ -49,12 +50,8 @@ struct Addr2lineCommand: ParsableCommand {
             }
             let name = { (f: SourceFrame) in rawNames ? f.function : goPrintName(f.function) }
             if json {
-                out.append("{\"addr\":\"0x\(String(addr, radix: 16))\",\"frames\":[")
-                for (i, f) in frames.enumerated() {
-                    if i > 0 { out.append(",") }
-                    out.append("{\"function\":\(jsonString(name(f))),\"file\":\(jsonString(f.file)),\"line\":\(f.line)}")
-                }
-                out.append("]}\n")
+                frames = frames.map { var f = $0; f.function = name(f); return f }
+                try lines.append(SymbolizedAddress(address: addr, frames: frames), to: &out)
             } else if frames.isEmpty {
                 out.append("??\n??:0\n")
             } else {
@@ -101,10 +98,4 @@ func fixed(_ v: Double, _ digits: Int) -> String {
         if have < digits { s += String(repeating: "0", count: digits - have) }
     }
     return s
-}
-
-func jsonString(_ s: String) -> String {
-    var o = OutputBuffer(fd: -1)
-    appendJSONString(s, to: &o)
-    return String(decoding: o.take(), as: UTF8.self)
 }
