@@ -28,7 +28,8 @@ extension PerfCollapser {
             refused[Self.imageKey(m), default: []].append(path)
             if warnedMismatch.insert(path).inserted {
                 let have = have.map { "build-id \($0)" } ?? "no build-id"
-                warnings.append("\(path): \(have) does not match the capture's build-id \(m.buildID ?? "") for \(m.filename); not used")
+                warnings.append(
+                    "\(path): \(have) does not match the capture's build-id \(m.buildID ?? "") for \(m.filename); not used")
             }
         case .layoutMismatch(let path):
             refused[Self.imageKey(m), default: []].append(path)
@@ -36,7 +37,8 @@ extension PerfCollapser {
         case .debuginfodUnavailable(let why):
             warnings.append("debuginfod: \(why); binaries are looked up locally only")
         case .debuginfodFailed(let e):
-            warnings.append("\(m.filename): not found locally; \(e); its frames stay unnamed ([\(basename(m.filename))])")
+            warnings.append(
+                "\(m.filename): not found locally; \(e); its frames stay unnamed ([\(basename(m.filename))])")
         case .debuginfodUnreadable(let path, let error):
             let id = m.buildID ?? ""
             warnings.append("\(m.filename): debuginfod gave build-id \(id) as \(path), which cannot be read: \(error)")

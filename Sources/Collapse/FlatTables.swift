@@ -186,7 +186,9 @@ struct ByteRunCache {
         precondition(!key.isEmpty)
         let keyStart = keys.count
         keys.append(contentsOf: key)
-        return table.insert(run: run) { Slot(hash: h, keyStart: UInt32(keyStart), keyCount: UInt32(key.count), run: $0) }
+        return table.insert(run: run) {
+            Slot(hash: h, keyStart: UInt32(keyStart), keyCount: UInt32(key.count), run: $0)
+        }
     }
 }
 

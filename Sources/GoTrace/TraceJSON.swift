@@ -85,7 +85,9 @@ extension GoTrace {
     public func forEachJSONLine(_ body: (TraceJSONLine) throws -> Void) rethrows {
         for r in ranges { try body(.range(r)) }
         for r in runs { try body(.run(r, function: goroutines[r.g]?.startFunction ?? "")) }
-        for t in tasks.values.sorted(by: { ($0.start ?? .min, $0.id) < ($1.start ?? .min, $1.id) }) { try body(.task(t)) }
+        for t in tasks.values.sorted(by: { ($0.start ?? .min, $0.id) < ($1.start ?? .min, $1.id) }) {
+            try body(.task(t))
+        }
         for r in regions { try body(.region(r)) }
         for l in logs { try body(.log(l)) }
         if let c = v1Clock { try body(.v1Clock(c)) }

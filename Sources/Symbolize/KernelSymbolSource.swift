@@ -28,8 +28,10 @@ extension SymbolSources {
     /// Whether this machine's /proc/kallsyms names a capture's kernel frames: same host name and kernel
     /// release, and, when both are known, the same kernel build-id (as perf checks /sys/kernel/notes):
     /// hosts are often all called `localhost` and distribution kernels share releases across builds.
-    public static func capturedOnRunningKernel(host: String, release: String, buildID: String?,
-                                               runningHost: String, runningRelease: String, runningBuildID: String?) -> Bool {
+    public static func capturedOnRunningKernel(
+        host: String, release: String, buildID: String?,
+        runningHost: String, runningRelease: String, runningBuildID: String?
+    ) -> Bool {
         guard host == runningHost, release == runningRelease else { return false }
         if let a = buildID, let b = runningBuildID { return a == b }
         return true
@@ -68,7 +70,9 @@ extension SymbolSources {
 
     /// `dir/kallsyms-<boot id>-<hash of /proc/modules>.txt`; nil when the boot id is unknown.
     static func kernelCacheFile(in dir: String) -> String? {
-        let boot = read("/proc/sys/kernel/random/boot_id").map { String(decoding: $0, as: UTF8.self).filter { $0.isHexDigit || $0 == "-" } }
+        let boot = read("/proc/sys/kernel/random/boot_id").map {
+            String(decoding: $0, as: UTF8.self).filter { $0.isHexDigit || $0 == "-" }
+        }
         guard let boot, !boot.isEmpty, !dir.isEmpty else { return nil }
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in read("/proc/modules") ?? [] { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }

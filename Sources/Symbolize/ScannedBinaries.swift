@@ -49,7 +49,9 @@ struct ScannedBinaries {
             defer { closedir(d) }
             while let e = readdir(d) {
                 visited += 1
-                let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                let name = withUnsafeBytes(of: e.pointee.d_name) {
+                    String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+                }
                 if name == "." || name == ".." { continue }
                 let path = dir + "/" + name
                 var st = stat()

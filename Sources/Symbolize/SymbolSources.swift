@@ -67,7 +67,9 @@ public struct SymbolSources {
     /// The binary for a file mapping recorded as `path` with `buildID`, with the separate debug file
     /// attached. With a build-id, only a binary with that build-id is used; without one, only a binary
     /// whose layout `fits` the mapping (then, among scanned files, the first that fits, as a renamed copy).
-    public mutating func binary(path: String, buildID: String?, fits: (ELFFile) -> Bool) -> (image: BinaryImage?, notes: [Note]) {
+    public mutating func binary(path: String, buildID: String?, fits: (ELFFile) -> Bool) -> (
+        image: BinaryImage?, notes: [Note]
+    ) {
         var notes: [Note] = []
         func usable(_ img: BinaryImage) -> Bool {
             if let want = buildID, img.buildID != want {

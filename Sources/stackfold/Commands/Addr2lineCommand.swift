@@ -5,7 +5,8 @@ import Symbolize
 struct Addr2lineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "addr2line",
-        abstract: "Function, file and line (with inlined frames) at file virtual addresses of a binary, like addr2line -f.")
+        abstract:
+            "Function, file and line (with inlined frames) at file virtual addresses of a binary, like addr2line -f.")
 
     @Option(name: .short, help: "The binary (Go pclntab is read even when stripped).") var e: String
     @Flag(help: "Show inlined frames (innermost first), like addr2line -i.") var inlines = false
@@ -18,13 +19,16 @@ struct Addr2lineCommand: ParsableCommand {
     @Flag(name: .customLong("no-debug-file"), help: "Never use a separate debug file (/usr/lib/debug/.build-id/ab/cdef….debug, ~/.debug, .gnu_debuglink) when the binary has no symbols or DWARF.")
     var noDebugFile = false
     @Flag(help: .hidden) var bench = false
-    @Argument(help: "Addresses (hex, 0x optional); read from standard input when none are given.") var addresses: [String] = []
+    @Argument(help: "Addresses (hex, 0x optional); read from standard input when none are given.") var addresses:
+        [String] = []
 
     func run() throws {
         let image: BinaryImage
         do { image = try BinaryImage(path: e, source: source) } catch { throw UserError(error.description) }
         if !noDebugFile {
-            image.debugFileSearch = DebugFileSearch(buildIDDirs: ["\(environment("HOME") ?? "/root")/.debug", "/usr/lib/debug"], globalDirs: ["/usr/lib/debug"])
+            image.debugFileSearch = DebugFileSearch(
+                buildIDDirs: ["\(environment("HOME") ?? "/root")/.debug", "/usr/lib/debug"],
+                globalDirs: ["/usr/lib/debug"])
             _ = image.symbolFile
             for w in image.warnings { printError("stackfold: warning: \(w)\n") }
         }
@@ -46,7 +50,9 @@ struct Addr2lineCommand: ParsableCommand {
             var frames = image.frames(at: addr, goStyle: goStyle)
             if !inlines, let last = frames.last {
                 // Without --inlines, addr2line prints the innermost file:line under the outermost function.
-                frames = [SourceFrame(function: last.function, file: frames[0].file, line: frames[0].line, isInlined: false)]
+                frames = [
+                    SourceFrame(function: last.function, file: frames[0].file, line: frames[0].line, isInlined: false)
+                ]
             }
             let name = { (f: SourceFrame) in rawNames ? f.function : goPrintName(f.function) }
             if json {

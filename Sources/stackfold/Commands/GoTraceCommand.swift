@@ -43,7 +43,9 @@ struct GoTraceCommand: ParsableCommand {
             return
         }
         let t: GoTrace
-        do { t = try GoTrace(bytes: file.bytes, keepParsedLines: parsed) } catch { throw UserError("\(input): \(error)") }
+        do { t = try GoTrace(bytes: file.bytes, keepParsedLines: parsed) } catch {
+            throw UserError("\(input): \(error)")
+        }
         for w in t.warnings { printError("stackfold: warning: \(input): \(w)") }
         keepUntilExit(t)
         if parsed {
