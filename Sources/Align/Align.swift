@@ -35,7 +35,9 @@ public struct ClockAlignment: Sendable, CustomStringConvertible {
     /// Perf time where `offset` holds exactly when a scale is applied.
     public var anchor: Int64 = 0
 
-    public init(method: Method, offset: Int64, agreement: Double, samplesCompared: Int, plateau: ClosedRange<Int64>? = nil) {
+    public init(
+        method: Method, offset: Int64, agreement: Double, samplesCompared: Int, plateau: ClosedRange<Int64>? = nil
+    ) {
         self.method = method
         self.offset = offset
         self.agreement = agreement
@@ -52,7 +54,9 @@ public struct ClockAlignment: Sendable, CustomStringConvertible {
 
     /// Perf time of a trace time (raw ns); 0 before perf's clock began.
     @inlinable public func perfTime(_ trace: Int64) -> UInt64 {
-        let p = scaleApplied ? anchor &+ Int64(saturating: (Double(trace &- offset &- anchor) / fittedScale).rounded()) : trace &- offset
+        let p =
+            scaleApplied
+            ? anchor &+ Int64(saturating: (Double(trace &- offset &- anchor) / fittedScale).rounded()) : trace &- offset
         return UInt64(max(0, p))
     }
 
@@ -64,10 +68,13 @@ public struct ClockAlignment: Sendable, CustomStringConvertible {
                 s += cFormat("; scale %.7f (fitted over time windows, ", fittedScale)
                 s += (scaleApplied ? "applied: more samples agree" : "not applied: no more samples agree with it") + ")"
             }
-            s += "; threads: " + threadOfM.sorted { $0.key < $1.key }.map { m, tid in
-                let e = mappingEvidence[m]
-                return "M\(m)=tid \(tid)" + (e.map { " (\($0.agree)/\($0.of) agree, next best M \($0.runnerUp))" } ?? "")
-            }.joined(separator: ", ")
+            s +=
+                "; threads: "
+                + threadOfM.sorted { $0.key < $1.key }.map { m, tid in
+                    let e = mappingEvidence[m]
+                    return "M\(m)=tid \(tid)"
+                        + (e.map { " (\($0.agree)/\($0.of) agree, next best M \($0.runnerUp))" } ?? "")
+                }.joined(separator: ", ")
         }
         return s
     }
@@ -88,7 +95,9 @@ extension TraceIndex {
 
     /// As `agreement(_:alignment:)`, over the samples of `range` given by `sample` (built on the fly:
     /// e.g. from the samples' records and their stacks' facts).
-    @inline(__always) func agreement(_ range: Range<Int>, alignment a: ClockAlignment, sample: (Int) -> AlignSample) -> (good: Int, compared: Int) {
+    @inline(__always) func agreement(_ range: Range<Int>, alignment a: ClockAlignment, sample: (Int) -> AlignSample)
+        -> (good: Int, compared: Int)
+    {
         runs.withView { runs in
             assists.withView { assists in
                 runFacts.withUnsafeBufferPointer { facts in
@@ -105,7 +114,10 @@ extension TraceIndex {
                         compared &+= 1
                         let t = a.traceTime(s.time)
                         let k = Self.runIndex(runs, slot: slot, at: t, grace: 0, hint: &hints[slot])
-                        if Self.agrees(s, run: k, facts, at: t, inAssist: { assists.item(containing: t, slot: $0, hint: &assistHints[$0]) >= 0 }) {
+                        if Self.agrees(
+                            s, run: k, facts, at: t,
+                            inAssist: { assists.item(containing: t, slot: $0, hint: &assistHints[$0]) >= 0 })
+                        {
                             good &+= 1
                         }
                     }
@@ -121,13 +133,17 @@ extension TraceIndex {
         let slot = runs.slot(thread)
         var hint = Int.min
         let k = slot >= 0 ? runs.withView { Self.runIndex($0, slot: slot, at: t, grace: 0, hint: &hint) } : -1
-        return runFacts.withUnsafeBufferPointer { Self.agrees(s, run: k, $0, at: t, inAssist: { assists.item(containing: t, slot: $0) >= 0 }) }
+        return runFacts.withUnsafeBufferPointer {
+            Self.agrees(s, run: k, $0, at: t, inAssist: { assists.item(containing: t, slot: $0) >= 0 })
+        }
     }
 
     /// `agrees(_:thread:at:)` given the run at `t` (-1: none); `inAssist` tells whether `t` is in an
     /// assist of the goroutine whose assists have that slot.
-    @inline(__always) static func agrees(_ s: AlignSample, run k: Int, _ facts: UnsafeBufferPointer<RunFacts>, at t: Int64,
-                                         inAssist: (Int) -> Bool) -> Bool {
+    @inline(__always) static func agrees(
+        _ s: AlignSample, run k: Int, _ facts: UnsafeBufferPointer<RunFacts>, at t: Int64,
+        inAssist: (Int) -> Bool
+    ) -> Bool {
         // The scheduler runs between goroutines: such a sample falls outside every run.
         if s.inScheduler { return k < 0 }
         guard k >= 0 else { return false }
@@ -151,7 +167,8 @@ extension TraceIndex {
         var score = (good: 0, compared: 0)
         // The wide first pass scores an evenly spread subset; the narrow ones score every sample.
         let usable = samples.filter { $0.root >= 0 || $0.inScheduler }
-        let subset = usable.count > 400 ? stride(from: 0, to: usable.count, by: usable.count / 400).map { usable[$0] } : usable
+        let subset =
+            usable.count > 400 ? stride(from: 0, to: usable.count, by: usable.count / 400).map { usable[$0] } : usable
         var pass = 0
         var lastPlateau: [Int64] = []
         while true {
@@ -162,7 +179,11 @@ extension TraceIndex {
             pass += 1
             while o <= hi {
                 let a = agreement(scored, offset: o)
-                if a.good > bestGood { bestGood = a.good; plateau = [o]; score = a } else if a.good == bestGood { plateau.append(o) }
+                if a.good > bestGood {
+                    bestGood = a.good; plateau = [o]; score = a
+                } else if a.good == bestGood {
+                    plateau.append(o)
+                }
                 o += step
             }
             // The middle of the best offsets (they form a plateau as long as the step is fine enough).
@@ -175,8 +196,10 @@ extension TraceIndex {
         }
         score = agreement(usable, offset: best)
         let compared = max(score.compared, 1)
-        return ClockAlignment(method: .estimated, offset: best, agreement: Double(score.good) / Double(compared), samplesCompared: score.compared,
-                              plateau: lastPlateau.first.flatMap { f in lastPlateau.last.map { f...$0 } })
+        return ClockAlignment(
+            method: .estimated, offset: best, agreement: Double(score.good) / Double(compared),
+            samplesCompared: score.compared,
+            plateau: lastPlateau.first.flatMap { f in lastPlateau.last.map { f...$0 } })
     }
 }
 
@@ -198,18 +221,24 @@ func traceOnNanotime(_ trace: TraceIndex) -> Bool {
 /// The same-clock alignment given the samples' agreement at offset 0, unless the files clearly
 /// disagree (a trace from another run or machine).
 func sameClock(_ a: (good: Int, compared: Int)) -> ClockAlignment? {
-    let same = ClockAlignment(method: .sameClock, offset: 0, agreement: Double(a.good) / Double(max(a.compared, 1)), samplesCompared: a.compared)
+    let same = ClockAlignment(
+        method: .sameClock, offset: 0, agreement: Double(a.good) / Double(max(a.compared, 1)),
+        samplesCompared: a.compared)
     return same.agreement >= 0.9 || a.compared == 0 ? same : nil
 }
 
 /// Chooses the clock alignment: the same clock when perf used CLOCK_MONOTONIC and the trace is on
 /// nanotime (Go ≥ 1.22 on Linux), else an estimate seeded by the wall-clock bridge when both files
 /// carry one.
-public func alignClocks(perf: PerfFile, trace: TraceIndex, samples: [AlignSample], override: Int64? = nil) -> ClockAlignment {
+public func alignClocks(perf: PerfFile, trace: TraceIndex, samples: [AlignSample], override: Int64? = nil)
+    -> ClockAlignment
+{
     if trace.trace.v1Clock != nil { return alignV1(trace: trace, samples: samples, override: override) }
     if let o = override {
         let a = trace.agreement(samples, offset: o)
-        return ClockAlignment(method: .given, offset: o, agreement: Double(a.good) / Double(max(a.compared, 1)), samplesCompared: a.compared)
+        return ClockAlignment(
+            method: .given, offset: o, agreement: Double(a.good) / Double(max(a.compared, 1)),
+            samplesCompared: a.compared)
     }
     if sharesClock(perf: perf, trace: trace), let same = sameClock(trace.agreement(samples, offset: 0)) { return same }
     var center: Int64 = 0
@@ -217,7 +246,9 @@ public func alignClocks(perf: PerfFile, trace: TraceIndex, samples: [AlignSample
     if let cd = perf.features.clockData, let snap = trace.trace.snapshots.first {
         // trace_mono - (wall - mono)_go = perf_clock - (tod - clock)_perf  =>  offset = Δperf - Δgo
         let perfDelta = Int64(bitPattern: cd.todNs) &- Int64(bitPattern: cd.clockNs)
-        let goDelta = Int64(bitPattern: snap.wallSeconds) &* 1_000_000_000 &+ Int64(bitPattern: snap.wallNanoseconds) &- Int64(bitPattern: snap.mono)
+        let goDelta =
+            Int64(bitPattern: snap.wallSeconds) &* 1_000_000_000 &+ Int64(bitPattern: snap.wallNanoseconds)
+            &- Int64(bitPattern: snap.mono)
         center = perfDelta &- goDelta
         method = .wallClockBridge
     }

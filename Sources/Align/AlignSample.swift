@@ -21,8 +21,10 @@ public struct AlignSample: Sendable {
     /// Its stack passes through `runtime.mcall`: the scheduler entered from a goroutine (parking,
     /// yielding or exiting), whose frames are still below it.
     public var viaMcall: Bool = false
-    public init(time: UInt64, tid: Int32, root: Int32, inMarkWorker: Bool, inAssist: Bool = false, inScheduler: Bool = false,
-                viaMcall: Bool = false) {
+    public init(
+        time: UInt64, tid: Int32, root: Int32, inMarkWorker: Bool, inAssist: Bool = false, inScheduler: Bool = false,
+        viaMcall: Bool = false
+    ) {
         self.inScheduler = inScheduler
         self.viaMcall = viaMcall
         self.time = time
@@ -40,7 +42,9 @@ public struct AlignSample: Sendable {
     /// As `init(time:tid:frames:index:)`, with the index's start functions (not the whole index: a
     /// struct of arrays, copied per call).
     init(time: UInt64, tid: Int32, frames names: [String], functionIDs: [String: Int32], startLengths: [Bool]) {
-        self.init(time: time, tid: tid, frames: names.lazy.map { Self.nameFacts($0, functionIDs: functionIDs, startLengths: startLengths) })
+        self.init(
+            time: time, tid: tid,
+            frames: names.lazy.map { Self.nameFacts($0, functionIDs: functionIDs, startLengths: startLengths) })
     }
 
     /// From the facts of each frame's name (`nameFacts`), root first.
@@ -72,8 +76,12 @@ public struct AlignSample: Sendable {
         // Names of no start function's length are not hashed.
         if n < startLengths.count, startLengths[n], let id = functionIDs[name] { f.startFunction = id }
         if frame(name, n, is: "runtime.gcBgMarkWorker") { f.flags |= NameFacts.markWorker }
-        if frame(name, n, is: "runtime.gcAssistAlloc") || frame(name, n, is: "runtime.gcAssistAlloc1") { f.flags |= NameFacts.assist }
-        if frame(name, n, is: "runtime.findRunnable") || frame(name, n, is: "runtime.stopm") { f.flags |= NameFacts.scheduler }
+        if frame(name, n, is: "runtime.gcAssistAlloc") || frame(name, n, is: "runtime.gcAssistAlloc1") {
+            f.flags |= NameFacts.assist
+        }
+        if frame(name, n, is: "runtime.findRunnable") || frame(name, n, is: "runtime.stopm") {
+            f.flags |= NameFacts.scheduler
+        }
         if frame(name, n, is: "runtime.mcall") { f.flags |= NameFacts.mcall }
         return f
     }

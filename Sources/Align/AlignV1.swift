@@ -35,11 +35,16 @@ extension TraceIndex {
     /// function otherwise. Scans every offset that puts samples inside the trace, coarse to fine.
     func threadFreeOffset(_ samples: [AlignSample]) -> (offset: Int64, good: Int, probes: Int)? {
         let t = trace
-        var sets = [IntervalSet(t.runs.filter { !$0.labelText.isEmpty && $0.label.hasPrefix("GC ") }.map { ($0.rawStart, $0.rawEnd) }),
-                    IntervalSet(t.ranges.filter { $0.kind == .assist }.map { ($0.rawStart, $0.rawEnd) })]
+        var sets = [
+            IntervalSet(
+                t.runs.filter { !$0.labelText.isEmpty && $0.label.hasPrefix("GC ") }.map { ($0.rawStart, $0.rawEnd) }),
+            IntervalSet(t.ranges.filter { $0.kind == .assist }.map { ($0.rawStart, $0.rawEnd) })
+        ]
         var byRoot: [String: [(Int64, Int64)]] = [:]
         for r in t.runs where r.labelText.isEmpty || !r.label.hasPrefix("GC ") {
-            if let f = t.goroutines[r.g]?.startFunction, !f.isEmpty { byRoot[f, default: []].append((r.rawStart, r.rawEnd)) }
+            if let f = t.goroutines[r.g]?.startFunction, !f.isEmpty {
+                byRoot[f, default: []].append((r.rawStart, r.rawEnd))
+            }
         }
         // By start function id (`AlignSample.root`).
         var rootSet: [Int32: Int] = [:]
@@ -52,7 +57,11 @@ extension TraceIndex {
             // A time past 2^61 ns (73 years) is no clock's: left out, so the scan's bounds cannot overflow.
             guard s.time <= 1 << 61 else { continue }
             let time = Int64(bitPattern: s.time)
-            if s.inMarkWorker { probes.append((time, 0)) } else if s.inAssist { probes.append((time, 1)) } else if s.root >= 0, let k = rootSet[s.root] {
+            if s.inMarkWorker {
+                probes.append((time, 0))
+            } else if s.inAssist {
+                probes.append((time, 1))
+            } else if s.root >= 0, let k = rootSet[s.root] {
                 probes.append((time, k))
             }
         }
@@ -82,7 +91,9 @@ extension TraceIndex {
 
     /// Which perf thread each runtime M is, at `offset`: for every (thread, M) pair, how many of the
     /// thread's samples agree with what M ran then; pairs taken best first, each thread and M once.
-    func mapThreads(_ samples: [AlignSample], offset: Int64) -> (threadOfM: [Int64: Int64], evidence: [Int64: (agree: Int, of: Int, runnerUp: Int)]) {
+    func mapThreads(_ samples: [AlignSample], offset: Int64) -> (
+        threadOfM: [Int64: Int64], evidence: [Int64: (agree: Int, of: Int, runnerUp: Int)]
+    ) {
         let ms = threads.sorted()
         var score: [Int64: [Int64: Int]] = [:]
         var compared: [Int64: Int] = [:]
@@ -117,7 +128,8 @@ func alignV1(trace index: TraceIndex, samples: [AlignSample], override: Int64? =
     }
     var offset = coarse
     var (threadOfM, evidence) = index.mapThreads(samples, offset: offset)
-    var result = ClockAlignment(method: override == nil ? .fittedV1 : .given, offset: offset, agreement: 0, samplesCompared: 0)
+    var result = ClockAlignment(
+        method: override == nil ? .fittedV1 : .given, offset: offset, agreement: 0, samplesCompared: 0)
     var mapped = TraceIndex(index, threadOfM: threadOfM)
     if override == nil {
         // Per-thread agreement is sharper than the thread-free score: refine, then map again there.
@@ -138,7 +150,9 @@ func alignV1(trace index: TraceIndex, samples: [AlignSample], override: Int64? =
         // a tie.
         let usable = samples.filter { $0.root >= 0 || $0.inScheduler }.sorted { $0.time < $1.time }
         // Candidates are compared on at most 4,000 samples spread over the run (a long capture has millions).
-        let probe = usable.count > 4_000 ? stride(from: 0, to: usable.count, by: usable.count / 4_000).map { usable[$0] } : usable
+        let probe =
+            usable.count > 4_000
+            ? stride(from: 0, to: usable.count, by: usable.count / 4_000).map { usable[$0] } : usable
         func agreeing(_ a: ClockAlignment) -> Int { mapped.agreement(probe, alignment: a).good }
         result.offset = offset
         var bestGood = agreeing(result)
@@ -169,7 +183,11 @@ func alignV1(trace index: TraceIndex, samples: [AlignSample], override: Int64? =
                     var c = scaled
                     c.offset = o
                     let g = agreeing(c)
-                    if g > bestScaled { bestScaled = g; bestOffsets = [o] } else if g == bestScaled { bestOffsets.append(o) }
+                    if g > bestScaled {
+                        bestScaled = g; bestOffsets = [o]
+                    } else if g == bestScaled {
+                        bestOffsets.append(o)
+                    }
                     o += 1_000
                 }
                 scaled.offset = bestOffsets[bestOffsets.count / 2]

@@ -125,7 +125,9 @@ extension AlignedCapture {
         var out: [GCReport.Pause] = []
         for r in stws.sorted(by: { ($0.end - $0.start, $1.start) > ($1.end - $1.start, $0.start) }).prefix(top) {
             var lo = 0, hi = n
-            while lo < hi { let m = (lo + hi) / 2; if all.traceTime(byTime[m]) < r.rawStart { lo = m + 1 } else { hi = m } }
+            while lo < hi {
+                let m = (lo + hi) / 2; if all.traceTime(byTime[m]) < r.rawStart { lo = m + 1 } else { hi = m }
+            }
             var functions: [String: Int] = [:], threads: [String: Int] = [:]
             var detail: [GCReport.SampleLine] = []
             var others = 0
@@ -136,13 +138,18 @@ extension AlignedCapture {
                 functions[l, default: 0] += 1
                 threads["\(a.sample.tid)", default: 0] += 1
                 if a.goroutine > 0 && a.goroutine != r.scope { others += 1 }
-                detail.append(.init(traceTime: a.traceTime, perfTime: a.sample.time, cpu: a.sample.cpu, tid: a.sample.tid,
-                                    goroutine: a.goroutine, leaf: l))
+                detail.append(
+                    .init(
+                        traceTime: a.traceTime, perfTime: a.sample.time, cpu: a.sample.cpu, tid: a.sample.tid,
+                        goroutine: a.goroutine, leaf: l))
                 i += 1
             }
-            out.append(.init(reason: r.reason, start: r.start, duration: r.end - r.start, perfStart: alignment.perfTime(r.rawStart),
-                             goroutine: r.scope, functions: ranked(functions, .max), threads: ranked(threads, .max),
-                             samples: detail.count, otherGoroutineSamples: others, detail: detail))
+            out.append(
+                .init(
+                    reason: r.reason, start: r.start, duration: r.end - r.start,
+                    perfStart: alignment.perfTime(r.rawStart),
+                    goroutine: r.scope, functions: ranked(functions, .max), threads: ranked(threads, .max),
+                    samples: detail.count, otherGoroutineSamples: others, detail: detail))
         }
         return out
     }
@@ -154,11 +161,15 @@ extension AlignedCapture {
         var byRegion: [String: [GCState: Int]] = [:]
         for i in 0..<n {
             let regions = all.inRegion(i) ? all[i].regions : []
-            byRegion[regions.isEmpty ? "(no region)" : regions.joined(separator: "/"), default: [:]][all.state(i), default: 0] += 1
+            byRegion[regions.isEmpty ? "(no region)" : regions.joined(separator: "/"), default: [:]][
+                all.state(i), default: 0] += 1
         }
-        let rows = byRegion.map { ($0.key, $0.value, $0.value.values.reduce(0, +)) }.sorted { ($0.2, $1.0) > ($1.2, $0.0) }
+        let rows = byRegion.map { ($0.key, $0.value, $0.value.values.reduce(0, +)) }.sorted {
+            ($0.2, $1.0) > ($1.2, $0.0)
+        }
         return rows.prefix(max(top, 8)).map { name, states, k in
-            GCReport.Region(name: name, samples: k, byState: GCState.allCases.compactMap { s in states[s].map { (s, $0) } })
+            GCReport.Region(
+                name: name, samples: k, byState: GCState.allCases.compactMap { s in states[s].map { (s, $0) } })
         }
     }
 
@@ -170,12 +181,16 @@ extension AlignedCapture {
         var assistSamples: [Int64: Int] = [:]
         for i in 0..<all.count where all.state(i) == .assist { assistSamples[all[i].goroutine, default: 0] += 1 }
         return assistTime.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).prefix(top).map { g, d in
-            GCReport.Assister(goroutine: g, function: t.goroutines[g]?.startFunction ?? "", assistTime: d, samples: assistSamples[g] ?? 0)
+            GCReport.Assister(
+                goroutine: g, function: t.goroutines[g]?.startFunction ?? "", assistTime: d,
+                samples: assistSamples[g] ?? 0)
         }
     }
 }
 
 /// Most first, ties by name; at most `limit`.
 private func ranked(_ counts: [String: Int], _ limit: Int) -> [GCReport.Count] {
-    counts.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).prefix(limit).map { GCReport.Count(name: $0.key, samples: $0.value) }
+    counts.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).prefix(limit).map {
+        GCReport.Count(name: $0.key, samples: $0.value)
+    }
 }

@@ -49,7 +49,8 @@ struct SameClockWork: Sendable {
     /// Attributes the samples of `records` beyond those done (their stacks' facts must be known), over
     /// two threads when there are enough of them and `parallel` is set. `reserve`: how many samples
     /// there could be in all.
-    mutating func add(_ records: UnsafeBufferPointer<FoldedSample>, index: TraceIndex, parallel: Bool, reserve: Int = 0) {
+    mutating func add(_ records: UnsafeBufferPointer<FoldedSample>, index: TraceIndex, parallel: Bool, reserve: Int = 0)
+    {
         let start = placements.count
         guard records.count > start else { return }
         // Room for every sample the fold could still record (see `PerfCollapser.collapse`): never copied
@@ -75,7 +76,9 @@ struct SameClockWork: Sendable {
             weights += repeatElement(0, count: facts.count * states - weights.count)
         }
         placements.withUnsafeBufferPointer { placements in
-            weights.withUnsafeMutableBufferPointer { addStateWeights(records, placements, start..<records.count, into: $0) }
+            weights.withUnsafeMutableBufferPointer {
+                addStateWeights(records, placements, start..<records.count, into: $0)
+            }
         }
     }
 
@@ -84,7 +87,9 @@ struct SameClockWork: Sendable {
                           index: TraceIndex) -> (good: Int, compared: Int, placements: [Placement]) {
         let a = index.agreement(records.indices, alignment: offsetZero) { AlignedCapture.sample(records[$0], facts) }
         let placements = [Placement](unsafeUninitializedCapacity: records.count) { out, count in
-            place(records, records.indices, into: out.baseAddress!, trace: index, alignment: offsetZero, hasParking: true) {
+            place(
+                records, records.indices, into: out.baseAddress!, trace: index, alignment: offsetZero, hasParking: true
+            ) {
                 AlignedCapture.sample(records[$0], facts)
             }
             count = records.count
@@ -95,8 +100,10 @@ struct SameClockWork: Sendable {
 
 /// Adds the weight of each sample of `range` to its (stack, state) cell of `weights`
 /// (`[stack * GCState.allCases.count + state.ordinal]`, large enough for every stack).
-func addStateWeights(_ records: UnsafeBufferPointer<FoldedSample>, _ placements: UnsafeBufferPointer<Placement>, _ range: Range<Int>,
-                     into weights: UnsafeMutableBufferPointer<UInt64>) {
+func addStateWeights(
+    _ records: UnsafeBufferPointer<FoldedSample>, _ placements: UnsafeBufferPointer<Placement>, _ range: Range<Int>,
+    into weights: UnsafeMutableBufferPointer<UInt64>
+) {
     let states = GCState.allCases.count
     for i in range { weights[Int(records[i].stack) &* states &+ placements[i].gc.ordinal] &+= records[i].weight }
 }
@@ -176,7 +183,9 @@ public final class AttributionPipeline: @unchecked Sendable {
             pthread_cond_broadcast(changed)
         }
         pthread_mutex_unlock(lock)
-        PhaseTimer.report("\(servedSamples) samples attributed while folding, in \(servedStretches) stretches (second thread)", busyTime)
+        PhaseTimer.report(
+            "\(servedSamples) samples attributed while folding, in \(servedStretches) stretches (second thread)",
+            busyTime)
     }
 
     /// On the trace's thread when it will not serve (no trace, or not the same clock).
@@ -237,8 +246,10 @@ extension AlignedCapture {
     /// Folds `perf` (symbolized with `options`) while `readTrace` runs on a second thread, which then
     /// attributes the samples folded so far; aligns and attributes the rest. A trace error is reported
     /// before a fold error.
-    public static func load<E: Error>(perf: PerfFile, options: PerfCollapseOptions, clockOffset: Int64? = nil,
-                                      readTrace: @escaping @Sendable () -> Result<TraceIndex, E>) throws(AlignLoadError<E>) -> AlignedCapture {
+    public static func load<E: Error>(
+        perf: PerfFile, options: PerfCollapseOptions, clockOffset: Int64? = nil,
+        readTrace: @escaping @Sendable () -> Result<TraceIndex, E>
+    ) throws(AlignLoadError<E>) -> AlignedCapture {
         let pipeline = AttributionPipeline(perf: perf, options: options, clockOffset: clockOffset)
         let reading = Background { () -> Result<TraceIndex, E> in
             let r = readTrace()
@@ -264,8 +275,9 @@ extension AlignedCapture {
         timer.lap("waiting for the Go trace (read meanwhile)")
         if case .failure(let e) = folded { throw .perf(e) }
         do throws(PerfDataError) {
-            return try AlignedCapture(collapsed: c, perf: perf, options: options, index: index, clockOffset: clockOffset, shiftSamples: 0,
-                                      pipeline: pipeline)
+            return try AlignedCapture(
+                collapsed: c, perf: perf, options: options, index: index, clockOffset: clockOffset, shiftSamples: 0,
+                pipeline: pipeline)
         } catch {
             throw .perf(error)
         }

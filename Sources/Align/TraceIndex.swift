@@ -78,7 +78,10 @@ public struct TraceIndex: Sendable {
                               span: { (r[Int(l[$0])].rawStart, r[Int(l[$0])].rawEnd, l[$0]) })
                 }
             }
-            return (spans(byKind[0], keyed: false), spans(byKind[1], keyed: false), spans(byKind[2], keyed: true), spans(byKind[3], keyed: true))
+            return (
+                spans(byKind[0], keyed: false), spans(byKind[1], keyed: false), spans(byKind[2], keyed: true),
+                spans(byKind[3], keyed: true)
+            )
         }
         (stw, gc, assists, sweeps) = kinds
         global = Self.timeline(stw: kinds.0, gc: kinds.1)
@@ -92,7 +95,9 @@ public struct TraceIndex: Sendable {
         // Per goroutine: start function and slots, looked up once per goroutine rather than per run.
         struct GFacts { var root: Int32 = -1, assists: Int32 = -1, regions: Int32 = -1 }
         var gFacts = IntMap<GFacts>(capacity: trace.goroutines.count)
-        for (g, info) in trace.goroutines where !info.startFunction.isEmpty { gFacts[g] = GFacts(root: ids[info.startFunction]!) }
+        for (g, info) in trace.goroutines where !info.startFunction.isEmpty {
+            gFacts[g] = GFacts(root: ids[info.startFunction]!)
+        }
         for (slot, g) in assists.keys.enumerated() { gFacts[g, default: GFacts()].assists = Int32(slot) }
         for (slot, g) in regionSpans.keys.enumerated() { gFacts[g, default: GFacts()].regions = Int32(slot) }
         let sweeps = self.sweeps
@@ -113,8 +118,10 @@ public struct TraceIndex: Sendable {
                             workerLabels[text] = worker
                         }
                     }
-                    (out.baseAddress! + i).initialize(to: RunFacts(root: lastFacts.root, assists: lastFacts.assists, sweeps: lastSweeps,
-                                                                   regions: lastFacts.regions, hasG: g >= 0, isWorker: worker))
+                    (out.baseAddress! + i).initialize(
+                        to: RunFacts(
+                            root: lastFacts.root, assists: lastFacts.assists, sweeps: lastSweeps,
+                            regions: lastFacts.regions, hasG: g >= 0, isWorker: worker))
                 }
                 count = r.count
             }
@@ -134,7 +141,8 @@ public struct TraceIndex: Sendable {
         var last: Int32 = 0, previous: Int64?
         for p in points where p != previous {
             previous = p
-            let code: Int32 = (stw.item(containing: p, slot: 0) >= 0 ? 1 : 0) | (gc.item(containing: p, slot: 0) >= 0 ? 2 : 0)
+            let code: Int32 =
+                (stw.item(containing: p, slot: 0) >= 0 ? 1 : 0) | (gc.item(containing: p, slot: 0) >= 0 ? 2 : 0)
             if code != last { changes.append((p, p, code)) }
             last = code
         }
@@ -203,7 +211,9 @@ public struct TraceIndex: Sendable {
     public func parkedRun(_ s: AlignSample, thread m: Int64, at t: Int64) -> GoroutineRun? {
         let slot = runs.slot(m)
         guard slot >= 0 else { return nil }
-        let k = runs.withView { runs in runFacts.withUnsafeBufferPointer { Self.parkedRunIndex(s, runs, $0, slot: slot, at: t) } }
+        let k = runs.withView { runs in
+            runFacts.withUnsafeBufferPointer { Self.parkedRunIndex(s, runs, $0, slot: slot, at: t) }
+        }
         return k >= 0 ? trace.runs[k] : nil
     }
 
@@ -220,7 +230,9 @@ public struct TraceIndex: Sendable {
 
     /// The index in `trace.runs` of the run in thread slot `slot` at raw trace time `t`, or -1 (see
     /// `run(m:at:grace:)`).
-    @inline(__always) static func runIndex(_ runs: SpanView, slot: Int, at t: Int64, grace: Int64, hint: inout Int) -> Int {
+    @inline(__always) static func runIndex(_ runs: SpanView, slot: Int, at t: Int64, grace: Int64, hint: inout Int)
+        -> Int
+    {
         let lo = runs.bounds[slot]
         let i = runs.lastStarting(atOrBefore: t, lo, runs.bounds[slot &+ 1], hint: &hint)
         guard i >= lo, t <= runs.ends[i] &+ grace else { return -1 }
@@ -228,8 +240,10 @@ public struct TraceIndex: Sendable {
     }
 
     /// The index of `parkedRun`'s run, or -1.
-    @inline(__always) static func parkedRunIndex(_ s: AlignSample, _ runs: SpanView, _ facts: UnsafeBufferPointer<RunFacts>, slot: Int,
-                                                 at t: Int64) -> Int {
+    @inline(__always) static func parkedRunIndex(
+        _ s: AlignSample, _ runs: SpanView, _ facts: UnsafeBufferPointer<RunFacts>, slot: Int,
+        at t: Int64
+    ) -> Int {
         guard s.viaMcall else { return -1 }
         let lo = runs.bounds[slot]
         let i = runs.lastStarting(atOrBefore: t, lo, runs.bounds[slot &+ 1])

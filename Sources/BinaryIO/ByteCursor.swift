@@ -171,7 +171,9 @@ public struct ByteCursor {
 
     /// The next `n` bytes, borrowed, and advance.
     @inlinable
-    public mutating func bytes(_ n: Int, _ what: @autoclosure () -> String = "bytes") throws(ReadError) -> UnsafeRawBufferPointer {
+    public mutating func bytes(_ n: Int, _ what: @autoclosure () -> String = "bytes") throws(ReadError)
+        -> UnsafeRawBufferPointer
+    {
         try need(n, what())
         let r = UnsafeRawBufferPointer(start: base.map { $0 + position }, count: n)
         position += n
@@ -188,7 +190,9 @@ public struct ByteCursor {
 
     /// A child cursor over `range` (relative to `base`), without moving this one.
     @inlinable
-    public func slice(_ range: Range<Int>, _ what: @autoclosure () -> String = "section") throws(ReadError) -> ByteCursor {
+    public func slice(_ range: Range<Int>, _ what: @autoclosure () -> String = "section") throws(ReadError)
+        -> ByteCursor
+    {
         if _slowPath(range.lowerBound < 0 || range.upperBound > count) {
             throw ReadError(.invalid("range \(range) outside 0..<\(count)"), offset: origin, what: what())
         }
@@ -201,7 +205,9 @@ public struct ByteCursor {
     public mutating func cString(_ what: @autoclosure () -> String = "string") throws(ReadError) -> String {
         let r = rest
         guard let nul = r.firstIndex(of: 0) else {
-            throw ReadError(.truncated(needed: r.count + 1, available: r.count), offset: offset, what: what() + " (no NUL terminator)")
+            throw ReadError(
+                .truncated(needed: r.count + 1, available: r.count), offset: offset,
+                what: what() + " (no NUL terminator)")
         }
         let s = String(decoding: UnsafeRawBufferPointer(rebasing: r[0..<nul]), as: UTF8.self)
         position += nul + 1
@@ -210,7 +216,9 @@ public struct ByteCursor {
 
     /// A fixed-size field holding a NUL-padded string (perf's comm, filename).
     @inlinable
-    public mutating func paddedString(_ n: Int, _ what: @autoclosure () -> String = "string") throws(ReadError) -> String {
+    public mutating func paddedString(_ n: Int, _ what: @autoclosure () -> String = "string") throws(ReadError)
+        -> String
+    {
         let b = try bytes(n, what())
         let end = b.firstIndex(of: 0) ?? b.count
         return String(decoding: UnsafeRawBufferPointer(rebasing: b[0..<end]), as: UTF8.self)

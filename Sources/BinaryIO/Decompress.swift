@@ -35,7 +35,8 @@ public struct DecompressionLimit: Sendable {
 
 /// The bytes of an input file, decompressed when the whole file is gzip, zstd or xz; `-` reads
 /// standard input. Errors name the path.
-public func openInput(_ path: String, limit: DecompressionLimit = DecompressionLimit()) throws(FileError) -> MappedFile {
+public func openInput(_ path: String, limit: DecompressionLimit = DecompressionLimit()) throws(FileError) -> MappedFile
+{
     let file = try MappedFile(path: path)
     guard let kind = InputCompression(magic: file.bytes) else { return file }
     let name = path == "-" ? "<stdin>" : path
@@ -72,7 +73,9 @@ private final class Output {
         }
         if capacity - count < 1 << 20 {
             let want = min(limit, max(capacity * 2, count + (1 << 20)))
-            guard let p = realloc(base, want) else { throw FileError(path: path, message: "out of memory decompressing \(kind.rawValue) data") }
+            guard let p = realloc(base, want) else {
+                throw FileError(path: path, message: "out of memory decompressing \(kind.rawValue) data")
+            }
             base = p
             capacity = want
         }
@@ -101,15 +104,18 @@ private func gunzip(_ input: UnsafeRawBufferPointer, into out: Output) throws(Fi
         if status == Z_STREAM_END {
             // gzip members may follow one another (cat a.gz b.gz): gzip -d reads them all.
             let left = input.count - consumed
-            guard left > 0, InputCompression(magic: UnsafeRawBufferPointer(rebasing: input[consumed...])) == .gzip else { break }
+            guard left > 0, InputCompression(magic: UnsafeRawBufferPointer(rebasing: input[consumed...])) == .gzip
+            else { break }
             inflateReset(&s)
-            s.next_in = UnsafeMutablePointer(mutating: input.baseAddress!.advanced(by: consumed).assumingMemoryBound(to: UInt8.self))
+            s.next_in = UnsafeMutablePointer(
+                mutating: input.baseAddress!.advanced(by: consumed).assumingMemoryBound(to: UInt8.self))
             s.avail_in = UInt32(clamping: left)
             continue
         }
         if s.avail_in == 0, input.count > consumed {
             // Inputs past 4 GiB: feed the next stretch.
-            s.next_in = UnsafeMutablePointer(mutating: input.baseAddress!.advanced(by: consumed).assumingMemoryBound(to: UInt8.self))
+            s.next_in = UnsafeMutablePointer(
+                mutating: input.baseAddress!.advanced(by: consumed).assumingMemoryBound(to: UInt8.self))
             s.avail_in = UInt32(clamping: input.count - consumed)
             continue
         }
@@ -134,7 +140,8 @@ private func unzstd(_ input: UnsafeRawBufferPointer, into out: Output) throws(Fi
             let before = inBuf.pos
             let r = ZSTD_decompressStream(ctx, &o, &inBuf)
             if ZSTD_isError(r) != 0 {
-                throw FileError(path: path, message: "zstd data at offset \(inBuf.pos): \(String(cString: ZSTD_getErrorName(r)))")
+                throw FileError(
+                    path: path, message: "zstd data at offset \(inBuf.pos): \(String(cString: ZSTD_getErrorName(r)))")
             }
             last = r
             progressed = o.pos > 0 || inBuf.pos > before
@@ -164,7 +171,10 @@ private func unxz(_ input: UnsafeRawBufferPointer, into out: Output) throws(File
         }
         if status == LZMA_STREAM_END { break }
         if status != LZMA_OK {
-            let why = status == LZMA_BUF_ERROR ? "cut short" : status == LZMA_DATA_ERROR || status == LZMA_FORMAT_ERROR ? "corrupt" : "error \(status.rawValue)"
+            let why =
+                status == LZMA_BUF_ERROR
+                ? "cut short"
+                : status == LZMA_DATA_ERROR || status == LZMA_FORMAT_ERROR ? "corrupt" : "error \(status.rawValue)"
             throw FileError(path: path, message: "xz data at offset \(input.count - s.avail_in): \(why)")
         }
     }

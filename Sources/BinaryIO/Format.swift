@@ -17,7 +17,9 @@ public func cFormat(_ format: String, _ args: CVarArg...) -> String {
 /// The count at the end of a folded-stack line, as flamegraph.pl and difffolded.pl match it:
 /// `(.*)\s+?(\d+(?:\.\d*)?)$` on bytes `[start, end)`. Returns where the stack ends (the one whitespace
 /// byte before the count is dropped, `\s+?` being lazy), the count's digits, and whether it has a dot.
-public func trailingCount(_ b: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> (stackEnd: Int, digits: Range<Int>, hasDot: Bool)? {
+public func trailingCount(_ b: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> (
+    stackEnd: Int, digits: Range<Int>, hasDot: Bool
+)? {
     var i = end
     var dots = 0
     while i > start, (b[i - 1] >= 0x30 && b[i - 1] <= 0x39) || b[i - 1] == 0x2e {

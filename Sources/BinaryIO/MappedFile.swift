@@ -53,7 +53,8 @@ public final class MappedFile: @unchecked Sendable {
         let size = Int(st.st_size)
         if size == 0 {
             // Empty, or a /proc file whose size is not known until read (/proc/kallsyms).
-            self.bytes = try MappedFile.readAll(fd: fd, path: path, limit: regularOnly ? FileLimits.unsizedRead : Int.max)
+            self.bytes = try MappedFile.readAll(
+                fd: fd, path: path, limit: regularOnly ? FileLimits.unsizedRead : Int.max)
             self.mapped = false
             return
         }
@@ -90,7 +91,8 @@ public final class MappedFile: @unchecked Sendable {
         ByteCursor(bytes, origin: 0, order: order)
     }
 
-    private static func readAll(fd: Int32, path: String, limit: Int = .max) throws(FileError) -> UnsafeRawBufferPointer {
+    private static func readAll(fd: Int32, path: String, limit: Int = .max) throws(FileError) -> UnsafeRawBufferPointer
+    {
         var capacity = 1 << 20
         var buf = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         var used = 0

@@ -44,15 +44,10 @@ extension PerfCollapser {
         return false
     }
 
-    /// Refuses, with one warning per path, a binary whose layout does not fit a mapping without build-id.
-    mutating func layoutAccepts(_ img: BinaryImage, for m: Mapping) -> Bool {
-        guard m.buildID == nil, !Self.layoutFits(img.elf, m) else { return true }
-        refused[Self.imageKey(m), default: []].append(img.path)
-        if warnedMismatch.insert(img.path).inserted {
-            warnings.append("\(img.path): its loadable segments do not match the capture's mapping of \(m.filename) "
-                + "(0x\(String(m.end &- m.start, radix: 16)) bytes at file offset 0x\(String(m.pageOffset, radix: 16))); another build or program, not used")
-        }
-        return false
+    /// Why a binary whose layout does not fit a mapping without build-id is not used.
+    static func layoutRefusal(_ path: String, _ m: Mapping) -> String {
+        "\(path): its loadable segments do not match the capture's mapping of \(m.filename) "
+            + "(0x\(String(m.end &- m.start, radix: 16)) bytes at file offset 0x\(String(m.pageOffset, radix: 16))); another build or program, not used"
     }
 
     /// Notes that the names just made for a mapping's address are placeholders because no binary was found
@@ -90,17 +85,6 @@ extension PerfCollapser {
         }
     }
 
-    /// For a mapping without build-id whose binary is not found by name: the first scanned binary (in
-    /// path order) whose loadable segments fit the mapping, as a copy renamed on the way off the host.
-    mutating func renamedBinary(for m: Mapping, among paths: [String]) -> BinaryImage? {
-        guard m.buildID == nil else { return nil }
-        for path in paths.sorted() {
-            guard let img = try? BinaryImage(path: path), Self.layoutFits(img.elf, m) else { continue }
-            return img
-        }
-        return nil
-    }
-
     static func imageKey(_ m: Mapping) -> String { m.buildID.map { m.filename + "\u{0}" + $0 } ?? m.filename }
 }
 
@@ -110,50 +94,4 @@ struct MissingBinary {
     var filename: String
     var buildID: String?
     var samples = 0
-}
-
-extension BinaryLocator {
-    /// Whether `path` is a folder (scanned for binaries) or a regular file (a binary itself); nil when
-    /// it is neither, so the caller can refuse it rather than look nowhere.
-    public static func kind(of path: String) -> BinaryPathKind? {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
-        switch st.st_mode & S_IFMT {
-        case S_IFDIR: return .folder
-        case S_IFREG: return .file
-        default: return nil
-        }
-    }
-}
-
-public enum BinaryPathKind: Sendable { case folder, file }
-
-/// ELF files found by `PerfCollapser.scan`: binaries by build-id and by file name, debug-only files by
-/// build-id. The first in path order wins, so the choice does not depend on directory order.
-struct ScannedBinaries {
-    var byID: [String: String] = [:]
-    var byName: [String: String] = [:]
-    var debugByID: [String: String] = [:]
-    /// Every binary (not debug-only) found, for captures without build-ids whose binary was renamed.
-    var all: [String] = []
-
-    mutating func add(path: String, name: String) {
-        guard let elf = try? ELFFile(path: path) else { return }
-        if elf.isDebugOnly {
-            if let id = elf.buildID, debugByID[id].map({ path < $0 }) ?? true { debugByID[id] = path }
-            return
-        }
-        if let id = elf.buildID, byID[id].map({ path < $0 }) ?? true { byID[id] = path }
-        all.append(path)
-        if let old = byName[name], old < path { return }
-        byName[name] = path
-    }
-
-    /// `other`'s entries where this has none (a lower-priority folder).
-    mutating func addMissing(from other: ScannedBinaries) {
-        byID.merge(other.byID) { mine, _ in mine }
-        byName.merge(other.byName) { mine, _ in mine }
-        debugByID.merge(other.debugByID) { mine, _ in mine }
-        all += other.all
-    }
 }

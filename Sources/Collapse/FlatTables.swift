@@ -17,68 +17,31 @@ import Glibc
 }
 
 /// (address, tag) -> a run of UInt32 ids. The tag must be non-zero (0 marks an empty slot).
-struct FrameRunCache {
-    /// One slot per entry, so a probe touches one cache line.
-    struct Slot {
-        var address: UInt64 = 0
-        var tag: UInt64 = 0
-        var run: UInt64 = 0  // start << 32 | count, into `pool`
-    }
-    private var slots: [Slot]
-    private(set) var pool: [UInt32] = []
-    private var used = 0
-    private var mask: Int
+typealias FrameRunCache = RunTable<FrameRunSlot>
 
-    init(capacity: Int = 1 << 12) {
-        slots = Array(repeating: Slot(), count: capacity)
-        mask = capacity - 1
-    }
+/// One slot per entry, so a probe touches one cache line.
+struct FrameRunSlot: RunTableSlot {
+    var address: UInt64 = 0
+    var tag: UInt64 = 0
+    var run: UInt64 = 0  // start << 32 | count, into `pool`
 
-    mutating func removeAll() {
-        guard used > 0 else { return }
-        for i in slots.indices { slots[i].tag = 0 }
-        pool.removeAll(keepingCapacity: true)
-        used = 0
+    static var empty: Self { Self() }
+    var isEmpty: Bool { tag == 0 }
+    var hash: UInt64 { Self.hash(address, tag) }
+    @inline(__always) static func hash(_ address: UInt64, _ tag: UInt64) -> UInt64 {
+        mix64(address ^ tag &* 0x2545_f491_4f6c_dd1d)
     }
+}
 
-    @inline(__always) static func index(_ address: UInt64, _ tag: UInt64, _ mask: Int) -> Int {
-        Int(truncatingIfNeeded: mix64(address ^ tag &* 0x2545_f491_4f6c_dd1d)) & mask
-    }
-
+extension RunTable where Slot == FrameRunSlot {
     /// The run's (start, count) in `pool`, if cached.
     @inline(__always) func find(_ address: UInt64, tag: UInt64) -> (Int, Int)? {
-        slots.withUnsafeBufferPointer { p in
-            var i = Self.index(address, tag, mask)
-            while true {
-                let s = p[i]
-                if s.tag == 0 { return nil }
-                if s.tag == tag, s.address == address { return (Int(s.run >> 32), Int(s.run & 0xffff_ffff)) }
-                i = (i &+ 1) & mask
-            }
-        }
+        find(hash: Slot.hash(address, tag)) { $0.tag == tag && $0.address == address }
     }
 
     mutating func insert(_ address: UInt64, tag: UInt64, run: [UInt32]) -> (Int, Int) {
         precondition(tag != 0)
-        if (used + 1) * 2 > slots.count { grow() }
-        let start = pool.count
-        pool.append(contentsOf: run)
-        place(Slot(address: address, tag: tag, run: UInt64(start) << 32 | UInt64(run.count)))
-        used += 1
-        return (start, run.count)
-    }
-
-    private mutating func place(_ slot: Slot) {
-        var i = Self.index(slot.address, slot.tag, mask)
-        while slots[i].tag != 0 { i = (i &+ 1) & mask }
-        slots[i] = slot
-    }
-
-    private mutating func grow() {
-        let old = slots
-        slots = Array(repeating: Slot(), count: old.count * 2)
-        mask = slots.count - 1
-        for s in old where s.tag != 0 { place(s) }
+        return insert(run: run) { FrameRunSlot(address: address, tag: tag, run: $0) }
     }
 }
 
@@ -188,21 +151,21 @@ struct StackCounter {
 
 /// Byte strings (with a small tag) -> a run of UInt32 ids: whole `perf script` frame lines to their names.
 struct ByteRunCache {
-    struct Slot {
+    struct Slot: RunTableSlot {
         var hash: UInt64 = 0
         var keyStart: UInt32 = 0
         var keyCount: UInt32 = 0  // 0 = empty (keys are never empty)
         var run: UInt64 = 0
+
+        static var empty: Self { Self() }
+        var isEmpty: Bool { keyCount == 0 }
     }
-    private var slots: [Slot]
+    private var table: RunTable<Slot>
     private var keys: [UInt8] = []
-    private(set) var pool: [UInt32] = []
-    private var used = 0
-    private var mask: Int
+    var pool: [UInt32] { table.pool }
 
     init(capacity: Int = 1 << 12) {
-        slots = Array(repeating: Slot(), count: capacity)
-        mask = capacity - 1
+        table = RunTable(capacity: capacity)
     }
 
     @inline(__always) static func hash(_ b: UnsafeRawBufferPointer, tag: UInt64) -> UInt64 {
@@ -221,44 +184,23 @@ struct ByteRunCache {
 
     func find(_ key: UnsafeRawBufferPointer, tag: UInt64) -> (hash: UInt64, run: (Int, Int)?) {
         let h = Self.hash(key, tag: tag)
-        var i = Int(truncatingIfNeeded: h) & mask
-        while true {
-            let s = slots[i]
-            if s.keyCount == 0 { return (h, nil) }
-            if s.hash == h, Int(s.keyCount) == key.count {
-                let same = keys.withUnsafeBytes { k in
-                    memcmp(k.baseAddress! + Int(s.keyStart), key.baseAddress!, key.count) == 0
-                }
-                if same { return (h, (Int(s.run >> 32), Int(s.run & 0xffff_ffff))) }
+        let run = keys.withUnsafeBytes { k in
+            table.find(hash: h) { s in
+                s.hash == h && Int(s.keyCount) == key.count
+                    && memcmp(k.baseAddress! + Int(s.keyStart), key.baseAddress!, key.count) == 0
             }
-            i = (i &+ 1) & mask
         }
+        return (h, run)
     }
 
     /// Inserts after a failed `find` (same key, its hash).
     mutating func insert(_ key: UnsafeRawBufferPointer, hash h: UInt64, run: [UInt32]) -> (Int, Int) {
         precondition(!key.isEmpty)
-        if (used + 1) * 2 > slots.count { grow() }
-        let start = pool.count
-        pool.append(contentsOf: run)
         let keyStart = keys.count
         keys.append(contentsOf: key)
-        place(Slot(hash: h, keyStart: UInt32(keyStart), keyCount: UInt32(key.count), run: UInt64(start) << 32 | UInt64(run.count)))
-        used += 1
-        return (start, run.count)
-    }
-
-    private mutating func place(_ s: Slot) {
-        var i = Int(truncatingIfNeeded: s.hash) & mask
-        while slots[i].keyCount != 0 { i = (i &+ 1) & mask }
-        slots[i] = s
-    }
-
-    private mutating func grow() {
-        let old = slots
-        slots = Array(repeating: Slot(), count: old.count * 2)
-        mask = slots.count - 1
-        for s in old where s.keyCount != 0 { place(s) }
+        return table.insert(run: run) {
+            Slot(hash: h, keyStart: UInt32(keyStart), keyCount: UInt32(key.count), run: $0)
+        }
     }
 }
 

@@ -51,9 +51,9 @@ public struct PerfCollapser {
     /// The event folded (see `weightUnit`).
     public private(set) var foldedEvent: EventDesc?
 
+    /// Binaries and kernel symbols are asked of it; `images` keeps its answer per mapping.
+    var sources: SymbolSources
     var images: [String: BinaryImage?] = [:]
-    /// build-id -> path and file name -> path, from `searchDirs`, built on first need.
-    var scanned: (byID: [String: String], byName: [String: String], debugByID: [String: String], all: [String])?
     /// Per unique (mapping id, address, exact): the folded names, root first.
     var frameNames: [FrameKey: [UInt32]] = [:]
     var nameTable = NameTable()
@@ -70,10 +70,6 @@ public struct PerfCollapser {
     var leafOnlySamples = 0
     /// Samples seen per event index, folded or not (see `chooseEvent`).
     var eventSamples: [Int] = []
-    /// Created on the first binary not found locally, when debuginfod servers are configured.
-    var debuginfod: DebuginfodClient?
-    /// Build-ids whose debuginfod failure was already warned about.
-    var warnedDebuginfod: Set<String> = []
     var kernelSymbols: (any KernelSymbolLookup)?
     var kernelTextAddress: UInt64?
 
@@ -105,7 +101,10 @@ public struct PerfCollapser {
     /// The stack-truth stage's chain and caches (Unwind/StackTruth.swift).
     var stackTruth = StackTruthState()
 
-    public init(options: PerfCollapseOptions) { self.options = options }
+    public init(options: PerfCollapseOptions) {
+        self.options = options
+        sources = SymbolSources(options: options.binaries)
+    }
 
     /// The fewest bytes of perf.data a sample takes, for reserving `sampleRecords` (tests raise it, so
     /// that the array grows as it would for a compressed capture).

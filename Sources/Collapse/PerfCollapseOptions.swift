@@ -1,11 +1,7 @@
-// What a perf.data fold is asked for, and where it finds the binaries a capture names.
+// What a perf.data fold is asked for.
 import BinaryIO
 import PerfData
 import Symbolize
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Options for folding perf.data directly.
 public struct PerfCollapseOptions: Sendable {
@@ -36,7 +32,8 @@ public struct PerfCollapseOptions: Sendable {
     public var cpus: Set<UInt32> = []
     /// Sample time range in ns, as recorded.
     public var timeRange: ClosedRange<UInt64>?
-    public var binaries = BinaryLocator()
+    /// Where binaries and this machine's kernel symbols are looked for (see `SymbolSources.Options`).
+    public var binaries = SymbolSources.Options()
     /// Kernel symbols in /proc/kallsyms format. Without it, this machine's /proc/kallsyms is used when the
     /// capture's hostname and kernel release are this machine's (the same kernel); else kernel frames stay
     /// `[kernel.kallsyms]`.
@@ -49,60 +46,6 @@ public struct PerfCollapseOptions: Sendable {
     /// address alone).
     public var recordedStacks = false
     public init() {}
-}
-
-/// Where binaries named by a capture are found: the recorded path, under a symfs root, or by build-id
-/// in `.build-id/xx/yyyy` folders and perf's `~/.debug` cache; then, if set, from debuginfod servers.
-public struct BinaryLocator: Sendable {
-    public var symfs: String?
-    public var buildIDDirs: [String] = []
-    /// Folders of binaries in any layout, and binaries themselves, matched to the capture by build-id
-    /// (scanned once).
-    public var searchDirs: [String] = []
-    /// The capture's own folder, where users copy the binary with perf.data: its files (not subfolders)
-    /// are matched as `searchDirs` are, after them.
-    public var captureFolder: String?
-    /// Servers asked by build-id for binaries not found locally. Off (nil) unless set: the library never
-    /// reads `DEBUGINFOD_URLS` itself, so tests and embedders stay offline; the command line sets it.
-    public var debuginfod: DebuginfodConfig?
-    /// Look for separate debug files (`.build-id/ab/cdef….debug`, `.gnu_debuglink`) of binaries without
-    /// `.symtab` or DWARF, in `buildIDDirs` and `searchDirs`; `/usr/lib/debug` among `buildIDDirs` is the
-    /// global debuglink folder too, and is looked up under `symfs` when set, as perf does.
-    public var debugFiles = true
-    public init() {}
-
-    /// Where debug files are looked for; `scannedDebugFiles`: debug-only files found in `searchDirs`.
-    public func debugFileSearch(scannedDebugFiles: [String: String] = [:]) -> DebugFileSearch {
-        let system = "/usr/lib/debug"
-        let dirs = buildIDDirs.map { $0 == system ? (symfs ?? "") + system : $0 }
-        let global = buildIDDirs.contains(system) ? [(symfs ?? "") + system] : []
-        return DebugFileSearch(buildIDDirs: dirs, byBuildID: scannedDebugFiles, globalDirs: global, root: symfs)
-    }
-
-    public func candidates(path: String, buildID: String?) -> [String] {
-        var out: [String] = []
-        // The recorded name is the capture's: normalised and kept inside the root, symlinks included.
-        if let symfs, let p = ConfinedPath.join(root: symfs, path) { out.append(p) }
-        if let id = buildID, ConfinedPath.isBuildID(id) {
-            let head = String(id.prefix(2)), tail = String(id.dropFirst(2))
-            for d in buildIDDirs {
-                out.append("\(d)/.build-id/\(head)/\(tail)")
-                out.append("\(d)/.build-id/\(head)/\(tail).debug")
-                out.append("\(d)/\(head)/\(tail)")
-                // perf's cache: ~/.debug/.build-id/ab/cdef…/elf
-                out.append("\(d)/.build-id/\(head)/\(tail)/elf")
-            }
-        }
-        if symfs == nil { out.append(path) }
-        return out
-    }
-
-    /// perf's copy of a process's `[vdso]`, kept by build-id in its cache (`~/.debug/.build-id/ab/cdef…/vdso`).
-    public func vdsoCandidates(buildID: String?) -> [String] {
-        guard let id = buildID, ConfinedPath.isBuildID(id) else { return [] }
-        let head = String(id.prefix(2)), tail = String(id.dropFirst(2))
-        return buildIDDirs.map { "\($0)/.build-id/\(head)/\(tail)/vdso" }
-    }
 }
 
 extension PerfCollapseOptions {

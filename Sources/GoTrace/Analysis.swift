@@ -139,7 +139,9 @@ public struct GoTrace: Sendable {
     /// `keepHeapSamples` fills `heap` (otherwise only `heapPeak` is kept: the samples took 10 MB for a
     /// 12 MB trace, memory that on a virtual machine costs more to touch than the work done in it).
     /// The steps are `TraceAnalysis`'s (AnalysisSteps.swift).
-    public init(bytes: UnsafeRawBufferPointer, keepParsedLines: Bool = false, keepHeapSamples: Bool = false) throws(GoTraceError) {
+    public init(bytes: UnsafeRawBufferPointer, keepParsedLines: Bool = false, keepHeapSamples: Bool = false)
+        throws(GoTraceError)
+    {
         var r = try GoTraceReader(bytes: bytes)
         var a = TraceAnalysis(version: r.version, byteCount: bytes.count, keepParsedLines: keepParsedLines,
                               keepHeapSamples: keepHeapSamples)

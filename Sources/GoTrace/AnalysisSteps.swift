@@ -71,7 +71,8 @@ struct TraceAnalysis {
         case .stwBegin: beginRange(e, kind: 2, scope: e.g, reason: TraceText(r.string(e.args.a0)), active: false)
         case .stwEnd: endRange(e, kind: 2, scope: e.g, &r)
         case .gcMarkAssistBegin: beginRange(e, kind: 0, scope: e.g, reason: .empty, active: false)
-        case .gcMarkAssistActive: beginRange(e, kind: 0, scope: Int64(bitPattern: e.args.a0), reason: .empty, active: true)
+        case .gcMarkAssistActive:
+            beginRange(e, kind: 0, scope: Int64(bitPattern: e.args.a0), reason: .empty, active: true)
         case .gcMarkAssistEnd: endRange(e, kind: 0, scope: e.g, &r)
         case .gcSweepBegin: beginRange(e, kind: 3, scope: e.p, reason: .empty, active: false)
         case .gcSweepActive: beginRange(e, kind: 3, scope: Int64(bitPattern: e.args.a0), reason: .empty, active: true)
@@ -121,15 +122,22 @@ struct TraceAnalysis {
 
     mutating func startRun(_ e: TraceEvent, g: Int64) {
         running[e.m] = OpenSpan(slot: runList.count, isOpen: true)
-        runList.append(GoroutineRun(m: e.m, p: e.p, g: g, start: e.time, end: e.time, rawStart: e.rawTime, rawEnd: e.rawTime,
-                                    labelText: .empty))
+        runList.append(
+            GoroutineRun(
+                m: e.m, p: e.p, g: g, start: e.time, end: e.time, rawStart: e.rawTime, rawEnd: e.rawTime,
+                labelText: .empty))
     }
 
     mutating func goLabel(_ e: TraceEvent, _ r: inout GoTraceReader) {
         let label = r.string(e.args.a0)
-        if keepParsedLines { t.parsedLines.append(Self.line(e, "Label Time=\(e.time) Label=\(goQuote(label)) Resource=Goroutine(\(e.g))")) }
+        if keepParsedLines {
+            t.parsedLines.append(
+                Self.line(e, "Label Time=\(e.time) Label=\(goQuote(label)) Resource=Goroutine(\(e.g))"))
+        }
         let text = TraceText(label)
-        _ = running.update(e.m) { run in if run.isOpen, runList[run.slot].g == e.g { runList[run.slot].labelText = text } }
+        _ = running.update(e.m) { run in
+            if run.isOpen, runList[run.slot].g == e.g { runList[run.slot].labelText = text }
+        }
     }
 
     /// A goroutine's status: a run starts when it is running (or in a syscall) on an M that was not
@@ -137,11 +145,15 @@ struct TraceAnalysis {
     mutating func goStatus(_ e: TraceEvent, _ r: inout GoTraceReader) {
         let status = e.args.a2 & 0xffff_ffff
         let gid = Int64(bitPattern: e.args.a0)
-        if (status == WireGoStatus.running.rawValue || status == WireGoStatus.syscall.rawValue), running[e.m].flatMap({ $0.isOpen ? runList[$0.slot].g : nil }) != gid {
+        if status == WireGoStatus.running.rawValue || status == WireGoStatus.syscall.rawValue,
+            running[e.m].flatMap({ $0.isOpen ? runList[$0.slot].g : nil }) != gid
+        {
             closeRun(e.m, e)
             startRun(e, g: gid)
         }
-        if t.goroutines[gid] == nil { t.goroutines[gid] = GoroutineInfo(id: gid, startFunction: "", createdAt: nil, creationStack: []) }
+        if t.goroutines[gid] == nil {
+            t.goroutines[gid] = GoroutineInfo(id: gid, startFunction: "", createdAt: nil, creationStack: [])
+        }
         if e.type == .goStatusStack, t.goroutines[gid]!.startFunction.isEmpty {
             t.goroutines[gid]!.startFunction = r.frames(e.args.a3).last?.function ?? ""
         }
@@ -188,7 +200,12 @@ struct TraceAnalysis {
         if let slot = closed {
             rangeList[slot].end = e.time
             rangeList[slot].rawEnd = e.rawTime
-            if keepParsedLines { t.parsedLines.append(Self.line(e, "RangeEnd Time=\(e.time) Name=\"\(rangeList[slot].name)\" Scope=\(Self.scopeText(k, scope))")) }
+            if keepParsedLines {
+                t.parsedLines.append(
+                    Self.line(
+                        e, "RangeEnd Time=\(e.time) Name=\"\(rangeList[slot].name)\" Scope=\(Self.scopeText(k, scope))")
+                )
+            }
         } else if keepParsedLines {
             // The Go parser still reports an end it cannot pair (a range begun before the trace).
             let reason = k == .stw ? r.string(e.args.a0) : ""
@@ -201,37 +218,56 @@ struct TraceAnalysis {
     mutating func taskBegin(_ e: TraceEvent, _ r: inout GoTraceReader) {
         // A parent of 0 means none (Go's parser turns it into NoTask, not the background task).
         let (id, parent, type) = (e.args.a0, e.args.a1 == 0 ? UInt64.max : e.args.a1, r.string(e.args.a2))
-        if keepParsedLines { t.parsedLines.append(Self.line(e, "TaskBegin Time=\(e.time) ID=\(id) Parent=\(parent) Type=\(goQuote(type))")) }
+        if keepParsedLines {
+            t.parsedLines.append(
+                Self.line(e, "TaskBegin Time=\(e.time) ID=\(id) Parent=\(parent) Type=\(goQuote(type))"))
+        }
         t.tasks[id] = UserTask(id: id, parent: parent, type: type, start: e.time, end: nil, g: e.g)
     }
 
     mutating func taskEnd(_ e: TraceEvent, _ r: inout GoTraceReader) {
         let id = e.args.a0
         // Go 1.21: the converter carries the begin's parent as written (0 for none) and type.
-        let v1Line = keepParsedLines && t.version == .go121
-            ? Self.line(e, "TaskEnd Time=\(e.time) ID=\(id) Parent=\(e.args.a2) Type=\(goQuote(r.string(e.args.a3)))") : nil
+        let v1Line =
+            keepParsedLines && t.version == .go121
+            ? Self.line(e, "TaskEnd Time=\(e.time) ID=\(id) Parent=\(e.args.a2) Type=\(goQuote(r.string(e.args.a3)))")
+            : nil
         if var task = t.tasks[id], task.end == nil {
             task.end = e.time
             t.tasks[id] = task
-            if keepParsedLines { t.parsedLines.append(v1Line ?? Self.line(e, "TaskEnd Time=\(e.time) ID=\(id) Parent=\(task.parent) Type=\(goQuote(task.type))")) }
+            if keepParsedLines {
+                t.parsedLines.append(
+                    v1Line
+                        ?? Self.line(
+                            e, "TaskEnd Time=\(e.time) ID=\(id) Parent=\(task.parent) Type=\(goQuote(task.type))"))
+            }
         } else {
             // Begun before the trace: Go's parser reports no parent (NoTask) and no type.
             t.tasks[id] = UserTask(id: id, parent: .max, type: "", start: nil, end: e.time, g: -1)
-            if keepParsedLines { t.parsedLines.append(v1Line ?? Self.line(e, "TaskEnd Time=\(e.time) ID=\(id) Parent=\(UInt64.max) Type=\"\"")) }
+            if keepParsedLines {
+                t.parsedLines.append(
+                    v1Line ?? Self.line(e, "TaskEnd Time=\(e.time) ID=\(id) Parent=\(UInt64.max) Type=\"\""))
+            }
         }
     }
 
     mutating func regionBegin(_ e: TraceEvent, _ r: inout GoTraceReader) {
         let type = r.string(e.args.a1)
-        if keepParsedLines { t.parsedLines.append(Self.line(e, "RegionBegin Time=\(e.time) Task=\(e.args.a0) Type=\(goQuote(type))")) }
+        if keepParsedLines {
+            t.parsedLines.append(Self.line(e, "RegionBegin Time=\(e.time) Task=\(e.args.a0) Type=\(goQuote(type))"))
+        }
         let depth = regionStacks[e.g]?.count ?? 0
-        regionStacks[e.g, default: []].append(UserRegion(g: e.g, task: e.args.a0, type: type, start: e.time, end: e.time,
-                                                         rawStart: e.rawTime, rawEnd: e.rawTime, depth: depth))
+        regionStacks[e.g, default: []].append(
+            UserRegion(
+                g: e.g, task: e.args.a0, type: type, start: e.time, end: e.time,
+                rawStart: e.rawTime, rawEnd: e.rawTime, depth: depth))
     }
 
     mutating func regionEnd(_ e: TraceEvent, _ r: inout GoTraceReader) {
         let type = r.string(e.args.a1)
-        if keepParsedLines { t.parsedLines.append(Self.line(e, "RegionEnd Time=\(e.time) Task=\(e.args.a0) Type=\(goQuote(type))")) }
+        if keepParsedLines {
+            t.parsedLines.append(Self.line(e, "RegionEnd Time=\(e.time) Task=\(e.args.a0) Type=\(goQuote(type))"))
+        }
         // An end with nothing open belongs to a region begun before the trace.
         if var rg = regionStacks[e.g]?.popLast() {
             rg.end = e.time
@@ -241,7 +277,8 @@ struct TraceAnalysis {
     }
 
     mutating func userLog(_ e: TraceEvent, _ r: inout GoTraceReader) {
-        let log = UserLog(time: e.time, g: e.g, task: e.args.a0, category: r.string(e.args.a1), message: r.string(e.args.a2))
+        let log = UserLog(
+            time: e.time, g: e.g, task: e.args.a0, category: r.string(e.args.a1), message: r.string(e.args.a2))
         if keepParsedLines {
             t.parsedLines.append(Self.line(e, "Log Time=\(e.time) Task=\(log.task) Category=\(goQuote(log.category)) Message=\(goQuote(log.message))"))
         }

@@ -106,7 +106,10 @@ struct GenerationReader {
         let t = EventType(rawValue: bytes[position])
         if t == .endOfGeneration {
             position += 1
-            return (Batch(m: -1, time: 0, data: UnsafeRawBufferPointer(start: nil, count: 0), offset: start, experiment: 0), 0, true)
+            return (
+                Batch(m: -1, time: 0, data: UnsafeRawBufferPointer(start: nil, count: 0), offset: start, experiment: 0),
+                0, true
+            )
         }
         guard t == .eventBatch || t == .experimentalBatch else {
             throw GoTraceError(offset: start, "expected a batch (event type 1 or 49), found event type \(t.rawValue)")
@@ -114,17 +117,22 @@ struct GenerationReader {
         do { try c.skip(1) } catch {}
         var exp: UInt8 = 0
         if t == .experimentalBatch {
-            do { exp = try c.u8("experiment id") } catch { throw GoTraceError(offset: error.offset, "truncated batch header: experiment id") }
+            do { exp = try c.u8("experiment id") } catch {
+                throw GoTraceError(offset: error.offset, "truncated batch header: experiment id")
+            }
         }
         let gen = try uvarint(&c, "batch generation")
         let m = try uvarint(&c, "batch M id")
         let ts = try uvarint(&c, "batch timestamp")
         let size = try uvarint(&c, "batch size")
-        guard size <= 65536 else { throw GoTraceError(offset: c.offset, "batch size \(size) exceeds the maximum 65536") }
+        guard size <= 65536 else {
+            throw GoTraceError(offset: c.offset, "batch size \(size) exceeds the maximum 65536")
+        }
         let dataOffset = c.offset
         let data: UnsafeRawBufferPointer
         do { data = try c.bytes(Int(size), "batch payload") } catch {
-            throw GoTraceError(offset: dataOffset, "truncated batch: payload of \(size) bytes, \(bytes.count - dataOffset) left")
+            throw GoTraceError(
+                offset: dataOffset, "truncated batch: payload of \(size) bytes, \(bytes.count - dataOffset) left")
         }
         position = c.offset
         return (Batch(m: Int64(bitPattern: m), time: ts, data: data, offset: dataOffset, experiment: exp), gen, false)
@@ -139,7 +147,9 @@ struct GenerationReader {
             while true {
                 guard let (b, gen, isEnd) = try readBatch() else {
                     done = true
-                    if sawBatch { throw GoTraceError(offset: position, "incomplete generation at the end: the trace is truncated") }
+                    if sawBatch {
+                        throw GoTraceError(offset: position, "incomplete generation at the end: the trace is truncated")
+                    }
                     return nil
                 }
                 if g.number == 0 { g.number = gen }
@@ -147,7 +157,8 @@ struct GenerationReader {
                 sawBatch = true
                 guard gen != 0 else { throw GoTraceError(offset: b.offset, "invalid generation number 0") }
                 guard gen == g.number else {
-                    throw GoTraceError(offset: b.offset, "missing end-of-generation event, or generations are interleaved")
+                    throw GoTraceError(
+                        offset: b.offset, "missing end-of-generation event, or generations are interleaved")
                 }
                 if g.minTs == 0 || b.time < g.minTs { g.minTs = b.time }
                 try process(&g, b)
@@ -201,7 +212,9 @@ struct GenerationReader {
         let t = EventType(rawValue: first)
         var c = ByteCursor(b.data, origin: b.offset)
         func u(_ what: @autoclosure () -> String) throws(GoTraceError) -> UInt64 {
-            do { return try c.uleb128(what()) } catch { throw GoTraceError(offset: error.offset, "\(what()): \(error.kind)") }
+            do { return try c.uleb128(what()) } catch {
+                throw GoTraceError(offset: error.offset, "\(what()): \(error.kind)")
+            }
         }
         func byte(_ what: String) throws(GoTraceError) -> UInt8 {
             do { return try c.u8(what) } catch { throw GoTraceError(offset: error.offset, "\(what): truncated") }
@@ -211,12 +224,16 @@ struct GenerationReader {
             _ = try byte("strings batch header")
             while !c.isAtEnd {
                 let at = c.offset
-                guard try byte("string event") == EventType.string.rawValue else { throw GoTraceError(offset: at, "expected a string event") }
+                guard try byte("string event") == EventType.string.rawValue else {
+                    throw GoTraceError(offset: at, "expected a string event")
+                }
                 let id = try u("string id")
                 let len = try u("string length")
                 guard len <= 1024 else { throw GoTraceError(offset: c.offset, "string length \(len) exceeds 1024") }
                 let raw: UnsafeRawBufferPointer
-                do { raw = try c.bytes(Int(len), "string data") } catch { throw GoTraceError(offset: error.offset, "truncated string data") }
+                do { raw = try c.bytes(Int(len), "string data") } catch {
+                    throw GoTraceError(offset: error.offset, "truncated string data")
+                }
                 guard g.strings[id] == nil else { throw GoTraceError(offset: at, "string id \(id) defined twice") }
                 g.strings[id] = String(decoding: raw, as: UTF8.self)
             }
@@ -224,14 +241,17 @@ struct GenerationReader {
             _ = try byte("stacks batch header")
             while !c.isAtEnd {
                 let at = c.offset
-                guard try byte("stack event") == EventType.stack.rawValue else { throw GoTraceError(offset: at, "expected a stack event") }
+                guard try byte("stack event") == EventType.stack.rawValue else {
+                    throw GoTraceError(offset: at, "expected a stack event")
+                }
                 let id = try u("stack id")
                 let n = try u("stack frame count")
                 guard n <= 128 else { throw GoTraceError(offset: c.offset, "stack of \(n) frames exceeds 128") }
                 var pcs: [UInt64] = []
                 pcs.reserveCapacity(Int(n))
                 for _ in 0..<n {
-                    let pc = try u("frame pc"), fn = try u("frame function"), file = try u("frame file"), line = try u("frame line")
+                    let pc = try u("frame pc"), fn = try u("frame function"), file = try u("frame file"),
+                        line = try u("frame line")
                     pcs.append(pc)
                     if g.pcs[pc] == nil { g.pcs[pc] = (fn, file, line) }
                 }
@@ -241,10 +261,15 @@ struct GenerationReader {
             _ = try byte("CPU samples batch header")
             while !c.isAtEnd {
                 let at = c.offset
-                guard try byte("CPU sample event") == EventType.cpuSample.rawValue else { throw GoTraceError(offset: at, "expected a CPU sample event") }
-                let ts = try u("sample time"), m = try u("sample M"), p = try u("sample P"), gid = try u("sample G"), st = try u("sample stack")
-                g.cpuSamples.append(CPUSampleRecord(time: Int64(bitPattern: ts), m: Int64(bitPattern: m), p: Int64(bitPattern: p),
-                                                    g: gid == 0 ? -1 : Int64(bitPattern: gid), stack: st))
+                guard try byte("CPU sample event") == EventType.cpuSample.rawValue else {
+                    throw GoTraceError(offset: at, "expected a CPU sample event")
+                }
+                let ts = try u("sample time"), m = try u("sample M"), p = try u("sample P"), gid = try u("sample G"),
+                    st = try u("sample stack")
+                g.cpuSamples.append(
+                    CPUSampleRecord(
+                        time: Int64(bitPattern: ts), m: Int64(bitPattern: m), p: Int64(bitPattern: p),
+                        g: gid == 0 ? -1 : Int64(bitPattern: gid), stack: st))
             }
         case .frequency where version < .go125, .sync where version >= .go125:
             if version >= .go125 { _ = try byte("sync batch header") }
@@ -260,7 +285,10 @@ struct GenerationReader {
                 } else if e == .clockSnapshot, version >= .go125 {
                     guard g.snapshotRaw == nil else { throw GoTraceError(offset: at, "more than one clock snapshot") }
                     last &+= try u("clock snapshot time delta")
-                    g.snapshotRaw = (last, try u("clock snapshot mono"), try u("clock snapshot seconds"), try u("clock snapshot nanoseconds"))
+                    g.snapshotRaw = (
+                        last, try u("clock snapshot mono"), try u("clock snapshot seconds"),
+                        try u("clock snapshot nanoseconds")
+                    )
                 } else {
                     throw GoTraceError(offset: at, "expected a frequency or clock snapshot event, found \(e)")
                 }
@@ -279,9 +307,12 @@ extension Generation {
             throw GoTraceError(offset: offset, "generation \(number) has no clock snapshot")
         }
         if let s = snapshotRaw {
-            snapshot = ClockSnapshot(time: nanoseconds(ticks: s.ts, freq: freq), mono: s.mono, wallSeconds: s.sec, wallNanoseconds: s.nsec)
+            snapshot = ClockSnapshot(
+                time: nanoseconds(ticks: s.ts, freq: freq), mono: s.mono, wallSeconds: s.sec, wallNanoseconds: s.nsec)
         }
-        for i in cpuSamples.indices { cpuSamples[i].time = nanoseconds(ticks: UInt64(bitPattern: cpuSamples[i].time), freq: freq) }
+        for i in cpuSamples.indices {
+            cpuSamples[i].time = nanoseconds(ticks: UInt64(bitPattern: cpuSamples[i].time), freq: freq)
+        }
         cpuSamples.sort { $0.time < $1.time }
     }
 }

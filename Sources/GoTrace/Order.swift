@@ -65,7 +65,8 @@ struct Ordering {
     var released = 0
     // The others (at most 2: GoSwitch gives GoSwitch, GoBlock and GoStart), inline: a heap array cost a
     // uniqueness check and bounds checks per event.
-    var queue = InlineArray<4, TraceEvent>(repeating: TraceEvent(type: .syncMarker, time: 0, rawTime: 0, m: -1, p: -1, g: -1))
+    var queue = InlineArray<4, TraceEvent>(
+        repeating: TraceEvent(type: .syncMarker, time: 0, rawTime: 0, m: -1, p: -1, g: -1))
     var queueCount = 0
     var queueHead = 0
 

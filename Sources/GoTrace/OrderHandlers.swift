@@ -67,7 +67,8 @@ extension Ordering {
         let a = ev.args
         let pid = Int64(bitPattern: a.a0)
         let seq = Seq(gen: gen, n: a.a1)
-        guard var s = pStates[pid], s.status == .syscall || s.status == .syscallAbandoned, Self.succeeds(seq, s.seq) else { return false }
+        guard var s = pStates[pid], s.status == .syscall || s.status == .syscallAbandoned, Self.succeeds(seq, s.seq)
+        else { return false }
         let oldStatus = s.status
         ev.extra = oldStatus.rawValue
         s.status = .idle
@@ -163,7 +164,8 @@ extension Ordering {
 
     @inline(__always)
     mutating func goUnblock(_ ev: TraceEvent, gen: UInt64, _ cur: Context) -> Bool {
-        guard advanceG(Int64(bitPattern: ev.args.a0), from: .waiting, to: .runnable, seq: Seq(gen: gen, n: ev.args.a1)) else { return false }
+        guard advanceG(Int64(bitPattern: ev.args.a0), from: .waiting, to: .runnable, seq: Seq(gen: gen, n: ev.args.a1))
+        else { return false }
         push(ev, cur)
         return true
     }

@@ -32,7 +32,11 @@ extension GoTrace {
 
     func clockLines() -> String {
         var o = ""
-        if ticksPerSecond > 0 { o += "clock: \(cFormat("%.0f", ticksPerSecond)) ticks/s" + (ticksPerSecond == 15_625_000 ? " (nanotime/64: CLOCK_MONOTONIC on Linux)" : "") + "\n" }
+        if ticksPerSecond > 0 {
+            o +=
+                "clock: \(cFormat("%.0f", ticksPerSecond)) ticks/s"
+                + (ticksPerSecond == 15_625_000 ? " (nanotime/64: CLOCK_MONOTONIC on Linux)" : "") + "\n"
+        }
         if let c = v1Clock {
             o += "  Go 1.21 clock: cputicks (RDTSC/64 on amd64, nanotime/16 on arm64), not CLOCK_MONOTONIC; frequency measured when tracing stopped; time 0 = tick \(c.minTicks)\n"
         }
@@ -46,7 +50,9 @@ extension GoTrace {
         o += "GC cycles: \(gcs.count), concurrent mark total \(milliseconds(gcs.reduce(0) { saturatingAdd($0, duration($1.start, $1.end)) }))\n"
         let stws = ranges.filter { $0.kind == .stw }
         let total = stws.reduce(0) { saturatingAdd($0, duration($1.start, $1.end)) }
-        o += "stop-the-world: \(stws.count) pauses, total \(milliseconds(total))" + (span > 0 ? cFormat(" (%.2f%% of the trace)", 100 * Double(total) / Double(span)) : "") + "\n"
+        o +=
+            "stop-the-world: \(stws.count) pauses, total \(milliseconds(total))"
+            + (span > 0 ? cFormat(" (%.2f%% of the trace)", 100 * Double(total) / Double(span)) : "") + "\n"
         var byReason: [String: [Int64]] = [:]
         for r in stws { byReason[r.reason, default: []].append(duration(r.start, r.end)) }
         for (reason, ds) in byReason.sorted(by: { $0.key < $1.key }) {
@@ -104,8 +110,10 @@ extension GoTrace {
             }
         }
         if let peak = heapPeak {
-            o += "heap: peak \(cFormat("%.1f", Double(peak.live) / 1048576)) MiB live at \(peak.time) ns"
-            if let goal = heapGoals.map(\.live).max() { o += ", highest goal \(cFormat("%.1f", Double(goal) / 1048576)) MiB" }
+            o += "heap: peak \(cFormat("%.1f", Double(peak.live) / 1_048_576)) MiB live at \(peak.time) ns"
+            if let goal = heapGoals.map(\.live).max() {
+                o += ", highest goal \(cFormat("%.1f", Double(goal) / 1_048_576)) MiB"
+            }
             o += "\n"
         }
         return o

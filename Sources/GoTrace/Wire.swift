@@ -69,8 +69,9 @@ public struct EventType: RawRepresentable, Hashable, Sendable, CustomStringConve
         37: "HeapAlloc", 38: "HeapGoal", 39: "GoLabel", 40: "UserTaskBegin", 41: "UserTaskEnd", 42: "UserRegionBegin",
         43: "UserRegionEnd", 44: "UserLog", 45: "GoSwitch", 46: "GoSwitchDestroy", 47: "GoCreateBlocked",
         48: "GoStatusStack", 49: "ExperimentalBatch", 50: "Sync", 51: "ClockSnapshot", 52: "EndOfGeneration",
-        128: "Span", 129: "SpanAlloc", 130: "SpanFree", 131: "HeapObject", 132: "HeapObjectAlloc", 133: "HeapObjectFree",
-        134: "GoroutineStack", 135: "GoroutineStackAlloc", 136: "GoroutineStackFree", 255: "Sync(parser)",
+        128: "Span", 129: "SpanAlloc", 130: "SpanFree", 131: "HeapObject", 132: "HeapObjectAlloc",
+        133: "HeapObjectFree",
+        134: "GoroutineStack", 135: "GoroutineStackAlloc", 136: "GoroutineStackFree", 255: "Sync(parser)"
     ]
     public var description: String { Self.names[rawValue] ?? "event\(rawValue)" }
 

@@ -142,7 +142,8 @@ public struct CPUMode: RawRepresentable, Hashable, Sendable, CustomStringConvert
     @inlinable public var isKernel: Bool { self == .kernel || self == .guestKernel || self == .hypervisor }
     public var description: String {
         ["unknown", "kernel", "user", "hypervisor", "guest-kernel", "guest-user"].indices.contains(Int(rawValue))
-            ? ["unknown", "kernel", "user", "hypervisor", "guest-kernel", "guest-user"][Int(rawValue)] : "mode\(rawValue)"
+            ? ["unknown", "kernel", "user", "hypervisor", "guest-kernel", "guest-user"][Int(rawValue)]
+            : "mode\(rawValue)"
     }
 }
 

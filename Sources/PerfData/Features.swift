@@ -64,7 +64,9 @@ public struct Features: Sendable {
             let n = try c.u32("EVENT_DESC count")
             let attrSize = Int(try c.u32("EVENT_DESC attr size"))
             var list: [(attr: EventAttr, name: String, ids: [UInt64])] = []
-            guard n <= UInt32(c.remaining / max(attrSize, 1)) else { throw c.error("EVENT_DESC count", "\(n) events cannot fit") }
+            guard n <= UInt32(c.remaining / max(attrSize, 1)) else {
+                throw c.error("EVENT_DESC count", "\(n) events cannot fit")
+            }
             for i in 0..<n {
                 let start = c.position
                 let attr = try EventAttr.parse(&c, available: attrSize, what: "EVENT_DESC[\(i)].attr")
@@ -72,7 +74,9 @@ public struct Features: Sendable {
                 try c.skip(attrSize, "EVENT_DESC attr")
                 let nrIDs = try c.u32("EVENT_DESC nr_ids")
                 let name = try Self.string(&c, "EVENT_DESC name")
-                guard nrIDs <= UInt32(c.remaining / 8) else { throw c.error("EVENT_DESC nr_ids", "\(nrIDs) ids cannot fit") }
+                guard nrIDs <= UInt32(c.remaining / 8) else {
+                    throw c.error("EVENT_DESC nr_ids", "\(nrIDs) ids cannot fit")
+                }
                 var ids: [UInt64] = []
                 for _ in 0..<nrIDs { ids.append(try c.u64("EVENT_DESC id")) }
                 list.append((attr, name, ids))
@@ -134,11 +138,15 @@ public struct Features: Sendable {
 
 /// Event names as perf prints them when no EVENT_DESC names the event.
 public enum EventNames {
-    static let hardware = ["cycles", "instructions", "cache-references", "cache-misses", "branches",
-                           "branch-misses", "bus-cycles", "stalled-cycles-frontend", "stalled-cycles-backend", "ref-cycles"]
-    static let software = ["cpu-clock", "task-clock", "page-faults", "context-switches", "cpu-migrations",
-                           "minor-faults", "major-faults", "alignment-faults", "emulation-faults", "dummy", "bpf-output",
-                           "cgroup-switches"]
+    static let hardware = [
+        "cycles", "instructions", "cache-references", "cache-misses", "branches",
+        "branch-misses", "bus-cycles", "stalled-cycles-frontend", "stalled-cycles-backend", "ref-cycles"
+    ]
+    static let software = [
+        "cpu-clock", "task-clock", "page-faults", "context-switches", "cpu-migrations",
+        "minor-faults", "major-faults", "alignment-faults", "emulation-faults", "dummy", "bpf-output",
+        "cgroup-switches"
+    ]
 
     public static func name(for a: EventAttr) -> String {
         switch a.type {

@@ -94,7 +94,8 @@ public final class PerfFile: @unchecked Sendable {
                 }
                 isPipe = false
                 let attrSize = try c.u64("header attr_size")
-                attrSection = FileSection(offset: try c.u64("header attrs.offset"), size: try c.u64("header attrs.size"))
+                attrSection = FileSection(
+                    offset: try c.u64("header attrs.offset"), size: try c.u64("header attrs.size"))
                 dataSection = FileSection(offset: try c.u64("header data.offset"), size: try c.u64("header data.size"))
                 _ = try c.u64("header event_types.offset")
                 _ = try c.u64("header event_types.size")
@@ -129,11 +130,13 @@ public final class PerfFile: @unchecked Sendable {
                             offset: 16, what: "header attr_size")
         }
         guard attrSize <= UInt64(file.count) else {
-            throw ReadError(.invalid("attr_size \(attrSize) is larger than the file"), offset: 16, what: "header attr_size")
+            throw ReadError(
+                .invalid("attr_size \(attrSize) is larger than the file"), offset: 16, what: "header attr_size")
         }
         guard attrSection.size % attrSize == 0 else {
-            throw ReadError(.invalid("attrs section size \(attrSection.size) is not a multiple of attr_size \(attrSize)"),
-                            offset: 24, what: "header attrs.size")
+            throw ReadError(
+                .invalid("attrs section size \(attrSection.size) is not a multiple of attr_size \(attrSize)"),
+                offset: 24, what: "header attrs.size")
         }
         let base = file.cursor(order: order)
         var c = try base.slice(try range(attrSection, "attrs section"), "attrs section")
@@ -167,8 +170,9 @@ public final class PerfFile: @unchecked Sendable {
     private func range(_ s: FileSection, _ what: String) throws(ReadError) -> Range<Int> {
         let (end, overflow) = s.offset.addingReportingOverflow(s.size)
         guard !overflow, end <= UInt64(file.count) else {
-            throw ReadError(.invalid("\(what) [\(s.offset), +\(s.size)) runs past the end of the file (\(file.count) bytes)"),
-                            offset: Int(clamping: s.offset), what: what)
+            throw ReadError(
+                .invalid("\(what) [\(s.offset), +\(s.size)) runs past the end of the file (\(file.count) bytes)"),
+                offset: Int(clamping: s.offset), what: what)
         }
         return Int(s.offset)..<Int(end)
     }
@@ -193,7 +197,8 @@ public final class PerfFile: @unchecked Sendable {
         }
         for bit in featureBits {
             do {
-                let sec = FileSection(offset: try table.u64("feature \(bit) offset"), size: try table.u64("feature \(bit) size"))
+                let sec = FileSection(
+                    offset: try table.u64("feature \(bit) offset"), size: try table.u64("feature \(bit) size"))
                 var c = try base.slice(try range(sec, "feature \(bit) section"), "feature \(bit)")
                 try features.decode(bit, &c, file: self)
             } catch {
@@ -205,7 +210,8 @@ public final class PerfFile: @unchecked Sendable {
     private func checkDataSection() {
         let end = dataSection.offset &+ dataSection.size
         if dataSection.offset > UInt64(file.count) {
-            warnings.append("\(path): data section starts at \(dataSection.offset), past the end of the file (\(file.count) bytes)")
+            warnings.append(
+                "\(path): data section starts at \(dataSection.offset), past the end of the file (\(file.count) bytes)")
         } else if end > UInt64(file.count) {
             warnings.append("\(path): truncated: data section should end at \(end) but the file has \(file.count) bytes; reading every complete record")
         }
@@ -251,7 +257,8 @@ public final class PerfFile: @unchecked Sendable {
             let n = rec.misc & (1 << 15) != 0 ? min(Int(raw[20]), 20) : 20
             let hex = raw[0..<n].map { String(format2: $0) }.joined()
             let name = try c.paddedString(c.remaining, "HEADER_BUILD_ID filename")
-            features.buildIDs.append(BuildIDEntry(pid: pid, cpuMode: CPUMode(rawValue: rec.misc & 7), buildID: hex, filename: name))
+            features.buildIDs.append(
+                BuildIDEntry(pid: pid, cpuMode: CPUMode(rawValue: rec.misc & 7), buildID: hex, filename: name))
         case .headerFeature:
             let id = FeatureID(rawValue: Int(truncatingIfNeeded: try c.u64("HEADER_FEATURE id")))
             try features.decode(id, &c, file: self)
@@ -310,7 +317,8 @@ public final class PerfFile: @unchecked Sendable {
     @inlinable
     public func sample(_ rec: RawRecord) throws(PerfDataError) -> Sample {
         guard !events.isEmpty else {
-            throw PerfDataError(path: path, offset: rec.offset, message: "sample record before any event attribute: cannot decode it")
+            throw PerfDataError(
+                path: path, offset: rec.offset, message: "sample record before any event attribute: cannot decode it")
         }
         let idx = eventIndex(of: rec)
         var c = rec.body
@@ -360,7 +368,9 @@ func describeMagic(_ m: UInt64) -> String {
     var v = m.littleEndian
     withUnsafeBytes(of: &v) { bytes.append(contentsOf: $0) }
     let printable = bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7f }
-    return printable ? "\"" + String(decoding: bytes, as: UTF8.self) + "\"" : bytes.map { String(format2: $0) }.joined(separator: " ")
+    return printable
+        ? "\"" + String(decoding: bytes, as: UTF8.self) + "\""
+        : bytes.map { String(format2: $0) }.joined(separator: " ")
 }
 
 extension String {

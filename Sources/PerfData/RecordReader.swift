@@ -39,7 +39,9 @@ public struct RecordReader: IteratorProtocol, Sequence {
         self.file = file
         self.decompress = decompress
         let r = file.dataRange
-        self.cursor = (try? file.file.cursor(order: file.order).slice(r, "data section")) ?? ByteCursor(UnsafeRawBufferPointer(start: nil, count: 0))
+        self.cursor =
+            (try? file.file.cursor(order: file.order).slice(r, "data section"))
+            ?? ByteCursor(UnsafeRawBufferPointer(start: nil, count: 0))
     }
 
     /// The next record, or nil at the end. Errors stop the stream: call `next()` via `nextRecord()` to see them.
@@ -86,8 +88,9 @@ public struct RecordReader: IteratorProtocol, Sequence {
             let size = Int(try cursor.u16("record size"))
             if size < 8 {
                 finished = true
-                throw PerfDataError(path: file.path, offset: cursor.origin + start,
-                                    message: "record of type \(type) has size \(size): expected at least 8 bytes (the header)")
+                throw PerfDataError(
+                    path: file.path, offset: cursor.origin + start,
+                    message: "record of type \(type) has size \(size): expected at least 8 bytes (the header)")
             }
             if size - 8 > cursor.remaining {
                 file.warn("\(file.path): truncated: record \(type) at offset \(cursor.origin + start) claims \(size) bytes, only \(cursor.remaining + 8) left; every complete record before it was read")
@@ -95,7 +98,8 @@ public struct RecordReader: IteratorProtocol, Sequence {
                 return nil
             }
             let body = try cursor.sub(size - 8, "record \(type) body")
-            var rec = RawRecord(type: type, misc: misc, size: size, offset: cursor.origin + start, fromCompressed: false, body: body)
+            var rec = RawRecord(
+                type: type, misc: misc, size: size, offset: cursor.origin + start, fromCompressed: false, body: body)
             try skipTrailingPayload(&rec)
             if decompress && (type == .compressed || type == .compressed2) {
                 try expand(rec)
@@ -112,7 +116,9 @@ public struct RecordReader: IteratorProtocol, Sequence {
         }
     }
 
-    static func readOne(_ c: inout ByteCursor, path: String, origin: Int, compressed: Bool) throws(PerfDataError) -> RawRecord? {
+    static func readOne(_ c: inout ByteCursor, path: String, origin: Int, compressed: Bool) throws(PerfDataError)
+        -> RawRecord?
+    {
         let start = c.position
         do {
             let type = RecordType(rawValue: try c.u32("record type"))
@@ -143,14 +149,18 @@ public struct RecordReader: IteratorProtocol, Sequence {
         case .auxtrace:
             let size = try rec.body.peekU64(at: 0, "AUXTRACE size")
             guard size <= UInt64(cursor.remaining) else {
-                throw ReadError(.truncated(needed: Int(clamping: size), available: cursor.remaining), offset: cursor.offset, what: "AUXTRACE payload")
+                throw ReadError(
+                    .truncated(needed: Int(clamping: size), available: cursor.remaining), offset: cursor.offset,
+                    what: "AUXTRACE payload")
             }
             try cursor.skip(Int(size), "AUXTRACE payload")
         case .headerTracingData where file.isPipe:
             let size = UInt64(try rec.body.peekU32(at: 0, "TRACING_DATA size"))
             let padded = (size + 7) & ~7
             guard padded <= UInt64(cursor.remaining) else {
-                throw ReadError(.truncated(needed: Int(padded), available: cursor.remaining), offset: cursor.offset, what: "TRACING_DATA payload")
+                throw ReadError(
+                    .truncated(needed: Int(padded), available: cursor.remaining), offset: cursor.offset,
+                    what: "TRACING_DATA payload")
             }
             try cursor.skip(Int(padded), "TRACING_DATA payload")
         default:
@@ -164,7 +174,8 @@ public struct RecordReader: IteratorProtocol, Sequence {
             if rec.type == .compressed2 {
                 let dataSize = try c.u64("COMPRESSED2 data_size")
                 guard dataSize <= UInt64(c.remaining) else {
-                    throw c.error("COMPRESSED2 data_size", "\(dataSize) bytes do not fit in the \(c.remaining)-byte record")
+                    throw c.error(
+                        "COMPRESSED2 data_size", "\(dataSize) bytes do not fit in the \(c.remaining)-byte record")
                 }
                 c = try c.sub(Int(dataSize), "COMPRESSED2 data")
             }

@@ -62,9 +62,10 @@ extension PerfFile {
         var c = rec.payload(self)
         do throws(ReadError) {
             let what = rec.type == .mmap2 ? "MMAP2" : "MMAP"
-            var m = MmapRecord(pid: try c.i32(what + ".pid"), tid: try c.i32(what + ".tid"), start: try c.u64(what + ".addr"),
-                               length: try c.u64(what + ".len"), pageOffset: try c.u64(what + ".pgoff"), filename: "",
-                               cpuMode: rec.cpuMode, isExecutable: true)
+            var m = MmapRecord(
+                pid: try c.i32(what + ".pid"), tid: try c.i32(what + ".tid"), start: try c.u64(what + ".addr"),
+                length: try c.u64(what + ".len"), pageOffset: try c.u64(what + ".pgoff"), filename: "",
+                cpuMode: rec.cpuMode, isExecutable: true)
             if rec.type == .mmap2 {
                 if rec.misc & (1 << 14) != 0 {
                     let size = Int(try c.u8("MMAP2.build_id_size"))
@@ -106,8 +107,9 @@ extension PerfFile {
     public func task(_ rec: RawRecord) throws(PerfDataError) -> TaskRecord {
         var c = rec.body
         do throws(ReadError) {
-            return TaskRecord(pid: try c.i32("FORK/EXIT.pid"), ppid: try c.i32("FORK/EXIT.ppid"), tid: try c.i32("FORK/EXIT.tid"),
-                              ptid: try c.i32("FORK/EXIT.ptid"), time: try c.u64("FORK/EXIT.time"))
+            return TaskRecord(
+                pid: try c.i32("FORK/EXIT.pid"), ppid: try c.i32("FORK/EXIT.ppid"), tid: try c.i32("FORK/EXIT.tid"),
+                ptid: try c.i32("FORK/EXIT.ptid"), time: try c.u64("FORK/EXIT.time"))
         } catch {
             throw PerfDataError(path: path, error)
         }

@@ -121,7 +121,9 @@ public struct Sample {
 extension Sample {
     /// Decodes a SAMPLE body (after the 8-byte header) with the event's layout, in kernel order.
     @inlinable
-    static func decode(_ c: inout ByteCursor, layout l: SampleLayout, eventIndex: Int, misc: UInt16) throws(ReadError) -> Sample {
+    static func decode(_ c: inout ByteCursor, layout l: SampleLayout, eventIndex: Int, misc: UInt16) throws(ReadError)
+        -> Sample
+    {
         var s = Sample(eventIndex: eventIndex, misc: misc)
         let t = l.type
         if t.contains(.identifier) { s.id = try c.u64("sample.identifier") }
@@ -143,7 +145,8 @@ extension Sample {
         if t.contains(.callchain) {
             let nr = try c.u64("sample.callchain.nr")
             guard nr <= UInt64(c.remaining / 8) else {
-                throw c.error("sample.callchain.nr", "\(nr) entries do not fit in the \(c.remaining) bytes left in the record")
+                throw c.error(
+                    "sample.callchain.nr", "\(nr) entries do not fit in the \(c.remaining) bytes left in the record")
             }
             s.callchain = try c.u64View(Int(nr), "sample.callchain")
         }
@@ -188,7 +191,9 @@ extension Sample {
         if t.contains(.codePageSize) { s.codePageSize = try c.u64("sample.code_page_size") }
         if t.contains(.aux) {
             let size = try c.u64("sample.aux.size")
-            guard size <= UInt64(c.remaining) else { throw c.error("sample.aux.size", "\(size) bytes do not fit in the record") }
+            guard size <= UInt64(c.remaining) else {
+                throw c.error("sample.aux.size", "\(size) bytes do not fit in the record")
+            }
             s.aux = try c.bytes(Int(size), "sample.aux.data")
         }
         return s

@@ -46,7 +46,8 @@ public enum ConfinedPath {
     /// Whether a build-id is lowercase hex (as readers format it) of a plausible length, so that the
     /// `.build-id/ab/cdef…` paths made from it stay inside their folder.
     public static func isBuildID(_ id: String) -> Bool {
-        (3...128).contains(id.utf8.count) && id.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+        (3...128).contains(id.utf8.count)
+            && id.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
     }
 
     static func realPath(_ path: String) -> String? {

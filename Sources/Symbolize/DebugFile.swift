@@ -19,7 +19,9 @@ public struct DebugFileSearch: Sendable {
     /// A prefix of the binary's path (perf's --symfs) left out of `<binary's folder>` under `globalDirs`.
     public var root: String?
 
-    public init(buildIDDirs: [String] = [], byBuildID: [String: String] = [:], globalDirs: [String] = [], root: String? = nil) {
+    public init(
+        buildIDDirs: [String] = [], byBuildID: [String: String] = [:], globalDirs: [String] = [], root: String? = nil
+    ) {
         self.buildIDDirs = buildIDDirs
         self.byBuildID = byBuildID
         self.globalDirs = globalDirs
@@ -52,13 +54,17 @@ public struct DebugFileSearch: Sendable {
         func sameBuild(_ f: ELFFile) -> Bool {
             guard let want = binary.buildID, f.buildID != want else { return true }
             let have = f.buildID.map { "build-id \($0)" } ?? "no build-id"
-            warnings.append("\(f.path): \(have) does not match the build-id \(want) of \(binary.path); not used as its debug file")
+            warnings.append(
+                "\(f.path): \(have) does not match the build-id \(want) of \(binary.path); not used as its debug file")
             return false
         }
         if let id = binary.buildID, ConfinedPath.isBuildID(id) {
             let head = String(id.prefix(2)), tail = String(id.dropFirst(2))
             var paths: [String] = []
-            for d in buildIDDirs { paths += ["\(d)/.build-id/\(head)/\(tail).debug", "\(d)/.build-id/\(head)/\(tail)/debug"].compactMap(underRoot) }
+            for d in buildIDDirs {
+                paths += ["\(d)/.build-id/\(head)/\(tail).debug", "\(d)/.build-id/\(head)/\(tail)/debug"].compactMap(
+                    underRoot)
+            }
             if let p = byBuildID[id] { paths.append(p) }
             for p in paths {
                 if let f = open(p), sameBuild(f) { return (f, warnings) }
@@ -73,7 +79,9 @@ public struct DebugFileSearch: Sendable {
             if !original.hasPrefix("/") { original = "/" + original }
             var paths = ["\(dir)/\(link.name)", "\(dir)/.debug/\(link.name)"].compactMap(underRoot)
             // The binary's folder comes from the capture: kept inside each global folder.
-            for g in globalDirs { if let p = ConfinedPath.join(root: g, original + "/" + link.name) { paths.append(p) } }
+            for g in globalDirs {
+                if let p = ConfinedPath.join(root: g, original + "/" + link.name) { paths.append(p) }
+            }
             for p in paths {
                 guard let f = open(p), sameBuild(f) else { continue }
                 let crc = crc32(f.file.bytes)
@@ -92,7 +100,9 @@ extension ELFFile {
     /// Whether the file has what a debug file brings: `.symtab` and/or DWARF.
     public var hasDebugInfo: Bool { hasSymtab || hasDWARF }
     public var hasSymtab: Bool { section(named: ".symtab").map { $0.type != 8 } ?? false }
-    public var hasDWARF: Bool { sections.contains { ($0.name.hasPrefix(".debug_info") || $0.name == ".zdebug_info") && $0.type != 8 } }
+    public var hasDWARF: Bool {
+        sections.contains { ($0.name.hasPrefix(".debug_info") || $0.name == ".zdebug_info") && $0.type != 8 }
+    }
 
     /// A debug-only file (`objcopy --only-keep-debug`): its code sections are NOBITS, so it cannot stand
     /// for the binary where loaded bytes are needed (address mapping, Go's pclntab).
@@ -105,7 +115,9 @@ extension ELFFile {
         guard let name = try? c.cString("debuglink name"), !name.isEmpty else { return nil }
         let crcOffset = (name.utf8.count + 1 + 3) & ~3
         guard crcOffset + 4 <= b.count else { return nil }
-        var d = ByteCursor(UnsafeRawBufferPointer(rebasing: b[crcOffset..<crcOffset + 4]), origin: Int(s.offset) + crcOffset, order: order)
+        var d = ByteCursor(
+            UnsafeRawBufferPointer(rebasing: b[crcOffset..<crcOffset + 4]), origin: Int(s.offset) + crcOffset,
+            order: order)
         guard let crc = try? d.u32() else { return nil }
         return (name, crc)
     }

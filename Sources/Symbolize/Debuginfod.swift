@@ -24,7 +24,10 @@ public struct DebuginfodConfig: Sendable, Equatable {
     /// 2 GiB: larger than the binaries and debug files of real services, far below a disk.
     public static let defaultMaxBytes = 2 << 30
 
-    public init(urls: [String], cachePath: String? = nil, timeoutSeconds: Int = 30, maxBytes: Int = DebuginfodConfig.defaultMaxBytes) {
+    public init(
+        urls: [String], cachePath: String? = nil, timeoutSeconds: Int = 30,
+        maxBytes: Int = DebuginfodConfig.defaultMaxBytes
+    ) {
         self.urls = urls
         self.cachePath = cachePath
         self.timeoutSeconds = timeoutSeconds
@@ -65,11 +68,12 @@ private struct LibDebuginfod {
         }
         func symbol<F>(_ s: String, _: F.Type) -> F? { dlsym(h, s).map { unsafeBitCast($0, to: F.self) } }
         guard let begin = symbol("debuginfod_begin", stackfold_debuginfod_begin.self),
-              let end = symbol("debuginfod_end", stackfold_debuginfod_end.self),
-              let setUserData = symbol("debuginfod_set_user_data", stackfold_debuginfod_set_user_data.self),
-              let getUserData = symbol("debuginfod_get_user_data", stackfold_debuginfod_get_user_data.self),
-              let setProgressfn = symbol("debuginfod_set_progressfn", stackfold_debuginfod_set_progressfn.self),
-              let findExecutable = symbol("debuginfod_find_executable", stackfold_debuginfod_find_executable.self) else {
+            let end = symbol("debuginfod_end", stackfold_debuginfod_end.self),
+            let setUserData = symbol("debuginfod_set_user_data", stackfold_debuginfod_set_user_data.self),
+            let getUserData = symbol("debuginfod_get_user_data", stackfold_debuginfod_get_user_data.self),
+            let setProgressfn = symbol("debuginfod_set_progressfn", stackfold_debuginfod_set_progressfn.self),
+            let findExecutable = symbol("debuginfod_find_executable", stackfold_debuginfod_find_executable.self)
+        else {
             return .failure(DebuginfodUnavailable(reason: "\(name) lacks a debuginfod_* function (too old?)"))
         }
         return .success(LibDebuginfod(begin: begin, end: end, setUserData: setUserData, getUserData: getUserData,
@@ -108,7 +112,9 @@ public final class DebuginfodClient {
     /// nil when the config names no server, libdebuginfod cannot be loaded (see `unavailable`) or it
     /// cannot start a client.
     public init?(config: DebuginfodConfig) {
-        guard !config.urls.isEmpty, case .success(let lib) = libdebuginfodFunctions, let h = lib.begin() else { return nil }
+        guard !config.urls.isEmpty, case .success(let lib) = libdebuginfodFunctions, let h = lib.begin() else {
+            return nil
+        }
         self.config = config
         self.lib = lib
         handle = h
@@ -142,7 +148,9 @@ public final class DebuginfodClient {
         func failure(_ code: Int32, _ message: String) -> Result<String, DebuginfodError> {
             .failure(DebuginfodError(buildID: id, urls: config.urls, code: code, message: message))
         }
-        guard id.count >= 2, id.count % 2 == 0, id.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else {
+        guard id.count >= 2, id.count % 2 == 0,
+            id.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) })
+        else {
             return failure(0, "not a build-id (expected lower-case hex digits)")
         }
         // libdebuginfod reads its settings from the environment on every lookup; there is no API for them.
@@ -156,17 +164,22 @@ public final class DebuginfodClient {
         }
     }
 
-    private func lookup(_ id: String, _ failure: (Int32, String) -> Result<String, DebuginfodError>) -> Result<String, DebuginfodError> {
+    private func lookup(_ id: String, _ failure: (Int32, String) -> Result<String, DebuginfodError>) -> Result<
+        String, DebuginfodError
+    > {
         setenv("DEBUGINFOD_URLS", config.urls.joined(separator: " "), 1)
         if let cache = config.cachePath { setenv("DEBUGINFOD_CACHE_PATH", cache, 1) }
         // Its own stall limit (no bytes for N s), in case the progress callback is not reached.
         setenv("DEBUGINFOD_TIMEOUT", String(max(1, config.timeoutSeconds)), 1)
         // Its own check of the announced size; the progress callback checks the bytes as they come.
         setenv("DEBUGINFOD_MAXSIZE", String(max(1, config.maxBytes)), 1)
-        limits.pointee = DownloadLimits(deadline: monotonicSeconds() + Double(max(1, config.timeoutSeconds)), maxBytes: max(1, config.maxBytes))
+        limits.pointee = DownloadLimits(
+            deadline: monotonicSeconds() + Double(max(1, config.timeoutSeconds)), maxBytes: max(1, config.maxBytes))
         defer { limits.pointee = DownloadLimits() }
         var path: UnsafeMutablePointer<CChar>?
-        let fd = id.withCString { lib.findExecutable(handle, UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self), 0, &path) }
+        let fd = id.withCString {
+            lib.findExecutable(handle, UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self), 0, &path)
+        }
         if fd < 0 {
             if let path { free(path) }
             let cancelled = limits.pointee.tooLarge || monotonicSeconds() > limits.pointee.deadline
@@ -177,7 +190,9 @@ public final class DebuginfodClient {
                 return failure(EFBIG, "the download passed \(config.maxBytes) bytes (DEBUGINFOD_MAXSIZE) and was cancelled (errno \(EFBIG))")
             }
             // Cancelled by the progress callback: libdebuginfod says ENOENT.
-            if monotonicSeconds() > limits.pointee.deadline { return failure(ETIME, Self.explain(ETIME, timeout: config.timeoutSeconds)) }
+            if monotonicSeconds() > limits.pointee.deadline {
+                return failure(ETIME, Self.explain(ETIME, timeout: config.timeoutSeconds))
+            }
             let e = -fd
             return failure(e, Self.explain(e, timeout: config.timeoutSeconds))
         }
@@ -190,8 +205,11 @@ public final class DebuginfodClient {
     /// Removes `<cache>/<build-id>/executable` when it is empty (left by a cancelled transfer).
     private func removeEmptyCacheEntry(_ id: String) {
         let env = { (k: String) in getenv(k).map { String(cString: $0) } }
-        guard let cache = config.cachePath ?? env("DEBUGINFOD_CACHE_PATH")
-                ?? env("XDG_CACHE_HOME").map({ $0 + "/debuginfod_client" }) ?? env("HOME").map({ $0 + "/.cache/debuginfod_client" }) else { return }
+        guard
+            let cache = config.cachePath ?? env("DEBUGINFOD_CACHE_PATH")
+                ?? env("XDG_CACHE_HOME").map({ $0 + "/debuginfod_client" })
+                ?? env("HOME").map({ $0 + "/.cache/debuginfod_client" })
+        else { return }
         let entry = "\(cache)/\(id)/executable"
         var st = stat()
         if lstat(entry, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size == 0 { unlink(entry) }

@@ -56,7 +56,9 @@ public final class ELFFile: @unchecked Sendable {
 
     public convenience init(path: String) throws(SymbolizeError) {
         let f: MappedFile
-        do { f = try MappedFile(path: path, regularOnly: true) } catch { throw SymbolizeError(path: path, offset: 0, message: error.message) }
+        do { f = try MappedFile(path: path, regularOnly: true) } catch {
+            throw SymbolizeError(path: path, offset: 0, message: error.message)
+        }
         try self.init(file: f)
     }
 
@@ -71,8 +73,12 @@ public final class ELFFile: @unchecked Sendable {
             }
             let cls = try c.u8("EI_CLASS")
             let data = try c.u8("EI_DATA")
-            guard cls == 2 else { throw ReadError(.invalid("only 64-bit ELF is supported (EI_CLASS \(cls))"), offset: 4, what: "EI_CLASS") }
-            guard data == 1 || data == 2 else { throw ReadError(.invalid("EI_DATA \(data) is neither 1 nor 2"), offset: 5, what: "EI_DATA") }
+            guard cls == 2 else {
+                throw ReadError(.invalid("only 64-bit ELF is supported (EI_CLASS \(cls))"), offset: 4, what: "EI_CLASS")
+            }
+            guard data == 1 || data == 2 else {
+                throw ReadError(.invalid("EI_DATA \(data) is neither 1 nor 2"), offset: 5, what: "EI_DATA")
+            }
             order = data == 1 ? .little : .big
             c.setOrder(order)
             try c.seek(to: 16)
@@ -90,21 +96,28 @@ public final class ELFFile: @unchecked Sendable {
             let shnum = Int(try c.u16("e_shnum"))
             let shstrndx = Int(try c.u16("e_shstrndx"))
             if phnum > 0 {
-                guard phentsize >= 56, phoff < UInt64(file.count) else { throw c.error("e_phoff", "program headers outside the file") }
+                guard phentsize >= 56, phoff < UInt64(file.count) else {
+                    throw c.error("e_phoff", "program headers outside the file")
+                }
                 for i in 0..<phnum {
-                    var p = try c.slice(Int(phoff) + i * phentsize..<Int(phoff) + i * phentsize + 56, "program header \(i)")
+                    var p = try c.slice(
+                        Int(phoff) + i * phentsize..<Int(phoff) + i * phentsize + 56, "program header \(i)")
                     let t = try p.u32(), fl = try p.u32()
                     let off = try p.u64(), vaddr = try p.u64()
                     _ = try p.u64()  // p_paddr
                     let filesz = try p.u64(), memsz = try p.u64()
-                    segments.append(Segment(type: t, flags: fl, offset: off, vaddr: vaddr, fileSize: filesz, memSize: memsz))
+                    segments.append(
+                        Segment(type: t, flags: fl, offset: off, vaddr: vaddr, fileSize: filesz, memSize: memsz))
                 }
             }
             if shnum > 0 {
-                guard shentsize >= 64, shoff < UInt64(file.count) else { throw c.error("e_shoff", "section headers outside the file") }
+                guard shentsize >= 64, shoff < UInt64(file.count) else {
+                    throw c.error("e_shoff", "section headers outside the file")
+                }
                 var raw: [(nameOff: UInt32, Section)] = []
                 for i in 0..<shnum {
-                    var s = try c.slice(Int(shoff) + i * shentsize..<Int(shoff) + i * shentsize + 64, "section header \(i)")
+                    var s = try c.slice(
+                        Int(shoff) + i * shentsize..<Int(shoff) + i * shentsize + 64, "section header \(i)")
                     let nameOff = try s.u32()
                     let t = try s.u32()
                     let flags = try s.u64(), addr = try s.u64(), off = try s.u64(), size = try s.u64()
@@ -112,12 +125,22 @@ public final class ELFFile: @unchecked Sendable {
                     _ = try s.u32()
                     _ = try s.u64()
                     let es = try s.u64()
-                    raw.append((nameOff, Section(name: "", type: t, flags: flags, address: addr, offset: off, size: size, link: link, entrySize: es)))
+                    raw.append(
+                        (
+                            nameOff,
+                            Section(
+                                name: "", type: t, flags: flags, address: addr, offset: off, size: size, link: link,
+                                entrySize: es)
+                        ))
                 }
                 if shstrndx < raw.count {
                     let strtab = raw[shstrndx].1
                     for (nameOff, var sec) in raw {
-                        if let name = try? cString(at: strtab.offset &+ UInt64(nameOff), limit: strtab.offset &+ strtab.size) { sec.name = name }
+                        if let name = try? cString(
+                            at: strtab.offset &+ UInt64(nameOff), limit: strtab.offset &+ strtab.size)
+                        {
+                            sec.name = name
+                        }
                         sections.append(sec)
                     }
                 } else {
@@ -130,7 +153,9 @@ public final class ELFFile: @unchecked Sendable {
     }
 
     func cString(at off: UInt64, limit: UInt64) throws(ReadError) -> String {
-        guard off < UInt64(file.count), off < limit else { throw ReadError(.invalid("string offset outside its table"), offset: Int(clamping: off), what: "string") }
+        guard off < UInt64(file.count), off < limit else {
+            throw ReadError(.invalid("string offset outside its table"), offset: Int(clamping: off), what: "string")
+        }
         var c = try file.cursor(order: order).slice(Int(off)..<Int(min(limit, UInt64(file.count))), "string")
         return try c.cString("string")
     }
@@ -161,7 +186,9 @@ public final class ELFFile: @unchecked Sendable {
 
     /// `count` bytes at virtual address `a`, if the file holds them.
     public func read(virtualAddress a: UInt64, count: Int) -> UnsafeRawBufferPointer? {
-        guard let o = fileOffset(ofVirtualAddress: a), count >= 0, o <= UInt64(file.count), UInt64(count) <= UInt64(file.count) - o else { return nil }
+        guard let o = fileOffset(ofVirtualAddress: a), count >= 0, o <= UInt64(file.count),
+            UInt64(count) <= UInt64(file.count) - o
+        else { return nil }
         return UnsafeRawBufferPointer(rebasing: file.bytes[Int(o)..<(Int(o) + count)])
     }
 
@@ -172,8 +199,11 @@ public final class ELFFile: @unchecked Sendable {
     public lazy var relativeRelocations: [UInt64: UInt64] = {
         let relative: UInt64 = machine == 62 ? 8 : machine == 183 ? 1027 : 0  // x86-64, AArch64
         guard relative != 0, let dyn = segments.first(where: { $0.type == 2 }),
-              dyn.offset <= UInt64(file.count), dyn.fileSize <= UInt64(file.count) - dyn.offset else { return [:] }
-        var c = ByteCursor(UnsafeRawBufferPointer(rebasing: file.bytes[Int(dyn.offset)..<Int(dyn.offset + dyn.fileSize)]), order: order)
+            dyn.offset <= UInt64(file.count), dyn.fileSize <= UInt64(file.count) - dyn.offset
+        else { return [:] }
+        var c = ByteCursor(
+            UnsafeRawBufferPointer(rebasing: file.bytes[Int(dyn.offset)..<Int(dyn.offset + dyn.fileSize)]), order: order
+        )
         var rela: UInt64?, relasz: UInt64 = 0, relaent: UInt64 = 24
         while c.remaining >= 16, let tag = try? c.u64(), let val = try? c.u64(), tag != 0 {
             switch tag {
@@ -188,7 +218,8 @@ public final class ELFFile: @unchecked Sendable {
         let size = min(relasz, UInt64(file.count) - off)
         var out: [UInt64: UInt64] = [:]
         var r = ByteCursor(UnsafeRawBufferPointer(rebasing: file.bytes[Int(off)..<Int(off + size)]), order: order)
-        while r.remaining >= Int(relaent), let place = try? r.u64(), let info = try? r.u64(), let addend = try? r.u64() {
+        while r.remaining >= Int(relaent), let place = try? r.u64(), let info = try? r.u64(), let addend = try? r.u64()
+        {
             if info & 0xffff_ffff == relative { out[place] = addend }
             try? r.skip(Int(relaent) - 24)
         }
@@ -229,16 +260,24 @@ public final class ELFFile: @unchecked Sendable {
         var rank: [(hasSize: Int, notWeak: Int, global: Int, underscores: Int, length: Int, index: Int)] = []
         for tabName in [".symtab", ".dynsym"] {
             var names = NamesByOffset()
-            guard let tab = section(named: tabName), Int(tab.link) < sections.count, let b = bytes(of: tab) else { continue }
+            guard let tab = section(named: tabName), Int(tab.link) < sections.count, let b = bytes(of: tab) else {
+                continue
+            }
             let strtab = sections[Int(tab.link)]
             var c = ByteCursor(b, origin: Int(tab.offset), order: order)
             while c.remaining >= 24 {
-                guard let nameOff = try? c.u32(), let info = try? c.u8(), (try? c.u8()) != nil, let shndx = try? c.u16(),
-                      let value = try? c.u64(), let size = try? c.u64() else { break }
+                guard let nameOff = try? c.u32(), let info = try? c.u8(), (try? c.u8()) != nil,
+                    let shndx = try? c.u16(),
+                    let value = try? c.u64(), let size = try? c.u64()
+                else { break }
                 let kind = info & 0xf
                 guard kind == 2, shndx != 0 else { continue }  // STT_FUNC, defined
-                guard let name = names.name(nameOff, { try? cString(at: strtab.offset &+ UInt64(nameOff), limit: strtab.offset &+ strtab.size) }),
-                      !name.isEmpty else { continue }
+                guard
+                    let name = names.name(
+                        nameOff,
+                        { try? cString(at: strtab.offset &+ UInt64(nameOff), limit: strtab.offset &+ strtab.size) }),
+                    !name.isEmpty
+                else { continue }
                 out.append(Symbol(name: name, value: value, size: size, isFunction: kind == 2))
                 let bind = info >> 4
                 rank.append((size > 0 ? 1 : 0, bind == 2 ? 0 : 1, bind == 1 ? 1 : 0,
@@ -287,7 +326,9 @@ public final class ELFFile: @unchecked Sendable {
         var out: [(sym: NamingSymbol, index: Int)] = []
         let mappingSymbols = machine == 40 || machine == 183 || machine == 243  // ARM, AArch64, RISC-V: $x, $d
         for tabName in [".symtab", ".dynsym"] {
-            guard let tab = section(named: tabName), Int(tab.link) < sections.count, let b = bytes(of: tab) else { continue }
+            guard let tab = section(named: tabName), Int(tab.link) < sections.count, let b = bytes(of: tab) else {
+                continue
+            }
             let strtab = sections[Int(tab.link)]
             var c = ByteCursor(b, origin: Int(tab.offset), order: order)
             var file: String? = nil
@@ -295,11 +336,17 @@ public final class ELFFile: @unchecked Sendable {
             var index = -1
             while c.remaining >= 24 {
                 index += 1
-                guard let nameOff = try? c.u32(), let info = try? c.u8(), (try? c.u8()) != nil, let shndx = try? c.u16(),
-                      let value = try? c.u64(), let size = try? c.u64() else { break }
+                guard let nameOff = try? c.u32(), let info = try? c.u8(), (try? c.u8()) != nil,
+                    let shndx = try? c.u16(),
+                    let value = try? c.u64(), let size = try? c.u64()
+                else { break }
                 guard index > 0 else { continue }
                 let kind = info & 0xf, local = info >> 4 == 0
-                let name = names.name(nameOff, { try? cString(at: strtab.offset &+ UInt64(nameOff), limit: strtab.offset &+ strtab.size) }) ?? ""
+                let name =
+                    names.name(
+                        nameOff,
+                        { try? cString(at: strtab.offset &+ UInt64(nameOff), limit: strtab.offset &+ strtab.size) })
+                    ?? ""
                 if shndx == 0 || shndx >= 0xff00 {  // undefined, absolute, common: no section
                     if kind == 4 { file = name }  // STT_FILE: names the local symbols after it
                     continue
@@ -313,7 +360,9 @@ public final class ELFFile: @unchecked Sendable {
         out.sort { ($0.sym.value, $0.sym.size, $0.index) < ($1.sym.value, $1.sym.size, $1.index) }
         var kept: [NamingSymbol] = []
         kept.reserveCapacity(out.count)
-        for (i, e) in out.enumerated() where i + 1 == out.count || out[i + 1].sym.value != e.sym.value { kept.append(e.sym) }
+        for (i, e) in out.enumerated() where i + 1 == out.count || out[i + 1].sym.value != e.sym.value {
+            kept.append(e.sym)
+        }
         return kept
     }()
 
@@ -335,7 +384,9 @@ public final class ELFFile: @unchecked Sendable {
     /// The value of a symbol by exact name (any type), e.g. `runtime.text`.
     public func symbolValue(_ name: String) -> UInt64? {
         for tabName in [".symtab"] {
-            guard let tab = section(named: tabName), Int(tab.link) < sections.count, let b = bytes(of: tab) else { continue }
+            guard let tab = section(named: tabName), Int(tab.link) < sections.count, let b = bytes(of: tab) else {
+                continue
+            }
             let strtab = sections[Int(tab.link)]
             var c = ByteCursor(b, origin: Int(tab.offset), order: order)
             let want = Array(name.utf8)

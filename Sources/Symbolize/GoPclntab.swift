@@ -50,12 +50,16 @@ public final class GoPclntab: @unchecked Sendable {
         do throws(ReadError) {
             magic = try c.u32("pclntab magic")
             guard magic == 0xffff_fff1 || magic == 0xffff_fff0 else {
-                throw c.error("pclntab magic", "0x\(String(magic, radix: 16)) is not a Go 1.18+ pclntab (0xfffffff0 or 0xfffffff1)")
+                throw c.error(
+                    "pclntab magic",
+                    "0x\(String(magic, radix: 16)) is not a Go 1.18+ pclntab (0xfffffff0 or 0xfffffff1)")
             }
             try c.skip(2)
             quantum = UInt64(try c.u8("pclntab quantum"))
             ptrSize = Int(try c.u8("pclntab ptrSize"))
-            guard ptrSize == 8 || ptrSize == 4 else { throw c.error("pclntab ptrSize", "\(ptrSize) is neither 4 nor 8") }
+            guard ptrSize == 8 || ptrSize == 4 else {
+                throw c.error("pclntab ptrSize", "\(ptrSize) is neither 4 nor 8")
+            }
             nfunc = Int(clamping: try c.word(size: ptrSize, "nfunc"))
             _ = try c.word(size: ptrSize, "nfiles")
             let headerText = try c.word(size: ptrSize, "textStart")
@@ -64,7 +68,10 @@ public final class GoPclntab: @unchecked Sendable {
             filetab = Int(clamping: try c.word(size: ptrSize, "filetabOffset"))
             pctab = Int(clamping: try c.word(size: ptrSize, "pctabOffset"))
             functab = Int(clamping: try c.word(size: ptrSize, "pclnOffset"))
-            for (name, off) in [("funcnametab", funcnametab), ("cutab", cutab), ("filetab", filetab), ("pctab", pctab), ("functab", functab)]
+            for (name, off) in [
+                ("funcnametab", funcnametab), ("cutab", cutab), ("filetab", filetab), ("pctab", pctab),
+                ("functab", functab)
+            ]
             where off < 0 || off > bytes.count {
                 throw c.error(name, "offset \(off) is outside the \(bytes.count)-byte table")
             }
@@ -72,7 +79,8 @@ public final class GoPclntab: @unchecked Sendable {
                 throw c.error("nfunc", "\(nfunc) functions do not fit in the table")
             }
             funcSize = magic == 0xffff_fff1 ? 44 : 40
-            let module = GoPclntab.moduledata(elf, pcHeader: address, funcnameOffset: UInt64(funcnametab), ptrSize: ptrSize)
+            let module = GoPclntab.moduledata(
+                elf, pcHeader: address, funcnameOffset: UInt64(funcnametab), ptrSize: ptrSize)
             // runtime.text: the symbol, else moduledata.text, else the header (Go <= 1.25), else .text.
             if let t = elf.symbolValue("runtime.text") {
                 textStart = t
@@ -102,7 +110,9 @@ public final class GoPclntab: @unchecked Sendable {
     /// inside `.data.rel.ro`, without a section of its own) `runtime.pclntab` to `runtime.epclntab`, else
     /// (that PIE stripped) a pcHeader found by its magic whose moduledata points back at it.
     static func locate(_ elf: ELFFile) -> (UInt64, UnsafeRawBufferPointer, UInt64)? {
-        if let sec = elf.section(named: ".gopclntab") ?? elf.section(named: ".data.rel.ro.gopclntab"), let b = elf.bytes(of: sec) {
+        if let sec = elf.section(named: ".gopclntab") ?? elf.section(named: ".data.rel.ro.gopclntab"),
+            let b = elf.bytes(of: sec)
+        {
             return (sec.address, b, sec.offset)
         }
         if let start = elf.symbolValue("runtime.pclntab"), let end = elf.symbolValue("runtime.epclntab"), end > start,
@@ -118,7 +128,9 @@ public final class GoPclntab: @unchecked Sendable {
     /// `pclntable` (the table's last part) end.
     static func searchHeader(_ elf: ELFFile) -> (UInt64, UnsafeRawBufferPointer, UInt64)? {
         for seg in elf.segments where seg.type == 1 && !seg.isExecutable {
-            guard seg.offset <= UInt64(elf.file.count), seg.fileSize <= UInt64(elf.file.count) - seg.offset else { continue }
+            guard seg.offset <= UInt64(elf.file.count), seg.fileSize <= UInt64(elf.file.count) - seg.offset else {
+                continue
+            }
             let b = UnsafeRawBufferPointer(rebasing: elf.file.bytes[Int(seg.offset)..<Int(seg.offset + seg.fileSize)])
             var i = 0
             while i + 64 <= b.count {
@@ -128,7 +140,9 @@ public final class GoPclntab: @unchecked Sendable {
                       [1, 2, 4].contains(b[i + 6]), b[i + 7] == 8 || b[i + 7] == 4 else { continue }
                 let ptrSize = Int(b[i + 7])
                 var c = ByteCursor(UnsafeRawBufferPointer(rebasing: b[(i + 8)...]), order: elf.order)
-                guard let words = try? (0..<8).map({ _ throws(ReadError) in try c.word(size: ptrSize) }) else { continue }
+                guard let words = try? (0..<8).map({ _ throws(ReadError) in try c.word(size: ptrSize) }) else {
+                    continue
+                }
                 let address = seg.vaddr &+ UInt64(i)
                 guard let m = moduledata(elf, pcHeader: address, funcnameOffset: words[3], ptrSize: ptrSize),
                       let count = word(elf, m &+ 14 * UInt64(ptrSize), ptrSize),
@@ -149,8 +163,13 @@ public final class GoPclntab: @unchecked Sendable {
     /// loaded (relocated), in the sections it may be in or, without section headers, any writable segment.
     static func moduledata(_ elf: ELFFile, pcHeader: UInt64, funcnameOffset: UInt64, ptrSize: Int) -> UInt64? {
         if let s = elf.section(named: ".go.module") { return s.address }
-        let named = [".noptrdata", ".data", ".data.rel.ro"].compactMap { elf.section(named: $0) }.filter { $0.type != 8 }.map { ($0.address, $0.offset, $0.size) }
-        let areas = !elf.sections.isEmpty ? named : elf.segments.filter { $0.type == 1 && $0.flags & 2 != 0 }.map { ($0.vaddr, $0.offset, $0.fileSize) }
+        let named = [".noptrdata", ".data", ".data.rel.ro"].compactMap { elf.section(named: $0) }.filter {
+            $0.type != 8
+        }.map { ($0.address, $0.offset, $0.size) }
+        let areas =
+            !elf.sections.isEmpty
+            ? named
+            : elf.segments.filter { $0.type == 1 && $0.flags & 2 != 0 }.map { ($0.vaddr, $0.offset, $0.fileSize) }
         let relocs = elf.relativeRelocations
         for (address, offset, size) in areas {
             guard offset <= UInt64(elf.file.count), size <= UInt64(elf.file.count) - offset else { continue }
@@ -159,8 +178,10 @@ public final class GoPclntab: @unchecked Sendable {
             while i + 2 * ptrSize <= b.count {
                 var c = ByteCursor(UnsafeRawBufferPointer(rebasing: b[i..<(i + 2 * ptrSize)]), order: elf.order)
                 let a = address &+ UInt64(i)
-                if let r0 = try? c.word(size: ptrSize), relocs[a] ?? r0 == pcHeader, let r1 = try? c.word(size: ptrSize),
-                   relocs[a &+ UInt64(ptrSize)] ?? r1 == pcHeader &+ funcnameOffset {
+                if let r0 = try? c.word(size: ptrSize), relocs[a] ?? r0 == pcHeader,
+                    let r1 = try? c.word(size: ptrSize),
+                    relocs[a &+ UInt64(ptrSize)] ?? r1 == pcHeader &+ funcnameOffset
+                {
                     return a
                 }
                 i += ptrSize
@@ -273,7 +294,9 @@ public final class GoPclntab: @unchecked Sendable {
             while idx >= 0, guardCount < 256 {
                 guardCount += 1
                 let recSize = magic == 0xffff_fff1 ? 16 : 20
-                guard let e = elf.read(virtualAddress: inl &+ UInt64(idx) &* UInt64(recSize), count: recSize) else { break }
+                guard let e = elf.read(virtualAddress: inl &+ UInt64(idx) &* UInt64(recSize), count: recSize) else {
+                    break
+                }
                 var c = ByteCursor(e, order: order)
                 let funcID: UInt8
                 let nameOff: UInt32
@@ -291,7 +314,10 @@ public final class GoPclntab: @unchecked Sendable {
                     parentPc = (try? c.i32()) ?? 0
                 }
                 let (file, line) = fileLine(entry: entry, f: f, pc: pc)
-                out.append(SourceFrame(function: cstr(funcnametab + Int(nameOff)), file: file, line: line, isInlined: true, funcID: funcID))
+                out.append(
+                    SourceFrame(
+                        function: cstr(funcnametab + Int(nameOff)), file: file, line: line, isInlined: true,
+                        funcID: funcID))
                 pc = entry &+ UInt64(bitPattern: Int64(parentPc))
                 idx = pcvalue(tab, entry: entry, target: pc)
             }

@@ -57,7 +57,9 @@ public final class KernelSymbols: KernelSymbolLookup, @unchecked Sendable {
         guard !entries.isEmpty else { return nil }
         // Mostly sorted already; ties keep file order.
         if !zip(entries, entries.dropFirst()).allSatisfy({ $0.0 <= $1.0 }) {
-            let order = entries.indices.sorted { entries[$0].0 != entries[$1].0 ? entries[$0].0 < entries[$1].0 : $0 < $1 }
+            let order = entries.indices.sorted {
+                entries[$0].0 != entries[$1].0 ? entries[$0].0 < entries[$1].0 : $0 < $1
+            }
             entries = order.map { entries[$0] }
         }
         data = b

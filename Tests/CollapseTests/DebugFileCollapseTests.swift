@@ -13,7 +13,7 @@ import Symbolize
     static let debugRel = "/.build-id/07/4ca19dd5f7a8acdd9c94abc4bcf71ea0b82d6d.debug"
 
     /// The folded names of `main`'s first instruction in a mapping of /opt/app/cwork.
-    static func names(recordedAt path: String = "/opt/app/cwork", _ configure: (inout BinaryLocator) -> Void) throws -> (names: [String], warnings: [String]) {
+    static func names(recordedAt path: String = "/opt/app/cwork", _ configure: (inout SymbolSources.Options) -> Void) throws -> (names: [String], warnings: [String]) {
         var o = PerfCollapseOptions()
         o.binaries.symfs = "/nonexistent"
         o.useRunningKernel = false

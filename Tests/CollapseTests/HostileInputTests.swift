@@ -36,7 +36,7 @@ import Symbolize
         let d = fm.temporaryDirectory.appendingPathComponent("stackfold-symfs-\(UUID().uuidString)").path
         try fm.createDirectory(atPath: d + "/root/usr/bin", withIntermediateDirectories: true)
         defer { try? fm.removeItem(atPath: d) }
-        var locator = BinaryLocator()
+        var locator = SymbolSources.Options()
         locator.symfs = d + "/root"
         let name = "/../../../../../../../../tmp/stackfold-hostile-outside/secret"
         #expect(locator.candidates(path: name, buildID: nil).isEmpty)

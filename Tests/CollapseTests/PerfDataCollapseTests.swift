@@ -3,6 +3,7 @@ import Testing
 @testable import Collapse
 import PerfData
 import Symbolize
+import TestSupport
 
 /// Folding perf.data directly, checked against perf's own view of the same capture.
 @Suite struct PerfDataCollapseTests {
@@ -167,20 +168,4 @@ import Symbolize
         #expect(try String(contentsOf: Self.url(name + ".script.txt"), encoding: .utf8).contains("([kernel.kallsyms])"))
         #expect(ours == theirs)
     }
-}
-
-/// A loopback TCP port nobody listens on: bound, then closed, so connecting is refused.
-func closedLoopbackPort() throws -> UInt16 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw POSIXError(.EMFILE) }
-    defer { close(fd) }
-    var a = sockaddr_in()
-    a.sin_family = sa_family_t(AF_INET)
-    a.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let ok = withUnsafeMutablePointer(to: &a) { p in
-        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-    }
-    guard ok else { throw POSIXError(.EADDRNOTAVAIL) }
-    return UInt16(bigEndian: a.sin_port)
 }

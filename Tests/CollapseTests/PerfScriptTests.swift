@@ -361,7 +361,7 @@ import Symbolize
     /// This machine's kallsyms is used only for its own kernel: same host and release, and the same
     /// build-id when the capture and /sys/kernel/notes both have one.
     @Test func runningKernelOnlyForTheSameKernel() {
-        let f = PerfCollapser.capturedOnRunningKernel
+        let f = SymbolSources.capturedOnRunningKernel
         #expect(f("vm", "6.1.0", "ab", "vm", "6.1.0", "ab"))
         #expect(f("vm", "6.1.0", nil, "vm", "6.1.0", "ab"))
         #expect(!f("vm", "6.1.0", "ab", "vm", "6.1.0", "cd"))
@@ -383,9 +383,9 @@ import Symbolize
         note("Xen", 6, [1, 2, 3, 4, 5])
         let desc: [UInt8] = (0..<20).map { (i: Int) -> UInt8 in UInt8(i * 13 & 0xff) }
         note("GNU", 3, desc)
-        let id = notes.withUnsafeBytes { PerfCollapser.gnuBuildID(notes: $0) }
+        let id = notes.withUnsafeBytes { SymbolSources.gnuBuildID(notes: $0) }
         let want: String = desc.map { (b: UInt8) -> String in b < 16 ? "0" + String(b, radix: 16) : String(b, radix: 16) }.joined()
         #expect(id == want)
-        #expect(Array(notes.prefix(30)).withUnsafeBytes { PerfCollapser.gnuBuildID(notes: $0) } == nil)
+        #expect(Array(notes.prefix(30)).withUnsafeBytes { SymbolSources.gnuBuildID(notes: $0) } == nil)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Symbolize
+import TestSupport
 import Testing
 
 /// A debuginfod server is trusted no more than a local file (issue 22): one that streams without end is

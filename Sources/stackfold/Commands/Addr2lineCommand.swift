@@ -5,7 +5,8 @@ import Symbolize
 struct Addr2lineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "addr2line",
-        abstract: "Function, file and line (with inlined frames) at file virtual addresses of a binary, like addr2line -f.")
+        abstract:
+            "Function, file and line (with inlined frames) at file virtual addresses of a binary, like addr2line -f.")
 
     @Option(name: .short, help: "The binary (Go pclntab is read even when stripped).") var e: String
     @Flag(help: "Show inlined frames (innermost first), like addr2line -i.") var inlines = false
@@ -18,13 +19,16 @@ struct Addr2lineCommand: ParsableCommand {
     @Flag(name: .customLong("no-debug-file"), help: "Never use a separate debug file (/usr/lib/debug/.build-id/ab/cdef….debug, ~/.debug, .gnu_debuglink) when the binary has no symbols or DWARF.")
     var noDebugFile = false
     @Flag(help: .hidden) var bench = false
-    @Argument(help: "Addresses (hex, 0x optional); read from standard input when none are given.") var addresses: [String] = []
+    @Argument(help: "Addresses (hex, 0x optional); read from standard input when none are given.") var addresses:
+        [String] = []
 
     func run() throws {
         let image: BinaryImage
         do { image = try BinaryImage(path: e, source: source) } catch { throw UserError(error.description) }
         if !noDebugFile {
-            image.debugFileSearch = DebugFileSearch(buildIDDirs: ["\(environment("HOME") ?? "/root")/.debug", "/usr/lib/debug"], globalDirs: ["/usr/lib/debug"])
+            image.debugFileSearch = DebugFileSearch(
+                buildIDDirs: ["\(environment("HOME") ?? "/root")/.debug", "/usr/lib/debug"],
+                globalDirs: ["/usr/lib/debug"])
             _ = image.symbolFile
             for w in image.warnings { printError("stackfold: warning: \(w)\n") }
         }
@@ -41,20 +45,19 @@ struct Addr2lineCommand: ParsableCommand {
         }
         if bench { return runBench(image, addrs) }
         var out = OutputBuffer(fd: 1)
+        let lines = JSONLines()
         for addr in addrs {
             var frames = image.frames(at: addr, goStyle: goStyle)
             if !inlines, let last = frames.last {
                 // Without --inlines, addr2line prints the innermost file:line under the outermost function.
-                frames = [SourceFrame(function: last.function, file: frames[0].file, line: frames[0].line, isInlined: false)]
+                frames = [
+                    SourceFrame(function: last.function, file: frames[0].file, line: frames[0].line, isInlined: false)
+                ]
             }
             let name = { (f: SourceFrame) in rawNames ? f.function : goPrintName(f.function) }
             if json {
-                out.append("{\"addr\":\"0x\(String(addr, radix: 16))\",\"frames\":[")
-                for (i, f) in frames.enumerated() {
-                    if i > 0 { out.append(",") }
-                    out.append("{\"function\":\(jsonString(name(f))),\"file\":\(jsonString(f.file)),\"line\":\(f.line)}")
-                }
-                out.append("]}\n")
+                frames = frames.map { var f = $0; f.function = name(f); return f }
+                try lines.append(SymbolizedAddress(address: addr, frames: frames), to: &out)
             } else if frames.isEmpty {
                 out.append("??\n??:0\n")
             } else {
@@ -101,10 +104,4 @@ func fixed(_ v: Double, _ digits: Int) -> String {
         if have < digits { s += String(repeating: "0", count: digits - have) }
     }
     return s
-}
-
-func jsonString(_ s: String) -> String {
-    var o = OutputBuffer(fd: -1)
-    appendJSONString(s, to: &o)
-    return String(decoding: o.take(), as: UTF8.self)
 }

@@ -180,12 +180,19 @@ struct PerfSymbolOptions: ParsableArguments {
         o.binaries.searchDirs = binaryDirs
         o.binaries.debugFiles = !noDebugFile
         o.binaries.debuginfod = debuginfod()
+        o.binaries.kernelSymbolCache = kernelSymbolCache()
         o.pids = Set(onlyPIDs)
         o.tids = Set(onlyTIDs)
         o.comms = Set(onlyComms)
         o.cpus = Set(onlyCPUs)
         o.kallsyms = kallsyms
         return o
+    }
+
+    /// `$XDG_CACHE_HOME/stackfold`, else `~/.cache/stackfold`: where this machine's kernel symbols are kept.
+    func kernelSymbolCache() -> String? {
+        let home = environment("XDG_CACHE_HOME") ?? environment("HOME").map { $0 + "/.cache" } ?? ""
+        return home.isEmpty ? nil : home + "/stackfold"
     }
 
     /// --debuginfod, else DEBUGINFOD_URLS; nil when neither names a server or --no-debuginfod.
@@ -199,7 +206,7 @@ struct PerfSymbolOptions: ParsableArguments {
 
     func validate() throws {
         if let time { _ = try parseTimeRange(time) }
-        for b in binaryDirs where BinaryLocator.kind(of: b) == nil {
+        for b in binaryDirs where SymbolSources.kind(of: b) == nil {
             throw ValidationError("--binaries \(b): no such file or folder (pass a binary or a folder holding it)")
         }
         if let t = debuginfodTimeout, t < 1 { throw ValidationError("--debuginfod-timeout \(t): expected a number of seconds >= 1") }

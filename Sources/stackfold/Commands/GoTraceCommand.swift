@@ -43,7 +43,9 @@ struct GoTraceCommand: ParsableCommand {
             return
         }
         let t: GoTrace
-        do { t = try GoTrace(bytes: file.bytes, keepParsedLines: parsed) } catch { throw UserError("\(input): \(error)") }
+        do { t = try GoTrace(bytes: file.bytes, keepParsedLines: parsed) } catch {
+            throw UserError("\(input): \(error)")
+        }
         for w in t.warnings { printError("stackfold: warning: \(input): \(w)") }
         keepUntilExit(t)
         if parsed {
@@ -52,31 +54,8 @@ struct GoTraceCommand: ParsableCommand {
             return
         }
         if json {
-            for r in t.ranges {
-                out.append("{\"kind\":\"\(r.kind.rawValue)\",\"reason\":\(jsonString(r.reason)),\"start\":\(r.start),\"end\":\(r.end),")
-                out.append("\"raw_start\":\(r.rawStart),\"raw_end\":\(r.rawEnd),\"m\":\(r.m),\"p\":\(r.p),\"g\":\(r.g),\"scope\":\(r.scope)}\n")
-            }
-            for run in t.runs {
-                out.append("{\"kind\":\"run\",\"label\":\(jsonString(run.label)),\"start\":\(run.start),\"end\":\(run.end),")
-                out.append("\"m\":\(run.m),\"p\":\(run.p),\"g\":\(run.g),\"function\":\(jsonString(t.goroutines[run.g]?.startFunction ?? ""))}\n")
-            }
-            for task in t.tasks.values.sorted(by: { ($0.start ?? .min, $0.id) < ($1.start ?? .min, $1.id) }) {
-                out.append("{\"kind\":\"task\",\"id\":\(task.id),\"parent\":\(task.parent == .max ? "null" : String(task.parent)),")
-                out.append("\"type\":\(jsonString(task.type)),\"start\":\(task.start.map(String.init) ?? "null"),\"end\":\(task.end.map(String.init) ?? "null"),\"g\":\(task.g)}\n")
-            }
-            for r in t.regions {
-                out.append("{\"kind\":\"region\",\"type\":\(jsonString(r.type)),\"task\":\(r.task),\"start\":\(r.start),\"end\":\(r.end),")
-                out.append("\"g\":\(r.g),\"depth\":\(r.depth)}\n")
-            }
-            for l in t.logs {
-                out.append("{\"kind\":\"log\",\"time\":\(l.time),\"g\":\(l.g),\"task\":\(l.task),\"category\":\(jsonString(l.category)),\"message\":\(jsonString(l.message))}\n")
-            }
-            if let c = t.v1Clock {
-                out.append("{\"kind\":\"clock\",\"v1_min_ticks\":\(c.minTicks),\"ticks_per_second\":\(c.ticksPerSecond)}\n")
-            }
-            for s in t.snapshots {
-                out.append("{\"kind\":\"clock\",\"time\":\(s.time),\"mono\":\(s.mono),\"wall_sec\":\(s.wallSeconds),\"wall_nsec\":\(s.wallNanoseconds)}\n")
-            }
+            let lines = JSONLines()
+            try t.forEachJSONLine { try lines.append($0, to: &out) }
             return
         }
         out.append(TerminalText.escape(t.summaryText(), keepingLineBreaks: true))
