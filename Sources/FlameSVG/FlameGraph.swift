@@ -148,7 +148,7 @@ public struct FlameGraph {
             let samples = (end - n.start) * o.factor
             let samplesText = withCommas(cFormat("%.0f", samples))
             var info: String
-            let shown = stripAnnotation(n.name)
+            let shown = NameLimit.limited(stripAnnotation(n.name))
             if isRoot {
                 info = "all (\(samplesText) \(xmlEscape(o.countName)), 100%)"
             } else {
