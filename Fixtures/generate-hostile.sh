@@ -46,6 +46,19 @@ for k in symtab-shared-name dwarf-nested long-symbol; do
     run python3 ../scripts/hostile/elfgen.py "$k" "hostile/$k.elf"
     run zstd -q -19 --rm "hostile/$k.elf"
 done
+# Long names (NameLimit): a 60,000-byte mapped file name on a sample of 1,000 frames. Compressed.
+for k in mmap-long-name; do
+    run python3 ../scripts/hostile/perfgen.py "$k" "hostile/$k.data"
+    run zstd -q -19 --rm "hostile/$k.data"
+done
+# Go traces whose event ordering was quadratic (scripts/hostile/tracegen.py): Go 1.21 format with 30,000
+# Ps waiting for ever; Go 1.23 format with 30,000 Ms blocked for ever before an M of 30,000 events, and
+# with one blocked M ahead of 30,000 Ms (20,000 took minutes each before; 30,000 keeps them small).
+# Compressed.
+for k in v1-stuck-ps v2-blocked-ms v2-head-ms; do
+    run python3 ../scripts/hostile/tracegen.py "$k" "hostile/$k.trace" 30000
+    run zstd -q -19 --rm "hostile/$k.trace"
+done
 # The pipe-mode capture cut at the record boundary before its first sample (as when perf is stopped
 # or its pipe closes early): header, attrs and features, no sample.
 log "# > hostile/pipe-cut-before-sample.data"

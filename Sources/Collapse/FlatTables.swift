@@ -225,6 +225,8 @@ struct NameTable {
     private var ids: [[UInt8]: UInt32] = [:]
 
     mutating func intern(_ name: [UInt8]) -> UInt32 {
+        // Cut before hashing: a 1 MB name is looked up as its first 4 KB (NameLimit).
+        let name = NameLimit.limited(name)
         if let id = ids[name] { return id }
         let id = UInt32(names.count)
         names.append(foldedName(name))

@@ -110,7 +110,7 @@ public struct PerfCollapser {
     /// that the array grows as it would for a compressed capture).
     nonisolated(unsafe) static var bytesPerRecordedSample = 48
 
-    mutating func intern(_ s: String) -> UInt32 { nameTable.intern(Array(s.utf8)) }
+    mutating func intern(_ s: String) -> UInt32 { nameTable.intern(Array(NameLimit.limited(s).utf8)) }
 
     public mutating func collapse(_ file: PerfFile) throws(PerfDataError) {
         try collapse(file, every: .max) { _ in }
@@ -305,7 +305,8 @@ public struct PerfCollapser {
     mutating func symbolize(_ address: UInt64, mapping m: Mapping, exact: Bool, mode: CPUMode) -> [String] {
         let kernel = m.isKernel
         // As stackcollapse-perf.pl names unknown frames from perf script's dso column.
-        let base = basename(perfDSOName(m))
+        // Cut first: basename scans the name, and a 60 KB mapped file name is scanned per address.
+        let base = basename(NameLimit.limited(perfDSOName(m)))
         func unknown() -> [String] {
             var n = options.includeAddresses ? "[\(base) <\(String(m.fileOffset(of: address), radix: 16))>]" : "[\(base)]"
             if kernel && options.annotateKernel { n += "_[k]" }
@@ -379,6 +380,6 @@ public func perfDSOName(_ m: Mapping) -> String {
 }
 
 func basename(_ s: String) -> String {
-    if let i = s.lastIndex(of: "/") { return String(s[s.index(after: i)...]) }
+    if let i = s.utf8.lastIndex(of: 0x2f) { return String(s[s.utf8.index(after: i)...]) }
     return s
 }

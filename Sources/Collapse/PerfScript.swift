@@ -192,7 +192,7 @@ public struct PerfScriptWriter {
             h = known
         } else {
             // Names are the capture's: control characters escaped (`\x1b`) for the terminal.
-            let comm = TerminalText.escape(model.comm(tid: s.tid))
+            let comm = TerminalText.escape(NameLimit.limited(model.comm(tid: s.tid)))
             let text = (hasChain ? comm : leftPad(comm, 16)) + " " + leftPad(String(s.tid), 5) + " "
             let start = heads.count
             heads += text.utf8
@@ -219,13 +219,16 @@ public struct PerfScriptWriter {
         }
         line += ev.name
         if hasChain {
+            // Frames go to the output one by one: a sample of 100,000 frames is not held whole.
             line.append(0x0a)
+            out.append(bytes: line)
             var e = entries(s, file: file, model: model)
             while let (a, mode, exact, origin) = e.next() {
                 let id = chunk(a, mode: mode, exact: exact, origin: origin, pid: s.pid, model: model)
-                line += chunkPool[chunkRanges[Int(id)]]
+                out.append(bytes: chunkPool[chunkRanges[Int(id)]])
             }
-            line.append(0x0a)
+            out.append(byte: 0x0a)
+            return
         } else {
             // Without a callchain perf prints the sampled address itself and its (outermost) symbol on the header line.
             let m = model.mapping(pid: s.pid, address: s.ip, mode: s.cpuMode)
@@ -336,7 +339,7 @@ public struct PerfScriptWriter {
         out.append(",\"event\":")
         appendJSONString(ev.name, to: &out)
         out.append(",\"comm\":")
-        appendJSONString(model.comm(tid: s.tid), to: &out)
+        appendJSONString(NameLimit.limited(model.comm(tid: s.tid)), to: &out)
         out.append(",\"ips\":[")
         var first = true
         // `ips`: perf's recorded entries; `stack`: the frames as found (inserted callers marked in `found`).
@@ -362,7 +365,14 @@ public struct PerfScriptWriter {
     mutating func frames(_ address: UInt64, mapping m: Mapping?, exact: Bool) -> [ScriptFrame] {
         let key = PerfCollapser.FrameKey(mapping: m?.id ?? -1, address: address, exact: exact)
         if let cached = frameCache[key] { return cached }
-        let result = resolve(address, mapping: m, exact: exact)
+        // Names cut to NameLimit for the text and the JSON alike.
+        let result = resolve(address, mapping: m, exact: exact).map { f in
+            var f = f
+            f.function = f.function.map(NameLimit.limited)
+            f.module = NameLimit.limited(f.module)
+            f.file = f.file.map(NameLimit.limited)
+            return f
+        }
         frameCache[key] = result
         return result
     }

@@ -173,7 +173,7 @@ public struct FlameGraph {
         let samplesText = o.weightUnit.map { xmlEscape($0.label(weight: weight, samples: n.samples)) }
             ?? "\(withCommas(cFormat("%.0f", weight))) \(xmlEscape(o.countName))"
         if isRoot { return "all (\(samplesText), 100%)" }
-        let shown = xmlEscape(stripAnnotation(n.name))
+        let shown = xmlEscape(NameLimit.limited(stripAnnotation(n.name)))
         let pct = cFormat("%.2f", 100 * weight / (timeMax * o.factor))
         guard let delta = n.delta else { return "\(shown) (\(samplesText), \(pct)%)" }
         let d = o.negate ? -delta : delta
@@ -226,7 +226,7 @@ public struct FlameGraph {
         }
         let title = attrs.first { $0.0 == "title" }.map { xmlEscape($0.1) } ?? info
         svg += "<title>\(title)</title><rect x=\"\(f1(x1))\" y=\"\(num(y1))\" width=\"\(f1(x2 - x1))\" height=\"\(f1(y2 - y1))\" fill=\"\(color)\" rx=\"2\" ry=\"2\" />\n"
-        svg += "<text  x=\"\(f2(x1 + 3))\" y=\"\(num(3 + (y1 + y2) / 2))\" >\(xmlEscape(fittedName(stripAnnotation(n.name), width: x2 - x1)))</text>\n"
+        svg += "<text  x=\"\(f2(x1 + 3))\" y=\"\(num(3 + (y1 + y2) / 2))\" >\(xmlEscape(fittedName(NameLimit.limited(stripAnnotation(n.name)), width: x2 - x1)))</text>\n"
         svg += href != nil ? "</a>\n" : "</g>\n"
         return svg
     }

@@ -47,6 +47,12 @@ public struct GoTraceReader {
     /// (kept by `nextOutOfLine`, the only place that changes them for Go ≥ 1.22).
     var plain = false
     var pendingError: GoTraceError?
+    /// Heap entries sorted and tried by `advanceAnother` in this generation, and how many it may be:
+    /// 2^16 + one per 4 bytes of the generation's batches (the fixtures' traces use at most 5). An M
+    /// waiting for ever at the head (crafted: 100,000 Ms blocked on unknown goroutines) made every event
+    /// sort and try them all, quadratic.
+    var reorderWork = 0
+    var reorderBudget = 0
     /// Events already ordered and nudged, delivered by `next()` before anything else: `refill` orders
     /// up to `ahead.count` at a time with the cursors and the heap opened once, where one event per
     /// `next()` cost a uniqueness check per array access and a large call frame.
@@ -223,6 +229,8 @@ public struct GoTraceReader {
                 _ = siftUp(frontier.count - 1)
             }
         }
+        reorderWork = 0
+        reorderBudget = source.batches.reduce(1 << 16) { $0 &+ $1.data.count / 4 }
         return true
     }
 
@@ -391,12 +399,26 @@ public struct GoTraceReader {
     /// is still a heap).
     @inline(never)
     mutating func advanceAnother() throws(GoTraceError) {
+        try chargeReorder(frontier.count)
         frontier.sort { $0.time < $1.time }
         for i in 1..<max(frontier.count, 1) where i < frontier.count {
             if try tryAdvance(i) { return }
+            try chargeReorder(1)
         }
         let at = frontier.first.map { cursors[$0.cursor] }.map { "M \($0.m) \($0.ev.type) at \($0.ev.time) ns" } ?? "nothing"
         throw GoTraceError(offset: generations.position, "broken trace: no M can advance in generation \(genNumber) (next: \(at))")
+    }
+}
+
+extension GoTraceReader {
+    /// Counts `n` entries of reordering work against the generation's budget; past it, the order is
+    /// given up as Go's "failed to advance" would be, only sooner.
+    mutating func chargeReorder(_ n: Int) throws(GoTraceError) {
+        reorderWork &+= n
+        guard reorderWork > reorderBudget else { return }
+        let at = frontier.first.map { cursors[$0.cursor] }.map { "M \($0.m) \($0.ev.type) at \($0.ev.time) ns" } ?? "nothing"
+        throw GoTraceError(offset: generations.position, "broken trace: no consistent order of events in generation \(genNumber): "
+            + "Ms waited through \(reorderWork) reorderings, past the \(reorderBudget) this generation's size allows (first waiting: \(at))")
     }
 }
 

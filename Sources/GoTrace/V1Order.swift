@@ -59,78 +59,28 @@ extension V1Parser {
         var procs = pids.map { Proc(pid: $0) }
         procs.append(Proc(pid: V1FakeP.profile, events: cpuSamples))
         var available = Array(procs.indices)
+        // Ps whose next event is not ready, by the goroutine it waits on: its readiness depends on that
+        // goroutine's state alone, so it is scanned again only when that changes (150,000 waiting Ps,
+        // rescanned for every event released, took about 20 minutes).
+        var waiting: [UInt64: [Int]] = [:]
         // The frontier holds each ready P's time; its event stays in the P's batch (at head − 1) until
         // popped, since a P in the frontier is not scanned again and so loads no new batch.
-        var frontier: [(ts: Int64, proc: Int)] = []
+        var frontier = V1Frontier()
         var gs = IntMap<V1GState>(capacity: 1024)
         var out: [V1Event] = []
         out.reserveCapacity(eventCount)
         var raw = V1RawEvent()
 
-        // container/heap as Go's orderEventList uses it: equal times leave the heap's order.
-        func push(_ x: (ts: Int64, proc: Int)) {
-            frontier.append(x)
-            var j = frontier.count - 1
-            while true {
-                let i = (j - 1) / 2
-                if i == j || !(frontier[j].ts < frontier[i].ts) { break }
-                frontier.swapAt(i, j)
-                j = i
-            }
-        }
-        func pop() -> Int {
-            let n = frontier.count - 1
-            frontier.swapAt(0, n)
-            var i = 0
-            while true {
-                let j1 = 2 * i + 1
-                if j1 >= n { break }
-                var j = j1
-                if j1 + 1 < n && frontier[j1 + 1].ts < frontier[j1].ts { j = j1 + 1 }
-                if !(frontier[j].ts < frontier[i].ts) { break }
-                frontier.swapAt(i, j)
-                i = j
-            }
-            return frontier.removeLast().proc
-        }
-
         while true {
-            var i = 0
-            scan: while i < available.count {
-                let pi = available[i]
-                while procs[pi].head == procs[pi].events.count {
-                    let offsets = batchOffsets[procs[pi].pid] ?? []
-                    if procs[pi].nextBatch >= offsets.count {
-                        procs[pi].done = true
-                        available.swapAt(i, available.count - 1)
-                        available.removeLast()
-                        continue scan
-                    }
-                    let at = offsets[procs[pi].nextBatch]
-                    procs[pi].nextBatch += 1
-                    procs[pi].events.removeAll(keepingCapacity: true)
-                    procs[pi].head = 0
-                    try loadBatch(at: at, into: &procs[pi].events, &raw)
-                }
-                let ev = procs[pi].events[procs[pi].head]
-                let (g, initial, _) = V1Order.transition(ev)
-                if !V1Order.ready(g, gs[Int64(bitPattern: g)] ?? V1GState(), initial) {
-                    i += 1
-                    continue
-                }
-                procs[pi].head += 1
-                available.swapAt(i, available.count - 1)
-                available.removeLast()
-                push((ev.ts, pi))
-            }
-            if frontier.isEmpty {
+            try scan(&procs, &available, &waiting, &frontier, gs, &raw)
+            if frontier.items.isEmpty {
                 if let stuck = procs.first(where: { !$0.done }) {
                     let at = stuck.head < stuck.events.count ? Int(stuck.events[stuck.head].offset) : off
                     throw GoTraceError(offset: at, "no consistent ordering of events possible (P \(stuck.pid) cannot advance)")
                 }
                 break
             }
-            let pi = pop()
+            let pi = frontier.pop()
             var ev = procs[pi].events[procs[pi].head - 1]
             let (g, initial, next) = V1Order.transition(ev)
             // "Local" events only guide ordering.
@@ -150,14 +100,57 @@ extension V1Parser {
                 var n = next
                 if n.seq == V1Order.noseq { n.seq = cur.seq } else if n.seq == V1Order.seqinc { n.seq = cur.seq &+ 1 }
                 gs[key] = n
+                if let w = waiting.removeValue(forKey: g) { available += w }
             }
             available.append(pi)
         }
+        try Self.placeSyscallExits(&out)
+        return out
+    }
 
+    /// Moves every available P whose next event is ready to the frontier, loading its next batch when
+    /// its events are used up; a P with no batch left is done, one not ready waits on its goroutine.
+    mutating func scan(_ procs: inout [Proc], _ available: inout [Int], _ waiting: inout [UInt64: [Int]],
+                       _ frontier: inout V1Frontier, _ gs: IntMap<V1GState>, _ raw: inout V1RawEvent) throws(GoTraceError) {
+        // Every path below takes available[i] out (to the frontier, the waiting Ps, or done).
+        let i = 0
+        scan: while i < available.count {
+            let pi = available[i]
+            while procs[pi].head == procs[pi].events.count {
+                let offsets = batchOffsets[procs[pi].pid] ?? []
+                if procs[pi].nextBatch >= offsets.count {
+                    procs[pi].done = true
+                    available.swapAt(i, available.count - 1)
+                    available.removeLast()
+                    continue scan
+                }
+                let at = offsets[procs[pi].nextBatch]
+                procs[pi].nextBatch += 1
+                procs[pi].events.removeAll(keepingCapacity: true)
+                procs[pi].head = 0
+                try loadBatch(at: at, into: &procs[pi].events, &raw)
+            }
+            let ev = procs[pi].events[procs[pi].head]
+            let (g, initial, _) = V1Order.transition(ev)
+            if !V1Order.ready(g, gs[Int64(bitPattern: g)] ?? V1GState(), initial) {
+                available.swapAt(i, available.count - 1)
+                available.removeLast()
+                waiting[g, default: []].append(pi)
+                continue
+            }
+            procs[pi].head += 1
+            available.swapAt(i, available.count - 1)
+            available.removeLast()
+            frontier.push((ev.ts, pi))
+        }
+    }
+
+    /// Checks that the merged times never go back, then gives syscall exits the real exit time they
+    /// carry (written late), now that the order is fixed, and sorts by time again if any moved.
+    static func placeSyscallExits(_ out: inout [V1Event]) throws(GoTraceError) {
         for i in out.indices.dropFirst() where out[i].ts < out[i - 1].ts {
             throw GoTraceError(offset: Int(out[i].offset), "time stamps out of order (\(out[i].type) after \(out[i - 1].type))")
         }
-        // A syscall exit's event is written late: it carries the real exit time, used now that the order is fixed.
         var lastSysBlock: [UInt64: Int64] = [:]
         var moved = false
         for i in out.indices {
@@ -176,8 +169,40 @@ extension V1Parser {
                 break
             }
         }
-        if moved { Self.stableSortByTime(&out) }
-        return out
+        if moved { stableSortByTime(&out) }
+    }
+}
+
+/// The ready Ps by the time of their next event: container/heap as Go's orderEventList uses it (equal
+/// times leave the heap's order).
+struct V1Frontier {
+    var items: [(ts: Int64, proc: Int)] = []
+
+    mutating func push(_ x: (ts: Int64, proc: Int)) {
+        items.append(x)
+        var j = items.count - 1
+        while true {
+            let i = (j - 1) / 2
+            if i == j || !(items[j].ts < items[i].ts) { break }
+            items.swapAt(i, j)
+            j = i
+        }
+    }
+
+    mutating func pop() -> Int {
+        let n = items.count - 1
+        items.swapAt(0, n)
+        var i = 0
+        while true {
+            let j1 = 2 * i + 1
+            if j1 >= n { break }
+            var j = j1
+            if j1 + 1 < n && items[j1 + 1].ts < items[j1].ts { j = j1 + 1 }
+            if !(items[j].ts < items[i].ts) { break }
+            items.swapAt(i, j)
+            i = j
+        }
+        return items.removeLast().proc
     }
 }
 

@@ -53,6 +53,28 @@ struct MapTable {
         return Self.cut(m, by: recent).first { $0.contains(a) }
     }
 
+    /// The map (or the piece of one that no newer map covers) with the greatest start at or below `a`:
+    /// the kernel's lookup, where perf stretches each map to the next. Candidates are the last recent
+    /// map starting at or below `a` and the last piece of the last base map starting there; pieces of
+    /// earlier base maps start before either.
+    func findBelow(_ a: UInt64) -> Mapping? {
+        let r = Self.lastStarting(atOrBelow: a, in: recent).map { recent[$0] }
+        guard let i = Self.lastStarting(atOrBelow: a, in: base) else { return r }
+        let piece = Self.firstOverlap(base[i], in: recent) == nil ? base[i] : Self.cut(base[i], by: recent).last { $0.start <= a }
+        guard let piece else { return r }
+        guard let r else { return piece }
+        return piece.start > r.start ? piece : r
+    }
+
+    static func lastStarting(atOrBelow a: UInt64, in maps: [Mapping]) -> Int? {
+        var lo = 0, hi = maps.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if maps[mid].start <= a { lo = mid + 1 } else { hi = mid }
+        }
+        return lo > 0 ? lo - 1 : nil
+    }
+
     /// The index of the first map of `maps` (sorted, non-overlapping) that overlaps `m`, if any.
     static func firstOverlap(_ m: Mapping, in maps: [Mapping]) -> Int? {
         var lo = 0, hi = maps.count

@@ -39,7 +39,15 @@ public struct ProcessModel {
     var processes: [Int32: Process] = [:]
     var threadPid: [Int32: Int32] = [:]
     var comms: [Int32: String] = [:]
-    public private(set) var kernelMaps: [Mapping] = []
+    /// The kernel's maps: the same two-level table as a process's (50,000 kernel maps inserted one by
+    /// one into one array took minutes).
+    var kernelTable = MapTable()
+    /// The kernel's maps in one sorted array.
+    public var kernelMaps: [Mapping] {
+        var t = kernelTable
+        t.merge()
+        return t.base
+    }
     public private(set) var mappingCount = 0
     /// All mappings ever seen, by id.
     public private(set) var allMappings: [Mapping] = []
@@ -80,7 +88,7 @@ public struct ProcessModel {
                               buildID: m.buildID ?? buildIDs[name], id: allMappings.count, inKernelSpace: kernel)
             allMappings.append(map)
             if kernel {
-                Self.insert(map, into: &kernelMaps)
+                kernelTable.insert(map)
             } else {
                 if threadPid[m.tid] == nil { threadPid[m.tid] = m.pid }
                 processes[m.pid, default: Process()].maps.insert(map)
@@ -90,7 +98,7 @@ public struct ProcessModel {
         }
     }
 
-    /// The kernel's maps, in one array (perf stretches them to each other: see `findKernel`).
+    /// Inserts into one sorted array, moving all of it: the reference the two-level table is tested against.
     static func insert(_ m: Mapping, into maps: inout [Mapping]) {
         var out: [Mapping] = []
         out.reserveCapacity(maps.count + 2)
@@ -132,14 +140,11 @@ public struct ProcessModel {
 
     /// perf stretches each kernel map to the start of the next (maps__fixup_end) and the last one to the
     /// end of the address space, so kernel addresses past `_text`'s recorded length still resolve.
-    func findKernel(_ a: UInt64) -> Mapping? {
-        var lo = 0
-        var hi = kernelMaps.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if kernelMaps[mid].start <= a { lo = mid + 1 } else { hi = mid }
-        }
-        return lo > 0 ? kernelMaps[lo - 1] : nil
+    func findKernel(_ a: UInt64) -> Mapping? { kernelTable.findBelow(a) }
+
+    /// The reference for `findKernel`: the last map of the one-array table starting at or below `a`.
+    static func findBelow(_ a: UInt64, in maps: [Mapping]) -> Mapping? {
+        MapTable.lastStarting(atOrBelow: a, in: maps).map { maps[$0] }
     }
 
     /// The map of `maps` (sorted, non-overlapping) that holds `a`.

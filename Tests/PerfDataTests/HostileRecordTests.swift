@@ -58,6 +58,54 @@ import Testing
         #expect(right.filename == "/lib/m101.so" && right.fileOffset(of: a + 0x1800) == 0x1800)
     }
 
+    /// 30,000 kernel maps (pid -1), from the top of memory down, 4 KB each with a 4 KB gap: seconds (the
+    /// one-array insert moved every map per insert); an address in a gap is the map below's, as perf
+    /// stretches kernel maps to the next.
+    @Test func manyKernelMaps() throws {
+        var c = CraftedPerfData()
+        let n: UInt64 = 30_000, base: UInt64 = 0xffff_ffff_8000_0000
+        for i in (0..<n).reversed() { c.mmap2(pid: UInt32.max, start: base + i * 0x2000, length: 0x1000, name: "[m\(i)]") }
+        c.mmap2(pid: UInt32.max, start: base + 100 * 0x2000 + 0x800, length: 0x1000, name: "[over]")
+        let start = Date()
+        let (model, _) = try Self.model(c)
+        #expect(Date().timeIntervalSince(start) < 10)
+        for i: UInt64 in [0, 1, 99, 102, 15_000, n - 1] {
+            #expect(model.mapping(pid: 7, address: base + i * 0x2000 + 0x10, mode: .kernel)?.filename == "[m\(i)]")
+            #expect(model.mapping(pid: 7, address: base + i * 0x2000 + 0x1800, mode: .kernel)?.filename == "[m\(i)]")
+        }
+        #expect(model.mapping(pid: 7, address: base + 100 * 0x2000 + 0x10, mode: .kernel)?.filename == "[m100]")
+        #expect(model.mapping(pid: 7, address: base + 100 * 0x2000 + 0x900, mode: .kernel)?.filename == "[over]")
+        #expect(model.mapping(pid: 7, address: base + 100 * 0x2000 + 0x1900, mode: .kernel)?.filename == "[over]")
+        #expect(model.mapping(pid: 7, address: base - 1, mode: .kernel) == nil)
+        #expect(model.kernelMaps.count == Int(n) + 1)
+    }
+
+    /// The kernel lookup of the two-level table (the last map starting at or below an address) equals
+    /// the one-array table's, at random addresses after random inserts, before and after a merge.
+    @Test func twoLevelKernelLookupEqualsOneArray() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<20 {
+            var table = MapTable(), flat: [Mapping] = []
+            for id in 0..<300 {
+                let start = UInt64.random(in: 0..<0x10_0000, using: &rng) & ~0xff
+                let m = Mapping(start: start, end: start + UInt64.random(in: 1...0x4_0000, using: &rng), pageOffset: 0, filename: "f\(id)", id: id)
+                table.insert(m)
+                ProcessModel.insert(m, into: &flat)
+                if id % 37 == 0 {
+                    for _ in 0..<200 {
+                        let a = UInt64.random(in: 0..<0x15_0000, using: &rng)
+                        #expect(table.findBelow(a) == ProcessModel.findBelow(a, in: flat), "0x\(String(a, radix: 16))")
+                    }
+                }
+            }
+            table.merge()
+            for _ in 0..<500 {
+                let a = UInt64.random(in: 0..<0x15_0000, using: &rng)
+                #expect(table.findBelow(a) == ProcessModel.findBelow(a, in: flat))
+            }
+        }
+    }
+
     /// A process with 2,000 maps forked 20,000 times, each child mapping one more file: the children share
     /// the parent's table (the old model copied it per child: 20,000 × 2,000 maps, 3 GB).
     @Test func forksShareTheirParentsMaps() throws {

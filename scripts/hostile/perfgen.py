@@ -138,6 +138,16 @@ def zstd_bomb(w):
         w.records.append(struct.pack("<IHH", COMPRESSED, 0, 8 + len(part)) + part)
 
 
+@kind
+def mmap_long_name(w):
+    """A mapping whose file name is 60,000 bytes (the kernel writes at most PATH_MAX), and a sample of
+    1,000 frames at distinct addresses in it: perf script prints the name on every frame."""
+    name = "/" + "n" * 59_999
+    w.comm(100, 100, "work")
+    w.mmap2(100, 0x400000, 0x100000, name)
+    w.sample(100, 100, 1000, [0x400000 + 16 * j for j in range(1_000)])
+
+
 def main():
     if len(sys.argv) != 3 or sys.argv[1] not in KINDS:
         sys.exit("usage: perfgen.py {%s} OUT" % ",".join(sorted(KINDS)))
