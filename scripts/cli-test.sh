@@ -156,6 +156,18 @@ check "--colors go: all and the process root neutral" 'grep -qE "<title>all \(.*
 "$sf" flamegraph "$data" -o "$dir/hot.svg" 2>/dev/null
 check "other palettes: no legend" '! grep -q "id=\"legend\"" "$dir/hot.svg"'
 
+# Records a fold skips are said, not dropped (issue 18): a malformed MMAP2, AUX trace data, LBR call stacks.
+cut=Fixtures/corners/go1.25-mmap2-cut.data.zst
+"$sf" collapse --no-debuginfod --binaries Fixtures/bin "$cut" >/dev/null 2>"$dir/err"; rc=$?
+check "collapse: a malformed MMAP2 is one warning with its offset" '[[ $rc -eq 0 && $(grep -c "malformed record" "$dir/err") -eq 1 ]] && grep -q "offset 15328 (0x3be0)" "$dir/err"'
+check "info: counts malformed records" '"$sf" info "$cut" 2>/dev/null | grep -q "^# malformed records: 1 (MMAP2 ×1)"'
+"$sf" script --no-debuginfod "$cut" >/dev/null 2>"$dir/err"
+check "script: says the malformed MMAP2" 'grep -q "1 malformed record skipped" "$dir/err"'
+"$sf" collapse --no-debuginfod Fixtures/corners/go1.25-aux.data.zst >/dev/null 2>"$dir/err"
+check "collapse: AUX trace data is said, with perf script --itrace" 'grep -q "4096 bytes of AUX area trace data (intel_bts)" "$dir/err" && grep -q -- "--itrace" "$dir/err"'
+"$sf" collapse --no-debuginfod Fixtures/corners/go1.25-lbr.data.zst >/dev/null 2>"$dir/err"
+check "collapse: LBR call stacks are said" 'grep -q "carry LBR call stacks" "$dir/err"'
+
 # The man page, generated from the command definitions as scripts/install.sh installs it.
 if bash scripts/manpage.sh "$dir/man" debug 2>"$dir/err"; then
   MANWIDTH=100 man -l "$dir/man/stackfold.1" >"$dir/man.txt" 2>/dev/null

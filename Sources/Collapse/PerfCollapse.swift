@@ -66,6 +66,10 @@ public struct PerfCollapser {
     public private(set) var recordsCPU = true
     /// Samples with a recorded user stack whose chain has one user frame (see `noteLeafOnly`).
     var leafOnlySamples = 0
+    /// Names of frames outside every mapping, and the samples folded after a malformed record with and
+    /// without one (SkippedRecords.swift).
+    var unknownNameIDs = Set<UInt32>()
+    var afterMalformed = (samples: 0, unknown: 0)
     /// Samples seen per event index, folded or not (see `chooseEvent`).
     var eventSamples: [Int] = []
     /// Created on the first binary not found locally, when debuginfod servers are configured.
@@ -192,6 +196,7 @@ public struct PerfCollapser {
                 appendChain(s.callchain, origins: nil, s, model: model, to: &scratch)
             }
             if !missingNames.isEmpty { countMissing(scratch) }
+            if model.notes.malformedCount > 0 { noteAfterMalformed(scratch) }
             if !found { noteLeafOnly(s, chain: s.callchain) }
             let weight = options.weightByPeriod ? max(s.period, 1) : 1
             let index = scratch.withIDs { stacks.add($0, weight: weight) }
@@ -207,6 +212,7 @@ public struct PerfCollapser {
         if options.eventFilter == nil, file.events.count > 1, try chooseEvent(file, every: interval, progress: progress) { return }
         warnMissingBinaries()
         warnLeafOnly()
+        warnSkippedRecords(file, model.notes)
         for w in file.warnings where !warnings.contains(w) { warnings.append(w) }
         if file.isPipe, capturedSamples == 0 {
             // A pipe has no header saying how much data to expect: a stream cut at a record boundary
@@ -281,7 +287,9 @@ public struct PerfCollapser {
         // as [unknown] frames too, so they are kept.
         guard let m = model.mapping(pid: pid, address: address, mode: mode) else {
             let name = options.includeAddresses ? "[unknown <\(String(address, radix: 16))>]" : "[unknown]"
-            return [intern(name)]
+            let id = intern(name)
+            unknownNameIDs.insert(id)
+            return [id]
         }
         let key = FrameKey(mapping: m.id, address: address, exact: exact)
         if let cached = frameNames[key] { return cached }

@@ -73,12 +73,13 @@ public struct PerfScriptWriter {
         var it = file.orderedRecords()
         while let rec = it.next() { try process(rec, model: &model, file: file, to: &out) }
         if let e = it.error { throw e }
-        finish(file)
+        finish(file, notes: model.notes)
     }
 
     /// Call once per capture before `process`.
     public mutating func begin(_ file: PerfFile) {
         sym.loadKernelSymbols(file)
+        sym.eventSamples = Array(repeating: 0, count: file.events.count)
         runs.removeAll()
         headIndex.removeAll()
         // perf right-aligns event names to the longest of the capture's.
@@ -89,7 +90,11 @@ public struct PerfScriptWriter {
         }
     }
 
-    public mutating func finish(_ file: PerfFile) {
+    /// `notes`: the process model's, for malformed records and AUX data skipped.
+    public mutating func finish(_ file: PerfFile, notes: RecordNotes = RecordNotes()) {
+        if let w = notes.malformedWarning(path: file.path) { sym.warnings.append(w) }
+        if let w = notes.auxWarning { sym.warnings.append(w) }
+        if let w = PerfCollapser.lbrWarning(file, eventSamples: sym.eventSamples) { sym.warnings.append(w) }
         for w in file.warnings where !sym.warnings.contains(w) { sym.warnings.append(w) }
     }
 
@@ -110,6 +115,7 @@ public struct PerfScriptWriter {
             return
         }
         let s = try file.sample(rec)
+        if s.eventIndex < sym.eventSamples.count { sym.eventSamples[s.eventIndex] &+= 1 }
         if hasFilters {
             let o = options
             if let e = o.eventFilter, file.events[s.eventIndex].name != e { return }

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# perf.data reading corners (issue 18), crafted from a real capture by scripts/corners/perfcraft.py:
+#   corners/go1.25-mmap2-cut.data  the workload's MMAP2 record cut to its first 40 bytes
+#   corners/go1.25-aux.data        AUXTRACE_INFO (intel_bts), AUX and AUXTRACE (4096 bytes) records added
+#   corners/go1.25-lbr.data        every sample given an LBR call stack (--call-graph lbr's layout)
+# and what perf 6.1 makes of each: X.report-D.txt.zst (`perf report -D` without hex lines, as in perf/)
+# and X.script.txt.zst (`perf script`); source.script.txt.zst is `perf script` of the source capture. Tests (Tests/CollapseTests/SkippedRecordTests.swift) read them;
+# every command is appended to corners/commands.log. All are committed zstd -19 (stackfold reads
+# compressed captures as they are).
+#
+#   bash Fixtures/generate-corners.sh
+#
+# Needs: python3, perf, zstd.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+LOG=$PWD/corners/commands.log
+log() { printf '%s\n' "$*" >> "$LOG"; }
+run() { log "$*"; "$@"; }
+
+rm -rf corners
+mkdir -p corners
+: > "$LOG"
+log "# $(uname -srm); $(python3 --version); $(perf --version); $(zstd --version)"
+src=perf/go1.25-fp-default-clock.data
+run python3 ../scripts/corners/perfcraft.py $src corners/go1.25-mmap2-cut.data cut-mmap2 /workload
+run python3 ../scripts/corners/perfcraft.py $src corners/go1.25-aux.data aux
+run python3 ../scripts/corners/perfcraft.py $src corners/go1.25-lbr.data lbr
+# perf script of the source capture as this machine reads it now (its kallsyms differ from perf/'s).
+log "# > corners/source.script.txt"
+run perf script -i $src > corners/source.script.txt 2>/dev/null
+run zstd -q -19 --rm corners/source.script.txt
+for f in corners/*.data; do
+    log "# > $f.report-D.txt"
+    perf report -D -i "$f" 2>&1 | grep -v '^\. ' > "$f.report-D.txt"
+    log "perf report -D -i $f 2>&1 | grep -v '^\. '"
+    log "# > $f.script.txt"
+    run perf script -i "$f" > "$f.script.txt" 2>/dev/null
+    run zstd -q -19 --rm "$f" "$f.report-D.txt" "$f.script.txt"
+done
