@@ -3,6 +3,7 @@
 #   corners/go1.25-mmap2-cut.data  the workload's MMAP2 record cut to its first 40 bytes
 #   corners/go1.25-aux.data        AUXTRACE_INFO (intel_bts), AUX and AUXTRACE (4096 bytes) records added
 #   corners/go1.25-lbr.data        every sample given an LBR call stack (--call-graph lbr's layout)
+# a real capture of a group read (-e '{cpu-clock,task-clock}:S', corners/go1.25-group.data),
 # and what perf 6.1 makes of each: X.report-D.txt.zst (`perf report -D` without hex lines, as in perf/)
 # and X.script.txt.zst (`perf script`); source.script.txt.zst is `perf script` of the source capture. Tests (Tests/CollapseTests/SkippedRecordTests.swift) read them;
 # every command is appended to corners/commands.log. All are committed zstd -19 (stackfold reads
@@ -10,7 +11,7 @@
 #
 #   bash Fixtures/generate-corners.sh
 #
-# Needs: python3, perf, zstd.
+# Needs: python3, perf, zstd; root (perf record).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -26,6 +27,10 @@ src=perf/go1.25-fp-default-clock.data
 run python3 ../scripts/corners/perfcraft.py $src corners/go1.25-mmap2-cut.data cut-mmap2 /workload
 run python3 ../scripts/corners/perfcraft.py $src corners/go1.25-aux.data aux
 run python3 ../scripts/corners/perfcraft.py $src corners/go1.25-lbr.data lbr
+# A group read: the leader samples and reads both members' counts (PERF_FORMAT_GROUP); perf script
+# prints one sample per member with each count's growth as its period. perf turns inherit off for
+# group reads: only the main thread is sampled.
+run perf record -q -e '{cpu-clock,task-clock}:S' -F 250 -g -o corners/go1.25-group.data -- bin/go1.25/workload -d 1s cpu
 # perf script of the source capture as this machine reads it now (its kallsyms differ from perf/'s).
 log "# > corners/source.script.txt"
 run perf script -i $src > corners/source.script.txt 2>/dev/null
