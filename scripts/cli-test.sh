@@ -167,6 +167,11 @@ check "script: says the malformed MMAP2" 'grep -q "1 malformed record skipped" "
 check "collapse: AUX trace data is said, with perf script --itrace" 'grep -q "4096 bytes of AUX area trace data (intel_bts)" "$dir/err" && grep -q -- "--itrace" "$dir/err"'
 "$sf" collapse --no-debuginfod Fixtures/corners/go1.25-lbr.data.zst >/dev/null 2>"$dir/err"
 check "collapse: LBR call stacks are said" 'grep -q "carry LBR call stacks" "$dir/err"'
+# perf.data that perf 6.1 reads: the legacy "PERFFILE" header, group reads split per member.
+check "collapse: a legacy PERFFILE capture folds as its source" \
+  '[[ "$("$sf" collapse --no-debuginfod --binaries Fixtures/bin Fixtures/corners/go1.25-v1.data.zst 2>/dev/null)" == "$("$sf" collapse --no-debuginfod --binaries Fixtures/bin Fixtures/perf/go1.25-fp-default-clock.data 2>/dev/null)" ]]'
+check "script: a group read gives each member its samples" \
+  '[[ $("$sf" script --no-debuginfod --binaries Fixtures/bin Fixtures/corners/go1.25-group.data.zst 2>/dev/null | grep -c " task-clock: $") -gt 10 ]]'
 
 # The man page, generated from the command definitions as scripts/install.sh installs it.
 if bash scripts/manpage.sh "$dir/man" debug 2>"$dir/err"; then

@@ -91,7 +91,7 @@ extension PerfFile {
     func headerText(capturedOn: String?) -> String {
         var out = "# ========\n"
         if let date = capturedOn { out += "# captured on    : \(date)\n" }
-        out += "# mode           : \(isPipe ? "pipe" : "file"), \(order == .little ? "little" : "big")-endian\n"
+        out += "# mode           : \(isPipe ? "pipe" : "file"), \(order == .little ? "little" : "big")-endian\(isLegacy ? ", legacy \"PERFFILE\" header" : "")\n"
         if !isPipe {
             out += "# data offset    : \(dataSection.offset)\n"
             out += "# data size      : \(dataSection.size)\n"

@@ -11,6 +11,10 @@ OP:
                    "AUX data was written") and an AUXTRACE record with 4096 bytes of payload, as
                    `perf record -e intel_pt//` writes them; no AUXTRACE_INFO (perf 6.1 would need a
                    real decoder's parameters in it)
+  v1 [72]          the first header format, which perf 6.1 still reads (util/header.c): magic "PERFFILE",
+                   attrs as perf_event_attr ABI 4 (104 bytes, attr_size 120: the byte order is told by
+                   attr_size), the fields after them being zero in the source; with 72, also the header
+                   before the feature bitmap (header size 72, so no features)
   lbr              makes every SAMPLE carry an LBR call stack, as `--call-graph lbr` records it: the
                    attr gains PERF_SAMPLE_BRANCH_STACK with branch_sample_type USER|CALL_STACK|HW_INDEX;
                    each sample gains hw_idx 0 and one branch entry per user caller of its callchain
@@ -135,12 +139,37 @@ def lbr(cap):
     return lambda path: cap.write(path, patch)
 
 
+def v1(cap, header_size="104"):
+    attrs = cap.attr_offsets()
+    new_size = 104  # PERF_ATTR_SIZE_VER4
+    packed = b""
+    for a in attrs:
+        attr = bytearray(cap.b[a:a + cap.attr_size - 16])
+        assert not any(attr[new_size:]), "attr fields past ABI 4 are set: a v1 file cannot hold them"
+        struct.pack_into("<I", attr, 4, new_size)
+        packed += attr[:new_size] + cap.b[a + cap.attr_size - 16:a + cap.attr_size]  # + ids section
+
+    def write(path):
+        cap.write(path)
+        b = bytearray(open(path, "rb").read())
+        b[0:8] = b"PERFFILE"
+        struct.pack_into("<Q", b, 16, new_size + 16)
+        struct.pack_into("<Q", b, 32, len(packed))
+        old = len(attrs) * cap.attr_size
+        b[cap.attrs_off:cap.attrs_off + old] = packed + bytes(old - len(packed))
+        if header_size == "72":
+            struct.pack_into("<Q", b, 8, 72)
+            b[72:104] = bytes(32)
+        open(path, "wb").write(b)
+    return write
+
+
 def main():
     if len(sys.argv) < 4:
         sys.exit(__doc__)
     cap = Capture(sys.argv[1])
     op, args = sys.argv[3], sys.argv[4:]
-    ops = {"cut-mmap2": cut_mmap2, "aux": aux, "lbr": lbr}
+    ops = {"cut-mmap2": cut_mmap2, "aux": aux, "lbr": lbr, "v1": v1}
     if op not in ops:
         sys.exit(__doc__)
     ops[op](cap, *args)(sys.argv[2])

@@ -86,9 +86,7 @@ struct CollapseCommand: ParsableCommand {
 
 
 func isPerfData(_ file: MappedFile) -> Bool {
-    guard file.count >= 8 else { return false }
-    let m = file.bytes.loadUnaligned(as: UInt64.self)
-    return m == PerfFile.magic || m.byteSwapped == PerfFile.magic
+    PerfFile.hasMagic(file.bytes)
 }
 
 func collapsePerf(_ file: MappedFile, _ o: PerfCollapseOptions) throws -> [UInt8] {
