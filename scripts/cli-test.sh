@@ -173,6 +173,20 @@ check "collapse: a legacy PERFFILE capture folds as its source" \
 check "script: a group read gives each member its samples" \
   '[[ $("$sf" script --no-debuginfod --binaries Fixtures/bin Fixtures/corners/go1.25-group.data.zst 2>/dev/null | grep -c " task-clock: $") -gt 10 ]]'
 
+# Options that do not apply to the input are usage errors (64), one line naming input and option (issue 18).
+inapplicable() {  # name, option, command words...
+  local name=$1 opt=$2; shift 2
+  "$sf" "$@" >"$dir/out" 2>"$dir/err"; local rc=$?
+  check "$name: exit 64, one line naming $opt" '[[ $rc -eq 64 && $(wc -l <"$dir/err") -eq 1 && ! -s "$dir/out" ]] && grep -q -- "$opt" "$dir/err"'
+}
+"$sf" collapse "$data" >"$dir/in.folded" 2>/dev/null
+inapplicable "collapse --only-cpu on perf script text" --only-cpu collapse --only-cpu 1 "$data.script.txt"
+inapplicable "collapse --strict on perf.data" --strict collapse --strict "$data"
+inapplicable "flamegraph --elf-names on folded stacks" --elf-names flamegraph --elf-names "$dir/in.folded" -o "$dir/no.svg"
+check "flamegraph with an option that does not apply writes no -o file" '[[ ! -e "$dir/no.svg" ]]'
+inapplicable "diff --time on two folded files" --time diff --time 1,2 "$dir/in.folded" "$dir/in.folded"
+check "diff --time with a perf.data input still runs" '"$sf" diff --time , "$data" "$dir/in.folded" >/dev/null 2>&1'
+
 # The man page, generated from the command definitions as scripts/install.sh installs it.
 if bash scripts/manpage.sh "$dir/man" debug 2>"$dir/err"; then
   MANWIDTH=100 man -l "$dir/man/stackfold.1" >"$dir/man.txt" 2>/dev/null

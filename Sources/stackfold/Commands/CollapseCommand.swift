@@ -37,6 +37,9 @@ struct CollapseCommand: ParsableCommand {
         let file: MappedFile
         do { file = try openInput(input) } catch { throw unreadableInput(input, error.message) }
         if isPerfData(file) {
+            for (set, name) in [(strict, "--strict"), (perlCompatible, "--perl-compatible"), (jit, "--jit")] where set {
+                throw inapplicable(input, name, "applies to perf script text only, and this input is perf.data: drop it, or pass perf script's output")
+            }
             var o = try perf.checkedOptions(capture: input)
             o.includePID = pid
             o.includeTID = tid
@@ -50,6 +53,7 @@ struct CollapseCommand: ParsableCommand {
             return
         }
         if looksBinary(file.bytes) { throw unreadableInput(input, "binary data that is not perf.data; \(collapseInputHint)") }
+        try perf.rejectOnText(input, "this input is perf script text")
         var o = ScriptCollapseOptions()
         o.includePID = pid
         o.includeTID = tid
