@@ -13,7 +13,7 @@
 #
 #   bash Fixtures/generate-corners.sh
 #
-# Needs: python3, perf, zstd; root (perf record).
+# Needs: python3, perf, zstd, binutils (objcopy); root (perf record).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -35,6 +35,12 @@ run python3 ../scripts/corners/perfcraft.py $src corners/go1.25-v1-72.data v1 72
 # prints one sample per member with each count's growth as its period. perf turns inherit off for
 # group reads: only the main thread is sampled.
 run perf record -q -e '{cpu-clock,task-clock}:S' -F 250 -g -o corners/go1.25-group.data -- bin/go1.25/workload -d 1s cpu
+# Go binaries without their GNU build-id note (objcopy), committed as zstd patches against the build they
+# come from: go1.25's is the binary of perf/go1.25-fp-mono.data, go1.27's another program by that name.
+for v in 1.25 1.27; do
+    run objcopy --remove-section .note.gnu.build-id bin/go$v/workload corners/workload-go$v-nognu
+    run zstd -q -19 --single-thread --rm --patch-from=bin/go$v/workload corners/workload-go$v-nognu -o corners/workload-go$v-nognu.zst
+done
 # perf script of the source capture as this machine reads it now (its kallsyms differ from perf/'s).
 log "# > corners/source.script.txt"
 run perf script -i $src > corners/source.script.txt 2>/dev/null

@@ -56,11 +56,14 @@ extension PerfCollapser {
 
     /// A binary is used only when its build-id is the capture's (when the capture recorded one): another
     /// build would name frames wrongly without any sign of it. Refusals are warned once per path.
+    /// A Go binary whose GNU note was removed is checked by the build-ids its Go build ID derives (GoBuildID.swift).
     mutating func accepts(_ img: BinaryImage, for m: Mapping) -> Bool {
         guard let want = m.buildID, img.buildID != want else { return true }
+        let goID = img.buildID == nil ? img.elf.goBuildID() : nil
+        if let goID, GoBuildID.gnuBuildIDs(fromGoBuildID: goID).contains(want) { return true }
         refused[Self.imageKey(m), default: []].append(img.path)
         if warnedMismatch.insert(img.path).inserted {
-            let have = img.buildID.map { "build-id \($0)" } ?? "no build-id"
+            let have = img.buildID.map { "build-id \($0)" } ?? goID.map { "no GNU build-id, and its Go build ID \($0) derives another" } ?? "no build-id"
             warnings.append("\(img.path): \(have) does not match the capture's build-id \(want) for \(m.filename); not used")
         }
         return false
