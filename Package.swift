@@ -7,10 +7,12 @@ let package = Package(
     products: [
         .executable(name: "stackfold", targets: ["stackfold"]),
         // BinaryIO too: its types (MappedFile, ByteCursor, errors) appear in the others' public API.
-        .library(name: "StackfoldKit", targets: ["BinaryIO", "PerfData", "Symbolize", "Collapse", "FlameSVG", "GoTrace", "Align"]),
+        .library(name: "StackfoldKit", targets: ["BinaryIO", "PerfData", "Symbolize", "Collapse", "FlameSVG", "GoTrace", "Align", "Pprof"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // pprof's profile.proto; the generated code is committed (scripts/gen-pprof-proto.sh).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // C libraries from the system (Debian: libdw-dev libelf-dev libzstd-dev libdebuginfod-dev).
@@ -31,10 +33,18 @@ let package = Package(
         // js/: the flame graph's JavaScript, embedded by scripts/embed-js.sh as Script.swift.
         .target(name: "FlameSVG", dependencies: ["BinaryIO"], exclude: ["js"]),
         .target(name: "Align", dependencies: ["BinaryIO", "PerfData", "GoTrace", "Collapse"]),
+        // pprof profiles: Generated/ is protoc output, proto/ its source (google/pprof, Apache-2.0).
+        .target(
+            name: "Pprof",
+            dependencies: [
+                "BinaryIO", "PerfData", "Symbolize", "Collapse", "Align",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["proto"]),
         .executableTarget(
             name: "stackfold",
             dependencies: [
-                "PerfData", "Symbolize", "Collapse", "FlameSVG", "GoTrace", "Align", "CMalloc",
+                "PerfData", "Symbolize", "Collapse", "FlameSVG", "GoTrace", "Align", "Pprof", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -47,6 +57,7 @@ let package = Package(
         .testTarget(name: "FlameSVGTests", dependencies: ["FlameSVG", "TestSupport"]),
         .testTarget(name: "GoTraceTests", dependencies: ["GoTrace", "CZstd", "TestSupport"]),
         .testTarget(name: "AlignTests", dependencies: ["Align", "TestSupport"]),
+        .testTarget(name: "PprofTests", dependencies: ["Pprof", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -52,6 +52,11 @@ check "$result" "'t=' in r['url'] and r['selVisible'] and r['allVisible'] and r[
 check "$result" "r['zoomedAfterWindow']" "frames of the redrawn graph zoom on click"
 check "$result" "r['hover'].startswith('Time: ')" "hovering the strip describes the time under the pointer"
 check "$result" "r['resetTotal'] == r['initialTotal'] and r['resetVsInitial'] == 'same' and r['urlAfterReset'] == ''" "[whole capture] restores the graph"
+check "$result" "r['rootColours'] == [] and r['rootColoursAfterDrag'] == []" "GC-state root frames are filled with their legend swatch's colour, before and after a drag"
+check "$result" "r['overlapsAfterDrag'] == []" "no text in the strip overlaps another after a drag (window line, legend, [whole capture], axis)"
+check "$result" "r['axis'][0].endswith(' s since trace start') and all(a.endswith(' s') for a in r['axis'][1:])" "the axis is in seconds since the trace start: $(python3 -c "import json,sys; print(json.loads(sys.argv[1])['axis'])" "$result")"
+check "$result" "__import__('re').match(r'^all \\([0-9,]+ samples, [0-9.]+ m?s, 100%\\)$', r['rootTitle']) is not None" "cpu-clock frames say samples and time: $(python3 -c "import json,sys; print(json.loads(sys.argv[1])['rootTitle'])" "$result")"
+check "$result" "r['resetRootTitle'] == r['rootTitle'] and ' samples, ' in r['windowRootTitle']" "the script labels redrawn frames as stackfold does"
 win=$(python3 -c "import json,sys; r=json.loads(sys.argv[1]); f=lambda n: '%d.%09d' % divmod(int(n), 10**9); print(f(r['windowStartNs']) + ',' + f(r['windowEndNs']))" "$result")
 cli=$("$sf" gc --go-trace "$trace" "$data" --folded --count-samples --time "$win" | awk '{s+=$NF} END {print s+0}')
 check "$result" "r['windowTotal'] == $cli" "the window's total equals stackfold gc --folded --time $win ($cli samples)"

@@ -187,6 +187,12 @@ check "flamegraph with an option that does not apply writes no -o file" '[[ ! -e
 inapplicable "diff --time on two folded files" --time diff --time 1,2 "$dir/in.folded" "$dir/in.folded"
 check "diff --time with a perf.data input still runs" '"$sf" diff --time , "$data" "$dir/in.folded" >/dev/null 2>&1'
 
+# Units (docs/units.md): a perf.data graph's root and process frames say perf script's sample counts and
+# period sums in the event's unit; folded text stays period sums (stackcollapse-perf.pl), or sample counts.
+bash scripts/cli/units.sh "$sf" "$dir" || fail=1
+# stackcollapse-perf.pl's --inline and --context on perf script text.
+bash scripts/cli/inline.sh "$sf" "$dir" || fail=1
+
 # The man page, generated from the command definitions as scripts/install.sh installs it.
 if bash scripts/manpage.sh "$dir/man" debug 2>"$dir/err"; then
   MANWIDTH=100 man -l "$dir/man/stackfold.1" >"$dir/man.txt" 2>/dev/null

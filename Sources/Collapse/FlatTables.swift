@@ -92,6 +92,8 @@ struct StackCounter {
     private(set) var counts: [UInt32] = []
     private var hashes: [UInt64] = []
     private(set) var weights: [UInt64] = []
+    /// Samples added per unique stack (`weights` sums their periods).
+    private(set) var sampleCounts: [UInt64] = []
 
     init(capacity: Int = 1 << 12) {
         slots = Array(repeating: -1, count: capacity)
@@ -121,6 +123,7 @@ struct StackCounter {
             if e < 0 { break }
             if hashes[e] == h, Int(counts[e]) == ids.count, equal(e, ids) {
                 weights[e] &+= weight
+                sampleCounts[e] &+= 1
                 return e
             }
             i = (i &+ 1) & mask
@@ -130,6 +133,7 @@ struct StackCounter {
         counts.append(UInt32(ids.count))
         hashes.append(h)
         weights.append(weight)
+        sampleCounts.append(1)
         pool.append(contentsOf: ids)
         slots[i] = Int32(e)
         if (e + 1) * 2 > slots.count { grow() }
@@ -170,6 +174,14 @@ struct StackCounter {
         for e in starts.indices {
             let s = Int(starts[e])
             body(pool[s..<s + Int(counts[e])], weights[e])
+        }
+    }
+
+    /// Each unique stack, its weight and its sample count.
+    func forEachCounted(_ body: (ArraySlice<UInt32>, UInt64, UInt64) -> Void) {
+        for e in starts.indices {
+            let s = Int(starts[e])
+            body(pool[s..<s + Int(counts[e])], weights[e], sampleCounts[e])
         }
     }
 }
@@ -293,6 +305,22 @@ func renderFolded(_ stacks: StackCounter, names encoded: [[UInt8]]) -> [UInt8] {
     return sortedFoldedLines(text, ranges)
 }
 
+/// `stack samples weight` lines, sorted as `renderFolded`'s: the sample count in the first column (where
+/// difffolded puts its first count), for a renderer that labels both.
+func renderFoldedCounted(_ stacks: StackCounter, names encoded: [[UInt8]]) -> [UInt8] {
+    var text: [UInt8] = []
+    var ranges: [(start: Int, end: Int, weight: UInt64)] = []
+    var samples: [UInt64] = []
+    ranges.reserveCapacity(stacks.uniqueCount)
+    stacks.forEachCounted { ids, weight, count in
+        let start = text.count
+        appendStack(ids, names: encoded, to: &text)
+        ranges.append((start, text.count, weight))
+        samples.append(count)
+    }
+    return sortedFoldedLines(text, ranges, samples: samples)
+}
+
 /// Folded lines of unique stacks under a root frame each: `prefixes[prefix];stack weight`.
 func renderFolded(_ entries: [(prefix: Int, stack: Int32, weight: UInt64)], prefixes: [[UInt8]], stacks: StackCounter,
                   names encoded: [[UInt8]]) -> [UInt8] {
@@ -318,9 +346,13 @@ func renderFolded(_ entries: [(prefix: Int, stack: Int32, weight: UInt64)], pref
     }
 }
 
-/// `text[range] weight` lines sorted by bytes (memcmp), lines of equal text merged.
-private func sortedFoldedLines(_ text: [UInt8], _ ranges: [(start: Int, end: Int, weight: UInt64)]) -> [UInt8] {
-    var ranges = ranges
+/// `text[range] weight` lines (`text[range] samples weight` with `samples`) sorted by bytes (memcmp), lines
+/// of equal text merged.
+private func sortedFoldedLines(_ text: [UInt8], _ ranges: [(start: Int, end: Int, weight: UInt64)],
+                               samples: [UInt64]? = nil) -> [UInt8] {
+    // Sorted as indices when sample counts ride along, so that both follow their line.
+    let original = samples == nil ? [] : ranges
+    var ranges = samples == nil ? ranges : ranges.enumerated().map { (start: $0.element.start, end: $0.element.end, weight: UInt64($0.offset)) }
     var out: [UInt8] = []
     text.withUnsafeBufferPointer { t in
         let base = t.baseAddress ?? UnsafePointer(bitPattern: 1)!
@@ -335,12 +367,22 @@ private func sortedFoldedLines(_ text: [UInt8], _ ranges: [(start: Int, end: Int
         ranges.sort(by: less)
         out.reserveCapacity(text.count + ranges.count * 8)
         var i = 0
+        func weight(_ k: Int) -> UInt64 { samples == nil ? ranges[k].weight : original[Int(ranges[k].weight)].weight }
         while i < ranges.count {
-            var w = ranges[i].weight
+            var w = weight(i)
+            var n: UInt64 = samples.map { $0[Int(ranges[i].weight)] } ?? 0
             var j = i + 1
-            while j < ranges.count, same(ranges[i], ranges[j]) { w &+= ranges[j].weight; j += 1 }
+            while j < ranges.count, same(ranges[i], ranges[j]) {
+                w &+= weight(j)
+                if let samples { n &+= samples[Int(ranges[j].weight)] }
+                j += 1
+            }
             out.append(contentsOf: t[ranges[i].start..<ranges[i].end])
             out.append(0x20)
+            if samples != nil {
+                appendDecimal(n, to: &out)
+                out.append(0x20)
+            }
             appendDecimal(w, to: &out)
             out.append(0x0a)
             i = j

@@ -48,6 +48,8 @@ public struct PerfCollapser {
     public private(set) var capturedSamples = 0
     public private(set) var skippedSamples = 0
     public private(set) var sampleRecords: [FoldedSample] = []
+    /// The event folded (see `weightUnit`).
+    public private(set) var foldedEvent: EventDesc?
 
     var images: [String: BinaryImage?] = [:]
     /// build-id -> path and file name -> path, from `searchDirs`, built on first need.
@@ -131,6 +133,7 @@ public struct PerfCollapser {
         var it = file.orderedRecords()
         var scratch = FrameScratch()
         let filterEvent = options.eventFilter ?? file.events.first?.name
+        foldedEvent = file.events.first { $0.name == filterEvent }
         if let e = file.cpuFilterError(options.cpus) { throw e }
         recordsCPU = file.recordsCPU
         eventSamples = Array(repeating: 0, count: file.events.count)

@@ -40,6 +40,8 @@ public struct ScriptTextCollapser {
     /// Lines that were neither a header, a frame, a comment nor blank.
     public private(set) var unrecognizedLines = 0
     public private(set) var warnings: [String] = []
+    /// `--inline`/`--context`: frames of binaries un-inlined from the binaries (ScriptInline.swift).
+    public var inlineLookup: ScriptInlineLookup?
 
     var eventFilter: String?
     var eventDefaulted: Bool
@@ -122,7 +124,8 @@ public struct ScriptTextCollapser {
             var t = 0
             while t < l.count, l[t] == 0x20 || l[t] == 0x09 { t += 1 }
             let key = UnsafeRawBufferPointer(rebasing: l[t...])
-            let tag: UInt64 = pnameIsJava ? 2 : 1
+            // Un-inlined names depend on whether the line is the leaf (others are return addresses).
+            let tag: UInt64 = (pnameIsJava ? 2 : 1) | (inlineLookup != nil && frames.isEmpty ? 4 : 0)
             let (h, hit) = key.isEmpty ? (0, nil) : lineCache.find(key, tag: tag)
             if let (start, count) = hit {
                 lineCache.pool.withUnsafeBufferPointer { frames.append(contentsOf: $0[start..<start + count]) }
@@ -326,7 +329,14 @@ public struct ScriptTextCollapser {
 
     /// The ids of one frame line's folded names, leaf first (as the sample's frames are kept).
     mutating func frameIDs(_ f: Frame) -> [UInt32] {
-        tidy(f, java: pnameIsJava).reversed().map { nameTable.intern($0) }
+        if let lookup = inlineLookup, ScriptInlineLookup.eligible(f.module) {
+            var symbol = f.raw
+            stripOffset(&symbol)
+            if let names = lookup.names(pc: f.pc, module: f.module, symbol: symbol, leaf: frames.isEmpty) {
+                return names.reversed().map { nameTable.intern($0) }
+            }
+        }
+        return tidy(f, java: pnameIsJava).reversed().map { nameTable.intern($0) }
     }
 
     /// One frame line's folded names (several when Java inlining `a->b` is shown), root first.

@@ -15,6 +15,9 @@ public struct FlameGraphOptions: Sendable {
     public var minWidth = 0.1
     public var minWidthIsPercent = false
     public var countName = "samples"
+    /// What the counts are (perf.data input): frames then say `412 samples, 412.0 ms` instead of
+    /// `N <countName>`. Nil for folded text, labelled with `countName` as flamegraph.pl labels it.
+    public var weightUnit: WeightUnit?
     public var nameType = "Function:"
     public var notes = ""
     public var factor = 1.0
@@ -56,12 +59,19 @@ public struct FlameGraph {
     public init(options: FlameGraphOptions = FlameGraphOptions()) { self.options = options }
 
     /// Renders folded text (one or two count columns) to a self-contained SVG.
-    public mutating func render(folded text: String) -> String {
+    public mutating func render(folded text: String) -> String { render(folded: text, counted: false) }
+
+    /// As `render(folded:)`; with `counted`, two-column lines are `stack samples weight`
+    /// (`PerfCollapser.foldedCounted`), not differential, and frames are labelled with both.
+    public mutating func render(folded text: String, counted: Bool) -> String {
         var parser = FoldedParser()
         var stacks = parser.parse(text)
         if parser.ignored > 0 { warnings.append("Ignored \(parser.ignored) lines with invalid format") }
+        if counted {
+            stacks = stacks.map { FoldedStack(frames: $0.frames, count: $0.count, samples: $0.before) }
+        }
         if options.reverse {
-            stacks = stacks.map { FoldedStack(frames: $0.frames.reversed(), count: $0.count, before: $0.before) }
+            stacks = stacks.map { FoldedStack(frames: $0.frames.reversed(), count: $0.count, before: $0.before, samples: $0.samples) }
         }
         if !options.flameChart {
             // Keys computed once per stack, not per comparison (100k stacks: 7 s -> well under 1 s).
@@ -79,11 +89,34 @@ public struct FlameGraph {
 
     public mutating func render(stacks: [FoldedStack]) -> String { render(stacks: stacks, strip: nil) }
 
+    /// Where things go: paddings as flamegraph.pl's, the strip and the Go legend above the frames.
+    struct Geometry {
+        var xpad = 10.0, ypad1 = 0.0, ypad2 = 0.0, ypad3 = 0.0, stripTop = 0.0
+        var legend = false
+        var imageHeight = 0.0
+        var timeMax = 0.0
+        var widthPerTime = 0.0
+        let framePad = 1.0
+    }
+
+    func geometry(timeMax: Double, strip: (TimeStrip, StripLayout)?) -> Geometry {
+        let o = options
+        var g = Geometry()
+        g.timeMax = timeMax
+        g.stripTop = o.fontSize * 3 + (o.subtitle.isEmpty ? 0 : o.fontSize * 2)
+        g.ypad3 = o.fontSize * 2
+        // The strip sits under the title (and subtitle); the frames start below it.
+        // The Go palette says what its colours mean in a row above the frames.
+        g.legend = o.colors == "go" && strip == nil && o.paletteMap.isEmpty && !o.random
+        let legendHeight = g.legend ? o.fontSize * 1.5 : 0
+        g.ypad1 = o.fontSize * 3 + (strip.map { $0.0.height + 10 + (o.subtitle.isEmpty ? 0 : g.ypad3) } ?? 0) + legendHeight
+        g.ypad2 = o.fontSize * 2 + 10
+        g.widthPerTime = (o.width - 2 * g.xpad) / timeMax
+        return g
+    }
+
     mutating func render(stacks: [FoldedStack], strip: (TimeStrip, StripLayout)?) -> String {
         let o = options
-        if o.colors == "chain" {
-            // `;--;` separates the waker's stack: mark frames after it.
-        }
         var (nodes, timeMax, maxDelta) = FrameMerger.merge(stacks)
         if let t = o.total {
             if t < timeMax {
@@ -92,16 +125,6 @@ public struct FlameGraph {
                 timeMax = t
             }
         }
-        let xpad = 10.0
-        let stripTop = o.fontSize * 3 + (o.subtitle.isEmpty ? 0 : o.fontSize * 2)
-        let ypad3 = o.fontSize * 2
-        // The strip sits under the title (and subtitle); the frames start below it.
-        // The Go palette says what its colours mean in a row above the frames.
-        let legend = o.colors == "go" && strip == nil && o.paletteMap.isEmpty && !o.random
-        let legendHeight = legend ? o.fontSize * 1.5 : 0
-        let ypad1 = o.fontSize * 3 + (strip.map { $0.0.height + 10 + (o.subtitle.isEmpty ? 0 : ypad3) } ?? 0) + legendHeight
-        let ypad2 = o.fontSize * 2 + 10
-        let framePad = 1.0
         if !timeMax.isFinite {
             // Counts below 1e300 each, but enough of them: no width can be given to a frame.
             warnings.append("ERROR: the counts add up to more than a double holds (\(timeMax)); no graph drawn.")
@@ -112,94 +135,109 @@ public struct FlameGraph {
             warnings.append("ERROR: No valid input provided to flamegraph.pl.")
             return errorSVG(width: o.width, message: "ERROR: No valid input provided to flamegraph.pl.")
         }
-        if timeMax < 100, o.countName == "samples" { warnings.append("Stack count is low (\(Int(saturating: timeMax))). Did something go wrong?") }
-        let widthPerTime = (o.width - 2 * xpad) / timeMax
-        let minWidthTime = o.minWidthIsPercent ? timeMax * o.minWidth / 100 : o.minWidth / widthPerTime
+        // The sample count when known: a weight in nanoseconds says nothing of how many samples there were.
+        let rootSamples = nodes.first { $0.depth == 0 }?.samples
+        if let n = rootSamples, o.weightUnit != nil {
+            if n < 100 { warnings.append("Stack count is low (\(Int(saturating: n)) samples). Did something go wrong?") }
+        } else if timeMax < 100, o.countName == "samples" {
+            warnings.append("Stack count is low (\(Int(saturating: timeMax))). Did something go wrong?")
+        }
+        var g = geometry(timeMax: timeMax, strip: strip)
+        let minWidthTime = o.minWidthIsPercent ? timeMax * o.minWidth / 100 : o.minWidth / g.widthPerTime
         nodes.removeAll { n in
             let end = (n.name.isEmpty && n.depth == 0) ? timeMax : n.end
             return end - n.start < minWidthTime && !(n.name.isEmpty && n.depth == 0)
         }
         let depthMax = nodes.map(\.depth).max() ?? 0
-        var imageHeight = Double(depthMax + 1) * o.frameHeight + ypad1 + ypad2
-        if !o.subtitle.isEmpty, strip == nil { imageHeight += ypad3 }
+        g.imageHeight = Double(depthMax + 1) * o.frameHeight + g.ypad1 + g.ypad2
+        if !o.subtitle.isEmpty, strip == nil { g.imageHeight += g.ypad3 }
         // Root first, then by depth and position: a stable order, so the same input gives the same bytes.
         nodes.sort { ($0.depth, $0.start) < ($1.depth, $1.start) }
 
         // Outside the frames' group, which the script zooms and searches.
-        let legendSVG = legend ? goLegend(y: ypad1 + (o.subtitle.isEmpty ? 0 : ypad3) - 6, xpad: xpad) : ""
-        var svg = header(width: o.width, height: imageHeight, ypad1: ypad1, ypad2: ypad2, xpad: xpad, legend: legendSVG, strip: strip.map { s in
-            (stripSVG(s.0, s.1, top: stripTop, xpad: xpad),
-             stripData(s.0, s.1, top: stripTop, imageHeight: imageHeight, ypad1: ypad1, ypad2: ypad2, xpad: xpad))
+        let legendSVG = g.legend ? goLegend(y: g.ypad1 + (o.subtitle.isEmpty ? 0 : g.ypad3) - 6, xpad: g.xpad) : ""
+        var svg = header(width: o.width, height: g.imageHeight, ypad1: g.ypad1, ypad2: g.ypad2, xpad: g.xpad, legend: legendSVG, strip: strip.map { s in
+            (stripSVG(s.0, s.1, top: g.stripTop, xpad: g.xpad),
+             stripData(s.0, s.1, top: g.stripTop, imageHeight: g.imageHeight, ypad1: g.ypad1, ypad2: g.ypad2, xpad: g.xpad))
         })
         svg.reserveCapacity(nodes.count * 220 + 20000)
-        for n in nodes {
-            let isRoot = n.name.isEmpty && n.depth == 0
-            let end = isRoot ? timeMax : n.end
-            let x1 = xpad + n.start * widthPerTime
-            let x2 = xpad + end * widthPerTime
-            let y1, y2: Double
-            if !o.inverted {
-                y1 = imageHeight - ypad2 - Double(n.depth + 1) * o.frameHeight + framePad
-                y2 = imageHeight - ypad2 - Double(n.depth) * o.frameHeight
-            } else {
-                y1 = ypad1 + Double(n.depth) * o.frameHeight
-                y2 = ypad1 + Double(n.depth + 1) * o.frameHeight - framePad
-            }
-            let samples = (end - n.start) * o.factor
-            let samplesText = withCommas(cFormat("%.0f", samples))
-            var info: String
-            let shown = stripAnnotation(n.name)
-            if isRoot {
-                info = "all (\(samplesText) \(xmlEscape(o.countName)), 100%)"
-            } else {
-                let pct = cFormat("%.2f", 100 * samples / (timeMax * o.factor))
-                if let delta = n.delta {
-                    let d = o.negate ? -delta : delta
-                    var dp = cFormat("%.2f", 100 * d / (timeMax * o.factor))
-                    if d > 0 { dp = "+" + dp }
-                    info = "\(xmlEscape(shown)) (\(samplesText) \(xmlEscape(o.countName)), \(pct)%; \(dp)%)"
-                } else {
-                    info = "\(xmlEscape(shown)) (\(samplesText) \(xmlEscape(o.countName)), \(pct)%)"
-                }
-            }
-            let color: String
-            if n.name == "--" { color = "rgb(160,160,160)" }
-            else if n.name == "-" { color = "rgb(200,200,200)" }
-            else if let delta = n.delta { color = colorScale(o.negate ? -delta : delta, max: maxDelta) }
-            else if let c = o.paletteMap[n.name] { color = c }
-            else if o.colors == "go", !o.random, isRoot || n.depth == 1 { color = Colors.goRoot }
-            else if o.random { color = Colors.color(o.colors, hash: false, name: n.name, random: randomColors.next3()) }
-            else { color = Colors.color(o.colors, hash: o.hash, name: n.name) }
-            if n.delta == nil, !isRoot { usedColors[n.name] = color }
-
-            let attrs = o.nameAttributes[n.name] ?? []
-            let href = attrs.first { $0.0 == "href" }?.1
-            if let href {
-                svg += "<a xlink:href=\"\(xmlEscape(href))\""
-                for (k, v) in attrs where k != "href" && k != "title" { svg += " \(k)=\"\(xmlEscape(v))\"" }
-                svg += " target=\"_top\">\n"
-            } else {
-                svg += "<g"
-                for (k, v) in attrs where k != "title" { svg += " \(k)=\"\(xmlEscape(v))\"" }
-                svg += ">\n"
-            }
-            let title = attrs.first { $0.0 == "title" }.map { xmlEscape($0.1) } ?? info
-            svg += "<title>\(title)</title><rect x=\"\(f1(x1))\" y=\"\(num(y1))\" width=\"\(f1(x2 - x1))\" height=\"\(f1(y2 - y1))\" fill=\"\(color)\" rx=\"2\" ry=\"2\" />\n"
-            let chars = Int(saturating: (x2 - x1) / (o.fontSize * o.fontWidth))
-            var text = ""
-            if chars >= 3 {
-                let scalars = Array(shown.unicodeScalars)
-                if chars < scalars.count {
-                    text = String(String.UnicodeScalarView(scalars.prefix(max(chars - 2, 0)))) + ".."
-                } else {
-                    text = shown
-                }
-            }
-            svg += "<text  x=\"\(f2(x1 + 3))\" y=\"\(num(3 + (y1 + y2) / 2))\" >\(xmlEscape(text))</text>\n"
-            svg += href != nil ? "</a>\n" : "</g>\n"
-        }
+        for n in nodes { svg += frameSVG(n, g, maxDelta: maxDelta) }
         svg += "</g>\n</svg>\n"
         return svg
+    }
+
+    /// A frame's tooltip: `name (412 samples, 412.0 ms, 8.30%)` with a weight unit, else flamegraph.pl's
+    /// `name (412 samples, 8.30%)` with `countName`; a differential frame adds its change.
+    func frameInfo(_ n: FrameNode, isRoot: Bool, weight: Double, timeMax: Double) -> String {
+        let o = options
+        let samplesText = o.weightUnit.map { xmlEscape($0.label(weight: weight, samples: n.samples)) }
+            ?? "\(withCommas(cFormat("%.0f", weight))) \(xmlEscape(o.countName))"
+        if isRoot { return "all (\(samplesText), 100%)" }
+        let shown = xmlEscape(stripAnnotation(n.name))
+        let pct = cFormat("%.2f", 100 * weight / (timeMax * o.factor))
+        guard let delta = n.delta else { return "\(shown) (\(samplesText), \(pct)%)" }
+        let d = o.negate ? -delta : delta
+        var dp = cFormat("%.2f", 100 * d / (timeMax * o.factor))
+        if d > 0 { dp = "+" + dp }
+        return "\(shown) (\(samplesText), \(pct)%; \(dp)%)"
+    }
+
+    mutating func frameColor(_ n: FrameNode, isRoot: Bool, maxDelta: Double) -> String {
+        let o = options
+        if n.name == "--" { return "rgb(160,160,160)" }
+        if n.name == "-" { return "rgb(200,200,200)" }
+        if let delta = n.delta { return colorScale(o.negate ? -delta : delta, max: maxDelta) }
+        if let c = o.paletteMap[n.name] { return c }
+        if o.colors == "go", !o.random, isRoot || n.depth == 1 { return Colors.goRoot }
+        if o.random { return Colors.color(o.colors, hash: false, name: n.name, random: randomColors.next3()) }
+        return Colors.color(o.colors, hash: o.hash, name: n.name)
+    }
+
+    /// One frame's group: its title, rectangle and the name as much as fits.
+    mutating func frameSVG(_ n: FrameNode, _ g: Geometry, maxDelta: Double) -> String {
+        let o = options
+        let isRoot = n.name.isEmpty && n.depth == 0
+        let end = isRoot ? g.timeMax : n.end
+        let x1 = g.xpad + n.start * g.widthPerTime
+        let x2 = g.xpad + end * g.widthPerTime
+        let y1, y2: Double
+        if !o.inverted {
+            y1 = g.imageHeight - g.ypad2 - Double(n.depth + 1) * o.frameHeight + g.framePad
+            y2 = g.imageHeight - g.ypad2 - Double(n.depth) * o.frameHeight
+        } else {
+            y1 = g.ypad1 + Double(n.depth) * o.frameHeight
+            y2 = g.ypad1 + Double(n.depth + 1) * o.frameHeight - g.framePad
+        }
+        let info = frameInfo(n, isRoot: isRoot, weight: (end - n.start) * o.factor, timeMax: g.timeMax)
+        let color = frameColor(n, isRoot: isRoot, maxDelta: maxDelta)
+        if n.delta == nil, !isRoot { usedColors[n.name] = color }
+
+        var svg = ""
+        let attrs = o.nameAttributes[n.name] ?? []
+        let href = attrs.first { $0.0 == "href" }?.1
+        if let href {
+            svg += "<a xlink:href=\"\(xmlEscape(href))\""
+            for (k, v) in attrs where k != "href" && k != "title" { svg += " \(k)=\"\(xmlEscape(v))\"" }
+            svg += " target=\"_top\">\n"
+        } else {
+            svg += "<g"
+            for (k, v) in attrs where k != "title" { svg += " \(k)=\"\(xmlEscape(v))\"" }
+            svg += ">\n"
+        }
+        let title = attrs.first { $0.0 == "title" }.map { xmlEscape($0.1) } ?? info
+        svg += "<title>\(title)</title><rect x=\"\(f1(x1))\" y=\"\(num(y1))\" width=\"\(f1(x2 - x1))\" height=\"\(f1(y2 - y1))\" fill=\"\(color)\" rx=\"2\" ry=\"2\" />\n"
+        svg += "<text  x=\"\(f2(x1 + 3))\" y=\"\(num(3 + (y1 + y2) / 2))\" >\(xmlEscape(fittedName(stripAnnotation(n.name), width: x2 - x1)))</text>\n"
+        svg += href != nil ? "</a>\n" : "</g>\n"
+        return svg
+    }
+
+    /// The name cut to what fits in `width` pixels (flamegraph.pl: `..` after the cut; nothing under 3 chars).
+    func fittedName(_ shown: String, width: Double) -> String {
+        let chars = Int(saturating: width / (options.fontSize * options.fontWidth))
+        guard chars >= 3 else { return "" }
+        let scalars = Array(shown.unicodeScalars)
+        guard chars < scalars.count else { return shown }
+        return String(String.UnicodeScalarView(scalars.prefix(max(chars - 2, 0)))) + ".."
     }
 
     /// Differential colour: red grows, blue shrinks, white unchanged (flamegraph.pl's color_scale).

@@ -6,10 +6,13 @@ public struct FoldedStack: Sendable, Equatable {
     public var count: Double
     /// The first column of a two-column (`difffolded`) line.
     public var before: Double?
-    public init(frames: [String], count: Double, before: Double? = nil) {
+    /// How many samples `count` sums, when known (perf.data input: the count is then their periods).
+    public var samples: Double?
+    public init(frames: [String], count: Double, before: Double? = nil, samples: Double? = nil) {
         self.frames = frames
         self.count = count
         self.before = before
+        self.samples = samples
     }
 }
 
@@ -80,6 +83,8 @@ public struct FrameNode: Sendable, Equatable {
     public var end: Double
     /// Differential graphs: the change attributed to this frame itself.
     public var delta: Double?
+    /// The samples under this frame, when every stack said how many it holds.
+    public var samples: Double?
 }
 
 /// flamegraph.pl's `flow()`: merges sorted (or time-ordered) stacks into frames.
@@ -87,23 +92,27 @@ public enum FrameMerger {
     public static func merge(_ stacks: [FoldedStack]) -> (nodes: [FrameNode], total: Double, maxDelta: Double) {
         var nodes: [FrameNode] = []
         // Open frames by depth: (name, start, delta).
-        var open: [(name: String, start: Double, delta: Double?)] = []
+        var open: [(name: String, start: Double, delta: Double?, samples: Double)] = []
         var last: [String] = []
         var time = 0.0
         var maxDelta = 0.0
+        // Samples run beside time, so a frame's sample count is the difference at its ends.
+        var sampleTime = 0.0
+        let counted = !stacks.isEmpty && stacks.allSatisfy { $0.samples != nil }
         func flow(_ this: [String], _ v: Double, _ d: Double?) {
             var same = 0
             while same < last.count, same < this.count, last[same] == this[same] { same += 1 }
             var i = last.count - 1
             while i >= same {
                 let o = open[i]
-                nodes.append(FrameNode(name: o.name, depth: i, start: o.start, end: v, delta: o.delta))
+                nodes.append(FrameNode(name: o.name, depth: i, start: o.start, end: v, delta: o.delta,
+                                       samples: counted ? sampleTime - o.samples : nil))
                 i -= 1
             }
             open.removeSubrange(same...)
             // A line's change belongs to its leaf, and only when the leaf opens on this line (as flamegraph.pl).
             for j in same..<this.count {
-                open.append((this[j], v, d.map { j == this.count - 1 ? $0 : 0 }))
+                open.append((this[j], v, d.map { j == this.count - 1 ? $0 : 0 }, sampleTime))
             }
             last = this
         }
@@ -112,6 +121,7 @@ public enum FrameMerger {
             if let d { maxDelta = max(maxDelta, abs(d)) }
             flow([""] + s.frames, time, d)
             time += s.count
+            sampleTime += s.samples ?? 0
         }
         flow([], time, nil)
         return (nodes, time, maxDelta)

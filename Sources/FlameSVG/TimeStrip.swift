@@ -24,6 +24,8 @@ public struct TimeStrip: Sendable {
         public var time: UInt64
         /// Index into `stacks`.
         public var stack: Int
+        /// Its weight in the flame graph (a period, in `FlameGraphOptions.weightUnit`); the strip's density
+        /// counts samples.
         public var weight: Double
         /// Index into `categories`.
         public var category: Int
@@ -42,8 +44,13 @@ public struct TimeStrip: Sendable {
     public var samples: [Sample]
     public var categories: [Category]
     public var spans: [Span]
-    /// Height of the strip, axis and legend included.
-    public var height = 100.0
+    /// Height of the strip, axis, legend and the window's line included.
+    public var height = 114.0
+    /// The perf time the axis counts from (a Go trace's start), so that times read as `go tool trace`
+    /// shows them; nil: perf's own times, as perf script prints them.
+    public var origin: UInt64?
+    /// What `origin` is, for the axis: `since trace start`.
+    public var originName = "since trace start"
 
     public init(stacks: [[String]], samples: [Sample], categories: [Category], spans: [Span]) {
         (self.stacks, self.samples, self.categories, self.spans) = (stacks, samples, categories, spans)
@@ -59,8 +66,8 @@ struct StripLayout {
     /// Stacks sorted as the graph sorts them; `order[old] = new`.
     var sortedStacks: [[String]]
     var order: [Int]
-    /// Per bin: stack index (sorted) -> weight, in stack order.
-    var binStacks: [[(Int, Double)]]
+    /// Per bin: stack index (sorted) -> weight and samples, in stack order.
+    var binStacks: [[(stack: Int, weight: Double, samples: Double)]]
     var binCategories: [[Double]]
 
     init(_ s: TimeStrip, plotWidth: Double) {
@@ -77,14 +84,15 @@ struct StripLayout {
         order = Array(repeating: 0, count: s.stacks.count)
         for (new, old) in sorted.enumerated() { order[old] = new }
         sortedStacks = sorted.map { s.stacks[$0] }
-        var perBin = Array(repeating: [Int: Double](), count: bins)
+        var perBin = Array(repeating: [Int: (Double, Double)](), count: bins)
         binCategories = Array(repeating: Array(repeating: 0, count: s.categories.count), count: bins)
         for x in s.samples {
             let b = Int((x.time - lo) / binNs)
-            perBin[b][order[x.stack], default: 0] += x.weight
-            binCategories[b][x.category] += x.weight
+            perBin[b][order[x.stack], default: (0, 0)].0 += x.weight
+            perBin[b][order[x.stack], default: (0, 0)].1 += 1
+            binCategories[b][x.category] += 1
         }
-        binStacks = perBin.map { $0.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+        binStacks = perBin.map { $0.sorted { $0.key < $1.key }.map { ($0.key, $0.value.0, $0.value.1) } }
     }
 
     /// `start` plus `k`/`d` of the strip's span (`binNs * bins`), saturating at UInt64.max.
@@ -107,9 +115,13 @@ extension FlameGraph {
     public mutating func render(strip: TimeStrip) -> String {
         let layout = StripLayout(strip, plotWidth: options.width - 20)
         var totals = Array(repeating: 0.0, count: strip.stacks.count)
-        for s in strip.samples { totals[layout.order[s.stack]] += s.weight }
+        var counts = Array(repeating: 0.0, count: strip.stacks.count)
+        for s in strip.samples {
+            totals[layout.order[s.stack]] += s.weight
+            counts[layout.order[s.stack]] += 1
+        }
         let stacks = layout.sortedStacks.indices.compactMap { i in
-            totals[i] > 0 ? FoldedStack(frames: layout.sortedStacks[i], count: totals[i]) : nil
+            totals[i] > 0 ? FoldedStack(frames: layout.sortedStacks[i], count: totals[i], samples: counts[i]) : nil
         }
         return render(stacks: stacks, strip: (strip, layout))
     }
@@ -118,7 +130,8 @@ extension FlameGraph {
     func stripSVG(_ strip: TimeStrip, _ l: StripLayout, top: Double, xpad: Double) -> String {
         let laneH = 8.0
         let densityTop = top + laneH + 2
-        let densityH = strip.height - 2 * laneH - 4 - 30
+        // Under the lanes: the axis, the legend and the window's line, 14 px each.
+        let densityH = strip.height - 2 * laneH - 4 - 44
         let bottomLane = densityTop + densityH + 2
         let x0 = xpad
         let plotW = Double(l.bins) * l.binWidth
@@ -162,12 +175,11 @@ extension FlameGraph {
             s += "</g>\n"
         }
         s += "<rect id=\"tl-sel\" class=\"hide\" x=\"\(f1(x0))\" y=\"\(f1(top))\" width=\"0\" height=\"\(f1(bottomLane + laneH - top))\" fill=\"rgb(60,100,230)\" fill-opacity=\"0.25\" stroke=\"rgb(60,100,230)\" />\n"
-        // Axis: perf time in seconds, as perf script prints it (and as --time takes it).
         let axisY = bottomLane + laneH + 13
         for k in 0...4 {
             let t = l.time(atFraction: UInt64(k), of: 4)
             let anchor = k == 0 ? "start" : k == 4 ? "end" : "middle"
-            s += "<text class=\"tl-axis\" x=\"\(f2(x0 + plotW * Double(k) / 4))\" y=\"\(f1(axisY))\" text-anchor=\"\(anchor)\" style=\"font-size:10px\">\(perfSeconds(t))</text>\n"
+            s += "<text class=\"tl-axis\" x=\"\(f2(x0 + plotW * Double(k) / 4))\" y=\"\(f1(axisY))\" text-anchor=\"\(anchor)\" style=\"font-size:10px\">\(xmlEscape(axisLabel(strip, t, first: k == 0)))</text>\n"
         }
         var legendX = x0
         let legendY = axisY + 14
@@ -179,10 +191,28 @@ extension FlameGraph {
             s += "<text x=\"\(f1(legendX + 11))\" y=\"\(f1(legendY))\" style=\"font-size:10px\">\(xmlEscape(name))</text>\n"
             legendX += 11 + Double(name.unicodeScalars.count) * 6 + 12
         }
-        s += "<text id=\"tl-info\" x=\"\(f2(x0 + plotW))\" y=\"\(f1(legendY))\" text-anchor=\"end\" style=\"font-size:10px\">drag across the strip to draw a time window</text>\n"
-        s += "<text id=\"tl-all\" class=\"hide\" x=\"\(f2(x0 + plotW - 300))\" y=\"\(f1(legendY))\" text-anchor=\"end\" style=\"font-size:10px; cursor:pointer\">[whole capture]</text>\n"
+        // The window's line has a row of its own: its text grows after a drag, and must not run into the legend.
+        s += "<text id=\"tl-info\" x=\"\(f2(x0))\" y=\"\(f1(legendY + 14))\" style=\"font-size:10px\">drag across the strip to draw a time window</text>\n"
+        s += "<text id=\"tl-all\" class=\"hide\" x=\"\(f2(x0 + plotW))\" y=\"\(f1(legendY + 14))\" text-anchor=\"end\" style=\"font-size:10px; cursor:pointer\">[whole capture]</text>\n"
         s += "</g>\n"
         return s
+    }
+
+    /// An axis tick: seconds since `origin` (the first tick says since what), else perf's seconds.
+    func axisLabel(_ strip: TimeStrip, _ t: UInt64, first: Bool) -> String {
+        guard let o = strip.origin else { return perfSeconds(t) + " s" }
+        let rel = t >= o ? Double(t - o) / 1e9 : -(Double(o - t) / 1e9)
+        return cFormat("%.3f s", rel) + (first ? " \(strip.originName)" : "")
+    }
+
+    /// The JavaScript's `unit` and `unitName` fields: what `FlameGraphOptions.weightUnit` says.
+    var unitJS: String {
+        switch options.weightUnit {
+        case nil: "unit: null, unitName: \"\""
+        case .samples: "unit: \"samples\", unitName: \"\""
+        case .nanoseconds: "unit: \"ns\", unitName: \"\""
+        case .events(let name): "unit: \"events\", unitName: \"\(jsEscape(name))\""
+        }
     }
 
     /// The strip's data for the script: bins, stacks as name indexes, colours, layout constants.
@@ -193,6 +223,7 @@ extension FlameGraph {
         out += "\tvar tl = {t0: \(l.start), binNs: \(l.binNs), nbins: \(l.bins), x0: \(num(xpad)), bw: \(l.binWidth), top: \(num(top)), height: \(num(strip.height)),\n"
         out += "\t\timageHeight: \(num(imageHeight)), ypad1: \(num(ypad1)), ypad2: \(num(ypad2)), frameHeight: \(num(options.frameHeight)), plotWidth: \(num(options.width - 2 * xpad)),\n"
         out += "\t\tminWidth: \(options.minWidth), minWidthPct: \(options.minWidthIsPercent), factor: \(options.factor), countName: \"\(jsEscape(options.countName))\",\n"
+        out += "\t\t\(unitJS), origin: \(strip.origin.map { String($0) } ?? "null"), originName: \"\(jsEscape(strip.originName))\",\n"
         out += "\t\trootColor: \"\(jsEscape(Colors.color(options.colors, hash: options.hash, name: "")))\",\n"
         out += "\t\tcategories: [\(strip.categories.map { "\"\(jsEscape($0.name))\"" }.joined(separator: ","))],\n"
         out += "\t\tstacks: ["
@@ -211,11 +242,9 @@ extension FlameGraph {
         for (b, list) in l.binStacks.enumerated() {
             if b > 0 { out.append(",") }
             out += "["
-            for (j, (st, w)) in list.enumerated() {
+            for (j, e) in list.enumerated() {
                 if j > 0 { out.append(",") }
-                out += String(st)
-                out += ","
-                out += num(w)
+                out += "\(e.stack),\(num(e.weight)),\(num(e.samples))"
             }
             out += "]"
         }

@@ -133,14 +133,14 @@ public struct Features: Sendable {
 }
 
 /// Event names as perf prints them when no EVENT_DESC names the event.
-enum EventNames {
+public enum EventNames {
     static let hardware = ["cycles", "instructions", "cache-references", "cache-misses", "branches",
                            "branch-misses", "bus-cycles", "stalled-cycles-frontend", "stalled-cycles-backend", "ref-cycles"]
     static let software = ["cpu-clock", "task-clock", "page-faults", "context-switches", "cpu-migrations",
                            "minor-faults", "major-faults", "alignment-faults", "emulation-faults", "dummy", "bpf-output",
                            "cgroup-switches"]
 
-    static func name(for a: EventAttr) -> String {
+    public static func name(for a: EventAttr) -> String {
         switch a.type {
         case 0 where a.config < UInt64(hardware.count): return hardware[Int(a.config)]
         case 1 where a.config < UInt64(software.count): return software[Int(a.config)]

@@ -3,15 +3,21 @@ import BinaryIO
 
 /// `stackfold gc`'s text: a summary per pause; each sample only with `verbose`. Times are since the
 /// trace began, as `go tool trace` shows them, with perf's time (as `perf script` prints it) beside.
-func renderGCReport(_ r: GCReport, top: Int, verbose: Bool) -> String {
+/// `weights`: the sum of the samples' periods per GC state and what they count, shown beside the sample
+/// counts when they are more than samples (cpu-clock time, cycles).
+func renderGCReport(_ r: GCReport, top: Int, verbose: Bool, weights: (WeightUnit, [GCState: UInt64])? = nil) -> String {
     var o = ""
     let total = max(r.samples, 1)
+    let shown = weights.flatMap { $0.0 == .samples ? nil : $0 }
     o += "clock: \(r.clock)\n"
-    o += "samples: \(r.samples), \(r.samplesInTrace) within the trace (\(ms(r.traceSpan)))\n"
+    let all = shown.map { w in " (\(w.0.label(weight: Double(w.1.values.reduce(0, &+)), samples: nil)) of \(eventWord(w.0)))" } ?? ""
+    o += "samples: \(r.samples)\(all), \(r.samplesInTrace) within the trace (\(ms(r.traceSpan)))\n"
     o += "GC cycles: \(r.gcCycles); stop-the-world pauses: \(r.pauseCount), total \(ms(r.pauseTotal))\n"
-    o += "\nCPU by GC state (samples):\n"
+    o += "\nCPU by GC state (samples\(shown.map { ", \(eventWord($0.0))" } ?? "")):\n"
     for (s, k) in r.byState {
-        o += "  " + s.rawValue.padded(14) + cFormat("%7d  %5.1f%%", k, 100 * Double(k) / Double(total)) + "\n"
+        o += "  " + s.rawValue.padded(14) + cFormat("%7d  %5.1f%%", k, 100 * Double(k) / Double(total))
+        if let w = shown { o += "  " + w.0.label(weight: Double(w.1[s] ?? 0), samples: nil) }
+        o += "\n"
     }
     o += "\ntop functions per GC state:\n"
     for (s, counts) in r.topFunctions {
@@ -54,6 +60,15 @@ func renderGCReport(_ r: GCReport, top: Int, verbose: Bool) -> String {
         o += "  goroutine \(a.goroutine) \(a.function): \(ms(a.assistTime)) in assists, \(a.samples) samples\n"
     }
     return o
+}
+
+/// What a period sum is, in words: `CPU time` for the clock events, else the event.
+private func eventWord(_ u: WeightUnit) -> String {
+    switch u {
+    case .nanoseconds: "CPU time"
+    case .events(let name): name
+    case .samples: "samples"
+    }
 }
 
 /// `62.5% main.mix, 37.5% runtime.memmove` for the first `top`, then how many more.

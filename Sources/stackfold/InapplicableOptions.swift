@@ -27,9 +27,10 @@ extension PerfSymbolOptions {
         return out
     }
 
-    /// The error for perf.data options given with an input that is not perf.data (`what`: what it is).
-    func rejectOnText(_ path: String, _ what: String) throws {
-        guard let first = given.first else { return }
+    /// The error for perf.data options given with an input that is not perf.data (`what`: what it is);
+    /// `using`: those the text path reads too (collapse --inline finds binaries by --symfs and --binaries).
+    func rejectOnText(_ path: String, _ what: String, using: Set<String> = []) throws {
+        guard let first = given.first(where: { !using.contains($0) }) else { return }
         throw inapplicable(path, first, "applies to perf.data captures only, and \(what): drop it, or pass the perf.data")
     }
 }

@@ -39,18 +39,36 @@
 		sel.setAttribute("width", (b1 - b0) * tl.bw);
 		if (b1 > b0) sel.classList.remove("hide"); else sel.classList.add("hide");
 	}
+	// Seconds since tl.origin (the trace's start) as the axis shows them, else perf's `sec.usec`.
 	function tl_seconds(ns) {
+		if (tl.origin !== null) return ((ns - tl.origin) / 1e9).toFixed(3);
 		var us = Math.floor(ns / 1000);
 		var f = String(us % 1000000);
 		return Math.floor(us / 1000000) + "." + "000000".substring(f.length) + f;
+	}
+	// As WeightUnit.label in Swift: `412 samples, 412.4 ms`, `412 samples, 1,234 cycles`, or N countName.
+	function tl_duration(ns) {
+		var a = Math.abs(ns);
+		if (a >= 1e9) return (ns / 1e9).toFixed(2) + " s";
+		if (a >= 1e6) return (ns / 1e6).toFixed(1) + " ms";
+		if (a >= 1e3) return (ns / 1e3).toFixed(1) + " \u00b5s";
+		return ns.toFixed(0) + " ns";
+	}
+	function tl_label(w, n) {
+		if (tl.unit === null) return tl_commas(w) + " " + tl.countName;
+		var c = tl_commas(n) + " sample" + (n == 1 ? "" : "s");
+		if (tl.unit == "ns") return c + ", " + tl_duration(w);
+		if (tl.unit == "events") return c + ", " + tl_commas(w) + " " + tl.unitName;
+		return c;
 	}
 	function tl_describe(b0, b1) {
 		var sums = tl.categories.map(function() { return 0; }), total = 0;
 		for (var b = b0; b < b1; b++) for (var c = 0; c < sums.length; c++) { sums[c] += tl.cats[b][c]; total += tl.cats[b][c]; }
 		var parts = [];
 		for (var c = 0; c < sums.length; c++) if (sums[c] > 0) parts.push(tl.categories[c] + " " + (100 * sums[c] / total).toFixed(1) + "%");
-		return "Time: " + tl_seconds(tl.t0 + b0 * tl.binNs) + "-" + tl_seconds(tl.t0 + b1 * tl.binNs) + " s (" +
-			tl_commas(total * tl.factor) + " " + tl.countName + (parts.length ? "; " + parts.join(", ") : "") + ")";
+		return "Time: " + tl_seconds(tl.t0 + b0 * tl.binNs) + "-" + tl_seconds(tl.t0 + b1 * tl.binNs) + " s" +
+			(tl.origin !== null ? " " + tl.originName : "") + " (" + tl_commas(total) + " samples" +
+			(parts.length ? "; " + parts.join(", ") : "") + ")";
 	}
 	function tl_commas(v) { return Math.round(v).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
 	// Rebuilds #frames for bins [b0, b1): flamegraph.pl's flow() over the window's counts.
@@ -58,19 +76,23 @@
 		var whole = b0 == 0 && b1 == tl.nbins;
 		tl_window = whole ? null : [b0, b1];
 		tl_mark(whole ? 0 : b0, whole ? 0 : b1);
-		var counts = new Float64Array(tl.stacks.length);
-		for (var b = b0; b < b1; b++) { var a = tl.bins[b]; for (var i = 0; i < a.length; i += 2) counts[a[i]] += a[i + 1]; }
-		var nodes = [], open = [], last = [], time = 0;
+		// Bins hold (stack, weight, samples) triples; samples run beside the weights, as in FrameMerger.
+		var counts = new Float64Array(tl.stacks.length), nsamples = new Float64Array(tl.stacks.length);
+		for (var b = b0; b < b1; b++) {
+			var a = tl.bins[b];
+			for (var i = 0; i < a.length; i += 3) { counts[a[i]] += a[i + 1]; nsamples[a[i]] += a[i + 2]; }
+		}
+		var nodes = [], open = [], last = [], time = 0, stime = 0;
 		function flow(th, v) {
 			var same = 0;
 			while (same < last.length && same < th.length && last[same] === th[same]) same++;
-			for (var i = last.length - 1; i >= same; i--) nodes.push({name: open[i].name, depth: i, start: open[i].start, end: v});
+			for (var i = last.length - 1; i >= same; i--) nodes.push({name: open[i].name, depth: i, start: open[i].start, end: v, samples: stime - open[i].s0});
 			open.length = same;
-			for (var j = same; j < th.length; j++) open.push({name: th[j], start: v});
+			for (var j = same; j < th.length; j++) open.push({name: th[j], start: v, s0: stime});
 			last = th;
 		}
 		for (var s = 0; s < tl.stacks.length; s++) {
-			if (counts[s] > 0) { flow([-1].concat(tl.stacks[s]), time); time += counts[s]; }
+			if (counts[s] > 0) { flow([-1].concat(tl.stacks[s]), time); time += counts[s]; stime += nsamples[s]; }
 		}
 		flow([], time);
 		var info = document.getElementById("tl-info").firstChild;
@@ -94,8 +116,9 @@
 				}
 				var samples = (n.end - n.start) * tl.factor;
 				var name = n.name == -1 ? "" : tl.names[n.name].replace(/_\[[kwij]\]$/, "");
-				var text = n.name == -1 ? "all (" + tl_commas(samples) + " " + tl.countName + ", 100%)" :
-					name + " (" + tl_commas(samples) + " " + tl.countName + ", " + (100 * samples / (time * tl.factor)).toFixed(2) + "%)";
+				var label = tl_label(samples, n.samples);
+				var text = n.name == -1 ? "all (" + label + ", 100%)" :
+					name + " (" + label + ", " + (100 * samples / (time * tl.factor)).toFixed(2) + "%)";
 				var g = document.createElementNS(ns, "g");
 				var t = document.createElementNS(ns, "title"); t.textContent = text; g.appendChild(t);
 				var r = document.createElementNS(ns, "rect");

@@ -21,6 +21,10 @@ struct CollapseCommand: ParsableCommand {
     @Option(name: .customLong("event-filter"), help: "Keep only samples of this event (default: perf.data: the first declared event that has samples; perf script text: the first event seen).")
     var eventFilter: String?
     @Flag(help: "Unrecognized lines are errors.") var strict = false
+    @Flag(help: "perf script text: un-inline frames from the binaries named on each frame line (found as printed, under --symfs, or by name in --binaries folders; checked against perf's symbol), as stackcollapse-perf.pl --inline. perf.data frames are un-inlined by default.")
+    var inline = false
+    @Flag(help: "perf script text: as --inline, each frame with :file:line (file's base name), as stackcollapse-perf.pl --context.")
+    var context = false
     @Flag(help: "Reproduce stackcollapse-perf.pl exactly, including where it loses samples or cuts names.")
     var perlCompatible = false
     @OptionGroup var destination: OutputOption
@@ -40,6 +44,9 @@ struct CollapseCommand: ParsableCommand {
             for (set, name) in [(strict, "--strict"), (perlCompatible, "--perl-compatible"), (jit, "--jit")] where set {
                 throw inapplicable(input, name, "applies to perf script text only, and this input is perf.data: drop it, or pass perf script's output")
             }
+            if inline || context {
+                throw UserError("--inline/--context read perf script text; perf.data frames are un-inlined already (--srcline adds file:line, --no-inline folds them)")
+            }
             var o = try perf.checkedOptions(capture: input)
             o.includePID = pid
             o.includeTID = tid
@@ -53,7 +60,7 @@ struct CollapseCommand: ParsableCommand {
             return
         }
         if looksBinary(file.bytes) { throw unreadableInput(input, "binary data that is not perf.data; \(collapseInputHint)") }
-        try perf.rejectOnText(input, "this input is perf script text")
+        try perf.rejectOnText(input, "this input is perf script text", using: inline || context ? ["--symfs", "--binaries"] : [])
         var o = ScriptCollapseOptions()
         o.includePID = pid
         o.includeTID = tid
@@ -64,6 +71,9 @@ struct CollapseCommand: ParsableCommand {
         o.strict = strict
         o.perlCompatible = perlCompatible
         var c = ScriptTextCollapser(options: o)
+        if inline || context {
+            c.inlineLookup = ScriptInlineLookup(symfs: perf.symfs, folders: perf.binaryDirs, context: context)
+        }
         do {
             try c.feed(file.bytes, path: input == "-" ? "<stdin>" : input)
         } catch {
@@ -82,6 +92,7 @@ struct CollapseCommand: ParsableCommand {
         out.flush()
         try dest.commit()
         for w in c.warnings { printError((w + "\n")) }
+        for w in c.inlineLookup?.warnings ?? [] { printError("stackfold: warning: \(w)\n") }
         if c.unrecognizedLines > 0 {
             printError("stackfold: skipped \(c.unrecognizedLines) unrecognized lines\n")
         }
@@ -94,6 +105,15 @@ func isPerfData(_ file: MappedFile) -> Bool {
 }
 
 func collapsePerf(_ file: MappedFile, _ o: PerfCollapseOptions) throws -> [UInt8] {
+    try foldPerf(file, o) { c, _ in c.folded() }
+}
+
+/// `stack samples weight` lines and what the weights count, for a renderer that labels both.
+func collapsePerfCounted(_ file: MappedFile, _ o: PerfCollapseOptions) throws -> (folded: [UInt8], unit: WeightUnit) {
+    try foldPerf(file, o) { c, perf in (c.foldedCounted(), c.weightUnit) }
+}
+
+private func foldPerf<T>(_ file: MappedFile, _ o: PerfCollapseOptions, render: (PerfCollapser, PerfFile) -> T) throws -> T {
     let perf: PerfFile
     do { perf = try PerfFile(file: file) } catch { throw UserError(error.description) }
     var timer = PhaseTimer()
@@ -102,7 +122,7 @@ func collapsePerf(_ file: MappedFile, _ o: PerfCollapseOptions) throws -> [UInt8
     timer.lap("perf.data folded")
     if perf.isPipe, c.capturedSamples == 0 { throw UserError(PerfCollapser.noSampleInPipe(perf.path)) }
     for w in c.warnings { printError("stackfold: warning: \(w)\n") }
-    let text = c.folded()
+    let text = render(c, perf)
     timer.lap("folded stacks rendered")
     return text
 }
@@ -117,7 +137,7 @@ struct PerfSymbolOptions: ParsableArguments {
     @Flag(help: "perf.data: add file:line to each frame.") var srcline = false
     @Flag(name: .customLong("as-recorded"), help: "perf.data: stacks exactly as perf recorded them, without adding the Go callers a frame-pointer walk skips (see docs/stack-truth.md) and without unwinding --call-graph dwarf samples (their user part is then the sampled address alone; docs/dwarf-unwinding.md).")
     var asRecorded = false
-    @Flag(name: .customLong("count-samples"), help: "perf.data: weight by sample count instead of period.") var countSamples = false
+    @Flag(name: .customLong("count-samples"), help: "perf.data: weight by sample count instead of period. Folded counts are perf's periods by default, summed as stackcollapse-perf.pl sums them: nanoseconds for cpu-clock and task-clock, events for counters such as cycles (docs/units.md).") var countSamples = false
     @Option(help: "perf.data: look for binaries under this root first, like perf --symfs.") var symfs: String?
     @Option(name: .customLong("build-id-dir"), help: "perf.data: folders searched by build-id (.build-id/ab/cdef…, perf's ~/.debug).")
     var buildIDDirs: [String] = []

@@ -23,24 +23,29 @@ struct FlamegraphCommand: ParsableCommand {
                 throw UserError("\(path): is the input; \(what) would overwrite it (pass another file)")
             }
         }
-        let o = try style.options()
+        var o = try style.options()
         let progress = Progress.start(reading: [input], outputFile: output)
         defer { progress?.stop() }
         let file: MappedFile
         do { file = try openInput(input) } catch { throw unreadableInput(input, error.message) }
         let data: [UInt8]
+        var counted = false
         if isPerfData(file) {
             var options = try perf.checkedOptions(capture: input)
             // The Go palette colours kernel frames by the collapse's mark, as names cannot tell them from C.
             if o.colors == "go" { options.annotateKernel = true }
-            data = try frames.filter().apply(try collapsePerf(file, options))
+            // Sample counts ride beside the periods, so frames say both (`412 samples, 412.0 ms`).
+            let (folded, unit) = try collapsePerfCounted(file, options)
+            data = try frames.filter().apply(folded)
+            counted = true
+            if style.countname == "samples" { o.weightUnit = unit }
         } else {
             if looksBinary(file.bytes) { throw unreadableInput(input, "binary data that is not perf.data; \(textInputHint)") }
             try perf.rejectOnText(input, "this input is folded stacks")
             data = try frames.filter().apply(Array(file.bytes))
         }
         var fg = FlameGraph(options: o)
-        let svg = fg.render(folded: String(decoding: data, as: UTF8.self))
+        let svg = fg.render(folded: String(decoding: data, as: UTF8.self), counted: counted)
         if fg.noInput {
             // flamegraph.pl draws an error image (exit 2); an image where a graph belongs is not written.
             let bad = fg.warnings.first { $0.hasPrefix("Ignored ") }.map { " (\($0.dropFirst(8)))" } ?? ""

@@ -26,6 +26,8 @@ struct GCCommand: ParsableCommand {
             completion: .list(GCState.allCases.map(\.rawValue)))
     var state: String?
     @Flag(help: "A flame graph by GC state with a timeline strip (drag across it to draw a time window).") var svg = false
+    @Flag(help: "With --svg: flames (root at the bottom) instead of the icicle drawn by default, whose widest frames sit under the strip.")
+    var flames = false
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the report, folded stacks or SVG to this file instead of standard output.", valueName: "file"))
     var output: String?
     @Option(help: "How many pauses and functions the report lists (default 5).") var top: Int?
@@ -42,6 +44,7 @@ struct GCCommand: ParsableCommand {
         if folded, svg { throw ValidationError("--folded and --svg: choose one (folded stacks, or the flame graph drawn from them)") }
         if state != nil, !folded, !svg { throw ValidationError("--state selects samples for --folded or --svg: pass one of them") }
         if top != nil, folded || svg { throw ValidationError("--top sets the report's list lengths: it does not apply to --folded or --svg") }
+        if flames, !svg { throw ValidationError("--flames sets how --svg draws the graph: pass --svg") }
         if verbose, folded || svg { throw ValidationError("--verbose lists the report's samples: it does not apply to --folded or --svg") }
         if let top, top < 0 { throw ValidationError("--top \(top): expected a count >= 0") }
     }
@@ -65,6 +68,11 @@ struct GCCommand: ParsableCommand {
             var o = try style.options()
             if o.title == "Flame Graph" { o.title = "CPU by GC state" }
             if o.subtitle.isEmpty { o.subtitle = "clock: \(c.alignment)" }
+            if style.countname == "samples" { o.weightUnit = c.collapser.weightUnit }
+            // The GC-state root frames in the strip legend's colours, whatever a palette file says.
+            for (state, color) in gcStateColors { o.paletteMap["[gc:\(state.rawValue)]"] = color }
+            // Icicle: the widest frames sit right under the strip, on the first screen of a deep profile.
+            if !flames { o.inverted = true }
             var fg = FlameGraph(options: o)
             let text = fg.render(strip: gcStrip(c, state: state.flatMap(GCState.init(rawValue:))))
             for w in fg.warnings { printError("stackfold: \(w)") }
@@ -78,17 +86,24 @@ struct GCCommand: ParsableCommand {
             return
         }
         // Frame and goroutine names are the inputs': escaped for the terminal.
-        out.append(TerminalText.escape(renderGCReport(c.gcReport(top: top ?? 5), top: top ?? 5, verbose: verbose), keepingLineBreaks: true))
+        var weights: [GCState: UInt64] = [:]
+        let all = c.attributions
+        for i in all.indices { weights[all.state(i), default: 0] &+= all.samples[i].weight }
+        let report = renderGCReport(c.gcReport(top: top ?? 5), top: top ?? 5, verbose: verbose, weights: (c.collapser.weightUnit, weights))
+        out.append(TerminalText.escape(report, keepingLineBreaks: true))
     }
 }
+
+/// The strip's colour per GC state, used by its legend and the graph's root frames.
+let gcStateColors: [GCState: String] = [
+    .stw: "rgb(215,48,39)", .assist: "rgb(244,140,30)", .markWorker: "rgb(140,90,200)",
+    .sweep: "rgb(50,160,160)", .gcConcurrent: "rgb(225,195,50)", .none: "rgb(150,160,178)",
+]
 
 /// Samples as stacks with a root frame per GC state, and the trace's GC cycles, pauses and assists,
 /// in perf's time (trace time minus the clock offset).
 func gcStrip(_ c: AlignedCapture, state: GCState?) -> TimeStrip {
-    let colors: [GCState: String] = [
-        .stw: "rgb(215,48,39)", .assist: "rgb(244,140,30)", .markWorker: "rgb(140,90,200)",
-        .sweep: "rgb(50,160,160)", .gcConcurrent: "rgb(225,195,50)", .none: "rgb(150,160,178)",
-    ]
+    let colors = gcStateColors
     let states = GCState.allCases
     // Strip stacks per (unique stack, state), numbered as first met; read without assembling attributions.
     let all = c.attributions
@@ -109,8 +124,8 @@ func gcStrip(_ c: AlignedCapture, state: GCState?) -> TimeStrip {
             stackIDs[key] = id
             stacks.append(["[gc:\(gc.rawValue)]"] + c.collapser.stackNames(r.stack))
         }
-        // Samples, not periods: the strip is a sample density, like the report and FlameScope.
-        samples.append(TimeStrip.Sample(time: r.time, stack: id, weight: 1, category: k))
+        // The graph weighs periods, as `collapse`; the strip counts samples, like the report and FlameScope.
+        samples.append(TimeStrip.Sample(time: r.time, stack: id, weight: Double(r.weight), category: k))
     }
     func perfTime(_ t: Int64) -> UInt64 { c.alignment.perfTime(t) }
     var spans: [TimeStrip.Span] = []
@@ -131,8 +146,10 @@ func gcStrip(_ c: AlignedCapture, state: GCState?) -> TimeStrip {
             break
         }
     }
-    return TimeStrip(stacks: stacks, samples: samples,
-                     categories: states.map { TimeStrip.Category(name: $0.rawValue, color: colors[$0]!) }, spans: spans)
+    var strip = TimeStrip(stacks: stacks, samples: samples,
+                          categories: states.map { TimeStrip.Category(name: $0.rawValue, color: colors[$0]!) }, spans: spans)
+    strip.origin = perfTime(c.trace.trace.firstTime)
+    return strip
 }
 
 extension String {

@@ -1,0 +1,4 @@
+import TestSupport
+
+/// The shared fixture paths (Tests/TestSupport/Paths.swift).
+typealias Paths = TestSupport.Paths
