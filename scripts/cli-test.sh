@@ -159,6 +159,37 @@ check "--colors go: all and the process root neutral" 'grep -qE "<title>all \(.*
 "$sf" flamegraph "$data" -o "$dir/hot.svg" 2>/dev/null
 check "other palettes: no legend" '! grep -q "id=\"legend\"" "$dir/hot.svg"'
 
+# Records a fold skips are said, not dropped (issue 18): a malformed MMAP2, AUX trace data, LBR call stacks.
+cut=Fixtures/corners/go1.25-mmap2-cut.data.zst
+"$sf" collapse --no-debuginfod --binaries Fixtures/bin "$cut" >/dev/null 2>"$dir/err"; rc=$?
+check "collapse: a malformed MMAP2 is one warning with its offset" '[[ $rc -eq 0 && $(grep -c "malformed record" "$dir/err") -eq 1 ]] && grep -q "offset 15328 (0x3be0)" "$dir/err"'
+check "info: counts malformed records" '"$sf" info "$cut" 2>/dev/null | grep -q "^# malformed records: 1 (MMAP2 ×1)"'
+"$sf" script --no-debuginfod "$cut" >/dev/null 2>"$dir/err"
+check "script: says the malformed MMAP2" 'grep -q "1 malformed record skipped" "$dir/err"'
+"$sf" collapse --no-debuginfod Fixtures/corners/go1.25-aux.data.zst >/dev/null 2>"$dir/err"
+check "collapse: AUX trace data is said, with perf script --itrace" 'grep -q "4096 bytes of AUX area trace data (intel_bts)" "$dir/err" && grep -q -- "--itrace" "$dir/err"'
+"$sf" collapse --no-debuginfod Fixtures/corners/go1.25-lbr.data.zst >/dev/null 2>"$dir/err"
+check "collapse: LBR call stacks are said" 'grep -q "carry LBR call stacks" "$dir/err"'
+# perf.data that perf 6.1 reads: the legacy "PERFFILE" header, group reads split per member.
+check "collapse: a legacy PERFFILE capture folds as its source" \
+  '[[ "$("$sf" collapse --no-debuginfod --binaries Fixtures/bin Fixtures/corners/go1.25-v1.data.zst 2>/dev/null)" == "$("$sf" collapse --no-debuginfod --binaries Fixtures/bin Fixtures/perf/go1.25-fp-default-clock.data 2>/dev/null)" ]]'
+check "script: a group read gives each member its samples" \
+  '[[ $("$sf" script --no-debuginfod --binaries Fixtures/bin Fixtures/corners/go1.25-group.data.zst 2>/dev/null | grep -c " task-clock: $") -gt 10 ]]'
+
+# Options that do not apply to the input are usage errors (64), one line naming input and option (issue 18).
+inapplicable() {  # name, option, command words...
+  local name=$1 opt=$2; shift 2
+  "$sf" "$@" >"$dir/out" 2>"$dir/err"; local rc=$?
+  check "$name: exit 64, one line naming $opt" '[[ $rc -eq 64 && $(wc -l <"$dir/err") -eq 1 && ! -s "$dir/out" ]] && grep -q -- "$opt" "$dir/err"'
+}
+"$sf" collapse "$data" >"$dir/in.folded" 2>/dev/null
+inapplicable "collapse --only-cpu on perf script text" --only-cpu collapse --only-cpu 1 "$data.script.txt"
+inapplicable "collapse --strict on perf.data" --strict collapse --strict "$data"
+inapplicable "flamegraph --elf-names on folded stacks" --elf-names flamegraph --elf-names "$dir/in.folded" -o "$dir/no.svg"
+check "flamegraph with an option that does not apply writes no -o file" '[[ ! -e "$dir/no.svg" ]]'
+inapplicable "diff --time on two folded files" --time diff --time 1,2 "$dir/in.folded" "$dir/in.folded"
+check "diff --time with a perf.data input still runs" '"$sf" diff --time , "$data" "$dir/in.folded" >/dev/null 2>&1'
+
 # Units (docs/units.md): a perf.data graph's root and process frames say perf script's sample counts and
 # period sums in the event's unit; folded text stays period sums (stackcollapse-perf.pl), or sample counts.
 bash scripts/cli/units.sh "$sf" "$dir" || fail=1

@@ -19,6 +19,10 @@ extension PerfCollapser {
                 kernelNote = "kernel frames stay [unknown]: the capture was made on \(host) (kernel \(rel)\(id)), not on this kernel; "
                     + "pass --kallsyms with a copy of /proc/kallsyms from there"
             }
+        } else if path == nil, options.useRunningKernel {
+            // Older headers (and killed captures) do not say where they were made: this machine's may not be it.
+            kernelNote = "kernel frames stay [unknown]: the capture does not record its host and kernel (no hostname or "
+                + "osrelease header); pass --kallsyms with a copy of /proc/kallsyms from the machine that recorded it"
         }
         kallsymsPath = path
     }

@@ -68,6 +68,10 @@ public struct PerfCollapser {
     public private(set) var recordsCPU = true
     /// Samples with a recorded user stack whose chain has one user frame (see `noteLeafOnly`).
     var leafOnlySamples = 0
+    /// Names of frames outside every mapping, and the samples folded after a malformed record with and
+    /// without one (SkippedRecords.swift).
+    var unknownNameIDs = Set<UInt32>()
+    var afterMalformed = (samples: 0, unknown: 0)
     /// Samples seen per event index, folded or not (see `chooseEvent`).
     var eventSamples: [Int] = []
     var kernelSymbols: (any KernelSymbolLookup)?
@@ -132,6 +136,8 @@ public struct PerfCollapser {
         if let e = file.cpuFilterError(options.cpus) { throw e }
         recordsCPU = file.recordsCPU
         eventSamples = Array(repeating: 0, count: file.events.count)
+        let sampleReads = file.events.map { $0.layout.type.contains(.read) }
+        var reads = SampleReadSplitter()
         if options.recordSamples {
             // Room for as many samples as the data could hold (a sample takes at least 48 bytes with the
             // fields alignment needs): pages never written are never faulted in, where growing the array
@@ -157,64 +163,84 @@ public struct PerfCollapser {
             }
             capturedSamples += 1
             let s = try file.sample(rec)
-            if s.eventIndex < eventSamples.count { eventSamples[s.eventIndex] &+= 1 }
-            if file.events.count > 1, file.events[s.eventIndex].name != filterEvent { continue }
-            if !options.pids.isEmpty, !options.pids.contains(s.pid) { continue }
-            if !options.tids.isEmpty, !options.tids.contains(s.tid) { continue }
-            if !options.cpus.isEmpty, !options.cpus.contains(s.cpu) { continue }
-            if let r = options.timeRange, !r.contains(s.time) { continue }
-            if !options.comms.isEmpty, !options.comms.contains(model.comm(tid: s.tid)) { continue }
-            samples += 1
-            scratch.removeAll()
-            if s.tid == lastRoot.tid, lastRoot.id != .max {
-                scratch.append(lastRoot.id)
-            } else if let r = roots[Int64(s.tid)] {
-                lastRoot = (s.tid, r)
-                scratch.append(r)
-            } else {
-                var root = String(model.comm(tid: s.tid).map { $0 == " " ? "_" : $0 })
-                if options.includeTID { root += "-\(s.pid)/\(s.tid)" } else if options.includePID { root += "-\(s.pid)" }
-                let id = intern(root)
-                roots[Int64(s.tid)] = id
-                lastRoot = (s.tid, id)
-                scratch.append(id)
-            }
-            // Leaf first in the sample; folded stacks are root first: walk the chain backwards.
-            let found = findStack(s, file: file, model: model)
-            if found {
-                let t = stackTruth.chain
-                t.entries.withUnsafeBufferPointer { e in
-                    t.origins.withUnsafeBufferPointer { o in
-                        appendChain(UnsafeBufferPointer(rebasing: e[..<t.count]), origins: o.baseAddress, s, model: model, to: &scratch)
-                    }
+            // A sample that reads its group stands for one sample per member (SampleRead.swift).
+            let n = sampleReads[s.eventIndex] ? reads.split(s, file: file) : 1
+            for k in 0..<n {
+                var d = s
+                if sampleReads[s.eventIndex] {
+                    (d.eventIndex, d.id, d.period) = reads.deliveries[k]
                 }
-            } else if s.callchain.isEmpty {
-                appendNames(for: s.ip, mode: s.cpuMode, exact: true, pid: s.pid, model: model, to: &scratch)
-            } else {
-                appendChain(s.callchain, origins: nil, s, model: model, to: &scratch)
-            }
-            if !missingNames.isEmpty { countMissing(scratch) }
-            if !found { noteLeafOnly(s, chain: s.callchain) }
-            let weight = options.weightByPeriod ? max(s.period, 1) : 1
-            let index = scratch.withIDs { stacks.add($0, weight: weight) }
-            if options.recordSamples {
-                sampleRecords.append(FoldedSample(time: s.time, weight: weight, pid: s.pid, tid: s.tid, cpu: s.cpu, stack: Int32(index)))
-                if sampleRecords.count == nextProgress {
-                    progress(self)
-                    nextProgress = step < Int.max - nextProgress ? nextProgress + step : .max
-                }
+                guard foldSample(d, file: file, model: model, event: filterEvent, scratch: &scratch),
+                      sampleRecords.count == nextProgress else { continue }
+                progress(self)
+                nextProgress = step < Int.max - nextProgress ? nextProgress + step : .max
             }
         }
         if let e = it.error { throw e }
         if options.eventFilter == nil, file.events.count > 1, try chooseEvent(file, every: interval, progress: progress) { return }
         warnMissingBinaries()
         warnLeafOnly()
+        warnSkippedRecords(file, model.notes)
         for w in file.warnings where !warnings.contains(w) { warnings.append(w) }
         if file.isPipe, capturedSamples == 0 {
             // A pipe has no header saying how much data to expect: a stream cut at a record boundary
             // before the first sample looks complete, and would fold to nothing.
             warnings.append(Self.noSampleInPipe(file.path))
         }
+    }
+
+    /// Folds one sample, unless a filter drops it; true when it was recorded (`recordSamples`).
+    @inline(__always)
+    mutating func foldSample(_ s: Sample, file: PerfFile, model: ProcessModel, event filterEvent: String?,
+                             scratch: inout FrameScratch) -> Bool {
+        if s.eventIndex < eventSamples.count { eventSamples[s.eventIndex] &+= 1 }
+        if file.events.count > 1, file.events[s.eventIndex].name != filterEvent { return false }
+        if !options.pids.isEmpty, !options.pids.contains(s.pid) { return false }
+        if !options.tids.isEmpty, !options.tids.contains(s.tid) { return false }
+        if !options.cpus.isEmpty, !options.cpus.contains(s.cpu) { return false }
+        if let r = options.timeRange, !r.contains(s.time) { return false }
+        if !options.comms.isEmpty, !options.comms.contains(model.comm(tid: s.tid)) { return false }
+        samples += 1
+        scratch.removeAll()
+        scratch.append(rootName(s, model: model))
+        // Leaf first in the sample; folded stacks are root first: walk the chain backwards.
+        let found = findStack(s, file: file, model: model)
+        if found {
+            let t = stackTruth.chain
+            t.entries.withUnsafeBufferPointer { e in
+                t.origins.withUnsafeBufferPointer { o in
+                    appendChain(UnsafeBufferPointer(rebasing: e[..<t.count]), origins: o.baseAddress, s, model: model, to: &scratch)
+                }
+            }
+        } else if s.callchain.isEmpty {
+            appendNames(for: s.ip, mode: s.cpuMode, exact: true, pid: s.pid, model: model, to: &scratch)
+        } else {
+            appendChain(s.callchain, origins: nil, s, model: model, to: &scratch)
+        }
+        if !missingNames.isEmpty { countMissing(scratch) }
+        if model.notes.malformedCount > 0 { noteAfterMalformed(scratch) }
+        if !found { noteLeafOnly(s, chain: s.callchain) }
+        let weight = options.weightByPeriod ? max(s.period, 1) : 1
+        let index = scratch.withIDs { stacks.add($0, weight: weight) }
+        guard options.recordSamples else { return false }
+        sampleRecords.append(FoldedSample(time: s.time, weight: weight, pid: s.pid, tid: s.tid, cpu: s.cpu, stack: Int32(index)))
+        return true
+    }
+
+    /// The root frame's name id: the thread's comm (with pid/tid when asked), cached per thread.
+    @inline(__always)
+    mutating func rootName(_ s: Sample, model: ProcessModel) -> UInt32 {
+        if s.tid == lastRoot.tid, lastRoot.id != .max { return lastRoot.id }
+        if let r = roots[Int64(s.tid)] {
+            lastRoot = (s.tid, r)
+            return r
+        }
+        var root = String(model.comm(tid: s.tid).map { $0 == " " ? "_" : $0 })
+        if options.includeTID { root += "-\(s.pid)/\(s.tid)" } else if options.includePID { root += "-\(s.pid)" }
+        let id = intern(root)
+        roots[Int64(s.tid)] = id
+        lastRoot = (s.tid, id)
+        return id
     }
 
     /// The warning (and `collapse`'s error) for a pipe-mode capture without a single sample.
@@ -283,7 +309,9 @@ public struct PerfCollapser {
         // as [unknown] frames too, so they are kept.
         guard let m = model.mapping(pid: pid, address: address, mode: mode) else {
             let name = options.includeAddresses ? "[unknown <\(String(address, radix: 16))>]" : "[unknown]"
-            return [intern(name)]
+            let id = intern(name)
+            unknownNameIDs.insert(id)
+            return [id]
         }
         let key = FrameKey(mapping: m.id, address: address, exact: exact)
         if let cached = frameNames[key] { return cached }

@@ -53,6 +53,8 @@ public struct PerfScriptWriter {
     var chunkRanges: [Range<Int>] = []
     var line: [UInt8] = []
     let hasFilters: Bool
+    /// Values of samples that read their group, per id (SampleRead.swift).
+    var reads = SampleReadSplitter()
     public private(set) var samples = 0
 
     public init(options: PerfCollapseOptions, json: Bool = false) {
@@ -73,12 +75,14 @@ public struct PerfScriptWriter {
         var it = file.orderedRecords()
         while let rec = it.next() { try process(rec, model: &model, file: file, to: &out) }
         if let e = it.error { throw e }
-        finish(file)
+        finish(file, notes: model.notes)
     }
 
     /// Call once per capture before `process`.
     public mutating func begin(_ file: PerfFile) {
         sym.loadKernelSymbols(file)
+        sym.eventSamples = Array(repeating: 0, count: file.events.count)
+        reads = SampleReadSplitter()
         runs.removeAll()
         headIndex.removeAll()
         // perf right-aligns event names to the longest of the capture's.
@@ -89,7 +93,11 @@ public struct PerfScriptWriter {
         }
     }
 
-    public mutating func finish(_ file: PerfFile) {
+    /// `notes`: the process model's, for malformed records and AUX data skipped.
+    public mutating func finish(_ file: PerfFile, notes: RecordNotes = RecordNotes()) {
+        if let w = notes.malformedWarning(path: file.path) { sym.warnings.append(w) }
+        if let w = notes.auxWarning { sym.warnings.append(w) }
+        if let w = PerfCollapser.lbrWarning(file, eventSamples: sym.eventSamples) { sym.warnings.append(w) }
         for w in file.warnings where !sym.warnings.contains(w) { sym.warnings.append(w) }
     }
 
@@ -110,6 +118,21 @@ public struct PerfScriptWriter {
             return
         }
         let s = try file.sample(rec)
+        guard file.events[s.eventIndex].layout.type.contains(.read) else {
+            emit(s, file: file, model: model, to: &out)
+            return
+        }
+        // A sample that reads its group is one sample per member, as perf script prints them (SampleRead.swift).
+        for k in 0..<reads.split(s, file: file) {
+            var d = s
+            (d.eventIndex, d.id, d.period) = reads.deliveries[k]
+            emit(d, file: file, model: model, to: &out)
+        }
+    }
+
+    /// Writes one sample (after the filters).
+    mutating func emit(_ s: Sample, file: PerfFile, model: ProcessModel, to out: inout OutputBuffer) {
+        if s.eventIndex < sym.eventSamples.count { sym.eventSamples[s.eventIndex] &+= 1 }
         if hasFilters {
             let o = options
             if let e = o.eventFilter, file.events[s.eventIndex].name != e { return }

@@ -14,10 +14,14 @@ public struct PerfFileSummary: Sendable {
     public var sampleTimes: (first: UInt64, last: UInt64)?
     /// Why the pass stopped before the end, if it did (what was read before is counted).
     public var readError: PerfDataError?
+    /// Malformed records and AUX area data (RecordNotes.swift); samples of events with LBR call stacks.
+    public var notes = RecordNotes()
+    public var lbrSamples = 0
 
     public init(_ file: PerfFile) {
         var counts: [RecordType: Int] = [:]
         var first: UInt64 = .max, last: UInt64 = 0
+        let lbr = Set(file.lbrCallStackEvents)
         var reader = file.records()
         while true {
             let rec: RawRecord?
@@ -29,8 +33,11 @@ public struct PerfFileSummary: Sendable {
             counts[rec.type, default: 0] += 1
             let (sum, overflow) = lost.addingReportingOverflow(file.lostCount(rec))
             lost = overflow ? .max : sum
+            if let e = file.decodeError(ofModelRecord: rec) { notes.noteMalformed(rec, e) }
+            notes.observe(rec)
             if rec.type == .sample {
                 samples += 1
+                if !lbr.isEmpty, lbr.contains(file.eventIndex(of: rec)) { lbrSamples &+= 1 }
                 if let t = file.timestamp(rec) {
                     first = min(first, t)
                     last = max(last, t)
@@ -39,6 +46,26 @@ public struct PerfFileSummary: Sendable {
         }
         recordCounts = counts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         if first <= last { sampleTimes = (first, last) }
+    }
+}
+
+extension PerfFile {
+    /// What a fold skips, when the capture has any: malformed records, AUX area data, LBR call stacks.
+    func skippedText(_ s: PerfFileSummary) -> String {
+        var out = ""
+        let n = s.notes
+        if let first = n.firstMalformed {
+            out += "# malformed records: \(n.malformedCount) (\(n.malformedList)), skipped; the first: \(first.type.name) at offset \(first.offset) (0x\(String(first.offset, radix: 16))): \(first.message)\n"
+        }
+        if n.auxtraceRecords > 0 || n.auxRecords > 0 || n.auxtraceType != nil {
+            let kind = n.auxtraceType.map { " (\(RecordNotes.auxtraceName($0)))" } ?? ""
+            out += "# AUX area trace data\(kind): \(n.auxtraceBytes) bytes in \(n.auxtraceRecords) AUXTRACE records, \(n.auxRecords) AUX records; not folded (perf script --itrace decodes it)\n"
+        }
+        if s.lbrSamples > 0 {
+            let names = lbrCallStackEvents.map { events[$0].name }.joined(separator: ", ")
+            out += "# LBR call stacks: \(s.lbrSamples) samples (\(names)); not folded (stacks are the recorded callchains)\n"
+        }
+        return out
     }
 }
 
@@ -64,7 +91,7 @@ extension PerfFile {
     func headerText(capturedOn: String?) -> String {
         var out = "# ========\n"
         if let date = capturedOn { out += "# captured on    : \(date)\n" }
-        out += "# mode           : \(isPipe ? "pipe" : "file"), \(order == .little ? "little" : "big")-endian\n"
+        out += "# mode           : \(isPipe ? "pipe" : "file"), \(order == .little ? "little" : "big")-endian\(isLegacy ? ", legacy \"PERFFILE\" header" : "")\n"
         if !isPipe {
             out += "# data offset    : \(dataSection.offset)\n"
             out += "# data size      : \(dataSection.size)\n"
@@ -135,6 +162,7 @@ extension PerfFile {
             out += "#   \(name + String(repeating: " ", count: max(0, 20 - name.count))) \(n)\n"
         }
         out += "# samples: \(s.samples), lost: \(s.lost)\n"
+        out += skippedText(s)
         if let (first, last) = s.sampleTimes {
             out += "# first sample: \(perfSeconds(first)), last sample: \(perfSeconds(last)), duration: \(cFormat("%.3f", Double(last - first) / 1e6)) ms\n"
         }

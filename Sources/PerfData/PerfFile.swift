@@ -38,11 +38,22 @@ public struct FileSection: Sendable, Equatable {
 /// A perf.data capture, file mode or pipe mode. Headers are parsed at open; records on demand.
 public final class PerfFile: @unchecked Sendable {
     public static let magic: UInt64 = 0x3245_4c49_4652_4550  // "PERFILE2"
+    /// The first format's magic, "PERFFILE" as bytes (its byte order is told by attr_size instead).
+    public static let legacyMagic: UInt64 = 0x454c_4946_4652_4550
+
+    /// Whether a file starts as perf.data does (either version, either byte order).
+    public static func hasMagic(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count >= 8 else { return false }
+        let m = UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self))
+        return m == legacyMagic || m == magic || m == magic.byteSwapped
+    }
 
     public let path: String
     public let file: MappedFile
     public let order: ByteOrder
     public let isPipe: Bool
+    /// The first format (magic "PERFFILE"), which perf 6.1 still reads.
+    public let isLegacy: Bool
     /// File mode: the header's sections. Pipe mode: data is everything after the 16-byte header.
     public let headerSize: UInt64
     public let attrSection: FileSection
@@ -76,10 +87,13 @@ public final class PerfFile: @unchecked Sendable {
                 order = .host
             } else if m.byteSwapped == PerfFile.magic {
                 order = ByteOrder.host == .little ? .big : .little
+            } else if m == PerfFile.legacyMagic {
+                order = try Self.legacyOrder(file)
             } else {
                 throw ReadError(.invalid("not a perf.data file: expected \"PERFILE2\", found \(describeMagic(m))"),
                                 offset: 0, what: "header magic")
             }
+            isLegacy = m == PerfFile.legacyMagic
             c.setOrder(order)
             headerSize = try c.u64("header size")
             if headerSize == 16 {
@@ -88,8 +102,10 @@ public final class PerfFile: @unchecked Sendable {
                 dataSection = FileSection(offset: 16, size: UInt64(file.count) - min(16, UInt64(file.count)))
                 featureBits = []
             } else {
-                guard headerSize >= 104 else {
-                    throw ReadError(.invalid("header size \(headerSize): expected 104 (file mode) or 16 (pipe mode)"),
+                // 72: the header before the feature bitmap (perf reads it as "the previous format", with no
+                // features), in either version.
+                guard headerSize >= 104 || headerSize == 72 else {
+                    throw ReadError(.invalid("header size \(headerSize): expected 104 (file mode), 72 (older file mode) or 16 (pipe mode)"),
                                     offset: 8, what: "header size")
                 }
                 isPipe = false
@@ -100,7 +116,7 @@ public final class PerfFile: @unchecked Sendable {
                 _ = try c.u64("header event_types.offset")
                 _ = try c.u64("header event_types.size")
                 var bits: [FeatureID] = []
-                for word in 0..<4 {
+                for word in 0..<(headerSize == 72 ? 0 : 4) {
                     let w = try c.u64("header feature bitmap")
                     for b in 0..<64 where w & (1 << UInt64(b)) != 0 { bits.append(FeatureID(rawValue: word * 64 + b)) }
                 }
@@ -119,6 +135,19 @@ public final class PerfFile: @unchecked Sendable {
         for i in events.indices where events[i].name.isEmpty {
             events[i].name = EventNames.name(for: events[i].attr)
         }
+    }
+
+    /// A "PERFFILE" header's byte order: the one in which attr_size is one of perf_event_attr's sizes up to
+    /// ABI 4 plus its ids section (perf's try_all_file_abis), as the magic is the same bytes in both.
+    static func legacyOrder(_ file: MappedFile) throws(ReadError) -> ByteOrder {
+        var c = file.cursor(order: .host)
+        try c.skip(16, "header magic and size")
+        let attrSize = try c.u64("header attr_size")
+        let sizes: [UInt64] = [64, 72, 80, 96, 104].map { $0 + 16 }
+        if sizes.contains(attrSize) { return .host }
+        if sizes.contains(attrSize.byteSwapped) { return ByteOrder.host == .little ? .big : .little }
+        throw ReadError(.invalid("legacy \"PERFFILE\" header with attr_size \(attrSize): none of perf_event_attr's ABI 0-4 sizes plus 16, so its byte order is unknown"),
+                        offset: 16, what: "header attr_size")
     }
 
     // MARK: attrs

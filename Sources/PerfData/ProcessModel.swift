@@ -52,6 +52,8 @@ public struct ProcessModel {
     /// All mappings ever seen, by id.
     public private(set) var allMappings: [Mapping] = []
     let buildIDs: [String: String]
+    /// Malformed records skipped and AUX data passed over, for the warnings (RecordNotes.swift).
+    public private(set) var notes = RecordNotes()
 
     public init(file: PerfFile) {
         var ids: [String: String] = [:]
@@ -62,13 +64,13 @@ public struct ProcessModel {
     public mutating func process(_ rec: RawRecord, in file: PerfFile) {
         switch rec.type {
         case .comm:
-            guard let c = try? file.comm(rec) else { return }
+            guard let c = decoded({ () throws(PerfDataError) in try file.comm(rec) }, rec) else { return }
             // perf keeps the old maps across exec (the new image's maps overwrite them as they arrive):
             // samples taken inside execve still resolve against the old image.
             comms[c.tid] = c.comm
             threadPid[c.tid] = c.pid
         case .fork:
-            guard let t = try? file.task(rec) else { return }
+            guard let t = decoded({ () throws(PerfDataError) in try file.task(rec) }, rec) else { return }
             threadPid[t.tid] = t.pid
             if comms[t.tid] == nil, let parent = comms[t.ptid] { comms[t.tid] = parent }
             if t.pid != t.ppid, processes[t.pid] == nil {
@@ -80,7 +82,7 @@ public struct ProcessModel {
         case .exit:
             break  // Samples may still arrive for an exiting thread; keep its state.
         case .mmap, .mmap2:
-            guard let m = try? file.mmap(rec), m.isExecutable else { return }
+            guard let m = decoded({ () throws(PerfDataError) in try file.mmap(rec) }, rec), m.isExecutable else { return }
             // perf names the kernel map after its dso, without the "_text" reference symbol.
             let name = m.filename.hasPrefix("[kernel.kallsyms]") ? "[kernel.kallsyms]" : m.filename
             let kernel = m.pid == -1 || m.cpuMode == .kernel
@@ -94,7 +96,15 @@ public struct ProcessModel {
                 processes[m.pid, default: Process()].maps.insert(map)
             }
         default:
-            break
+            notes.observe(rec)
+        }
+    }
+
+    /// The record decoded, or nil with the failure counted: a malformed record is skipped, never silently.
+    private mutating func decoded<T>(_ decode: () throws(PerfDataError) -> T, _ rec: RawRecord) -> T? {
+        do { return try decode() } catch {
+            notes.noteMalformed(rec, error)
+            return nil
         }
     }
 

@@ -20,7 +20,9 @@ struct ScannedBinaries {
             if let id = elf.buildID, debugByID[id].map({ path < $0 }) ?? true { debugByID[id] = path }
             return
         }
-        if let id = elf.buildID, byID[id].map({ path < $0 }) ?? true { byID[id] = path }
+        // A Go binary without its GNU note is found by the build-ids its Go build ID derives (GoBuildID.swift).
+        let ids = elf.buildID.map { [$0] } ?? elf.goBuildID().map { GoBuildID.gnuBuildIDs(fromGoBuildID: $0) } ?? []
+        for id in ids where byID[id].map({ path < $0 }) ?? true { byID[id] = path }
         all.append(path)
         if let old = byName[name], old < path { return }
         byName[name] = path

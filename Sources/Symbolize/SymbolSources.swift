@@ -73,6 +73,12 @@ public struct SymbolSources {
         var notes: [Note] = []
         func usable(_ img: BinaryImage) -> Bool {
             if let want = buildID, img.buildID != want {
+                // A Go binary whose GNU note was removed: checked by the build-ids its Go build ID derives.
+                if img.buildID == nil, let goID = img.elf.goBuildID(),
+                    GoBuildID.gnuBuildIDs(fromGoBuildID: goID).contains(want)
+                {
+                    return true
+                }
                 notes.append(.buildIDMismatch(path: img.path, found: img.buildID))
                 return false
             }

@@ -41,6 +41,9 @@ struct CollapseCommand: ParsableCommand {
         let file: MappedFile
         do { file = try openInput(input) } catch { throw unreadableInput(input, error.message) }
         if isPerfData(file) {
+            for (set, name) in [(strict, "--strict"), (perlCompatible, "--perl-compatible"), (jit, "--jit")] where set {
+                throw inapplicable(input, name, "applies to perf script text only, and this input is perf.data: drop it, or pass perf script's output")
+            }
             if inline || context {
                 throw UserError("--inline/--context read perf script text; perf.data frames are un-inlined already (--srcline adds file:line, --no-inline folds them)")
             }
@@ -57,6 +60,7 @@ struct CollapseCommand: ParsableCommand {
             return
         }
         if looksBinary(file.bytes) { throw unreadableInput(input, "binary data that is not perf.data; \(collapseInputHint)") }
+        try perf.rejectOnText(input, "this input is perf script text", using: inline || context ? ["--symfs", "--binaries"] : [])
         var o = ScriptCollapseOptions()
         o.includePID = pid
         o.includeTID = tid
@@ -97,9 +101,7 @@ struct CollapseCommand: ParsableCommand {
 
 
 func isPerfData(_ file: MappedFile) -> Bool {
-    guard file.count >= 8 else { return false }
-    let m = file.bytes.loadUnaligned(as: UInt64.self)
-    return m == PerfFile.magic || m.byteSwapped == PerfFile.magic
+    PerfFile.hasMagic(file.bytes)
 }
 
 func collapsePerf(_ file: MappedFile, _ o: PerfCollapseOptions) throws -> [UInt8] {

@@ -29,10 +29,12 @@ struct DiffCommand: ParsableCommand {
         var d = FoldedDiff(options: o)
         let progress = Progress.start(reading: [before, after], outputFile: destination.output)
         defer { progress?.stop() }
+        var perfData = false
         for (i, path) in [before, after].enumerated() {
-            let folded = try frames.filter().apply(try foldedInput(path, perf))
+            let folded = try frames.filter().apply(try foldedInput(path, perf, perfData: &perfData))
             folded.withUnsafeBytes { d.add($0, profile: i) }
         }
+        if !perfData { try perf.rejectOnText("\(before), \(after)", "neither input is a perf.data capture") }
         let dest = try OutputFile(destination.output)
         var out = dest.buffer()
         out.append(bytes: d.render())
@@ -45,10 +47,14 @@ struct DiffCommand: ParsableCommand {
 }
 
 /// Folded stacks from a file that is already folded, is perf script text, or is a perf.data capture.
-func foldedInput(_ path: String, _ perf: PerfSymbolOptions) throws -> [UInt8] {
+/// `perfData` is set when it is a perf.data capture.
+func foldedInput(_ path: String, _ perf: PerfSymbolOptions, perfData: inout Bool) throws -> [UInt8] {
     let file: MappedFile
     do { file = try openInput(path) } catch { throw unreadableInput(path, error.message) }
-    if isPerfData(file) { return try collapsePerf(file, perf.checkedOptions(capture: path)) }
+    if isPerfData(file) {
+        perfData = true
+        return try collapsePerf(file, perf.checkedOptions(capture: path))
+    }
     if looksFolded(file.bytes) { return Array(file.bytes) }
     var c = ScriptTextCollapser(options: ScriptCollapseOptions())
     do { try c.feed(file.bytes, path: path) } catch { throw UserError(error.description) }

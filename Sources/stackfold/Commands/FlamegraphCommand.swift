@@ -41,6 +41,7 @@ struct FlamegraphCommand: ParsableCommand {
             if style.countname == "samples" { o.weightUnit = unit }
         } else {
             if looksBinary(file.bytes) { throw unreadableInput(input, "binary data that is not perf.data; \(textInputHint)") }
+            try perf.rejectOnText(input, "this input is folded stacks")
             data = try frames.filter().apply(Array(file.bytes))
         }
         var fg = FlameGraph(options: o)

@@ -76,7 +76,7 @@ struct ScriptCommand: ParsableCommand {
         if countOnly || records {
             reportWarnings(file)
         } else {
-            writer.finish(file)
+            writer.finish(file, notes: model.notes)
             for w in writer.warnings { printError("stackfold: warning: \(w)\n") }
         }
         if let failure { throw UserError(failure.description) }

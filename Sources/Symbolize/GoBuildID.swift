@@ -1,0 +1,87 @@
+import BinaryIO
+
+// The Go build ID (`.note.go.buildid`) and the GNU build-ids the Go linker derives from it
+// (cmd/link/internal/ld/elf.go, addbuildinfo with -B gobuildid, the go command's default): a binary
+// whose GNU note was removed can still be matched to the build-id perf recorded for it.
+
+extension ELFFile {
+    /// The Go build ID (`a/b/c/d`), from the note named "Go" (namesz 4, as the Go linker writes it) of type 4.
+    public func goBuildID() -> String? {
+        for s in sections where s.type == 7 {  // SHT_NOTE
+            guard let b = bytes(of: s) else { continue }
+            var c = ByteCursor(b, origin: Int(s.offset), order: order)
+            while c.remaining >= 12 {
+                guard let namesz = try? c.u32(), let descsz = try? c.u32(), let t = try? c.u32() else { break }
+                let np = (Int(namesz) + 3) & ~3, dp = (Int(descsz) + 3) & ~3
+                guard let name = try? c.bytes(np), let desc = try? c.bytes(dp) else { break }
+                if t == 4, namesz == 3 || namesz == 4, name.starts(with: [0x47, 0x6f, 0]), descsz <= 1024 {
+                    return String(decoding: desc.prefix(Int(descsz)), as: UTF8.self)
+                }
+            }
+        }
+        return nil
+    }
+}
+
+public enum GoBuildID {
+    /// The GNU build-ids (lowercase hex) the Go linker writes for a binary whose final Go build ID is `id`:
+    /// it hashes the ID it was given at link time, whose last part (the content hash, filled in after the
+    /// link) was still the first part, with cmd/internal/hash.Sum32 (SHA-256, first byte inverted), cut to
+    /// 20 bytes. Checked on Go 1.25 and 1.27 builds; Go 1.24's hash differs (not derived here), Go 1.21-1.23
+    /// write no GNU build-id. Empty for an ID not of four parts.
+    public static func gnuBuildIDs(fromGoBuildID id: String) -> [String] {
+        var parts = id.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts.allSatisfy({ !$0.isEmpty }) else { return [] }
+        parts[3] = parts[0]
+        var sum = SHA256.hash(Array(parts.joined(separator: "/").utf8))
+        sum[0] ^= 0xff
+        return [hex(sum.prefix(20))]
+    }
+
+    static func hex(_ b: ArraySlice<UInt8>) -> String { b.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() }
+}
+
+/// SHA-256 (FIPS 180-4), for Go build IDs only: short inputs, no streaming.
+enum SHA256 {
+    static let k: [UInt32] = [
+        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+        0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+        0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+        0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+        0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+        0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+        0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+    ]
+
+    static func hash(_ message: [UInt8]) -> [UInt8] {
+        var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
+        var m = message
+        m.append(0x80)
+        while m.count % 64 != 56 { m.append(0) }
+        let bits = UInt64(message.count) &* 8
+        for i in (0..<8).reversed() { m.append(UInt8(truncatingIfNeeded: bits >> (UInt64(i) * 8))) }
+        var w = [UInt32](repeating: 0, count: 64)
+        for block in stride(from: 0, to: m.count, by: 64) {
+            for i in 0..<16 {
+                let j = block + i * 4
+                w[i] = UInt32(m[j]) << 24 | UInt32(m[j + 1]) << 16 | UInt32(m[j + 2]) << 8 | UInt32(m[j + 3])
+            }
+            for i in 16..<64 {
+                let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
+                let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
+                w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+            }
+            var (a, b, c, d, e, f, g, hh) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
+            for i in 0..<64 {
+                let t1 = hh &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ ((e & f) ^ (~e & g)) &+ k[i] &+ w[i]
+                let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) ^ (a & c) ^ (b & c))
+                (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
+            }
+            for (i, v) in [a, b, c, d, e, f, g, hh].enumerated() { h[i] = h[i] &+ v }
+        }
+        return h.flatMap { v in (0..<4).map { UInt8(truncatingIfNeeded: v >> (24 - 8 * UInt32($0))) } }
+    }
+
+    static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 - n) }
+}
