@@ -71,6 +71,8 @@ for name in $(printf '%s\n' "${!texts[@]}" | LC_ALL=C sort); do
   printf '%s\n' "${texts[$name]}" > "$bad/$name.txtpb"
   run sh -c "protoc --proto_path=../Sources/Pprof/proto --encode=perftools.profiles.Profile profile.proto < $bad/$name.txtpb > $bad/$name.pb"
 done
+# A gzip bomb: 100 MB of zeros in 100 KB, past openInput's 1000:1 bound.
+run sh -c "head -c 100000000 /dev/zero | gzip -9 > $bad/bomb.pprof"
 # pprof's verdict on each: every one must fail to load.
 for f in "$bad"/*.pprof "$bad"/*.pb; do
   log "$PPROF -raw $f  # expected to fail"

@@ -50,9 +50,9 @@ public struct PprofProfile: Sendable {
 
     public var sampleCount: Int { sampleLocations.count }
 
-    /// At most this many top-level elements (samples, locations, functions, mappings, strings): each is
-    /// tens of bytes decoded, and a profile past it is not one a person can read as a flame graph.
-    public static let elementLimit = 50_000_000
+    /// The most memory a profile may take to decode (bounded from its size and element counts before
+    /// anything is allocated): a hostile profile's counts cannot take the machine's memory.
+    public static let defaultMemoryLimit = 4 << 30
 
     /// Whether `bytes` (decompressed) are a profile.proto message: every top-level field a Profile
     /// field, a sample type and a string table present. Other inputs fail at their first bytes.
@@ -62,12 +62,12 @@ public struct PprofProfile: Sendable {
     }
 
     /// Reads a profile from its (decompressed) bytes; `path` names it in errors.
-    public init(bytes: UnsafeRawBufferPointer, path: String) throws(PprofError) {
+    public init(bytes: UnsafeRawBufferPointer, path: String, memoryLimit: Int = defaultMemoryLimit) throws(PprofError) {
         func fail(_ m: String) -> PprofError { PprofError(path: path, message: "not a valid pprof profile: \(m)") }
         let scan: ProtoScan
         do { scan = try ProtoScan(bytes) } catch { throw fail(error.description) }
-        guard scan.elements <= Self.elementLimit else {
-            throw fail("\(scan.elements) samples, locations, functions, mappings and strings, more than the \(Self.elementLimit) read")
+        guard scan.decodedBytesBound <= memoryLimit else {
+            throw fail("\(bytes.count >> 20) MiB with \(scan.elements) samples, locations, functions and strings could take up to \(scan.decodedBytesBound >> 20) MiB to read, over the \(memoryLimit >> 20) MiB allowed")
         }
         let p: Perftools_Profiles_Profile
         do {

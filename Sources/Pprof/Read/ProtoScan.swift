@@ -9,6 +9,18 @@ struct ProtoScan {
     private(set) var fieldCounts = [Int](repeating: 0, count: 16)
     /// Elements of the repeated messages and strings (fields 1–6, 13).
     var elements: Int { fieldCounts[1...6].reduce(0, &+) &+ fieldCounts[13] }
+    /// Bytes of the input.
+    private(set) var size = 0
+
+    /// An upper bound of the memory decoding takes: under 100 bytes per top-level element, and for what
+    /// nests in them (location ids, values, labels, lines: at least 1–2 input bytes each, at most 48
+    /// bytes decoded) 48 bytes per input byte.
+    var decodedBytesBound: Int {
+        let (a, o1) = elements.multipliedReportingOverflow(by: 100)
+        let (b, o2) = size.multipliedReportingOverflow(by: 48)
+        let (sum, o3) = a.addingReportingOverflow(b)
+        return o1 || o2 || o3 ? .max : sum
+    }
 
     /// Profile's fields and the wire type each is written with (0 varint, 2 length-delimited; fields 7–15
     /// as varints, 13 also packed).
@@ -23,6 +35,7 @@ struct ProtoScan {
 
     /// Scans `bytes`; throws a ReadError at the first byte that cannot be a Profile's.
     init(_ bytes: UnsafeRawBufferPointer) throws(ReadError) {
+        size = bytes.count
         var c = ByteCursor(bytes)
         while c.position < c.count {
             let at = c.position
