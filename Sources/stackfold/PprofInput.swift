@@ -12,12 +12,13 @@ struct SampleIndexOption: ParsableArguments {
     /// An error for an input this option does not apply to.
     func rejectUnless(pprof: Bool, _ path: String) throws {
         if let sampleIndex, !pprof {
-            throw ValidationError("--sample-index \(sampleIndex): \(path == "-" ? "<stdin>" : path) is not a pprof profile; the option chooses a pprof sample type")
+            throw UserError("--sample-index \(sampleIndex): \(path == "-" ? "<stdin>" : path) is not a pprof profile; the option chooses a pprof sample type")
         }
     }
 }
 
-func isPprof(_ file: MappedFile) -> Bool { PprofProfile.isProfile(file.bytes) }
+/// A pprof profile, or a damaged one (read as one, to say what is wrong with it).
+func isPprof(_ file: MappedFile) -> Bool { PprofProfile.looksLikeProfile(file.bytes) }
 
 /// The profile in `file`, or the error naming the input (exit status 2, as other unreadable inputs).
 func readPprof(_ file: MappedFile, _ path: String) throws -> PprofProfile {
@@ -30,7 +31,7 @@ func readPprof(_ file: MappedFile, _ path: String) throws -> PprofProfile {
 /// collapse names the event it folded).
 func pprofStacks(_ p: PprofProfile, _ path: String, _ option: SampleIndexOption) throws -> WeightedStacks {
     let i: Int
-    do { i = try p.sampleIndex(option.sampleIndex) } catch { throw ValidationError(error.description) }
+    do { i = try p.sampleIndex(option.sampleIndex) } catch { throw UserError(error.description) }
     let name = path == "-" ? "<stdin>" : path
     if p.sampleTypes.count > 1, option.sampleIndex == nil {
         let all = p.sampleTypes.map(\.description).joined(separator: ", ")

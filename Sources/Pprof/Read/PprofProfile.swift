@@ -61,6 +61,14 @@ public struct PprofProfile: Sendable {
         return s.fieldCounts[1] > 0 && s.fieldCounts[6] > 0
     }
 
+    /// A profile, or data that starts as one (a sample type among at least 3 Profile fields before
+    /// the first byte that cannot be one): a cut or damaged profile is then reported as a profile,
+    /// not as some other format. Text fails at its first bytes.
+    public static func looksLikeProfile(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let s = ProtoScan.prefix(bytes)
+        return isProfile(bytes) || (s.fieldCounts[1] > 0 && s.fieldCounts.reduce(0, &+) >= 3)
+    }
+
     /// Reads a profile from its (decompressed) bytes; `path` names it in errors.
     public init(bytes: UnsafeRawBufferPointer, path: String, memoryLimit: Int = defaultMemoryLimit) throws(PprofError) {
         func fail(_ m: String) -> PprofError { PprofError(path: path, message: "not a valid pprof profile: \(m)") }

@@ -27,6 +27,7 @@ struct ProfileCheck {
     }
 
     func resolve() throws(Failure) -> Resolved {
+        guard !p.stringTable.isEmpty else { throw Failure(message: "no string table (is the profile cut short?)") }
         guard p.stringTable.first == "" else { throw Failure(message: "string_table[0] is not the empty string") }
         var r = Resolved()
         for (i, t) in p.sampleType.enumerated() {

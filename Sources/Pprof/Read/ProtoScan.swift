@@ -35,6 +35,21 @@ struct ProtoScan {
 
     /// Scans `bytes`; throws a ReadError at the first byte that cannot be a Profile's.
     init(_ bytes: UnsafeRawBufferPointer) throws(ReadError) {
+        var partial = ProtoScan(partial: ())
+        try partial.scan(bytes)
+        self = partial
+    }
+
+    private init(partial: Void) {}
+
+    /// The fields counted before the first byte that cannot be a Profile's (all, when there is none).
+    static func prefix(_ bytes: UnsafeRawBufferPointer) -> ProtoScan {
+        var s = ProtoScan(partial: ())
+        try? s.scan(bytes)
+        return s
+    }
+
+    private mutating func scan(_ bytes: UnsafeRawBufferPointer) throws(ReadError) {
         size = bytes.count
         var c = ByteCursor(bytes)
         while c.position < c.count {

@@ -68,7 +68,7 @@ struct TopCommand: ParsableCommand {
         do { file = try openInput(input) } catch { throw unreadableInput(input, error.message) }
         let pprofInput = isPprof(file)
         try pprof.rejectUnless(pprof: pprofInput, input)
-        if goTrace != nil, !isPerfData(file) { throw ValidationError("--go-trace: \(input) is not perf.data; GC states come from a perf.data capture and its trace") }
+        if goTrace != nil, !isPerfData(file) { throw UserError("--go-trace: \(input) is not perf.data; GC states come from a perf.data capture and its trace") }
         if pprofInput {
             let p = try readPprof(file, input)
             let s = try pprofStacks(p, input, pprof)
