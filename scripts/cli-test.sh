@@ -156,7 +156,7 @@ check "--colors go: all and the process root neutral" 'grep -qE "<title>all \(.*
 "$sf" flamegraph "$data" -o "$dir/hot.svg" 2>/dev/null
 check "other palettes: no legend" '! grep -q "id=\"legend\"" "$dir/hot.svg"'
 
-# pprof input (Fixtures/pprof, made by generate-pprof.sh): collapse, flamegraph, diff and top read it.
+# pprof input (Fixtures/pprof, made by generate-pprof-go.sh): collapse, flamegraph, diff and top read it.
 pp=Fixtures/pprof/go1.27
 same "collapse (pprof)" collapse "$pp/cpu.pprof"
 same top top "$pp/heap.pprof"

@@ -5,7 +5,7 @@ import SwiftProtobuf
 import Testing
 
 /// Malformed, truncated and hostile profiles: a clear error naming the input, never a trap, and bounded
-/// memory. The malformed files are made by Fixtures/generate-pprof.sh, which also records that
+/// memory. The malformed files are made by Fixtures/generate-pprof-go.sh, which also records that
 /// go tool pprof refuses each (Fixtures/pprof/malformed/pprof-errors.txt).
 @Suite struct PprofHostileTests {
     static let dir = Paths.fixtures.appendingPathComponent("pprof/malformed")

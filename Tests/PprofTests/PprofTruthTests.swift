@@ -4,7 +4,7 @@ import Pprof
 import Testing
 
 /// The reader and `top` against what `go tool pprof` (Go 1.27's) printed for Go's own runtime/pprof
-/// profiles (Fixtures/generate-pprof.sh; the commands are in Fixtures/pprof/commands.log).
+/// profiles (Fixtures/generate-pprof-go.sh; the commands are in Fixtures/pprof/commands.log).
 @Suite struct PprofTruthTests {
     static let dir = Paths.fixtures.appendingPathComponent("pprof")
     static let versions = ["go1.21", "go1.27"]
