@@ -13,6 +13,8 @@ GO=${GO:-/work/go/1.25/goroot/bin/go}
 F=Fixtures
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# Go's build cache stays where it is (go tool pprof is built on first use).
+export GOCACHE=${GOCACHE:-$("$GO" env GOCACHE)}
 export HOME=$tmp/home TZ=UTC
 mkdir -p "$HOME"
 sym=(--symfs /nonexistent --binaries "$F/bin" --kallsyms "$F/perf/kallsyms-subset.txt" --no-debuginfod)

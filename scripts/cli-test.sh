@@ -156,6 +156,8 @@ check "--colors go: all and the process root neutral" 'grep -qE "<title>all \(.*
 "$sf" flamegraph "$data" -o "$dir/hot.svg" 2>/dev/null
 check "other palettes: no legend" '! grep -q "id=\"legend\"" "$dir/hot.svg"'
 
+bash scripts/cli/pprof-test.sh "$sf" || fail=1
+
 # The man page, generated from the command definitions as scripts/install.sh installs it.
 if bash scripts/manpage.sh "$dir/man" debug 2>"$dir/err"; then
   MANWIDTH=100 man -l "$dir/man/stackfold.1" >"$dir/man.txt" 2>/dev/null
