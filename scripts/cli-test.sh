@@ -156,6 +156,8 @@ check "--colors go: all and the process root neutral" 'grep -qE "<title>all \(.*
 "$sf" flamegraph "$data" -o "$dir/hot.svg" 2>/dev/null
 check "other palettes: no legend" '! grep -q "id=\"legend\"" "$dir/hot.svg"'
 
+bash scripts/cli/pprof-test.sh "$sf" || fail=1
+
 # pprof input (Fixtures/pprof, made by generate-pprof-go.sh): collapse, flamegraph, diff and top read it.
 pp=Fixtures/pprof/go1.27
 same "collapse (pprof)" collapse "$pp/cpu.pprof"
