@@ -88,9 +88,9 @@ struct TopCommand: ParsableCommand {
                 if forceTrace { args.append("--force-trace") }
                 let c = try GoTraceInputOptions.parse(args).load(input, perf)
                 keepUntilExit(c)
-                text = dropRootFrame(c.foldedByState(only: GCState(rawValue: state)))
+                text = dropRootFrame(dropRootFrame(c.foldedByState(only: GCState(rawValue: state))))
             } else {
-                text = try collapsePerf(file, perf.checkedOptions(capture: input))
+                text = dropRootFrame(try collapsePerf(file, perf.checkedOptions(capture: input)))
             }
             text = filter.apply(text)
             return (text.withUnsafeBytes { WeightedStacks(folded: $0, valueType: type) }, nil)
@@ -115,7 +115,8 @@ private func perfValueType(_ file: MappedFile, _ perf: PerfSymbolOptions) throws
     return .init(type: Set(events).sorted().joined(separator: ","), unit: "count")
 }
 
-/// Folded lines without their first frame (the `[gc:state]` root `gc --folded` adds).
+/// Folded lines without their first frame: the `[gc:state]` root `gc --folded` adds, or the comm root of
+/// collapse (a thread's name, not a function: `stackfold pprof` writes it as the `comm` label).
 private func dropRootFrame(_ text: [UInt8]) -> [UInt8] {
     var out: [UInt8] = []
     out.reserveCapacity(text.count)
