@@ -37,9 +37,11 @@ public struct TopTable: Sendable {
     public let candidates: Int
     public var shownFlat: Int64 { rows.reduce(0) { $0.addingSaturating($1.flat) } }
 
-    public init(_ s: WeightedStacks, options o: Options = Options()) {
+    /// `total`: what percentages are of, when `s` is a selection of a profile (pprof keeps the whole
+    /// profile's total under -focus and -tagfocus); by default the sum of `s`.
+    public init(_ s: WeightedStacks, options o: Options = Options(), total: Int64? = nil) {
         valueType = s.valueType
-        total = s.stacks.reduce(Int64(0)) { $0.addingSaturating($1.value == .min ? .max : abs($1.value)) }
+        self.total = total ?? s.total
         var g = Graph(s, kept: nil)
         let graphTotal = g.nodes.reduce(Int64(0)) { $0.addingSaturating(g.flat[$1]) }
         let nodeCutoff = abs(Int64(saturating: Double(graphTotal) * o.nodeFraction))
@@ -61,8 +63,13 @@ public struct TopTable: Sendable {
         let labels = g.inlineLabels(edgeCutoff: edgeCutoff)
         rows = g.nodes.map { n in Row(name: s.names[n], inline: labels[n], flat: g.flat[n], cum: g.cum[n]) }
         droppedNodes = dropped
-        self.nodeCutoff = abs(Int64(saturating: Double(total) * o.nodeFraction))
+        self.nodeCutoff = abs(Int64(saturating: Double(self.total) * o.nodeFraction))
     }
+}
+
+extension WeightedStacks {
+    /// Sum of every stack's absolute value (pprof's computeTotal).
+    public var total: Int64 { stacks.reduce(Int64(0)) { $0.addingSaturating($1.value == .min ? .max : abs($1.value)) } }
 }
 
 /// pprof's graph of function nodes for one set of kept nodes (nil: all).

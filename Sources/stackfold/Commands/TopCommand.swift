@@ -46,12 +46,12 @@ struct TopCommand: ParsableCommand {
     func run() throws {
         let dest = try OutputFile(destination.output)
         let progress = Progress.start(reading: [input] + (goTrace.map { [$0] } ?? []), outputFile: destination.output)
-        let (stacks, file) = try topStacks()
+        let (stacks, file, total) = try topStacks()
         progress?.stop()
         var o = TopTable.Options()
         o.nodeCount = count ?? 0
         o.cumSort = cum
-        let table = TopTable(stacks, options: o)
+        let table = TopTable(stacks, options: o, total: total)
         if table.total == 0 { throw unreadableInput(input, "no sample with a nonzero \(stacks.valueType.type) value") }
         var out = dest.buffer()
         // Names come from the input: escaped for the terminal.
@@ -60,8 +60,10 @@ struct TopCommand: ParsableCommand {
         try dest.commit()
     }
 
-    /// The input's stacks with their value type, and the main binary's name when the input has one.
-    private func topStacks() throws -> (WeightedStacks, String?) {
+    /// The input's stacks with their value type, the main binary's name when the input has one, and the
+    /// total before filters and --state (percentages are of the whole profile, as pprof's under -focus
+    /// and -tagfocus).
+    private func topStacks() throws -> (WeightedStacks, String?, Int64) {
         let filter = try frames.filter()
         let filtered = !(frames.focus.isEmpty && frames.ignore.isEmpty && frames.hide.isEmpty)
         let file: MappedFile
@@ -73,35 +75,41 @@ struct TopCommand: ParsableCommand {
             let p = try readPprof(file, input)
             let s = try pprofStacks(p, input, pprof)
             let base = p.mainBinary.map { $0.split(separator: "/").last.map(String.init) ?? $0 }
-            guard filtered else { return (s, base) }
+            guard filtered else { return (s, base, s.total) }
             // Filters work on folded text; inlined frames keep their mark through it.
             let text = filter.apply(s.folded(markInline: true).text)
-            return (text.withUnsafeBytes { WeightedStacks(folded: $0, valueType: s.valueType) }, base)
+            return (text.withUnsafeBytes { WeightedStacks(folded: $0, valueType: s.valueType) }, base, s.total)
         }
         if isPerfData(file) {
             var perf = self.perf
             perf.annotateInline = true
             let type = try perfValueType(file, perf)
             var text: [UInt8]
+            var all: [UInt8]
             if let goTrace, let state {
                 var args = ["--go-trace", goTrace]
                 if forceTrace { args.append("--force-trace") }
                 let c = try GoTraceInputOptions.parse(args).load(input, perf)
                 keepUntilExit(c)
                 text = dropRootFrame(dropRootFrame(c.foldedByState(only: GCState(rawValue: state))))
+                all = c.foldedByState(only: nil)
             } else {
                 text = dropRootFrame(try collapsePerf(file, perf.checkedOptions(capture: input)))
+                all = text
             }
+            let total = all.withUnsafeBytes { WeightedStacks(folded: $0, valueType: type) }.total
             text = filter.apply(text)
-            return (text.withUnsafeBytes { WeightedStacks(folded: $0, valueType: type) }, nil)
+            return (text.withUnsafeBytes { WeightedStacks(folded: $0, valueType: type) }, nil, total)
         }
         if looksBinary(file.bytes) || !looksFolded(file.bytes) {
             throw unreadableInput(input, "not a pprof profile, perf.data or folded stacks; pass one of them (gzip, zstd or xz compressed ones too)")
         }
+        let type = PprofProfile.ValueType(type: "samples", unit: "count")
+        let total = WeightedStacks(folded: file.bytes, valueType: type).total
         let text = filter.apply(Array(file.bytes))
-        let s = text.withUnsafeBytes { WeightedStacks(folded: $0, valueType: .init(type: "samples", unit: "count")) }
+        let s = text.withUnsafeBytes { WeightedStacks(folded: $0, valueType: type) }
         if s.skipped > 0 { printError("stackfold: warning: \(input): skipped \(s.skipped) lines without an integer count") }
-        return (s, nil)
+        return (s, nil, total)
     }
 }
 
