@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "FlameSVGTests", dependencies: ["FlameSVG", "TestSupport"]),
         .testTarget(name: "GoTraceTests", dependencies: ["GoTrace", "CZstd", "TestSupport"]),
         .testTarget(name: "AlignTests", dependencies: ["Align", "TestSupport"]),
-        .testTarget(name: "PprofTests", dependencies: ["Pprof", "TestSupport"]),
+        .testTarget(name: "PprofTests", dependencies: ["Pprof", "Collapse", "PerfData", "Align", "GoTrace", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

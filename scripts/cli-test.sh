@@ -195,12 +195,38 @@ check "diff --time with a perf.data input still runs" '"$sf" diff --time , "$dat
 bash scripts/cli/units.sh "$sf" "$dir" || fail=1
 # stackcollapse-perf.pl's --inline and --context on perf script text.
 bash scripts/cli/inline.sh "$sf" "$dir" || fail=1
+bash scripts/cli/pprof-test.sh "$sf" || fail=1
+
+# pprof input (Fixtures/pprof, made by generate-pprof-go.sh): collapse, flamegraph, diff and top read it.
+pp=Fixtures/pprof/go1.27
+same "collapse (pprof)" collapse "$pp/cpu.pprof"
+same top top "$pp/heap.pprof"
+same "top (perf.data)" top "$data"
+check "collapse: a gzip and an uncompressed profile fold alike" 'cmp -s <("$sf" collapse "$pp/cpu.pprof" 2>/dev/null) <("$sf" collapse "$pp/cpu-uncompressed.pb" 2>/dev/null)'
+check "collapse --sample-index alloc_space = --sample-index 1" 'cmp -s <("$sf" collapse --sample-index alloc_space "$pp/heap.pprof") <("$sf" collapse --sample-index 1 "$pp/heap.pprof") && [[ $("$sf" collapse --sample-index 1 "$pp/heap.pprof" | wc -l) -gt 0 ]]'
+"$sf" collapse "$pp/heap.pprof" >/dev/null 2>"$dir/err"
+check "collapse of a heap profile names the sample type it folded" 'grep -q "sample type inuse_space/bytes of" "$dir/err"'
+"$sf" collapse --sample-index 1 "$data" >/dev/null 2>"$dir/err"; rc=$?
+check "--sample-index on perf.data is an error, one line" '[[ $rc -ne 0 ]] && [[ $(wc -l <"$dir/err") -eq 1 ]] && grep -q "not a pprof profile" "$dir/err"'
+"$sf" collapse --sample-index bogus "$pp/heap.pprof" >/dev/null 2>"$dir/err"; rc=$?
+check "--sample-index with an unknown type lists the types" '[[ $rc -ne 0 ]] && grep -q "alloc_space" "$dir/err"'
+for f in values-count.pb cut-proto.pb location-id-0.pb; do
+  "$sf" collapse "Fixtures/pprof/malformed/$f" >"$dir/out" 2>"$dir/err"; rc=$?
+  check "malformed pprof $f: exit 2, one line naming it, no output" '[[ $rc -eq 2 && ! -s "$dir/out" ]] && [[ $(wc -l <"$dir/err") -eq 1 ]] && grep -q "$f: not a valid pprof profile" "$dir/err"'
+done
+check "top = go tool pprof -top from its 'Showing nodes' line (cpu, -cum)" 'diff <("$sf" top --cum "$pp/cpu.pprof" 2>/dev/null | sed -n "/^Showing nodes/,\$p") <(sed -n "/^Showing nodes/,\$p" "$pp/truth/cpu.top-cum.txt") >/dev/null'
+"$sf" flamegraph --colors go "$pp/cpu.pprof" -o "$dir/pprof.svg" 2>/dev/null
+check "flamegraph --colors go of a CPU profile: a legend, values in nanoseconds" 'grep -q "id=\"legend\"" "$dir/pprof.svg" && grep -q "nanoseconds" "$dir/pprof.svg"'
+same "diff (pprof)" diff Fixtures/pprof/go1.21/cpu.pprof "$pp/cpu.pprof"
+"$sf" top --state assist "$data" >/dev/null 2>"$dir/err"; rc=$?
+check "top --state without --go-trace is an error" '[[ $rc -ne 0 ]] && grep -q "go together" "$dir/err"'
+check "top --go-trace --state assist: percentages of all samples, as pprof -tagfocus" '[[ $("$sf" top --go-trace "$trace" --state assist "$data" 2>/dev/null | sed -n "s/.* of \(.*\) total$/\1/p") == $("$sf" top "$data" 2>/dev/null | sed -n "s/.* of \(.*\) total$/\1/p") ]]'
 
 # The man page, generated from the command definitions as scripts/install.sh installs it.
 if bash scripts/manpage.sh "$dir/man" debug 2>"$dir/err"; then
   MANWIDTH=100 man -l "$dir/man/stackfold.1" >"$dir/man.txt" 2>/dev/null
   missing=""
-  for c in info script collapse diff flamegraph addr2line gotrace attribute gc; do grep -qE "^ {5}$c( |$)" "$dir/man.txt" || missing+=" $c"; done
+  for c in info script collapse diff flamegraph addr2line gotrace attribute gc top; do grep -qE "^ {5}$c( |$)" "$dir/man.txt" || missing+=" $c"; done
   check "the man page renders and has every command${missing:+ (missing:$missing)}" '[[ -z $missing ]] && grep -q "^NAME" "$dir/man.txt" && grep -q -- "--version" "$dir/man.txt"'
 else
   bad "scripts/manpage.sh: $(head -1 "$dir/err")"

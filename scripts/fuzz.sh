@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Fuzzes a reader with libFuzzer (swiftc -sanitize=fuzzer,address), seeded with the fixtures.
-#   bash scripts/fuzz.sh perfdata|perfstruct|gotrace|pclntab [seconds]   (default 20; crashes go to .build-fuzz/crashes/)
+#   bash scripts/fuzz.sh perfdata|perfstruct|gotrace|pclntab|pprof [seconds]   (default 20; crashes go to .build-fuzz/crashes/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target=${1:?usage: fuzz.sh perfdata|perfstruct|gotrace|pclntab [seconds]}
+target=${1:?usage: fuzz.sh perfdata|perfstruct|gotrace|pclntab|pprof [seconds]}
 secs=${2:-20}
 out=.build-fuzz
 mkdir -p "$out/crashes"
@@ -75,7 +75,20 @@ case $target in
     [[ -s $out/seeds-pclntab/go1.24-relocated ]] ||
       pclntab_seed Fixtures/bin/go1.24/workload "$out/seeds-pclntab/go1.24-relocated" relocated
     seeds+=("$out/seeds-pclntab/go1.24-relocated") ;;
-  *) echo "fuzz.sh: unknown target $target (perfdata, perfstruct, gotrace, pclntab)" >&2; exit 2 ;;
+  pprof)
+    # swift-protobuf (from the package checkout: swift build resolves it) and Pprof's reader and top;
+    # of Collapse only the folded-name file and what it needs.
+    pb=.build/checkouts/swift-protobuf/Sources/SwiftProtobuf
+    [[ -d $pb ]] || { echo "fuzz.sh pprof: no $pb (run swift build first)" >&2; exit 1; }
+    [[ -s $out/SwiftProtobuf.o ]] || swiftc "${flags[@]}" -wmo -package-name swift_protobuf -emit-module -emit-object -module-name SwiftProtobuf \
+      -emit-module-path "$out/SwiftProtobuf.swiftmodule" -o "$out/SwiftProtobuf.o" "$pb"/*.swift
+    swiftc "${flags[@]}" -wmo -emit-module -emit-object -module-name Collapse -emit-module-path "$out/Collapse.swiftmodule" \
+      -o "$out/Collapse.o" Sources/Collapse/FlatTables.swift Sources/Collapse/FoldedFrameName.swift
+    swiftc "${flags[@]}" -wmo -emit-module -emit-object -module-name Pprof -emit-module-path "$out/Pprof.swiftmodule" \
+      -o "$out/Pprof.o" Sources/Pprof/Generated/*.swift Sources/Pprof/Read/*.swift Sources/Pprof/Top/*.swift
+    objs=("$out/SwiftProtobuf.o" "$out/Collapse.o" "$out/Pprof.o"); src=Fuzz/PprofFuzz.swift
+    seeds=(Fixtures/pprof/go1.*/*.pprof Fixtures/pprof/go1.27/cpu-uncompressed.pb Fixtures/pprof/malformed/*.pb) ;;
+  *) echo "fuzz.sh: unknown target $target (perfdata, perfstruct, gotrace, pclntab, pprof)" >&2; exit 2 ;;
 esac
 swiftc "${flags[@]}" -o "$out/$target-fuzz" "${src[@]}" "$out/BinaryIO.o" "${objs[@]}" -lzstd \
   2> >(grep -v "Cannot export local symbol" >&2)

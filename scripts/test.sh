@@ -9,7 +9,8 @@ if swiftc -sanitize=fuzzer -version >/dev/null 2>&1; then
   # 15 s for perf.data as before: mutation of captures and structure-aware generation share it.
   bash scripts/fuzz.sh perfdata 8
   bash scripts/fuzz.sh perfstruct 7
-  bash scripts/fuzz.sh gotrace 15
+  bash scripts/fuzz.sh gotrace 10
+  bash scripts/fuzz.sh pprof 5  # 5 s of the trace's 15: the suite's fuzz budget stays 45 s
   bash scripts/fuzz.sh pclntab 15
 else
   echo "test.sh: this Swift toolchain has no libFuzzer (-sanitize=fuzzer): skipping the fuzz run" >&2

@@ -7,6 +7,11 @@ static inline int stackfold_inflate_init(z_stream *s) {
     return inflateInit2(s, 15 + 32);
 }
 
+static inline int stackfold_gzip_init(z_stream *s, int level) {
+    // 15 + 16: a gzip header, which zlib writes with mtime 0 (deterministic output).
+    return deflateInit2(s, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+}
+
 static inline lzma_ret stackfold_xz_init(lzma_stream *s) {
     lzma_stream init = LZMA_STREAM_INIT;
     *s = init;

@@ -104,6 +104,8 @@ public struct PerfCollapser {
     public var unwindStats: UnwindStats { unwindState.stats }
     /// The stack-truth stage's chain and caches (Unwind/StackTruth.swift).
     var stackTruth = StackTruthState()
+    /// Location stacks, with `recordLocations` (Locations.swift).
+    var recorder = LocationRecorder()
 
     public init(options: PerfCollapseOptions) {
         self.options = options
@@ -151,9 +153,11 @@ public struct PerfCollapser {
                 switch rec.type {
                 case .mmap, .mmap2, .fork:
                     sampleFrames.removeAll()
+                    recorder.cache.removeAll()
                     stackTruth.mapsChanged()
                 case .comm:
                     sampleFrames.removeAll()
+                    recorder.cache.removeAll()
                     stackTruth.mapsChanged()
                     roots = IntMap()
                     lastRoot = (0, .max)
@@ -202,7 +206,9 @@ public struct PerfCollapser {
         if !options.comms.isEmpty, !options.comms.contains(model.comm(tid: s.tid)) { return false }
         samples += 1
         scratch.removeAll()
-        scratch.append(rootName(s, model: model))
+        let root = rootName(s, model: model)
+        scratch.append(root)
+        if options.recordLocations { beginLocations(root: root) }
         // Leaf first in the sample; folded stacks are root first: walk the chain backwards.
         let found = findStack(s, file: file, model: model)
         if found {
@@ -222,6 +228,7 @@ public struct PerfCollapser {
         if !found { noteLeafOnly(s, chain: s.callchain) }
         let weight = options.weightByPeriod ? max(s.period, 1) : 1
         let index = scratch.withIDs { stacks.add($0, weight: weight) }
+        if options.recordLocations { endLocations(weight: weight) }
         guard options.recordSamples else { return false }
         sampleRecords.append(FoldedSample(time: s.time, weight: weight, pid: s.pid, tid: s.tid, cpu: s.cpu, stack: Int32(index)))
         return true
@@ -238,6 +245,7 @@ public struct PerfCollapser {
         var root = String(model.comm(tid: s.tid).map { $0 == " " ? "_" : $0 })
         if options.includeTID { root += "-\(s.pid)/\(s.tid)" } else if options.includePID { root += "-\(s.pid)" }
         let id = intern(root)
+        if options.recordLocations, recorder.comms[id] == nil { recorder.comms[id] = model.comm(tid: s.tid) }
         roots[Int64(s.tid)] = id
         lastRoot = (s.tid, id)
         return id
@@ -277,6 +285,7 @@ public struct PerfCollapser {
             let m = modes[i]
             if let o = origins, o[i].holdsName {
                 scratch.append(UInt32(truncatingIfNeeded: chain[i]))
+                if options.recordLocations { noteNamedLocation(UInt32(truncatingIfNeeded: chain[i])) }
             } else if m != 0xffff {
                 appendNames(for: chain[i], mode: CPUMode(rawValue: m & 0xff), exact: m & 0x100 != 0, pid: s.pid, model: model, to: &scratch)
             }
@@ -301,6 +310,7 @@ public struct PerfCollapser {
                 for k in run.0..<run.0 + run.1 { out.append(p[k]) }
             }
         }
+        if options.recordLocations, run.1 > 0 { noteLocation(address, tag: tag, mode: mode, exact: exact, pid: pid, model: model, run: run) }
     }
 
     /// The names one callchain entry folds to, root first (an inlined chain gives several).
@@ -331,25 +341,32 @@ public struct PerfCollapser {
     }
 
     mutating func symbolize(_ address: UInt64, mapping m: Mapping, exact: Bool, mode: CPUMode) -> [String] {
+        symbolizedFrames(address, mapping: m, exact: exact, mode: mode).map(\.name)
+    }
+
+    /// `symbolize`'s names, root first, each with the frame it names (nil for a kernel symbol or a
+    /// placeholder) and whether it came from symbols (false for a `[binary]` placeholder).
+    mutating func symbolizedFrames(_ address: UInt64, mapping m: Mapping, exact: Bool,
+                                   mode: CPUMode) -> [(name: String, frame: SourceFrame?, symbols: Bool)] {
         let kernel = m.isKernel
         // As stackcollapse-perf.pl names unknown frames from perf script's dso column.
         // Cut first: basename scans the name, and a 60 KB mapped file name is scanned per address.
         let base = basename(NameLimit.limited(perfDSOName(m)))
-        func unknown() -> [String] {
+        func unknown() -> [(name: String, frame: SourceFrame?, symbols: Bool)] {
             var n = options.includeAddresses ? "[\(base) <\(String(m.fileOffset(of: address), radix: 16))>]" : "[\(base)]"
             if kernel && options.annotateKernel { n += "_[k]" }
-            return [n]
+            return [(n, nil, false)]
         }
         if kernel {
             guard let k = kernelSymbol(address, mapping: m) else { return unknown() }
-            return [options.annotateKernel ? k.name + "_[k]" : k.name]
+            return [(options.annotateKernel ? k.name + "_[k]" : k.name, nil, true)]
         }
         guard let img = image(for: m), let vaddr = img.elf.virtualAddress(ofFileOffset: m.fileOffset(of: address)) else {
             return unknown()
         }
         if options.elfNames {
             guard let s = elfSymbol(img, vaddr) else { return unknown() }
-            return [options.demangle ? demangledName(s.name) : s.name]
+            return [(options.demangle ? demangledName(s.name) : s.name, nil, true)]
         }
         var frames = img.frames(at: vaddr, isReturnAddress: !exact, goStyle: !options.keepWrappers)
         if frames.isEmpty { return unknown() }
@@ -369,7 +386,7 @@ public struct PerfCollapser {
             var n = options.displayName(f.function)
             if options.srcline { n += ":\(f.file):\(f.line)" }
             if f.isInlined && options.annotateInline { n += "_[i]" }
-            return n
+            return (n, f, true)
         }
     }
 

@@ -41,6 +41,9 @@ public struct PerfCollapseOptions: Sendable {
     public var useRunningKernel = true
     /// Keep one record per sample (time, thread, stack index) for attribution.
     public var recordSamples = false
+    /// Keep every sample's stack as locations too (address, mapping, names per entry), for pprof
+    /// (see Locations.swift).
+    public var recordLocations = false
     /// Stacks exactly as perf recorded them (`--as-recorded`): without the frame-pointer repair (see
     /// Unwind/StackTruth.swift), and `--call-graph dwarf` samples not unwound (their user part is the sampled
     /// address alone).

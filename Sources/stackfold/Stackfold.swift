@@ -38,7 +38,7 @@ struct Stackfold: ParsableCommand {
         subcommands: [
             InfoCommand.self, ScriptCommand.self, CollapseCommand.self, DiffCommand.self,
             FlamegraphCommand.self, Addr2lineCommand.self, GoTraceCommand.self,
-            AttributeCommand.self, GCCommand.self,
+            AttributeCommand.self, GCCommand.self, PprofCommand.self, TopCommand.self,
         ])
 }
 

@@ -17,9 +17,11 @@ struct GoTraceInputOptions: ParsableArguments {
     @Flag(name: .customLong("force-trace"), help: "Use the trace even when it does not look like the same run as the capture (no time overlap, no common threads, or samples that disagree with it).")
     var forceTrace = false
 
-    func load(_ input: String, _ perf: PerfSymbolOptions) throws -> AlignedCapture {
+    /// `adjust`: what the caller's output needs of the fold (pprof: locations, no time window).
+    func load(_ input: String, _ perf: PerfSymbolOptions,
+              adjust: (PerfCollapseOptions) -> PerfCollapseOptions = { $0 }) throws -> AlignedCapture {
         let file = try openPerf(input)
-        let options = try perf.checkedOptions(capture: input)
+        let options = adjust(try perf.checkedOptions(capture: input))
         // The trace is read and indexed on a second thread while the capture is folded: neither needs
         // the other.
         let path = goTrace

@@ -7,9 +7,9 @@ import Symbolize
 struct CollapseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "collapse",
-        abstract: "Folded stacks from perf.data or perf script text (a drop-in for stackcollapse-perf.pl).")
+        abstract: "Folded stacks from perf.data, perf script text or a pprof profile (a drop-in for stackcollapse-perf.pl).")
 
-    @Argument(help: "perf.data (file or pipe mode) or perf script text; - or nothing reads standard input.")
+    @Argument(help: "perf.data (file or pipe mode), perf script text or a pprof profile; - or nothing reads standard input.")
     var input: String = "-"
 
     @Flag(help: "Root frame comm-PID.") var pid = false
@@ -30,6 +30,7 @@ struct CollapseCommand: ParsableCommand {
     @OptionGroup var destination: OutputOption
     @OptionGroup var perf: PerfSymbolOptions
     @OptionGroup var frames: FrameFilterOptions
+    @OptionGroup var pprof: SampleIndexOption
 
     func validate() throws { try requireInput(input, Self.self) }
 
@@ -40,6 +41,15 @@ struct CollapseCommand: ParsableCommand {
         defer { progress?.stop() }
         let file: MappedFile
         do { file = try openInput(input) } catch { throw unreadableInput(input, error.message) }
+        try pprof.rejectUnless(pprof: isPprof(file), input)
+        if isPprof(file) {
+            let folded = filter.apply(try pprofFolded(file, input, pprof))
+            var out = dest.buffer()
+            out.append(bytes: folded)
+            out.flush()
+            try dest.commit()
+            return
+        }
         if isPerfData(file) {
             for (set, name) in [(strict, "--strict"), (perlCompatible, "--perl-compatible"), (jit, "--jit")] where set {
                 throw inapplicable(input, name, "applies to perf script text only, and this input is perf.data: drop it, or pass perf script's output")

@@ -7,7 +7,7 @@ struct DiffCommand: ParsableCommand {
         commandName: "diff",
         abstract: "Two-column folded output for differential flame graphs, like difffolded.pl.",
         discussion: """
-            Each input is folded stacks, perf script text or a perf.data capture (folded first, with the \
+            Each input is folded stacks, perf script text, a perf.data capture or a pprof profile (folded first, with the \
             symbolization options below). Output: `stack count1 count2`, sorted; pipe it into \
             `stackfold flamegraph` for a differential flame graph (red: grew in the second profile).
             """)
@@ -21,6 +21,7 @@ struct DiffCommand: ParsableCommand {
     @OptionGroup var destination: OutputOption
     @OptionGroup var perf: PerfSymbolOptions
     @OptionGroup var frames: FrameFilterOptions
+    @OptionGroup var pprof: SampleIndexOption
 
     func run() throws {
         var o = FoldedDiff.Options()
@@ -31,7 +32,7 @@ struct DiffCommand: ParsableCommand {
         defer { progress?.stop() }
         var perfData = false
         for (i, path) in [before, after].enumerated() {
-            let folded = try frames.filter().apply(try foldedInput(path, perf, perfData: &perfData))
+            let folded = try frames.filter().apply(try foldedInput(path, perf, pprof, perfData: &perfData))
             folded.withUnsafeBytes { d.add($0, profile: i) }
         }
         if !perfData { try perf.rejectOnText("\(before), \(after)", "neither input is a perf.data capture") }
@@ -48,9 +49,12 @@ struct DiffCommand: ParsableCommand {
 
 /// Folded stacks from a file that is already folded, is perf script text, or is a perf.data capture.
 /// `perfData` is set when it is a perf.data capture.
-func foldedInput(_ path: String, _ perf: PerfSymbolOptions, perfData: inout Bool) throws -> [UInt8] {
+func foldedInput(_ path: String, _ perf: PerfSymbolOptions, _ pprof: SampleIndexOption = SampleIndexOption(),
+                 perfData: inout Bool) throws -> [UInt8] {
     let file: MappedFile
     do { file = try openInput(path) } catch { throw unreadableInput(path, error.message) }
+    try pprof.rejectUnless(pprof: isPprof(file), path)
+    if isPprof(file) { return try pprofFolded(file, path, pprof) }
     if isPerfData(file) {
         perfData = true
         return try collapsePerf(file, perf.checkedOptions(capture: path))

@@ -8,11 +8,12 @@ struct FlamegraphCommand: ParsableCommand {
         commandName: "flamegraph",
         abstract: "An interactive flame graph SVG from folded stacks (one or two count columns), like flamegraph.pl.")
 
-    @Argument(help: "Folded stacks; - or nothing reads standard input.") var input: String = "-"
+    @Argument(help: "Folded stacks, perf.data or a pprof profile; - or nothing reads standard input.") var input: String = "-"
     @Option(name: .shortAndLong, help: "Write the SVG here instead of standard output.") var output: String?
     @OptionGroup var style: FlameGraphStyleOptions
     @OptionGroup var perf: PerfSymbolOptions
     @OptionGroup var frames: FrameFilterOptions
+    @OptionGroup var pprof: SampleIndexOption
 
     func validate() throws { try requireInput(input, Self.self) }
 
@@ -30,7 +31,15 @@ struct FlamegraphCommand: ParsableCommand {
         do { file = try openInput(input) } catch { throw unreadableInput(input, error.message) }
         let data: [UInt8]
         var counted = false
-        if isPerfData(file) {
+        try pprof.rejectUnless(pprof: isPprof(file), input)
+        if isPprof(file) {
+            try perf.rejectOnText(input, "this input is a pprof profile")
+            let p = try readPprof(file, input)
+            let i = (try? p.sampleIndex(pprof.sampleIndex)) ?? p.sampleTypes.count - 1
+            // Values are the sample type's: label them by its unit (nanoseconds, bytes) or, for counts, its name.
+            if o.countName == "samples" { o.countName = p.sampleTypes[i].unit == "count" ? p.sampleTypes[i].type : p.sampleTypes[i].unit }
+            data = try frames.filter().apply(try pprofFolded(p, input, pprof))
+        } else if isPerfData(file) {
             var options = try perf.checkedOptions(capture: input)
             // The Go palette colours kernel frames by the collapse's mark, as names cannot tell them from C.
             if o.colors == "go" { options.annotateKernel = true }

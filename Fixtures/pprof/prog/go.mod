@@ -1,0 +1,3 @@
+module stackfold.example/pprofprog
+
+go 1.21

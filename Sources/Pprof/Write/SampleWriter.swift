@@ -1,0 +1,250 @@
+// Samples of a fold -> pprof samples: filters on names, labels, merging of equal (stack, labels).
+import Align
+import BinaryIO
+import Collapse
+import PerfData
+
+struct SampleWriter {
+    var collapser: PerfCollapser
+    let perf: PerfFile
+    let filter: FoldedFilter
+    let window: ClosedRange<UInt64>?
+    var tables = ProfileTables()
+    var samples: [Perftools_Profiles_Sample] = []
+    var written = 0
+    /// Per unique location stack: its pprof location ids, leaf first, and comm; nil when filtered out.
+    private var stacks: [Int32: (ids: [UInt64], comm: String)?] = [:]
+    /// Per (collapser location, hidden lines): the pprof location id (0: every line hidden).
+    private var locationIDs: [LocationKey: UInt64] = [:]
+    private var nameFlags: [UInt32: Flags] = [:]
+    private var merged: [SampleKey: Int] = [:]
+    private var firstTime = UInt64.max, lastTime: UInt64 = 0
+    let event: String
+    let eventDesc: EventDesc?
+    let keys: LabelKeys
+
+    struct Flags { var focus = false, ignore = false, hide = false }
+    struct LocationKey: Hashable { var location: UInt32, hidden: [Bool] }
+    struct SampleKey: Hashable {
+        var stack: Int32, pid: Int32, tid: Int32, cpu: UInt32
+        var gc: Int8 = -1, goroutine: Int64 = -1, task: UInt64 = 0
+        var region: String = ""
+    }
+
+    init(collapser: PerfCollapser, perf: PerfFile, filter: FoldedFilter, window: ClosedRange<UInt64>?) {
+        self.collapser = collapser
+        self.perf = perf
+        self.filter = filter
+        self.window = window
+        // The event folded: the one asked for, else the first declared (chooseEvent sets the filter when
+        // it folds another).
+        let event = collapser.options.eventFilter ?? perf.events.first?.name ?? ""
+        self.event = event
+        eventDesc = perf.events.first { $0.name == event }
+        keys = LabelKeys(&tables.strings)
+    }
+
+    mutating func add(_ i: Int, trace: Attributions?) {
+        let r = collapser.sampleRecords[i]
+        if let window, !window.contains(r.time) { return }
+        let ls = collapser.sampleLocationStacks[i]
+        guard resolve(ls) != nil else { return }
+        firstTime = min(firstTime, r.time)
+        lastTime = max(lastTime, r.time)
+        var key = SampleKey(stack: ls, pid: r.pid, tid: r.tid, cpu: collapser.recordsCPU ? r.cpu : 0)
+        if let trace {
+            let a = trace[i]
+            key.gc = Int8(a.gc.ordinal)
+            key.goroutine = a.goroutine
+            if trace.inRegion(i) {
+                key.region = a.regions.joined(separator: "/")
+                key.task = a.task ?? 0
+            }
+        }
+        written += 1
+        if let s = merged[key] {
+            samples[s].value[0] &+= 1
+            samples[s].value[1] &+= Int64(bitPattern: r.weight)
+            return
+        }
+        merged[key] = samples.count
+        samples.append(makeSample(key, weight: r.weight, trace: trace, index: i))
+    }
+
+    private mutating func makeSample(_ key: SampleKey, weight: UInt64, trace: Attributions?, index i: Int) -> Perftools_Profiles_Sample {
+        let stack = stacks[key.stack]!!
+        var s = Perftools_Profiles_Sample()
+        s.locationID = stack.ids
+        s.value = [1, Int64(bitPattern: weight)]
+        // pprof drops a string label whose value is "": absent rather than empty.
+        var labels = [keys.num(.pid, Int64(key.pid)), keys.num(.tid, Int64(key.tid))]
+        if !stack.comm.isEmpty { labels.append(keys.str(.comm, stack.comm, &tables.strings)) }
+        if collapser.recordsCPU { labels.append(keys.num(.cpu, Int64(key.cpu))) }
+        if !event.isEmpty { labels.append(keys.str(.event, event, &tables.strings)) }
+        if trace != nil, let gc = GCState.allCases.first(where: { $0.ordinal == Int(key.gc) }) {
+            if key.goroutine >= 0 { labels.append(keys.num(.goroutine, key.goroutine)) }
+            labels.append(keys.str(.gc, gc.rawValue, &tables.strings))
+            if !key.region.isEmpty { labels.append(keys.str(.region, key.region, &tables.strings)) }
+            if key.task != 0, let trace {
+                let type = trace[i].taskType
+                if !type.isEmpty { labels.append(keys.str(.task, type, &tables.strings)) }
+                labels.append(keys.num(.taskID, Int64(bitPattern: key.task)))
+            }
+        }
+        s.label = labels
+        return s
+    }
+
+    /// The pprof locations of unique location stack `ls` (leaf first) and its comm, made once; nil
+    /// when the name filters drop it.
+    private mutating func resolve(_ ls: Int32) -> (ids: [UInt64], comm: String)? {
+        if let done = stacks[ls] { return done }
+        let ids = Array(collapser.locationStack(ls))
+        let locs = ids.map { collapser.locations[Int($0)] }
+        var focused = filter.focus.isEmpty, ignored = false
+        var hiddenPerLocation: [[Bool]] = []
+        for loc in locs {
+            var hidden: [Bool] = []
+            for n in loc.names {
+                let f = flags(n)
+                if f.focus { focused = true }
+                if f.ignore { ignored = true }
+                hidden.append(f.hide)
+            }
+            hiddenPerLocation.append(hidden)
+        }
+        guard focused, !ignored else {
+            stacks[ls] = .some(nil)
+            return nil
+        }
+        var out: [UInt64] = []
+        var comm = ""
+        for (k, loc) in locs.enumerated().reversed() {
+            if loc.kind == .root {
+                comm = loc.text ?? loc.names.first.map { collapser.name($0) } ?? ""
+                continue
+            }
+            let key = LocationKey(location: ids[k], hidden: hiddenPerLocation[k])
+            let id: UInt64
+            if let known = locationIDs[key] {
+                id = known
+            } else {
+                // Lines innermost first; `hidden` is root first, as the names.
+                let lines = collapser.lines(of: loc)
+                let kept = lines.enumerated().filter { !key.hidden[key.hidden.count - 1 - $0.offset] }.map(\.element)
+                id = kept.isEmpty ? 0 : tables.location(loc, lines: kept)
+                locationIDs[key] = id
+            }
+            if id != 0 { out.append(id) }
+        }
+        // A stack whose every frame is hidden is dropped, as collapse drops an emptied line.
+        let result: (ids: [UInt64], comm: String)? = out.isEmpty && !filter.hide.isEmpty ? nil : (out, comm)
+        stacks[ls] = .some(result)
+        return result
+    }
+
+    private mutating func flags(_ id: UInt32) -> Flags {
+        if let f = nameFlags[id] { return f }
+        let s = collapser.name(id)
+        let f = Flags(focus: filter.focus.contains { s.contains($0) }, ignore: filter.ignore.contains { s.contains($0) },
+                      hide: filter.hide.contains { s.contains($0) })
+        nameFlags[id] = f
+        return f
+    }
+
+    /// The profile; `foldWarnings`: start the warnings with the fold's (false when the caller has
+    /// reported them, as `GoTraceInputOptions.load` does).
+    mutating func finish(foldWarnings: Bool) -> PprofResult {
+        var p = Perftools_Profiles_Profile()
+        var warnings = foldWarnings ? collapser.warnings : []
+        let (types, period) = sampleTypes(&warnings)
+        p.sampleType = types
+        if types.count > 1 {
+            p.periodType = types[1]
+            p.period = period
+        } else {
+            for i in samples.indices { samples[i].value.removeLast() }
+        }
+        let (start, end) = timeSpan()
+        if let start, let end { p.durationNanos = Int64(bitPattern: end &- start) }
+        if let start, let cd = perf.features.clockData {
+            // CLOCK_DATA pairs the sampling clock with the wall clock at one instant.
+            p.timeNanos = Int64(bitPattern: cd.todNs) &+ (Int64(bitPattern: start) &- Int64(bitPattern: cd.clockNs))
+        }
+        p.mapping = tables.finishMappings(samples: samples)
+        p.location = tables.locations
+        p.function = tables.functions
+        p.sample = samples
+        p.stringTable = tables.strings.strings
+        return PprofResult(profile: p, warnings: warnings, samples: written)
+    }
+
+    /// `[samples/count, cpu/nanoseconds]` for cpu-clock and task-clock (their period is time), else
+    /// `[samples/count, EVENT/count]`; and the period asked for, where the capture records it.
+    private mutating func sampleTypes(_ warnings: inout [String]) -> ([Perftools_Profiles_ValueType], Int64) {
+        func vt(_ t: String, _ u: String) -> Perftools_Profiles_ValueType {
+            var v = Perftools_Profiles_ValueType()
+            v.type = tables.strings.id(t)
+            v.unit = tables.strings.id(u)
+            return v
+        }
+        let samplesType = vt("samples", "count")
+        guard let attr = eventDesc?.attr else { return ([samplesType], 0) }
+        // PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK or PERF_COUNT_SW_TASK_CLOCK: periods in ns.
+        let timeBased = attr.type == 1 && (attr.config == 0 || attr.config == 1)
+        guard attr.sampleType.contains(.period) || !attr.freq else {
+            warnings.append("event \(event) records no period per sample (sampled by frequency without PERF_SAMPLE_PERIOD): the profile has sample counts only")
+            return ([samplesType], 0)
+        }
+        let second = timeBased ? vt("cpu", "nanoseconds") : vt(event, "count")
+        var period: Int64 = 0
+        if !attr.freq {
+            period = Int64(bitPattern: attr.samplePeriodOrFreq)
+        } else if timeBased, attr.samplePeriodOrFreq > 0 {
+            period = 1_000_000_000 / Int64(clamping: attr.samplePeriodOrFreq)
+        }
+        return ([samplesType, second], period)
+    }
+
+    /// The time the profile covers: the capture's first and last sample (its SAMPLE_TIME feature, else
+    /// the samples read), within the window.
+    private func timeSpan() -> (UInt64?, UInt64?) {
+        var first = perf.features.sampleTime?.first ?? firstTime
+        var last = perf.features.sampleTime?.last ?? lastTime
+        if let window {
+            first = max(first, window.lowerBound)
+            last = min(last, window.upperBound)
+        }
+        guard first != .max, first <= last else { return (nil, nil) }
+        return (first, last)
+    }
+}
+
+/// Label keys, interned once.
+struct LabelKeys {
+    enum Key: Int, CaseIterable { case pid, tid, comm, cpu, event, goroutine, gc, region, task, taskID }
+    static let names: [Key: String] = [.pid: "pid", .tid: "tid", .comm: "comm", .cpu: "cpu", .event: "event", .goroutine: "goroutine",
+                                       .gc: "gc", .region: "region", .task: "task", .taskID: "task_id"]
+    var ids: [Int64] = []
+
+    init(_ strings: inout StringTable) {
+        ids = Key.allCases.map { strings.id(Self.names[$0]!) }
+    }
+
+    func str(_ k: Key, _ v: String, _ strings: inout StringTable) -> Perftools_Profiles_Label {
+        var l = Perftools_Profiles_Label()
+        l.key = ids[k.rawValue]
+        l.str = strings.id(v)
+        return l
+    }
+
+    /// A numeric label with its key as unit: pprof assumes that unit anyway, and a 0 (pid 0, cpu 0)
+    /// without a unit is dropped when pprof reads it.
+    func num(_ k: Key, _ v: Int64) -> Perftools_Profiles_Label {
+        var l = Perftools_Profiles_Label()
+        l.key = ids[k.rawValue]
+        l.num = v
+        l.numUnit = ids[k.rawValue]
+        return l
+    }
+}
