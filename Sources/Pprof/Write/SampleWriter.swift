@@ -12,8 +12,10 @@ struct SampleWriter {
     var tables = ProfileTables()
     var samples: [Perftools_Profiles_Sample] = []
     var written = 0
-    /// Per unique location stack: its pprof location ids, leaf first, and comm; nil when filtered out.
-    private var stacks: [Int32: (ids: [UInt64], comm: String)?] = [:]
+    /// Per unique location stack (dense ids, so arrays): 0 not seen yet, 1 written, 2 filtered out;
+    /// its pprof location ids, leaf first, and comm.
+    private var stackState: [UInt8] = []
+    private var stacks: [(ids: [UInt64], comm: String)] = []
     /// Per (collapser location, hidden lines): the pprof location id (0: every line hidden).
     private var locationIDs: [LocationKey: UInt64] = [:]
     private var nameFlags: [UInt32: Flags] = [:]
@@ -48,7 +50,7 @@ struct SampleWriter {
         let r = collapser.sampleRecords[i]
         if let window, !window.contains(r.time) { return }
         let ls = collapser.sampleLocationStacks[i]
-        guard resolve(ls) != nil else { return }
+        guard resolve(ls) else { return }
         firstTime = min(firstTime, r.time)
         lastTime = max(lastTime, r.time)
         var key = SampleKey(stack: ls, pid: r.pid, tid: r.tid, cpu: collapser.recordsCPU ? r.cpu : 0)
@@ -72,7 +74,7 @@ struct SampleWriter {
     }
 
     private mutating func makeSample(_ key: SampleKey, weight: UInt64, trace: Attributions?, index i: Int) -> Perftools_Profiles_Sample {
-        let stack = stacks[key.stack]!!
+        let stack = stacks[Int(key.stack)]
         var s = Perftools_Profiles_Sample()
         s.locationID = stack.ids
         s.value = [1, Int64(bitPattern: weight)]
@@ -95,10 +97,15 @@ struct SampleWriter {
         return s
     }
 
-    /// The pprof locations of unique location stack `ls` (leaf first) and its comm, made once; nil
+    /// Makes the pprof locations of unique location stack `ls` (leaf first) and its comm, once; false
     /// when the name filters drop it.
-    private mutating func resolve(_ ls: Int32) -> (ids: [UInt64], comm: String)? {
-        if let done = stacks[ls] { return done }
+    private mutating func resolve(_ ls: Int32) -> Bool {
+        let k = Int(ls)
+        if k < stackState.count, stackState[k] != 0 { return stackState[k] == 1 }
+        if k >= stackState.count {
+            stackState += repeatElement(0, count: k + 1 - stackState.count)
+            stacks += repeatElement((ids: [UInt64](), comm: ""), count: k + 1 - stacks.count)
+        }
         let ids = Array(collapser.locationStack(ls))
         let locs = ids.map { collapser.locations[Int($0)] }
         var focused = filter.focus.isEmpty, ignored = false
@@ -114,8 +121,8 @@ struct SampleWriter {
             hiddenPerLocation.append(hidden)
         }
         guard focused, !ignored else {
-            stacks[ls] = .some(nil)
-            return nil
+            stackState[k] = 2
+            return false
         }
         var out: [UInt64] = []
         var comm = ""
@@ -138,9 +145,13 @@ struct SampleWriter {
             if id != 0 { out.append(id) }
         }
         // A stack whose every frame is hidden is dropped, as collapse drops an emptied line.
-        let result: (ids: [UInt64], comm: String)? = out.isEmpty && !filter.hide.isEmpty ? nil : (out, comm)
-        stacks[ls] = .some(result)
-        return result
+        if out.isEmpty && !filter.hide.isEmpty {
+            stackState[k] = 2
+            return false
+        }
+        stackState[k] = 1
+        stacks[k] = (out, comm)
+        return true
     }
 
     private mutating func flags(_ id: UInt32) -> Flags {
