@@ -18,6 +18,8 @@ struct SampleWriter {
     private var stacks: [(ids: [UInt64], comm: String)] = []
     /// Per (collapser location, hidden lines): the pprof location id (0: every line hidden).
     private var locationIDs: [LocationKey: UInt64] = [:]
+    /// Without --hide: per fold location, its pprof location id (.max: not made yet).
+    private var plainIDs: [UInt64] = []
     private var nameFlags: [UInt32: Flags] = [:]
     private var merged: [SampleKey: Int] = [:]
     private var firstTime = UInt64.max, lastTime: UInt64 = 0
@@ -106,41 +108,51 @@ struct SampleWriter {
             stackState += repeatElement(0, count: k + 1 - stackState.count)
             stacks += repeatElement((ids: [UInt64](), comm: ""), count: k + 1 - stacks.count)
         }
-        let ids = Array(collapser.locationStack(ls))
-        let locs = ids.map { collapser.locations[Int($0)] }
-        var focused = filter.focus.isEmpty, ignored = false
+        let ids = collapser.locationStack(ls)
+        let all = collapser.locations
         var hiddenPerLocation: [[Bool]] = []
-        for loc in locs {
-            var hidden: [Bool] = []
-            for n in loc.names {
-                let f = flags(n)
-                if f.focus { focused = true }
-                if f.ignore { ignored = true }
-                hidden.append(f.hide)
+        if !filter.isEmpty {
+            var focused = filter.focus.isEmpty, ignored = false
+            for id in ids {
+                var hidden: [Bool] = []
+                for n in all[Int(id)].names {
+                    let f = flags(n)
+                    if f.focus { focused = true }
+                    if f.ignore { ignored = true }
+                    hidden.append(f.hide)
+                }
+                hiddenPerLocation.append(hidden)
             }
-            hiddenPerLocation.append(hidden)
-        }
-        guard focused, !ignored else {
-            stackState[k] = 2
-            return false
+            guard focused, !ignored else {
+                stackState[k] = 2
+                return false
+            }
         }
         var out: [UInt64] = []
         var comm = ""
-        for (k, loc) in locs.enumerated().reversed() {
-            if loc.kind == .root {
-                comm = loc.text ?? loc.names.first.map { collapser.name($0) } ?? ""
+        for (j, lid) in zip(ids.indices, ids).reversed() {
+            let l = Int(lid)
+            if all[l].kind == .root {
+                comm = all[l].text ?? all[l].names.first.map { collapser.name($0) } ?? ""
                 continue
             }
-            let key = LocationKey(location: ids[k], hidden: hiddenPerLocation[k])
             let id: UInt64
-            if let known = locationIDs[key] {
-                id = known
+            if filter.hide.isEmpty {
+                // No line hidden: one pprof location per fold location, in a dense table.
+                if l >= plainIDs.count { plainIDs += repeatElement(.max, count: l + 1 - plainIDs.count) }
+                if plainIDs[l] == .max { plainIDs[l] = tables.location(all[l], lines: collapser.lines(of: all[l])) }
+                id = plainIDs[l]
             } else {
-                // Lines innermost first; `hidden` is root first, as the names.
-                let lines = collapser.lines(of: loc)
-                let kept = lines.enumerated().filter { !key.hidden[key.hidden.count - 1 - $0.offset] }.map(\.element)
-                id = kept.isEmpty ? 0 : tables.location(loc, lines: kept)
-                locationIDs[key] = id
+                let key = LocationKey(location: lid, hidden: hiddenPerLocation[j - ids.startIndex])
+                if let known = locationIDs[key] {
+                    id = known
+                } else {
+                    // Lines innermost first; `hidden` is root first, as the names.
+                    let lines = collapser.lines(of: all[l])
+                    let kept = lines.enumerated().filter { !key.hidden[key.hidden.count - 1 - $0.offset] }.map(\.element)
+                    id = kept.isEmpty ? 0 : tables.location(all[l], lines: kept)
+                    locationIDs[key] = id
+                }
             }
             if id != 0 { out.append(id) }
         }
