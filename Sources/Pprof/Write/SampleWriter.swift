@@ -12,10 +12,14 @@ struct SampleWriter {
     var tables = ProfileTables()
     var samples: [Perftools_Profiles_Sample] = []
     var written = 0
-    /// Per unique location stack: its pprof location ids, leaf first, and comm; nil when filtered out.
-    private var stacks: [Int32: (ids: [UInt64], comm: String)?] = [:]
+    /// Per unique location stack (dense ids, so arrays): 0 not seen yet, 1 written, 2 filtered out;
+    /// its pprof location ids, leaf first, and comm.
+    private var stackState: [UInt8] = []
+    private var stacks: [(ids: [UInt64], comm: String)] = []
     /// Per (collapser location, hidden lines): the pprof location id (0: every line hidden).
     private var locationIDs: [LocationKey: UInt64] = [:]
+    /// Without --hide: per fold location, its pprof location id (.max: not made yet).
+    private var plainIDs: [UInt64] = []
     private var nameFlags: [UInt32: Flags] = [:]
     private var merged: [SampleKey: Int] = [:]
     private var firstTime = UInt64.max, lastTime: UInt64 = 0
@@ -48,7 +52,7 @@ struct SampleWriter {
         let r = collapser.sampleRecords[i]
         if let window, !window.contains(r.time) { return }
         let ls = collapser.sampleLocationStacks[i]
-        guard resolve(ls) != nil else { return }
+        guard resolve(ls) else { return }
         firstTime = min(firstTime, r.time)
         lastTime = max(lastTime, r.time)
         var key = SampleKey(stack: ls, pid: r.pid, tid: r.tid, cpu: collapser.recordsCPU ? r.cpu : 0)
@@ -72,7 +76,7 @@ struct SampleWriter {
     }
 
     private mutating func makeSample(_ key: SampleKey, weight: UInt64, trace: Attributions?, index i: Int) -> Perftools_Profiles_Sample {
-        let stack = stacks[key.stack]!!
+        let stack = stacks[Int(key.stack)]
         var s = Perftools_Profiles_Sample()
         s.locationID = stack.ids
         s.value = [1, Int64(bitPattern: weight)]
@@ -95,52 +99,71 @@ struct SampleWriter {
         return s
     }
 
-    /// The pprof locations of unique location stack `ls` (leaf first) and its comm, made once; nil
+    /// Makes the pprof locations of unique location stack `ls` (leaf first) and its comm, once; false
     /// when the name filters drop it.
-    private mutating func resolve(_ ls: Int32) -> (ids: [UInt64], comm: String)? {
-        if let done = stacks[ls] { return done }
-        let ids = Array(collapser.locationStack(ls))
-        let locs = ids.map { collapser.locations[Int($0)] }
-        var focused = filter.focus.isEmpty, ignored = false
-        var hiddenPerLocation: [[Bool]] = []
-        for loc in locs {
-            var hidden: [Bool] = []
-            for n in loc.names {
-                let f = flags(n)
-                if f.focus { focused = true }
-                if f.ignore { ignored = true }
-                hidden.append(f.hide)
-            }
-            hiddenPerLocation.append(hidden)
+    private mutating func resolve(_ ls: Int32) -> Bool {
+        let k = Int(ls)
+        if k < stackState.count, stackState[k] != 0 { return stackState[k] == 1 }
+        if k >= stackState.count {
+            stackState += repeatElement(0, count: k + 1 - stackState.count)
+            stacks += repeatElement((ids: [UInt64](), comm: ""), count: k + 1 - stacks.count)
         }
-        guard focused, !ignored else {
-            stacks[ls] = .some(nil)
-            return nil
+        let ids = collapser.locationStack(ls)
+        let all = collapser.locations
+        var hiddenPerLocation: [[Bool]] = []
+        if !filter.isEmpty {
+            var focused = filter.focus.isEmpty, ignored = false
+            for id in ids {
+                var hidden: [Bool] = []
+                for n in all[Int(id)].names {
+                    let f = flags(n)
+                    if f.focus { focused = true }
+                    if f.ignore { ignored = true }
+                    hidden.append(f.hide)
+                }
+                hiddenPerLocation.append(hidden)
+            }
+            guard focused, !ignored else {
+                stackState[k] = 2
+                return false
+            }
         }
         var out: [UInt64] = []
         var comm = ""
-        for (k, loc) in locs.enumerated().reversed() {
-            if loc.kind == .root {
-                comm = loc.text ?? loc.names.first.map { collapser.name($0) } ?? ""
+        for (j, lid) in zip(ids.indices, ids).reversed() {
+            let l = Int(lid)
+            if all[l].kind == .root {
+                comm = all[l].text ?? all[l].names.first.map { collapser.name($0) } ?? ""
                 continue
             }
-            let key = LocationKey(location: ids[k], hidden: hiddenPerLocation[k])
             let id: UInt64
-            if let known = locationIDs[key] {
-                id = known
+            if filter.hide.isEmpty {
+                // No line hidden: one pprof location per fold location, in a dense table.
+                if l >= plainIDs.count { plainIDs += repeatElement(.max, count: l + 1 - plainIDs.count) }
+                if plainIDs[l] == .max { plainIDs[l] = tables.location(all[l], lines: collapser.lines(of: all[l])) }
+                id = plainIDs[l]
             } else {
-                // Lines innermost first; `hidden` is root first, as the names.
-                let lines = collapser.lines(of: loc)
-                let kept = lines.enumerated().filter { !key.hidden[key.hidden.count - 1 - $0.offset] }.map(\.element)
-                id = kept.isEmpty ? 0 : tables.location(loc, lines: kept)
-                locationIDs[key] = id
+                let key = LocationKey(location: lid, hidden: hiddenPerLocation[j - ids.startIndex])
+                if let known = locationIDs[key] {
+                    id = known
+                } else {
+                    // Lines innermost first; `hidden` is root first, as the names.
+                    let lines = collapser.lines(of: all[l])
+                    let kept = lines.enumerated().filter { !key.hidden[key.hidden.count - 1 - $0.offset] }.map(\.element)
+                    id = kept.isEmpty ? 0 : tables.location(all[l], lines: kept)
+                    locationIDs[key] = id
+                }
             }
             if id != 0 { out.append(id) }
         }
         // A stack whose every frame is hidden is dropped, as collapse drops an emptied line.
-        let result: (ids: [UInt64], comm: String)? = out.isEmpty && !filter.hide.isEmpty ? nil : (out, comm)
-        stacks[ls] = .some(result)
-        return result
+        if out.isEmpty && !filter.hide.isEmpty {
+            stackState[k] = 2
+            return false
+        }
+        stackState[k] = 1
+        stacks[k] = (out, comm)
+        return true
     }
 
     private mutating func flags(_ id: UInt32) -> Flags {
