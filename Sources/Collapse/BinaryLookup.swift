@@ -31,6 +31,12 @@ extension PerfCollapser {
                 warnings.append(
                     "\(path): \(have) does not match the capture's build-id \(m.buildID ?? "") for \(m.filename); not used")
             }
+        case .goBuildIDMismatch(let path, let goID):
+            refused[Self.imageKey(m), default: []].append(path)
+            if warnedMismatch.insert(path).inserted {
+                warnings.append("\(path): no GNU build-id, and its Go build ID \(goID) derives another than the "
+                    + "capture's build-id \(m.buildID ?? "") for \(m.filename); not used")
+            }
         case .layoutMismatch(let path):
             refused[Self.imageKey(m), default: []].append(path)
             if warnedMismatch.insert(path).inserted { warnings.append(Self.layoutRefusal(path, m)) }

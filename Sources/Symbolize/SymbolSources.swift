@@ -43,6 +43,8 @@ public struct SymbolSources {
     public enum Note {
         /// Its build-id (`found`, nil when it has none) is not the capture's.
         case buildIDMismatch(path: String, found: String?)
+        /// A Go binary without a GNU build-id whose Go build ID derives another build-id than the capture's.
+        case goBuildIDMismatch(path: String, goBuildID: String)
         /// The capture recorded no build-id and the binary's loadable segments do not fit the mapping.
         case layoutMismatch(path: String)
         /// No debuginfod client could be started (said once per `SymbolSources`).
@@ -74,10 +76,10 @@ public struct SymbolSources {
         func usable(_ img: BinaryImage) -> Bool {
             if let want = buildID, img.buildID != want {
                 // A Go binary whose GNU note was removed: checked by the build-ids its Go build ID derives.
-                if img.buildID == nil, let goID = img.elf.goBuildID(),
-                    GoBuildID.gnuBuildIDs(fromGoBuildID: goID).contains(want)
-                {
-                    return true
+                if img.buildID == nil, let goID = img.elf.goBuildID() {
+                    if GoBuildID.gnuBuildIDs(fromGoBuildID: goID).contains(want) { return true }
+                    notes.append(.goBuildIDMismatch(path: img.path, goBuildID: goID))
+                    return false
                 }
                 notes.append(.buildIDMismatch(path: img.path, found: img.buildID))
                 return false
