@@ -79,11 +79,12 @@ case $target in
     # swift-protobuf (from the package checkout: swift build resolves it) and Pprof's reader and top;
     # of Collapse only the folded-name file and what it needs.
     pb=.build/checkouts/swift-protobuf/Sources/SwiftProtobuf
-    [[ -d $pb ]] || { echo "fuzz.sh pprof: no $pb (run swift build first)" >&2; exit 1; }
+    [[ -d $pb ]] || swift package resolve >/dev/null
+    [[ -d $pb ]] || { echo "fuzz.sh pprof: no $pb after swift package resolve" >&2; exit 1; }
     [[ -s $out/SwiftProtobuf.o ]] || swiftc "${flags[@]}" -wmo -package-name swift_protobuf -emit-module -emit-object -module-name SwiftProtobuf \
       -emit-module-path "$out/SwiftProtobuf.swiftmodule" -o "$out/SwiftProtobuf.o" "$pb"/*.swift
     swiftc "${flags[@]}" -wmo -emit-module -emit-object -module-name Collapse -emit-module-path "$out/Collapse.swiftmodule" \
-      -o "$out/Collapse.o" Sources/Collapse/FlatTables.swift Sources/Collapse/FoldedFrameName.swift
+      -o "$out/Collapse.o" Sources/Collapse/FlatTables.swift Sources/Collapse/RunTable.swift Sources/Collapse/FoldedFrameName.swift
     swiftc "${flags[@]}" -wmo -emit-module -emit-object -module-name Pprof -emit-module-path "$out/Pprof.swiftmodule" \
       -o "$out/Pprof.o" Sources/Pprof/Generated/*.swift Sources/Pprof/Read/*.swift Sources/Pprof/Top/*.swift
     objs=("$out/SwiftProtobuf.o" "$out/Collapse.o" "$out/Pprof.o"); src=Fuzz/PprofFuzz.swift
