@@ -174,10 +174,12 @@ public struct PerfScriptWriter {
             left = maxStack ?? .max
         }
         /// The next entry, but no more than `left`: perf cuts chains in thread__resolve_callchain_sample,
-        /// counting addresses, not context markers.
+        /// counting addresses, not context markers. Callers the stack-truth stage inserted are not perf's
+        /// entries and are not counted.
         @inline(__always)
         mutating func next() -> (address: UInt64, mode: CPUMode, exact: Bool, origin: FrameOrigin)? {
             guard let e = nextEntry() else { return nil }
+            if e.origin == .callSite || e.origin.holdsName { return e }
             if left <= 0 {
                 cut = true
                 return nil
