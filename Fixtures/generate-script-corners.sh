@@ -10,11 +10,11 @@
 #   script-corners/corners.data.script-max-stack-20.txt   perf script --max-stack 20
 #   script-corners/corners-pipe.data (+ .script.txt, its own perf-PID.map)   pipe mode (perf record -o -)
 #                                                   with named events: cpu-clock:u and task-clock/name=mytask/
+#   script-corners/corners.data.collapsed-pl.txt    stackcollapse-perf.pl of perf's text (FLAMEGRAPH_DIR)
 # Every command is appended to script-corners/commands.log; captures and texts are committed zstd -19.
 #
-#   bash Fixtures/generate-script-corners.sh
-#
-# Needs: gcc, perf, zstd; root (perf record, sysctl).
+# Needs: gcc, perf, zstd, perl and FLAMEGRAPH_DIR (a FlameGraph checkout); root (perf record, sysctl).
+#   FLAMEGRAPH_DIR=/path/to/FlameGraph bash Fixtures/generate-script-corners.sh
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -61,3 +61,13 @@ log "# > $D/corners-pipe.data.script.txt"
 run perf script -i $D/corners-pipe.data > $D/corners-pipe.data.script.txt 2>/dev/null
 run mv /tmp/perf-$pid.map $D/perf-$pid.map
 run zstd -q -19 --rm $D/corners.data $D/corners-pipe.data $D/*.txt
+
+# What stackcollapse-perf.pl (FlameGraph 41fee1f, FLAMEGRAPH_DIR) folds perf's text into, libc's frames
+# unnamed as stackfold leaves them without libc (not in the repository): the truth for `collapse`.
+fold_pl() {
+    zstd -dcq "$1" | sed -E 's/^(\t *[0-9a-f]+) [^\t]* \((\/[^)]*\.so\.6)\)$/\1 [unknown] (\2)/' \
+        | perl "${FLAMEGRAPH_DIR:?set FLAMEGRAPH_DIR to a FlameGraph checkout (commit 41fee1f)}/stackcollapse-perf.pl" | LC_ALL=C sort
+}
+log "# FlameGraph $(git -C "${FLAMEGRAPH_DIR:-.}" rev-parse HEAD 2>/dev/null || echo unknown)"
+log "fold_pl $D/corners.data.script.txt.zst > $D/corners.data.collapsed-pl.txt  # see fold_pl in this script"
+fold_pl $D/corners.data.script.txt.zst > $D/corners.data.collapsed-pl.txt

@@ -87,6 +87,39 @@ import Symbolize
         #expect(r.warnings.contains { $0.contains(".map: JIT symbol file not found") && $0.contains("copy it beside the capture") })
     }
 
+    /// `collapse --elf-names` names JIT, zero-size and label frames as stackcollapse-perf.pl folds perf
+    /// script's text; only the chains perf script cut at 127 differ (collapse does not cut), and they are
+    /// compared cut.
+    @Test func collapseEqualsPerlFoldOfPerfScript() throws {
+        var o = PerfCollapseOptions()
+        o.binaries.symfs = "/nonexistent"
+        o.binaries.searchDirs = [Paths.fixtures.appendingPathComponent("bin/c").path]
+        o.binaries.captureFolder = Self.dir.path
+        o.useRunningKernel = false
+        o.elfNames = true
+        o.recordedStacks = true
+        var c = PerfCollapser(options: o)
+        try c.collapse(try PerfFile(file: try openInput(Self.dir.appendingPathComponent("corners.data.zst").path)))
+        // A chain of more than 127 entries, cut to its innermost 127 below the comm, as perf script cuts it.
+        var cut: [String: UInt64] = [:]
+        var deep = 0
+        for line in String(decoding: c.folded(), as: UTF8.self).split(separator: "\n") {
+            let sp = line.lastIndex(of: " ")!
+            var frames = line[..<sp].split(separator: ";").map(String.init)
+            if frames.count - 1 > 127 {
+                frames = [frames[0]] + frames.suffix(127)
+                deep += 1
+            }
+            cut[frames.joined(separator: ";"), default: 0] += UInt64(line[line.index(after: sp)...])!
+        }
+        let ours = cut.map { "\($0.key) \($0.value)" }.sorted()
+        let perl = try String(contentsOf: Self.dir.appendingPathComponent("corners.data.collapsed-pl.txt"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        #expect(deep > 0)
+        #expect(ours == perl)
+        #expect(perl.contains { $0.contains(";jit caller [JIT] tier1;jit_leaf ") } && perl.contains { $0.contains(";zerosize_loop ") })
+    }
+
     /// perf's reading of a map line (dso__load_perf_map): strtoull numbers, names of 3 bytes or more, the
     /// last byte of a last line without a newline dropped.
     @Test func perfMapLinesAsPerfReadsThem() throws {
