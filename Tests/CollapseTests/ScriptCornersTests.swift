@@ -120,6 +120,27 @@ import Symbolize
         #expect(perl.contains { $0.contains(";jit caller [JIT] tier1;jit_leaf ") } && perl.contains { $0.contains(";zerosize_loop ") })
     }
 
+    /// The map is the JIT's file, hostile like any input: a FIFO in its place is refused (not waited on),
+    /// and a --symfs path leading out of its root (a symlink to /etc) is not followed.
+    @Test func perfMapOnlyARegularFileInsideItsRoot() throws {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("stackfold-jit-\(getpid())-\(UInt32.random(in: 0 ... .max))")
+        try FileManager.default.createDirectory(at: tmp.appendingPathComponent("root/tmp"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let perf = try Self.perfText("corners.data.script.txt")
+        let line = perf.first { $0.contains("(/tmp/perf-") }!
+        let name = String(line[line.range(of: "(/tmp/")!.upperBound...].prefix { $0 != ")" })  // perf-PID.map
+        #expect(mkfifo(tmp.appendingPathComponent(name).path, 0o600) == 0)
+        let fifo = try Self.script("corners.data", captureFolder: tmp.path)
+        #expect(!fifo.text.contains("jit_leaf"))
+        #expect(fifo.warnings.contains { $0.contains("not a regular file") && $0.contains("JIT frames of /tmp/\(name) stay [unknown]") })
+        try FileManager.default.createSymbolicLink(atPath: tmp.appendingPathComponent("root/tmp/\(name)").path,
+                                                   withDestinationPath: "/etc/passwd")
+        var o = PerfCollapseOptions()
+        o.binaries.symfs = tmp.appendingPathComponent("root").path
+        let c = PerfCollapser(options: o)
+        #expect(c.perfMapCandidates("/tmp/\(name)") == [])
+    }
+
     /// perf's reading of a map line (dso__load_perf_map): strtoull numbers, names of 3 bytes or more, the
     /// last byte of a last line without a newline dropped.
     @Test func perfMapLinesAsPerfReadsThem() throws {
