@@ -13,7 +13,7 @@ extension ELFFile {
     /// perf's symbol table: defined functions (STT_FUNC, STT_GNU_IFUNC) and objects of SHF_ALLOC sections,
     /// and labels (STT_NOTYPE, not hidden or internal) of sections whose name holds "text" — ld.so's `_start`
     /// and `_dl_start_user` are such labels. A symbol of size 0 ends where the next one starts (the last at
-    /// the page after its own); of symbols at one address the one choose_best_symbol keeps. Sorted by start.
+    /// the page after its own); of symbols at one address one (named as `symbol(at:)` names it). Sorted by start.
     func buildPerfSymbols() -> [PerfSymbol] {
         var raw: [(sym: PerfSymbol, size: UInt64, bind: UInt8)] = []
         for tabName in [".symtab", ".dynsym"] {
@@ -66,6 +66,11 @@ extension ELFFile {
             best = s
         }
         if let b = best { out.append(b.sym) }
+        // Of aliases at one start, the name `symbol(at:)` gives (functionSymbols' order): it matches perf
+        // script on the fixtures, where choose_best_symbol alone would not (glibc's versioned aliases).
+        var named: [UInt64: String] = [:]
+        for f in functionSymbols { named[f.value] = f.name }
+        for i in out.indices { if let n = named[out[i].start] { out[i].name = n } }
         return out
     }
 
