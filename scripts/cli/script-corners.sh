@@ -24,6 +24,8 @@ run --max-stack "$sys" $d/corners.data.zst > "$dir/sys.txt" 2>/dev/null
 check "script: --max-stack defaults to kernel.perf_event_max_stack ($sys), as perf script" 'cmp -s "$dir/default.txt" "$dir/sys.txt"'
 "$sf" script --max-stack -1 $d/corners.data.zst > "$dir/out" 2> "$dir/err"; rc=$?
 check "script --max-stack -1: an error naming the option" '[[ $rc -ne 0 && ! -s "$dir/out" ]] && grep -q -- "--max-stack" "$dir/err"'
+"$sf" script --max-stack 5 --records $d/corners.data.zst > "$dir/out" 2> "$dir/err"; rc=$?
+check "script --max-stack with --records: an inapplicable option (exit 64)" '[[ $rc -eq 64 && ! -s "$dir/out" ]] && grep -q -- "--max-stack does not apply" "$dir/err"'
 mkdir -p "$dir/nomap" && cp $d/corners.data.zst "$dir/nomap/"
 run --max-stack 127 "$dir/nomap/corners.data.zst" > "$dir/nomap.txt" 2> "$dir/nomap.err"
 check "script corners: a perf map not found is one warning saying where to copy it" \

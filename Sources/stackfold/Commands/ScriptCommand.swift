@@ -45,6 +45,9 @@ struct ScriptCommand: ParsableCommand {
         var o = try perf.checkedOptions(capture: input)
         o.eventFilter = eventFilter
         if let m = maxStack, m < 0 { throw UserError("--max-stack \(m): pass a count of 0 or more") }
+        if maxStack != nil, records || countOnly {
+            throw inapplicable(input, "--max-stack", "does not apply to \(records ? "--records" : "--count-only"), which prints no callchains: drop one")
+        }
         o.maxStack = maxStack ?? systemMaxStack()
         if let e = file.cpuFilterError(o.cpus) { throw UserError(e.description) }
         var writer = PerfScriptWriter(options: o, json: json)
