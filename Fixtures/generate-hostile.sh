@@ -51,6 +51,11 @@ for k in mmap-long-name; do
     run python3 ../scripts/hostile/perfgen.py "$k" "hostile/$k.data"
     run zstd -q -19 --rm "hostile/$k.data"
 done
+# A Go 1.21 trace of 10,000 goroutines each making a syscall with no later event of theirs, then 10,000
+# other events: looking ahead from each syscall for whether it blocked was quadratic (10,000 keeps the
+# test within 10 s in a debug build on a loaded machine: 3 s, 11 s at 30,000). Compressed.
+run python3 ../scripts/hostile/tracegen.py v1-syscalls hostile/v1-syscalls.trace 10000
+run zstd -q -19 --rm hostile/v1-syscalls.trace
 # Go traces whose event ordering was quadratic (scripts/hostile/tracegen.py): Go 1.21 format with 30,000
 # Ps waiting for ever; Go 1.23 format with 30,000 Ms blocked for ever before an M of 30,000 events, and
 # with one blocked M ahead of 30,000 Ms (20,000 took minutes each before; 30,000 keeps them small).
@@ -69,3 +74,10 @@ off = struct.unpack_from('<Q', b, 8)[0]  # pipe header: magic, size
 while struct.unpack_from('<I', b, off)[0] != 9:
     off += struct.unpack_from('<H', b, off + 6)[0]
 sys.stdout.buffer.write(b[:off])" perf/go1.25-pipe.data > hostile/pipe-cut-before-sample.data
+# A 1 MB symbol name on a sample of 8,000 frames, end to end (scripts/hostile/run-commands.sh and
+# Tests/CollapseTests/HostileLongSymbolTests.swift): the ELF laid out to be mapped as /usr/bin/longsym
+# (under a --symfs root), and the capture mapping it. Compressed.
+run python3 ../scripts/hostile/elfgen.py long-symbol-exec hostile/long-symbol-exec.elf
+run zstd -q -19 --rm hostile/long-symbol-exec.elf
+run python3 ../scripts/hostile/perfgen.py long-symbol-stack hostile/long-symbol-stack.data
+run zstd -q -19 --rm hostile/long-symbol-stack.data

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Fuzzes a reader with libFuzzer (swiftc -sanitize=fuzzer,address), seeded with the fixtures.
-#   bash scripts/fuzz.sh perfdata|perfstruct|gotrace|pclntab|pprof [seconds]   (default 20; crashes go to .build-fuzz/crashes/)
+#   bash scripts/fuzz.sh perfdata|perfstruct|gotrace|tracestruct|elfstruct|pclntab|pprof [seconds]   (default 20; crashes go to .build-fuzz/crashes/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target=${1:?usage: fuzz.sh perfdata|perfstruct|gotrace|pclntab|pprof [seconds]}
+target=${1:?usage: fuzz.sh perfdata|perfstruct|gotrace|tracestruct|elfstruct|pclntab|pprof [seconds]}
 secs=${2:-20}
 out=.build-fuzz
 mkdir -p "$out/crashes"
@@ -57,7 +57,16 @@ PY
 case $target in
   perfdata) module PerfData; objs=("$out/PerfData.o"); src=(Fuzz/PerfDataFuzz.swift Fuzz/ReadPerf.swift); seeds=(Fixtures/perf/*.data Fixtures/hostile/*.data) ;;
   # Structure-aware: the input chooses records and their fields (sizes, counts, times, names).
-  perfstruct) module PerfData; objs=("$out/PerfData.o"); src=(Fuzz/PerfDataStructFuzz.swift Fuzz/ReadPerf.swift); seeds=() ;;
+  perfstruct) module PerfData; objs=("$out/PerfData.o"); src=(Fuzz/PerfDataStructFuzz.swift Fuzz/Choices.swift Fuzz/ReadPerf.swift); seeds=() ;;
+  # Structure-aware Go traces (1.21 and 1.23 formats): ids, times, frequencies, stacks, strings chosen.
+  tracestruct) module GoTrace; objs=("$out/GoTrace.o"); src=(Fuzz/GoTraceStructFuzz.swift Fuzz/Choices.swift); seeds=() ;;
+  elfstruct)
+    # Structure-aware ELF and DWARF: the ELF reader's files, and Dwarf.swift with libdw (-ldw -lelf).
+    echo '@_exported import BinaryIO' > "$out/SymbolizeImports.swift"
+    swiftc "${flags[@]}" -I Sources/CElfUtils -wmo -emit-module -emit-object -module-name Symbolize \
+      -emit-module-path "$out/Symbolize.swiftmodule" -o "$out/Symbolize.o" "$out/SymbolizeImports.swift" \
+      Sources/Symbolize/{ELF,NamesByOffset,GoPclntab,GoFrameInfo,Dwarf,DebugFile,GoBuildID,ConfinedPath}.swift
+    objs=("$out/Symbolize.o" -I Sources/CElfUtils -ldw -lelf); src=(Fuzz/ELFStructFuzz.swift Fuzz/Choices.swift); seeds=() ;;
   gotrace) module GoTrace; objs=("$out/GoTrace.o"); src=Fuzz/GoTraceFuzz.swift; seeds=(Fixtures/gotrace/*.trace Fuzz/seeds/gotrace/*.trace) ;;
   pclntab)
     # Only the ELF and pclntab readers (and BinaryIO, which Symbolize.swift re-exports): the rest needs libdw.
@@ -89,7 +98,7 @@ case $target in
       -o "$out/Pprof.o" Sources/Pprof/Generated/*.swift Sources/Pprof/Read/*.swift Sources/Pprof/Top/*.swift
     objs=("$out/SwiftProtobuf.o" "$out/Collapse.o" "$out/Pprof.o"); src=Fuzz/PprofFuzz.swift
     seeds=(Fixtures/pprof/go1.*/*.pprof Fixtures/pprof/go1.27/cpu-uncompressed.pb Fixtures/pprof/malformed/*.pb) ;;
-  *) echo "fuzz.sh: unknown target $target (perfdata, perfstruct, gotrace, pclntab, pprof)" >&2; exit 2 ;;
+  *) echo "fuzz.sh: unknown target $target (perfdata, perfstruct, gotrace, tracestruct, elfstruct, pclntab, pprof)" >&2; exit 2 ;;
 esac
 swiftc "${flags[@]}" -o "$out/$target-fuzz" "${src[@]}" "$out/BinaryIO.o" "${objs[@]}" -lzstd \
   2> >(grep -v "Cannot export local symbol" >&2)

@@ -9,9 +9,12 @@ if swiftc -sanitize=fuzzer -version >/dev/null 2>&1; then
   # 15 s for perf.data as before: mutation of captures and structure-aware generation share it.
   bash scripts/fuzz.sh perfdata 8
   bash scripts/fuzz.sh perfstruct 7
-  bash scripts/fuzz.sh gotrace 10
+  # Go traces and ELF/DWARF: bit flips and structure-aware generation share the old budgets.
+  bash scripts/fuzz.sh gotrace 5
+  bash scripts/fuzz.sh tracestruct 5
   bash scripts/fuzz.sh pprof 5  # 5 s of the trace's 15: the suite's fuzz budget stays 45 s
-  bash scripts/fuzz.sh pclntab 15
+  bash scripts/fuzz.sh pclntab 10
+  bash scripts/fuzz.sh elfstruct 5
 else
   echo "test.sh: this Swift toolchain has no libFuzzer (-sanitize=fuzzer): skipping the fuzz run" >&2
 fi
@@ -24,4 +27,6 @@ bash scripts/lint.sh || true
 bash scripts/readme-test.sh
 bash scripts/cli-test.sh
 swift build --build-tests
+# Every command on the crafted inputs of Fixtures/hostile: no signal, timeout or raw control character.
+bash scripts/hostile/run-commands.sh "$(swift build --show-bin-path)/stackfold"
 swift test --skip-build 2>&1

@@ -37,6 +37,8 @@ struct V1Converter {
     var procMs = IntMap<Int64>()
     var lastStwReason: UInt64 = 0
     let stackArgIndex = V1Converter.stackArgIndexTable
+    /// Indices of the GoSysCall events whose goroutine's next event is GoSysBlock.
+    var blockedSyscalls: Set<Int> = []
 
     enum Builtin: Int {
         case forever, preempted, gosched, sleep, chanSend, chanRecv, network, sync, syncCond, select, empty, markAssistWait
@@ -58,6 +60,7 @@ struct V1Converter {
         stacks = t.stacks
         pcs = t.pcs
         clock = V1Clock(minTicks: t.minTicks, ticksPerSecond: t.ticksPerSecond)
+        blockedSyscalls = Self.blockedSyscalls(t.events)
         // The trace's strings keep their ids; inline log values and the converter's names follow them.
         strings = t.strings
         let maxID = t.strings.keys.max() ?? 0
@@ -70,6 +73,20 @@ struct V1Converter {
             builtin.append(builtinBase + UInt64(i))
             strings[builtinBase + UInt64(i)] = s
         }
+    }
+
+    /// Go's converter looks ahead from each GoSysCall for its goroutine's next event; one pass from the
+    /// end gives the same answers in linear time (a crafted trace of N syscalls with no later event of
+    /// their goroutines made the look-ahead read N × the trace).
+    static func blockedSyscalls(_ events: [V1Event]) -> Set<Int> {
+        var nextType: [UInt64: V1EventType] = [:]
+        var blocked: Set<Int> = []
+        for i in events.indices.reversed() {
+            let ev = events[i]
+            if ev.type == .goSysCall && nextType[ev.g] == .goSysBlock { blocked.insert(i) }
+            nextType[ev.g] = ev.type
+        }
+        return blocked
     }
 
     func frames(_ stack: UInt64) -> [TraceFrame] {

@@ -124,16 +124,7 @@ extension V1Converter {
         switch ev.type {
         case .goSysCall:
             // The goroutine's next event says whether the syscall blocked (GoSysBlock follows).
-            var blocked = false
-            var j = index
-            while j < events.count {
-                if events[j].g == ev.g {
-                    blocked = events[j].type == .goSysBlock
-                    break
-                }
-                j += 1
-            }
-            if blocked {
+            if blockedSyscalls.contains(index - 1) {
                 type = .goSyscallBegin
                 args = EventArgs(a1: UInt64(ev.stk))
             } else {

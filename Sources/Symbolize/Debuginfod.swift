@@ -126,6 +126,7 @@ public final class DebuginfodClient {
         lib.setProgressfn(h) { c, received, total in
             guard case .success(let lib) = libdebuginfodFunctions, let p = lib.getUserData(c) else { return 0 }
             let l = p.assumingMemoryBound(to: DownloadLimits.self)
+            l.pointee.received = max(l.pointee.received, Int(received))
             if received > l.pointee.maxBytes || total > l.pointee.maxBytes {
                 l.pointee.tooLarge = true
                 return 1
@@ -183,15 +184,21 @@ public final class DebuginfodClient {
         if fd < 0 {
             if let path { free(path) }
             let cancelled = limits.pointee.tooLarge || monotonicSeconds() > limits.pointee.deadline
+            // libdebuginfod says ENOENT, and caches a miss, for a transfer the server cut short too (curl's
+            // other errors): bytes received tell it from a 404.
+            let cut = -fd == ENOENT && limits.pointee.received > 0
             // A cancelled or failed transfer must not leave an empty file: libdebuginfod reads one as a
             // remembered miss ("not found") for the next runs, without asking the server again.
-            if cancelled || -fd != ENOENT { removeEmptyCacheEntry(id) }
+            if cancelled || cut || -fd != ENOENT { removeEmptyCacheEntry(id) }
             if limits.pointee.tooLarge {
                 return failure(EFBIG, "the download passed \(config.maxBytes) bytes (DEBUGINFOD_MAXSIZE) and was cancelled (errno \(EFBIG))")
             }
             // Cancelled by the progress callback: libdebuginfod says ENOENT.
             if monotonicSeconds() > limits.pointee.deadline {
                 return failure(ETIME, Self.explain(ETIME, timeout: config.timeoutSeconds))
+            }
+            if cut {
+                return failure(EIO, "the transfer ended after \(limits.pointee.received) bytes, before the whole file (errno \(EIO))")
             }
             let e = -fd
             return failure(e, Self.explain(e, timeout: config.timeoutSeconds))
@@ -235,6 +242,8 @@ private struct DownloadLimits {
     var deadline = Double.infinity
     var maxBytes = Int.max
     var tooLarge = false
+    /// Bytes of the file received so far (none for a 404).
+    var received = 0
 }
 
 private func monotonicSeconds() -> Double {

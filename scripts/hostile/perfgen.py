@@ -148,6 +148,18 @@ def mmap_long_name(w):
     w.sample(100, 100, 1000, [0x400000 + 16 * j for j in range(1_000)])
 
 
+@kind
+def long_symbol_stack(w):
+    """A sample of 8,000 frames (64,000 bytes of callchain: a record's size is 16 bits) in /usr/bin/longsym,
+    mapped as elfgen.py long-symbol-exec lays it out: every frame in the function whose name is 1 MB long
+    but the outermost, in main. Two more samples of 3 frames."""
+    w.comm(100, 100, "work")
+    w.mmap2(100, 0x400000, 0x110000, "/usr/bin/longsym")
+    w.sample(100, 100, 1000, [0x401000 + (j % 256) for j in range(7_999)] + [0x401100])
+    for i in range(2):
+        w.sample(100, 100, 2000 + i, [0x401010, 0x401020, 0x401100])
+
+
 def main():
     if len(sys.argv) != 3 or sys.argv[1] not in KINDS:
         sys.exit("usage: perfgen.py {%s} OUT" % ",".join(sorted(KINDS)))

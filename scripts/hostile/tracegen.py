@@ -5,6 +5,9 @@
 
 v1-stuck-ps   Go 1.21 format: N Ps (default 150,000) whose one event, GoStart of goroutine 1000000, which no event
               creates, never becomes ready, and a P of N HeapAlloc events that are always ready.
+v1-syscalls   Go 1.21 format: N Ps (default 50,000) that each create and start a goroutine that makes a syscall,
+              then a P of N HeapAlloc events: no later event of those goroutines says whether the syscall
+              blocked, so looking ahead for one from each syscall reads the whole rest of the trace.
 v2-blocked-ms Go 1.23 format: N Ms (default 100,000) whose one event, GoUnblock of goroutine 1000000, which no
               event knows, waits for ever, each before any event of an M of N HeapAlloc events.
 v2-head-ms    Go 1.23 format: one such blocked M first, then N Ms with one HeapAlloc event each.
@@ -30,10 +33,13 @@ def uv(v):
 
 
 def v1_event(t, *args):
-    return bytes([t | (len(args) - 1) << 6]) + b"".join(uv(a) for a in args)
+    payload = b"".join(uv(a) for a in args)
+    if len(args) >= 4:  # four or more arguments: their byte length comes first
+        return bytes([t | 3 << 6]) + uv(len(payload)) + payload
+    return bytes([t | (len(args) - 1) << 6]) + payload
 
 
-V1_BATCH, V1_FREQUENCY, V1_GOSTART, V1_HEAPALLOC = 1, 2, 14, 33
+V1_BATCH, V1_FREQUENCY, V1_GOCREATE, V1_GOSTART, V1_GOSYSCALL, V1_HEAPALLOC = 1, 2, 13, 14, 28, 33
 
 
 def v1_stuck_ps(n):
@@ -45,6 +51,20 @@ def v1_stuck_ps(n):
     for p in range(1, n + 1):
         out += v1_event(V1_BATCH, p, 1)
         out += v1_event(V1_GOSTART, 1, 1_000_000, 5)  # goroutine never created: never ready
+    out += v1_event(V1_FREQUENCY, 1_000_000_000)
+    return bytes(out)
+
+
+def v1_syscalls(n):
+    out = bytearray(b"go 1.21 trace\0\0\0")
+    for p in range(1, n + 1):
+        out += v1_event(V1_BATCH, p, 3 * p)  # P p at tick 3p: its three events before the next P's
+        out += v1_event(V1_GOCREATE, 1, p, 0, 0)  # time delta, new goroutine, its stack, stack (g 0 runs)
+        out += v1_event(V1_GOSTART, 1, p, 1)  # time delta, goroutine, sequence
+        out += v1_event(V1_GOSYSCALL, 1, 0)  # time delta, stack
+    out += v1_event(V1_BATCH, 0, 3 * n + 10)  # P 0, after every syscall
+    for _ in range(n):
+        out += v1_event(V1_HEAPALLOC, 1, 4096)
     out += v1_event(V1_FREQUENCY, 1_000_000_000)
     return bytes(out)
 
@@ -92,7 +112,7 @@ def v2_head_ms(n):
     return bytes(out)
 
 
-KINDS = {"v1-stuck-ps": (v1_stuck_ps, 150_000), "v2-blocked-ms": (v2_blocked_ms, 100_000),
+KINDS = {"v1-stuck-ps": (v1_stuck_ps, 150_000), "v1-syscalls": (v1_syscalls, 50_000), "v2-blocked-ms": (v2_blocked_ms, 100_000),
          "v2-head-ms": (v2_head_ms, 100_000)}
 
 if __name__ == "__main__":
