@@ -104,6 +104,7 @@ public final class DwarfIndex {
     public var unitCount: Int { buildIfNeeded(); return units.count }
     /// Units listed (headers and ranges read) and units indexed so far, without indexing more.
     var listedUnitCount: Int { listUnitsIfNeeded(); return units.count }
+    var unrangedUnitCount: Int { listUnitsIfNeeded(); return unranged.count }
     var indexedUnitCount: Int {
         unitFunctionRanges.reduce(0) { $0 + ($1 == nil ? 0 : 1) } - (unrangedRanges == nil ? unranged.count : 0)
     }
