@@ -6,9 +6,9 @@ import Glibc
 import Darwin
 #endif
 
-/// DWARF debug info read through libdw, once, into sorted Swift arrays: compile units, functions and
-/// inlined subroutines with their address ranges, and (per compile unit, on first use) a copy of the line
-/// table. Lookups are binary searches in those arrays and make no libdw call; libdw costs tens of µs per
+/// DWARF debug info read through libdw into sorted Swift arrays: compile units and their address ranges
+/// (all at once), and per compile unit, on the first address it holds, its functions and inlined
+/// subroutines with their address ranges, and (on first use) a copy of its line table. Lookups are binary searches in those arrays and make no libdw call; libdw costs tens of µs per
 /// address lookup. This is the only file of the module that calls libdw or libelf.
 ///
 /// Answers follow llvm-symbolizer `--inlines`: innermost frame first, with the line of the address; each
@@ -54,11 +54,16 @@ public final class DwarfIndex {
     public let path: String
     private var fd: Int32 = -1
     private var dwarf: OpaquePointer?
-    private var built = false
+    private var listed = false
+    /// Per unit, its function ranges sorted by (lo, hi); nil until the unit is indexed.
+    private var unitFunctionRanges: [[AddressRange]?] = []
+    /// Units without address ranges: their functions may lie anywhere, so every lookup searches them.
+    private var unranged: [Int32] = []
+    private var unrangedRanges: [AddressRange]?
     private var units: [Unit] = []
     private var unitRanges: [AddressRange] = []
     private var functions: [Function] = []
-    private var functionRanges: [AddressRange] = []
+    private var functionRanges: [AddressRange] = []  // the unit being indexed
     private var inlined: [Inlined] = []
     private var strings: [String] = []
     private var stringIDs: [String: Int32] = [:]
@@ -97,12 +102,28 @@ public final class DwarfIndex {
     public var functionCount: Int { buildIfNeeded(); return functions.count }
     public var inlinedCount: Int { buildIfNeeded(); return inlined.count }
     public var unitCount: Int { buildIfNeeded(); return units.count }
+    /// Units listed (headers and ranges read) and units indexed so far, without indexing more.
+    var listedUnitCount: Int { listUnitsIfNeeded(); return units.count }
+    var unrangedUnitCount: Int { listUnitsIfNeeded(); return unranged.count }
+    var indexedUnitCount: Int {
+        unitFunctionRanges.reduce(0) { $0 + ($1 == nil ? 0 : 1) } - (unrangedRanges == nil ? unranged.count : 0)
+    }
 
     // MARK: building the index
 
+    /// Indexes every compile unit (the counts above, and tests comparing against a whole-file reading).
     func buildIfNeeded() {
-        guard !built else { return }
-        built = true
+        listUnitsIfNeeded()
+        _ = unrangedFunctionRanges()
+        for u in units.indices { index(Int32(u)) }
+    }
+
+    /// Reads the compile units' headers and address ranges, not their DIEs: those are indexed per unit on
+    /// the first address it holds (`units(holding:)`), as gimli's addr2line does. A fold of a Go
+    /// program hits a few dozen of libc's 4,000 units; indexing them all cost more than the unwinding.
+    private func listUnitsIfNeeded() {
+        guard !listed else { return }
+        listed = true
         guard let dwarf else { return }
         var cu: OpaquePointer? = nil
         var next: OpaquePointer? = nil
@@ -117,13 +138,76 @@ public final class DwarfIndex {
             guard unitType == UInt8(DW_UT_compile) || unitType == UInt8(DW_UT_partial) else { continue }
             let u = Int32(units.count)
             units.append(Unit(die: cuDie, lines: nil))
-            forEachRange(&cuDie) { lo, hi in unitRanges.append(AddressRange(lo: lo, hi: hi, index: u)) }
-            var files: [Int32]? = nil
-            walkChildren(&cuDie, unit: u, files: &files, depth: 0)
+            var ranged = false
+            forEachRange(&cuDie) { lo, hi in
+                ranged = true
+                unitRanges.append(AddressRange(lo: lo, hi: hi, index: u))
+            }
+            if !ranged { unranged.append(u) }
         }
         unitRanges.sort { ($0.lo, $0.hi) < ($1.lo, $1.hi) }
+        unitFunctionRanges = [[AddressRange]?](repeating: nil, count: units.count)
+        for u in unranged { unitFunctionRanges[Int(u)] = [] }  // read with `unrangedFunctionRanges` only
+    }
+
+    /// The units whose ranges hold `pc` (the ranges `find` would scan), indexed. In consistent DWARF a
+    /// unit's ranges cover its functions, so these and the units without ranges hold every function an
+    /// index of the whole file finds at `pc`.
+    private func units(holding pc: UInt64) -> [Int32] {
+        var out: [Int32] = []
+        var i = DwarfIndex.lastStart(unitRanges[...], pc) { $0.lo }
+        var scanned = 0
+        while i >= 0, scanned < 32 {
+            let u = unitRanges[i].index
+            if pc < unitRanges[i].hi, !out.contains(u) {
+                index(u)
+                out.append(u)
+            }
+            i -= 1
+            scanned += 1
+        }
+        return out
+    }
+
+    /// Indexes unit `u`'s functions, once: its function ranges sorted by (lo, hi), ties in file order.
+    private func index(_ u: Int32) {
+        guard Int(u) < unitFunctionRanges.count, unitFunctionRanges[Int(u)] == nil else { return }
+        walk(u)
         functionRanges.sort { ($0.lo, $0.hi) < ($1.lo, $1.hi) }
+        unitFunctionRanges[Int(u)] = functionRanges
+        functionRanges = []
+    }
+
+    /// Adds the functions of unit `u` to `functions` and their ranges to `functionRanges`.
+    private func walk(_ u: Int32) {
+        var die = units[Int(u)].die  // a copy: fileTable reads `units` while the walk runs
+        var files: [Int32]? = nil
+        walkChildren(&die, unit: u, files: &files, depth: 0)
         cStringIDs = [:]
+    }
+
+    /// The units without address ranges (functions anywhere), indexed together on the first lookup: one
+    /// array sorted by (lo, hi), ties in file order.
+    private func unrangedFunctionRanges() -> [AddressRange] {
+        if let r = unrangedRanges { return r }
+        for u in unranged { walk(u) }
+        functionRanges.sort { ($0.lo, $0.hi) < ($1.lo, $1.hi) }
+        unrangedRanges = functionRanges
+        functionRanges = []
+        return unrangedRanges ?? []
+    }
+
+    /// The innermost function range holding `pc`: per unit as `find` picks it, then across units the one
+    /// a single array of every unit's ranges, sorted by (lo, hi) in file order, would have given.
+    private func findFunction(_ pc: UInt64) -> AddressRange? {
+        listUnitsIfNeeded()
+        var best = DwarfIndex.find(unrangedFunctionRanges(), pc)
+        for u in units(holding: pc) {
+            guard let r = unitFunctionRanges[Int(u)].flatMap({ DwarfIndex.find($0, pc) }) else { continue }
+            if let b = best, (r.lo, r.hi, u) < (b.lo, b.hi, functions[Int(b.index)].cu) { continue }
+            best = r
+        }
+        return best
     }
 
     /// The address ranges of a DIE (DW_AT_ranges or low/high pc); empty and dead ranges dropped.
@@ -384,8 +468,7 @@ public final class DwarfIndex {
     /// an empty function name (the caller fills it from the symbol table, as llvm-symbolizer does).
     /// Empty when no CU holds `pc`.
     public func frames(at pc: UInt64) -> [SourceFrame] {
-        buildIfNeeded()
-        guard let fr = DwarfIndex.find(functionRanges, pc) else {
+        guard let fr = findFunction(pc) else {
             guard let u = DwarfIndex.find(unitRanges, pc), let (file, line) = line(u.index, pc) else { return [] }
             return [SourceFrame(function: "", file: file, line: line, isInlined: false)]
         }
@@ -421,8 +504,7 @@ public final class DwarfIndex {
 
     /// Entry address of the function holding `pc`.
     public func functionEntry(_ pc: UInt64) -> UInt64? {
-        buildIfNeeded()
-        return DwarfIndex.find(functionRanges, pc).map { functions[Int($0.index)].entry }
+        return findFunction(pc).map { functions[Int($0.index)].entry }
     }
 
     private func name(_ id: Int32) -> String { id >= 0 && Int(id) < strings.count ? strings[Int(id)] : "" }
