@@ -41,6 +41,8 @@ public struct LocationLine: Sendable, Equatable {
     public var systemName: String
     public var file: String?
     public var line: Int
+    /// The line the function starts at (pclntab or DW_AT_decl_line); 0 when the binary does not say.
+    public var startLine: Int = 0
     /// Named from the binary or the kernel's symbols (false: a `[binary]` placeholder, `[unknown]`).
     public var fromSymbols: Bool
 }
@@ -56,6 +58,9 @@ struct LocationRecorder {
     var sampleStacks: [Int32] = []
     /// Root name id -> the comm it was made from.
     var comms: [UInt32: String] = [:]
+    /// The frames the fold symbolized per key, innermost first, for `lines(of:)`: symbolizing each
+    /// location again cost 7 % of writing a pprof.
+    var frames: [PerfCollapser.FrameKey: [(frame: SourceFrame?, symbols: Bool)]] = [:]
 
     mutating func location(_ key: PerfCollapser.FrameKey, _ make: () -> StackLocation) -> UInt32 {
         if let id = byKey[key] { return id }
@@ -126,15 +131,22 @@ extension PerfCollapser {
         guard loc.kind == .mapped, let m = loc.mapping else {
             return folded.map { LocationLine(name: $0, systemName: $0, file: nil, line: 0, fromSymbols: false) }
         }
-        let frames = Array(symbolizedFrames(loc.address, mapping: m, exact: loc.exact, mode: loc.mode).reversed())
+        let key = FrameKey(mapping: m.id, address: loc.address, exact: loc.exact)
+        let frames = recorder.frames[key]
+            ?? symbolizedFrames(loc.address, mapping: m, exact: loc.exact, mode: loc.mode).reversed().map { ($0.frame, $0.symbols) }
         // The same lookups the fold made: the same names, in the same number (else the names alone).
         guard frames.count == folded.count else {
             return folded.map { LocationLine(name: $0, systemName: $0, file: nil, line: 0, fromSymbols: false) }
         }
         return zip(folded, frames).map { n, f in
             LocationLine(name: n, systemName: f.frame?.function ?? n, file: f.frame.map(\.file).flatMap { $0 == "?" || $0.isEmpty ? nil : $0 },
-                         line: f.frame?.line ?? 0, fromSymbols: f.symbols)
+                         line: f.frame?.line ?? 0, startLine: f.frame?.startLine ?? 0, fromSymbols: f.symbols)
         }
+    }
+
+    /// Keeps the frames `names(for:)` symbolized for `key` (root first, as `symbolizedFrames` gives them).
+    mutating func keepFrames(_ frames: [(name: String, frame: SourceFrame?, symbols: Bool)], _ key: FrameKey) {
+        recorder.frames[key] = frames.reversed().map { ($0.frame, $0.symbols) }
     }
 
     /// Name `id` as the fold shows it.

@@ -327,7 +327,9 @@ public struct PerfCollapser {
         }
         let key = FrameKey(mapping: m.id, address: address, exact: exact)
         if let cached = frameNames[key] { return cached }
-        let result = symbolize(address, mapping: m, exact: exact, mode: mode).map { intern($0) }
+        let frames = symbolizedFrames(address, mapping: m, exact: exact, mode: mode)
+        if options.recordLocations { keepFrames(frames, key) }
+        let result = frames.map { intern($0.name) }
         frameNames[key] = result
         noteUnnamed(result, mapping: m)
         return result
@@ -386,7 +388,8 @@ public struct PerfCollapser {
             }
         }
         if !options.inlines, let last = frames.last {
-            frames = [SourceFrame(function: last.function, file: frames[0].file, line: frames[0].line, isInlined: false)]
+            frames = [SourceFrame(function: last.function, file: frames[0].file, line: frames[0].line, isInlined: false,
+                                  startLine: last.startLine)]
         }
         // Innermost first from the symbolizer; folded stacks go root first.
         return frames.reversed().map { f in

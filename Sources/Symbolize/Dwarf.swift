@@ -21,6 +21,7 @@ public final class DwarfIndex {
         var name: Int32  // into `strings`; -1 when the DIE has none
         var cu: Int32
         var entry: UInt64
+        var startLine: Int32  // DW_AT_decl_line, 0 when absent
         /// Its inlined subroutines in `inlined`, sorted by (depth, lo).
         var inlinedStart: Int32
         var inlinedEnd: Int32
@@ -38,6 +39,7 @@ public final class DwarfIndex {
         var name: Int32
         var callFile: Int32
         var callLine: Int32
+        var startLine: Int32  // the inlined function's DW_AT_decl_line
     }
 
     struct LineRow { var address: UInt64; var file: Int32; var line: Int32 }  // line -1: end of sequence
@@ -267,7 +269,7 @@ public final class DwarfIndex {
             var first = [Int32](repeating: -1, count: Int(dieCount))
             for j in start..<inlined.count where first[Int(inlined[j].die)] < 0 { first[Int(inlined[j].die)] = Int32(j) }
             for j in start..<inlined.count where inlined[j].parent >= 0 { inlined[j].parent = first[Int(inlined[j].parent)] }
-            functions.append(Function(name: functionName(&die), cu: unit, entry: entry,
+            functions.append(Function(name: functionName(&die), cu: unit, entry: entry, startLine: declLine(&die),
                                       inlinedStart: Int32(start), inlinedEnd: Int32(inlined.count)))
             for (lo, hi) in ranges { functionRanges.append(AddressRange(lo: lo, hi: hi, index: f)) }
         }
@@ -297,6 +299,7 @@ public final class DwarfIndex {
                 let id = dieCount
                 dieCount += 1
                 let name = functionName(&child)
+                let startLine = declLine(&child)
                 var callFile: Int32 = -1
                 var callLine: Int32 = 0
                 var attr = Dwarf_Attribute()
@@ -310,7 +313,7 @@ public final class DwarfIndex {
                 }
                 forEachRange(&child) { lo, hi in
                     inlined.append(Inlined(lo: lo, hi: hi, depth: depth, parent: parentID, die: id, name: name,
-                                           callFile: callFile, callLine: callLine))
+                                           callFile: callFile, callLine: callLine, startLine: startLine))
                 }
                 walkInlined(&child, unit: unit, files: &files, depth: depth + 1, parent: id, dieCount: &dieCount, level: level + 1)
             case DW_TAG_lexical_block:
@@ -319,6 +322,13 @@ public final class DwarfIndex {
                 break
             }
         } while nextSibling(&child) && count < 10_000_000
+    }
+
+    /// DW_AT_decl_line, through DW_AT_abstract_origin and DW_AT_specification as llvm-symbolizer's
+    /// StartLine follows them (libdw's dwarf_decl_line does); 0 when absent.
+    private func declLine(_ die: inout Dwarf_Die) -> Int32 {
+        var line: Int32 = 0
+        return dwarf_decl_line(&die, &line) == 0 ? max(0, line) : 0
     }
 
     /// What llvm-symbolizer prints with its default `--functions=linkage`: the linkage name when there is one,
@@ -492,13 +502,13 @@ public final class DwarfIndex {
         while i >= 0, steps < 256 {
             steps += 1
             let e = inlined[i]
-            out.append(SourceFrame(function: name(e.name), file: curFile, line: curLine, isInlined: true))
+            out.append(SourceFrame(function: name(e.name), file: curFile, line: curLine, isInlined: true, startLine: Int(e.startLine)))
             curFile = e.callFile >= 0 ? strings[Int(e.callFile)] : "??"
             curLine = Int(e.callLine)
             i = Int(e.parent)  // any entry of the parent DIE: its ranges share name and call site
         }
         out.append(SourceFrame(function: name(fn.name), file: curFile, line: curLine, isInlined: false,
-                               offset: pc >= fn.entry ? pc - fn.entry : pc - fr.lo))
+                               offset: pc >= fn.entry ? pc - fn.entry : pc - fr.lo, startLine: Int(fn.startLine)))
         return out
     }
 

@@ -10,14 +10,18 @@ public struct SourceFrame: Sendable, Equatable, Hashable {
     public var funcID: UInt8
     /// Offset of the address from the start of the physical function (0 for inlined frames).
     public var offset: UInt64
+    /// Line of the function's start (its `func` keyword, DW_AT_decl_line); 0 when the binary does not say.
+    public var startLine: Int
 
-    public init(function: String, file: String, line: Int, isInlined: Bool, funcID: UInt8 = 0, offset: UInt64 = 0) {
+    public init(function: String, file: String, line: Int, isInlined: Bool, funcID: UInt8 = 0, offset: UInt64 = 0,
+                startLine: Int = 0) {
         self.function = function
         self.file = file
         self.line = line
         self.isInlined = isInlined
         self.funcID = funcID
         self.offset = offset
+        self.startLine = startLine
     }
 }
 
@@ -301,11 +305,13 @@ public final class GoPclntab: @unchecked Sendable {
                 let funcID: UInt8
                 let nameOff: UInt32
                 let parentPc: Int32
+                var startLine: Int32 = 0  // Go 1.20+ records it (runtime inlinedCall.startLine)
                 if recSize == 16 {
                     funcID = (try? c.u8()) ?? 0
                     try? c.skip(3)
                     nameOff = (try? c.u32()) ?? 0
                     parentPc = (try? c.i32()) ?? 0
+                    startLine = (try? c.i32()) ?? 0
                 } else {
                     try? c.skip(2)
                     funcID = (try? c.u8()) ?? 0
@@ -317,14 +323,16 @@ public final class GoPclntab: @unchecked Sendable {
                 out.append(
                     SourceFrame(
                         function: cstr(funcnametab + Int(nameOff)), file: file, line: line, isInlined: true,
-                        funcID: funcID))
+                        funcID: funcID, startLine: max(0, Int(startLine))))
                 pc = entry &+ UInt64(bitPattern: Int64(parentPc))
                 idx = pcvalue(tab, entry: entry, target: pc)
             }
         }
         let (file, line) = fileLine(entry: entry, f: f, pc: pc)
+        // _func.startLine (field 9) exists from Go 1.20 (magic 0xfffffff1) on.
+        let startLine = magic == 0xffff_fff1 ? max(0, Int(Int32(bitPattern: field(f, 9)))) : 0
         out.append(SourceFrame(function: cstr(funcnametab + Int(field(f, 1))), file: file, line: line, isInlined: false,
-                               funcID: table[f + funcSize - 4], offset: physical - entry))
+                               funcID: table[f + funcSize - 4], offset: physical - entry, startLine: startLine))
         return out
     }
 

@@ -35,14 +35,14 @@ struct ProfileTables {
     var mappings: [MappingFacts] = []
     private var mappingIndex: [MappingKey: Int] = [:]
 
-    struct FunctionKey: Hashable { var name: String, system: String, file: String }
+    struct FunctionKey: Hashable { var name: String, system: String, file: String, startLine: Int }
     struct MappingKey: Hashable {
         var start: UInt64, end: UInt64, offset: UInt64
         var file: String, buildID: String
     }
 
     mutating func function(_ l: LocationLine) -> UInt64 {
-        let key = FunctionKey(name: l.name, system: l.systemName, file: l.file ?? "")
+        let key = FunctionKey(name: l.name, system: l.systemName, file: l.file ?? "", startLine: l.startLine)
         if let id = functionIDs[key] { return id }
         var f = Perftools_Profiles_Function()
         f.id = UInt64(functions.count + 1)
@@ -51,6 +51,7 @@ struct ProfileTables {
         // equals its system name, and turns kernel and C names like __x64_sys_madvise into _x64_sys_madvise.
         if l.systemName != l.name { f.systemName = strings.id(l.systemName) }
         if let file = l.file { f.filename = strings.id(file) }
+        f.startLine = Int64(l.startLine)  // 0 (unknown) is not written
         functions.append(f)
         functionIDs[key] = f.id
         return f.id
@@ -95,16 +96,16 @@ struct ProfileTables {
 
     /// The mappings, the one most samples touch first (pprof reads `mapping[0]` as the main binary),
     /// the rest as first met; locations get their final mapping ids.
-    mutating func finishMappings(samples: [Perftools_Profiles_Sample]) -> [Perftools_Profiles_Mapping] {
+    mutating func finishMappings(_ rows: SampleRows) -> [Perftools_Profiles_Mapping] {
         guard !mappings.isEmpty else { return [] }
         var weight = [Int64](repeating: 0, count: mappings.count)
         var seen = [Int](repeating: -1, count: mappings.count)
-        for (si, s) in samples.enumerated() {
-            for id in s.locationID {
+        for si in 0..<rows.count {
+            for id in rows.stacks[Int(rows.stackOf[si])] {
                 let m = locationMapping[Int(id) - 1]
                 if m >= 0, seen[m] != si {
                     seen[m] = si
-                    weight[m] &+= s.value.first ?? 0
+                    weight[m] &+= rows.counts[si]
                 }
             }
         }

@@ -9,19 +9,43 @@ import PerfData
 
 /// A written profile and what the reader should know about it.
 public struct PprofResult {
-    public var profile: Perftools_Profiles_Profile
+    /// The profile without its samples (`profile` has them).
+    var base: Perftools_Profiles_Profile
+    var rows: SampleRows
     public var warnings: [String]
     /// Samples written (before pprof's merge of equal stacks and labels).
     public var samples: Int
 
+    /// The whole profile as swift-protobuf messages.
+    public var profile: Perftools_Profiles_Profile {
+        var p = base
+        p.sample = rows.messages()
+        return p
+    }
+
+    /// The profile's protobuf encoding: the bytes swift-protobuf writes for `profile`, with the samples
+    /// (field 2) encoded by `SampleRows` between field 1 and the rest.
+    public func serialized() throws(CompressError) -> [UInt8] {
+        let tooLarge = CompressError(description: "the profile is too large to encode (protobuf's 2 GiB limit): narrow it with --time or --only-*")
+        var head = Perftools_Profiles_Profile()
+        head.sampleType = base.sampleType
+        var tail = base
+        tail.sampleType = []
+        var out: [UInt8]
+        do {
+            out = try head.serializedBytes()
+            rows.encode(into: &out)
+            // swift-protobuf refuses messages of 2 GiB or more (as `missingRequiredFields`).
+            guard out.count < Int(Int32.max) else { throw tooLarge }
+            out += try tail.serializedBytes() as [UInt8]
+        } catch { throw tooLarge }
+        guard out.count < Int(Int32.max) else { throw tooLarge }
+        return out
+    }
+
     /// The profile as `go tool pprof` reads it: gzip-compressed protobuf.
     public func gzipped() throws(CompressError) -> [UInt8] {
-        let raw: [UInt8]
-        do { raw = try profile.serializedBytes() } catch {
-            // swift-protobuf refuses messages of 2 GiB or more (as `missingRequiredFields`).
-            throw CompressError(description: "the profile is too large to encode (protobuf's 2 GiB limit): narrow it with --time or --only-*")
-        }
-        return try gzip(raw)
+        try gzip(serialized())
     }
 }
 

@@ -10,18 +10,23 @@ struct SampleWriter {
     let filter: FoldedFilter
     let window: ClosedRange<UInt64>?
     var tables = ProfileTables()
-    var samples: [Perftools_Profiles_Sample] = []
+    var rows = SampleRows()
     var written = 0
     /// Per unique location stack (dense ids, so arrays): 0 not seen yet, 1 written, 2 filtered out;
-    /// its pprof location ids, leaf first, and comm.
+    /// its pprof location ids, leaf first, and comm (its string id, 0 for none).
     private var stackState: [UInt8] = []
-    private var stacks: [(ids: [UInt64], comm: String)] = []
+    private var stacks: [(ids: [UInt64], comm: Int64)] = []
+    /// The event label, interned when the first sample needs it (string ids go in order first met).
+    private var eventLabel: LabelRow?
     /// Per (collapser location, hidden lines): the pprof location id (0: every line hidden).
     private var locationIDs: [LocationKey: UInt64] = [:]
     /// Without --hide: per fold location, its pprof location id (.max: not made yet).
     private var plainIDs: [UInt64] = []
     private var nameFlags: [UInt32: Flags] = [:]
-    private var merged: [SampleKey: Int] = [:]
+    private var merged = SampleMerge()
+    /// Region paths by the id `SampleKey.region` holds ("" is 0).
+    private var regions: [String] = [""]
+    private var regionIDs: [String: Int32] = ["": 0]
     private var firstTime = UInt64.max, lastTime: UInt64 = 0
     let event: String
     let eventDesc: EventDesc?
@@ -29,11 +34,6 @@ struct SampleWriter {
 
     struct Flags { var focus = false, ignore = false, hide = false }
     struct LocationKey: Hashable { var location: UInt32, hidden: [Bool] }
-    struct SampleKey: Hashable {
-        var stack: Int32, pid: Int32, tid: Int32, cpu: UInt32
-        var gc: Int8 = -1, goroutine: Int64 = -1, task: UInt64 = 0
-        var region: String = ""
-    }
 
     init(collapser: PerfCollapser, perf: PerfFile, filter: FoldedFilter, window: ClosedRange<UInt64>?) {
         self.collapser = collapser
@@ -61,42 +61,54 @@ struct SampleWriter {
             key.gc = Int8(a.gc.ordinal)
             key.goroutine = a.goroutine
             if trace.inRegion(i) {
-                key.region = a.regions.joined(separator: "/")
+                key.region = regionID(a.regions.joined(separator: "/"))
                 key.task = a.task ?? 0
             }
         }
         written += 1
-        if let s = merged[key] {
-            samples[s].value[0] &+= 1
-            samples[s].value[1] &+= Int64(bitPattern: r.weight)
-            return
+        if merged.add(key, weight: Int64(bitPattern: r.weight)) {
+            appendSample(key, trace: trace, index: i)
         }
-        merged[key] = samples.count
-        samples.append(makeSample(key, weight: r.weight, trace: trace, index: i))
     }
 
-    private mutating func makeSample(_ key: SampleKey, weight: UInt64, trace: Attributions?, index i: Int) -> Perftools_Profiles_Sample {
+    private mutating func regionID(_ path: String) -> Int32 {
+        if let id = regionIDs[path] { return id }
+        let id = Int32(truncatingIfNeeded: regions.count)
+        regions.append(path)
+        regionIDs[path] = id
+        return id
+    }
+
+    /// The row of `key`'s sample, without values (`finish` sets the merged ones).
+    private mutating func appendSample(_ key: SampleKey, trace: Attributions?, index i: Int) {
         let stack = stacks[Int(key.stack)]
-        var s = Perftools_Profiles_Sample()
-        s.locationID = stack.ids
-        s.value = [1, Int64(bitPattern: weight)]
+        rows.stackOf.append(key.stack)
+        // Appended to a local (moved out and back, so never copied) while the string table changes.
+        var labels = rows.labels
+        rows.labels = []
+        defer {
+            rows.labels = labels
+            rows.labelEnds.append(labels.count)
+        }
         // pprof drops a string label whose value is "": absent rather than empty.
-        var labels = [keys.num(.pid, Int64(key.pid)), keys.num(.tid, Int64(key.tid))]
-        if !stack.comm.isEmpty { labels.append(keys.str(.comm, stack.comm, &tables.strings)) }
+        labels.append(keys.num(.pid, Int64(key.pid)))
+        labels.append(keys.num(.tid, Int64(key.tid)))
+        if stack.comm != 0 { labels.append(LabelRow(key: keys.ids[LabelKeys.Key.comm.rawValue], str: stack.comm)) }
         if collapser.recordsCPU { labels.append(keys.num(.cpu, Int64(key.cpu))) }
-        if !event.isEmpty { labels.append(keys.str(.event, event, &tables.strings)) }
+        if !event.isEmpty {
+            if eventLabel == nil { eventLabel = keys.str(.event, event, &tables.strings) }
+            labels.append(eventLabel!)
+        }
         if trace != nil, let gc = GCState.allCases.first(where: { $0.ordinal == Int(key.gc) }) {
             if key.goroutine >= 0 { labels.append(keys.num(.goroutine, key.goroutine)) }
             labels.append(keys.str(.gc, gc.rawValue, &tables.strings))
-            if !key.region.isEmpty { labels.append(keys.str(.region, key.region, &tables.strings)) }
+            if key.region != 0 { labels.append(keys.str(.region, regions[Int(key.region)], &tables.strings)) }
             if key.task != 0, let trace {
                 let type = trace[i].taskType
                 if !type.isEmpty { labels.append(keys.str(.task, type, &tables.strings)) }
                 labels.append(keys.num(.taskID, Int64(bitPattern: key.task)))
             }
         }
-        s.label = labels
-        return s
     }
 
     /// Makes the pprof locations of unique location stack `ls` (leaf first) and its comm, once; false
@@ -106,7 +118,7 @@ struct SampleWriter {
         if k < stackState.count, stackState[k] != 0 { return stackState[k] == 1 }
         if k >= stackState.count {
             stackState += repeatElement(0, count: k + 1 - stackState.count)
-            stacks += repeatElement((ids: [UInt64](), comm: ""), count: k + 1 - stacks.count)
+            stacks += repeatElement((ids: [UInt64](), comm: 0), count: k + 1 - stacks.count)
         }
         let ids = collapser.locationStack(ls)
         let all = collapser.locations
@@ -162,7 +174,8 @@ struct SampleWriter {
             return false
         }
         stackState[k] = 1
-        stacks[k] = (out, comm)
+        // Interned here, as the stack's first sample would (its labels come right after).
+        stacks[k] = (out, comm.isEmpty ? 0 : tables.strings.id(comm))
         return true
     }
 
@@ -185,21 +198,22 @@ struct SampleWriter {
         if types.count > 1 {
             p.periodType = types[1]
             p.period = period
-        } else {
-            for i in samples.indices { samples[i].value.removeLast() }
         }
+        rows.valueCount = types.count > 1 ? 2 : 1
+        rows.counts = merged.counts
+        rows.weights = merged.weights
+        rows.stacks = stacks.map(\.ids)
         let (start, end) = timeSpan()
         if let start, let end { p.durationNanos = Int64(bitPattern: end &- start) }
         if let start, let cd = perf.features.clockData {
             // CLOCK_DATA pairs the sampling clock with the wall clock at one instant.
             p.timeNanos = Int64(bitPattern: cd.todNs) &+ (Int64(bitPattern: start) &- Int64(bitPattern: cd.clockNs))
         }
-        p.mapping = tables.finishMappings(samples: samples)
+        p.mapping = tables.finishMappings(rows)
         p.location = tables.locations
         p.function = tables.functions
-        p.sample = samples
         p.stringTable = tables.strings.strings
-        return PprofResult(profile: p, warnings: warnings, samples: written)
+        return PprofResult(base: p, rows: rows, warnings: warnings, samples: written)
     }
 
     /// `[samples/count, cpu/nanoseconds]` for cpu-clock and task-clock (their period is time), else
@@ -254,20 +268,13 @@ struct LabelKeys {
         ids = Key.allCases.map { strings.id(Self.names[$0]!) }
     }
 
-    func str(_ k: Key, _ v: String, _ strings: inout StringTable) -> Perftools_Profiles_Label {
-        var l = Perftools_Profiles_Label()
-        l.key = ids[k.rawValue]
-        l.str = strings.id(v)
-        return l
+    func str(_ k: Key, _ v: String, _ strings: inout StringTable) -> LabelRow {
+        LabelRow(key: ids[k.rawValue], str: strings.id(v))
     }
 
     /// A numeric label with its key as unit: pprof assumes that unit anyway, and a 0 (pid 0, cpu 0)
     /// without a unit is dropped when pprof reads it.
-    func num(_ k: Key, _ v: Int64) -> Perftools_Profiles_Label {
-        var l = Perftools_Profiles_Label()
-        l.key = ids[k.rawValue]
-        l.num = v
-        l.numUnit = ids[k.rawValue]
-        return l
+    func num(_ k: Key, _ v: Int64) -> LabelRow {
+        LabelRow(key: ids[k.rawValue], num: v, numUnit: ids[k.rawValue])
     }
 }

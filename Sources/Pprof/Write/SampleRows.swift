@@ -1,0 +1,112 @@
+// The profile's samples as flat rows, encoded by hand into profile.proto's `Sample` messages: one
+// swift-protobuf message per sample, each with its label messages, and swift-protobuf's sizing of
+// nested messages at every level were a fifth of writing the bench capture's profile. The bytes are
+// swift-protobuf's own (SampleRowsTests compares them on real captures); `messages()` gives the
+// messages for readers of `PprofResult.profile`.
+
+/// One profile.proto `Label`; fields that are 0 are not written (proto3).
+struct LabelRow: Equatable {
+    var key: Int64, str: Int64 = 0, num: Int64 = 0, numUnit: Int64 = 0
+}
+
+struct SampleRows {
+    /// Location ids per stack, leaf first; each sample names one.
+    var stacks: [[UInt64]] = []
+    /// Per sample: its stack, the end of its labels in `labels`.
+    var stackOf: [Int32] = []
+    var labelEnds: [Int] = []
+    var labels: [LabelRow] = []
+    /// Per sample: samples/count and (with two sample types) the period sum.
+    var counts: [Int64] = []
+    var weights: [Int64] = []
+    var valueCount = 2
+
+    var count: Int { stackOf.count }
+
+    func labels(of i: Int) -> ArraySlice<LabelRow> { labels[(i == 0 ? 0 : labelEnds[i - 1])..<labelEnds[i]] }
+
+    func values(of i: Int) -> [Int64] { valueCount == 2 ? [counts[i], weights[i]] : [counts[i]] }
+
+    /// The samples as swift-protobuf messages.
+    func messages() -> [Perftools_Profiles_Sample] {
+        (0..<count).map { i in
+            var s = Perftools_Profiles_Sample()
+            s.locationID = stacks[Int(stackOf[i])]
+            s.value = values(of: i)
+            s.label = labels(of: i).map { r in
+                var l = Perftools_Profiles_Label()
+                l.key = r.key
+                l.str = r.str
+                l.num = r.num
+                l.numUnit = r.numUnit
+                return l
+            }
+            return s
+        }
+    }
+
+    /// Appends every sample as field 2 of a `Profile`, as swift-protobuf writes it: packed location ids
+    /// (1) and values (2), then the labels (3), fields in number order, zero scalars and empty arrays left out.
+    func encode(into out: inout [UInt8]) {
+        for i in 0..<count {
+            let ids = stacks[Int(stackOf[i])]
+            let idsSize = ids.reduce(0) { $0 &+ varintSize($1) }
+            let count = UInt64(bitPattern: counts[i]), weight = UInt64(bitPattern: valueCount == 2 ? weights[i] : 0)
+            let valuesSize = varintSize(count) &+ (valueCount == 2 ? varintSize(weight) : 0)
+            var size = 0
+            if idsSize > 0 { size &+= 1 &+ varintSize(UInt64(idsSize)) &+ idsSize }
+            if valuesSize > 0 { size &+= 1 &+ varintSize(UInt64(valuesSize)) &+ valuesSize }
+            for l in labels(of: i) {
+                let n = labelSize(l)
+                size &+= 1 &+ varintSize(UInt64(n)) &+ n
+            }
+            out.append(0x12)
+            putVarint(UInt64(size), &out)
+            if idsSize > 0 {
+                out.append(0x0a)
+                putVarint(UInt64(idsSize), &out)
+                for id in ids { putVarint(id, &out) }
+            }
+            if valuesSize > 0 {
+                out.append(0x12)
+                putVarint(UInt64(valuesSize), &out)
+                putVarint(count, &out)
+                if valueCount == 2 { putVarint(weight, &out) }
+            }
+            for l in labels(of: i) {
+                out.append(0x1a)
+                putVarint(UInt64(labelSize(l)), &out)
+                putField(0x08, l.key, &out)
+                putField(0x10, l.str, &out)
+                putField(0x18, l.num, &out)
+                putField(0x20, l.numUnit, &out)
+            }
+        }
+    }
+
+    private func labelSize(_ l: LabelRow) -> Int {
+        fieldSize(l.key) &+ fieldSize(l.str) &+ fieldSize(l.num) &+ fieldSize(l.numUnit)
+    }
+
+    @inline(__always) private func fieldSize(_ v: Int64) -> Int { v == 0 ? 0 : 1 &+ varintSize(UInt64(bitPattern: v)) }
+
+    @inline(__always) private func putField(_ tag: UInt8, _ v: Int64, _ out: inout [UInt8]) {
+        guard v != 0 else { return }
+        out.append(tag)
+        putVarint(UInt64(bitPattern: v), &out)
+    }
+}
+
+@inline(__always) func varintSize(_ v: UInt64) -> Int {
+    // 7 bits per byte; 0 takes one byte.
+    (64 &- (v | 1).leadingZeroBitCount &+ 6) / 7
+}
+
+@inline(__always) func putVarint(_ v: UInt64, _ out: inout [UInt8]) {
+    var v = v
+    while v >= 0x80 {
+        out.append(UInt8(truncatingIfNeeded: v) | 0x80)
+        v >>= 7
+    }
+    out.append(UInt8(truncatingIfNeeded: v))
+}
