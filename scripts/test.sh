@@ -23,6 +23,9 @@ bash scripts/browser-test.sh
 bash scripts/debuginfod-test.sh
 # swift format lint of the Swift files this branch changed (advisory: prints, never fails; see lint.sh).
 bash scripts/lint.sh || true
+# No Swift source over 600 lines without a reason in its header, no function over 80 lines (fails).
+python3 scripts/check-sizes.py --self-test
+python3 scripts/check-sizes.py
 # The README's example commands and the CLI's conventions, against bundled captures.
 bash scripts/readme-test.sh
 bash scripts/cli-test.sh
@@ -30,3 +33,5 @@ swift build --build-tests
 # Every command on the crafted inputs of Fixtures/hostile: no signal, timeout or raw control character.
 bash scripts/hostile/run-commands.sh "$(swift build --show-bin-path)/stackfold"
 swift test --skip-build 2>&1
+# StackfoldKit as another package's dependency, by path and by version: builds and runs (several minutes).
+bash scripts/consumer-check.sh

@@ -177,20 +177,8 @@ func alignV1(trace index: TraceIndex, samples: [AlignSample], override: Int64? =
                 scaled.scaleApplied = true
                 result.fittedScale = scaled.fittedScale
                 // The line's offset is the windows' average: refine it under the scale, a µs at a time.
-                var o = scaled.offset - 50_000
-                var bestScaled = -1, bestOffsets: [Int64] = []
-                while o <= scaled.offset + 50_000 {
-                    var c = scaled
-                    c.offset = o
-                    let g = agreeing(c)
-                    if g > bestScaled {
-                        bestScaled = g; bestOffsets = [o]
-                    } else if g == bestScaled {
-                        bestOffsets.append(o)
-                    }
-                    o += 1_000
-                }
-                scaled.offset = bestOffsets[bestOffsets.count / 2]
+                let (refined, bestScaled) = bestOffset(near: scaled, agreeing)
+                scaled.offset = refined
                 if bestScaled > bestGood {
                     bestGood = bestScaled
                     result.scaleApplied = true
@@ -207,4 +195,23 @@ func alignV1(trace index: TraceIndex, samples: [AlignSample], override: Int64? =
     result.agreement = Double(good) / Double(max(compared, 1))
     result.samplesCompared = compared
     return result
+}
+
+/// The offset within 50 µs of `a`'s, in steps of 1 µs, under which the most samples agree (the middle one
+/// of a tie), and how many agree there.
+private func bestOffset(near a: ClockAlignment, _ agreeing: (ClockAlignment) -> Int) -> (offset: Int64, good: Int) {
+    var o = a.offset - 50_000
+    var bestGood = -1, bestOffsets: [Int64] = []
+    while o <= a.offset + 50_000 {
+        var c = a
+        c.offset = o
+        let g = agreeing(c)
+        if g > bestGood {
+            bestGood = g; bestOffsets = [o]
+        } else if g == bestGood {
+            bestOffsets.append(o)
+        }
+        o += 1_000
+    }
+    return (bestOffsets[bestOffsets.count / 2], bestGood)
 }

@@ -101,3 +101,16 @@ public func leftPad(_ s: String, _ width: Int, _ pad: Character = " ") -> String
         }
     }
 }
+
+/// A decimal integer's digits in groups of three (`-1234567` → `-1,234,567`), as flamegraph.pl prints counts.
+public func withCommas(_ s: String) -> String {
+    var digits = Array(s)
+    let neg = digits.first == "-"
+    if neg { digits.removeFirst() }
+    var out: [Character] = []
+    for (i, c) in digits.enumerated() {
+        if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
+        out.append(c)
+    }
+    return (neg ? "-" : "") + String(out)
+}

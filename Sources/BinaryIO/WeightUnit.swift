@@ -32,16 +32,5 @@ public enum WeightUnit: Sendable, Equatable {
     }
 
     /// A rounded count with thousands separators (`1,234,567`), as flamegraph.pl prints counts.
-    public func commas(_ v: Double) -> String {
-        let s = cFormat("%.0f", v)
-        var digits = Array(s)
-        let neg = digits.first == "-"
-        if neg { digits.removeFirst() }
-        var out: [Character] = []
-        for (i, c) in digits.enumerated() {
-            if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return (neg ? "-" : "") + String(out)
-    }
+    public func commas(_ v: Double) -> String { withCommas(cFormat("%.0f", v)) }
 }

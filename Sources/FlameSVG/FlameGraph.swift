@@ -352,18 +352,6 @@ func num(_ v: Double) -> String {
     return s
 }
 
-func withCommas(_ s: String) -> String {
-    var digits = Array(s)
-    let neg = digits.first == "-"
-    if neg { digits.removeFirst() }
-    var out: [Character] = []
-    for (i, c) in digits.enumerated() {
-        if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
-        out.append(c)
-    }
-    return (neg ? "-" : "") + String(out)
-}
-
 func stripAnnotation(_ name: String) -> String {
     for a in ["_[k]", "_[w]", "_[i]", "_[j]"] where name.hasSuffix(a) { return String(name.dropLast(4)) }
     return name

@@ -209,93 +209,117 @@ struct GenerationReader {
         guard b.experiment == 0, let first = b.data.first else {
             return  // experimental batches (AllocFree) are opaque to this reader
         }
-        let t = EventType(rawValue: first)
-        var c = ByteCursor(b.data, origin: b.offset)
-        func u(_ what: @autoclosure () -> String) throws(GoTraceError) -> UInt64 {
-            do { return try c.uleb128(what()) } catch {
-                throw GoTraceError(offset: error.offset, "\(what()): \(error.kind)")
-            }
-        }
-        func byte(_ what: String) throws(GoTraceError) -> UInt8 {
-            do { return try c.u8(what) } catch { throw GoTraceError(offset: error.offset, "\(what): truncated") }
-        }
-        switch t {
-        case .strings:
-            _ = try byte("strings batch header")
-            while !c.isAtEnd {
-                let at = c.offset
-                guard try byte("string event") == EventType.string.rawValue else {
-                    throw GoTraceError(offset: at, "expected a string event")
-                }
-                let id = try u("string id")
-                let len = try u("string length")
-                guard len <= 1024 else { throw GoTraceError(offset: c.offset, "string length \(len) exceeds 1024") }
-                let raw: UnsafeRawBufferPointer
-                do { raw = try c.bytes(Int(len), "string data") } catch {
-                    throw GoTraceError(offset: error.offset, "truncated string data")
-                }
-                guard g.strings[id] == nil else { throw GoTraceError(offset: at, "string id \(id) defined twice") }
-                g.strings[id] = String(decoding: raw, as: UTF8.self)
-            }
-        case .stacks:
-            _ = try byte("stacks batch header")
-            while !c.isAtEnd {
-                let at = c.offset
-                guard try byte("stack event") == EventType.stack.rawValue else {
-                    throw GoTraceError(offset: at, "expected a stack event")
-                }
-                let id = try u("stack id")
-                let n = try u("stack frame count")
-                guard n <= 128 else { throw GoTraceError(offset: c.offset, "stack of \(n) frames exceeds 128") }
-                var pcs: [UInt64] = []
-                pcs.reserveCapacity(Int(n))
-                for _ in 0..<n {
-                    let pc = try u("frame pc"), fn = try u("frame function"), file = try u("frame file"),
-                        line = try u("frame line")
-                    pcs.append(pc)
-                    if g.pcs[pc] == nil { g.pcs[pc] = (fn, file, line) }
-                }
-                g.stacks[id] = pcs
-            }
-        case .cpuSamples:
-            _ = try byte("CPU samples batch header")
-            while !c.isAtEnd {
-                let at = c.offset
-                guard try byte("CPU sample event") == EventType.cpuSample.rawValue else {
-                    throw GoTraceError(offset: at, "expected a CPU sample event")
-                }
-                let ts = try u("sample time"), m = try u("sample M"), p = try u("sample P"), gid = try u("sample G"),
-                    st = try u("sample stack")
-                g.cpuSamples.append(
-                    CPUSampleRecord(
-                        time: Int64(bitPattern: ts), m: Int64(bitPattern: m), p: Int64(bitPattern: p),
-                        g: gid == 0 ? -1 : Int64(bitPattern: gid), stack: st))
-            }
+        var c = BatchCursor(c: ByteCursor(b.data, origin: b.offset))
+        switch EventType(rawValue: first) {
+        case .strings: try g.readStrings(&c)
+        case .stacks: try g.readStacks(&c)
+        case .cpuSamples: try g.readCPUSamples(&c)
         case .frequency where version < .go125, .sync where version >= .go125:
-            if version >= .go125 { _ = try byte("sync batch header") }
-            var last = b.time
-            while !c.isAtEnd {
-                let at = c.offset
-                let e = EventType(rawValue: try byte("sync batch event"))
-                if e == .frequency {
-                    guard g.freq == 0 else { throw GoTraceError(offset: at, "more than one frequency event") }
-                    let f = try u("frequency")
-                    guard f > 0 else { throw GoTraceError(offset: at, "frequency 0") }
-                    g.freq = 1.0 / (Double(f) / 1e9)
-                } else if e == .clockSnapshot, version >= .go125 {
-                    guard g.snapshotRaw == nil else { throw GoTraceError(offset: at, "more than one clock snapshot") }
-                    last &+= try u("clock snapshot time delta")
-                    g.snapshotRaw = (
-                        last, try u("clock snapshot mono"), try u("clock snapshot seconds"),
-                        try u("clock snapshot nanoseconds")
-                    )
-                } else {
-                    throw GoTraceError(offset: at, "expected a frequency or clock snapshot event, found \(e)")
-                }
-            }
+            try g.readSync(&c, batchTime: b.time, version: version)
         default:
             if g.batches[b.m] == nil { g.batchMs.append(b.m) }
             g.batches[b.m, default: []].append(b)
+        }
+    }
+}
+
+/// A batch's bytes, read with the errors a trace reader reports: what was being read, at its offset.
+struct BatchCursor {
+    var c: ByteCursor
+
+    mutating func u(_ what: @autoclosure () -> String) throws(GoTraceError) -> UInt64 {
+        do { return try c.uleb128(what()) } catch {
+            throw GoTraceError(offset: error.offset, "\(what()): \(error.kind)")
+        }
+    }
+
+    mutating func byte(_ what: String) throws(GoTraceError) -> UInt8 {
+        do { return try c.u8(what) } catch { throw GoTraceError(offset: error.offset, "\(what): truncated") }
+    }
+}
+
+// The batches a generation keeps as tables rather than events: strings, stacks, CPU samples, and the
+// frequency (and, from Go 1.25, clock snapshot) of the sync batch.
+extension Generation {
+    mutating func readStrings(_ c: inout BatchCursor) throws(GoTraceError) {
+        _ = try c.byte("strings batch header")
+        while !c.c.isAtEnd {
+            let at = c.c.offset
+            guard try c.byte("string event") == EventType.string.rawValue else {
+                throw GoTraceError(offset: at, "expected a string event")
+            }
+            let id = try c.u("string id")
+            let len = try c.u("string length")
+            guard len <= 1024 else { throw GoTraceError(offset: c.c.offset, "string length \(len) exceeds 1024") }
+            let raw: UnsafeRawBufferPointer
+            do { raw = try c.c.bytes(Int(len), "string data") } catch {
+                throw GoTraceError(offset: error.offset, "truncated string data")
+            }
+            guard strings[id] == nil else { throw GoTraceError(offset: at, "string id \(id) defined twice") }
+            strings[id] = String(decoding: raw, as: UTF8.self)
+        }
+    }
+
+    mutating func readStacks(_ c: inout BatchCursor) throws(GoTraceError) {
+        _ = try c.byte("stacks batch header")
+        while !c.c.isAtEnd {
+            let at = c.c.offset
+            guard try c.byte("stack event") == EventType.stack.rawValue else {
+                throw GoTraceError(offset: at, "expected a stack event")
+            }
+            let id = try c.u("stack id")
+            let n = try c.u("stack frame count")
+            guard n <= 128 else { throw GoTraceError(offset: c.c.offset, "stack of \(n) frames exceeds 128") }
+            var frames: [UInt64] = []
+            frames.reserveCapacity(Int(n))
+            for _ in 0..<n {
+                let pc = try c.u("frame pc"), fn = try c.u("frame function"), file = try c.u("frame file"),
+                    line = try c.u("frame line")
+                frames.append(pc)
+                if pcs[pc] == nil { pcs[pc] = (fn, file, line) }
+            }
+            stacks[id] = frames
+        }
+    }
+
+    mutating func readCPUSamples(_ c: inout BatchCursor) throws(GoTraceError) {
+        _ = try c.byte("CPU samples batch header")
+        while !c.c.isAtEnd {
+            let at = c.c.offset
+            guard try c.byte("CPU sample event") == EventType.cpuSample.rawValue else {
+                throw GoTraceError(offset: at, "expected a CPU sample event")
+            }
+            let ts = try c.u("sample time"), m = try c.u("sample M"), p = try c.u("sample P"),
+                gid = try c.u("sample G"), st = try c.u("sample stack")
+            cpuSamples.append(
+                CPUSampleRecord(
+                    time: Int64(bitPattern: ts), m: Int64(bitPattern: m), p: Int64(bitPattern: p),
+                    g: gid == 0 ? -1 : Int64(bitPattern: gid), stack: st))
+        }
+    }
+
+    /// The frequency batch (before Go 1.25) or the sync batch: the tick frequency and the clock snapshot.
+    mutating func readSync(_ c: inout BatchCursor, batchTime: UInt64, version: TraceVersion) throws(GoTraceError) {
+        if version >= .go125 { _ = try c.byte("sync batch header") }
+        var last = batchTime
+        while !c.c.isAtEnd {
+            let at = c.c.offset
+            let e = EventType(rawValue: try c.byte("sync batch event"))
+            if e == .frequency {
+                guard freq == 0 else { throw GoTraceError(offset: at, "more than one frequency event") }
+                let f = try c.u("frequency")
+                guard f > 0 else { throw GoTraceError(offset: at, "frequency 0") }
+                freq = 1.0 / (Double(f) / 1e9)
+            } else if e == .clockSnapshot, version >= .go125 {
+                guard snapshotRaw == nil else { throw GoTraceError(offset: at, "more than one clock snapshot") }
+                last &+= try c.u("clock snapshot time delta")
+                snapshotRaw = (
+                    last, try c.u("clock snapshot mono"), try c.u("clock snapshot seconds"),
+                    try c.u("clock snapshot nanoseconds")
+                )
+            } else {
+                throw GoTraceError(offset: at, "expected a frequency or clock snapshot event, found \(e)")
+            }
         }
     }
 }

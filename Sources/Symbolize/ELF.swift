@@ -99,56 +99,66 @@ public final class ELFFile: @unchecked Sendable {
                 guard phentsize >= 56, phoff < UInt64(file.count) else {
                     throw c.error("e_phoff", "program headers outside the file")
                 }
-                for i in 0..<phnum {
-                    var p = try c.slice(
-                        Int(phoff) + i * phentsize..<Int(phoff) + i * phentsize + 56, "program header \(i)")
-                    let t = try p.u32(), fl = try p.u32()
-                    let off = try p.u64(), vaddr = try p.u64()
-                    _ = try p.u64()  // p_paddr
-                    let filesz = try p.u64(), memsz = try p.u64()
-                    segments.append(
-                        Segment(type: t, flags: fl, offset: off, vaddr: vaddr, fileSize: filesz, memSize: memsz))
-                }
+                segments = try Self.programHeaders(c, at: Int(phoff), entrySize: phentsize, count: phnum)
             }
             if shnum > 0 {
                 guard shentsize >= 64, shoff < UInt64(file.count) else {
                     throw c.error("e_shoff", "section headers outside the file")
                 }
-                var raw: [(nameOff: UInt32, Section)] = []
-                for i in 0..<shnum {
-                    var s = try c.slice(
-                        Int(shoff) + i * shentsize..<Int(shoff) + i * shentsize + 64, "section header \(i)")
-                    let nameOff = try s.u32()
-                    let t = try s.u32()
-                    let flags = try s.u64(), addr = try s.u64(), off = try s.u64(), size = try s.u64()
-                    let link = try s.u32()
-                    _ = try s.u32()
-                    _ = try s.u64()
-                    let es = try s.u64()
-                    raw.append(
-                        (
-                            nameOff,
-                            Section(
-                                name: "", type: t, flags: flags, address: addr, offset: off, size: size, link: link,
-                                entrySize: es)
-                        ))
-                }
-                if shstrndx < raw.count {
-                    let strtab = raw[shstrndx].1
-                    for (nameOff, var sec) in raw {
-                        if let name = try? cString(
-                            at: strtab.offset &+ UInt64(nameOff), limit: strtab.offset &+ strtab.size)
-                        {
-                            sec.name = name
-                        }
-                        sections.append(sec)
-                    }
-                } else {
-                    sections = raw.map(\.1)
-                }
+                let raw = try Self.sectionHeaders(c, at: Int(shoff), entrySize: shentsize, count: shnum)
+                sections = named(raw, namesIn: shstrndx)
             }
         } catch {
             throw SymbolizeError(path: file.path, error)
+        }
+    }
+
+    private static func programHeaders(_ c: ByteCursor, at phoff: Int, entrySize phentsize: Int, count phnum: Int)
+        throws(ReadError) -> [Segment]
+    {
+        var segments: [Segment] = []
+        for i in 0..<phnum {
+            var p = try c.slice(phoff + i * phentsize..<phoff + i * phentsize + 56, "program header \(i)")
+            let t = try p.u32(), fl = try p.u32()
+            let off = try p.u64(), vaddr = try p.u64()
+            _ = try p.u64()  // p_paddr
+            let filesz = try p.u64(), memsz = try p.u64()
+            segments.append(Segment(type: t, flags: fl, offset: off, vaddr: vaddr, fileSize: filesz, memSize: memsz))
+        }
+        return segments
+    }
+
+    /// The section headers with each name's offset in the section-name table (names are set by `named`).
+    private static func sectionHeaders(_ c: ByteCursor, at shoff: Int, entrySize shentsize: Int, count shnum: Int)
+        throws(ReadError) -> [(nameOff: UInt32, Section)]
+    {
+        var raw: [(nameOff: UInt32, Section)] = []
+        for i in 0..<shnum {
+            var s = try c.slice(shoff + i * shentsize..<shoff + i * shentsize + 64, "section header \(i)")
+            let nameOff = try s.u32()
+            let t = try s.u32()
+            let flags = try s.u64(), addr = try s.u64(), off = try s.u64(), size = try s.u64()
+            let link = try s.u32()
+            _ = try s.u32()
+            _ = try s.u64()
+            let es = try s.u64()
+            let section = Section(
+                name: "", type: t, flags: flags, address: addr, offset: off, size: size, link: link, entrySize: es)
+            raw.append((nameOff, section))
+        }
+        return raw
+    }
+
+    /// The sections with their names from section `shstrndx`; unnamed when there is no such section.
+    private func named(_ raw: [(nameOff: UInt32, Section)], namesIn shstrndx: Int) -> [Section] {
+        guard shstrndx < raw.count else { return raw.map(\.1) }
+        let strtab = raw[shstrndx].1
+        return raw.map { nameOff, sec in
+            var sec = sec
+            if let name = try? cString(at: strtab.offset &+ UInt64(nameOff), limit: strtab.offset &+ strtab.size) {
+                sec.name = name
+            }
+            return sec
         }
     }
 
@@ -235,7 +245,16 @@ public final class ELFFile: @unchecked Sendable {
     }
 
     /// GNU build-id as lowercase hex.
-    public lazy var buildID: String? = {
+    public lazy var buildID: String? = firstNote { type, namesz, name, desc in
+        guard type == 3, namesz == 4, name.starts(with: [0x47, 0x4e, 0x55, 0]) else { return nil }
+        return desc.map { String(format2: $0) }.joined()
+    }
+
+    /// The first value `match` gives for a note of the SHT_NOTE sections, in file order: its type, the
+    /// name's declared size, the name as stored (padded to 4 bytes), the descriptor (its declared size).
+    func firstNote<T>(
+        _ match: (UInt32, UInt32, UnsafeRawBufferPointer, Slice<UnsafeRawBufferPointer>) -> T?
+    ) -> T? {
         for s in sections where s.type == 7 {  // SHT_NOTE
             guard let b = bytes(of: s) else { continue }
             var c = ByteCursor(b, origin: Int(s.offset), order: order)
@@ -243,13 +262,11 @@ public final class ELFFile: @unchecked Sendable {
                 guard let namesz = try? c.u32(), let descsz = try? c.u32(), let t = try? c.u32() else { break }
                 let np = (Int(namesz) + 3) & ~3, dp = (Int(descsz) + 3) & ~3
                 guard let name = try? c.bytes(np), let desc = try? c.bytes(dp) else { break }
-                if t == 3, namesz == 4, name.starts(with: [0x47, 0x4e, 0x55, 0]) {
-                    return desc.prefix(Int(descsz)).map { String(format2: $0) }.joined()
-                }
+                if let found = match(t, namesz, name, desc.prefix(Int(descsz))) { return found }
             }
         }
         return nil
-    }()
+    }
 
     /// Function symbols from .symtab (or .dynsym), sorted by address; built on first use. Of aliases at one
     /// address (libc's `execve`, `__execve`, `__GI___execve`), the one perf names frames with comes last,

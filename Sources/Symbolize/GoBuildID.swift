@@ -7,19 +7,11 @@ import BinaryIO
 extension ELFFile {
     /// The Go build ID (`a/b/c/d`), from the note named "Go" (namesz 4, as the Go linker writes it) of type 4.
     public func goBuildID() -> String? {
-        for s in sections where s.type == 7 {  // SHT_NOTE
-            guard let b = bytes(of: s) else { continue }
-            var c = ByteCursor(b, origin: Int(s.offset), order: order)
-            while c.remaining >= 12 {
-                guard let namesz = try? c.u32(), let descsz = try? c.u32(), let t = try? c.u32() else { break }
-                let np = (Int(namesz) + 3) & ~3, dp = (Int(descsz) + 3) & ~3
-                guard let name = try? c.bytes(np), let desc = try? c.bytes(dp) else { break }
-                if t == 4, namesz == 3 || namesz == 4, name.starts(with: [0x47, 0x6f, 0]), descsz <= 1024 {
-                    return String(decoding: desc.prefix(Int(descsz)), as: UTF8.self)
-                }
-            }
+        firstNote { type, namesz, name, desc in
+            guard type == 4, namesz == 3 || namesz == 4, name.starts(with: [0x47, 0x6f, 0]), desc.count <= 1024
+            else { return nil }
+            return String(decoding: desc, as: UTF8.self)
         }
-        return nil
     }
 }
 

@@ -41,6 +41,20 @@ final class OutputFile {
     }
 }
 
+/// Runs `write` into a buffer for `path` (standard output when nil or `-`), with a progress line while it
+/// reads `inputs`, then puts the file in place: a failed `write` leaves no file.
+func writeOutput(to path: String?, reading inputs: [String], _ write: (inout OutputBuffer) throws -> Void) throws {
+    let dest = try OutputFile(path)
+    do {
+        let progress = Progress.start(reading: inputs, outputFile: path)
+        defer { progress?.stop() }
+        var out = dest.buffer()
+        defer { out.flush() }
+        try write(&out)
+    }
+    try dest.commit()
+}
+
 /// The option every command that writes takes.
 struct OutputOption: ParsableArguments {
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the output to this file instead of standard output.", valueName: "file"))

@@ -7,16 +7,7 @@ import PerfData
 /// which was folded (issue 18).
 @Suite struct EventChoiceTests {
     static func fold(_ name: String, _ configure: (inout PerfCollapseOptions) -> Void = { _ in }) throws -> (folded: String, warnings: [String]) {
-        var o = PerfCollapseOptions()
-        o.binaries.symfs = "/nonexistent"
-        o.binaries.searchDirs = [Paths.fixtures.appendingPathComponent("bin/go1.25").path]
-        o.useRunningKernel = false
-        o.elfNames = true
-        o.keepWrappers = true
-        configure(&o)
-        var c = PerfCollapser(options: o)
-        try c.collapse(try PerfFile(path: Paths.fixtures.appendingPathComponent("perf/\(name)").path))
-        return (String(decoding: c.folded(), as: UTF8.self), c.warnings.filter { !$0.hasPrefix("kernel frames") })
+        try foldWithGo125Binaries(try PerfFile(path: Paths.fixtures.appendingPathComponent("perf/\(name)").path), configure)
     }
 
     /// `-e major-faults -e cpu-clock`: major-faults never fired. The fold is cpu-clock's, as perf script

@@ -15,17 +15,10 @@ import PerfData
     }
 
     static func fold(_ event: String?) throws -> (folded: String, warnings: [String]) {
-        var o = PerfCollapseOptions()
-        o.binaries.symfs = "/nonexistent"
-        o.binaries.searchDirs = [Paths.fixtures.appendingPathComponent("bin/go1.25").path]
-        o.useRunningKernel = false
-        o.elfNames = true
-        o.keepWrappers = true
-        o.recordedStacks = true
-        o.eventFilter = event
-        var c = PerfCollapser(options: o)
-        try c.collapse(try capture())
-        return (String(decoding: c.folded(), as: UTF8.self), c.warnings.filter { !$0.hasPrefix("kernel frames") })
+        try foldWithGo125Binaries(try capture()) {
+            $0.recordedStacks = true
+            $0.eventFilter = event
+        }
     }
 
     /// perf script's text with kernel frames unnamed: perf named them from this machine's kallsyms, which

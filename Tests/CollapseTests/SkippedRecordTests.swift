@@ -21,16 +21,7 @@ import PerfData
     static func open(_ name: String) throws -> PerfFile { try PerfFile(file: try openInput(path(name + ".zst"))) }
 
     static func fold(_ file: PerfFile) throws -> (folded: String, warnings: [String]) {
-        var o = PerfCollapseOptions()
-        o.binaries.symfs = "/nonexistent"
-        o.binaries.searchDirs = [Paths.fixtures.appendingPathComponent("bin/go1.25").path]
-        o.useRunningKernel = false
-        o.elfNames = true
-        o.keepWrappers = true
-        o.recordedStacks = true
-        var c = PerfCollapser(options: o)
-        try c.collapse(file)
-        return (String(decoding: c.folded(), as: UTF8.self), c.warnings.filter { !$0.hasPrefix("kernel frames") })
+        try foldWithGo125Binaries(file) { $0.recordedStacks = true }
     }
 
     static func original() throws -> PerfFile {

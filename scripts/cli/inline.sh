@@ -4,7 +4,7 @@
 # addr2line call answers ?? here (perf prints file offsets), which is shown, not copied.
 #   bash scripts/cli/inline.sh STACKFOLD TMPDIR
 sf=$1; dir=$2; fail=0
-check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=1; fi; }
+source "$(dirname "$0")/checks.sh"  # ok, bad, check
 if ! command -v llvm-symbolizer >/dev/null; then echo "skip --inline checks: no llvm-symbolizer (apt-get install llvm)"; exit 0; fi
 for v in 1.21 1.25 1.27; do
   for opt in "" --context; do

@@ -11,9 +11,7 @@ trap 'rm -rf "$dir"' EXIT
 data=Fixtures/perf/go1.25-fp-mono.data
 trace=Fixtures/gotrace/go1.25-fp-mono.trace
 fail=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fail=1; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+source scripts/cli/checks.sh  # ok, bad, check
 
 python3 - "$sf" "$data" >"$dir/tty" 2>&1 <<'PY'
 import os, pty, sys

@@ -2,7 +2,7 @@
 # Units checks for scripts/cli-test.sh (docs/units.md); the truth is perf script's text of each capture.
 #   bash scripts/cli/units.sh STACKFOLD TMPDIR
 sf=$1; dir=$2; fail=0
-check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=1; fi; }
+source "$(dirname "$0")/checks.sh"  # ok, bad, check
 # The event stackfold folds by default: the first declared with samples (two-events: cpu-clock first).
 for ce in go1.25-fp-mono:cpu-clock go1.25-two-events:cpu-clock/freq=250/; do
   c=${ce%%:*}; event=${ce#*:}

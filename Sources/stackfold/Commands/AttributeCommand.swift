@@ -68,107 +68,21 @@ struct AttributeCommand: ParsableCommand {
     @OptionGroup var perf: PerfSymbolOptions
 
     func run() throws {
-        let dest = try OutputFile(destination.output)
-        do {
-            let progress = Progress.start(reading: [input, go.goTrace], outputFile: destination.output)
-            defer { progress?.stop() }
-            var out = dest.buffer()
-            defer { out.flush() }
-            try write(to: &out)
-        }
-        try dest.commit()
+        try writeOutput(to: destination.output, reading: [input, go.goTrace]) { out throws in try write(to: &out) }
     }
 
     private func write(to out: inout OutputBuffer) throws {
         let c = try go.load(input, perf)
         keepUntilExit(c)
         printError("stackfold: clock: \(c.alignment)")
-        // Hundreds of thousands of lines: what repeats is rendered once (a unique stack's leaf or frames,
-        // a goroutine's start function), the rest appended as bytes.
-        var stackText: [Int32: [UInt8]] = [:]
-        var functions: [Int64: [UInt8]] = [:]
-        func names(_ stack: Int32) -> [UInt8] {
-            if let t = stackText[stack] { return t }
-            let names = c.collapser.stackNames(stack)
-            var t: [UInt8] = []
-            if json { appendJSONString(names.last ?? "", to: &t) } else { t = Array(names.dropFirst().joined(separator: ";").utf8) }
-            stackText[stack] = t
-            return t
-        }
+        var lines = AttributeLines(collapser: c.collapser, json: json)
         let all = c.attributions
         if !json {
             out.append("# time_ns tid g=goroutine gc_state [region=outer/inner task=id] stack(caller;...;leaf)\n")
         }
         for i in all.indices {
-            let a = all[i]
-            if json {
-                out.append("{\"time\":")
-                out.append(decimal: a.sample.time)
-                out.append(",\"trace_time\":")
-                appendSigned(a.traceTime, to: &out)
-                out.append(",\"tid\":")
-                appendSigned(Int64(a.sample.tid), to: &out)
-                if c.collapser.recordsCPU {
-                    out.append(",\"cpu\":")
-                    out.append(decimal: UInt64(a.sample.cpu))
-                }
-                out.append(",\"goroutine\":")
-                appendSigned(a.goroutine, to: &out)
-                out.append(",\"function\":")
-                if let f = functions[a.goroutine] {
-                    out.append(bytes: f)
-                } else {
-                    var f: [UInt8] = []
-                    appendJSONString(a.goroutineFunction, to: &f)
-                    functions[a.goroutine] = f
-                    out.append(bytes: f)
-                }
-                out.append(",\"label\":")
-                appendJSONString(a.label, to: &out)
-                out.append(",\"gc\":\"")
-                out.append(a.gc.rawValue)
-                if all.inRegion(i) {
-                    let regions = a.regions
-                    out.append("\",\"region\":")
-                    appendJSONString(regions.last ?? "", to: &out)
-                    out.append(",\"regions\":[")
-                    for (k, r) in regions.enumerated() {
-                        if k > 0 { out.append(byte: 0x2c) }
-                        appendJSONString(r, to: &out)
-                    }
-                    out.append("],\"task\":")
-                    if let task = a.task { out.append(decimal: task) } else { out.append("null") }
-                    out.append(",\"task_type\":")
-                    appendJSONString(a.taskType, to: &out)
-                } else {
-                    out.append("\",\"region\":\"\",\"regions\":[],\"task\":null,\"task_type\":\"\"")
-                }
-                out.append(",\"leaf\":")
-                out.append(bytes: names(a.sample.stack))
-                out.append("}\n")
-            } else {
-                out.append(decimal: a.sample.time)
-                out.append(byte: 0x20)
-                appendSigned(Int64(a.sample.tid), to: &out)
-                out.append(" g=")
-                appendSigned(a.goroutine, to: &out)
-                out.append(byte: 0x20)
-                out.append(a.gc.rawValue)
-                if all.inRegion(i) {
-                    let regions = a.regions
-                    if !regions.isEmpty { out.append(" region=\(regions.joined(separator: "/"))" + (a.task.map { " task=\($0)" } ?? "")) }
-                }
-                out.append(byte: 0x20)
-                out.append(bytes: names(a.sample.stack))
-                out.append(byte: 0x0a)
-            }
+            lines.append(all[i], inRegion: all.inRegion(i), to: &out)
             out.flushIfFull()
         }
     }
-}
-
-/// `v` in decimal, with its sign.
-private func appendSigned(_ v: Int64, to out: inout OutputBuffer) {
-    if v < 0 { out.append(byte: 0x2d) }
-    out.append(decimal: v.magnitude)
 }

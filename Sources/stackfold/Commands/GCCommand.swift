@@ -50,15 +50,7 @@ struct GCCommand: ParsableCommand {
     }
 
     func run() throws {
-        let dest = try OutputFile(output)
-        do {
-            let progress = Progress.start(reading: [input, go.goTrace], outputFile: output)
-            defer { progress?.stop() }
-            var out = dest.buffer()
-            defer { out.flush() }
-            try write(to: &out)
-        }
-        try dest.commit()
+        try writeOutput(to: output, reading: [input, go.goTrace]) { out throws in try write(to: &out) }
     }
 
     private func write(to out: inout OutputBuffer) throws {

@@ -18,15 +18,7 @@ struct GoTraceCommand: ParsableCommand {
     @OptionGroup var destination: OutputOption
 
     func run() throws {
-        let dest = try OutputFile(destination.output)
-        do {
-            let progress = Progress.start(reading: [input], outputFile: destination.output)
-            defer { progress?.stop() }
-            var out = dest.buffer()
-            defer { out.flush() }
-            try write(to: &out)
-        }
-        try dest.commit()
+        try writeOutput(to: destination.output, reading: [input]) { out throws in try write(to: &out) }
     }
 
     private func write(to out: inout OutputBuffer) throws {
