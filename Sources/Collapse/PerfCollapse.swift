@@ -212,8 +212,11 @@ public struct PerfCollapser {
         scratch.append(root)
         if options.recordLocations { beginLocations(root: root) }
         // Leaf first in the sample; folded stacks are root first: walk the chain backwards.
-        let found = findStack(s, file: file, model: model)
-        if found {
+        let how = findFoldStack(s, file: file, model: model)
+        var found = true
+        if case .inserted(let ins) = how {
+            appendChain(s.callchain, origins: nil, s, model: model, to: &scratch, insert: ins)
+        } else if case .chain = how {
             let t = stackTruth.chain
             t.entries.withUnsafeBufferPointer { e in
                 t.origins.withUnsafeBufferPointer { o in
@@ -221,8 +224,10 @@ public struct PerfCollapser {
                 }
             }
         } else if s.callchain.isEmpty {
+            found = false
             appendNames(for: s.ip, mode: s.cpuMode, exact: true, pid: s.pid, model: model, to: &scratch)
         } else {
+            found = false
             appendChain(s.callchain, origins: nil, s, model: model, to: &scratch)
         }
         if !missingNames.isEmpty { countMissing(scratch) }
@@ -259,10 +264,11 @@ public struct PerfCollapser {
     }
 
     /// Appends the names of a chain (perf's layout, leaf first) root first. `origins`, when given, marks
-    /// placeholder entries, which hold a name id rather than an address.
+    /// placeholder entries, which hold a name id rather than an address; `insert`, a repaired caller.
     @inline(__always)
     mutating func appendChain<C: RandomAccessCollection>(_ chain: C, origins: UnsafePointer<FrameOrigin>?, _ s: Sample,
-                                                         model: ProcessModel, to scratch: inout FrameScratch)
+                                                         model: ProcessModel, to scratch: inout FrameScratch,
+                                                         insert: ChainInsertion? = nil)
     where C.Element == UInt64, C.Index == Int {
         var mode = s.cpuMode
         // Which entries are exact (the first after a context marker) and in which mode: one forward pass.
@@ -283,7 +289,9 @@ public struct PerfCollapser {
             }
         }
         var i = chain.count - 1
+        let at = insert?.after ?? -1
         while i >= 0 {
+            if i == at, let ins = insert { appendInserted(ins, pid: s.pid, model: model, to: &scratch) }
             let m = modes[i]
             if let o = origins, o[i].holdsName {
                 scratch.append(UInt32(truncatingIfNeeded: chain[i]))

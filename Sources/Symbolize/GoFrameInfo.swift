@@ -35,14 +35,15 @@ public struct GoFrameInfo: Sendable, Equatable {
 
 extension GoPclntab {
     /// The frame facts at `pc` (an exact PC: for a return address pass it unchanged, as the runtime looks
-    /// pcsp up at the return address itself); nil outside Go's functions.
-    public func frameInfo(at pc: UInt64) -> GoFrameInfo? {
+    /// pcsp up at the return address itself); nil outside Go's functions. `named: false` leaves `name`
+    /// empty, for callers that only step frames (a name String costs an allocation for most Go names).
+    public func frameInfo(at pc: UInt64, named: Bool = true) -> GoFrameInfo? {
         guard let (entry, f) = findFunc(pc) else { return nil }
         let next = functionEnd(pc) ?? entry
         let sp = pcvalue(field(f, 4), entry: entry, target: pc)
         return GoFrameInfo(entry: entry, end: next, spDelta: sp >= 0 ? sp : nil,
                            flags: GoFuncFlag(rawValue: table[f + funcSize - 3]), funcID: table[f + funcSize - 4],
-                           name: cstr(funcnametab + Int(field(f, 1))))
+                           name: named ? cstr(funcnametab + Int(field(f, 1))) : "")
     }
 
     /// The largest SP delta anywhere in the function holding `pc`: 0 means it never pushes anything (a

@@ -14,8 +14,7 @@
 import PerfData
 import Symbolize
 
-/// The repair's answer for one (leaf, next entry) pair, as stored in `StackTruthState.repairs`:
-/// [pid (as UInt32), kind, value high 32 bits, value low 32 bits].
+/// The repair's answer for one (leaf, next entry) pair, as stored in `StackTruthState.repairs`.
 enum Repair: Equatable {
     case none
     /// Insert this process address (a return address in the caller, or its entry) after the leaf.
@@ -23,18 +22,19 @@ enum Repair: Equatable {
     /// Insert the placeholder whose name id this is.
     case placeholder(UInt32)
 
-    var run: [UInt32] {
+    /// (kind, value) as `RepairCache` stores it.
+    var packed: (UInt32, UInt64) {
         switch self {
-        case .none: return [0, 0, 0]
-        case .callSite(let a): return [1, UInt32(truncatingIfNeeded: a >> 32), UInt32(truncatingIfNeeded: a)]
-        case .placeholder(let id): return [2, 0, id]
+        case .none: return (0, 0)
+        case .callSite(let a): return (1, a)
+        case .placeholder(let id): return (2, UInt64(id))
         }
     }
 
-    init(run kind: UInt32, _ hi: UInt32, _ lo: UInt32) {
+    @inline(__always) init(kind: UInt32, value: UInt64) {
         switch kind {
-        case 1: self = .callSite(UInt64(hi) << 32 | UInt64(lo))
-        case 2: self = .placeholder(lo)
+        case 1: self = .callSite(value)
+        case 2: self = .placeholder(UInt32(truncatingIfNeeded: value))
         default: self = .none
         }
     }
@@ -44,6 +44,32 @@ extension PerfCollapser {
     /// Fills `stackTruth.chain` with the sample's chain plus the caller its frame-pointer walk skipped;
     /// false (nothing copied) when nothing is missing or nothing sound can be said.
     mutating func repairFramePointers(_ s: Sample, model: ProcessModel) -> Bool {
+        guard let ins = findRepair(s, model: model) else { return false }
+        let chain = s.callchain
+        // Written in place, in one pass over storage made ready once (not an append per entry).
+        let firstMode = s.cpuMode
+        stackTruth.chain.write(chain.count + 1) { e, o in
+            var mode = firstMode
+            var k = 0
+            for i in 0..<chain.count {
+                let v = chain[i]
+                let marker = CallchainContext.isMarker(v)
+                if marker { mode = CallchainContext.mode(of: v) }
+                e[k] = v
+                o[k] = marker ? .recorded : Self.recordedOrigin(mode, hasChain: true)
+                k &+= 1
+                if i == ins.after {
+                    (e[k], o[k]) = (ins.value, ins.named ? .placeholder : .callSite)
+                    k &+= 1
+                }
+            }
+        }
+        return true
+    }
+
+    /// The caller the sample's frame-pointer walk skipped, to insert after its first user entry (counted in
+    /// `inserted`/`placeholders`); nil when nothing is missing or nothing sound can be said.
+    mutating func findRepair(_ s: Sample, model: ProcessModel) -> ChainInsertion? {
         let chain = s.callchain
         // The first user-mode entry: the sampled user PC, or where user code was when the kernel was entered.
         var mode = s.cpuMode
@@ -59,56 +85,47 @@ extension PerfCollapser {
                 break
             }
         }
-        guard leaf >= 0, leaf + 1 < chain.count else { return false }
+        guard leaf >= 0, leaf + 1 < chain.count else { return nil }
         let l = chain[leaf], r = chain[leaf + 1]
-        guard !CallchainContext.isMarker(r), r != 0, l < 1 << 63, r < 1 << 63 else { return false }
-        let repair = cachedRepair(pid: s.pid, leaf: l, next: r, model: model)
-        if repair == .none { return false }
-        // Written in place, in one pass over storage made ready once (not an append per entry).
-        let firstMode = s.cpuMode
-        stackTruth.chain.write(chain.count + 1) { e, o in
-            var mode = firstMode
-            var k = 0
-            for i in 0..<chain.count {
-                let v = chain[i]
-                let marker = CallchainContext.isMarker(v)
-                if marker { mode = CallchainContext.mode(of: v) }
-                e[k] = v
-                o[k] = marker ? .recorded : Self.recordedOrigin(mode, hasChain: true)
-                k &+= 1
-                if i == leaf {
-                    switch repair {
-                    case .callSite(let a): (e[k], o[k]) = (a, .callSite)
-                    case .placeholder(let id): (e[k], o[k]) = (UInt64(id), .placeholder)
-                    case .none: k &-= 1
-                    }
-                    k &+= 1
-                }
-            }
+        guard !CallchainContext.isMarker(r), r != 0, l < 1 << 63, r < 1 << 63 else { return nil }
+        switch cachedRepair(pid: s.pid, leaf: l, next: r, model: model) {
+        case .none: return nil
+        case .callSite(let a):
+            stackTruth.inserted &+= 1
+            return ChainInsertion(after: leaf, value: a, named: false)
+        case .placeholder(let id):
+            stackTruth.inserted &+= 1
+            stackTruth.placeholders &+= 1
+            return ChainInsertion(after: leaf, value: UInt64(id), named: true)
         }
-        stackTruth.inserted &+= 1
-        if case .placeholder = repair { stackTruth.placeholders &+= 1 }
-        return true
+    }
+
+    /// The fold's names for a repaired caller (`appendChain`): a placeholder's name id, or the names of the
+    /// user address, not exact (after the leaf: looked up as a return address, as the written chain's is).
+    @inline(__always)
+    mutating func appendInserted(_ ins: ChainInsertion, pid: Int32, model: ProcessModel, to scratch: inout FrameScratch) {
+        if ins.named {
+            let id = UInt32(truncatingIfNeeded: ins.value)
+            scratch.append(id)
+            if options.recordLocations { noteNamedLocation(id) }
+        } else {
+            appendNames(for: ins.value, mode: .user, exact: false, pid: pid, model: model, to: &scratch)
+        }
     }
 
     mutating func cachedRepair(pid: Int32, leaf l: UInt64, next r: UInt64, model: ProcessModel) -> Repair {
+        // One probe for a pair seen before: most samples.
+        if let known = stackTruth.repairs.find(pid: pid, leaf: l, next: r) { return known }
+        var repair = Repair.none
         // Most leaves had their frame pointer set: decided once per leaf PC, whatever the next entry.
         let leafTag = UInt64(UInt32(bitPattern: pid)) | 1 << 63
-        if let (start, _) = stackTruth.leaves.find(l, tag: leafTag) {
-            if stackTruth.leaves.pool[start] == 0 { return .none }
-        } else {
-            let skips = leafMaySkipCaller(pid: pid, leaf: l, model: model) != nil
-            _ = stackTruth.leaves.insert(l, tag: leafTag, run: [skips ? 1 : 0])
-            if !skips { return .none }
+        let known = stackTruth.leaves.find(l, tag: leafTag).map { stackTruth.leaves.pool[$0.0] }
+        if known != 0 {
+            let leaf = leafMaySkipCaller(pid: pid, leaf: l, model: model)
+            if known == nil { _ = stackTruth.leaves.insert(l, tag: leafTag, run: [leaf != nil ? 1 : 0]) }
+            if let leaf { repair = decideRepair(pid: pid, leaf: leaf, next: r, model: model) }
         }
-        let tag = r | 1 << 63
-        if let (start, count) = stackTruth.repairs.find(l, tag: tag), count == 4 {
-            let p = stackTruth.repairs.pool
-            if p[start] == UInt32(bitPattern: pid) { return Repair(run: p[start + 1], p[start + 2], p[start + 3]) }
-            return decideRepair(pid: pid, leaf: l, next: r, model: model)  // another process, same addresses
-        }
-        let repair = decideRepair(pid: pid, leaf: l, next: r, model: model)
-        _ = stackTruth.repairs.insert(l, tag: tag, run: [UInt32(bitPattern: pid)] + repair.run)
+        stackTruth.repairs.insert(pid: pid, leaf: l, next: r, repair)
         return repair
     }
 
@@ -122,18 +139,19 @@ extension PerfCollapser {
     /// The leaf's image and frame facts when the frame-pointer walk can have skipped its caller: Go code
     /// whose frame pointer was not its own at `l`; nil otherwise (nothing to repair whatever comes next).
     mutating func leafMaySkipCaller(pid: Int32, leaf l: UInt64, model: ProcessModel) -> (BinaryImage, GoFrameInfo)? {
-        guard let (imgL, pL, vL, _) = goCode(pid: pid, l, model: model), let leaf = pL.frameInfo(at: vL) else { return nil }
+        guard let (imgL, pL, vL, _) = goCode(pid: pid, l, model: model), let leaf = pL.frameInfo(at: vL, named: false) else { return nil }
         // The runtime's own unwinder stops or switches stacks at these: invent nothing there.
         if leaf.flags.contains(.topFrame) || leaf.flags.contains(.spWrite) { return nil }
         if Self.ownsFramePointer(imgL.elf, leaf, pc: vL) { return nil }
         return (imgL, leaf)
     }
 
-    mutating func decideRepair(pid: Int32, leaf l: UInt64, next r: UInt64, model: ProcessModel) -> Repair {
-        guard let (imgL, leaf) = leafMaySkipCaller(pid: pid, leaf: l, model: model) else { return .none }
+    /// The repair for a leaf that can have hidden its caller (`leafMaySkipCaller`'s answer) and the next entry.
+    mutating func decideRepair(pid: Int32, leaf: (BinaryImage, GoFrameInfo), next r: UInt64, model: ProcessModel) -> Repair {
+        let (imgL, leaf) = leaf
         guard let (imgR, pR, vR, mR) = goCode(pid: pid, r, model: model),
               let call = MachineCode.callBefore(imgR.elf, returnAddress: vR) else { return .none }
-        guard case .direct(let target) = call else { return .placeholder(placeholderName(leaf)) }
+        guard case .direct(let target) = call else { return .placeholder(placeholderName(imgL, leaf)) }
         guard let caller = directCaller(pR, imgR.elf, target: target, leaf: leaf, sameBinary: imgL === imgR) else { return .none }
         // Where in the caller: the return address of its one direct call to the leaf, else its entry.
         let sites = callSites(imgR, caller: caller, callee: leaf.entry, calleeBinary: imgL === imgR)
@@ -154,13 +172,13 @@ extension PerfCollapser {
     /// the leaf itself (nothing missing: a stub in between, or duffzero/duffcopy entered mid-way with the
     /// frame its call site built) or C cannot have made a call.
     func directCaller(_ p: GoPclntab, _ elf: ELFFile, target: UInt64, leaf: GoFrameInfo, sameBinary: Bool) -> GoFrameInfo? {
-        guard var f = p.frameInfo(at: target) else { return nil }
+        guard var f = p.frameInfo(at: target, named: false) else { return nil }
         if sameBinary, f.entry == leaf.entry {
             // A framed function at its prologue or epilogue, called by itself: the caller is another level of it.
             return target == leaf.entry && (p.maxSPDelta(at: target) ?? 0) > 0 ? f : nil
         }
         for _ in 0..<3 {
-            guard let j = MachineCode.tailJump(elf, f), let g = p.frameInfo(at: j) else { break }
+            guard let j = MachineCode.tailJump(elf, f), let g = p.frameInfo(at: j, named: false) else { break }
             if sameBinary, g.entry == leaf.entry { return nil }
             f = g
         }
@@ -177,17 +195,19 @@ extension PerfCollapser {
         let elf = img.elf
         let found = MachineCode.directCalls(elf, from: caller.entry, to: caller.end) { t in
             if t == callee { return true }
-            guard let f = p.frameInfo(at: t), f.entry == t, let j = MachineCode.tailJump(elf, f) else { return false }
-            return p.frameInfo(at: j)?.entry == callee
+            guard let f = p.frameInfo(at: t, named: false), f.entry == t, let j = MachineCode.tailJump(elf, f) else { return false }
+            return p.functionEntry(j) == callee
         }
         stackTruth.callSites[key] = found
         return found
     }
 
-    mutating func placeholderName(_ leaf: GoFrameInfo) -> UInt32 {
-        if let id = stackTruth.placeholderNames[leaf.name] { return id }
-        let id = intern("[caller of \(options.displayName(leaf.name))]")
-        stackTruth.placeholderNames[leaf.name] = id
+    /// `leaf` was looked up unnamed: its name is read here, once per decided pair.
+    mutating func placeholderName(_ img: BinaryImage, _ leaf: GoFrameInfo) -> UInt32 {
+        let name = img.pclntab?.frameInfo(at: leaf.entry)?.name ?? "?"
+        if let id = stackTruth.placeholderNames[name] { return id }
+        let id = intern("[caller of \(options.displayName(name))]")
+        stackTruth.placeholderNames[name] = id
         return id
     }
 }

@@ -96,8 +96,8 @@ struct TrueChain {
 /// The stage's state inside a collapser: the last rewritten chain and what was decided per address pair.
 struct StackTruthState {
     var chain = TrueChain()
-    /// Per (leaf PC, next entry): the frame-pointer repair's answer (`RepairCache`), cleared when maps change.
-    var repairs = FrameRunCache(capacity: 1 << 10)
+    /// Per (pid, leaf PC, next entry): the frame-pointer repair's answer, cleared when maps change.
+    var repairs = RepairCache()
     /// Per (leaf PC, pid): 1 when the frame-pointer walk can have skipped the leaf's caller, else 0
     /// (`leafMaySkipCaller`); cleared when maps change.
     var leaves = FrameRunCache(capacity: 1 << 10)
@@ -121,6 +121,24 @@ struct StackTruthState {
     }
 }
 
+/// Where the fold reads a sample's stack from (`findFoldStack`).
+enum FoldStack {
+    /// `s.callchain` as recorded.
+    case recorded
+    /// `stackTruth.chain`.
+    case chain
+    /// `s.callchain` with one entry inserted.
+    case inserted(ChainInsertion)
+}
+
+/// The caller a frame-pointer repair inserts: after the chain's entry `after` (the leaf), `value`, an
+/// address (a user return address, looked up at value - 1) or, when `named`, a placeholder's name id.
+struct ChainInsertion {
+    var after: Int
+    var value: UInt64
+    var named: Bool
+}
+
 struct CallSiteKey: Hashable {
     var binary: ObjectIdentifier
     var caller: UInt64
@@ -136,6 +154,16 @@ extension PerfCollapser {
         if s.userStack.count > 0, unwindUserStack(s, file: file, model: model) { return true }
         if s.callchain.isEmpty { return false }
         return repairFramePointers(s, model: model)
+    }
+
+    /// `findStack` for the fold: a frame-pointer repair comes back as the one entry to insert, so that the
+    /// fold walks the recorded chain itself rather than a copy of it (`appendChain`'s `insert`).
+    mutating func findFoldStack(_ s: Sample, file: PerfFile, model: ProcessModel) -> FoldStack {
+        if options.recordedStacks { return .recorded }
+        if s.userStack.count > 0, unwindUserStack(s, file: file, model: model) { return .chain }
+        if s.callchain.isEmpty { return .recorded }
+        guard let i = findRepair(s, model: model) else { return .recorded }
+        return .inserted(i)
     }
 
     /// How a recorded entry was found: user frames of a callchain come from perf's frame-pointer walk.
