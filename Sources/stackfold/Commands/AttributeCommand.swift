@@ -67,6 +67,10 @@ struct AttributeCommand: ParsableCommand {
     @OptionGroup var destination: OutputOption
     @OptionGroup var perf: PerfSymbolOptions
 
+    func validate() throws {
+        if perf.countSamples { throw notApplicable("--count-samples", "weighs folded stacks, and attribute prints one line per sample, without weights: drop it") }
+    }
+
     func run() throws {
         let dest = try OutputFile(destination.output)
         do {
