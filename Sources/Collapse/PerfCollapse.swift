@@ -54,6 +54,8 @@ public struct PerfCollapser {
     /// Binaries and kernel symbols are asked of it; `images` keeps its answer per mapping.
     var sources: SymbolSources
     var images: [String: BinaryImage?] = [:]
+    /// JIT symbol files by mapping name (JITSymbols.swift); nil: none found.
+    var perfMaps: [String: PerfMap?] = [:]
     /// Per unique (mapping id, address, exact): the folded names, root first.
     var frameNames: [FrameKey: [UInt32]] = [:]
     var nameTable = NameTable()
@@ -335,7 +337,8 @@ public struct PerfCollapser {
     /// The function perf script names at file virtual address `vaddr` and the offset into it: the ELF symbol
     /// holding the address itself; for a stripped Go binary (perf's `[unknown]`), the pclntab's function.
     func elfSymbol(_ img: BinaryImage, _ vaddr: UInt64) -> (name: String, offset: UInt64)? {
-        if let s = img.symbolFile.symbol(at: vaddr) { return (s.name, vaddr - s.value) }
+        // perf's table and lookup: labels, zero-size symbols stretched to the next (PerfSymbols.swift).
+        if let s = img.symbolFile.perfSymbol(at: vaddr) { return (s.name, vaddr &- s.start) }
         if let f = img.pclntab?.frames(at: vaddr).last { return (f.function, f.offset) }
         return nil
     }
@@ -360,6 +363,10 @@ public struct PerfCollapser {
         if kernel {
             guard let k = kernelSymbol(address, mapping: m) else { return unknown() }
             return [(options.annotateKernel ? k.name + "_[k]" : k.name, nil, true)]
+        }
+        if m.isJITMap {
+            guard let j = jitSymbol(address, mapping: m) else { return unknown() }
+            return [(j.name, nil, true)]
         }
         guard let img = image(for: m), let vaddr = img.elf.virtualAddress(ofFileOffset: m.fileOffset(of: address)) else {
             return unknown()

@@ -48,6 +48,8 @@ public struct PerfCollapseOptions: Sendable {
     /// Unwind/StackTruth.swift), and `--call-graph dwarf` samples not unwound (their user part is the sampled
     /// address alone).
     public var recordedStacks = false
+    /// `script`: callchain entries printed per sample at most, as perf script's --max-stack; nil: all.
+    public var maxStack: Int?
     public init() {}
 }
 

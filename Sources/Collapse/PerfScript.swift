@@ -56,6 +56,8 @@ public struct PerfScriptWriter {
     /// Values of samples that read their group, per id (SampleRead.swift).
     var reads = SampleReadSplitter()
     public private(set) var samples = 0
+    /// Samples whose callchain was cut at `options.maxStack` entries.
+    public private(set) var cutSamples = 0
 
     public init(options: PerfCollapseOptions, json: Bool = false) {
         sym = PerfCollapser(options: options)
@@ -99,6 +101,12 @@ public struct PerfScriptWriter {
         if let w = notes.auxWarning { sym.warnings.append(w) }
         if let w = PerfCollapser.lbrWarning(file, eventSamples: sym.eventSamples) { sym.warnings.append(w) }
         for w in file.warnings where !sym.warnings.contains(w) { sym.warnings.append(w) }
+        if cutSamples > 0, let n = options.maxStack { sym.warnings.append(Self.maxStackWarning(cutSamples, n)) }
+    }
+
+    /// perf script cuts silently; the cut is said here, on standard error only.
+    public static func maxStackWarning(_ samples: Int, _ maxStack: Int) -> String {
+        "\(samples) sample\(samples == 1 ? "" : "s") had callchains longer than --max-stack \(maxStack) and were cut there, as perf script cuts them; pass --max-stack N to see more"
     }
 
     /// Feeds one record: non-samples update `model`, samples that pass the filters are written.
@@ -156,13 +164,31 @@ public struct PerfScriptWriter {
         var i = 0
         var mode: CPUMode
         var exact = true
-        init(_ s: Sample, truth: TrueChain?) {
+        /// Entries still to give (perf script's --max-stack); `cut`: one more was there.
+        var left: Int
+        var cut = false
+        init(_ s: Sample, truth: TrueChain?, maxStack: Int? = nil) {
             self.s = s
             self.truth = truth
             mode = s.cpuMode
+            left = maxStack ?? .max
         }
+        /// The next entry, but no more than `left`: perf cuts chains in thread__resolve_callchain_sample,
+        /// counting addresses, not context markers. Callers the stack-truth stage inserted are not perf's
+        /// entries and are not counted.
         @inline(__always)
         mutating func next() -> (address: UInt64, mode: CPUMode, exact: Bool, origin: FrameOrigin)? {
+            guard let e = nextEntry() else { return nil }
+            if e.origin == .callSite || e.origin.holdsName { return e }
+            if left <= 0 {
+                cut = true
+                return nil
+            }
+            left -= 1
+            return e
+        }
+        @inline(__always)
+        mutating func nextEntry() -> (address: UInt64, mode: CPUMode, exact: Bool, origin: FrameOrigin)? {
             if let t = truth {
                 while i < t.count {
                     let v = t.entries[i], o = t.origins[i]
@@ -200,7 +226,7 @@ public struct PerfScriptWriter {
 
     /// The sample's entries as the stack-truth stage finds them.
     mutating func entries(_ s: Sample, file: PerfFile, model: ProcessModel) -> Entries {
-        Entries(s, truth: sym.findStack(s, file: file, model: model) ? sym.stackTruth.chain : nil)
+        Entries(s, truth: sym.findStack(s, file: file, model: model) ? sym.stackTruth.chain : nil, maxStack: options.maxStack)
     }
 
     /// perf script's default layout: `comm tid [cpu] time: period event:` then one line per frame.
@@ -250,6 +276,7 @@ public struct PerfScriptWriter {
                 let id = chunk(a, mode: mode, exact: exact, origin: origin, pid: s.pid, model: model)
                 out.append(bytes: chunkPool[chunkRanges[Int(id)]])
             }
+            if e.cut { cutSamples += 1 }
             out.append(byte: 0x0a)
             return
         } else {
@@ -366,7 +393,7 @@ public struct PerfScriptWriter {
         out.append(",\"ips\":[")
         var first = true
         // `ips`: perf's recorded entries; `stack`: the frames as found (inserted callers marked in `found`).
-        var e = Entries(s, truth: nil)
+        var e = Entries(s, truth: nil, maxStack: options.maxStack)
         while let (a, _, _, _) = e.next() {
             if !first { out.append(byte: 0x2c) }
             first = false
@@ -381,6 +408,7 @@ public struct PerfScriptWriter {
             let id = chunk(a, mode: mode, exact: exact, origin: origin, pid: s.pid, model: model)
             out.append(bytes: chunkPool[chunkRanges[Int(id)]])
         }
+        if e.cut { cutSamples += 1 }
         out.append("]}\n")
     }
 
@@ -407,6 +435,10 @@ public struct PerfScriptWriter {
         if m.isKernel {
             guard let k = sym.kernelSymbol(address, mapping: m) else { return unknown }
             return [ScriptFrame(function: k.name, offset: k.offset, module: module, isInlined: false)]
+        }
+        if m.isJITMap {
+            guard let j = sym.jitSymbol(address, mapping: m) else { return unknown }
+            return [ScriptFrame(function: j.name, offset: j.offset, module: module, isInlined: false)]
         }
         guard let img = sym.image(for: m), let vaddr = img.elf.virtualAddress(ofFileOffset: m.fileOffset(of: address)) else {
             return unknown

@@ -84,9 +84,12 @@ public struct ProcessModel {
         case .mmap, .mmap2:
             guard let m = decoded({ () throws(PerfDataError) in try file.mmap(rec) }, rec), m.isExecutable else { return }
             // perf names the kernel map after its dso, without the "_text" reference symbol.
-            let name = m.filename.hasPrefix("[kernel.kallsyms]") ? "[kernel.kallsyms]" : m.filename
+            var name = m.filename.hasPrefix("[kernel.kallsyms]") ? "[kernel.kallsyms]" : m.filename
             let kernel = m.pid == -1 || m.cpuMode == .kernel
-            let map = Mapping(start: m.start, end: m.start &+ m.length, pageOffset: m.pageOffset, filename: name,
+            // Memory without a file is named after the process's perf map, its addresses shown as they are.
+            var pageOffset = m.pageOffset
+            if !kernel, let jit = Mapping.jitMapName(name, pid: m.pid) { (name, pageOffset) = (jit, m.start) }
+            let map = Mapping(start: m.start, end: m.start &+ m.length, pageOffset: pageOffset, filename: name,
                               buildID: m.buildID ?? buildIDs[name], id: allMappings.count, inKernelSpace: kernel)
             allMappings.append(map)
             if kernel {

@@ -292,6 +292,9 @@ public final class ELFFile: @unchecked Sendable {
         return order.map { out[$0] }
     }()
 
+    /// perf's own symbol table (PerfSymbols.swift), built on first use.
+    public lazy var perfSymbols: [PerfSymbol] = buildPerfSymbols()
+
     /// The symbol holding `a`, by binary search.
     public func symbol(at a: UInt64) -> Symbol? {
         let syms = functionSymbols

@@ -31,6 +31,9 @@ struct ScriptCommand: ParsableCommand {
     @Option(name: .customLong("event-filter"), help: "Print only samples of this event (default: every event, as perf script).")
     var eventFilter: String?
 
+    @Option(help: "Callchain entries printed per sample at most, as perf script's --max-stack (default: as perf script, this machine's kernel.perf_event_max_stack, else 127).")
+    var maxStack: Int?
+
     @OptionGroup var destination: OutputOption
     @OptionGroup var perf: PerfSymbolOptions
 
@@ -53,6 +56,11 @@ struct ScriptCommand: ParsableCommand {
         let file = try openPerf(input)
         var o = try perf.checkedOptions(capture: input)
         o.eventFilter = eventFilter
+        if let m = maxStack, m < 0 { throw UserError("--max-stack \(m): pass a count of 0 or more") }
+        if maxStack != nil, records || countOnly {
+            throw inapplicable(input, "--max-stack", "does not apply to \(records ? "--records" : "--count-only"), which prints no callchains: drop one")
+        }
+        o.maxStack = maxStack ?? systemMaxStack()
         if let e = file.cpuFilterError(o.cpus) { throw UserError(e.description) }
         var writer = PerfScriptWriter(options: o, json: json)
         writer.begin(file)
