@@ -26,15 +26,11 @@ truth() {  # as generate.sh: perf's record dump (hex lines dropped), samples and
   perf report --header-only -i "$data" > "$data.header.txt" 2>/dev/null || true
 }
 
-pattern='^M=-?[0-9]+ P=-?[0-9]+ G=-?[0-9]+ (RangeBegin|RangeActive|RangeEnd|Label|Sync) '
 for m in $VERSIONS; do
   name=go$m-fp-default-clock
   run perf record -q -e cpu-clock -F "$FREQ" -g -o "perf/$name.data" -- \
     "bin/go$m/workload" -d 600ms -trace "gotrace/$name.trace" mix
   rm -f "perf/$name.data.old"
   truth "perf/$name.data"
-  # Through a file, so the zstd frame records its size (the tests' decompressor needs it).
-  log "$GO tool trace -d=parsed gotrace/$name.trace | grep -E '$pattern' | sed -E 's/ Attributes=\\[.*\$//' > gotrace/$name.parsed.txt; zstd -q -19 -f --rm gotrace/$name.parsed.txt"
-  "$GO" tool trace -d=parsed "gotrace/$name.trace" 2>&1 | grep -E "$pattern" | sed -E 's/ Attributes=\[.*$//' > "gotrace/$name.parsed.txt"
-  zstd -q -19 -f --rm "gotrace/$name.parsed.txt"
+  bash generate-parsed.sh "gotrace/$name.trace"  # Go's parsed view, logged to parsed.commands.log
 done

@@ -19,7 +19,6 @@ if (($#)); then
 else
   : > gc.commands.log
 fi
-pattern='^M=-?[0-9]+ P=-?[0-9]+ G=-?[0-9]+ (RangeBegin|RangeActive|RangeEnd|Label|Sync) '
 for spec in "1.21 mono -k mono" "1.21 default-clock" "1.27 mono -k mono" "1.27 default-clock"; do
   read -r v clock kflags <<<"$spec"
   name=go$v-alloc-$clock
@@ -30,7 +29,5 @@ for spec in "1.21 mono -k mono" "1.21 default-clock" "1.27 mono -k mono" "1.27 d
   rm -f "perf/$name.data.old"
   log "perf script -i perf/$name.data > perf/$name.data.script.txt"
   perf script -i "perf/$name.data" > "perf/$name.data.script.txt" 2>/dev/null
-  log "$GO tool trace -d=parsed gotrace/$name.trace | grep -E '$pattern' | sed -E 's/ Attributes=\\[.*\$//' > gotrace/$name.parsed.txt; zstd -q -19 -f --rm gotrace/$name.parsed.txt"
-  "$GO" tool trace -d=parsed "gotrace/$name.trace" 2>&1 | grep -E "$pattern" | sed -E 's/ Attributes=\[.*$//' > "gotrace/$name.parsed.txt"
-  zstd -q -19 -f --rm "gotrace/$name.parsed.txt"
+  bash generate-parsed.sh "gotrace/$name.trace"  # Go's parsed view, logged to parsed.commands.log
 done

@@ -34,11 +34,6 @@ for v in $GO_VERSIONS; do
   else
     run "$bin" -d 100ms -workers 2 -trace "gotrace/go$m-tasks.trace"
   fi
-  # go tool trace of the newest toolchain reads every format; its annotation, range, label and sync lines.
-  f=gotrace/go$m-tasks
-  log "$newest tool trace -d=parsed $f.trace 2>&1 | grep -E '^M=-?[0-9]+ P=-?[0-9]+ G=-?[0-9]+ (RangeBegin|RangeActive|RangeEnd|Label|Sync|TaskBegin|TaskEnd|RegionBegin|RegionEnd|Log) ' | sed -E 's/ Attributes=\[.*\$//' > $f.parsed.txt; zstd -q -19 -f --rm $f.parsed.txt"
-  "$newest" tool trace -d=parsed "$f.trace" 2>&1 | grep -E '^M=-?[0-9]+ P=-?[0-9]+ G=-?[0-9]+ (RangeBegin|RangeActive|RangeEnd|Label|Sync|TaskBegin|TaskEnd|RegionBegin|RegionEnd|Log) ' \
-    | sed -E 's/ Attributes=\[.*$//' > "$f.parsed.txt"
-  zstd -q -19 -f --rm "$f.parsed.txt"  # from a file, so the frame records its size
+  bash generate-parsed.sh "gotrace/go$m-tasks.trace"  # Go's parsed view, logged to parsed.commands.log
 done
 ls -la gotrace/*-tasks* perf/*-tasks*

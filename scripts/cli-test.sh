@@ -187,6 +187,9 @@ inapplicable "flamegraph --elf-names on folded stacks" --elf-names flamegraph --
 check "flamegraph with an option that does not apply writes no -o file" '[[ ! -e "$dir/no.svg" ]]'
 inapplicable "diff --time on two folded files" --time diff --time 1,2 "$dir/in.folded" "$dir/in.folded"
 check "diff --time with a perf.data input still runs" '"$sf" diff --time , "$data" "$dir/in.folded" >/dev/null 2>&1'
+# The same for script, info, gc, attribute, gotrace and addr2line, by what else was asked.
+bash scripts/cli/options.sh "$sf" "$dir" || fail=1
+bash scripts/cli/parsed.sh "$sf" || fail=1
 
 # Units (docs/units.md): a perf.data graph's root and process frames say perf script's sample counts and
 # period sums in the event's unit; folded text stays period sums (stackcollapse-perf.pl), or sample counts.

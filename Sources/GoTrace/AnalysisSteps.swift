@@ -64,7 +64,10 @@ struct TraceAnalysis {
         switch e.type {
         case .syncMarker:
             if e.generation != lastGeneration { t.generations += 1; lastGeneration = e.generation }
-            if keepParsedLines { t.parsedLines.append(Self.line(e, "Sync Time=\(e.time) N=\(e.args.a0)")) }
+            if keepParsedLines {
+                let clock = e.extra == 1 ? r.gen?.snapshot?.parsedTail ?? "" : ""
+                t.parsedLines.append(Self.line(e, "Sync Time=\(e.time) N=\(e.args.a0)\(clock)"))
+            }
         case .gcBegin: beginRange(e, kind: 1, scope: -1, reason: .empty, active: false)
         case .gcActive: beginRange(e, kind: 1, scope: -1, reason: .empty, active: true)
         case .gcEnd: endRange(e, kind: 1, scope: -1, &r)
@@ -203,14 +206,20 @@ struct TraceAnalysis {
             if keepParsedLines {
                 t.parsedLines.append(
                     Self.line(
-                        e, "RangeEnd Time=\(e.time) Name=\"\(rangeList[slot].name)\" Scope=\(Self.scopeText(k, scope))")
+                        e, "RangeEnd Time=\(e.time) Name=\"\(rangeList[slot].name)\" Scope=\(Self.scopeText(k, scope))\(Self.attributes(e))")
                 )
             }
         } else if keepParsedLines {
             // The Go parser still reports an end it cannot pair (a range begun before the trace).
             let reason = k == .stw ? r.string(e.args.a0) : ""
-            t.parsedLines.append(Self.line(e, "RangeEnd Time=\(e.time) Name=\"\(TraceRange.name(k, reason: reason))\" Scope=\(Self.scopeText(k, scope))"))
+            t.parsedLines.append(Self.line(e, "RangeEnd Time=\(e.time) Name=\"\(TraceRange.name(k, reason: reason))\" Scope=\(Self.scopeText(k, scope))\(Self.attributes(e))"))
         }
+    }
+
+    /// A RangeEnd's attributes as Go prints them: only a sweep's end has any (Event.RangeAttributes).
+    static func attributes(_ e: TraceEvent) -> String {
+        guard e.type == .gcSweepEnd else { return " Attributes=[]" }
+        return " Attributes=[\"bytes swept\"=Value{Uint64(\(e.args.a0))} \"bytes reclaimed\"=Value{Uint64(\(e.args.a1))}]"
     }
 
     // MARK: Tasks, regions, logs

@@ -135,9 +135,12 @@ public struct GoTraceReader {
         return e
     }
 
-    func syncEvent(_ time: Int64) -> TraceEvent {
+    /// `opensGeneration`: the Sync that starts `gen`, which carries its clock snapshot (`extra` 1), as
+    /// Go's Reader gives its table only to that one.
+    func syncEvent(_ time: Int64, opensGeneration: Bool = false) -> TraceEvent {
         var e = TraceEvent(type: .syncMarker, time: time, rawTime: time, m: -1, p: -1, g: -1)
         e.args.a0 = syncs
+        e.extra = opensGeneration ? 1 : 0
         e.generation = gen?.number ?? 0
         return e
     }
@@ -372,7 +375,7 @@ public struct GoTraceReader {
         if frontier.isEmpty && cpuSampleHead >= cpuSamples.count {
             if try installNextGeneration() {
                 syncs += 1
-                return nudge(syncEvent(nanoseconds(ticks: gen!.minTs, freq: gen!.freq)))
+                return nudge(syncEvent(nanoseconds(ticks: gen!.minTs, freq: gen!.freq), opensGeneration: true))
             }
             finished = true
             if let e = pendingError {

@@ -34,3 +34,28 @@ extension PerfSymbolOptions {
         throw inapplicable(path, first, "applies to perf.data captures only, and \(what): drop it, or pass the perf.data")
     }
 }
+
+/// One line naming the option and why it does not apply to the other options given; exit status 64.
+/// Thrown from `validate()`: ArgumentParser prints nothing more for an ExitCode.
+func notApplicable(_ option: String, _ why: String) -> ExitCode {
+    printError("stackfold: \(option) \(why)")
+    return ExitCode.validationFailure
+}
+
+extension FlameGraphStyleOptions {
+    /// The drawing options given, by flag name: those whose value is not the declared default (an
+    /// option given its default value changes nothing either). Keep in step with the declarations.
+    var given: [String] {
+        let set: [(Bool, String)] = [
+            (title != "Flame Graph", "--title"), (!subtitle.isEmpty, "--subtitle"), (width != 1200, "--width"),
+            (height != 16, "--height"), (fonttype != "Verdana", "--fonttype"), (fontsize != 12, "--fontsize"),
+            (fontwidth != 0.59, "--fontwidth"), (minwidth != "0.1", "--minwidth"), (countname != "samples", "--countname"),
+            (nametype != "Function:", "--nametype"), (nameattr != nil, "--nameattr"), (!notes.isEmpty, "--notes"),
+            (factor != 1, "--factor"), (total != nil, "--total"), (colors != "hot", "--colors"),
+            (bgcolors != nil, "--bgcolors"), (hash, "--hash"), (random, "--random"), (cp, "--cp"),
+            (paletteFile != nil, "--palette-file"), (reverse, "--reverse"), (inverted, "--inverted"),
+            (flamechart, "--flamechart"), (negate, "--negate"), (searchColor != "rgb(230,0,230)", "--search-color"),
+        ]
+        return set.filter(\.0).map(\.1)
+    }
+}

@@ -19,11 +19,8 @@ import Testing
             let n = out.withUnsafeMutableBytes { ZSTD_decompress($0.baseAddress, $0.count, src.baseAddress, src.count) }
             return String(decoding: out.prefix(Int(n)), as: UTF8.self)
         }
-        // Go ≥ 1.25 prints the clock snapshot after a sync's number; that is compared separately.
-        return text.split(separator: "\n").map { line in
-            if line.hasPrefix("M=-1 P=-1 G=-1 Sync "), let r = line.firstRange(of: " Trace=") { return String(line[..<r.lowerBound]) }
-            return String(line)
-        }
+        // Whole lines: RangeEnd attributes and Go ≥ 1.25's clock snapshot on Syncs included.
+        return text.split(separator: "\n").map(String.init)
     }
 
     static func read(_ name: String) throws -> GoTrace {

@@ -22,9 +22,19 @@ struct Addr2lineCommand: ParsableCommand {
     @Argument(help: "Addresses (hex, 0x optional); read from standard input when none are given.") var addresses:
         [String] = []
 
+    func validate() throws {
+        guard bench else { return }
+        let given = [(inlines, "--inlines"), (json, "--json"), (rawNames, "--raw-names"), (goStyle, "--go-style")]
+        if let first = given.first(where: \.0)?.1 { throw notApplicable(first, "does not apply to --bench, which prints timings, not frames") }
+    }
+
     func run() throws {
         let image: BinaryImage
         do { image = try BinaryImage(path: e, source: source) } catch { throw UserError(error.description) }
+        if goStyle || rawNames, image.pclntab == nil {
+            // Both are about Go's names and wrappers: on other code they would change nothing.
+            throw inapplicable(e, goStyle ? "--go-style" : "--raw-names", "applies to Go binaries, and this one has no Go pclntab: drop it")
+        }
         if !noDebugFile {
             image.debugFileSearch = DebugFileSearch(
                 buildIDDirs: ["\(environment("HOME") ?? "/root")/.debug", "/usr/lib/debug"],

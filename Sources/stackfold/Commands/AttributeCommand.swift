@@ -67,6 +67,10 @@ struct AttributeCommand: ParsableCommand {
     @OptionGroup var destination: OutputOption
     @OptionGroup var perf: PerfSymbolOptions
 
+    func validate() throws {
+        if perf.countSamples { throw notApplicable("--count-samples", "weighs folded stacks, and attribute prints one line per sample, without weights: drop it") }
+    }
+
     func run() throws {
         try writeOutput(to: destination.output, reading: [input, go.goTrace]) { out throws in try write(to: &out) }
     }

@@ -41,12 +41,15 @@ struct GCCommand: ParsableCommand {
             throw ValidationError("--state \(state): expected one of \(GCState.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         // Options that do not apply to what was asked are errors, not silently ignored.
-        if folded, svg { throw ValidationError("--folded and --svg: choose one (folded stacks, or the flame graph drawn from them)") }
-        if state != nil, !folded, !svg { throw ValidationError("--state selects samples for --folded or --svg: pass one of them") }
-        if top != nil, folded || svg { throw ValidationError("--top sets the report's list lengths: it does not apply to --folded or --svg") }
-        if flames, !svg { throw ValidationError("--flames sets how --svg draws the graph: pass --svg") }
-        if verbose, folded || svg { throw ValidationError("--verbose lists the report's samples: it does not apply to --folded or --svg") }
+        if folded, svg { throw notApplicable("--folded", "and --svg: choose one (folded stacks, or the flame graph drawn from them)") }
+        if state != nil, !folded, !svg { throw notApplicable("--state", "selects samples for --folded or --svg: pass one of them") }
+        if top != nil, folded || svg { throw notApplicable("--top", "sets the report's list lengths: it does not apply to --folded or --svg") }
+        if flames, !svg { throw notApplicable("--flames", "sets how --svg draws the graph: pass --svg") }
+        if verbose, folded || svg { throw notApplicable("--verbose", "lists the report's samples: it does not apply to --folded or --svg") }
         if let top, top < 0 { throw ValidationError("--top \(top): expected a count >= 0") }
+        if !svg, let first = style.given.first { throw notApplicable(first, "sets how --svg draws the graph: pass --svg, or drop it") }
+        if svg, style.inverted { throw notApplicable("--inverted", "does not apply: gc --svg draws an icicle already (--flames for the root at the bottom)") }
+        if svg, style.negate { throw notApplicable("--negate", "swaps a differential graph's colours, and gc --svg is not one (stackfold diff | stackfold flamegraph is)") }
     }
 
     func run() throws {

@@ -17,6 +17,13 @@ struct GoTraceCommand: ParsableCommand {
     var countOnly = false
     @OptionGroup var destination: OutputOption
 
+    func validate() throws {
+        if json, parsed { throw notApplicable("--json", "and --parsed: choose one (JSON objects, or go tool trace -d=parsed lines)") }
+        if countOnly, json || parsed {
+            throw notApplicable(json ? "--json" : "--parsed", "does not apply to --count-only, which prints only the number of events")
+        }
+    }
+
     func run() throws {
         try writeOutput(to: destination.output, reading: [input]) { out throws in try write(to: &out) }
     }

@@ -15,6 +15,10 @@ struct InfoCommand: ParsableCommand {
 
     func run() throws {
         let file = try openPerf(input)
+        if !binaryDirs.isEmpty || symfs != nil, !file.events.contains(where: { $0.attr.sampleStackUser > 0 }) {
+            throw inapplicable(input, binaryDirs.isEmpty ? "--symfs" : "--binaries",
+                               "applies to --call-graph dwarf captures (to count the stacks their dump cut), and this capture has no stack dumps: drop it")
+        }
         let summary = PerfFileSummary(file)
         var out = file.describe(capturedOn: input != "-" ? modificationTime(input) : nil, summary: summary)
         out += callGraphLine(file)

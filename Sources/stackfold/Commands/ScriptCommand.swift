@@ -37,6 +37,18 @@ struct ScriptCommand: ParsableCommand {
     @OptionGroup var destination: OutputOption
     @OptionGroup var perf: PerfSymbolOptions
 
+    func validate() throws {
+        if countOnly, records { throw notApplicable("--count-only", "and --records: choose one (the number of samples, or the list of records)") }
+        if let mode = countOnly ? "--count-only" : records ? "--records" : nil {
+            // Neither prints a sample: how samples are chosen, named or formatted changes nothing.
+            let given = (json ? ["--json"] : []) + (eventFilter != nil ? ["--event-filter"] : []) + perf.given
+                + (perf.noDemangle ? ["--no-demangle"] : [])
+            if let first = given.first { throw notApplicable(first, "does not apply to \(mode), which prints no samples: drop one of them") }
+        }
+        if perf.annotateInline { throw notApplicable("--annotate-inline", "marks inlined frames in folded stacks; script prints them as (inlined) lines: drop it") }
+        if perf.countSamples { throw notApplicable("--count-samples", "weighs folded stacks; script prints each sample with its own period: drop it") }
+    }
+
     func run() throws {
         let dest = try OutputFile(destination.output)
         let progress = Progress.start(reading: [input], outputFile: destination.output)
