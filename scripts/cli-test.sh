@@ -91,6 +91,13 @@ check "gotrace: a Go 1.24 trace is the Go 1.23 format" \
 "$sf" attribute --go-trace "$trace" "$data" >"$dir/attr" 2>/dev/null
 check "attribute's text has a header, then one line per sample" \
   '[[ $(head -1 "$dir/attr") == "# time_ns tid g=goroutine gc_state"* ]] && [[ $(($(wc -l <"$dir/attr") - 1)) -eq $("$sf" attribute --json --go-trace "$trace" "$data" 2>/dev/null | wc -l) ]]'
+# Names changed for the output (--srcline) must not hide the goroutine roots the pairing is checked by.
+check "attribute --srcline: same goroutines and GC states as without it" \
+  'cmp -s <("$sf" attribute --srcline --go-trace "$trace" "$data" 2>/dev/null | cut -d" " -f1-4) <(cut -d" " -f1-4 "$dir/attr") && [[ -s "$dir/attr" ]]'
+# perf script prints nothing when no sample passes the filters: stackfold fails instead, writing no file.
+"$sf" script --only-pid 1 "$data" -o "$dir/none.txt" >"$dir/out" 2>"$dir/err"; rc=$?
+check "script with filters that keep no sample exits non-zero, names the input, writes nothing" \
+  '[[ $rc -ne 0 && ! -e "$dir/none.txt" ]] && grep -q "$data: no sample to print" "$dir/err"'
 
 # flamegraph.pl --random: a colour per frame, not per name; from a fixed seed, so the same bytes each run.
 "$sf" collapse "$data" >"$dir/r.folded" 2>/dev/null

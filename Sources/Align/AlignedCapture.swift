@@ -26,6 +26,22 @@ public struct AlignedCapture {
     /// the samples on one (tests lower it to check that both ways give the same).
     nonisolated(unsafe) static var parallelMinimum = 50_000
 
+    /// The options of a second fold whose frame names the goroutine roots are matched by, or nil when the
+    /// fold asked for already names frames so. Names changed for the output (`--srcline`, `_[i]`/`_[k]`,
+    /// addresses, raw or ELF names) would match no goroutine's start function, and every sample would look
+    /// untraced. Go 1.21 names a goroutine made by `go f(x)` after the compiler's wrapper
+    /// (main.main.func4), which Go-style frames hide: its roots are read from stacks that keep wrappers.
+    static func rootNaming(_ o: PerfCollapseOptions, keepWrappers: Bool) -> PerfCollapseOptions? {
+        guard keepWrappers || o.srcline || o.annotateInline || o.annotateKernel || o.includeAddresses || o.rawNames
+            || o.elfNames || !o.demangle
+        else { return nil }
+        var r = o
+        (r.srcline, r.annotateInline, r.annotateKernel, r.includeAddresses) = (false, false, false, false)
+        (r.rawNames, r.elfNames, r.demangle) = (false, false, true)
+        if keepWrappers { r.keepWrappers = true }
+        return r
+    }
+
     /// The options a capture is folded with for alignment: samples kept, no time window (a window selects
     /// samples after alignment, and the estimate needs every sample).
     public static func collapseOptions(_ options: PerfCollapseOptions) -> PerfCollapseOptions {
@@ -70,7 +86,8 @@ public struct AlignedCapture {
         // A stack's facts (goroutine root, GC and scheduler frames), once per unique stack (ids are
         // dense), read per sample through its stack.
         var facts: [AlignSample]
-        if clockOffset == nil, window == nil, sharesClock(perf: perf, trace: index) {
+        let rootOptions = Self.rootNaming(o, keepWrappers: trace.v1Clock != nil)
+        if clockOffset == nil, window == nil, rootOptions == nil, sharesClock(perf: perf, trace: index) {
             // The usual case (perf -k mono, Go ≥ 1.22): samples are read from their records and their
             // stacks' facts as they are needed, not copied; those the pipeline did are not done again.
             var work = (shiftSamples == 0 ? pipeline?.takeWork() : nil) ?? SameClockWork()
@@ -88,13 +105,9 @@ public struct AlignedCapture {
         } else {
             facts = []
         }
-        // Go 1.21 names a goroutine made by `go f(x)` after the compiler's wrapper (main.main.func4), which
-        // Go-style frames hide: roots are then read from stacks that keep wrappers (same samples, same order).
         var rootCollapser = c
-        if trace.v1Clock != nil {
-            var ow = o
-            ow.keepWrappers = true
-            var cw = PerfCollapser(options: ow)
+        if let ro = rootOptions {
+            var cw = PerfCollapser(options: ro)
             try cw.collapse(perf)
             if cw.sampleRecords.count == records.count { rootCollapser = cw }
         }

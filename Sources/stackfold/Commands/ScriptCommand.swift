@@ -100,6 +100,10 @@ struct ScriptCommand: ParsableCommand {
             for w in writer.warnings { printError("stackfold: warning: \(w)\n") }
         }
         if let failure { throw UserError(failure.description) }
+        if !countOnly, !records, writer.samples == 0 {
+            // perf script prints nothing here; an empty output must not pass for a result.
+            throw UserError("\(input): no sample to print (check --event-filter, --time and --only-*; `stackfold info \(input)` lists the events and their sample counts)")
+        }
         try dest.commit()
     }
 }
