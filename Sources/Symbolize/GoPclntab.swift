@@ -1,4 +1,7 @@
 import BinaryIO
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One logical frame: function, file, line; inlined frames come before the function they are inlined into.
 public struct SourceFrame: Sendable, Equatable, Hashable {
@@ -374,8 +377,10 @@ public func goPrintName(_ name: String) -> String {
                 k -= 1
             }
         }
-        var i = 0
-        while i < end, b[i] != UInt8(ascii: "[") { i += 1 }
+        // memchr: names can be 4 KB (NameLimit) on each of thousands of frames, and byte loops are slow
+        // in debug builds (the hostile-input checks run those under a CPU bound).
+        guard let base = b.baseAddress, let open = memchr(base, Int32(UInt8(ascii: "[")), end) else { return s }
+        let i = UnsafeRawPointer(open) - UnsafeRawPointer(base)
         var j = end - 1
         while j > i, b[j] != UInt8(ascii: "]") { j -= 1 }
         guard i < end, j > i else { return s }
