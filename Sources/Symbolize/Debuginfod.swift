@@ -127,6 +127,7 @@ public final class DebuginfodClient {
             guard case .success(let lib) = libdebuginfodFunctions, let p = lib.getUserData(c) else { return 0 }
             let l = p.assumingMemoryBound(to: DownloadLimits.self)
             l.pointee.received = max(l.pointee.received, Int(received))
+            l.pointee.announced = max(l.pointee.announced, Int(total))
             if received > l.pointee.maxBytes || total > l.pointee.maxBytes {
                 l.pointee.tooLarge = true
                 return 1
@@ -185,8 +186,9 @@ public final class DebuginfodClient {
             if let path { free(path) }
             let cancelled = limits.pointee.tooLarge || monotonicSeconds() > limits.pointee.deadline
             // libdebuginfod says ENOENT, and caches a miss, for a transfer the server cut short too (curl's
-            // other errors): bytes received tell it from a 404.
-            let cut = -fd == ENOENT && limits.pointee.received > 0
+            // other errors): fewer bytes than the announced size tell it from a 404, whose own short body
+            // (debuginfod's is a few bytes) arrives whole.
+            let cut = -fd == ENOENT && limits.pointee.received > 0 && limits.pointee.announced > limits.pointee.received
             // A cancelled or failed transfer must not leave an empty file: libdebuginfod reads one as a
             // remembered miss ("not found") for the next runs, without asking the server again.
             if cancelled || cut || -fd != ENOENT { removeEmptyCacheEntry(id) }
@@ -242,8 +244,9 @@ private struct DownloadLimits {
     var deadline = Double.infinity
     var maxBytes = Int.max
     var tooLarge = false
-    /// Bytes of the file received so far (none for a 404).
+    /// Bytes received so far (a 404's short body counts too) and the size the server announced (0: none).
     var received = 0
+    var announced = 0
 }
 
 private func monotonicSeconds() -> Double {
