@@ -111,7 +111,7 @@ func v2Trace(_ c: inout Choices) -> [UInt8] {
         case 2:  // frequency, at the edges
             p.append(8)
             uvarint(c.u8() & 1 == 0 ? c.edgy() : 1_000_000_000, into: &p)
-        case 3: gen = c.u8() & 3 == 0 ? c.edgy() : gen + 1  // the next batches in a new generation
+        case 3: gen = c.u8() & 3 == 0 ? c.edgy() : gen &+ 1  // the next batches in a new generation
         default:  // timed events of known types (or any type)
             for _ in 0..<Int(c.u8() & 31) {
                 let t = c.u8() & 15 == 0 ? c.u8() : 9 + c.u8() % 40
