@@ -33,5 +33,3 @@ swift build --build-tests
 # Every command on the crafted inputs of Fixtures/hostile: no signal, timeout or raw control character.
 bash scripts/hostile/run-commands.sh "$(swift build --show-bin-path)/stackfold"
 swift test --skip-build 2>&1
-# StackfoldKit as another package's dependency, by path and by version: builds and runs (several minutes).
-bash scripts/consumer-check.sh
