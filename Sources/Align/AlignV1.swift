@@ -20,12 +20,8 @@ struct IntervalSet {
     }
 
     func contains(_ t: Int64) -> Bool {
-        var lo = 0, hi = starts.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if starts[mid] <= t { lo = mid + 1 } else { hi = mid }
-        }
-        return lo > 0 && maxEnds[lo - 1] >= t
+        guard let i = starts.lastIndex(atOrBefore: t, by: { $0 }) else { return false }
+        return maxEnds[i] >= t
     }
 }
 

@@ -1,3 +1,4 @@
+import BinaryIO
 import GoTrace
 
 /// What `stackfold gc` reports: CPU share per GC state, the longest stop-the-world pauses with what ran
@@ -124,10 +125,7 @@ extension AlignedCapture {
         }
         var out: [GCReport.Pause] = []
         for r in stws.sorted(by: { ($0.end - $0.start, $1.start) > ($1.end - $1.start, $0.start) }).prefix(top) {
-            var lo = 0, hi = n
-            while lo < hi {
-                let m = (lo + hi) / 2; if all.traceTime(byTime[m]) < r.rawStart { lo = m + 1 } else { hi = m }
-            }
+            let lo = byTime.partitionPoint { all.traceTime($0) < r.rawStart }
             var functions: [String: Int] = [:], threads: [String: Int] = [:]
             var detail: [GCReport.SampleLine] = []
             var others = 0

@@ -186,12 +186,7 @@ struct SpanView {
 
     /// Index of the last span of `lo..<hi` starting at or before `t`, or `lo - 1`.
     @inline(never) func lastStarting(atOrBefore t: Int64, _ lo: Int, _ hi: Int) -> Int {
-        var l = lo, h = hi
-        while l < h {
-            let mid = (l &+ h) &>> 1
-            if starts[mid] <= t { l = mid &+ 1 } else { h = mid }
-        }
-        return l &- 1
+        starts[lo..<hi].partitionPoint { $0 <= t } &- 1
     }
 
     /// As `lastStarting(atOrBefore:_:_:)`, starting from `hint` (the previous answer; `Int.min` for

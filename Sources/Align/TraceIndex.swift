@@ -172,11 +172,7 @@ public struct TraceIndex: Sendable {
     /// types, outermost first.
     public func regions(g: Int64, at t: Int64) -> [UserRegion] {
         guard let list = regionsByG[g] else { return [] }
-        var lo = 0, hi = list.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if list[mid].rawStart <= t { lo = mid + 1 } else { hi = mid }
-        }
+        let lo = list.partitionPoint { $0.rawStart <= t }
         // Walking back from the last region begun by t: the first that still holds t is the innermost;
         // its parents hold t too. An outermost region that ended before t closes the search.
         var out: [UserRegion] = []

@@ -1,3 +1,5 @@
+import BinaryIO
+
 /// A process's executable maps: sorted, non-overlapping, a new map cutting the ones it overlaps (perf's
 /// maps__fixup_overlappings). Kept in two levels so that a capture's numbers cannot make it quadratic:
 /// `base`, large and shared copy-on-write between forked processes, and `recent`, the last few maps,
@@ -67,21 +69,12 @@ struct MapTable {
     }
 
     static func lastStarting(atOrBelow a: UInt64, in maps: [Mapping]) -> Int? {
-        var lo = 0, hi = maps.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if maps[mid].start <= a { lo = mid + 1 } else { hi = mid }
-        }
-        return lo > 0 ? lo - 1 : nil
+        maps.lastIndex(atOrBefore: a, by: \.start)
     }
 
     /// The index of the first map of `maps` (sorted, non-overlapping) that overlaps `m`, if any.
     static func firstOverlap(_ m: Mapping, in maps: [Mapping]) -> Int? {
-        var lo = 0, hi = maps.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if maps[mid].end <= m.start { lo = mid + 1 } else { hi = mid }
-        }
+        let lo = maps.partitionPoint { $0.end <= m.start }
         return lo < maps.count && maps[lo].start < m.end ? lo : nil
     }
 
@@ -89,11 +82,7 @@ struct MapTable {
     /// moved as a cut moves them.
     static func cut(_ old: Mapping, by maps: [Mapping]) -> [Mapping] {
         // The first map that ends after old starts: maps before it cannot overlap.
-        var lo = 0, hi = maps.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if maps[mid].end <= old.start { lo = mid + 1 } else { hi = mid }
-        }
+        let lo = maps.partitionPoint { $0.end <= old.start }
         var pieces: [Mapping] = []
         var rest = old
         var i = lo
@@ -119,11 +108,7 @@ struct MapTable {
     /// Inserts `m` into the sorted, non-overlapping `maps`, cutting the maps it overlaps; moves only
     /// the maps from the first overlapped one on.
     private static func insertCutting(_ m: Mapping, into maps: inout [Mapping]) {
-        var lo = 0, hi = maps.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if maps[mid].end <= m.start { lo = mid + 1 } else { hi = mid }
-        }
+        let lo = maps.partitionPoint { $0.end <= m.start }
         var end = lo
         while end < maps.count, maps[end].start < m.end { end += 1 }
         var replacement: [Mapping] = []
@@ -145,14 +130,8 @@ struct MapTable {
     }
 
     static func find(_ a: UInt64, in maps: [Mapping]) -> Mapping? {
-        var lo = 0
-        var hi = maps.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if maps[mid].start <= a { lo = mid + 1 } else { hi = mid }
-        }
-        guard lo > 0 else { return nil }
-        let m = maps[lo - 1]
+        guard let i = lastStarting(atOrBelow: a, in: maps) else { return nil }
+        let m = maps[i]
         return m.contains(a) ? m : nil
     }
 }

@@ -1,4 +1,5 @@
 import CElfUtils
+import BinaryIO
 
 #if canImport(Glibc)
 import Glibc
@@ -444,12 +445,7 @@ public final class DwarfIndex {
 
     /// Index of the last element with `key(e) <= k` in `a`, sorted by `key` (`a.startIndex - 1` if none).
     @inline(__always) static func lastStart<T>(_ a: ArraySlice<T>, _ k: UInt64, _ key: (T) -> UInt64) -> Int {
-        var l = a.startIndex, h = a.endIndex
-        while l < h {
-            let m = (l + h) / 2
-            if key(a[m]) <= k { l = m + 1 } else { h = m }
-        }
-        return l - 1
+        a.partitionPoint { key($0) <= k } - 1
     }
 
     /// The innermost range holding `pc` among ranges sorted by `lo` (nested ranges: the one starting last).

@@ -315,11 +315,7 @@ public final class ELFFile: @unchecked Sendable {
     /// The symbol holding `a`, by binary search.
     public func symbol(at a: UInt64) -> Symbol? {
         let syms = functionSymbols
-        var lo = 0, hi = syms.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if syms[mid].value <= a { lo = mid + 1 } else { hi = mid }
-        }
+        let lo = syms.partitionPoint { $0.value <= a }
         var i = lo - 1
         while i >= 0 {
             let s = syms[i]
@@ -390,13 +386,8 @@ public final class ELFFile: @unchecked Sendable {
     /// unless its size is 0 (then it runs to the next symbol).
     public func namingSymbol(at a: UInt64) -> NamingSymbol? {
         let syms = namingSymbols
-        var lo = 0, hi = syms.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if syms[mid].value <= a { lo = mid + 1 } else { hi = mid }
-        }
-        guard lo > 0 else { return nil }
-        let s = syms[lo - 1]
+        guard let i = syms.lastIndex(atOrBefore: a, by: \.value) else { return nil }
+        let s = syms[i]
         if s.size != 0, a >= s.value &+ s.size { return nil }
         return s
     }

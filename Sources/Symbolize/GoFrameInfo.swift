@@ -78,11 +78,7 @@ extension GoPclntab {
     func functionEnd(_ pc: UInt64) -> UInt64? {
         guard pc >= textStart, nfunc > 0 else { return nil }
         let off = pc - textStart
-        var lo = 0, hi = nfunc
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if UInt64(u32(functab + 8 * mid) ?? .max) <= off { lo = mid + 1 } else { hi = mid }
-        }
+        let lo = (0..<nfunc).partitionPoint { UInt64(u32(functab + 8 * $0) ?? .max) <= off }
         guard lo > 0, let e = u32(functab + 8 * lo) else { return nil }
         return textStart &+ UInt64(e)
     }

@@ -241,12 +241,10 @@ public final class GoPclntab: @unchecked Sendable {
         guard pc >= textStart, nfunc > 0 else { return nil }
         let off = pc - textStart
         guard let end = u32(functab + 8 * nfunc), off < UInt64(end) else { return nil }
-        var lo = 0, hi = nfunc
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if UInt64(u32(functab + 8 * mid) ?? .max) <= off { lo = mid + 1 } else { hi = mid }
-        }
-        guard lo > 0, let e = u32(functab + 8 * (lo - 1)), let fo = u32(functab + 8 * (lo - 1) + 4) else { return nil }
+        // An unreadable entry sorts last.
+        guard let i = (0..<nfunc).lastIndex(atOrBefore: off, by: { UInt64(u32(functab + 8 * $0) ?? .max) }),
+            let e = u32(functab + 8 * i), let fo = u32(functab + 8 * i + 4)
+        else { return nil }
         let f = functab + Int(fo)
         guard f + funcSize <= table.count else { return nil }
         return (textStart + UInt64(e), f)

@@ -95,13 +95,8 @@ public struct PerfMap: Sendable {
     /// The entry perf names `a` with (symbols__find's test): the last one starting at or before `a` that
     /// holds it, or starts at it when empty.
     public func entry(at a: UInt64) -> Entry? {
-        var lo = 0, hi = entries.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if entries[mid].start <= a { lo = mid + 1 } else { hi = mid }
-        }
-        guard lo > 0 else { return nil }
-        let e = entries[lo - 1]
+        guard let i = entries.lastIndex(atOrBefore: a, by: \.start) else { return nil }
+        let e = entries[i]
         return a > e.end || (a == e.end && a != e.start) ? nil : e
     }
 

@@ -91,13 +91,8 @@ extension ELFFile {
     /// `a` lies before its end or is its start.
     public func perfSymbol(at a: UInt64) -> PerfSymbol? {
         let syms = perfSymbols
-        var lo = 0, hi = syms.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if syms[mid].start <= a { lo = mid + 1 } else { hi = mid }
-        }
-        guard lo > 0 else { return nil }
-        let s = syms[lo - 1]
+        guard let i = syms.lastIndex(atOrBefore: a, by: \.start) else { return nil }
+        let s = syms[i]
         return a < s.end || a == s.start ? s : nil
     }
 }
