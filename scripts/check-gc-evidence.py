@@ -10,38 +10,30 @@ runtime.gcBgMarkWorker `mark-worker`; stacks through runtime.mcall (parked) are 
 Samples are joined by time and thread.
 """
 import collections
-import json
 import sys
+
+from sample_join import attributions, joined
 
 
 def main(script_json, attribute_json):
-    states = {}
-    with open(attribute_json) as f:
-        for line in f:
-            a = json.loads(line)
-            states[(a["time"], a["tid"])] = a["gc"]
     n = good = 0
     wrong = collections.Counter()
-    with open(script_json) as f:
-        for line in f:
-            s = json.loads(line)
-            gc = states.get((s["time"], s["tid"]))
-            if gc is None:
-                continue
-            names = [fr["function"] for fr in s["stack"]]
-            if "runtime.mcall" in names:
-                continue
-            if "runtime.gcAssistAlloc" in names or "runtime.gcAssistAlloc1" in names:
-                expected = "assist"
-            elif "runtime.gcBgMarkWorker" in names:
-                expected = "mark-worker"
-            else:
-                continue
-            n += 1
-            if gc == expected:
-                good += 1
-            else:
-                wrong[f"{expected} stack attributed {gc}"] += 1
+    for s, a in joined(script_json, attributions(attribute_json)):
+        gc = a["gc"]
+        names = [fr["function"] for fr in s["stack"]]
+        if "runtime.mcall" in names:
+            continue
+        if "runtime.gcAssistAlloc" in names or "runtime.gcAssistAlloc1" in names:
+            expected = "assist"
+        elif "runtime.gcBgMarkWorker" in names:
+            expected = "mark-worker"
+        else:
+            continue
+        n += 1
+        if gc == expected:
+            good += 1
+        else:
+            wrong[f"{expected} stack attributed {gc}"] += 1
     print(f"{n} samples with GC stacks, {good} attributed as their stack shows ({100 * good / max(n, 1):.1f} %)")
     for k, v in wrong.most_common():
         print(f"  {v} {k}")

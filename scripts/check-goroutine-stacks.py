@@ -11,36 +11,28 @@ another start function, or to none, disagrees with its own stack. Samples are jo
 stacks cut short (deep recursion, --max-stack) are not complete and not counted.
 """
 import collections
-import json
 import sys
+
+from sample_join import attributions, joined
 
 
 def main(script_json, attribute_json):
-    att = {}
-    with open(attribute_json) as f:
-        for line in f:
-            a = json.loads(line)
-            att[(a["time"], a["tid"])] = a
+    att = attributions(attribute_json)
     starts = {a["function"] for a in att.values() if a.get("function")}
     n = 0
     other = collections.Counter()
     none = collections.Counter()
-    with open(script_json) as f:
-        for line in f:
-            s = json.loads(line)
-            a = att.get((s["time"], s["tid"]))
-            if a is None:
-                continue
-            names = [fr["function"] for fr in s["stack"] if fr["function"]]
-            while names and names[-1] == "runtime.goexit":
-                names.pop()
-            if not names or names[-1] not in starts:
-                continue
-            n += 1
-            if a["goroutine"] <= 0 or not a.get("function"):
-                none[names[-1]] += 1
-            elif a["function"] != names[-1]:
-                other[f"{names[-1]} stack attributed to a goroutine of {a['function']}"] += 1
+    for s, a in joined(script_json, att):
+        names = [fr["function"] for fr in s["stack"] if fr["function"]]
+        while names and names[-1] == "runtime.goexit":
+            names.pop()
+        if not names or names[-1] not in starts:
+            continue
+        n += 1
+        if a["goroutine"] <= 0 or not a.get("function"):
+            none[names[-1]] += 1
+        elif a["function"] != names[-1]:
+            other[f"{names[-1]} stack attributed to a goroutine of {a['function']}"] += 1
     print(f"{n} samples with complete goroutine stacks: {sum(other.values())} attributed to another goroutine, "
           f"{sum(none.values())} to none")
     for k, v in other.most_common():
