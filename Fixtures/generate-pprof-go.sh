@@ -11,18 +11,15 @@ cd "$(dirname "$0")"
 ROOTS=${GO_ROOTS_DIR:-/work/go}
 PPROF="$ROOTS/1.27/goroot/bin/go tool pprof -symbolize=none"
 LOG=pprof/commands.log
-: > "$LOG"
-log() { printf '%s\n' "$*" >> "$LOG"; }
-run() { log "$*"; "$@"; }
-echo "# $(date -u +%FT%TZ) $(protoc --version)" >> "$LOG"
+source ./pprof-prog.sh
+start_log "$(protoc --version)"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for v in 1.21 1.27; do
   out=pprof/go$v
   mkdir -p "$out/truth"
   rm -f "$out"/*.pprof "$out"/truth/*
-  log "(cd pprof/prog && GOTOOLCHAIN=local GOFLAGS=-mod=mod $ROOTS/$v/goroot/bin/go build -trimpath -o $tmp/prog$v .)"
-  (cd pprof/prog && GOTOOLCHAIN=local GOFLAGS=-mod=mod "$ROOTS/$v/goroot/bin/go" build -trimpath -o "$tmp/prog$v" .)
+  build_prog "$v" "$tmp/prog$v"
   run "$tmp/prog$v" "$out"
   for p in "$out"/*.pprof; do
     b=$(basename "$p" .pprof)

@@ -12,18 +12,15 @@ cd "$(dirname "$0")"
 ROOTS=${GO_ROOTS_DIR:-/work/go}
 LOG=pprof/startline/commands.log
 mkdir -p pprof/startline
-: > "$LOG"
-log() { printf '%s\n' "$*" >> "$LOG"; }
-run() { log "$*"; "$@"; }
-echo "# $(date -u +%FT%TZ) $(perf --version)" >> "$LOG"
+source ./pprof-prog.sh
+start_log "$(perf --version)"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for v in 1.21 1.27; do
   out=pprof/startline/go$v
   mkdir -p "$out"
   rm -f "$out"/*
-  log "(cd pprof/prog && GOTOOLCHAIN=local GOFLAGS=-mod=mod $ROOTS/$v/goroot/bin/go build -trimpath -ldflags=-s\ -w -o $tmp/go$v/prog .)"
-  (cd pprof/prog && GOTOOLCHAIN=local GOFLAGS=-mod=mod "$ROOTS/$v/goroot/bin/go" build -trimpath -ldflags="-s -w" -o "$tmp/go$v/prog" .)
+  build_prog "$v" "$tmp/go$v/prog" -ldflags="-s -w"
   run perf record -q -e cpu-clock -F 499 -g -o "$tmp/go$v/prog.data" -- "$tmp/go$v/prog" "$tmp/go$v"
   run zstd -q -19 "$tmp/go$v/prog" -o "$out/prog.zst"
   run zstd -q -19 "$tmp/go$v/prog.data" -o "$out/prog.data.zst"
