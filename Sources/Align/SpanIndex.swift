@@ -186,7 +186,8 @@ struct SpanView {
 
     /// Index of the last span of `lo..<hi` starting at or before `t`, or `lo - 1`.
     @inline(never) func lastStarting(atOrBefore t: Int64, _ lo: Int, _ hi: Int) -> Int {
-        starts[lo..<hi].partitionPoint { $0 <= t } &- 1
+        // Rebased, not sliced: a buffer's subscript is unchecked in release builds, a slice's is not.
+        lo &+ UnsafeBufferPointer(rebasing: starts[lo..<hi]).partitionPoint { $0 <= t } &- 1
     }
 
     /// As `lastStarting(atOrBefore:_:_:)`, starting from `hint` (the previous answer; `Int.min` for
