@@ -61,7 +61,8 @@ public struct ClockAlignment: Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        var s = "\(method.rawValue): trace = perf \(offset >= 0 ? "+" : "-") \(abs(offset)) ns, agreement \(Int((agreement * 1000).rounded()) / 10)% of \(samplesCompared) samples"
+        var s =
+            "\(method.rawValue): trace = perf \(offset >= 0 ? "+" : "-") \(abs(offset)) ns, agreement \(Int((agreement * 1000).rounded()) / 10)% of \(samplesCompared) samples"
         if let p = plateau, method != .sameClock { s += " (offsets \(p.lowerBound)…\(p.upperBound) agree as well)" }
         if !threadOfM.isEmpty {
             if method == .fittedV1 {

@@ -19,7 +19,9 @@ public struct AlignedCapture {
                 shiftSamples: Int64 = 0) throws(PerfDataError) {
         var c = PerfCollapser(options: Self.collapseOptions(options))
         try c.collapse(perf)
-        try self.init(collapsed: c, perf: perf, options: options, trace: trace, clockOffset: clockOffset, shiftSamples: shiftSamples)
+        try self.init(
+            collapsed: c, perf: perf, options: options, trace: trace, clockOffset: clockOffset,
+            shiftSamples: shiftSamples)
     }
 
     /// Captures of at least this many samples are aligned and attributed on two threads, each half of
@@ -53,25 +55,38 @@ public struct AlignedCapture {
 
     /// As `init(perf:options:trace:…)`, with `perf` already folded by a collapser made with
     /// `collapseOptions(options)` (so that the trace can be read meanwhile).
-    public init(collapsed c: PerfCollapser, perf: PerfFile, options: PerfCollapseOptions, trace: GoTrace, clockOffset: Int64? = nil,
-                shiftSamples: Int64 = 0) throws(PerfDataError) {
+    public init(
+        collapsed c: PerfCollapser, perf: PerfFile, options: PerfCollapseOptions, trace: GoTrace,
+        clockOffset: Int64? = nil,
+        shiftSamples: Int64 = 0
+    ) throws(PerfDataError) {
         var timer = PhaseTimer()
         let index = TraceIndex(trace)
         timer.lap("trace index")
-        try self.init(collapsed: c, perf: perf, options: options, index: index, clockOffset: clockOffset, shiftSamples: shiftSamples)
+        try self.init(
+            collapsed: c, perf: perf, options: options, index: index, clockOffset: clockOffset,
+            shiftSamples: shiftSamples)
     }
 
     /// As `init(collapsed:perf:options:trace:…)`, with the trace already indexed (`TraceIndex` needs
     /// only the trace: it can be built on the thread that read it, while the capture is folded).
-    public init(collapsed c: PerfCollapser, perf: PerfFile, options: PerfCollapseOptions, index: TraceIndex, clockOffset: Int64? = nil,
-                shiftSamples: Int64 = 0) throws(PerfDataError) {
-        try self.init(collapsed: c, perf: perf, options: options, index: index, clockOffset: clockOffset, shiftSamples: shiftSamples, pipeline: nil)
+    public init(
+        collapsed c: PerfCollapser, perf: PerfFile, options: PerfCollapseOptions, index: TraceIndex,
+        clockOffset: Int64? = nil,
+        shiftSamples: Int64 = 0
+    ) throws(PerfDataError) {
+        try self.init(
+            collapsed: c, perf: perf, options: options, index: index, clockOffset: clockOffset,
+            shiftSamples: shiftSamples, pipeline: nil)
     }
 
     /// As above; `pipeline`, the one `c` was folded with (see `load`), holds the samples its trace
     /// thread attributed during the fold.
-    init(collapsed c: PerfCollapser, perf: PerfFile, options: PerfCollapseOptions, index: TraceIndex, clockOffset: Int64?,
-         shiftSamples: Int64, pipeline: AttributionPipeline?) throws(PerfDataError) {
+    init(
+        collapsed c: PerfCollapser, perf: PerfFile, options: PerfCollapseOptions, index: TraceIndex,
+        clockOffset: Int64?,
+        shiftSamples: Int64, pipeline: AttributionPipeline?
+    ) throws(PerfDataError) {
         let o = Self.collapseOptions(options)
         let window = options.timeRange
         let trace = index.trace
@@ -81,7 +96,9 @@ public struct AlignedCapture {
         var records = c.sampleRecords
         if shiftSamples != 0 {
             // Test hook: move every sample in time, as if perf's clock were offset from the trace's.
-            for i in records.indices { records[i].time = UInt64(bitPattern: Int64(bitPattern: records[i].time) &+ shiftSamples) }
+            for i in records.indices {
+                records[i].time = UInt64(bitPattern: Int64(bitPattern: records[i].time) &+ shiftSamples)
+            }
         }
         // A stack's facts (goroutine root, GC and scheduler frames), once per unique stack (ids are
         // dense), read per sample through its stack.
@@ -97,8 +114,9 @@ public struct AlignedCapture {
             timer.lap("samples attributed (the rest, at the same clock)")
             if let same = sameClock((work.good, work.compared)) {
                 alignment = same
-                attributions = Attributions(samples: records, placements: work.placements, alignment: same, index: TraceIndexRef(index),
-                                            stateWeights: work.weights)
+                attributions = Attributions(
+                    samples: records, placements: work.placements, alignment: same, index: TraceIndexRef(index),
+                    stateWeights: work.weights)
                 return
             }
             facts = work.facts
@@ -166,12 +184,16 @@ public struct AlignedCapture {
                 var stacks = 0
                 for s in samples { stacks = max(stacks, Int(s.stack) + 1) }
                 var counts = [UInt64](repeating: 0, count: stacks * n)
-                counts.withUnsafeMutableBufferPointer { addStateWeights(samples, placements, samples.indices, into: $0) }
+                counts.withUnsafeMutableBufferPointer {
+                    addStateWeights(samples, placements, samples.indices, into: $0)
+                }
                 return counts
             }
         }
         var entries: [(prefix: Int, stack: Int32, weight: UInt64)] = []
-        for (k, w) in counts.enumerated() where w != 0 && (onlyOrdinal < 0 || k % n == onlyOrdinal) { entries.append((k % n, Int32(k / n), w)) }
+        for (k, w) in counts.enumerated() where w != 0 && (onlyOrdinal < 0 || k % n == onlyOrdinal) {
+            entries.append((k % n, Int32(k / n), w))
+        }
         return collapser.folded(entries, roots: states.map { "[gc:\($0.rawValue)]" })
     }
 }

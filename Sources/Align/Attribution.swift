@@ -132,8 +132,10 @@ public struct Attributions: RandomAccessCollection, Sendable {
     public subscript(i: Int) -> Attribution {
         let p = placements[i]
         let s = samples[i]
-        return Attribution(sample: s, traceTime: alignment.traceTime(s.time), goroutine: p.run >= 0 ? index.trace.trace.runs[Int(p.run)].g : -1,
-                           gc: p.gc, inRegion: p.inRegion, run: p.run, index: index)
+        return Attribution(
+            sample: s, traceTime: alignment.traceTime(s.time),
+            goroutine: p.run >= 0 ? index.trace.trace.runs[Int(p.run)].g : -1,
+            gc: p.gc, inRegion: p.inRegion, run: p.run, index: index)
     }
 
     /// The GC state of sample `i`, without assembling its attribution.
@@ -150,7 +152,9 @@ public struct Attributions: RandomAccessCollection, Sendable {
 /// itself runs, counts as the worker's); in a stop-the-world pause; sweeping on its P; while a GC cycle
 /// is active; otherwise none.
 public func attribute(_ samples: [FoldedSample], trace: TraceIndex, offset: Int64) -> Attributions {
-    attribute(samples, trace: trace, alignment: ClockAlignment(method: .given, offset: offset, agreement: 0, samplesCompared: 0))
+    attribute(
+        samples, trace: trace,
+        alignment: ClockAlignment(method: .given, offset: offset, agreement: 0, samplesCompared: 0))
 }
 
 /// As `attribute(_:trace:offset:)`, with the alignment's time mapping (its scale, when one is applied).
@@ -174,7 +178,9 @@ func place(_ samples: [FoldedSample], trace x: TraceIndex, alignment: ClockAlign
            parked: (Int) -> AlignSample) -> [Placement] {
     [Placement](unsafeUninitializedCapacity: samples.count) { out, count in
         samples.withUnsafeBufferPointer { samples in
-            place(samples, 0..<samples.count, into: out.baseAddress!, trace: x, alignment: alignment, hasParking: hasParking, parked: parked)
+            place(
+                samples, 0..<samples.count, into: out.baseAddress!, trace: x, alignment: alignment,
+                hasParking: hasParking, parked: parked)
         }
         count = samples.count
     }
@@ -188,7 +194,8 @@ func place(_ samples: UnsafeBufferPointer<FoldedSample>, _ range: Range<Int>, in
         x.global.withView { global in x.regionSpans.withView { regions in
             x.runFacts.withUnsafeBufferPointer { facts in
                 let threads = ThreadSlots(x.runs)
-                let hints = Hints(runs.slotCount), assistHints = Hints(assists.slotCount), sweepHints = Hints(sweeps.slotCount)
+                let hints = Hints(runs.slotCount), assistHints = Hints(assists.slotCount),
+                    sweepHints = Hints(sweeps.slotCount)
                 let globalHints = Hints(1)
                 defer { threads.free(); hints.free(); assistHints.free(); sweepHints.free(); globalHints.free() }
                 let globalEnd = global.bounds[global.slotCount]
@@ -199,12 +206,16 @@ func place(_ samples: UnsafeBufferPointer<FoldedSample>, _ range: Range<Int>, in
                     var run = -1
                     if slot >= 0 {
                         run = TraceIndex.runIndex(runs, slot: slot, at: t, grace: 20_000, hint: &hints[slot])
-                        if run < 0, hasParking { run = TraceIndex.parkedRunIndex(parked(i), runs, facts, slot: slot, at: t) }
+                        if run < 0, hasParking {
+                            run = TraceIndex.parkedRunIndex(parked(i), runs, facts, slot: slot, at: t)
+                        }
                     }
                     let f = run >= 0 ? facts[run] : RunFacts.none
                     let evidence = hasParking ? StackEvidence(parked(i)) : .none
                     let state: GCState
-                    if f.hasG, f.assists >= 0, assists.item(containing: t, slot: Int(f.assists), hint: &assistHints[Int(f.assists)]) >= 0 {
+                    if f.hasG, f.assists >= 0,
+                        assists.item(containing: t, slot: Int(f.assists), hint: &assistHints[Int(f.assists)]) >= 0
+                    {
                         state = .assist
                     } else if evidence == .assist {
                         state = .assist
@@ -215,7 +226,9 @@ func place(_ samples: UnsafeBufferPointer<FoldedSample>, _ range: Range<Int>, in
                         let code = k >= 0 ? global.items[k] : 0
                         if code & 1 != 0 {
                             state = .stw
-                        } else if f.sweeps >= 0, sweeps.item(containing: t, slot: Int(f.sweeps), hint: &sweepHints[Int(f.sweeps)]) >= 0 {
+                        } else if f.sweeps >= 0,
+                            sweeps.item(containing: t, slot: Int(f.sweeps), hint: &sweepHints[Int(f.sweeps)]) >= 0
+                        {
                             state = .sweep
                         } else if code & 2 != 0 {
                             state = .gcConcurrent

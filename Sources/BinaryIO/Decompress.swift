@@ -69,7 +69,11 @@ private final class Output {
     /// what it says it wrote; fails once the limit is reached.
     func fill(_ body: (UnsafeMutableRawBufferPointer) throws(FileError) -> Int) throws(FileError) {
         guard count < limit else {
-            throw FileError(path: path, message: "\(kind.rawValue) data decompresses to more than \(limit >> 20) MiB; decompress it yourself if it is real")
+            throw FileError(
+                path: path,
+                message:
+                    "\(kind.rawValue) data decompresses to more than \(limit >> 20) MiB; decompress it yourself if it is real"
+            )
         }
         if capacity - count < 1 << 20 {
             let want = min(limit, max(capacity * 2, count + (1 << 20)))

@@ -10,8 +10,8 @@ public enum NameLimit {
     /// suffix, is not cut twice.
     public static let slack = 32
 
-    /// `s` unchanged when it fits (in `maxBytes + slack`); else its first `maxBytes` bytes or fewer (never half a character)
-    /// and `…[+N bytes]`, N the bytes left out.
+    /// `s` unchanged when it fits (in `maxBytes + slack`); else its first `maxBytes` bytes or fewer (never
+    /// half a character) and `…[+N bytes]`, N the bytes left out.
     public static func limited(_ s: String) -> String {
         let n = s.utf8.count
         guard n > maxBytes + slack else { return s }

@@ -9,7 +9,9 @@ extension PerfFile {
     /// The error for `--only-cpu` on a capture without CPU numbers, nil when it has them.
     public func cpuFilterError(_ cpus: Set<UInt32>) -> PerfDataError? {
         guard !cpus.isEmpty, !recordsCPU else { return nil }
-        return PerfDataError(path: path, offset: 0, message: "--only-cpu: the capture has no CPU numbers (recorded without "
-            + "PERF_SAMPLE_CPU; perf record -a, -C or --sample-cpu records them); drop --only-cpu")
+        return PerfDataError(
+            path: path, offset: 0,
+            message: "--only-cpu: the capture has no CPU numbers (recorded without "
+                + "PERF_SAMPLE_CPU; perf record -a, -C or --sample-cpu records them); drop --only-cpu")
     }
 }

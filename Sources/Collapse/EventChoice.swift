@@ -32,7 +32,8 @@ extension PerfCollapser {
             return true
         }
         if withSamples.count > 1 {
-            warnings.append("folded event \(chosen), the first declared, of \(list); pass --event-filter NAME for another")
+            warnings.append(
+                "folded event \(chosen), the first declared, of \(list); pass --event-filter NAME for another")
         }
         return false
     }

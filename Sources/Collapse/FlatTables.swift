@@ -281,7 +281,8 @@ func renderFolded(_ entries: [(prefix: Int, stack: Int32, weight: UInt64)], pref
     return sortedFoldedLines(text, ranges)
 }
 
-@inline(__always) private func appendStack(_ ids: ArraySlice<UInt32>, names encoded: [[UInt8]], to text: inout [UInt8]) {
+@inline(__always) private func appendStack(_ ids: ArraySlice<UInt32>, names encoded: [[UInt8]], to text: inout [UInt8])
+{
     var first = true
     for id in ids {
         if !first { text.append(0x3b) }
@@ -296,7 +297,9 @@ private func sortedFoldedLines(_ text: [UInt8], _ ranges: [(start: Int, end: Int
                                samples: [UInt64]? = nil) -> [UInt8] {
     // Sorted as indices when sample counts ride along, so that both follow their line.
     let original = samples == nil ? [] : ranges
-    var ranges = samples == nil ? ranges : ranges.enumerated().map { (start: $0.element.start, end: $0.element.end, weight: UInt64($0.offset)) }
+    var ranges =
+        samples == nil
+        ? ranges : ranges.enumerated().map { (start: $0.element.start, end: $0.element.end, weight: UInt64($0.offset)) }
     var out: [UInt8] = []
     text.withUnsafeBufferPointer { t in
         let base = t.baseAddress ?? UnsafePointer(bitPattern: 1)!

@@ -16,7 +16,9 @@ public struct FoldedFilter {
         func compile(_ ps: [String], _ flag: String) throws(FilterError) -> [Regex<AnyRegexOutput>] {
             var out: [Regex<AnyRegexOutput>] = []
             for p in ps {
-                do { out.append(try Regex(p)) } catch { throw FilterError(description: "--\(flag) \(p): not a regular expression (\(error))") }
+                do { out.append(try Regex(p)) } catch {
+                    throw FilterError(description: "--\(flag) \(p): not a regular expression (\(error))")
+                }
             }
             return out
         }

@@ -40,12 +40,16 @@ extension PerfCollapser {
             }
         }
         if let f = found, f.linesLeftOut > 0 {
-            warnings.append("\(f.file.path): \(f.linesLeftOut) entries past the first \(PerfMap.maxEntries) not read; their JIT frames stay [unknown]")
+            warnings.append(
+                "\(f.file.path): \(f.linesLeftOut) entries past the first \(PerfMap.maxEntries) not read; their JIT frames stay [unknown]"
+            )
         }
         if found == nil {
             let looked = candidates.isEmpty ? "" : " (looked for \(candidates.joined(separator: ", ")))"
-            warnings.append(problems.first.map { "\($0); JIT frames of \(name) stay [unknown]" }
-                ?? "\(name): JIT symbol file not found\(looked); its frames stay [unknown]: copy it beside the capture as \(basename(name))")
+            warnings.append(
+                problems.first.map { "\($0); JIT frames of \(name) stay [unknown]" }
+                    ?? "\(name): JIT symbol file not found\(looked); its frames stay [unknown]: copy it beside the capture as \(basename(name))"
+            )
         }
         perfMaps[name] = .some(found)
         return found

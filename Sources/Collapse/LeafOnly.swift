@@ -18,7 +18,9 @@ extension PerfCollapser {
 
     mutating func warnLeafOnly() {
         guard leafOnlySamples > 0 else { return }
-        warnings.append("\(leafOnlySamples) of \(samples) samples have a recorded user stack (--call-graph dwarf) that was not unwound: "
-            + "their stacks stop at the leaf frame (--as-recorded turns unwinding off; otherwise the binaries were not found: pass --binaries DIR)")
+        warnings.append(
+            "\(leafOnlySamples) of \(samples) samples have a recorded user stack (--call-graph dwarf) that was not unwound: "
+                + "their stacks stop at the leaf frame (--as-recorded turns unwinding off; otherwise the binaries were not found: pass --binaries DIR)"
+        )
     }
 }

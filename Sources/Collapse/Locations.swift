@@ -80,9 +80,11 @@ extension PerfCollapser {
         recorder.scratch.removeAll()
         let key = FrameKey(mapping: Self.rootKey, address: UInt64(root), exact: false)
         let comm = recorder.comms[root]
-        recorder.scratch.append(recorder.location(key) {
-            StackLocation(kind: .root, mapping: nil, address: 0, exact: false, mode: .unknown, names: [root], text: comm)
-        })
+        recorder.scratch.append(
+            recorder.location(key) {
+                StackLocation(
+                    kind: .root, mapping: nil, address: 0, exact: false, mode: .unknown, names: [root], text: comm)
+            })
     }
 
     /// A placeholder entry (its chain entry holds a name id).
@@ -94,8 +96,10 @@ extension PerfCollapser {
     }
 
     /// The entry `address` whose names are `run` of `sampleFrames.pool` (`tag` as `appendNames` makes it).
-    mutating func noteLocation(_ address: UInt64, tag: UInt64, mode: CPUMode, exact: Bool, pid: Int32, model: ProcessModel,
-                               run: (Int, Int)) {
+    mutating func noteLocation(
+        _ address: UInt64, tag: UInt64, mode: CPUMode, exact: Bool, pid: Int32, model: ProcessModel,
+        run: (Int, Int)
+    ) {
         if let hit = recorder.cache.find(address, tag: tag) {
             recorder.scratch.append(recorder.cache.pool[hit.0])
             return
@@ -104,7 +108,9 @@ extension PerfCollapser {
         let key = FrameKey(mapping: m?.id ?? Self.unmappedKey, address: address, exact: exact)
         let names = Array(sampleFrames.pool[run.0..<run.0 + run.1])
         let id = recorder.location(key) {
-            StackLocation(kind: m == nil ? .unmapped : .mapped, mapping: m, address: address, exact: exact, mode: mode, names: names)
+            StackLocation(
+                kind: m == nil ? .unmapped : .mapped, mapping: m, address: address, exact: exact, mode: mode,
+                names: names)
         }
         _ = recorder.cache.insert(address, tag: tag, run: [id])
         recorder.scratch.append(id)
@@ -132,15 +138,20 @@ extension PerfCollapser {
             return folded.map { LocationLine(name: $0, systemName: $0, file: nil, line: 0, fromSymbols: false) }
         }
         let key = FrameKey(mapping: m.id, address: loc.address, exact: loc.exact)
-        let frames = recorder.frames[key]
-            ?? symbolizedFrames(loc.address, mapping: m, exact: loc.exact, mode: loc.mode).reversed().map { ($0.frame, $0.symbols) }
+        let frames =
+            recorder.frames[key]
+            ?? symbolizedFrames(loc.address, mapping: m, exact: loc.exact, mode: loc.mode).reversed().map {
+                ($0.frame, $0.symbols)
+            }
         // The same lookups the fold made: the same names, in the same number (else the names alone).
         guard frames.count == folded.count else {
             return folded.map { LocationLine(name: $0, systemName: $0, file: nil, line: 0, fromSymbols: false) }
         }
         return zip(folded, frames).map { n, f in
-            LocationLine(name: n, systemName: f.frame?.function ?? n, file: f.frame.map(\.file).flatMap { $0 == "?" || $0.isEmpty ? nil : $0 },
-                         line: f.frame?.line ?? 0, startLine: f.frame?.startLine ?? 0, fromSymbols: f.symbols)
+            LocationLine(
+                name: n, systemName: f.frame?.function ?? n,
+                file: f.frame.map(\.file).flatMap { $0 == "?" || $0.isEmpty ? nil : $0 },
+                line: f.frame?.line ?? 0, startLine: f.frame?.startLine ?? 0, fromSymbols: f.symbols)
         }
     }
 

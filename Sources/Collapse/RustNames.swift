@@ -15,7 +15,11 @@ extension ScriptTextCollapser {
         scan: while i < rest.endIndex {
             switch rest[i] {
             case 0x2e:
-                if i + 1 < rest.endIndex, rest[i + 1] == 0x2e { out += [0x3a, 0x3a]; i += 2 } else { out.append(0x2e); i += 1 }
+                if i + 1 < rest.endIndex, rest[i + 1] == 0x2e {
+                    out += [0x3a, 0x3a]; i += 2
+                } else {
+                    out.append(0x2e); i += 1
+                }
             case 0x24:
                 for (code, text) in Self.rustEscapes where rest[i...].starts(with: code) {
                     out += text

@@ -145,14 +145,18 @@ public enum GoFrameKind: String, Sendable, CaseIterable {
         if n.hasPrefix("runtime.gcAssist") || n == "runtime.gcParkAssist" { self = .gcAssist; return }
         if n.hasPrefix("runtime.") {
             let f = n.dropFirst("runtime.".count)
-            let mark = ["gcBgMarkWorker", "gcDrain", "markroot", "scanobject", "greyobject", "scanblock", "scanstack",
-                        "scanframeworker", "gcMark", "(*gcWork)", "gcFlushBgCredit", "findObject", "markBits",
-                        "(*gcControllerState)", "gcStart", "stopTheWorld", "startTheWorld", "gcMarkDone", "gcMarkTermination",
-                        "gcResetMarkState", "wbBufFlush", "bulkBarrierPreWrite", "gcWriteBarrier", "typePointers",
-                        "(*mspan).typePointers", "(*gcBits)", "(*mspan).heapBits", "tryDeferToSpanScan", "(*spanInlineMarkBits)"]
+            let mark = [
+                "gcBgMarkWorker", "gcDrain", "markroot", "scanobject", "greyobject", "scanblock", "scanstack",
+                "scanframeworker", "gcMark", "(*gcWork)", "gcFlushBgCredit", "findObject", "markBits",
+                "(*gcControllerState)", "gcStart", "stopTheWorld", "startTheWorld", "gcMarkDone", "gcMarkTermination",
+                "gcResetMarkState", "wbBufFlush", "bulkBarrierPreWrite", "gcWriteBarrier", "typePointers",
+                "(*mspan).typePointers", "(*gcBits)", "(*mspan).heapBits", "tryDeferToSpanScan", "(*spanInlineMarkBits)"
+            ]
             if mark.contains(where: { f.hasPrefix($0) }) { self = .gcMark; return }
-            let sweep = ["bgsweep", "sweepone", "(*sweepLocked)", "(*mspan).sweep", "(*sweepLocker)", "(*mheap).reclaim",
-                         "deductSweepCredit", "(*mcentral).cacheSpan", "(*scavengerState)", "bgscavenge", "(*pageAlloc).scavenge"]
+            let sweep = [
+                "bgsweep", "sweepone", "(*sweepLocked)", "(*mspan).sweep", "(*sweepLocker)", "(*mheap).reclaim",
+                "deductSweepCredit", "(*mcentral).cacheSpan", "(*scavengerState)", "bgscavenge", "(*pageAlloc).scavenge"
+            ]
             if sweep.contains(where: { f.hasPrefix($0) }) { self = .sweep; return }
             if f.hasPrefix("cgocall") || f.hasPrefix("asmcgocall") || f.hasPrefix("cgocallback") { self = .cgo; return }
             self = .runtime

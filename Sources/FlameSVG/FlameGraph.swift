@@ -71,7 +71,9 @@ public struct FlameGraph {
             stacks = stacks.map { FoldedStack(frames: $0.frames, count: $0.count, samples: $0.before) }
         }
         if options.reverse {
-            stacks = stacks.map { FoldedStack(frames: $0.frames.reversed(), count: $0.count, before: $0.before, samples: $0.samples) }
+            stacks = stacks.map {
+                FoldedStack(frames: $0.frames.reversed(), count: $0.count, before: $0.before, samples: $0.samples)
+            }
         }
         if !options.flameChart {
             // Keys computed once per stack, not per comparison (100k stacks: 7 s -> well under 1 s).
@@ -109,7 +111,8 @@ public struct FlameGraph {
         // The Go palette says what its colours mean in a row above the frames.
         g.legend = o.colors == "go" && strip == nil && o.paletteMap.isEmpty && !o.random
         let legendHeight = g.legend ? o.fontSize * 1.5 : 0
-        g.ypad1 = o.fontSize * 3 + (strip.map { $0.0.height + 10 + (o.subtitle.isEmpty ? 0 : g.ypad3) } ?? 0) + legendHeight
+        g.ypad1 =
+            o.fontSize * 3 + (strip.map { $0.0.height + 10 + (o.subtitle.isEmpty ? 0 : g.ypad3) } ?? 0) + legendHeight
         g.ypad2 = o.fontSize * 2 + 10
         g.widthPerTime = (o.width - 2 * g.xpad) / timeMax
         return g
@@ -120,7 +123,9 @@ public struct FlameGraph {
         var (nodes, timeMax, maxDelta) = FrameMerger.merge(stacks)
         if let t = o.total {
             if t < timeMax {
-                if timeMax / t > 1.02 { warnings.append("Specified --total \(t) is less than actual total \(timeMax), so ignored") }
+                if timeMax / t > 1.02 {
+                    warnings.append("Specified --total \(t) is less than actual total \(timeMax), so ignored")
+                }
             } else {
                 timeMax = t
             }
@@ -138,7 +143,9 @@ public struct FlameGraph {
         // The sample count when known: a weight in nanoseconds says nothing of how many samples there were.
         let rootSamples = nodes.first { $0.depth == 0 }?.samples
         if let n = rootSamples, o.weightUnit != nil {
-            if n < 100 { warnings.append("Stack count is low (\(Int(saturating: n)) samples). Did something go wrong?") }
+            if n < 100 {
+                warnings.append("Stack count is low (\(Int(saturating: n)) samples). Did something go wrong?")
+            }
         } else if timeMax < 100, o.countName == "samples" {
             warnings.append("Stack count is low (\(Int(saturating: timeMax))). Did something go wrong?")
         }
@@ -156,10 +163,16 @@ public struct FlameGraph {
 
         // Outside the frames' group, which the script zooms and searches.
         let legendSVG = g.legend ? goLegend(y: g.ypad1 + (o.subtitle.isEmpty ? 0 : g.ypad3) - 6, xpad: g.xpad) : ""
-        var svg = header(width: o.width, height: g.imageHeight, ypad1: g.ypad1, ypad2: g.ypad2, xpad: g.xpad, legend: legendSVG, strip: strip.map { s in
-            (stripSVG(s.0, s.1, top: g.stripTop, xpad: g.xpad),
-             stripData(s.0, s.1, top: g.stripTop, imageHeight: g.imageHeight, ypad1: g.ypad1, ypad2: g.ypad2, xpad: g.xpad))
-        })
+        var svg = header(
+            width: o.width, height: g.imageHeight, ypad1: g.ypad1, ypad2: g.ypad2, xpad: g.xpad, legend: legendSVG,
+            strip: strip.map { s in
+                (
+                    stripSVG(s.0, s.1, top: g.stripTop, xpad: g.xpad),
+                    stripData(
+                        s.0, s.1, top: g.stripTop, imageHeight: g.imageHeight, ypad1: g.ypad1, ypad2: g.ypad2,
+                        xpad: g.xpad)
+                )
+            })
         svg.reserveCapacity(nodes.count * 220 + 20000)
         for n in nodes { svg += frameSVG(n, g, maxDelta: maxDelta) }
         svg += "</g>\n</svg>\n"
@@ -225,8 +238,10 @@ public struct FlameGraph {
             svg += ">\n"
         }
         let title = attrs.first { $0.0 == "title" }.map { xmlEscape($0.1) } ?? info
-        svg += "<title>\(title)</title><rect x=\"\(f1(x1))\" y=\"\(num(y1))\" width=\"\(f1(x2 - x1))\" height=\"\(f1(y2 - y1))\" fill=\"\(color)\" rx=\"2\" ry=\"2\" />\n"
-        svg += "<text  x=\"\(f2(x1 + 3))\" y=\"\(num(3 + (y1 + y2) / 2))\" >\(xmlEscape(fittedName(NameLimit.limited(stripAnnotation(n.name)), width: x2 - x1)))</text>\n"
+        svg +=
+            "<title>\(title)</title><rect x=\"\(f1(x1))\" y=\"\(num(y1))\" width=\"\(f1(x2 - x1))\" height=\"\(f1(y2 - y1))\" fill=\"\(color)\" rx=\"2\" ry=\"2\" />\n"
+        svg +=
+            "<text  x=\"\(f2(x1 + 3))\" y=\"\(num(3 + (y1 + y2) / 2))\" >\(xmlEscape(fittedName(NameLimit.limited(stripAnnotation(n.name)), width: x2 - x1)))</text>\n"
         svg += href != nil ? "</a>\n" : "</g>\n"
         return svg
     }
@@ -313,7 +328,8 @@ public struct FlameGraph {
 
         """
         if !o.subtitle.isEmpty {
-            s += "<text id=\"subtitle\" x=\"\(f2(width / 2))\" y=\"\(num(o.fontSize * 4))\" >\(xmlEscape(o.subtitle))</text>\n"
+            s +=
+                "<text id=\"subtitle\" x=\"\(f2(width / 2))\" y=\"\(num(o.fontSize * 4))\" >\(xmlEscape(o.subtitle))</text>\n"
         }
         if let strip { s += strip.svg }
         s += legend
@@ -370,7 +386,9 @@ public func xmlEscape(_ s: String) -> String {
         case "'": out += "&apos;"
         default:
             let v = u.value
-            if (v < 0x20 && v != 0x09 && v != 0x0a && v != 0x0d) || (v >= 0xd800 && v <= 0xdfff) || v == 0xfffe || v == 0xffff {
+            if (v < 0x20 && v != 0x09 && v != 0x0a && v != 0x0d) || (v >= 0xd800 && v <= 0xdfff) || v == 0xfffe
+                || v == 0xffff
+            {
                 out += "\u{fffd}"
             } else {
                 out.unicodeScalars.append(u)

@@ -22,8 +22,10 @@ extension FlameGraph {
         var s = "<g id=\"legend\">\n"
         var x = xpad
         for (name, color) in Colors.goLegend {
-            s += "<rect x=\"\(f1(x))\" y=\"\(f1(y - fs * 0.8))\" width=\"\(f1(fs))\" height=\"\(f1(fs * 0.8))\" fill=\"\(color)\" rx=\"2\" ry=\"2\" />"
-            s += "<text x=\"\(f1(x + fs * 1.3))\" y=\"\(f1(y))\" style=\"font-size:\(f1(fs * 0.9))px\">\(xmlEscape(name))</text>\n"
+            s +=
+                "<rect x=\"\(f1(x))\" y=\"\(f1(y - fs * 0.8))\" width=\"\(f1(fs))\" height=\"\(f1(fs * 0.8))\" fill=\"\(color)\" rx=\"2\" ry=\"2\" />"
+            s +=
+                "<text x=\"\(f1(x + fs * 1.3))\" y=\"\(f1(y))\" style=\"font-size:\(f1(fs * 0.9))px\">\(xmlEscape(name))</text>\n"
             x += fs * 1.3 + Double(name.count) * fs * options.fontWidth * 0.9 + fs * 1.2
         }
         return s + "</g>\n"

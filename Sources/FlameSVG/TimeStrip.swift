@@ -15,7 +15,9 @@ public struct TimeStrip: Sendable {
         public var kind: String
         public var color: String
         public init(lane: Lane, start: UInt64, end: UInt64, kind: String, label: String, color: String) {
-            (self.lane, self.start, self.end, self.kind, self.label, self.color) = (lane, start, end, kind, label, color)
+            (self.lane, self.start, self.end, self.kind, self.label, self.color) = (
+                lane, start, end, kind, label, color
+            )
         }
         /// Its duration; 0 for a span that ends before it starts (a trace's times are the file's).
         public var length: UInt64 { end >= start ? end - start : 0 }
@@ -136,7 +138,8 @@ extension FlameGraph {
         let x0 = xpad
         let plotW = Double(l.bins) * l.binWidth
         var s = "<g id=\"timeline\">\n"
-        s += "<rect id=\"tl-bg\" x=\"\(f1(x0))\" y=\"\(f1(top))\" width=\"\(f1(plotW))\" height=\"\(f1(bottomLane + laneH - top))\" fill=\"rgb(255,255,255)\" stroke=\"rgb(190,190,190)\" stroke-width=\"0.5\" />\n"
+        s +=
+            "<rect id=\"tl-bg\" x=\"\(f1(x0))\" y=\"\(f1(top))\" width=\"\(f1(plotW))\" height=\"\(f1(bottomLane + laneH - top))\" fill=\"rgb(255,255,255)\" stroke=\"rgb(190,190,190)\" stroke-width=\"0.5\" />\n"
         // Spans merged within a pixel per lane, so a trace with thousands of assists stays light.
         for lane in [TimeStrip.Lane.band, .top, .bottom] {
             let (y, h): (Double, Double) = switch lane {
@@ -156,8 +159,11 @@ extension FlameGraph {
                     j += 1
                 }
                 let x1 = l.x(spans[i].start, x0: x0)
-                let title = j - i == 1 ? spans[i].label : "\(j - i) \(spans[i].kind)s, total \(cFormat("%.3f", Double(total) / 1e6)) ms"
-                s += "<rect class=\"tl-span\" x=\"\(f2(x1))\" y=\"\(f1(y))\" width=\"\(f2(max(x2 - x1, 1)))\" height=\"\(f1(h))\" fill=\"\(xmlEscape(spans[i].color))\"><title>\(xmlEscape(title))</title></rect>\n"
+                let title =
+                    j - i == 1
+                    ? spans[i].label : "\(j - i) \(spans[i].kind)s, total \(cFormat("%.3f", Double(total) / 1e6)) ms"
+                s +=
+                    "<rect class=\"tl-span\" x=\"\(f2(x1))\" y=\"\(f1(y))\" width=\"\(f2(max(x2 - x1, 1)))\" height=\"\(f1(h))\" fill=\"\(xmlEscape(spans[i].color))\"><title>\(xmlEscape(title))</title></rect>\n"
                 i = j
             }
         }
@@ -169,17 +175,20 @@ extension FlameGraph {
                 for (c, w) in cats.enumerated() where w > 0 {
                     let h = densityH * w / peak
                     y -= h
-                    s += "<rect x=\"\(f2(x0 + Double(b) * l.binWidth))\" y=\"\(f2(y))\" width=\"\(f2(l.binWidth))\" height=\"\(f2(h))\" fill=\"\(xmlEscape(strip.categories[c].color))\" />\n"
+                    s +=
+                        "<rect x=\"\(f2(x0 + Double(b) * l.binWidth))\" y=\"\(f2(y))\" width=\"\(f2(l.binWidth))\" height=\"\(f2(h))\" fill=\"\(xmlEscape(strip.categories[c].color))\" />\n"
                 }
             }
             s += "</g>\n"
         }
-        s += "<rect id=\"tl-sel\" class=\"hide\" x=\"\(f1(x0))\" y=\"\(f1(top))\" width=\"0\" height=\"\(f1(bottomLane + laneH - top))\" fill=\"rgb(60,100,230)\" fill-opacity=\"0.25\" stroke=\"rgb(60,100,230)\" />\n"
+        s +=
+            "<rect id=\"tl-sel\" class=\"hide\" x=\"\(f1(x0))\" y=\"\(f1(top))\" width=\"0\" height=\"\(f1(bottomLane + laneH - top))\" fill=\"rgb(60,100,230)\" fill-opacity=\"0.25\" stroke=\"rgb(60,100,230)\" />\n"
         let axisY = bottomLane + laneH + 13
         for k in 0...4 {
             let t = l.time(atFraction: UInt64(k), of: 4)
             let anchor = k == 0 ? "start" : k == 4 ? "end" : "middle"
-            s += "<text class=\"tl-axis\" x=\"\(f2(x0 + plotW * Double(k) / 4))\" y=\"\(f1(axisY))\" text-anchor=\"\(anchor)\" style=\"font-size:10px\">\(xmlEscape(axisLabel(strip, t, first: k == 0)))</text>\n"
+            s +=
+                "<text class=\"tl-axis\" x=\"\(f2(x0 + plotW * Double(k) / 4))\" y=\"\(f1(axisY))\" text-anchor=\"\(anchor)\" style=\"font-size:10px\">\(xmlEscape(axisLabel(strip, t, first: k == 0)))</text>\n"
         }
         var legendX = x0
         let legendY = axisY + 14
@@ -187,13 +196,17 @@ extension FlameGraph {
         var seenKinds = Set<String>()
         for sp in strip.spans where seenKinds.insert(sp.kind).inserted { legend.append(("[\(sp.kind)]", sp.color)) }
         for (name, color) in legend {
-            s += "<rect x=\"\(f1(legendX))\" y=\"\(f1(legendY - 8))\" width=\"8\" height=\"8\" fill=\"\(xmlEscape(color))\" />"
-            s += "<text x=\"\(f1(legendX + 11))\" y=\"\(f1(legendY))\" style=\"font-size:10px\">\(xmlEscape(name))</text>\n"
+            s +=
+                "<rect x=\"\(f1(legendX))\" y=\"\(f1(legendY - 8))\" width=\"8\" height=\"8\" fill=\"\(xmlEscape(color))\" />"
+            s +=
+                "<text x=\"\(f1(legendX + 11))\" y=\"\(f1(legendY))\" style=\"font-size:10px\">\(xmlEscape(name))</text>\n"
             legendX += 11 + Double(name.unicodeScalars.count) * 6 + 12
         }
         // The window's line has a row of its own: its text grows after a drag, and must not run into the legend.
-        s += "<text id=\"tl-info\" x=\"\(f2(x0))\" y=\"\(f1(legendY + 14))\" style=\"font-size:10px\">drag across the strip to draw a time window</text>\n"
-        s += "<text id=\"tl-all\" class=\"hide\" x=\"\(f2(x0 + plotW))\" y=\"\(f1(legendY + 14))\" text-anchor=\"end\" style=\"font-size:10px; cursor:pointer\">[whole capture]</text>\n"
+        s +=
+            "<text id=\"tl-info\" x=\"\(f2(x0))\" y=\"\(f1(legendY + 14))\" style=\"font-size:10px\">drag across the strip to draw a time window</text>\n"
+        s +=
+            "<text id=\"tl-all\" class=\"hide\" x=\"\(f2(x0 + plotW))\" y=\"\(f1(legendY + 14))\" text-anchor=\"end\" style=\"font-size:10px; cursor:pointer\">[whole capture]</text>\n"
         s += "</g>\n"
         return s
     }
@@ -216,14 +229,21 @@ extension FlameGraph {
     }
 
     /// The strip's data for the script: bins, stacks as name indexes, colours, layout constants.
-    func stripData(_ strip: TimeStrip, _ l: StripLayout, top: Double, imageHeight: Double, ypad1: Double, ypad2: Double, xpad: Double) -> String {
+    func stripData(
+        _ strip: TimeStrip, _ l: StripLayout, top: Double, imageHeight: Double, ypad1: Double, ypad2: Double,
+        xpad: Double
+    ) -> String {
         var names: [String] = []
         var index: [String: Int] = [:]
         var out = ""
-        out += "\tvar tl = {t0: \(l.start), binNs: \(l.binNs), nbins: \(l.bins), x0: \(num(xpad)), bw: \(l.binWidth), top: \(num(top)), height: \(num(strip.height)),\n"
-        out += "\t\timageHeight: \(num(imageHeight)), ypad1: \(num(ypad1)), ypad2: \(num(ypad2)), frameHeight: \(num(options.frameHeight)), plotWidth: \(num(options.width - 2 * xpad)),\n"
-        out += "\t\tminWidth: \(options.minWidth), minWidthPct: \(options.minWidthIsPercent), factor: \(options.factor), countName: \"\(jsEscape(options.countName))\",\n"
-        out += "\t\t\(unitJS), origin: \(strip.origin.map { String($0) } ?? "null"), originName: \"\(jsEscape(strip.originName))\",\n"
+        out +=
+            "\tvar tl = {t0: \(l.start), binNs: \(l.binNs), nbins: \(l.bins), x0: \(num(xpad)), bw: \(l.binWidth), top: \(num(top)), height: \(num(strip.height)),\n"
+        out +=
+            "\t\timageHeight: \(num(imageHeight)), ypad1: \(num(ypad1)), ypad2: \(num(ypad2)), frameHeight: \(num(options.frameHeight)), plotWidth: \(num(options.width - 2 * xpad)),\n"
+        out +=
+            "\t\tminWidth: \(options.minWidth), minWidthPct: \(options.minWidthIsPercent), factor: \(options.factor), countName: \"\(jsEscape(options.countName))\",\n"
+        out +=
+            "\t\t\(unitJS), origin: \(strip.origin.map { String($0) } ?? "null"), originName: \"\(jsEscape(strip.originName))\",\n"
         out += "\t\trootColor: \"\(jsEscape(Colors.color(options.colors, hash: options.hash, name: "")))\",\n"
         out += "\t\tcategories: [\(strip.categories.map { "\"\(jsEscape($0.name))\"" }.joined(separator: ","))],\n"
         out += "\t\tstacks: ["

@@ -175,7 +175,11 @@ struct TraceAnalysis {
     mutating func beginRange(_ e: TraceEvent, kind: Int, scope: Int64, reason: TraceText, active: Bool) {
         let k = kinds[kind]
         if keepParsedLines {
-            t.parsedLines.append(Self.line(e, "\(active ? "RangeActive" : "RangeBegin") Time=\(e.time) Name=\"\(TraceRange.name(k, reason: reason.string))\" Scope=\(Self.scopeText(k, scope))"))
+            t.parsedLines.append(
+                Self.line(
+                    e,
+                    "\(active ? "RangeActive" : "RangeBegin") Time=\(e.time) Name=\"\(TraceRange.name(k, reason: reason.string))\" Scope=\(Self.scopeText(k, scope))"
+                ))
         }
         let rg = TraceRange(start: e.time, end: e.time, rawStart: e.rawTime, rawEnd: e.rawTime, m: e.m, p: e.p, g: e.g,
                             scope: scope, kind: k, activeAtStart: active, reasonText: reason)
@@ -206,20 +210,27 @@ struct TraceAnalysis {
             if keepParsedLines {
                 t.parsedLines.append(
                     Self.line(
-                        e, "RangeEnd Time=\(e.time) Name=\"\(rangeList[slot].name)\" Scope=\(Self.scopeText(k, scope))\(Self.attributes(e))")
+                        e,
+                        "RangeEnd Time=\(e.time) Name=\"\(rangeList[slot].name)\" Scope=\(Self.scopeText(k, scope))\(Self.attributes(e))"
+                    )
                 )
             }
         } else if keepParsedLines {
             // The Go parser still reports an end it cannot pair (a range begun before the trace).
             let reason = k == .stw ? r.string(e.args.a0) : ""
-            t.parsedLines.append(Self.line(e, "RangeEnd Time=\(e.time) Name=\"\(TraceRange.name(k, reason: reason))\" Scope=\(Self.scopeText(k, scope))\(Self.attributes(e))"))
+            t.parsedLines.append(
+                Self.line(
+                    e,
+                    "RangeEnd Time=\(e.time) Name=\"\(TraceRange.name(k, reason: reason))\" Scope=\(Self.scopeText(k, scope))\(Self.attributes(e))"
+                ))
         }
     }
 
     /// A RangeEnd's attributes as Go prints them: only a sweep's end has any (Event.RangeAttributes).
     static func attributes(_ e: TraceEvent) -> String {
         guard e.type == .gcSweepEnd else { return " Attributes=[]" }
-        return " Attributes=[\"bytes swept\"=Value{Uint64(\(e.args.a0))} \"bytes reclaimed\"=Value{Uint64(\(e.args.a1))}]"
+        return
+            " Attributes=[\"bytes swept\"=Value{Uint64(\(e.args.a0))} \"bytes reclaimed\"=Value{Uint64(\(e.args.a1))}]"
     }
 
     // MARK: Tasks, regions, logs
@@ -289,7 +300,11 @@ struct TraceAnalysis {
         let log = UserLog(
             time: e.time, g: e.g, task: e.args.a0, category: r.string(e.args.a1), message: r.string(e.args.a2))
         if keepParsedLines {
-            t.parsedLines.append(Self.line(e, "Log Time=\(e.time) Task=\(log.task) Category=\(goQuote(log.category)) Message=\(goQuote(log.message))"))
+            t.parsedLines.append(
+                Self.line(
+                    e,
+                    "Log Time=\(e.time) Task=\(log.task) Category=\(goQuote(log.category)) Message=\(goQuote(log.message))"
+                ))
         }
         t.logs.append(log)
     }

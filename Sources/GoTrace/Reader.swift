@@ -56,7 +56,8 @@ public struct GoTraceReader {
     /// Events already ordered and nudged, delivered by `next()` before anything else: `refill` orders
     /// up to `ahead.count` at a time with the cursors and the heap opened once, where one event per
     /// `next()` cost a uniqueness check per array access and a large call frame.
-    @usableFromInline var ahead = [TraceEvent](repeating: TraceEvent(type: .syncMarker, time: 0, rawTime: 0, m: -1, p: -1, g: -1), count: 256)
+    @usableFromInline var ahead = [TraceEvent](
+        repeating: TraceEvent(type: .syncMarker, time: 0, rawTime: 0, m: -1, p: -1, g: -1), count: 256)
     @usableFromInline var aheadHead = 0
     @usableFromInline var aheadCount = 0
     /// An error met while ordering ahead: thrown once the events before it are delivered.
@@ -68,12 +69,16 @@ public struct GoTraceReader {
 
     /// The header: `go 1.NN trace` padded with NULs to 16 bytes.
     public static func version(of bytes: UnsafeRawBufferPointer) throws(GoTraceError) -> TraceVersion {
-        guard bytes.count >= 16 else { throw GoTraceError(offset: 0, "not a Go execution trace: \(bytes.count) bytes, a 16-byte header expected") }
+        guard bytes.count >= 16 else {
+            throw GoTraceError(offset: 0, "not a Go execution trace: \(bytes.count) bytes, a 16-byte header expected")
+        }
         let head = String(decoding: bytes[0..<16].prefix { $0 != 0 }, as: UTF8.self)
         let parts = head.split(separator: " ")
         guard parts.count == 3, parts[0] == "go", parts[2] == "trace", parts[1].hasPrefix("1."),
-              let minor = Int(parts[1].dropFirst(2)) else {
-            throw GoTraceError(offset: 0, "not a Go execution trace: header \(head.debugDescription), expected \"go 1.NN trace\"")
+            let minor = Int(parts[1].dropFirst(2))
+        else {
+            throw GoTraceError(
+                offset: 0, "not a Go execution trace: header \(head.debugDescription), expected \"go 1.NN trace\"")
         }
         return TraceVersion(rawValue: 1000 + minor)
     }
@@ -91,7 +96,8 @@ public struct GoTraceReader {
             return
         }
         guard [TraceVersion.go122, .go123, .go125, .go126].contains(v) else {
-            throw GoTraceError(offset: 0, "trace version \(v) is not supported (headers go 1.21, 1.22, 1.23, 1.25, 1.26)")
+            throw GoTraceError(
+                offset: 0, "trace version \(v) is not supported (headers go 1.21, 1.22, 1.23, 1.25, 1.26)")
         }
         generations = GenerationReader(bytes: bytes, version: v, start: 16)
         source.version = v
@@ -181,7 +187,11 @@ public struct GoTraceReader {
             h[i].time = t
             // Mostly the same M goes on: nothing to move then.
             let l = 2 &* i &+ 1
-            if (l >= alive || h[l].time >= t) && (l &+ 1 >= alive || h[l &+ 1].time >= t) && (i == 0 || h[(i &- 1) >> 1].time <= t) { return }
+            if (l >= alive || h[l].time >= t) && (l &+ 1 >= alive || h[l &+ 1].time >= t)
+                && (i == 0 || h[(i &- 1) >> 1].time <= t)
+            {
+                return
+            }
             let live = UnsafeMutableBufferPointer(rebasing: h[0..<alive])
             if siftUp(live, i) == i { siftDown(live, i) }
             return
@@ -249,7 +259,8 @@ public struct GoTraceReader {
     static func step(_ i: Int, _ cursors: inout [Cursor], _ frontier: inout [HeapEntry], _ order: inout Ordering,
                      _ source: BatchSource) throws(GoTraceError) -> Bool {
         let ci = frontier[i].cursor
-        let (released, more, time) = try cursors.withUnsafeMutableBufferPointer { (cs) throws(GoTraceError) -> (Bool, Bool, Int64) in
+        let (released, more, time) = try cursors.withUnsafeMutableBufferPointer {
+            (cs) throws(GoTraceError) -> (Bool, Bool, Int64) in
             guard order.advance(&cs[ci].ev, m: cs[ci].m, gen: source.genNumber) else { return (false, false, 0) }
             let more = try source.advance(&cs[ci])
             return (true, more, cs[ci].ev.time)
@@ -408,8 +419,10 @@ public struct GoTraceReader {
             if try tryAdvance(i) { return }
             try chargeReorder(1)
         }
-        let at = frontier.first.map { cursors[$0.cursor] }.map { "M \($0.m) \($0.ev.type) at \($0.ev.time) ns" } ?? "nothing"
-        throw GoTraceError(offset: generations.position, "broken trace: no M can advance in generation \(genNumber) (next: \(at))")
+        let at =
+            frontier.first.map { cursors[$0.cursor] }.map { "M \($0.m) \($0.ev.type) at \($0.ev.time) ns" } ?? "nothing"
+        throw GoTraceError(
+            offset: generations.position, "broken trace: no M can advance in generation \(genNumber) (next: \(at))")
     }
 }
 
@@ -419,9 +432,13 @@ extension GoTraceReader {
     mutating func chargeReorder(_ n: Int) throws(GoTraceError) {
         reorderWork &+= n
         guard reorderWork > reorderBudget else { return }
-        let at = frontier.first.map { cursors[$0.cursor] }.map { "M \($0.m) \($0.ev.type) at \($0.ev.time) ns" } ?? "nothing"
-        throw GoTraceError(offset: generations.position, "broken trace: no consistent order of events in generation \(genNumber): "
-            + "Ms waited through \(reorderWork) reorderings, past the \(reorderBudget) this generation's size allows (first waiting: \(at))")
+        let at =
+            frontier.first.map { cursors[$0.cursor] }.map { "M \($0.m) \($0.ev.type) at \($0.ev.time) ns" } ?? "nothing"
+        throw GoTraceError(
+            offset: generations.position,
+            "broken trace: no consistent order of events in generation \(genNumber): "
+                + "Ms waited through \(reorderWork) reorderings, past the \(reorderBudget) this generation's size allows (first waiting: \(at))"
+        )
     }
 }
 
@@ -508,13 +525,16 @@ struct BatchSource {
         let t = EventType(rawValue: p.load(as: UInt8.self))
         let n = argCounts.withUnsafeBufferPointer { Int($0[Int(t.rawValue)]) }
         guard n > 0 else {
-            throw GoTraceError(offset: c.origin + c.offset, "event type \(t.rawValue) is not a timed event of a \(version) trace")
+            throw GoTraceError(
+                offset: c.origin + c.offset, "event type \(t.rawValue) is not a timed event of a \(version) trace")
         }
         var cur = ByteCursor(UnsafeRawBufferPointer(start: p, count: c.count - c.offset), origin: c.origin + c.offset)
         do { try cur.skip(1) } catch {}
         // The description is built only for an error: this runs for every event.
         func u(_ what: @autoclosure () -> String) throws(GoTraceError) -> UInt64 {
-            do { return try cur.uleb128(what()) } catch { throw GoTraceError(offset: error.offset, "\(t) \(what()): \(error.kind)") }
+            do { return try cur.uleb128(what()) } catch {
+                throw GoTraceError(offset: error.offset, "\(t) \(what()): \(error.kind)")
+            }
         }
         let dt = try u("time delta")
         var ev = TraceEvent(type: t, time: 0, rawTime: 0, m: c.m, p: -1, g: -1)

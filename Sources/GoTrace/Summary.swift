@@ -38,16 +38,21 @@ extension GoTrace {
                 + (ticksPerSecond == 15_625_000 ? " (nanotime/64: CLOCK_MONOTONIC on Linux)" : "") + "\n"
         }
         if let c = v1Clock {
-            o += "  Go 1.21 clock: cputicks (RDTSC/64 on amd64, nanotime/16 on arm64), not CLOCK_MONOTONIC; frequency measured when tracing stopped; time 0 = tick \(c.minTicks)\n"
+            o +=
+                "  Go 1.21 clock: cputicks (RDTSC/64 on amd64, nanotime/16 on arm64), not CLOCK_MONOTONIC; frequency measured when tracing stopped; time 0 = tick \(c.minTicks)\n"
         }
-        if let s = snapshots.first { o += "clock snapshot: trace \(s.time) ns = monotonic \(s.mono) ns = wall \(s.wallSeconds).\(cFormat("%09llu", s.wallNanoseconds)) s\n" }
+        if let s = snapshots.first {
+            o +=
+                "clock snapshot: trace \(s.time) ns = monotonic \(s.mono) ns = wall \(s.wallSeconds).\(cFormat("%09llu", s.wallNanoseconds)) s\n"
+        }
         return o
     }
 
     func pauseLines(span: Int64) -> String {
         var o = ""
         let gcs = ranges.filter { $0.kind == .gc }
-        o += "GC cycles: \(gcs.count), concurrent mark total \(milliseconds(gcs.reduce(0) { saturatingAdd($0, duration($1.start, $1.end)) }))\n"
+        o +=
+            "GC cycles: \(gcs.count), concurrent mark total \(milliseconds(gcs.reduce(0) { saturatingAdd($0, duration($1.start, $1.end)) }))\n"
         let stws = ranges.filter { $0.kind == .stw }
         let total = stws.reduce(0) { saturatingAdd($0, duration($1.start, $1.end)) }
         o +=
@@ -58,10 +63,12 @@ extension GoTrace {
         for (reason, ds) in byReason.sorted(by: { $0.key < $1.key }) {
             let d = ds.sorted()
             func pct(_ p: Double) -> Int64 { d[min(d.count - 1, Int(Double(d.count - 1) * p))] }
-            o += "  \(reason): \(d.count), total \(milliseconds(d.reduce(0, saturatingAdd))), p50 \(milliseconds(pct(0.5))), p99 \(milliseconds(pct(0.99))), max \(milliseconds(d.last!))\n"
+            o +=
+                "  \(reason): \(d.count), total \(milliseconds(d.reduce(0, saturatingAdd))), p50 \(milliseconds(pct(0.5))), p99 \(milliseconds(pct(0.99))), max \(milliseconds(d.last!))\n"
         }
         if let longest = stws.max(by: { duration($0.start, $0.end) < duration($1.start, $1.end) }) {
-            o += "  longest: \(milliseconds(duration(longest.start, longest.end))) (\(longest.reason)) at \(longest.start) ns, goroutine \(longest.scope)\n"
+            o +=
+                "  longest: \(milliseconds(duration(longest.start, longest.end))) (\(longest.reason)) at \(longest.start) ns, goroutine \(longest.scope)\n"
         }
         return o
     }
@@ -71,7 +78,8 @@ extension GoTrace {
         let assists = ranges.filter { $0.kind == .assist }
         var byG: [Int64: Int64] = [:]
         for a in assists { byG[a.scope] = saturatingAdd(byG[a.scope] ?? 0, duration(a.start, a.end)) }
-        o += "mark assists: \(assists.count), total \(milliseconds(assists.reduce(0) { saturatingAdd($0, duration($1.start, $1.end)) })) in \(byG.count) goroutine(s)\n"
+        o +=
+            "mark assists: \(assists.count), total \(milliseconds(assists.reduce(0) { saturatingAdd($0, duration($1.start, $1.end)) })) in \(byG.count) goroutine(s)\n"
         for (g, d) in byG.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).prefix(5) {
             o += "  goroutine \(g) \(goroutines[g]?.startFunction ?? ""): \(milliseconds(d))\n"
         }

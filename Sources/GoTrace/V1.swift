@@ -31,23 +31,34 @@ extension V1Trace {
         // and the event stream is cut too (other Ps' events that the order needs are missing).
         guard p.sawFrequency else {
             if let t = p.truncation {
-                throw GoTraceError(offset: t.offset, "truncated Go 1.21 trace: the footer with the clock frequency (written when tracing stops) is missing; reading stopped here: \(t.message)")
+                throw GoTraceError(
+                    offset: t.offset,
+                    "truncated Go 1.21 trace: the footer with the clock frequency (written when tracing stops) is missing; reading stopped here: \(t.message)"
+                )
             }
-            throw GoTraceError(offset: bytes.count, "Go 1.21 trace without its footer (no frequency event): the trace was cut short or tracing never stopped")
+            throw GoTraceError(
+                offset: bytes.count,
+                "Go 1.21 trace without its footer (no frequency event): the trace was cut short or tracing never stopped"
+            )
         }
         var events: [V1Event]
         do { events = try p.parseEventBatches() } catch {
-            if let t = p.truncation { throw GoTraceError(offset: error.offset, "\(error.message) (the trace is cut short: \(t))") }
+            if let t = p.truncation {
+                throw GoTraceError(offset: error.offset, "\(error.message) (the trace is cut short: \(t))")
+            }
             throw error
         }
         guard p.ticksPerSec > 0 else {
             if let t = p.truncation {
-                throw GoTraceError(offset: t.offset, "truncated Go 1.21 trace: no frequency event (it is in the footer, which is missing): \(t.message)")
+                throw GoTraceError(
+                    offset: t.offset,
+                    "truncated Go 1.21 trace: no frequency event (it is in the footer, which is missing): \(t.message)")
             }
             throw GoTraceError(offset: bytes.count, "no frequency event: a Go 1.21 trace ends with one")
         }
         if let t = p.truncation {
-            warnings.append("trace is truncated or corrupt at offset \(t.offset) (\(t.message)); the events before it are read")
+            warnings.append(
+                "trace is truncated or corrupt at offset \(t.offset) (\(t.message)); the events before it are read")
         }
         if let first = events.first {
             minTicks = first.ts

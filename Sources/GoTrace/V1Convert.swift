@@ -41,7 +41,8 @@ struct V1Converter {
     var blockedSyscalls: Set<Int> = []
 
     enum Builtin: Int {
-        case forever, preempted, gosched, sleep, chanSend, chanRecv, network, sync, syncCond, select, empty, markAssistWait
+        case forever, preempted, gosched, sleep, chanSend, chanRecv, network, sync, syncCond, select, empty,
+            markAssistWait
         case stwUnknown
     }
     static let builtinNames = [
@@ -65,7 +66,9 @@ struct V1Converter {
         strings = t.strings
         let maxID = t.strings.keys.max() ?? 0
         let total = UInt64(t.inlineStrings.count + Self.builtinNames.count)
-        guard maxID <= UInt64.max - total else { throw GoTraceError(offset: 16, "trace contains too many strings (string id \(maxID))") }
+        guard maxID <= UInt64.max - total else {
+            throw GoTraceError(offset: 16, "trace contains too many strings (string id \(maxID))")
+        }
         inlineBase = maxID + 1
         for (i, s) in t.inlineStrings.enumerated() { strings[inlineBase + UInt64(i)] = s }
         let builtinBase = inlineBase + UInt64(t.inlineStrings.count)
@@ -93,8 +96,9 @@ struct V1Converter {
         guard stack <= UInt64(UInt32.max), let pcList = stacks[UInt32(stack)] else { return [] }
         return pcList.map { pc in
             let f = pcs[pc]
-            return TraceFrame(pc: pc, function: f.flatMap { strings[$0.fn] } ?? "", file: f.flatMap { strings[$0.file] } ?? "",
-                              line: f?.line ?? 0)
+            return TraceFrame(
+                pc: pc, function: f.flatMap { strings[$0.fn] } ?? "", file: f.flatMap { strings[$0.file] } ?? "",
+                line: f?.line ?? 0)
         }
     }
 
@@ -126,7 +130,9 @@ struct V1Converter {
         lastTs = e.time
     }
 
-    @inline(__always) func event(_ type: EventType, _ time: Int64, m: Int64, p: Int64, g: Int64, _ args: EventArgs) -> TraceEvent {
+    @inline(__always) func event(_ type: EventType, _ time: Int64, m: Int64, p: Int64, g: Int64, _ args: EventArgs)
+        -> TraceEvent
+    {
         var e = TraceEvent(type: type, time: time, rawTime: time, m: m, p: p, g: g)
         e.args = args
         e.generation = 1
@@ -156,8 +162,9 @@ struct V1Converter {
             converted = convertGoroutine(ev)
         case .goSysCall, .goSysExit, .goSysBlock, .goWaiting, .goInSyscall:
             converted = convertSyscall(ev)
-        case .heapAlloc, .heapGoal, .gcMarkAssistStart, .gcMarkAssistDone, .userTaskCreate, .userTaskEnd, .userRegion, .userLog,
-             .cpuSample:
+        case .heapAlloc, .heapGoal, .gcMarkAssistStart, .gcMarkAssistDone, .userTaskCreate, .userTaskEnd, .userRegion,
+            .userLog,
+            .cpuSample:
             converted = convertOther(ev)
         default:
             throw GoTraceError(offset: Int(ev.offset), "unexpected event type \(ev.type)")

@@ -23,14 +23,17 @@ enum V1Order {
         switch ev.type {
         case .goCreate: return (ev.a0, S(seq: 0, status: S.dead), S(seq: 1, status: S.runnable))
         case .goWaiting, .goInSyscall: return (ev.g, S(seq: 1, status: S.runnable), S(seq: 2, status: S.waiting))
-        case .goStart, .goStartLabel: return (ev.g, S(seq: ev.a1, status: S.runnable), S(seq: ev.a1 &+ 1, status: S.running))
+        case .goStart, .goStartLabel:
+            return (ev.g, S(seq: ev.a1, status: S.runnable), S(seq: ev.a1 &+ 1, status: S.running))
         case .goStartLocal: return (ev.g, S(seq: noseq, status: S.runnable), S(seq: seqinc, status: S.running))
         case .goBlock, .goBlockSend, .goBlockRecv, .goBlockSelect, .goBlockSync, .goBlockCond, .goBlockNet, .goSleep,
              .goSysBlock, .goBlockGC:
             return (ev.g, S(seq: noseq, status: S.running), S(seq: noseq, status: S.waiting))
         case .goSched, .goPreempt: return (ev.g, S(seq: noseq, status: S.running), S(seq: noseq, status: S.runnable))
-        case .goUnblock, .goSysExit: return (ev.a0, S(seq: ev.a1, status: S.waiting), S(seq: ev.a1 &+ 1, status: S.runnable))
-        case .goUnblockLocal, .goSysExitLocal: return (ev.a0, S(seq: noseq, status: S.waiting), S(seq: seqinc, status: S.runnable))
+        case .goUnblock, .goSysExit:
+            return (ev.a0, S(seq: ev.a1, status: S.waiting), S(seq: ev.a1 &+ 1, status: S.runnable))
+        case .goUnblockLocal, .goSysExitLocal:
+            return (ev.a0, S(seq: noseq, status: S.waiting), S(seq: seqinc, status: S.runnable))
         case .gcStart: return (garbage, S(seq: ev.a0, status: S.dead), S(seq: ev.a0 &+ 1, status: S.dead))
         default: return (unordered, S(), S())
         }
@@ -76,7 +79,8 @@ extension V1Parser {
             if frontier.items.isEmpty {
                 if let stuck = procs.first(where: { !$0.done }) {
                     let at = stuck.head < stuck.events.count ? Int(stuck.events[stuck.head].offset) : off
-                    throw GoTraceError(offset: at, "no consistent ordering of events possible (P \(stuck.pid) cannot advance)")
+                    throw GoTraceError(
+                        offset: at, "no consistent ordering of events possible (P \(stuck.pid) cannot advance)")
                 }
                 break
             }
@@ -95,7 +99,9 @@ extension V1Parser {
                 let key = Int64(bitPattern: g)
                 let cur = gs[key] ?? V1GState()
                 guard V1Order.ready(g, cur, initial) else {
-                    throw GoTraceError(offset: Int(ev.offset), "encountered impossible goroutine state transition (\(ev.type), goroutine \(g))")
+                    throw GoTraceError(
+                        offset: Int(ev.offset),
+                        "encountered impossible goroutine state transition (\(ev.type), goroutine \(g))")
                 }
                 var n = next
                 if n.seq == V1Order.noseq { n.seq = cur.seq } else if n.seq == V1Order.seqinc { n.seq = cur.seq &+ 1 }
@@ -110,8 +116,10 @@ extension V1Parser {
 
     /// Moves every available P whose next event is ready to the frontier, loading its next batch when
     /// its events are used up; a P with no batch left is done, one not ready waits on its goroutine.
-    mutating func scan(_ procs: inout [Proc], _ available: inout [Int], _ waiting: inout [UInt64: [Int]],
-                       _ frontier: inout V1Frontier, _ gs: IntMap<V1GState>, _ raw: inout V1RawEvent) throws(GoTraceError) {
+    mutating func scan(
+        _ procs: inout [Proc], _ available: inout [Int], _ waiting: inout [UInt64: [Int]],
+        _ frontier: inout V1Frontier, _ gs: IntMap<V1GState>, _ raw: inout V1RawEvent
+    ) throws(GoTraceError) {
         // Every path below takes available[i] out (to the frontier, the waiting Ps, or done).
         let i = 0
         scan: while i < available.count {
@@ -149,7 +157,8 @@ extension V1Parser {
     /// carry (written late), now that the order is fixed, and sorts by time again if any moved.
     static func placeSyscallExits(_ out: inout [V1Event]) throws(GoTraceError) {
         for i in out.indices.dropFirst() where out[i].ts < out[i - 1].ts {
-            throw GoTraceError(offset: Int(out[i].offset), "time stamps out of order (\(out[i].type) after \(out[i - 1].type))")
+            throw GoTraceError(
+                offset: Int(out[i].offset), "time stamps out of order (\(out[i].type) after \(out[i - 1].type))")
         }
         var lastSysBlock: [UInt64: Int64] = [:]
         var moved = false
@@ -162,7 +171,10 @@ extension V1Parser {
                 if ts == 0 { continue }
                 let block = lastSysBlock[out[i].g] ?? 0
                 guard block != 0 else { throw GoTraceError(offset: Int(out[i].offset), "stray syscall exit") }
-                guard ts >= block else { throw GoTraceError(offset: Int(out[i].offset), "time stamps out of order (syscall exit before its block)") }
+                guard ts >= block else {
+                    throw GoTraceError(
+                        offset: Int(out[i].offset), "time stamps out of order (syscall exit before its block)")
+                }
                 out[i].ts = ts
                 moved = true
             default:

@@ -61,7 +61,9 @@ struct V1Parser {
         throw GoTraceError(offset: off, "\(type) \(what): truncated varint (\(end - off) bytes left)")
     }
 
-    mutating func readFull(_ n: UInt64, _ type: V1EventType, _ what: StaticString) throws(GoTraceError) -> UnsafeRawBufferPointer {
+    mutating func readFull(_ n: UInt64, _ type: V1EventType, _ what: StaticString) throws(GoTraceError)
+        -> UnsafeRawBufferPointer
+    {
         guard n <= UInt64(end - off) else {
             throw GoTraceError(offset: off, "\(type) \(what): \(n) bytes, only \(end - off) left")
         }
@@ -91,7 +93,9 @@ struct V1Parser {
                 _ = try readFull(len, typ, "bytes")
             } else {
                 guard id != 0 else { throw GoTraceError(offset: start, "string has invalid id 0") }
-                guard strings[id, default: ""].isEmpty else { throw GoTraceError(offset: start, "string has duplicate id \(id)") }
+                guard strings[id, default: ""].isEmpty else {
+                    throw GoTraceError(offset: start, "string has duplicate id \(id)")
+                }
                 guard len != 0 else { throw GoTraceError(offset: start, "string has invalid length 0") }
                 guard len <= 1_000_000 else { throw GoTraceError(offset: start, "string has too large length \(len)") }
                 strings[id] = String(decoding: try readFull(len, typ, "bytes"), as: UTF8.self)
@@ -99,7 +103,9 @@ struct V1Parser {
             ev.type = .none
             return true
         case .batch:
-            guard narg == 2 else { throw GoTraceError(offset: start, "Batch has wrong number of arguments: got \(narg), want 2") }
+            guard narg == 2 else {
+                throw GoTraceError(offset: start, "Batch has wrong number of arguments: got \(narg), want 2")
+            }
             let pid = try readVal(typ, "P")
             guard pid == .max || pid <= UInt64(Int32.max) else {
                 throw GoTraceError(offset: start, "processor ID \(pid) is larger than maximum of \(Int32.max)")
@@ -121,7 +127,8 @@ struct V1Parser {
                 // Four or more arguments: a byte length, then the arguments.
                 let len = try readVal(typ, "argument length")
                 guard len <= 2048 else {
-                    throw GoTraceError(offset: start, "\(typ): length-prefixed argument too big: \(len) bytes, limit is 2048")
+                    throw GoTraceError(
+                        offset: start, "\(typ): length-prefixed argument too big: \(len) bytes, limit is 2048")
                 }
                 let buf = try readFull(len, typ, "arguments")
                 if !skip || typ == .cpuSample {
@@ -134,7 +141,9 @@ struct V1Parser {
                 }
                 if typ == .userLog {
                     let n = try readVal(typ, "value length")
-                    guard skip || n <= 1_000_000 else { throw GoTraceError(offset: start, "string is too large (len=\(n))") }
+                    guard skip || n <= 1_000_000 else {
+                        throw GoTraceError(offset: start, "string is too large (len=\(n))")
+                    }
                     let value = try readFull(n, typ, "value")  // bounds n before it becomes an Int
                     ev.stringStart = off - value.count
                     ev.stringCount = value.count
@@ -169,12 +178,14 @@ struct V1Parser {
                 haveBatch = true
             }
             guard haveBatch else {
-                throw GoTraceError(offset: start, "read event \(raw.type) with current P of \(curP), but P has no batches yet")
+                throw GoTraceError(
+                    offset: start, "read event \(raw.type) with current P of \(curP), but P has no batches yet")
             }
             if raw.type == .cpuSample {
                 let want = wireArgs[Int(raw.type.rawValue)]
                 guard raw.argc == want else {
-                    throw GoTraceError(offset: start, "CPU sample has wrong number of arguments: want \(want), got \(raw.argc)")
+                    throw GoTraceError(
+                        offset: start, "CPU sample has wrong number of arguments: want \(want), got \(raw.argc)")
                 }
                 // [delta, real ticks, P, G, stack]: the sample's own time is the real ticks.
                 var e = V1Event(type: .cpuSample, offset: Self.offset32(start))
@@ -188,7 +199,8 @@ struct V1Parser {
     }
 
     /// Reads the batch at `offset` (up to the next batch header) into `events` (Go's `loadBatch`).
-    mutating func loadBatch(at offset: Int, into events: inout [V1Event], _ raw: inout V1RawEvent) throws(GoTraceError) {
+    mutating func loadBatch(at offset: Int, into events: inout [V1Event], _ raw: inout V1RawEvent) throws(GoTraceError)
+    {
         off = offset
         var gotHeader = false
         while try readRawEvent(skip: false, &raw) {
@@ -206,11 +218,14 @@ struct V1Parser {
         let t = raw.type
         let at = raw.offset
         if t == .stack {
-            guard raw.argc >= 2 else { throw GoTraceError(offset: at, "Stack has wrong number of arguments: want at least 2, got \(raw.argc)") }
+            guard raw.argc >= 2 else {
+                throw GoTraceError(offset: at, "Stack has wrong number of arguments: want at least 2, got \(raw.argc)")
+            }
             let size = raw[1]
             guard size <= 1000 else { throw GoTraceError(offset: at, "Stack has bad number of frames: \(size)") }
             guard raw.argc == 2 + 4 * Int(size) else {
-                throw GoTraceError(offset: at, "Stack has wrong number of arguments: want \(2 + 4 * size), got \(raw.argc)")
+                throw GoTraceError(
+                    offset: at, "Stack has wrong number of arguments: want \(2 + 4 * size), got \(raw.argc)")
             }
             let id = UInt32(truncatingIfNeeded: raw[0])
             if id != 0 && size > 0 {
@@ -238,7 +253,9 @@ struct V1Parser {
             return nil
         case .frequency:
             ticksPerSec = Int64(bitPattern: raw[0])
-            guard ticksPerSec > 0 else { throw GoTraceError(offset: at, "frequency \(raw[0]): time stamps out of order") }
+            guard ticksPerSec > 0 else {
+                throw GoTraceError(offset: at, "frequency \(raw[0]): time stamps out of order")
+            }
             return nil
         case .timerGoroutine:
             timerGoids.insert(raw[0])
@@ -266,7 +283,9 @@ struct V1Parser {
             ev.g = ev.a0
         case .userLog:
             // The value is inline in v1: give each distinct one an id (Go's InlineStrings).
-            let s = String(decoding: UnsafeRawBufferPointer(rebasing: data[raw.stringStart..<(raw.stringStart + raw.stringCount)]), as: UTF8.self)
+            let s = String(
+                decoding: UnsafeRawBufferPointer(rebasing: data[raw.stringStart..<(raw.stringStart + raw.stringCount)]),
+                as: UTF8.self)
             if let id = inlineIDs[s] {
                 ev.a3 = UInt64(id)
             } else {

@@ -23,8 +23,9 @@ struct V1PostProcess {
             try procsAndGC(i, &events)
         case .goWaiting, .goInSyscall, .goCreate, .goStart, .goStartLabel, .goUnblock, .goSysExit:
             try goroutineRuns(i, &events)
-        case .goEnd, .goStop, .goSched, .goPreempt, .goSysCall, .goSysBlock, .goSleep, .goBlock, .goBlockSend, .goBlockRecv,
-             .goBlockSelect, .goBlockSync, .goBlockCond, .goBlockNet, .goBlockGC:
+        case .goEnd, .goStop, .goSched, .goPreempt, .goSysCall, .goSysBlock, .goSleep, .goBlock, .goBlockSend,
+            .goBlockRecv,
+            .goBlockSelect, .goBlockSync, .goBlockCond, .goBlockNet, .goBlockGC:
             try goroutineStops(i, events)
         case .userTaskCreate, .userTaskEnd, .userRegion:
             try userAnnotations(i, events)
@@ -33,7 +34,9 @@ struct V1PostProcess {
         }
     }
 
-    static func fail(_ ev: V1Event, _ m: String) -> GoTraceError { GoTraceError(offset: Int(ev.offset), "\(m) (time \(ev.ts))") }
+    static func fail(_ ev: V1Event, _ m: String) -> GoTraceError {
+        GoTraceError(offset: Int(ev.offset), "\(m) (time \(ev.ts))")
+    }
 
     func checkRunning(_ ev: V1Event, _ p: PDesc, _ g: GDesc, allowG0: Bool) throws(GoTraceError) {
         if g.state != gRunning { throw Self.fail(ev, "g \(ev.g) is not running while \(ev.type)") }
@@ -225,7 +228,9 @@ struct V1PostProcess {
                 // An end whose start is in the trace must match the innermost open region.
                 if let s = activeRegions[ev.g]?.last {
                     if events[s].a0 != ev.a0 || events[s].a2 != ev.a2 {
-                        throw fail("misuse of region in goroutine \(ev.g): end of task \(ev.a0) type \(ev.a2) when the innermost open region is task \(events[s].a0) type \(events[s].a2)")
+                        throw fail(
+                            "misuse of region in goroutine \(ev.g): end of task \(ev.a0) type \(ev.a2) when the innermost open region is task \(events[s].a0) type \(events[s].a2)"
+                        )
                     }
                     activeRegions[ev.g]!.removeLast()
                     if activeRegions[ev.g]!.isEmpty { activeRegions[ev.g] = nil }

@@ -55,15 +55,18 @@ extension PerfFile {
         var out = ""
         let n = s.notes
         if let first = n.firstMalformed {
-            out += "# malformed records: \(n.malformedCount) (\(n.malformedList)), skipped; the first: \(first.type.name) at offset \(first.offset) (0x\(String(first.offset, radix: 16))): \(first.message)\n"
+            out +=
+                "# malformed records: \(n.malformedCount) (\(n.malformedList)), skipped; the first: \(first.type.name) at offset \(first.offset) (0x\(String(first.offset, radix: 16))): \(first.message)\n"
         }
         if n.auxtraceRecords > 0 || n.auxRecords > 0 || n.auxtraceType != nil {
             let kind = n.auxtraceType.map { " (\(RecordNotes.auxtraceName($0)))" } ?? ""
-            out += "# AUX area trace data\(kind): \(n.auxtraceBytes) bytes in \(n.auxtraceRecords) AUXTRACE records, \(n.auxRecords) AUX records; not folded (perf script --itrace decodes it)\n"
+            out +=
+                "# AUX area trace data\(kind): \(n.auxtraceBytes) bytes in \(n.auxtraceRecords) AUXTRACE records, \(n.auxRecords) AUX records; not folded (perf script --itrace decodes it)\n"
         }
         if s.lbrSamples > 0 {
             let names = lbrCallStackEvents.map { events[$0].name }.joined(separator: ", ")
-            out += "# LBR call stacks: \(s.lbrSamples) samples (\(names)); not folded (stacks are the recorded callchains)\n"
+            out +=
+                "# LBR call stacks: \(s.lbrSamples) samples (\(names)); not folded (stacks are the recorded callchains)\n"
         }
         return out
     }
@@ -91,7 +94,8 @@ extension PerfFile {
     func headerText(capturedOn: String?) -> String {
         var out = "# ========\n"
         if let date = capturedOn { out += "# captured on    : \(date)\n" }
-        out += "# mode           : \(isPipe ? "pipe" : "file"), \(order == .little ? "little" : "big")-endian\(isLegacy ? ", legacy \"PERFFILE\" header" : "")\n"
+        out +=
+            "# mode           : \(isPipe ? "pipe" : "file"), \(order == .little ? "little" : "big")-endian\(isLegacy ? ", legacy \"PERFFILE\" header" : "")\n"
         if !isPipe {
             out += "# data offset    : \(dataSection.offset)\n"
             out += "# data size      : \(dataSection.size)\n"
@@ -103,7 +107,8 @@ extension PerfFile {
         let f = features
         if let r = f.clockResolutionNs { out += "# clockid frequency: \(r == 0 ? 0 : 1000 / r) MHz\n" }
         if let cd = f.clockData {
-            out += "# clock data: clockid \(cd.clockID) (\(clockName(cd.clockID))), reference time: \(cd.todNs) ns (TOD) = \(cd.clockNs) ns (clock)\n"
+            out +=
+                "# clock data: clockid \(cd.clockID) (\(clockName(cd.clockID))), reference time: \(cd.todNs) ns (TOD) = \(cd.clockNs) ns (clock)\n"
         }
         if !f.pmuMappings.isEmpty {
             out += "# pmu mappings: " + f.pmuMappings.map { "\($0.name) = \($0.type)" }.joined(separator: ", ") + "\n"
@@ -112,7 +117,8 @@ extension PerfFile {
             out += "# compressed : \(c.type == 1 ? "Zstd" : "type \(c.type)"), level = \(c.level), ratio = \(c.ratio)\n"
         }
         if let st = f.sampleTime {
-            out += "# time of first sample : \(perfSeconds(st.first))\n# time of last sample : \(perfSeconds(st.last))\n"
+            out +=
+                "# time of first sample : \(perfSeconds(st.first))\n# time of last sample : \(perfSeconds(st.last))\n"
         }
         out += "# features: " + f.present.map(\.name).joined(separator: " ") + "\n"
         out += "# build ids: \(f.buildIDs.count)\n"
@@ -144,7 +150,10 @@ extension PerfFile {
         parts.append("type = \(a.type)")
         parts.append("size = \(a.size)")
         if a.config != 0 { parts.append("config = 0x\(String(a.config, radix: 16))") }
-        parts.append(a.freq ? "{ sample_period, sample_freq } = \(a.samplePeriodOrFreq)" : "sample_period = \(a.samplePeriodOrFreq)")
+        parts.append(
+            a.freq
+                ? "{ sample_period, sample_freq } = \(a.samplePeriodOrFreq)" : "sample_period = \(a.samplePeriodOrFreq)"
+        )
         parts.append("sample_type = \(a.sampleType)")
         if a.readFormat.rawValue != 0 { parts.append("read_format = \(a.readFormat)") }
         parts.append(contentsOf: a.flagNames.map { $0 == "precise_ip" ? "precise_ip = \(a.preciseIP)" : "\($0) = 1" })
@@ -164,9 +173,15 @@ extension PerfFile {
         out += "# samples: \(s.samples), lost: \(s.lost)\n"
         out += skippedText(s)
         if let (first, last) = s.sampleTimes {
-            out += "# first sample: \(perfSeconds(first)), last sample: \(perfSeconds(last)), duration: \(cFormat("%.3f", Double(last - first) / 1e6)) ms\n"
+            out +=
+                "# first sample: \(perfSeconds(first)), last sample: \(perfSeconds(last)), duration: \(cFormat("%.3f", Double(last - first) / 1e6)) ms\n"
         }
-        let clock = events.first.map { $0.attr.useClockID ? "clockid \($0.attr.clockID) (\(clockName(UInt32(bitPattern: $0.attr.clockID))))" : "perf default (local_clock)" } ?? "unknown"
+        let clock =
+            events.first.map {
+                $0.attr.useClockID
+                    ? "clockid \($0.attr.clockID) (\(clockName(UInt32(bitPattern: $0.attr.clockID))))"
+                    : "perf default (local_clock)"
+            } ?? "unknown"
         out += "# clock: \(clock)\n"
         return out
     }

@@ -62,7 +62,9 @@ struct MapTable {
     func findBelow(_ a: UInt64) -> Mapping? {
         let r = Self.lastStarting(atOrBelow: a, in: recent).map { recent[$0] }
         guard let i = Self.lastStarting(atOrBelow: a, in: base) else { return r }
-        let piece = Self.firstOverlap(base[i], in: recent) == nil ? base[i] : Self.cut(base[i], by: recent).last { $0.start <= a }
+        let piece =
+            Self.firstOverlap(base[i], in: recent) == nil
+            ? base[i] : Self.cut(base[i], by: recent).last { $0.start <= a }
         guard let piece else { return r }
         guard let r else { return piece }
         return piece.start > r.start ? piece : r

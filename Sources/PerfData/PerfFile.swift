@@ -105,8 +105,11 @@ public final class PerfFile: @unchecked Sendable {
                 // 72: the header before the feature bitmap (perf reads it as "the previous format", with no
                 // features), in either version.
                 guard headerSize >= 104 || headerSize == 72 else {
-                    throw ReadError(.invalid("header size \(headerSize): expected 104 (file mode), 72 (older file mode) or 16 (pipe mode)"),
-                                    offset: 8, what: "header size")
+                    throw ReadError(
+                        .invalid(
+                            "header size \(headerSize): expected 104 (file mode), 72 (older file mode) or 16 (pipe mode)"
+                        ),
+                        offset: 8, what: "header size")
                 }
                 isPipe = false
                 let attrSize = try c.u64("header attr_size")
@@ -146,8 +149,11 @@ public final class PerfFile: @unchecked Sendable {
         let sizes: [UInt64] = [64, 72, 80, 96, 104].map { $0 + 16 }
         if sizes.contains(attrSize) { return .host }
         if sizes.contains(attrSize.byteSwapped) { return ByteOrder.host == .little ? .big : .little }
-        throw ReadError(.invalid("legacy \"PERFFILE\" header with attr_size \(attrSize): none of perf_event_attr's ABI 0-4 sizes plus 16, so its byte order is unknown"),
-                        offset: 16, what: "header attr_size")
+        throw ReadError(
+            .invalid(
+                "legacy \"PERFFILE\" header with attr_size \(attrSize): none of perf_event_attr's ABI 0-4 sizes plus 16, so its byte order is unknown"
+            ),
+            offset: 16, what: "header attr_size")
     }
 
     // MARK: attrs
@@ -179,9 +185,12 @@ public final class PerfFile: @unchecked Sendable {
             c.position = slotStart + Int(attrSize) - 16
             let ids = FileSection(offset: try c.u64("attr[\(i)].ids.offset"), size: try c.u64("attr[\(i)].ids.size"))
             guard ids.size / 8 <= idBudget else {
-                throw ReadError(.invalid("\(ids.size / 8) more ids than the file holds (\(file.count / 8)): attrs' ids sections overlap"),
-                                offset: attrSection.offset == 0 ? 0 : Int(clamping: attrSection.offset) + (i + 1) * Int(attrSize) - 16,
-                                what: "attr[\(i)] ids.size")
+                throw ReadError(
+                    .invalid(
+                        "\(ids.size / 8) more ids than the file holds (\(file.count / 8)): attrs' ids sections overlap"),
+                    offset: attrSection.offset == 0
+                        ? 0 : Int(clamping: attrSection.offset) + (i + 1) * Int(attrSize) - 16,
+                    what: "attr[\(i)] ids.size")
             }
             idBudget -= ids.size / 8
             var idc = try base.slice(try range(ids, "attr[\(i)] ids"), "attr[\(i)] ids")
@@ -212,7 +221,9 @@ public final class PerfFile: @unchecked Sendable {
         guard !featureBits.isEmpty else { return }
         let tableOffset = dataSection.offset &+ dataSection.size
         if dataSection.size == 0 {
-            warnings.append("header says data size 0 with features set: perf record was killed before it finished writing; reading records to the end of the file and no feature sections")
+            warnings.append(
+                "header says data size 0 with features set: perf record was killed before it finished writing; reading records to the end of the file and no feature sections"
+            )
             return
         }
         guard tableOffset <= UInt64(file.count) else { return }  // Reported by checkDataSection.
@@ -242,7 +253,9 @@ public final class PerfFile: @unchecked Sendable {
             warnings.append(
                 "\(path): data section starts at \(dataSection.offset), past the end of the file (\(file.count) bytes)")
         } else if end > UInt64(file.count) {
-            warnings.append("\(path): truncated: data section should end at \(end) but the file has \(file.count) bytes; reading every complete record")
+            warnings.append(
+                "\(path): truncated: data section should end at \(end) but the file has \(file.count) bytes; reading every complete record"
+            )
         }
     }
 

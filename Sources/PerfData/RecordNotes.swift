@@ -65,7 +65,8 @@ public struct RecordNotes: Sendable {
     public func malformedWarning(path: String, affected: (unknown: Int, of: Int)? = nil) -> String? {
         guard let first = firstMalformed else { return nil }
         let n = malformedCount
-        var s = "\(path): \(n) malformed record\(n == 1 ? "" : "s") skipped (\(malformedList)); the first, \(first.type.name) at offset \(first.offset) (0x\(String(first.offset, radix: 16))): \(first.message)"
+        var s =
+            "\(path): \(n) malformed record\(n == 1 ? "" : "s") skipped (\(malformedList)); the first, \(first.type.name) at offset \(first.offset) (0x\(String(first.offset, radix: 16))): \(first.message)"
         switch first.type {
         case .mmap, .mmap2:
             s += "; frames in the mapping\(n == 1 ? "" : "s") it described show as [unknown]"
@@ -82,9 +83,12 @@ public struct RecordNotes: Sendable {
     public var auxWarning: String? {
         guard auxtraceRecords > 0 || auxRecords > 0 || auxtraceType != nil else { return nil }
         let kind = auxtraceType.map { " (\(Self.auxtraceName($0)))" } ?? ""
-        let bytes = auxtraceRecords > 0 ? "\(auxtraceBytes) bytes of AUX area trace data\(kind) in \(auxtraceRecords) AUXTRACE records"
+        let bytes =
+            auxtraceRecords > 0
+            ? "\(auxtraceBytes) bytes of AUX area trace data\(kind) in \(auxtraceRecords) AUXTRACE records"
             : "AUX area trace records\(kind) (\(auxRecords) AUX) without their data"
-        return "this capture holds \(bytes); stackfold folds only sampled stacks and does not decode it: use perf script --itrace (e.g. --itrace=i100us) for its samples"
+        return
+            "this capture holds \(bytes); stackfold folds only sampled stacks and does not decode it: use perf script --itrace (e.g. --itrace=i100us) for its samples"
     }
 }
 

@@ -73,12 +73,16 @@ public struct RecordReader: IteratorProtocol, Sequence {
             guard cursor.remaining > 0 else {
                 finished = true
                 if !pending.isEmpty {
-                    file.warn("\(file.path): \(pending.count) bytes of an incomplete record left at the end of the compressed data")
+                    file.warn(
+                        "\(file.path): \(pending.count) bytes of an incomplete record left at the end of the compressed data"
+                    )
                 }
                 return nil
             }
             guard cursor.remaining >= 8 else {
-                file.warn("\(file.path): truncated: \(cursor.remaining) bytes at offset \(cursor.offset) are too few for a record header; stopped there")
+                file.warn(
+                    "\(file.path): truncated: \(cursor.remaining) bytes at offset \(cursor.offset) are too few for a record header; stopped there"
+                )
                 finished = true
                 return nil
             }
@@ -93,7 +97,9 @@ public struct RecordReader: IteratorProtocol, Sequence {
                     message: "record of type \(type) has size \(size): expected at least 8 bytes (the header)")
             }
             if size - 8 > cursor.remaining {
-                file.warn("\(file.path): truncated: record \(type) at offset \(cursor.origin + start) claims \(size) bytes, only \(cursor.remaining + 8) left; every complete record before it was read")
+                file.warn(
+                    "\(file.path): truncated: record \(type) at offset \(cursor.origin + start) claims \(size) bytes, only \(cursor.remaining + 8) left; every complete record before it was read"
+                )
                 finished = true
                 return nil
             }
@@ -125,8 +131,11 @@ public struct RecordReader: IteratorProtocol, Sequence {
             let misc = try c.u16("record misc")
             let size = Int(try c.u16("record size"))
             if size < 8 {
-                throw PerfDataError(path: path, offset: origin,
-                                    message: "record of type \(type) inside compressed data at decoded position \(start) has size \(size): expected at least 8")
+                throw PerfDataError(
+                    path: path, offset: origin,
+                    message:
+                        "record of type \(type) inside compressed data at decoded position \(start) has size \(size): expected at least 8"
+                )
             }
             if size - 8 > c.remaining {
                 c.position = start

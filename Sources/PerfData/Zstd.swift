@@ -41,7 +41,8 @@ final class ZstdStream {
                 return String(cString: ZSTD_getErrorName(rc))
             }
             if out.count &+ produced > limit {
-                return "a \(input.count)-byte record expands past \(budget) bytes (\(Self.maxRatio)× its size): not perf's compression; not decompressed"
+                return
+                    "a \(input.count)-byte record expands past \(budget) bytes (\(Self.maxRatio)× its size): not perf's compression; not decompressed"
             }
             out.append(contentsOf: scratch[0..<produced])
             if inBuf.pos >= inBuf.size && produced < chunk { break }

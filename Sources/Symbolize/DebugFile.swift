@@ -71,7 +71,9 @@ public struct DebugFileSearch: Sendable {
             }
         }
         if let link = binary.debugLink, !ConfinedPath.isBaseName(link.name) {
-            warnings.append("\(binary.path): .gnu_debuglink name \"\(TerminalText.escape(link.name))\" is not a file name (has / or is ..); not looked for")
+            warnings.append(
+                "\(binary.path): .gnu_debuglink name \"\(TerminalText.escape(link.name))\" is not a file name (has / or is ..); not looked for"
+            )
         } else if let link = binary.debugLink {
             let dir = binary.path.lastIndex(of: "/").map { String(binary.path[..<$0]) } ?? "."
             var original = dir
@@ -86,7 +88,9 @@ public struct DebugFileSearch: Sendable {
                 guard let f = open(p), sameBuild(f) else { continue }
                 let crc = crc32(f.file.bytes)
                 guard crc == link.crc else {
-                    warnings.append("\(p): CRC32 0x\(String(crc, radix: 16)) does not match the .gnu_debuglink CRC32 0x\(String(link.crc, radix: 16)) of \(binary.path); not used as its debug file")
+                    warnings.append(
+                        "\(p): CRC32 0x\(String(crc, radix: 16)) does not match the .gnu_debuglink CRC32 0x\(String(link.crc, radix: 16)) of \(binary.path); not used as its debug file"
+                    )
                     continue
                 }
                 return (f, warnings)

@@ -193,14 +193,19 @@ public final class DebuginfodClient {
             // remembered miss ("not found") for the next runs, without asking the server again.
             if cancelled || cut || -fd != ENOENT { removeEmptyCacheEntry(id) }
             if limits.pointee.tooLarge {
-                return failure(EFBIG, "the download passed \(config.maxBytes) bytes (DEBUGINFOD_MAXSIZE) and was cancelled (errno \(EFBIG))")
+                return failure(
+                    EFBIG,
+                    "the download passed \(config.maxBytes) bytes (DEBUGINFOD_MAXSIZE) and was cancelled (errno \(EFBIG))"
+                )
             }
             // Cancelled by the progress callback: libdebuginfod says ENOENT.
             if monotonicSeconds() > limits.pointee.deadline {
                 return failure(ETIME, Self.explain(ETIME, timeout: config.timeoutSeconds))
             }
             if cut {
-                return failure(EIO, "the transfer ended after \(limits.pointee.received) bytes, before the whole file (errno \(EIO))")
+                return failure(
+                    EIO,
+                    "the transfer ended after \(limits.pointee.received) bytes, before the whole file (errno \(EIO))")
             }
             let e = -fd
             return failure(e, Self.explain(e, timeout: config.timeoutSeconds))

@@ -62,7 +62,9 @@ func withoutLLVMSuffix(_ name: String) -> String {
 func decodeRustPart(_ part: ArraySlice<UInt8>, into out: inout [UInt8]) -> Bool {
     var p = part
     if p.count >= 2, p.first == 0x5f, p[p.startIndex + 1] == 0x24 { p = p.dropFirst() }
-    let named: [String: String] = ["SP": "@", "BP": "*", "RF": "&", "LT": "<", "GT": ">", "LP": "(", "RP": ")", "C": ","]
+    let named: [String: String] = [
+        "SP": "@", "BP": "*", "RF": "&", "LT": "<", "GT": ">", "LP": "(", "RP": ")", "C": ","
+    ]
     var i = p.startIndex
     while i < p.endIndex {
         let c = p[i]
@@ -73,8 +75,10 @@ func decodeRustPart(_ part: ArraySlice<UInt8>, into out: inout [UInt8]) -> Bool 
             let code = String(decoding: p[(i + 1)..<close], as: UTF8.self)
             if let r = named[code] {
                 out += Array(r.utf8)
-            } else if code.hasPrefix("u"), code.count >= 2, code.count <= 7, let v = UInt32(code.dropFirst(), radix: 16),
-                      let u = Unicode.Scalar(v) {
+            } else if code.hasPrefix("u"), code.count >= 2, code.count <= 7,
+                let v = UInt32(code.dropFirst(), radix: 16),
+                let u = Unicode.Scalar(v)
+            {
                 out += Array(String(Character(u)).utf8)
             } else {
                 return false
@@ -123,7 +127,9 @@ public func dropParameters(_ full: String) -> String {
     for q in [" const", " volatile", " &&", " &", " const", " volatile"] where s.ends(with: q) {
         s.removeLast(q.utf8.count)
     }
-    guard s.last == 0x29, let open = matchingOpen(s, close: s.count - 1) else { return String(decoding: s, as: UTF8.self) }
+    guard s.last == 0x29, let open = matchingOpen(s, close: s.count - 1) else {
+        return String(decoding: s, as: UTF8.self)
+    }
     s.removeSubrange(open...)
     // A return type before the name: the last space outside brackets, not in an operator's name.
     let op = operatorMask(s)

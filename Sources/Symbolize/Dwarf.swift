@@ -9,8 +9,9 @@ import Darwin
 
 /// DWARF debug info read through libdw into sorted Swift arrays: compile units and their address ranges
 /// (all at once), and per compile unit, on the first address it holds, its functions and inlined
-/// subroutines with their address ranges, and (on first use) a copy of its line table. Lookups are binary searches in those arrays and make no libdw call; libdw costs tens of µs per
-/// address lookup. This is the only file of the module that calls libdw or libelf.
+/// subroutines with their address ranges, and (on first use) a copy of its line table. Lookups are
+/// binary searches in those arrays and make no libdw call; libdw costs tens of µs per address lookup.
+/// This is the only file of the module that calls libdw or libelf.
 ///
 /// Answers follow llvm-symbolizer `--inlines`: innermost frame first, with the line of the address; each
 /// outer frame has the call file and line of the inlined subroutine it holds. CUs are found from their own
@@ -268,10 +269,16 @@ public final class DwarfIndex {
             inlined[start...].sort { ($0.depth, $0.lo) < ($1.depth, $1.lo) }
             // Parents as indices into `inlined` (the first entry of the parent DIE) from here on.
             var first = [Int32](repeating: -1, count: Int(dieCount))
-            for j in start..<inlined.count where first[Int(inlined[j].die)] < 0 { first[Int(inlined[j].die)] = Int32(j) }
-            for j in start..<inlined.count where inlined[j].parent >= 0 { inlined[j].parent = first[Int(inlined[j].parent)] }
-            functions.append(Function(name: functionName(&die), cu: unit, entry: entry, startLine: declLine(&die),
-                                      inlinedStart: Int32(start), inlinedEnd: Int32(inlined.count)))
+            for j in start..<inlined.count where first[Int(inlined[j].die)] < 0 {
+                first[Int(inlined[j].die)] = Int32(j)
+            }
+            for j in start..<inlined.count where inlined[j].parent >= 0 {
+                inlined[j].parent = first[Int(inlined[j].parent)]
+            }
+            functions.append(
+                Function(
+                    name: functionName(&die), cu: unit, entry: entry, startLine: declLine(&die),
+                    inlinedStart: Int32(start), inlinedEnd: Int32(inlined.count)))
             for (lo, hi) in ranges { functionRanges.append(AddressRange(lo: lo, hi: hi, index: f)) }
         }
         // Nested subprograms (C nested functions, some languages' closures) are functions of their own.
@@ -281,14 +288,18 @@ public final class DwarfIndex {
         var count = 0
         repeat {
             count += 1
-            if Int(dwarf_tag(&child)) == DW_TAG_subprogram { addFunction(&child, unit: unit, files: &files, nesting: nesting + 1) }
+            if Int(dwarf_tag(&child)) == DW_TAG_subprogram {
+                addFunction(&child, unit: unit, files: &files, nesting: nesting + 1)
+            }
         } while nextSibling(&child) && count < 10_000_000
     }
 
     static let maxNesting = 128
 
-    private func walkInlined(_ parent: inout Dwarf_Die, unit: Int32, files: inout [Int32]?, depth: Int32, parent parentID: Int32,
-                             dieCount: inout Int32, level: Int) {
+    private func walkInlined(
+        _ parent: inout Dwarf_Die, unit: Int32, files: inout [Int32]?, depth: Int32, parent parentID: Int32,
+        dieCount: inout Int32, level: Int
+    ) {
         guard level < 256 else { return }
         var child = Dwarf_Die()
         guard dwarf_child(&parent, &child) == 0 else { return }
@@ -316,9 +327,13 @@ public final class DwarfIndex {
                     inlined.append(Inlined(lo: lo, hi: hi, depth: depth, parent: parentID, die: id, name: name,
                                            callFile: callFile, callLine: callLine, startLine: startLine))
                 }
-                walkInlined(&child, unit: unit, files: &files, depth: depth + 1, parent: id, dieCount: &dieCount, level: level + 1)
+                walkInlined(
+                    &child, unit: unit, files: &files, depth: depth + 1, parent: id, dieCount: &dieCount,
+                    level: level + 1)
             case DW_TAG_lexical_block:
-                walkInlined(&child, unit: unit, files: &files, depth: depth, parent: parentID, dieCount: &dieCount, level: level + 1)
+                walkInlined(
+                    &child, unit: unit, files: &files, depth: depth, parent: parentID, dieCount: &dieCount,
+                    level: level + 1)
             default:
                 break
             }
@@ -378,8 +393,10 @@ public final class DwarfIndex {
                 var n = 0
                 var dirs: UnsafePointer<UnsafePointer<CChar>?>? = nil
                 var ndirs = 0
-                if dwarf_getsrcfiles(&units[u].die, &files, &n) == 0, let files, dwarf_getsrcdirs(files, &dirs, &ndirs) == 0,
-                   let dirs, ndirs > 0, let d0 = dirs[0] {
+                if dwarf_getsrcfiles(&units[u].die, &files, &n) == 0, let files,
+                    dwarf_getsrcdirs(files, &dirs, &ndirs) == 0,
+                    let dirs, ndirs > 0, let d0 = dirs[0]
+                {
                     units[u].dir0 = String(cString: d0)
                 }
             }
@@ -423,7 +440,9 @@ public final class DwarfIndex {
                 var addr: Dwarf_Addr = 0
                 var no: Int32 = 0
                 var end = false
-                guard dwarf_lineaddr(line, &addr) == 0, dwarf_lineno(line, &no) == 0, dwarf_lineendsequence(line, &end) == 0 else { continue }
+                guard dwarf_lineaddr(line, &addr) == 0, dwarf_lineno(line, &no) == 0,
+                    dwarf_lineendsequence(line, &end) == 0
+                else { continue }
                 var file: Int32 = -1
                 if let s = dwarf_linesrc(line, nil, nil) {
                     let key = UnsafeRawPointer(s)
@@ -486,7 +505,8 @@ public final class DwarfIndex {
         let end = Int(fn.inlinedEnd)
         while s < end {
             let depth = inlined[s].depth
-            let e = DwarfIndex.lastStart(inlined[s..<end], UInt64(depth)) { UInt64($0.depth) } + 1  // end of this depth's run
+            // The end of this depth's run.
+            let e = DwarfIndex.lastStart(inlined[s..<end], UInt64(depth)) { UInt64($0.depth) } + 1
             let i = DwarfIndex.lastStart(inlined[s..<e], pc) { $0.lo }
             if i >= s, pc < inlined[i].hi { deepest = i }
             s = e
@@ -498,7 +518,9 @@ public final class DwarfIndex {
         while i >= 0, steps < 256 {
             steps += 1
             let e = inlined[i]
-            out.append(SourceFrame(function: name(e.name), file: curFile, line: curLine, isInlined: true, startLine: Int(e.startLine)))
+            out.append(
+                SourceFrame(
+                    function: name(e.name), file: curFile, line: curLine, isInlined: true, startLine: Int(e.startLine)))
             curFile = e.callFile >= 0 ? strings[Int(e.callFile)] : "??"
             curLine = Int(e.callLine)
             i = Int(e.parent)  // any entry of the parent DIE: its ranges share name and call site

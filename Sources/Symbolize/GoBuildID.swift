@@ -30,7 +30,9 @@ public enum GoBuildID {
         return [hex(sum.prefix(20))]
     }
 
-    static func hex(_ b: ArraySlice<UInt8>) -> String { b.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() }
+    static func hex(_ b: ArraySlice<UInt8>) -> String {
+        b.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
 }
 
 /// SHA-256 (FIPS 180-4), for Go build IDs only: short inputs, no streaming.
@@ -47,7 +49,9 @@ enum SHA256 {
     ]
 
     static func hash(_ message: [UInt8]) -> [UInt8] {
-        var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
+        var h: [UInt32] = [
+            0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19
+        ]
         var m = message
         m.append(0x80)
         while m.count % 64 != 56 { m.append(0) }

@@ -371,7 +371,9 @@ public func goPrintName(_ name: String) -> String {
             // The marker's start: `…[+` (E2 80 A6 5B 2B) within the last 40 bytes.
             var k = end - 5
             while k >= max(0, end - 40) {
-                if b[k] == 0xe2, b[k + 1] == 0x80, b[k + 2] == 0xa6, b[k + 3] == 0x5b, b[k + 4] == 0x2b { end = k; break }
+                if b[k] == 0xe2, b[k + 1] == 0x80, b[k + 2] == 0xa6, b[k + 3] == 0x5b, b[k + 4] == 0x2b {
+                    end = k; break
+                }
                 k -= 1
             }
         }

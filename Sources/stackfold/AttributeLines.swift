@@ -25,7 +25,11 @@ struct AttributeLines {
         if let t = stackText[stack] { return t }
         let names = collapser.stackNames(stack)
         var t: [UInt8] = []
-        if json { appendJSONString(names.last ?? "", to: &t) } else { t = Array(names.dropFirst().joined(separator: ";").utf8) }
+        if json {
+            appendJSONString(names.last ?? "", to: &t)
+        } else {
+            t = Array(names.dropFirst().joined(separator: ";").utf8)
+        }
         stackText[stack] = t
         return t
     }
@@ -87,7 +91,9 @@ struct AttributeLines {
         out.append(a.gc.rawValue)
         if inRegion {
             let regions = a.regions
-            if !regions.isEmpty { out.append(" region=\(regions.joined(separator: "/"))" + (a.task.map { " task=\($0)" } ?? "")) }
+            if !regions.isEmpty {
+                out.append(" region=\(regions.joined(separator: "/"))" + (a.task.map { " task=\($0)" } ?? ""))
+            }
         }
         out.append(byte: 0x20)
         out.append(bytes: names(a.sample.stack))

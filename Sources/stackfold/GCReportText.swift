@@ -10,7 +10,9 @@ func renderGCReport(_ r: GCReport, top: Int, verbose: Bool, weights: (WeightUnit
     let total = max(r.samples, 1)
     let shown = weights.flatMap { $0.0 == .samples ? nil : $0 }
     o += "clock: \(r.clock)\n"
-    let all = shown.map { w in " (\(w.0.label(weight: Double(w.1.values.reduce(0, &+)), samples: nil)) of \(eventWord(w.0)))" } ?? ""
+    let all =
+        shown.map { w in " (\(w.0.label(weight: Double(w.1.values.reduce(0, &+)), samples: nil)) of \(eventWord(w.0)))"
+        } ?? ""
     o += "samples: \(r.samples)\(all), \(r.samplesInTrace) within the trace (\(ms(r.traceSpan)))\n"
     o += "GC cycles: \(r.gcCycles); stop-the-world pauses: \(r.pauseCount), total \(ms(r.pauseTotal))\n"
     o += "\nCPU by GC state (samples\(shown.map { ", \(eventWord($0.0))" } ?? "")):\n"
@@ -23,27 +25,35 @@ func renderGCReport(_ r: GCReport, top: Int, verbose: Bool, weights: (WeightUnit
     for (s, counts) in r.topFunctions {
         let inState = r.byState.first { $0.0 == s }?.1 ?? 1
         o += "  \(s.rawValue):\n"
-        for c in counts { o += cFormat("    %5.1f%%  ", 100 * Double(c.samples) / Double(max(inState, 1))) + c.name + "\n" }
+        for c in counts {
+            o += cFormat("    %5.1f%%  ", 100 * Double(c.samples) / Double(max(inState, 1))) + c.name + "\n"
+        }
     }
     o += "\nlongest stop-the-world pauses, at times since the trace began (perf's time in brackets):\n"
     var noted = false
     for p in r.pauses {
-        o += "  \(ms(p.duration)) \(p.reason) at \(ms(p.start - r.traceStart)) [\(perfSeconds(p.perfStart)) s], goroutine \(p.goroutine): "
+        o +=
+            "  \(ms(p.duration)) \(p.reason) at \(ms(p.start - r.traceStart)) [\(perfSeconds(p.perfStart)) s], goroutine \(p.goroutine): "
         guard p.samples > 0 else { o += "no sample fell in this pause\n"; continue }
         o += "\(p.samples) sample\(p.samples == 1 ? "" : "s")\n"
         o += "    functions: " + shares(p.functions, of: p.samples, top: top) + "\n"
-        o += "    threads:   " + shares(p.threads.map { .init(name: "tid \($0.name)", samples: $0.samples) }, of: p.samples, top: top) + "\n"
+        o +=
+            "    threads:   "
+            + shares(p.threads.map { .init(name: "tid \($0.name)", samples: $0.samples) }, of: p.samples, top: top)
+            + "\n"
         if p.otherGoroutineSamples > 0 {
             o += "    \(p.otherGoroutineSamples) of them ran goroutines other than \(p.goroutine)"
             if !noted {
-                o += ": Go records a stop-the-world's end only after restarting the Ps, so other goroutines run before that recorded end"
+                o +=
+                    ": Go records a stop-the-world's end only after restarting the Ps, so other goroutines run before that recorded end"
                 noted = true
             }
             o += "\n"
         }
         if verbose {
             for d in p.detail {
-                o += "      \(ms(d.traceTime - r.traceStart)) [\(perfSeconds(d.perfTime)) s] cpu \(d.cpu) tid \(d.tid) g \(d.goroutine): \(d.leaf)\n"
+                o +=
+                    "      \(ms(d.traceTime - r.traceStart)) [\(perfSeconds(d.perfTime)) s] cpu \(d.cpu) tid \(d.tid) g \(d.goroutine): \(d.leaf)\n"
             }
         }
     }
@@ -51,8 +61,12 @@ func renderGCReport(_ r: GCReport, top: Int, verbose: Bool, weights: (WeightUnit
         // "How much CPU goes to mark assists inside my handlers": GC states per user region.
         o += "\nCPU by user region (trace.WithRegion, nested as outer/inner) and GC state:\n"
         for g in r.regions {
-            let parts = g.byState.map { "\($0.0.rawValue) \(cFormat("%.1f%%", 100 * Double($0.1) / Double(g.samples)))" }
-            o += "  " + g.name.padded(24) + cFormat("%7d  %5.1f%%  ", g.samples, 100 * Double(g.samples) / Double(total)) + parts.joined(separator: ", ") + "\n"
+            let parts = g.byState.map {
+                "\($0.0.rawValue) \(cFormat("%.1f%%", 100 * Double($0.1) / Double(g.samples)))"
+            }
+            o +=
+                "  " + g.name.padded(24) + cFormat("%7d  %5.1f%%  ", g.samples, 100 * Double(g.samples) / Double(total))
+                + parts.joined(separator: ", ") + "\n"
         }
     }
     o += "\ngoroutines that paid most assist time (trace) and their assist samples (perf):\n"
@@ -73,7 +87,9 @@ private func eventWord(_ u: WeightUnit) -> String {
 
 /// `62.5% main.mix, 37.5% runtime.memmove` for the first `top`, then how many more.
 private func shares(_ counts: [GCReport.Count], of total: Int, top: Int) -> String {
-    var parts = counts.prefix(top).map { cFormat("%.1f%% ", 100 * Double($0.samples) / Double(max(total, 1))) + $0.name }
+    var parts = counts.prefix(top).map {
+        cFormat("%.1f%% ", 100 * Double($0.samples) / Double(max(total, 1))) + $0.name
+    }
     if counts.count > top { parts.append("\(counts.count - top) more") }
     return parts.joined(separator: ", ")
 }

@@ -31,7 +31,8 @@ extension PerfSymbolOptions {
     /// `using`: those the text path reads too (collapse --inline finds binaries by --symfs and --binaries).
     func rejectOnText(_ path: String, _ what: String, using: Set<String> = []) throws {
         guard let first = given.first(where: { !using.contains($0) }) else { return }
-        throw inapplicable(path, first, "applies to perf.data captures only, and \(what): drop it, or pass the perf.data")
+        throw inapplicable(
+            path, first, "applies to perf.data captures only, and \(what): drop it, or pass the perf.data")
     }
 }
 
@@ -49,7 +50,8 @@ extension FlameGraphStyleOptions {
         let set: [(Bool, String)] = [
             (title != "Flame Graph", "--title"), (!subtitle.isEmpty, "--subtitle"), (width != 1200, "--width"),
             (height != 16, "--height"), (fonttype != "Verdana", "--fonttype"), (fontsize != 12, "--fontsize"),
-            (fontwidth != 0.59, "--fontwidth"), (minwidth != "0.1", "--minwidth"), (countname != "samples", "--countname"),
+            (fontwidth != 0.59, "--fontwidth"), (minwidth != "0.1", "--minwidth"),
+            (countname != "samples", "--countname"),
             (nametype != "Function:", "--nametype"), (nameattr != nil, "--nameattr"), (!notes.isEmpty, "--notes"),
             (factor != 1, "--factor"), (total != nil, "--total"), (colors != "hot", "--colors"),
             (bgcolors != nil, "--bgcolors"), (hash, "--hash"), (random, "--random"), (cp, "--cp"),

@@ -57,7 +57,9 @@ func writeOutput(to path: String?, reading inputs: [String], _ write: (inout Out
 
 /// The option every command that writes takes.
 struct OutputOption: ParsableArguments {
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write the output to this file instead of standard output.", valueName: "file"))
+    @Option(
+        name: .shortAndLong,
+        help: ArgumentHelp("Write the output to this file instead of standard output.", valueName: "file"))
     var output: String?
 }
 
@@ -65,5 +67,6 @@ struct OutputOption: ParsableArguments {
 /// shown instead of waiting silently.
 func requireInput(_ input: String, _ command: any ParsableCommand.Type) throws {
     guard input == "-", isatty(0) == 1 else { return }
-    throw ValidationError("no input: pass a file, or pipe one in (perf script | stackfold \(command.configuration.commandName ?? ""))")
+    throw ValidationError(
+        "no input: pass a file, or pipe one in (perf script | stackfold \(command.configuration.commandName ?? ""))")
 }

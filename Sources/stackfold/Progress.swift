@@ -23,7 +23,9 @@ final class Progress: @unchecked Sendable {
         let files = paths.filter { $0 != "-" }
         var size: Int64 = 0
         for p in files { var st = stat(); if stat(p, &st) == 0 { size &+= Int64(st.st_size) } }
-        let what = "reading " + (files.isEmpty ? "standard input" : files.joined(separator: ", ")) + (size > 0 ? " (\(bytes(size)))" : "")
+        let what =
+            "reading " + (files.isEmpty ? "standard input" : files.joined(separator: ", "))
+            + (size > 0 ? " (\(bytes(size)))" : "")
         let delay = environment("STACKFOLD_PROGRESS_AFTER").flatMap(Double.init).map { max(0, min($0, 3600)) } ?? 2
         let p = Progress(what)
         p.worker = Background { p.loop(after: delay) }

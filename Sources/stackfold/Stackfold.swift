@@ -23,7 +23,8 @@ struct Stackfold: ParsableCommand {
         guard arguments.first == "help" else { return nil }
         var command: any ParsableCommand.Type = Self.self
         for word in arguments.dropFirst() where !word.hasPrefix("-") {
-            guard let sub = command.configuration.subcommands.first(where: { $0.configuration.commandName == word }) else {
+            guard let sub = command.configuration.subcommands.first(where: { $0.configuration.commandName == word })
+            else {
                 return word
             }
             command = sub

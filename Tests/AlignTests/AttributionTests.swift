@@ -8,12 +8,16 @@ import Testing
 /// Samples placed on the Go trace of the same run. The trace says which goroutine ran where and when
 /// GC did what; the perf stacks say what the CPU ran. They must agree.
 @Suite struct AttributionTests {
-    static func capture(_ name: String, trace traceName: String? = nil, shift: Int64 = 0, offset: Int64? = nil) throws -> AlignedCapture {
+    static func capture(_ name: String, trace traceName: String? = nil, shift: Int64 = 0, offset: Int64? = nil) throws
+        -> AlignedCapture
+    {
         let (perf, o, trace) = try inputs(name, trace: traceName)
         return try AlignedCapture(perf: perf, options: o, trace: trace, clockOffset: offset, shiftSamples: shift)
     }
 
-    static func inputs(_ name: String, trace traceName: String? = nil) throws -> (PerfFile, PerfCollapseOptions, GoTrace) {
+    static func inputs(_ name: String, trace traceName: String? = nil) throws -> (
+        PerfFile, PerfCollapseOptions, GoTrace
+    ) {
         var o = PerfCollapseOptions()
         o.binaries.symfs = "/nonexistent"
         o.useRunningKernel = false
@@ -34,8 +38,11 @@ import Testing
         return (hit, of)
     }
 
-    @Test(arguments: ["1.21", "1.22", "1.23", "1.24", "1.25", "1.26", "1.27"].flatMap { ["go\($0)-fp-mono", "go\($0)-fp-default-clock"] }
-                     + ["go1.21-alloc-mono", "go1.21-alloc-default-clock", "go1.27-alloc-mono", "go1.27-alloc-default-clock"])
+    @Test(
+        arguments: ["1.21", "1.22", "1.23", "1.24", "1.25", "1.26", "1.27"].flatMap {
+            ["go\($0)-fp-mono", "go\($0)-fp-default-clock"]
+        }
+            + ["go1.21-alloc-mono", "go1.21-alloc-default-clock", "go1.27-alloc-mono", "go1.27-alloc-default-clock"])
     func gcWorkIsAttributedToItsGCState(_ name: String) throws {
         let c = try Self.capture(name)
         if name.hasPrefix("go1.21-") {
@@ -63,10 +70,16 @@ import Testing
         }
         print("\(name): mark-worker \(worker.hit)/\(worker.of), assist \(assist.hit)/\(assist.of); \(c.alignment)")
         for a in c.attributions where c.stackNames(a).contains("runtime.gcBgMarkWorker") && a.gc != .markWorker {
-            print("\(name): worker sample at \(a.traceTime) tid \(a.sample.tid) g \(a.goroutine) label \(a.label) -> \(a.gc)")
+            print(
+                "\(name): worker sample at \(a.traceTime) tid \(a.sample.tid) g \(a.goroutine) label \(a.label) -> \(a.gc)"
+            )
         }
-        #expect(Double(worker.hit) >= 0.99 * Double(worker.of), "\(name): mark-worker \(worker.hit)/\(worker.of) (\(c.alignment))")
-        #expect(Double(assist.hit) >= 0.99 * Double(assist.of), "\(name): assist \(assist.hit)/\(assist.of) (\(c.alignment))")
+        #expect(
+            Double(worker.hit) >= 0.99 * Double(worker.of),
+            "\(name): mark-worker \(worker.hit)/\(worker.of) (\(c.alignment))")
+        #expect(
+            Double(assist.hit) >= 0.99 * Double(assist.of),
+            "\(name): assist \(assist.hit)/\(assist.of) (\(c.alignment))")
         // Every sample of a traced thread has a goroutine or is outside any run; states cover all samples.
         #expect(c.attributions.count == c.collapser.sampleRecords.count)
     }
@@ -85,7 +98,9 @@ import Testing
     func v1FitRecoversAKnownShiftAndTheMainThread(_ shift: Int64) throws {
         let base = try Self.capture("go1.21-fp-default-clock")
         let moved = try Self.capture("go1.21-fp-default-clock", shift: shift)
-        #expect(abs(moved.alignment.offset - (base.alignment.offset - shift)) <= 20_000, "\(moved.alignment), base \(base.alignment)")
+        #expect(
+            abs(moved.alignment.offset - (base.alignment.offset - shift)) <= 20_000,
+            "\(moved.alignment), base \(base.alignment)")
         #expect(moved.alignment.threadOfM == base.alignment.threadOfM)
         let pid = try #require(base.collapser.sampleRecords.first?.pid)
         #expect(base.alignment.threadOfM[0] == Int64(pid))
@@ -112,7 +127,9 @@ import Testing
                    c.trace.trace.tasks[task]?.g == a.goroutine {
                     hit += 1
                 } else if of - hit <= 3 {
-                    print("\(function): sample at \(a.traceTime) g \(a.goroutine) regions \(a.regions) task \(String(describing: a.task)) \(a.taskType)")
+                    print(
+                        "\(function): sample at \(a.traceTime) g \(a.goroutine) regions \(a.regions) task \(String(describing: a.task)) \(a.taskType)"
+                    )
                 }
             }
             #expect(of >= 10 && Double(hit) >= 0.99 * Double(of), "\(function): \(hit)/\(of) in \(regions)")
@@ -127,7 +144,9 @@ import Testing
             }
         }
         // Work outside any handler has no region.
-        for a in c.attributions where c.stackNames(a).contains("runtime.gcBgMarkWorker") { #expect(a.regions.isEmpty && a.task == nil) }
+        for a in c.attributions where c.stackNames(a).contains("runtime.gcBgMarkWorker") {
+            #expect(a.regions.isEmpty && a.task == nil)
+        }
         print("audit-task samples: \(audit)")
     }
 
@@ -147,7 +166,9 @@ import Testing
         #expect(one.attributions.count == two.attributions.count && one.attributions.count > 100)
         var differ = 0
         for (a, b) in zip(one.attributions, two.attributions)
-        where a.goroutine != b.goroutine || a.gc != b.gc || a.label != b.label || a.regions != b.regions || a.task != b.task {
+        where a.goroutine != b.goroutine || a.gc != b.gc || a.label != b.label || a.regions != b.regions
+            || a.task != b.task
+        {
             differ += 1
         }
         #expect(differ == 0)
@@ -158,22 +179,34 @@ import Testing
     /// the rest is folded: that gives exactly what attributing after the fold gives. One test, its
     /// captures in turn: it sets the pipeline's statics.
     @Test func attributingWhileFoldingGivesWhatAttributingAfterGives() throws {
-        let saved = (AttributionPipeline.interval, AttributionPipeline.offerWaitsForTrace, PerfCollapser.bytesPerRecordedSample)
-        defer { (AttributionPipeline.interval, AttributionPipeline.offerWaitsForTrace, PerfCollapser.bytesPerRecordedSample) = saved }
+        let saved = (
+            AttributionPipeline.interval, AttributionPipeline.offerWaitsForTrace, PerfCollapser.bytesPerRecordedSample
+        )
+        defer {
+            (
+                AttributionPipeline.interval, AttributionPipeline.offerWaitsForTrace,
+                PerfCollapser.bytesPerRecordedSample
+            ) = saved
+        }
         AttributionPipeline.interval = 64
         AttributionPipeline.offerWaitsForTrace = true
         // The last: records reserved for none, as for a compressed capture. The array then moves as it
         // grows, each time after the trace's thread is done with the samples it was given.
-        for (name, traceName, growing) in [("go1.27-alloc-mono", "go1.27-alloc-mono", false), ("go1.25-tasks-mono", "go1.25-tasks", false),
-                                           ("go1.27-alloc-default-clock", "go1.27-alloc-default-clock", false),
-                                           ("go1.27-alloc-mono", "go1.27-alloc-mono", true)] {
+        for (name, traceName, growing) in [
+            ("go1.27-alloc-mono", "go1.27-alloc-mono", false), ("go1.25-tasks-mono", "go1.25-tasks", false),
+            ("go1.27-alloc-default-clock", "go1.27-alloc-default-clock", false),
+            ("go1.27-alloc-mono", "go1.27-alloc-mono", true)
+        ] {
             PerfCollapser.bytesPerRecordedSample = growing ? .max : saved.2
             let after = try Self.capture(name, trace: traceName)
             let (perf, o, trace) = try Self.inputs(name, trace: traceName)
             let index = TraceIndex(trace)
-            let during = try AlignedCapture.load(perf: perf, options: o) { () -> Result<TraceIndex, Never> in .success(index) }
+            let during = try AlignedCapture.load(perf: perf, options: o) { () -> Result<TraceIndex, Never> in
+                .success(index)
+            }
             if name.hasSuffix("-mono") {
-                // Offers come every 64 samples and the first waits for the trace: most samples are done during the fold.
+                // Offers come every 64 samples and the first waits for the trace: most samples are done
+                // during the fold.
                 #expect(during.samplesAttributedWhileFolding > during.attributions.count / 2, "\(name)")
                 #expect(during.alignment.method == .sameClock)
             } else {
@@ -184,8 +217,10 @@ import Testing
             #expect(after.attributions.count == during.attributions.count && after.attributions.count > 100)
             var differ = 0
             for (a, b) in zip(after.attributions, during.attributions)
-            where a.sample.time != b.sample.time || a.goroutine != b.goroutine || a.gc != b.gc || a.label != b.label || a.regions != b.regions
-                || a.task != b.task {
+            where a.sample.time != b.sample.time || a.goroutine != b.goroutine || a.gc != b.gc || a.label != b.label
+                || a.regions != b.regions
+                || a.task != b.task
+            {
                 differ += 1
             }
             #expect(differ == 0, "\(name)")
@@ -200,14 +235,19 @@ import Testing
         let name = "go1.27-alloc-mono"
         let (perf, o, trace) = try Self.inputs(name)
         let index = TraceIndex(trace)
-        let whole = try AlignedCapture.load(perf: perf, options: o) { () -> Result<TraceIndex, Never> in .success(index) }
+        let whole = try AlignedCapture.load(perf: perf, options: o) { () -> Result<TraceIndex, Never> in .success(index)
+        }
         let bytes = try Data(contentsOf: Paths.fixtures.appendingPathComponent("perf/\(name).data"))
         let cut = FileManager.default.temporaryDirectory.appendingPathComponent("stackfold-truncated-\(getpid()).data")
         defer { try? FileManager.default.removeItem(at: cut) }
         try bytes.prefix(bytes.count * 2 / 3).write(to: cut)
-        let part = try AlignedCapture.load(perf: try PerfFile(path: cut.path), options: o) { () -> Result<TraceIndex, Never> in .success(index) }
+        let part = try AlignedCapture.load(perf: try PerfFile(path: cut.path), options: o) {
+            () -> Result<TraceIndex, Never> in .success(index)
+        }
         #expect(part.collapser.warnings.contains { $0.contains("truncated") }, "\(part.collapser.warnings)")
-        #expect(part.attributions.count > whole.attributions.count / 3 && part.attributions.count < whole.attributions.count)
+        #expect(
+            part.attributions.count > whole.attributions.count / 3 && part.attributions.count < whole.attributions.count
+        )
         // The last round before the cut is ordered without the samples after it: samples are matched by
         // time and thread, not by position.
         var byKey: [String: Attribution] = [:]
@@ -230,8 +270,12 @@ import Testing
     func foldedByStateHoldsEverySampleUnderItsState(_ name: String) throws {
         let c = try Self.capture(name)
         var expected: [String: UInt64] = [:]
-        for a in c.attributions { expected["[gc:\(a.gc.rawValue)];" + c.stackNames(a).joined(separator: ";"), default: 0] += a.sample.weight }
-        let lines = expected.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }.map { "\($0.key) \($0.value)\n" }
+        for a in c.attributions {
+            expected["[gc:\(a.gc.rawValue)];" + c.stackNames(a).joined(separator: ";"), default: 0] += a.sample.weight
+        }
+        let lines = expected.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }.map {
+            "\($0.key) \($0.value)\n"
+        }
         #expect(String(decoding: c.foldedByState(), as: UTF8.self) == lines.joined())
         // One state only: exactly that state's lines.
         let assist = String(decoding: c.foldedByState(only: .assist), as: UTF8.self)

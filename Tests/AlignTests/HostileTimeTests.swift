@@ -33,7 +33,8 @@ import Testing
     /// CLOCK_DATA whose wall-clock bridge lands near Int64.max, with the trace of another run (so the
     /// same-clock check fails and the bridge is tried): the estimate completes.
     @Test func clockDataNearInt64Max() throws {
-        let c = try Self.capture("hostile/go1.25-clock-data-max.data", trace: "go1.25-fp-default-clock", searchDir: "go1.25")
+        let c = try Self.capture(
+            "hostile/go1.25-clock-data-max.data", trace: "go1.25-fp-default-clock", searchDir: "go1.25")
         #expect(c.alignment.offset.magnitude <= 1 << 62)
         #expect(c.attributions.count == c.collapser.sampleRecords.count)
     }

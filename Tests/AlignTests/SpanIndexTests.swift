@@ -21,7 +21,9 @@ import TestSupport
                 out.append(Span(key: n % 11 == 10 ? nil : key, start: start, end: end, item: Int32(out.count)))
                 t = end
             }
-            if overlapAtStart, let i = out.firstIndex(where: { $0.key == key }), i + 2 < out.count, out[i + 2].key == key {
+            if overlapAtStart, let i = out.firstIndex(where: { $0.key == key }), i + 2 < out.count,
+                out[i + 2].key == key
+            {
                 out[i].end = out[i + 2].end
             }
         }
@@ -35,7 +37,9 @@ import TestSupport
 
     /// The item a lookup must give: the last-starting span of `key` (in stable start order) holding `t`.
     static func expectedItem(_ spans: [Span], key: Int64, at t: Int64) -> Int32 {
-        let own = spans.filter { $0.key == key }.enumerated().sorted { ($0.element.start, $0.offset) < ($1.element.start, $1.offset) }
+        let own = spans.filter { $0.key == key }.enumerated().sorted {
+            ($0.element.start, $0.offset) < ($1.element.start, $1.offset)
+        }
         return own.last { $0.element.start <= t && t <= $0.element.end }?.element.item ?? -1
     }
 
@@ -43,7 +47,9 @@ import TestSupport
     func lookupsMatchASearch(_ seed: UInt64, _ overlap: Bool) {
         var rng = SplitMix64(seed: seed)
         let spans = Self.spans(&rng, keys: 12, overlapAtStart: overlap)
-        let index = SpanIndex(count: spans.count, key: { spans[$0].key }) { (spans[$0].start, spans[$0].end, spans[$0].item) }
+        let index = SpanIndex(count: spans.count, key: { spans[$0].key }) {
+            (spans[$0].start, spans[$0].end, spans[$0].item)
+        }
         let keys = Set(spans.compactMap(\.key)).sorted()
         #expect(index.keys == keys)
         for (slot, key) in keys.enumerated() {
@@ -51,10 +57,13 @@ import TestSupport
             let own = spans.filter { $0.key == key }
             #expect(index.bounds[slot + 1] - index.bounds[slot] == own.count)
             // Stable sort by start.
-            let sorted = own.enumerated().sorted { ($0.element.start, $0.offset) < ($1.element.start, $1.offset) }.map(\.element)
+            let sorted = own.enumerated().sorted { ($0.element.start, $0.offset) < ($1.element.start, $1.offset) }.map(
+                \.element)
             #expect(Array(index.items[index.bounds[slot]..<index.bounds[slot + 1]]) == sorted.map(\.item))
             for t in Int64(-5)...(sorted.map(\.end).max() ?? 0) + 5 {
-                #expect(index.item(containing: t, slot: slot) == Self.expectedItem(spans, key: key, at: t), "key \(key) t \(t)")
+                #expect(
+                    index.item(containing: t, slot: slot) == Self.expectedItem(spans, key: key, at: t),
+                    "key \(key) t \(t)")
                 let last = sorted.lastIndex { $0.start <= t }.map { index.bounds[slot] + $0 } ?? index.bounds[slot] - 1
                 #expect(index.lastStarting(atOrBefore: t, slot: slot) == last)
             }
@@ -68,7 +77,9 @@ import TestSupport
     @Test func hintedLookupsMatchFreshOnes() {
         var rng = SplitMix64(seed: 99)
         let spans = Self.spans(&rng, keys: 5, overlapAtStart: false)
-        let index = SpanIndex(count: spans.count, key: { spans[$0].key }) { (spans[$0].start, spans[$0].end, spans[$0].item) }
+        let index = SpanIndex(count: spans.count, key: { spans[$0].key }) {
+            (spans[$0].start, spans[$0].end, spans[$0].item)
+        }
         index.withView { view in
             for slot in 0..<view.slotCount {
                 var hint = Int.min

@@ -26,7 +26,9 @@ import Testing
             let names = c.stackNames(a)
             if let e = Self.evidence(names) {
                 withEvidence += 1
-                #expect(a.gc == e || (e == .markWorker && a.gc == .assist), "\(name) sample \(i): \(a.gc) for \(names.suffix(4))")
+                #expect(
+                    a.gc == e || (e == .markWorker && a.gc == .assist),
+                    "\(name) sample \(i): \(a.gc) for \(names.suffix(4))")
                 if traceOnly.state(i) != a.gc { moved += 1 }
             } else if !names.contains("runtime.mcall") {
                 #expect(a.gc == traceOnly.state(i), "\(name) sample \(i): \(a.gc) != \(traceOnly.state(i))")

@@ -7,11 +7,14 @@ import Testing
 @Suite struct DecompressTests {
     static func fixture(_ p: String) -> String { Paths.fixtures.appendingPathComponent(p).path }
 
-    @Test(arguments: [("compressed/go1.25.folded.gz", "diff/go1.25.folded"), ("compressed/go1.25.folded.zst", "diff/go1.25.folded"),
-                      ("compressed/go1.25.folded.xz", "diff/go1.25.folded"), ("compressed/two-members.folded.gz", "diff/go1.25.folded"),
-                      ("compressed/go1.25-fp-mono.data.gz", "perf/go1.25-fp-mono.data"),
-                      ("compressed/go1.25-fp-mono.script.txt.gz", "perf/go1.25-fp-mono.data.script.txt"),
-                      ("compressed/go1.24-tasks.trace.xz", "gotrace/go1.24-tasks.trace")])
+    @Test(arguments: [
+        ("compressed/go1.25.folded.gz", "diff/go1.25.folded"), ("compressed/go1.25.folded.zst", "diff/go1.25.folded"),
+        ("compressed/go1.25.folded.xz", "diff/go1.25.folded"),
+        ("compressed/two-members.folded.gz", "diff/go1.25.folded"),
+        ("compressed/go1.25-fp-mono.data.gz", "perf/go1.25-fp-mono.data"),
+        ("compressed/go1.25-fp-mono.script.txt.gz", "perf/go1.25-fp-mono.data.script.txt"),
+        ("compressed/go1.24-tasks.trace.xz", "gotrace/go1.24-tasks.trace")
+    ])
     func readsAsThePlainFile(_ compressed: String, _ plain: String) throws {
         let a = try openInput(Self.fixture(compressed))
         let b = try openInput(Self.fixture(plain))

@@ -5,7 +5,8 @@ import Testing
 /// naming the input, nothing that looks like output. Runs the `stackfold` built beside the tests
 /// (`swift build --build-tests` builds both).
 @Suite struct CommandLineTests {
-    static let binary: URL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("stackfold")
+    static let binary: URL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("stackfold")
 
     struct Run { var status: Int32; var out: Data; var err: String }
 
@@ -29,13 +30,15 @@ import Testing
     static func fixture(_ p: String) -> String { Paths.fixtures.appendingPathComponent(p).path }
 
     static func tempDir() throws -> URL {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("stackfold-cli-\(getpid())-\(UInt32.random(in: 0 ... .max))")
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "stackfold-cli-\(getpid())-\(UInt32.random(in: 0 ... .max))")
         try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
         return d
     }
 
     @Test func binaryIsBuilt() {
-        #expect(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build it first: swift build --build-tests")
+        #expect(
+            FileManager.default.isExecutableFile(atPath: Self.binary.path), "build it first: swift build --build-tests")
     }
 
     /// Compressed inputs give the plain file's output, byte for byte.
@@ -64,8 +67,10 @@ import Testing
         let words = dir.appendingPathComponent("words.txt")
         try Data("hello world\nnot a stack\n".utf8).write(to: words)
         let svg = dir.appendingPathComponent("out.svg")
-        for (args, input) in [(["collapse"], garbage.path), (["collapse"], words.path), (["flamegraph", "-o", svg.path], garbage.path),
-                              (["flamegraph", "-o", svg.path], words.path), (["collapse"], Self.fixture("compressed/cut-short.folded.gz"))] {
+        for (args, input) in [
+            (["collapse"], garbage.path), (["collapse"], words.path), (["flamegraph", "-o", svg.path], garbage.path),
+            (["flamegraph", "-o", svg.path], words.path), (["collapse"], Self.fixture("compressed/cut-short.folded.gz"))
+        ] {
             let r = try Self.run(args + [input])
             #expect(r.status == 2, "\(args) \(input): \(r.err)")
             #expect(r.out.isEmpty)
@@ -107,7 +112,8 @@ import Testing
 
     /// `--binaries` naming nothing is an error, not a search of nowhere.
     @Test func binariesPathMustExist() throws {
-        let r = try Self.run(["collapse", "--binaries", "/nonexistent/folder", Self.fixture("perf/go1.25-fp-mono.data")])
+        let r = try Self.run(["collapse", "--binaries", "/nonexistent/folder", Self.fixture("perf/go1.25-fp-mono.data")]
+        )
         #expect(r.status != 0)
         #expect(r.out.isEmpty)
         #expect(r.err.contains("--binaries /nonexistent/folder: no such file or folder"))
@@ -115,16 +121,21 @@ import Testing
 
     /// gc with a trace of another run: refused with a non-zero exit and the reason; --force-trace uses it.
     @Test func traceOfAnotherRunIsRefused() throws {
-        let args = ["gc", "--go-trace", Self.fixture("gotrace/go1.26-fp-mono.trace"), Self.fixture("perf/go1.25-fp-mono.data")]
+        let args = [
+            "gc", "--go-trace", Self.fixture("gotrace/go1.26-fp-mono.trace"), Self.fixture("perf/go1.25-fp-mono.data")
+        ]
         let r = try Self.run(args)
         #expect(r.status == 1)
         #expect(r.out.isEmpty)
-        #expect(r.err.contains("do not look like the same run: no sample falls in the trace's time span (no time overlap)"))
+        #expect(
+            r.err.contains("do not look like the same run: no sample falls in the trace's time span (no time overlap)"))
         let forced = try Self.run(args + ["--force-trace"])
         #expect(forced.status == 0)
         #expect(!forced.out.isEmpty)
         #expect(forced.err.contains("used anyway (--force-trace)"))
-        let right = try Self.run(["gc", "--go-trace", Self.fixture("gotrace/go1.25-fp-mono.trace"), Self.fixture("perf/go1.25-fp-mono.data")])
+        let right = try Self.run([
+            "gc", "--go-trace", Self.fixture("gotrace/go1.25-fp-mono.trace"), Self.fixture("perf/go1.25-fp-mono.data")
+        ])
         #expect(right.status == 0)
         #expect(!right.err.contains("same run"))
     }
@@ -133,12 +144,15 @@ import Testing
     /// folded, as difffolded.pl reads it (its output, sorted, is Fixtures/diff/expected-edge*.txt).
     @Test(arguments: [[], ["-n"], ["-s"], ["-n", "-s"]])
     func diffReadsATabBeforeACountAsFolded(_ flags: [String]) throws {
-        let r = try Self.run(["diff"] + flags + [Self.fixture("diff/edge-a.folded"), Self.fixture("diff/edge-b.folded")])
+        let r = try Self.run(
+            ["diff"] + flags + [Self.fixture("diff/edge-a.folded"), Self.fixture("diff/edge-b.folded")])
         #expect(r.status == 0, "\(r.err)")
         let name = "diff/expected-edge" + flags.joined() + ".txt"
         let expected = try String(contentsOfFile: Self.fixture(name), encoding: .utf8)
         let lines = String(decoding: r.out, as: UTF8.self).split(separator: "\n").map(String.init)
-        #expect(lines.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }.joined(separator: "\n") + "\n" == expected)
+        #expect(
+            lines.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }.joined(separator: "\n") + "\n"
+                == expected)
     }
 
     /// A capture without PERF_SAMPLE_CPU (perf script prints no CPU column for go1.25-fp-mono): no CPU is
@@ -156,7 +170,9 @@ import Testing
         let json = try Self.run(["script", "--json", noCPU])
         #expect(json.status == 0)
         #expect(!String(decoding: json.out, as: UTF8.self).contains("\"cpu\""))
-        let attr = try Self.run(["attribute", "--json", "--go-trace", Self.fixture("gotrace/go1.25-fp-mono.trace"), noCPU])
+        let attr = try Self.run([
+            "attribute", "--json", "--go-trace", Self.fixture("gotrace/go1.25-fp-mono.trace"), noCPU
+        ])
         #expect(attr.status == 0)
         #expect(!attr.out.isEmpty)
         #expect(!String(decoding: attr.out, as: UTF8.self).contains("\"cpu\""))
@@ -166,11 +182,17 @@ import Testing
     }
 
     /// gc options that do not apply to what was asked are usage errors (exit 64), not ignored.
-    @Test(arguments: [["--folded", "--svg"], ["--verbose", "--svg", "-o", "out.svg"], ["--state", "assist"], ["--folded", "--top", "3"], ["--svg", "--top", "3"]])
+    @Test(arguments: [
+        ["--folded", "--svg"], ["--verbose", "--svg", "-o", "out.svg"], ["--state", "assist"],
+        ["--folded", "--top", "3"], ["--svg", "--top", "3"]
+    ])
     func gcOptionsThatDoNotApplyAreErrors(_ args: [String]) throws {
         let dir = try Self.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let r = try Self.run(["gc", "--go-trace", Self.fixture("gotrace/go1.25-fp-mono.trace")] + args + [Self.fixture("perf/go1.25-fp-mono.data")], in: dir)
+        let r = try Self.run(
+            ["gc", "--go-trace", Self.fixture("gotrace/go1.25-fp-mono.trace")] + args + [
+                Self.fixture("perf/go1.25-fp-mono.data")
+            ], in: dir)
         #expect(r.status == 64, "\(args): \(r.err)")
         #expect(r.out.isEmpty)
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out.svg").path))

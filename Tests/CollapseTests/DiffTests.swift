@@ -24,8 +24,10 @@ import Testing
     @Test(arguments: [("go1.25.folded", "go1.27.folded", "go"), ("edge-a.folded", "edge-b.folded", "edge")])
     func sameAsDifffolded(_ a: String, _ b: String, _ tag: String) throws {
         for (flags, n, s) in [("", false, false), ("-n", true, false), ("-s", false, true), ("-n-s", true, true)] {
-            let expected = try String(contentsOf: Self.dir.appendingPathComponent("expected-\(tag)\(flags).txt"), encoding: .utf8)
-                .split(separator: "\n").map(String.init)
+            let expected = try String(
+                contentsOf: Self.dir.appendingPathComponent("expected-\(tag)\(flags).txt"), encoding: .utf8
+            )
+            .split(separator: "\n").map(String.init)
             let got = try Self.diff(a, b, normalize: n, stripHex: s)
             // difffolded.pl prints in hash order; the expected files were sorted bytewise, as is this.
             let sortedGot = got.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
@@ -49,6 +51,8 @@ import Testing
 
     @Test func outputIsDeterministic() throws {
         let first = try Self.diff("go1.25.folded", "go1.27.folded", normalize: true, stripHex: false)
-        for _ in 0..<3 { #expect(try Self.diff("go1.25.folded", "go1.27.folded", normalize: true, stripHex: false) == first) }
+        for _ in 0..<3 {
+            #expect(try Self.diff("go1.25.folded", "go1.27.folded", normalize: true, stripHex: false) == first)
+        }
     }
 }

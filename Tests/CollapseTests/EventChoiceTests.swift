@@ -6,8 +6,11 @@ import PerfData
 /// The default event of a capture with several: the first declared that has samples, and a note saying
 /// which was folded (issue 18).
 @Suite struct EventChoiceTests {
-    static func fold(_ name: String, _ configure: (inout PerfCollapseOptions) -> Void = { _ in }) throws -> (folded: String, warnings: [String]) {
-        try foldWithGo125Binaries(try PerfFile(path: Paths.fixtures.appendingPathComponent("perf/\(name)").path), configure)
+    static func fold(_ name: String, _ configure: (inout PerfCollapseOptions) -> Void = { _ in }) throws -> (
+        folded: String, warnings: [String]
+    ) {
+        try foldWithGo125Binaries(
+            try PerfFile(path: Paths.fixtures.appendingPathComponent("perf/\(name)").path), configure)
     }
 
     /// `-e major-faults -e cpu-clock`: major-faults never fired. The fold is cpu-clock's, as perf script
@@ -16,12 +19,16 @@ import PerfData
         let name = "go1.25-first-event-empty.data"
         // As recorded: perf script prints perf's chains, without the Go callers stackfold adds back.
         let r = try Self.fold(name) { $0.recordedStacks = true }
-        let script = try String(contentsOf: Paths.fixtures.appendingPathComponent("perf/\(name).script.txt"), encoding: .utf8)
+        let script = try String(
+            contentsOf: Paths.fixtures.appendingPathComponent("perf/\(name).script.txt"), encoding: .utf8)
         #expect(!script.contains("major-faults"))
         #expect(!r.folded.isEmpty)
         #expect(r.folded == (try PerfDataCollapseTests.perfScriptFolded(name)))
         #expect(try Self.fold(name).warnings == r.warnings)
-        #expect(r.warnings == ["folded event cpu-clock: the first declared, major-faults, has no samples; pass --event-filter NAME for another"])
+        #expect(
+            r.warnings == [
+                "folded event cpu-clock: the first declared, major-faults, has no samples; pass --event-filter NAME for another"
+            ])
         // Asked for by name, the empty event stays empty: that is what was asked.
         #expect(try Self.fold(name) { $0.eventFilter = "major-faults" }.folded.isEmpty)
     }
@@ -30,9 +37,14 @@ import PerfData
     /// samples (perf script: 115 cpu-clock/freq=250/ lines, 694 page-faults/period=50/).
     @Test func severalEventsWithSamplesAreNamed() throws {
         let r = try Self.fold("go1.25-two-events.data")
-        #expect(r.warnings == ["folded event cpu-clock/freq=250/, the first declared, of cpu-clock/freq=250/ (115 samples), "
-            + "page-faults/period=50/ (694 samples); pass --event-filter NAME for another"])
-        let script = try String(contentsOf: Paths.fixtures.appendingPathComponent("perf/go1.25-two-events.data.script.txt"), encoding: .utf8)
+        #expect(
+            r.warnings == [
+                "folded event cpu-clock/freq=250/, the first declared, of cpu-clock/freq=250/ (115 samples), "
+                    + "page-faults/period=50/ (694 samples); pass --event-filter NAME for another"
+            ])
+        let script = try String(
+            contentsOf: Paths.fixtures.appendingPathComponent("perf/go1.25-two-events.data.script.txt"), encoding: .utf8
+        )
         #expect(script.components(separatedBy: " cpu-clock/freq=250/:").count - 1 == 115)
         #expect(script.components(separatedBy: " page-faults/period=50/:").count - 1 == 694)
     }

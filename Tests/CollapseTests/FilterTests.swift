@@ -18,7 +18,8 @@ import PerfData
     }
 
     @Test func focusKeepsStacksWithAMatchingFrame() throws {
-        #expect(try Self.run(focus: ["hash$"]) == "app;main.main;main.work;main.hash 7\nother;main.main;main.hash 1 4\n")
+        #expect(
+            try Self.run(focus: ["hash$"]) == "app;main.main;main.work;main.hash 7\nother;main.main;main.hash 1 4\n")
     }
 
     @Test func ignoreDropsStacksWithAMatchingFrame() throws {
@@ -31,7 +32,8 @@ import PerfData
     }
 
     @Test func hideRemovesFramesAndMergesStacks() throws {
-        // main.work hidden: app;main.main;main.hash and ...;runtime.mallocgc stay; runtime.* hidden merges into app;main.main.
+        // main.work hidden: app;main.main;main.hash and ...;runtime.mallocgc stay; runtime.* hidden merges
+        // into app;main.main.
         #expect(try Self.run(hide: ["main\\.work", "^runtime\\."]) == """
             app 3
             app;main.main 7

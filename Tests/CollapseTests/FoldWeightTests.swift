@@ -9,7 +9,8 @@ import PerfData
 @Suite struct FoldWeightTests {
     /// perf script's `comm tid time: period event:` headers: samples and period sum per event.
     static func perfCounts(_ name: String) throws -> [String: (samples: UInt64, periods: UInt64)] {
-        let text = try String(contentsOf: Paths.fixtures.appendingPathComponent("perf/\(name).script.txt"), encoding: .utf8)
+        let text = try String(
+            contentsOf: Paths.fixtures.appendingPathComponent("perf/\(name).script.txt"), encoding: .utf8)
         var out: [String: (samples: UInt64, periods: UInt64)] = [:]
         for line in text.split(separator: "\n") where !line.hasPrefix("\t") && !line.hasPrefix(" ") {
             let words = line.split(separator: " ")
@@ -53,7 +54,9 @@ import PerfData
         let faults = try Self.fold(name, event: "page-faults/period=50/")
         #expect(faults.weightUnit == .events("page-faults"))
         let f = Self.sums(faults.foldedCounted())
-        #expect(f.samples == perf["page-faults/period=50/"]?.samples && f.weights == perf["page-faults/period=50/"]?.periods)
+        #expect(
+            f.samples == perf["page-faults/period=50/"]?.samples && f.weights == perf["page-faults/period=50/"]?.periods
+        )
         #expect(f.samples > 0 && f.weights == 50 * f.samples)
         // The one-column fold is the second column of the counted one, line for line.
         let plain = String(decoding: faults.folded(), as: UTF8.self).split(separator: "\n")

@@ -12,10 +12,14 @@ import PerfData
 
     /// SHA-256 against FIPS 180-4's examples (one block, two blocks).
     @Test func sha256KnownAnswers() {
-        #expect(GoBuildID.hex(SHA256.hash(Array("abc".utf8))[...]) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(GoBuildID.hex(SHA256.hash(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))[...])
-            == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        #expect(GoBuildID.hex(SHA256.hash([])[...]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(
+            GoBuildID.hex(SHA256.hash(Array("abc".utf8))[...])
+                == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            GoBuildID.hex(SHA256.hash(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))[...])
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(
+            GoBuildID.hex(SHA256.hash([])[...]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     }
 
     /// The derivation is the Go linker's: on every fixture binary with both notes, the GNU build-id the
@@ -31,16 +35,20 @@ import PerfData
 
     @Test func go124IsNotDerived() throws {
         let elf = try ELFFile(path: Self.bin("go1.24/workload"))
-        #expect(!GoBuildID.gnuBuildIDs(fromGoBuildID: try #require(elf.goBuildID())).contains(try #require(elf.buildID)))
+        #expect(
+            !GoBuildID.gnuBuildIDs(fromGoBuildID: try #require(elf.goBuildID())).contains(try #require(elf.buildID)))
     }
 
     /// A fixture binary without its GNU note, rebuilt from its zstd patch into a folder of its own as `workload`.
     static func withoutGNUNote(_ version: String) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("stackfold-nognu-\(version)-\(UUID().uuidString)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "stackfold-nognu-\(version)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let patch = try Data(contentsOf: Paths.fixtures.appendingPathComponent("corners/workload-go\(version)-nognu.zst"))
+        let patch = try Data(
+            contentsOf: Paths.fixtures.appendingPathComponent("corners/workload-go\(version)-nognu.zst"))
         let base = try Data(contentsOf: URL(fileURLWithPath: bin("go\(version)/workload")))
-        try zstdDecompress(patch, reference: base, name: "workload-go\(version)-nognu").write(to: dir.appendingPathComponent("workload"))
+        try zstdDecompress(patch, reference: base, name: "workload-go\(version)-nognu").write(
+            to: dir.appendingPathComponent("workload"))
         return dir.path
     }
 
@@ -70,11 +78,20 @@ import PerfData
         let wrong = try Self.withoutGNUNote("1.27")
         defer { try? FileManager.default.removeItem(atPath: wrong) }
         let root = wrong + "/root"
-        try FileManager.default.createDirectory(atPath: root + "/work/main/Fixtures/bin/go1.25", withIntermediateDirectories: true)
-        try FileManager.default.moveItem(atPath: wrong + "/workload", toPath: root + "/work/main/Fixtures/bin/go1.25/workload")
+        try FileManager.default.createDirectory(
+            atPath: root + "/work/main/Fixtures/bin/go1.25", withIntermediateDirectories: true)
+        try FileManager.default.moveItem(
+            atPath: wrong + "/workload", toPath: root + "/work/main/Fixtures/bin/go1.25/workload")
         let r = try Self.fold { $0.binaries.symfs = root }
         #expect(!r.folded.contains("main.hashLoop"))
-        #expect(r.warnings.contains { $0.contains("no GNU build-id, and its Go build ID") && $0.contains("derives another") })
-        #expect(r.warnings.contains { $0.hasPrefix("/work/main/Fixtures/bin/go1.25/workload (build-id ") && $0.contains("no matching binary found") })
+        #expect(
+            r.warnings.contains {
+                $0.contains("no GNU build-id, and its Go build ID") && $0.contains("derives another")
+            })
+        #expect(
+            r.warnings.contains {
+                $0.hasPrefix("/work/main/Fixtures/bin/go1.25/workload (build-id ")
+                    && $0.contains("no matching binary found")
+            })
     }
 }

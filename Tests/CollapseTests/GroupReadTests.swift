@@ -36,7 +36,9 @@ import PerfData
     }
 
     /// How many samples perf script prints of `event`.
-    static func perfSamples(_ event: String) throws -> Int { try perfText().components(separatedBy: " \(event): \n").count - 1 }
+    static func perfSamples(_ event: String) throws -> Int {
+        try perfText().components(separatedBy: " \(event): \n").count - 1
+    }
 
     /// `script --elf-names --no-inline --as-recorded` is perf script's text, byte for byte: one sample per
     /// member and record, each member with its own period.
@@ -70,7 +72,10 @@ import PerfData
             let r = try Self.fold(nil)
             #expect(r.folded == perf)
             let n = try Self.perfSamples("cpu-clock")
-            #expect(r.warnings == ["folded event cpu-clock, the first declared, of cpu-clock (\(n) samples), task-clock (\(n) samples); pass --event-filter NAME for another"])
+            #expect(
+                r.warnings == [
+                    "folded event cpu-clock, the first declared, of cpu-clock (\(n) samples), task-clock (\(n) samples); pass --event-filter NAME for another"
+                ])
         }
     }
 }

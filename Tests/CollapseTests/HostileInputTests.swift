@@ -9,9 +9,13 @@ import Symbolize
 /// with scripts/hostile/perfgen.py): each is folded within seconds, never read outside its root, and
 /// a name in it cannot forge folded lines.
 @Suite struct HostileInputTests {
-    static func path(_ name: String) -> String { Paths.fixtures.appendingPathComponent("hostile").appendingPathComponent(name).path }
+    static func path(_ name: String) -> String {
+        Paths.fixtures.appendingPathComponent("hostile").appendingPathComponent(name).path
+    }
 
-    static func collapse(_ name: String, _ configure: (inout PerfCollapseOptions) -> Void = { _ in }) throws -> (folded: String, warnings: [String]) {
+    static func collapse(_ name: String, _ configure: (inout PerfCollapseOptions) -> Void = { _ in }) throws -> (
+        folded: String, warnings: [String]
+    ) {
         var o = PerfCollapseOptions()
         o.useRunningKernel = false
         configure(&o)
@@ -45,10 +49,14 @@ import Symbolize
         #expect(locator.candidates(path: name, buildID: nil).isEmpty)
         // Once the file exists inside the root under the normalised name, that copy is the one found.
         try fm.createDirectory(atPath: d + "/root/tmp/stackfold-hostile-outside", withIntermediateDirectories: true)
-        try fm.copyItem(atPath: Paths.fixtures.appendingPathComponent("bin/c/cwork").path, toPath: d + "/root/tmp/stackfold-hostile-outside/secret")
+        try fm.copyItem(
+            atPath: Paths.fixtures.appendingPathComponent("bin/c/cwork").path,
+            toPath: d + "/root/tmp/stackfold-hostile-outside/secret")
         #expect(locator.candidates(path: name, buildID: nil) == [d + "/root/tmp/stackfold-hostile-outside/secret"])
         // A symlink in the root leading out of it is not followed.
-        try fm.createSymbolicLink(atPath: d + "/root/usr/bin/work", withDestinationPath: Paths.fixtures.appendingPathComponent("bin/c/cwork").path)
+        try fm.createSymbolicLink(
+            atPath: d + "/root/usr/bin/work",
+            withDestinationPath: Paths.fixtures.appendingPathComponent("bin/c/cwork").path)
         #expect(locator.candidates(path: "/usr/bin/work", buildID: nil).isEmpty)
         #expect(locator.candidates(path: "/usr/bin/work", buildID: "../../../etc").isEmpty)
         let r = try Self.collapse("mmap-escape.data") { $0.binaries.symfs = d + "/nothing-here" }
@@ -99,7 +107,8 @@ import Symbolize
     @Test func longLinesParseInLinearTime() throws {
         let spaces = "x" + String(repeating: " ", count: 2_000_000) + "\n\n"
         let colons = "ab 1 1.0: 10 " + String(repeating: ":", count: 2_000_000) + " cycles: \n\t 1 f (/x)\n\n"
-        let parens = "ab 1 1.0: 10 cycles: \n\t 1 " + String(repeating: "g (", count: 100_000) + " (/x)\n\t 2 f (/x)\n\n"
+        let parens =
+            "ab 1 1.0: 10 cycles: \n\t 1 " + String(repeating: "g (", count: 100_000) + " (/x)\n\t 2 f (/x)\n\n"
         for text in [spaces, colons, parens] {
             let start = Date()
             var c = ScriptTextCollapser(options: ScriptCollapseOptions())

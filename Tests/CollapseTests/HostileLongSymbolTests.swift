@@ -16,7 +16,8 @@ import PerfData
 
     /// A --symfs root holding usr/bin/longsym; removed by the caller.
     static func root() throws -> String {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("stackfold-longsym-\(UUID().uuidString)")
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "stackfold-longsym-\(UUID().uuidString)")
         let bin = root.appendingPathComponent("usr/bin")
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
         let z = try Data(contentsOf: URL(fileURLWithPath: HostileNameTests.path("long-symbol-exec.elf.zst")))

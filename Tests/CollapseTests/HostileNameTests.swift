@@ -12,7 +12,9 @@ import Glibc
 /// with scripts/hostile/perfgen.py and elfgen.py): cut to NameLimit.maxBytes in folded text, script
 /// text and JSON, with `…[+N bytes]`; `script` writes a sample frame by frame.
 @Suite struct HostileNameTests {
-    static func path(_ name: String) -> String { Paths.fixtures.appendingPathComponent("hostile").appendingPathComponent(name).path }
+    static func path(_ name: String) -> String {
+        Paths.fixtures.appendingPathComponent("hostile").appendingPathComponent(name).path
+    }
 
     static func options(symfs: String? = nil) -> PerfCollapseOptions {
         var o = PerfCollapseOptions()
@@ -25,7 +27,8 @@ import Glibc
     /// The script output of `file` into a temporary file (past OutputBuffer's threshold, as a pipe
     /// would take it); its bytes.
     static func script(_ file: PerfFile, _ o: PerfCollapseOptions, json: Bool = false) throws -> [UInt8] {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("stackfold-names-\(UUID().uuidString)").path
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("stackfold-names-\(UUID().uuidString)")
+            .path
         defer { unlink(out) }
         let fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         #expect(fd >= 0)

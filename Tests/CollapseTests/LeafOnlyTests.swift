@@ -18,12 +18,16 @@ import PerfData
 
     /// perf report -D shows a `ustack: size 1024` (the user stack dump) for each of the dwarf capture's 29 samples.
     @Test func dwarfCaptureIsWarned() throws {
-        let report = try String(contentsOf: Paths.fixtures.appendingPathComponent("perf/go1.25-dwarf.data.report-D.txt"), encoding: .utf8)
+        let report = try String(
+            contentsOf: Paths.fixtures.appendingPathComponent("perf/go1.25-dwarf.data.report-D.txt"), encoding: .utf8)
         let samples = report.components(separatedBy: "PERF_RECORD_SAMPLE").count - 1
         let stacks = report.components(separatedBy: "... ustack: size ").count - 1
         #expect(samples == 29 && stacks == samples)
-        #expect(try Self.warnings("go1.25-dwarf.data", asRecorded: true) == ["\(stacks) of \(samples) samples have a recorded user stack (--call-graph dwarf) that was not unwound: "
-            + "their stacks stop at the leaf frame (--as-recorded turns unwinding off; otherwise the binaries were not found: pass --binaries DIR)"])
+        #expect(
+            try Self.warnings("go1.25-dwarf.data", asRecorded: true) == [
+                "\(stacks) of \(samples) samples have a recorded user stack (--call-graph dwarf) that was not unwound: "
+                    + "their stacks stop at the leaf frame (--as-recorded turns unwinding off; otherwise the binaries were not found: pass --binaries DIR)"
+            ])
         // Unwound (the binaries are found), the same samples are not leaf-only.
         #expect(try Self.warnings("go1.25-dwarf.data").isEmpty)
     }

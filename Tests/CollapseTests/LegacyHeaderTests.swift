@@ -28,7 +28,9 @@ import PerfData
         #expect(file.isLegacy)
         #expect(file.headerSize == (name.contains("72") ? 72 : 104))
         #expect(file.featureBits.isEmpty == name.contains("72"))
-        #expect(try SkippedRecordTests.fold(file).folded == (try SkippedRecordTests.fold(try SkippedRecordTests.original())).folded)
+        #expect(
+            try SkippedRecordTests.fold(file).folded
+                == (try SkippedRecordTests.fold(try SkippedRecordTests.original())).folded)
         let ours = try PerfScriptTests.script(name, file: try Self.open(name)) {
             $0.elfNames = true
             $0.inlines = false
@@ -58,6 +60,9 @@ import PerfData
         o.binaries.searchDirs = [Paths.fixtures.appendingPathComponent("bin/go1.25").path]
         var c = PerfCollapser(options: o)
         try c.collapse(try Self.open("go1.25-v1-72.data"))
-        #expect(c.warnings.contains { $0.hasPrefix("kernel frames stay [unknown]: the capture does not record its host and kernel") })
+        #expect(
+            c.warnings.contains {
+                $0.hasPrefix("kernel frames stay [unknown]: the capture does not record its host and kernel")
+            })
     }
 }

@@ -9,7 +9,8 @@ import TestSupport
     static let dir = try! PeerCorpus.directory()
     static let options = ["default", "pid", "tid", "kernel", "jit", "all", "addrs"]
     static let inputs: [String] = {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("input").path)) ?? []
+        let names =
+            (try? FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("input").path)) ?? []
         return names.filter { $0.hasSuffix(".txt") }.map { String($0.dropLast(4)) }.sorted()
     }()
 

@@ -28,7 +28,10 @@ import TestSupport
         let text = try String(contentsOf: url(name + ".script.txt"), encoding: .utf8)
         var lines: [String] = []
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix("\t"), !line.contains("/Fixtures/bin/"), !(keepKernel && line.hasSuffix("([kernel.kallsyms])")), let open = line.range(of: " (", options: .backwards) {
+            if line.hasPrefix("\t"), !line.contains("/Fixtures/bin/"),
+                !(keepKernel && line.hasSuffix("([kernel.kallsyms])")),
+                let open = line.range(of: " (", options: .backwards)
+            {
                 let addr = line.drop { $0 == "\t" || $0 == " " }.prefix { $0 != " " }
                 lines.append("\t\(addr) [unknown]\(line[open.lowerBound...])")
             } else {
@@ -42,7 +45,10 @@ import TestSupport
         return String(decoding: c.folded(), as: UTF8.self)
     }
 
-    @Test(arguments: ["go1.21-fp-mono.data", "go1.25-fp-mono.data", "go1.27-fp-mono.data", "go1.25-pie.data", "go1.25-zstd.data", "go1.25-pipe.data"])
+    @Test(arguments: [
+        "go1.21-fp-mono.data", "go1.25-fp-mono.data", "go1.27-fp-mono.data", "go1.25-pie.data", "go1.25-zstd.data",
+        "go1.25-pipe.data"
+    ])
     func elfNamesFoldLikePerfScript(_ name: String) throws {
         let version = String(name.dropFirst(2).prefix(4))
         let ours = try Self.collapse(name) {
@@ -82,10 +88,13 @@ import TestSupport
 
     /// A symfs root holding go1.24's `workload` where the go1.25 capture recorded its binary.
     static func wrongBinaryRoot() throws -> URL {
-        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("stackfold-symfs-\(getpid())-\(UInt32.random(in: 0 ... .max))")
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "stackfold-symfs-\(getpid())-\(UInt32.random(in: 0 ... .max))")
         let target = tmp.appendingPathComponent("work/main/Fixtures/bin/go1.25")
         try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: Paths.fixtures.appendingPathComponent("bin/go1.24/workload"), to: target.appendingPathComponent("workload"))
+        try FileManager.default.copyItem(
+            at: Paths.fixtures.appendingPathComponent("bin/go1.24/workload"),
+            to: target.appendingPathComponent("workload"))
         return tmp
     }
 
@@ -103,7 +112,10 @@ import TestSupport
         let path = tmp.appendingPathComponent("work/main/Fixtures/bin/go1.25/workload").path
         let have = "b49dd8da08899b9b1c423c79c16c7ebac64c1702", want = "e36743a4395ef50425a2e7612f66d554dabe440b"
         let refusals = c.warnings.filter { $0.contains("does not match") }
-        #expect(refusals == ["\(path): build-id \(have) does not match the capture's build-id \(want) for /work/main/Fixtures/bin/go1.25/workload; not used"])
+        #expect(
+            refusals == [
+                "\(path): build-id \(have) does not match the capture's build-id \(want) for /work/main/Fixtures/bin/go1.25/workload; not used"
+            ])
         let folded = String(decoding: c.folded(), as: UTF8.self)
         #expect(!folded.contains("main."))
         #expect(folded.contains(";[workload]"))
@@ -121,13 +133,17 @@ import TestSupport
         o.binaries.symfs = tmp.path
         o.useRunningKernel = false
         let url = "http://127.0.0.1:\(try closedLoopbackPort())"
-        o.binaries.debuginfod = DebuginfodConfig(urls: [url], cachePath: tmp.appendingPathComponent("cache").path, timeoutSeconds: 5)
+        o.binaries.debuginfod = DebuginfodConfig(
+            urls: [url], cachePath: tmp.appendingPathComponent("cache").path, timeoutSeconds: 5)
         var c = PerfCollapser(options: o)
         try c.collapse(try PerfFile(path: Self.url("go1.25-fp-mono.data").path))
         let want = "e36743a4395ef50425a2e7612f66d554dabe440b"
         #expect(c.warnings.filter { $0.contains("does not match") }.count == 1)
         let down = c.warnings.filter { $0.contains("debuginfod") }
-        #expect(down == ["/work/main/Fixtures/bin/go1.25/workload: not found locally; debuginfod \(url): build-id \(want): connection refused (is the server running?) (errno 111); its frames stay unnamed ([workload])"])
+        #expect(
+            down == [
+                "/work/main/Fixtures/bin/go1.25/workload: not found locally; debuginfod \(url): build-id \(want): connection refused (is the server running?) (errno 111); its frames stay unnamed ([workload])"
+            ])
         #expect(!String(decoding: c.folded(), as: UTF8.self).contains("main."))
     }
     /// Golden folded stacks per capture (symbolized from pclntab, inlines shown, Go-style wrappers hidden).
@@ -140,7 +156,8 @@ import TestSupport
         let folded = try Self.collapse(name) { _ in }
         let golden = Paths.fixtures.appendingPathComponent("golden/\(name).folded")
         if Paths.bless {
-            try FileManager.default.createDirectory(at: golden.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: golden.deletingLastPathComponent(), withIntermediateDirectories: true)
             try folded.write(to: golden, atomically: true, encoding: .utf8)
             return
         }

@@ -43,14 +43,19 @@ import PerfData
         #expect(unnamed > 200)
         let r = try Self.fold(try Self.open(name))
         #expect(!r.folded.contains("main."))
-        #expect(r.warnings == ["\(Self.path(name)).zst: 1 malformed record skipped (MMAP2 ×1); the first, MMAP2 at offset 15328 (0x3be0): "
-            + "reading MMAP2.len: needed 8 bytes, only 0 left; frames in the mapping it described show as [unknown] "
-            + "(\(unnamed) of the 298 samples after it have [unknown] frames); the capture is damaged: record it again or copy it whole"])
+        #expect(
+            r.warnings == [
+                "\(Self.path(name)).zst: 1 malformed record skipped (MMAP2 ×1); the first, MMAP2 at offset 15328 (0x3be0): "
+                    + "reading MMAP2.len: needed 8 bytes, only 0 left; frames in the mapping it described show as [unknown] "
+                    + "(\(unnamed) of the 298 samples after it have [unknown] frames); the capture is damaged: record it again or copy it whole"
+            ])
         // info counts it.
         let file = try Self.open(name)
         let summary = PerfFileSummary(file)
         #expect(summary.notes.malformed == [.mmap2: 1])
-        #expect(file.describe(capturedOn: nil, summary: summary).contains("\n# malformed records: 1 (MMAP2 ×1), skipped; the first: MMAP2 at offset 15328 (0x3be0): "))
+        #expect(
+            file.describe(capturedOn: nil, summary: summary).contains(
+                "\n# malformed records: 1 (MMAP2 ×1), skipped; the first: MMAP2 at offset 15328 (0x3be0): "))
         // script says it too.
         var w = PerfScriptWriter(options: PerfCollapseOptions())
         var out = OutputBuffer(fd: -1, flushThreshold: 1 << 24)
@@ -69,8 +74,11 @@ import PerfData
         #expect(try Self.perfText(name + ".script.txt") == original)
         let r = try Self.fold(try Self.open(name))
         #expect(r.folded == (try Self.fold(try Self.original())).folded)
-        #expect(r.warnings == ["this capture holds 4096 bytes of AUX area trace data (intel_bts) in 1 AUXTRACE records; stackfold folds "
-            + "only sampled stacks and does not decode it: use perf script --itrace (e.g. --itrace=i100us) for its samples"])
+        #expect(
+            r.warnings == [
+                "this capture holds 4096 bytes of AUX area trace data (intel_bts) in 1 AUXTRACE records; stackfold folds "
+                    + "only sampled stacks and does not decode it: use perf script --itrace (e.g. --itrace=i100us) for its samples"
+            ])
         let file = try Self.open(name)
         #expect(file.describe(capturedOn: nil, summary: PerfFileSummary(file)).contains(
             "\n# AUX area trace data (intel_bts): 4096 bytes in 1 AUXTRACE records, 1 AUX records; not folded"))
@@ -89,8 +97,13 @@ import PerfData
         let r = try Self.fold(try Self.open(name))
         #expect(r.folded == (try Self.fold(try Self.original())).folded)
         #expect(r.warnings.count == 1)
-        #expect(r.warnings.first?.hasPrefix("298 samples (cpu-clock) carry LBR call stacks (--call-graph lbr), which stackfold does not read") == true)
+        #expect(
+            r.warnings.first?.hasPrefix(
+                "298 samples (cpu-clock) carry LBR call stacks (--call-graph lbr), which stackfold does not read")
+                == true)
         let file = try Self.open(name)
-        #expect(file.describe(capturedOn: nil, summary: PerfFileSummary(file)).contains("\n# LBR call stacks: 298 samples (cpu-clock); not folded"))
+        #expect(
+            file.describe(capturedOn: nil, summary: PerfFileSummary(file)).contains(
+                "\n# LBR call stacks: 298 samples (cpu-clock); not folded"))
     }
 }

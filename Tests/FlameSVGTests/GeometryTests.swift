@@ -30,7 +30,10 @@ final class FrameReader: NSObject, XMLParserDelegate {
         return r.frames
     }
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes a: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes a: [String: String] = [:]
+    ) {
         if name == "g", a["id"] == "frames" { inFrames = true }
         guard inFrames else { return }
         if name == "title" { inTitle = true; title = "" }
@@ -54,7 +57,8 @@ final class FrameReader: NSObject, XMLParserDelegate {
     /// within half a pixel, same depth (y), same title and colour.
     @Test(arguments: ["perf-dd-stacks-01", "perf-numa-stacks-01", "perf-vertx-stacks-01"])
     func sameFramesAsFlamegraphPl(_ name: String) throws {
-        let folded = try String(contentsOf: Self.dir.appendingPathComponent("expected/\(name)-collapsed-default.txt"), encoding: .utf8)
+        let folded = try String(
+            contentsOf: Self.dir.appendingPathComponent("expected/\(name)-collapsed-default.txt"), encoding: .utf8)
         let reference = try String(contentsOf: Self.dir.appendingPathComponent("svg/\(name).svg"), encoding: .utf8)
         var o = FlameGraphOptions()
         o.hash = true

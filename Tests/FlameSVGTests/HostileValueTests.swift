@@ -9,7 +9,8 @@ import Testing
     /// Fixtures/hostile/folded-inf.txt (Fixtures/generate-hostile.sh): a valid line, and a count of 400
     /// nines, which Double reads as infinity and Int(Double) would trap on.
     @Test func infiniteCountIsAnIgnoredLine() throws {
-        let text = try String(contentsOf: Paths.fixtures.appendingPathComponent("hostile/folded-inf.txt"), encoding: .utf8)
+        let text = try String(
+            contentsOf: Paths.fixtures.appendingPathComponent("hostile/folded-inf.txt"), encoding: .utf8)
         var p = FoldedParser()
         let stacks = p.parse(text)
         #expect(stacks.map(\.frames) == [["main", "work"]])
@@ -19,7 +20,9 @@ import Testing
         #expect(try FrameReader.read(svg).contains { $0.title == "all (5 samples, 100%)" })
         // Finite counts whose sum is not: refused with a message, no graph.
         var big = FlameGraph(options: FlameGraphOptions())
-        let huge = big.render(stacks: [FoldedStack(frames: ["a"], count: 1e300 * 1e8), FoldedStack(frames: ["b"], count: 1.7e308)])
+        let huge = big.render(stacks: [
+            FoldedStack(frames: ["a"], count: 1e300 * 1e8), FoldedStack(frames: ["b"], count: 1.7e308)
+        ])
         #expect(huge.contains("ERROR: the counts add up to more than a double holds."))
         #expect(big.warnings.contains { $0.hasPrefix("ERROR: the counts add up") })
     }
@@ -30,7 +33,8 @@ import Testing
         let times: [UInt64] = [5, 6, 1 << 40, 0xffff_ffff_ffff_fff0, .max]
         let samples = times.enumerated().map { TimeStrip.Sample(time: $1, stack: $0 % 2, weight: 1, category: 0) }
         let spans = [
-            TimeStrip.Span(lane: .top, start: 1_000, end: 10, kind: "stop-the-world", label: "backwards", color: "rgb(215,48,39)"),
+            TimeStrip.Span(
+                lane: .top, start: 1_000, end: 10, kind: "stop-the-world", label: "backwards", color: "rgb(215,48,39)"),
             TimeStrip.Span(lane: .top, start: 2_000, end: 5, kind: "stop-the-world", label: "backwards too", color: "rgb(215,48,39)"),
             TimeStrip.Span(lane: .bottom, start: .max - 1, end: .max, kind: "assist", label: "last", color: "rgb(0,0,0)"),
             TimeStrip.Span(lane: .bottom, start: .max, end: .max, kind: "assist", label: "last", color: "rgb(0,0,0)"),

@@ -82,7 +82,9 @@ import FoundationXML
 
     @Test func everyPaletteRendersWellFormed() throws {
         for p in Palette.all {
-            let svg = render("java;Lorg/a;.b_[j];c::d;e_[k] 3\nmain;runtime.gcBgMarkWorker;runtime.gcDrain 2\nmain;runtime.gcAssistAlloc 1\n") { $0.colors = p }
+            let svg = render(
+                "java;Lorg/a;.b_[j];c::d;e_[k] 3\nmain;runtime.gcBgMarkWorker;runtime.gcDrain 2\nmain;runtime.gcAssistAlloc 1\n"
+            ) { $0.colors = p }
             let frames = try FrameReader.read(svg)
             #expect(frames.count == 10, "\(p)")  // root + 9
             #expect(!frames.contains { $0.fill == "rgb(0,0,0)" }, "\(p): unknown colour")

@@ -4,16 +4,26 @@ import Testing
 
 @Suite struct TimeStripTests {
     func strip() -> TimeStrip {
-        let stacks = [["[gc:none]", "main", "work"], ["[gc:assist]", "main", "</script>]]>\"evil\"\\"], ["[gc:none]", "main", "a&b"]]
+        let stacks = [
+            ["[gc:none]", "main", "work"], ["[gc:assist]", "main", "</script>]]>\"evil\"\\"],
+            ["[gc:none]", "main", "a&b"]
+        ]
         // Samples over 1 ms of perf time, 10 µs apart, stacks in turn.
         let samples = (0..<100).map { i in
-            TimeStrip.Sample(time: 5_000_000_000 + UInt64(i) * 10_000, stack: i % 3, weight: 1, category: i % 3 == 1 ? 1 : 0)
+            TimeStrip.Sample(
+                time: 5_000_000_000 + UInt64(i) * 10_000, stack: i % 3, weight: 1, category: i % 3 == 1 ? 1 : 0)
         }
-        let spans = [TimeStrip.Span(lane: .top, start: 5_000_200_000, end: 5_000_230_000, kind: "stop-the-world",
-                                    label: "stop-the-world (<reason> & co)", color: "rgb(215,48,39)")]
-        return TimeStrip(stacks: stacks, samples: samples,
-                         categories: [.init(name: "none", color: "rgb(150,160,178)"), .init(name: "assist", color: "rgb(244,140,30)")],
-                         spans: spans)
+        let spans = [
+            TimeStrip.Span(
+                lane: .top, start: 5_000_200_000, end: 5_000_230_000, kind: "stop-the-world",
+                label: "stop-the-world (<reason> & co)", color: "rgb(215,48,39)")
+        ]
+        return TimeStrip(
+            stacks: stacks, samples: samples,
+            categories: [
+                .init(name: "none", color: "rgb(150,160,178)"), .init(name: "assist", color: "rgb(244,140,30)")
+            ],
+            spans: spans)
     }
 
     func render(_ s: TimeStrip) -> String {

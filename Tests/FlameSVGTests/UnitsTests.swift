@@ -27,7 +27,8 @@ import Testing
         #expect(fg.warnings.isEmpty)
         // Widths follow the weights, as without counts.
         var plain = FlameGraph(options: FlameGraphOptions())
-        let widths = try FrameReader.read(plain.render(folded: "p;a;b 3000000\np;a;c 1000000\np;d 996000000\n")).map(\.width)
+        let widths = try FrameReader.read(plain.render(folded: "p;a;b 3000000\np;a;c 1000000\np;d 996000000\n")).map(
+            \.width)
         #expect(try FrameReader.read(svg).map(\.width) == widths)
     }
 
@@ -42,9 +43,12 @@ import Testing
 
     /// The strip's axis counts from its origin (a trace's start), and says so once.
     @Test func stripAxisSinceOrigin() {
-        let samples = (0..<10).map { TimeStrip.Sample(time: 2_000_000_000 + UInt64($0) * 100_000_000, stack: 0, weight: 1e6, category: 0) }
-        var strip = TimeStrip(stacks: [["[gc:none]", "main"]], samples: samples,
-                              categories: [.init(name: "none", color: "rgb(150,160,178)")], spans: [])
+        let samples = (0..<10).map {
+            TimeStrip.Sample(time: 2_000_000_000 + UInt64($0) * 100_000_000, stack: 0, weight: 1e6, category: 0)
+        }
+        var strip = TimeStrip(
+            stacks: [["[gc:none]", "main"]], samples: samples,
+            categories: [.init(name: "none", color: "rgb(150,160,178)")], spans: [])
         strip.origin = 1_500_000_000
         var o = FlameGraphOptions()
         o.weightUnit = .nanoseconds

@@ -28,8 +28,11 @@ import Testing
         return try data.withUnsafeBytes { try GoTrace(bytes: $0, keepParsedLines: true) }
     }
 
-    @Test(arguments: ["1.21", "1.22", "1.23", "1.24", "1.25", "1.26", "1.27"].flatMap { ["go\($0)-fp-mono", "go\($0)-fp-default-clock"] }
-                     + ["go1.21-alloc-mono", "go1.21-alloc-default-clock", "go1.27-alloc-mono", "go1.27-alloc-default-clock"])
+    @Test(
+        arguments: ["1.21", "1.22", "1.23", "1.24", "1.25", "1.26", "1.27"].flatMap {
+            ["go\($0)-fp-mono", "go\($0)-fp-default-clock"]
+        }
+            + ["go1.21-alloc-mono", "go1.21-alloc-default-clock", "go1.27-alloc-mono", "go1.27-alloc-default-clock"])
     func rangesLabelsAndSyncsMatchGoToolTrace(_ name: String) throws {
         let expected = try Self.reference(name)
         let t = try Self.read(name)
@@ -60,8 +63,11 @@ import Testing
     /// The ranges themselves, in order, against the ranges Go's parser reports: each begin (or first
     /// "active") paired with the end at its scope, by start. A range still open when the trace ends lasts
     /// until the trace's last event.
-    @Test(arguments: ["1.21", "1.22", "1.23", "1.24", "1.25", "1.26", "1.27"].flatMap { ["go\($0)-fp-mono", "go\($0)-tasks"] }
-                     + ["go1.21-alloc-mono", "go1.27-alloc-default-clock"])
+    @Test(
+        arguments: ["1.21", "1.22", "1.23", "1.24", "1.25", "1.26", "1.27"].flatMap {
+            ["go\($0)-fp-mono", "go\($0)-tasks"]
+        }
+            + ["go1.21-alloc-mono", "go1.27-alloc-default-clock"])
     func rangesAreGoParsersRangesInStartOrder(_ name: String) throws {
         func field(_ line: Substring, _ key: String, upTo end: String) -> Substring? {
             guard let a = line.range(of: key) else { return nil }
@@ -91,7 +97,12 @@ import Testing
         let t = try Self.read(name)
         let expected = zip(theirs, ends).map { "\($0) end=\($1 ?? t.lastTime)" }
         let ours = t.ranges.map { r in
-            let scope = switch r.kind { case .gc: "None"; case .sweep: "Proc(\(r.scope))"; default: "Goroutine(\(r.scope))" }
+            let scope =
+                switch r.kind {
+                case .gc: "None";
+                case .sweep: "Proc(\(r.scope))";
+                default: "Goroutine(\(r.scope))"
+                }
             return "M=\(r.m) P=\(r.p) G=\(r.g) start=\(r.start) \(r.name) \(scope) end=\(r.end)"
         }
         #expect(expected.count > 100)
@@ -116,7 +127,9 @@ import Testing
 
     /// User annotations (Fixtures/tasks): every TaskBegin/TaskEnd/RegionBegin/RegionEnd/Log line, with the
     /// ranges and labels around them, as Go's parser prints it; regions nest per goroutine.
-    @Test(arguments: ["go1.21-tasks", "go1.22-tasks", "go1.23-tasks", "go1.24-tasks", "go1.25-tasks", "go1.26-tasks", "go1.27-tasks"])
+    @Test(arguments: [
+        "go1.21-tasks", "go1.22-tasks", "go1.23-tasks", "go1.24-tasks", "go1.25-tasks", "go1.26-tasks", "go1.27-tasks"
+    ])
     func tasksRegionsAndLogsMatchGoToolTrace(_ name: String) throws {
         let expected = try Self.reference(name)
         let t = try Self.read(name)
@@ -136,7 +149,11 @@ import Testing
         // "checksum" is only ever opened inside "compute", on the same goroutine and task.
         for r in t.regions where r.type == "checksum" {
             #expect(r.depth == 1)
-            #expect(t.regions.contains { $0.g == r.g && $0.type == "compute" && $0.depth == 0 && $0.start <= r.start && r.end <= $0.end && $0.task == r.task })
+            #expect(
+                t.regions.contains {
+                    $0.g == r.g && $0.type == "compute" && $0.depth == 0 && $0.start <= r.start && r.end <= $0.end
+                        && $0.task == r.task
+                })
         }
     }
 

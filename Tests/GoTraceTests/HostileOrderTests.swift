@@ -48,7 +48,9 @@ import Testing
     /// and over 120 s).
     @Test(arguments: ["v2-blocked-ms", "v2-head-ms"]) func v2MsBlockedForEver(_ name: String) throws {
         let r = try Self.read(name)
-        #expect(r.message.contains("no consistent order of events") || r.message.contains("no M can advance"), "\(r.message)")
+        #expect(
+            r.message.contains("no consistent order of events") || r.message.contains("no M can advance"),
+            "\(r.message)")
         #expect(r.seconds < 10)
     }
 

@@ -20,8 +20,13 @@ import Testing
             let t = try data.withUnsafeBytes { try GoTrace(bytes: $0, keepParsedLines: true) }
             let ours = t.parsedLines.map { $0 + "\n" }.joined(), theirs = expected.map { $0 + "\n" }.joined()
             #expect(Array(ours.utf8) == Array(theirs.utf8), "\(name)")
-            if ours != theirs, let i = t.parsedLines.indices.first(where: { $0 >= expected.count || t.parsedLines[$0] != expected[$0] }) {
-                Issue.record("\(name) line \(i + 1):\nours:   \(t.parsedLines[i])\ntheirs: \(i < expected.count ? expected[i] : "(none)")")
+            if ours != theirs,
+                let i = t.parsedLines.indices.first(where: { $0 >= expected.count || t.parsedLines[$0] != expected[$0] }
+                )
+            {
+                Issue.record(
+                    "\(name) line \(i + 1):\nours:   \(t.parsedLines[i])\ntheirs: \(i < expected.count ? expected[i] : "(none)")"
+                )
             }
             attributes += expected.filter { $0.contains(" Attributes=[\"bytes swept\"=") }.count
             snapshots += expected.filter { $0.contains(" Sync ") && $0.contains(" Wall=") }.count
@@ -38,7 +43,9 @@ import Testing
         for line in text.split(separator: "\n") {
             let f = line.split(separator: " ")
             let (sec, nsec) = (try #require(UInt64(f[0])), try #require(UInt64(f[1])))
-            #expect(goRFC3339NanoUTC(sec: Int64(bitPattern: sec), nsec: Int64(bitPattern: nsec)) == String(f[2]), "\(sec) \(nsec)")
+            #expect(
+                goRFC3339NanoUTC(sec: Int64(bitPattern: sec), nsec: Int64(bitPattern: nsec)) == String(f[2]),
+                "\(sec) \(nsec)")
             n += 1
         }
         #expect(n >= 500)

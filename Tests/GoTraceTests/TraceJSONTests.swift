@@ -35,8 +35,9 @@ import Testing
         for r in t.ranges {
             let o = l[i]; i += 1
             #expect(o["kind"] as? String == r.kind.rawValue && o["reason"] as? String == r.reason)
-            #expect([o["start"], o["end"], o["raw_start"], o["raw_end"], o["m"], o["p"], o["g"], o["scope"]].map(Self.int)
-                == [r.start, r.end, r.rawStart, r.rawEnd, r.m, r.p, r.g, r.scope])
+            #expect(
+                [o["start"], o["end"], o["raw_start"], o["raw_end"], o["m"], o["p"], o["g"], o["scope"]].map(Self.int)
+                    == [r.start, r.end, r.rawStart, r.rawEnd, r.m, r.p, r.g, r.scope])
         }
         for r in t.runs {
             let o = l[i]; i += 1
@@ -50,7 +51,8 @@ import Testing
             #expect((o["id"] as? NSNumber)?.uint64Value == task.id)
             // Absent values are null, not left out.
             #expect(o.keys.contains("parent") && o.keys.contains("start") && o.keys.contains("end"))
-            #expect(task.parent == .max ? o["parent"] is NSNull : (o["parent"] as? NSNumber)?.uint64Value == task.parent)
+            #expect(
+                task.parent == .max ? o["parent"] is NSNull : (o["parent"] as? NSNumber)?.uint64Value == task.parent)
             #expect(task.start == nil ? o["start"] is NSNull : Self.int(o["start"]) == task.start)
             #expect(task.end == nil ? o["end"] is NSNull : Self.int(o["end"]) == task.end)
         }
@@ -62,17 +64,25 @@ import Testing
         }
         for g in t.logs {
             let o = l[i]; i += 1
-            #expect(o["kind"] as? String == "log" && o["category"] as? String == g.category && o["message"] as? String == g.message)
-            #expect([o["time"], o["g"]].map(Self.int) == [g.time, g.g] && (o["task"] as? NSNumber)?.uint64Value == g.task)
+            #expect(
+                o["kind"] as? String == "log" && o["category"] as? String == g.category
+                    && o["message"] as? String == g.message)
+            #expect(
+                [o["time"], o["g"]].map(Self.int) == [g.time, g.g] && (o["task"] as? NSNumber)?.uint64Value == g.task)
         }
         if let c = t.v1Clock {
             let o = l[i]; i += 1
-            #expect(o["kind"] as? String == "clock" && Self.int(o["v1_min_ticks"]) == c.minTicks && Self.int(o["ticks_per_second"]) == c.ticksPerSecond)
+            #expect(
+                o["kind"] as? String == "clock" && Self.int(o["v1_min_ticks"]) == c.minTicks
+                    && Self.int(o["ticks_per_second"]) == c.ticksPerSecond)
         }
         for s in t.snapshots {
             let o = l[i]; i += 1
             #expect(o["kind"] as? String == "clock" && Self.int(o["time"]) == s.time)
-            #expect([o["mono"], o["wall_sec"], o["wall_nsec"]].map { ($0 as? NSNumber)?.uint64Value } == [s.mono, s.wallSeconds, s.wallNanoseconds])
+            #expect(
+                [o["mono"], o["wall_sec"], o["wall_nsec"]].map { ($0 as? NSNumber)?.uint64Value } == [
+                    s.mono, s.wallSeconds, s.wallNanoseconds
+                ])
         }
     }
 

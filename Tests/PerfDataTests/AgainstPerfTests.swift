@@ -10,7 +10,9 @@ import Testing
         return names.filter { $0.hasSuffix(".data") && names.contains($0 + ".report-D.txt") }.sorted()
     }()
 
-    static func url(_ name: String) -> URL { Paths.fixtures.appendingPathComponent("perf").appendingPathComponent(name) }
+    static func url(_ name: String) -> URL {
+        Paths.fixtures.appendingPathComponent("perf").appendingPathComponent(name)
+    }
 
     @Test func fixturesArePresent() {
         // The variants the issue names: -g, dwarf, -z, pipe, two events, -p attach, -k mono, default clock.

@@ -7,7 +7,9 @@ import TestSupport
 /// Captures cut short, killed, corrupted or random: every complete record, a warning or an error
 /// naming the offset; never a trap or a hang.
 @Suite struct BadInputTests {
-    static func url(_ name: String) -> URL { Paths.fixtures.appendingPathComponent("perf").appendingPathComponent(name) }
+    static func url(_ name: String) -> URL {
+        Paths.fixtures.appendingPathComponent("perf").appendingPathComponent(name)
+    }
 
     /// Reads everything a consumer would: ordered records, samples, process model.
     static func readAll(_ file: PerfFile) -> (records: Int, samples: Int, error: PerfDataError?) {
@@ -37,7 +39,9 @@ import TestSupport
         let complete = full.records.filter { $0.offset + $0.size <= size }
         var ours: [PerfDump.Record] = []
         var r = file.records()
-        while let rec = try r.nextRecord() { ours.append(.init(offset: rec.offset, size: rec.size, type: rec.type.rawValue)) }
+        while let rec = try r.nextRecord() {
+            ours.append(.init(offset: rec.offset, size: rec.size, type: rec.type.rawValue))
+        }
         #expect(ours == complete.sorted { $0.offset < $1.offset })
         #expect(complete.count < full.records.count)
         #expect(file.warnings.contains { $0.contains("truncated") && $0.contains("go1.25-truncated.data") })
@@ -85,7 +89,9 @@ import TestSupport
     }
 
     /// Random byte flips and cuts of real captures (fixed seed): the reader returns or throws, never traps or hangs.
-    @Test(arguments: ["go1.25-fp-mono.data", "go1.25-zstd.data", "go1.25-pipe.data", "go1.25-two-events.data", "go1.25-dwarf.data"])
+    @Test(arguments: [
+        "go1.25-fp-mono.data", "go1.25-zstd.data", "go1.25-pipe.data", "go1.25-two-events.data", "go1.25-dwarf.data"
+    ])
     func mutatedCapturesNeverTrap(_ name: String) throws {
         let original = [UInt8](try Data(contentsOf: Self.url(name)))
         var rng = SplitMix64(seed: 0x5eed_0000 &+ UInt64(name.utf8.count))

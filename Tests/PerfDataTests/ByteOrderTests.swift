@@ -82,8 +82,9 @@ import Testing
     static func decode(_ bytes: [UInt8], _ name: String) throws -> Decoded {
         let f = try PerfFile(file: MappedFile(path: name, copying: bytes))
         var model = ProcessModel(file: f)
-        var d = Decoded(flags: f.events[0].attr.flags, clock: f.events[0].attr.clockID, maxStack: f.events[0].attr.sampleMaxStack,
-                        comm: "", map: nil, sample: [], pid: 0, tid: 0, time: 0, cpu: 0, period: 0, types: [])
+        var d = Decoded(
+            flags: f.events[0].attr.flags, clock: f.events[0].attr.clockID, maxStack: f.events[0].attr.sampleMaxStack,
+            comm: "", map: nil, sample: [], pid: 0, tid: 0, time: 0, cpu: 0, period: 0, types: [])
         var it = f.orderedRecords()
         while let rec = it.next() {
             d.types.append(rec.type.rawValue)

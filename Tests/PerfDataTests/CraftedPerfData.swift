@@ -62,7 +62,9 @@ struct CraftedPerfData {
         put(0); put(0)  // event types
         out += [UInt8](repeating: 0, count: 32)  // no features
         var attr = [UInt8](repeating: 0, count: 112)
-        func set(_ at: Int, _ v: UInt64, _ n: Int) { for k in 0..<n { attr[at + k] = UInt8((v >> (8 * UInt64(k))) & 0xff) } }
+        func set(_ at: Int, _ v: UInt64, _ n: Int) {
+            for k in 0..<n { attr[at + k] = UInt8((v >> (8 * UInt64(k))) & 0xff) }
+        }
         set(0, 1, 4); set(4, 112, 4); set(16, 250, 8); set(24, 0x127, 8); set(40, (1 << 10) | (1 << 18), 8)
         out += attr
         put(0); put(0)  // ids: none

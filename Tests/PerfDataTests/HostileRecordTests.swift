@@ -39,7 +39,9 @@ import Testing
         var c = CraftedPerfData()
         c.comm(pid: 100, name: "work")
         let n: UInt64 = 20_000
-        for i in (0..<n).reversed() { c.mmap2(pid: 100, start: 0x10_0000 + i * 0x2000, length: 0x2000, name: "/lib/m\(i).so") }
+        for i in (0..<n).reversed() {
+            c.mmap2(pid: 100, start: 0x10_0000 + i * 0x2000, length: 0x2000, name: "/lib/m\(i).so")
+        }
         // One map over the middle, cutting two.
         c.mmap2(pid: 100, start: 0x10_0000 + 100 * 0x2000 + 0x1000, length: 0x2000, name: "/over")
         let start = Date()
@@ -64,7 +66,9 @@ import Testing
     @Test func manyKernelMaps() throws {
         var c = CraftedPerfData()
         let n: UInt64 = 30_000, base: UInt64 = 0xffff_ffff_8000_0000
-        for i in (0..<n).reversed() { c.mmap2(pid: UInt32.max, start: base + i * 0x2000, length: 0x1000, name: "[m\(i)]") }
+        for i in (0..<n).reversed() {
+            c.mmap2(pid: UInt32.max, start: base + i * 0x2000, length: 0x1000, name: "[m\(i)]")
+        }
         c.mmap2(pid: UInt32.max, start: base + 100 * 0x2000 + 0x800, length: 0x1000, name: "[over]")
         let start = Date()
         let (model, _) = try Self.model(c)
@@ -88,7 +92,9 @@ import Testing
             var table = MapTable(), flat: [Mapping] = []
             for id in 0..<300 {
                 let start = UInt64.random(in: 0..<0x10_0000, using: &rng) & ~0xff
-                let m = Mapping(start: start, end: start + UInt64.random(in: 1...0x4_0000, using: &rng), pageOffset: 0, filename: "f\(id)", id: id)
+                let m = Mapping(
+                    start: start, end: start + UInt64.random(in: 1...0x4_0000, using: &rng), pageOffset: 0,
+                    filename: "f\(id)", id: id)
                 table.insert(m)
                 ProcessModel.insert(m, into: &flat)
                 if id % 37 == 0 {
@@ -111,7 +117,9 @@ import Testing
     @Test func forksShareTheirParentsMaps() throws {
         var c = CraftedPerfData()
         c.comm(pid: 1, name: "parent")
-        for i: UInt64 in 0..<2_000 { c.mmap2(pid: 1, start: 0x40_0000 + i * 0x1000, length: 0x1000, name: "/lib/p\(i).so") }
+        for i: UInt64 in 0..<2_000 {
+            c.mmap2(pid: 1, start: 0x40_0000 + i * 0x1000, length: 0x1000, name: "/lib/p\(i).so")
+        }
         for k: UInt32 in 0..<20_000 {
             c.fork(pid: 1000 + k, ppid: 1)
             c.mmap2(pid: 1000 + k, start: 0x7000_0000 + UInt64(k) * 0x1000, length: 0x1000, name: "/child")
@@ -121,7 +129,9 @@ import Testing
         let (model, _) = try Self.model(c)
         #expect(Date().timeIntervalSince(start) < 10)
         #expect(residentBytes() - before < 256 << 20)
-        #expect(model.mapping(pid: 19_999 + 1000, address: 0x40_0000 + 1_999 * 0x1000, mode: .user)?.filename == "/lib/p1999.so")
+        #expect(
+            model.mapping(pid: 19_999 + 1000, address: 0x40_0000 + 1_999 * 0x1000, mode: .user)?.filename
+                == "/lib/p1999.so")
         #expect(model.mapping(pid: 1000, address: 0x7000_0000, mode: .user)?.filename == "/child")
         #expect(model.mapping(pid: 1000, address: 0x7000_1000, mode: .user) == nil)
         #expect(model.mapping(pid: 1, address: 0x7000_0000, mode: .user) == nil)
@@ -135,7 +145,9 @@ import Testing
             var table = MapTable(), flat: [Mapping] = []
             for id in 0..<300 {
                 let start = UInt64.random(in: 0..<0x10_0000, using: &rng) & ~0xff
-                let m = Mapping(start: start, end: start + UInt64.random(in: 1...0x4_0000, using: &rng), pageOffset: UInt64.random(in: 0..<0x1000_0000, using: &rng), filename: "f\(id)", id: id)
+                let m = Mapping(
+                    start: start, end: start + UInt64.random(in: 1...0x4_0000, using: &rng),
+                    pageOffset: UInt64.random(in: 0..<0x1000_0000, using: &rng), filename: "f\(id)", id: id)
                 table.insert(m)
                 ProcessModel.insert(m, into: &flat)
             }

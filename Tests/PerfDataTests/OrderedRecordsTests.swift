@@ -53,7 +53,9 @@ import TestSupport
             // The fixtures have one round mark, at the end: every 16th sample becomes one (same size;
             // the reader skips its body), so that rounds are flushed all along.
             if rng.next() % 16 == 0 {
-                withUnsafeBytes(of: RecordType.finishedRound.rawValue.littleEndian) { for (i, b) in $0.enumerated() { bytes[rec.offset + i] = b } }
+                withUnsafeBytes(of: RecordType.finishedRound.rawValue.littleEndian) {
+                    for (i, b) in $0.enumerated() { bytes[rec.offset + i] = b }
+                }
                 continue
             }
             let l = file.events[file.eventIndex(of: rec)].layout
@@ -74,7 +76,8 @@ import TestSupport
         var ours: [Delivered] = []
         var reader = file.orderedRecords()
         while let rec = reader.next() {
-            ours.append(Delivered(offset: rec.offset, size: rec.size, type: rec.type.rawValue, time: file.timestamp(rec)))
+            ours.append(
+                Delivered(offset: rec.offset, size: rec.size, type: rec.type.rawValue, time: file.timestamp(rec)))
         }
         #expect(reader.error == nil)
         #expect(ours.count == expected.count)

@@ -35,7 +35,8 @@ import Testing
             }
             let s = try file.sample(rec)
             ourComms.append(model.comm(tid: s.tid))
-            let frames = s.callchain.isEmpty && file.events[s.eventIndex].layout.type.contains(.callchain) ? [] : s.frames()
+            let frames =
+                s.callchain.isEmpty && file.events[s.eventIndex].layout.type.contains(.callchain) ? [] : s.frames()
             for f in frames {
                 let m = model.mapping(pid: s.pid, address: f.address, mode: f.mode)
                 let shown = m.map { $0.isKernel ? f.address : $0.fileOffset(of: f.address) } ?? f.address
@@ -50,6 +51,9 @@ import Testing
         #expect(!ours.isEmpty)
         #expect(ours.count == theirs.count)
         let firstDiff = zip(ours, theirs).enumerated().first { $0.element.0 != $0.element.1 }
-        #expect(firstDiff == nil, "\(name): frame \(firstDiff?.offset ?? -1): ours \(firstDiff?.element.0 ?? "") perf \(firstDiff?.element.1 ?? "")")
+        #expect(
+            firstDiff == nil,
+            "\(name): frame \(firstDiff?.offset ?? -1): ours \(firstDiff?.element.0 ?? "") perf \(firstDiff?.element.1 ?? "")"
+        )
     }
 }

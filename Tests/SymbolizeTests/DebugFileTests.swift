@@ -17,7 +17,9 @@ import Testing
         try DwarfLLVMTests.reference("c-cwork").map(\.0)
     }
 
-    static func image(_ path: String = stripped, _ search: DebugFileSearch?, source: SymbolSource = .auto) throws -> BinaryImage {
+    static func image(_ path: String = stripped, _ search: DebugFileSearch?, source: SymbolSource = .auto) throws
+        -> BinaryImage
+    {
         let img = try BinaryImage(path: path, source: source)
         img.debugFileSearch = search
         return img
@@ -36,13 +38,16 @@ import Testing
     }
 
     func temp() throws -> String {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("stackfold-debugfile-\(UUID().uuidString)").path
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "stackfold-debugfile-\(UUID().uuidString)"
+        ).path
         try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
         return d
     }
 
     func copy(_ from: String, _ to: String, patch: ((inout [UInt8]) -> Void)? = nil) throws {
-        try FileManager.default.createDirectory(atPath: (to as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (to as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         var b = [UInt8](try Data(contentsOf: URL(fileURLWithPath: from)))
         patch?(&b)
         try Data(b).write(to: URL(fileURLWithPath: to))
@@ -62,7 +67,8 @@ import Testing
     @Test(arguments: [SymbolSource.auto, .dwarf, .symtab])
     func byBuildIDEqualsUnstripped(_ source: SymbolSource) throws {
         let addrs = try Self.addresses()
-        let img = try Self.image(Self.stripped, DebugFileSearch(buildIDDirs: ["/nonexistent", Self.dir]), source: source)
+        let img = try Self.image(
+            Self.stripped, DebugFileSearch(buildIDDirs: ["/nonexistent", Self.dir]), source: source)
         let full = try BinaryImage(path: Self.unstripped, source: source)
         let diff = Self.differences(img, full, addrs)
         #expect(diff.isEmpty, "\(diff.count) differ; first: \(diff.prefix(3))")
@@ -80,7 +86,9 @@ import Testing
         #expect(ref.filter { $0.1.count > 1 }.count >= 40, "the reference must cover inlined frames")
         var bad: [String] = []
         for (addr, want) in ref {
-            let got = img.frames(at: addr).map { DwarfLLVMTests.Frame(function: $0.function, file: $0.file, line: $0.line) }
+            let got = img.frames(at: addr).map {
+                DwarfLLVMTests.Frame(function: $0.function, file: $0.file, line: $0.line)
+            }
             if got != want { bad.append("0x\(String(addr, radix: 16)): \(got) vs \(want)") }
         }
         #expect(bad.isEmpty, "\(bad.count) of \(ref.count) differ; first: \(bad.prefix(3))")
@@ -95,7 +103,9 @@ import Testing
         for addr in try Self.addresses() {
             let f = img.frames(at: addr)
             named += f.isEmpty ? 0 : 1
-            #expect(f.allSatisfy { exported.contains($0.function) && $0.file == "??" && $0.line == 0 }, "0x\(String(addr, radix: 16)): \(f)")
+            #expect(
+                f.allSatisfy { exported.contains($0.function) && $0.file == "??" && $0.line == 0 },
+                "0x\(String(addr, radix: 16)): \(f)")
         }
         #expect(named == 0)
         #expect(img.symbolFile === img.elf)
@@ -116,7 +126,8 @@ import Testing
         default: root + "/usr/lib/debug/opt/app/cwork.debug"
         }
         try copy(Self.debugFile, debug)
-        let img = try Self.image(bin, DebugFileSearch(buildIDDirs: [t], globalDirs: [root + "/usr/lib/debug"], root: root))
+        let img = try Self.image(
+            bin, DebugFileSearch(buildIDDirs: [t], globalDirs: [root + "/usr/lib/debug"], root: root))
         let diff = Self.differences(img, try BinaryImage(path: Self.unstripped), try Self.addresses())
         #expect(diff.isEmpty, "\(diff.count) differ; first: \(diff.prefix(3))")
         #expect(img.symbolFile.path == debug)
@@ -138,7 +149,10 @@ import Testing
         let img = try Self.image(Self.stripped, DebugFileSearch(buildIDDirs: [t]))
         #expect(img.frames(at: 0x1100).isEmpty)
         #expect(img.symbolFile === img.elf)
-        #expect(img.warnings == ["\(wrong): build-id \(other) does not match the build-id \(Self.buildID) of \(Self.stripped); not used as its debug file"])
+        #expect(
+            img.warnings == [
+                "\(wrong): build-id \(other) does not match the build-id \(Self.buildID) of \(Self.stripped); not used as its debug file"
+            ])
         // The right one, further on, is still found after the refusal.
         let img2 = try Self.image(Self.stripped, DebugFileSearch(buildIDDirs: [t, Self.dir]))
         #expect(img2.symbolFile.path == Self.debugFile)
@@ -160,7 +174,10 @@ import Testing
         #expect(img.symbolFile === img.elf)
         #expect(img.warnings.count == 1)
         #expect(img.warnings.first?.hasPrefix("\(debug): CRC32 0x") == true)
-        #expect(img.warnings.first?.hasSuffix("does not match the .gnu_debuglink CRC32 0x\(String(img.elf.debugLink!.crc, radix: 16)) of \(bin); not used as its debug file") == true)
+        #expect(
+            img.warnings.first?.hasSuffix(
+                "does not match the .gnu_debuglink CRC32 0x\(String(img.elf.debugLink!.crc, radix: 16)) of \(bin); not used as its debug file"
+            ) == true)
     }
 
     /// A binary with its own symbols and DWARF never looks (and never warns).
@@ -174,6 +191,8 @@ extension String {
     /// Hex digits as bytes: "0a1b" -> [0x0a, 0x1b].
     var chunks2: [UInt8] {
         let u = Array(utf8)
-        return stride(from: 0, to: u.count, by: 2).map { UInt8(String(decoding: u[$0..<$0 + 2], as: UTF8.self), radix: 16)! }
+        return stride(from: 0, to: u.count, by: 2).map {
+            UInt8(String(decoding: u[$0..<$0 + 2], as: UTF8.self), radix: 16)!
+        }
     }
 }

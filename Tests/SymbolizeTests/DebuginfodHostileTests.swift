@@ -35,7 +35,8 @@ import Testing
         let cache = DebuginfodTests.cache()
         defer { try? FileManager.default.removeItem(atPath: cache) }
         let id = "0123456789abcdef0123456789abcdef01234567"
-        let config = DebuginfodConfig(urls: ["http://127.0.0.1:\(server.port)"], cachePath: cache, timeoutSeconds: 20, maxBytes: 1 << 20)
+        let config = DebuginfodConfig(
+            urls: ["http://127.0.0.1:\(server.port)"], cachePath: cache, timeoutSeconds: 20, maxBytes: 1 << 20)
         let c = try #require(DebuginfodClient(config: config))
         let start = Date()
         let r = c.findExecutable(buildID: id)
@@ -62,7 +63,9 @@ import Testing
                 guard c >= 0 else { return }
                 var request = [UInt8](repeating: 0, count: 4096)
                 _ = read(c, &request, request.count)
-                let head = Array("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: \(body.count)\r\n\r\n".utf8)
+                let head = Array(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: \(body.count)\r\n\r\n"
+                        .utf8)
                 let part = ending == .complete ? body : Array(body.prefix(body.count / 2))
                 let noSignal = Int32(MSG_NOSIGNAL)
                 if send(c, head, head.count, noSignal) == head.count {
@@ -132,9 +135,14 @@ import Testing
         let r = sources.binary(path: "/nonexistent/cwork", buildID: Self.servedID) { _ in true }
         let img = try #require(r.image)
         #expect(img.path == "\(cache)/\(Self.servedID)/executable")
-        let warnings = r.notes.compactMap { n -> String? in if case .debugFile(let w) = n { return w }; return nil }
-        #expect(warnings == ["\(img.path): .gnu_debuglink name \"../../../../../../dev/zero\" is not a file name (has / or is ..); not looked for"],
-                "\(r.notes)")
+        let warnings = r.notes.compactMap { n -> String? in
+            if case .debugFile(let w) = n { return w }; return nil
+        }
+        #expect(
+            warnings == [
+                "\(img.path): .gnu_debuglink name \"../../../../../../dev/zero\" is not a file name (has / or is ..); not looked for"
+            ],
+            "\(r.notes)")
         #expect(Date().timeIntervalSince(start) < 10)
     }
 }

@@ -17,7 +17,9 @@ import TestSupport
 
     /// Writes `bytes` to a temporary file, symbolizes `addrs` from it (DWARF only, then auto) and checks
     /// that every answer is a plausible list of frames. A binary refused with an error is fine too.
-    static func symbolize(_ bytes: [UInt8], _ addrs: [UInt64], _ label: String) throws -> (answers: [[SourceFrame]], refused: Bool) {
+    static func symbolize(_ bytes: [UInt8], _ addrs: [UInt64], _ label: String) throws -> (
+        answers: [[SourceFrame]], refused: Bool
+    ) {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("stackfold-dwarf-\(getpid())-\(label)")
         try Data(bytes).write(to: url)
         defer { try? FileManager.default.removeItem(at: url) }
@@ -79,7 +81,9 @@ import TestSupport
         let elf = try ELFFile(path: path)
         let addrs = try DwarfCorruptionTests.addresses("c-cwork")
         for name in DwarfCorruptionTests.debugSections {
-            guard let s = elf.section(named: name), let sh = DwarfCorruptionTests.sectionHeaderOffset(elf, name, original) else { continue }
+            guard let s = elf.section(named: name),
+                let sh = DwarfCorruptionTests.sectionHeaderOffset(elf, name, original)
+            else { continue }
             let range = Int(s.offset)..<Int(s.offset + s.size)
             var zero = original
             zero.replaceSubrange(range, with: repeatElement(0, count: range.count))
@@ -124,7 +128,8 @@ import TestSupport
         }
         for (label, bytes) in [("payload", payload), ("chsize", header), ("abbrev", abbrev)] {
             _ = try DwarfCorruptionTests.symbolize(bytes, cAddrs, "cgo-\(label)")
-            let url = FileManager.default.temporaryDirectory.appendingPathComponent("stackfold-dwarf-\(getpid())-go-\(label)")
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "stackfold-dwarf-\(getpid())-go-\(label)")
             try Data(bytes).write(to: url)
             defer { try? FileManager.default.removeItem(at: url) }
             let image = try BinaryImage(path: url.path)

@@ -22,15 +22,19 @@ import Testing
     /// (no `.abi0` on assembly symbols; file names not prefixed with the `./` of DW_AT_comp_dir ".").
     static func reference(_ name: String, goNames: Bool = false) throws -> [(UInt64, [Frame])] {
         let dir = Paths.fixtures.appendingPathComponent("dwarf")
-        let addrs = try String(contentsOf: dir.appendingPathComponent("\(name).addrs"), encoding: .utf8).split(separator: "\n")
-        let lines = try String(contentsOf: dir.appendingPathComponent("\(name).llvm.jsonl"), encoding: .utf8).split(separator: "\n")
+        let addrs = try String(contentsOf: dir.appendingPathComponent("\(name).addrs"), encoding: .utf8).split(
+            separator: "\n")
+        let lines = try String(contentsOf: dir.appendingPathComponent("\(name).llvm.jsonl"), encoding: .utf8).split(
+            separator: "\n")
         #expect(addrs.count == lines.count, "\(name): one answer per address")
         return try zip(addrs, lines).map { a, l in
             let answer = try JSONDecoder().decode(LLVMAnswer.self, from: Data(l.utf8))
             let addr = try #require(UInt64(a.dropFirst(2), radix: 16))
             #expect(UInt64(answer.Address.dropFirst(2), radix: 16) == addr)
             var frames = answer.Symbol.map { s in
-                var f = Frame(function: s.FunctionName.isEmpty ? "??" : s.FunctionName, file: s.FileName.isEmpty ? "??" : s.FileName, line: s.Line)
+                var f = Frame(
+                    function: s.FunctionName.isEmpty ? "??" : s.FunctionName,
+                    file: s.FileName.isEmpty ? "??" : s.FileName, line: s.Line)
                 if goNames {
                     if f.function.hasSuffix(".abi0") { f.function.removeLast(5) }
                     if f.file.hasPrefix("./") { f.file.removeFirst(2) }
@@ -73,7 +77,9 @@ import Testing
             let got = image.frames(at: addr).map { Frame(function: $0.function, file: $0.file, line: $0.line) }
             if got != want { mismatches.append("0x\(String(addr, radix: 16)): ours \(got) llvm \(want)") }
         }
-        #expect(mismatches.isEmpty, "\(binary) \(source): \(mismatches.count) of \(ref.count) differ; first: \(mismatches.prefix(3))")
+        #expect(
+            mismatches.isEmpty,
+            "\(binary) \(source): \(mismatches.count) of \(ref.count) differ; first: \(mismatches.prefix(3))")
     }
 
     /// Inlined frames are marked, the outermost is not, and its offset is from the symbol llvm-symbolizer names.
@@ -107,6 +113,7 @@ import Testing
         #expect(d.unitCount > 10)  // Go packages and C files (runtime/cgo's and the fixture's)
         #expect(d.functionCount > 1000)
         #expect(d.inlinedCount > 1000)
-        #expect(try BinaryImage(path: Paths.fixtures.appendingPathComponent("bin/go1.25/workload-sw").path).dwarf == nil)
+        #expect(
+            try BinaryImage(path: Paths.fixtures.appendingPathComponent("bin/go1.25/workload-sw").path).dwarf == nil)
     }
 }

@@ -13,7 +13,8 @@ import Testing
     }
 
     static func expected(_ version: String) throws -> Expected {
-        let text = try String(contentsOf: Paths.fixtures.appendingPathComponent("frameinfo/go\(version).expected.txt"), encoding: .utf8)
+        let text = try String(
+            contentsOf: Paths.fixtures.appendingPathComponent("frameinfo/go\(version).expected.txt"), encoding: .utf8)
         var e = Expected()
         for line in text.split(separator: "\n") {
             let w = line.split(separator: " ")

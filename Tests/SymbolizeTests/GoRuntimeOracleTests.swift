@@ -30,8 +30,10 @@ import Testing
     static func answers(_ version: String, _ binary: String) throws -> [Answer] {
         var variant = binary.dropFirst("workload".count)
         if variant.hasSuffix("-stripped") { variant = variant.dropLast("-stripped".count) }
-        let text = variant.isEmpty
-            ? try String(contentsOf: Paths.fixtures.appendingPathComponent("oracle/go\(version).jsonl"), encoding: .utf8)
+        let text =
+            variant.isEmpty
+            ? try String(
+                contentsOf: Paths.fixtures.appendingPathComponent("oracle/go\(version).jsonl"), encoding: .utf8)
             : String(decoding: try FixtureBinaries.decompressed("oracle/go\(version)\(variant).jsonl"), as: UTF8.self)
         return try text.split(separator: "\n").map { try JSONDecoder().decode(Answer.self, from: Data($0.utf8)) }
     }
@@ -43,7 +45,9 @@ import Testing
         #expect(answers.filter { $0.frames.count > 1 }.count > 100, "the oracle must cover inlined frames")
         let image = try BinaryImage(path: try FixtureBinaries.path("go\(version)/\(binary)"))
         #expect(image.pclntab?.goVersion?.hasPrefix("go\(version).") == true)
-        if binary.hasSuffix("-stripped") || binary.hasPrefix("workload-sw") { #expect(image.elf.functionSymbols.filter { $0.name.hasPrefix("main.") }.isEmpty) }
+        if binary.hasSuffix("-stripped") || binary.hasPrefix("workload-sw") {
+            #expect(image.elf.functionSymbols.filter { $0.name.hasPrefix("main.") }.isEmpty)
+        }
         // The runtime names nothing whose name sits at offset 0 of funcnametab (moduledata.funcName treats
         // nameOff 0 as "no name"): the first function of the table, which CallersFrames then leaves out.
         // We name it; that one name is dropped from our frames before comparing.
@@ -76,8 +80,10 @@ import Testing
         #expect(stripped.elf.section(named: ".gopclntab") == nil && stripped.elf.symbolValue("runtime.pclntab") == nil)
         let (p, q) = (try #require(full.pclntab), try #require(stripped.pclntab))
         #expect(q.textStart == p.textStart && q.goFunc == p.goFunc && q.table.count == p.table.count)
-        let addrs = try String(contentsOf: Paths.fixtures.appendingPathComponent("dwarf/cgo-pie-go.addrs"), encoding: .utf8)
-            .split(separator: "\n").compactMap { UInt64($0.dropFirst(2), radix: 16) }
+        let addrs = try String(
+            contentsOf: Paths.fixtures.appendingPathComponent("dwarf/cgo-pie-go.addrs"), encoding: .utf8
+        )
+        .split(separator: "\n").compactMap { UInt64($0.dropFirst(2), radix: 16) }
         #expect(addrs.count > 250)
         #expect(addrs.allSatisfy { !full.frames(at: $0).isEmpty && stripped.frames(at: $0) == full.frames(at: $0) })
     }
@@ -121,7 +127,9 @@ import Testing
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         let dyn = try #require(try ELFFile(path: path).segments.first { $0.type == 2 })
         var o = Int(dyn.offset)
-        while o + 16 <= Int(dyn.offset + dyn.fileSize), bytes[o] != UInt8(tag) || bytes[(o + 1)..<(o + 8)].contains(where: { $0 != 0 }) { o += 16 }
+        while o + 16 <= Int(dyn.offset + dyn.fileSize),
+            bytes[o] != UInt8(tag) || bytes[(o + 1)..<(o + 8)].contains(where: { $0 != 0 })
+        { o += 16 }
         try #require(o + 16 <= Int(dyn.offset + dyn.fileSize), "dynamic tag \(tag)")
         var entry = Array(bytes[o..<(o + 16)])
         change(&entry)

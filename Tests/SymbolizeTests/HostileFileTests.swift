@@ -9,10 +9,13 @@ import Testing
 @Suite struct HostileFileTests {
     static let hostile = Paths.fixtures.appendingPathComponent("hostile").path
     static let stripped = Paths.fixtures.appendingPathComponent("debugfile/cwork").path
-    static let debugFile = Paths.fixtures.appendingPathComponent("debugfile/.build-id/07/4ca19dd5f7a8acdd9c94abc4bcf71ea0b82d6d.debug").path
+    static let debugFile = Paths.fixtures.appendingPathComponent(
+        "debugfile/.build-id/07/4ca19dd5f7a8acdd9c94abc4bcf71ea0b82d6d.debug"
+    ).path
 
     func temp() throws -> String {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("stackfold-hostile-\(UUID().uuidString)").path
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("stackfold-hostile-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
         return d
     }
@@ -42,7 +45,9 @@ import Testing
         #expect(ConfinedPath.isBaseName("cwork.debug"))
         for bad in ["", ".", "..", "../x", "a/b", "/dev/zero", "x\0y"] { #expect(!ConfinedPath.isBaseName(bad)) }
         #expect(ConfinedPath.isBuildID("074ca19dd5f7a8acdd9c94abc4bcf71ea0b82d6d"))
-        for bad in ["", "07", "../../etc", "074CA19D", String(repeating: "a", count: 200)] { #expect(!ConfinedPath.isBuildID(bad)) }
+        for bad in ["", "07", "../../etc", "074CA19D", String(repeating: "a", count: 200)] {
+            #expect(!ConfinedPath.isBuildID(bad))
+        }
     }
 
     /// A root holding a file, a symlink inside it and absolute and relative symlinks leading out of it;
@@ -62,7 +67,10 @@ import Testing
         #expect(ConfinedPath.join(root: root, "/usr/bin/work") == root + "/usr/bin/work")
         #expect(ConfinedPath.join(root: root + "/", "usr/bin/inside") == root + "/usr/bin/inside")
         #expect(ConfinedPath.join(root: root, "/usr/bin/../../usr/./bin/work") == root + "/usr/bin/work")
-        for name in ["/usr/bin/abs", "/usr/bin/rel", "/usr/bin/dir/secret", "/../outside/secret", "/../../../../../" + d + "/outside/secret"] {
+        for name in [
+            "/usr/bin/abs", "/usr/bin/rel", "/usr/bin/dir/secret", "/../outside/secret",
+            "/../../../../../" + d + "/outside/secret"
+        ] {
             #expect(ConfinedPath.join(root: root, name) == nil, "\(name)")
         }
         #expect(ConfinedPath.join(root: root, "/usr/bin/missing") == nil)
@@ -76,7 +84,9 @@ import Testing
         let fm = FileManager.default
         try fm.createDirectory(atPath: d + "/sub", withIntermediateDirectories: true)
         try fm.copyItem(atPath: Self.debugFile, toPath: d + "/sub/cwork.debug")
-        for (name, link) in [("debuglink-devzero", "../../../../../../dev/zero"), ("debuglink-subdir", "sub/cwork.debug")] {
+        for (name, link) in [
+            ("debuglink-devzero", "../../../../../../dev/zero"), ("debuglink-subdir", "sub/cwork.debug")
+        ] {
             try fm.copyItem(atPath: Self.hostile + "/" + name, toPath: d + "/" + name)
             let img = try BinaryImage(path: d + "/" + name)
             #expect(img.elf.debugLink?.name == link)
@@ -84,7 +94,10 @@ import Testing
             let start = Date()
             #expect(img.symbolFile === img.elf)
             #expect(Date().timeIntervalSince(start) < 5)
-            #expect(img.warnings == ["\(d)/\(name): .gnu_debuglink name \"\(link)\" is not a file name (has / or is ..); not looked for"])
+            #expect(
+                img.warnings == [
+                    "\(d)/\(name): .gnu_debuglink name \"\(link)\" is not a file name (has / or is ..); not looked for"
+                ])
         }
     }
 }

@@ -24,8 +24,10 @@ import TestSupport
     }
 
     /// (binary, the region to damage: a section, or "pcHeader+moduledata" of a stripped external PIE)
-    @Test(arguments: [("go1.25/workload-stripped", ".gopclntab"), ("go1.21/workload-stripped", ".gopclntab"),
-                      ("go1.25/workload-extpie-lld-stripped", ".rela.dyn"), ("go1.25/workload-extpie-lld-stripped", ".data.rel.ro")])
+    @Test(arguments: [
+        ("go1.25/workload-stripped", ".gopclntab"), ("go1.21/workload-stripped", ".gopclntab"),
+        ("go1.25/workload-extpie-lld-stripped", ".rela.dyn"), ("go1.25/workload-extpie-lld-stripped", ".data.rel.ro")
+    ])
     func flippedBytes(_ binary: String, _ section: String) throws {
         let path = try FixtureBinaries.path(binary)
         let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))

@@ -15,11 +15,15 @@ import Testing
 
     static func reference(_ name: String) throws -> [(UInt64, [(String, Int)])] {
         let dir = Paths.fixtures.appendingPathComponent("dwarf")
-        let addrs = try String(contentsOf: dir.appendingPathComponent("\(name).addrs"), encoding: .utf8).split(separator: "\n")
-        let lines = try String(contentsOf: dir.appendingPathComponent("\(name).llvm.jsonl"), encoding: .utf8).split(separator: "\n")
+        let addrs = try String(contentsOf: dir.appendingPathComponent("\(name).addrs"), encoding: .utf8).split(
+            separator: "\n")
+        let lines = try String(contentsOf: dir.appendingPathComponent("\(name).llvm.jsonl"), encoding: .utf8).split(
+            separator: "\n")
         return try zip(addrs, lines).map { a, l in
             let answer = try JSONDecoder().decode(Answer.self, from: Data(l.utf8))
-            return (try #require(UInt64(a.dropFirst(2), radix: 16)), answer.Symbol.map { ($0.FunctionName, $0.StartLine) })
+            return (
+                try #require(UInt64(a.dropFirst(2), radix: 16)), answer.Symbol.map { ($0.FunctionName, $0.StartLine) }
+            )
         }
     }
 
@@ -36,7 +40,9 @@ import Testing
     ]
 
     @Test(arguments: cases)
-    func startLinesMatchLLVMSymbolizer(_ binary: String, _ name: String, _ source: SymbolSource, _ minFrames: Int) throws {
+    func startLinesMatchLLVMSymbolizer(_ binary: String, _ name: String, _ source: SymbolSource, _ minFrames: Int)
+        throws
+    {
         let image = try BinaryImage(path: try FixtureBinaries.path(binary), source: source)
         var compared = 0
         var mismatches: [String] = []
@@ -50,10 +56,14 @@ import Testing
                 // assembly): llvm says 0 where the pclntab knows the line. From DWARF, 0 must match too.
                 if source == .pclntab && w.1 == 0 { continue }
                 if w.1 > 0 { compared += 1 }
-                if f.startLine != w.1 { mismatches.append("0x\(String(addr, radix: 16)) \(f.function): ours \(f.startLine) llvm \(w.1)") }
+                if f.startLine != w.1 {
+                    mismatches.append("0x\(String(addr, radix: 16)) \(f.function): ours \(f.startLine) llvm \(w.1)")
+                }
             }
         }
         #expect(compared >= minFrames, "\(binary) \(source): \(compared) frames with a start line")
-        #expect(mismatches.isEmpty, "\(binary) \(source): \(mismatches.count) of \(compared) differ; first: \(mismatches.prefix(3))")
+        #expect(
+            mismatches.isEmpty,
+            "\(binary) \(source): \(mismatches.count) of \(compared) differ; first: \(mismatches.prefix(3))")
     }
 }

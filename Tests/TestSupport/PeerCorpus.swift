@@ -14,14 +14,18 @@ public enum PeerCorpus {
         if let u = unpacked { return u }
         let archive = try Data(contentsOf: Paths.fixtures.appendingPathComponent("peer/flamegraph-perf-script.tar.zst"))
         let key = archive.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("stackfold-fixtures/peer-\(String(key, radix: 16))")
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "stackfold-fixtures/peer-\(String(key, radix: 16))")
         let dir = base.appendingPathComponent("flamegraph-perf-script")
         if !FileManager.default.fileExists(atPath: dir.appendingPathComponent("README.md").path) {
             // Unpacked beside, then renamed: test processes may overlap.
             let tmp = base.deletingLastPathComponent().appendingPathComponent("peer-\(UUID().uuidString)")
             try untar(try zstdDecompress(archive, name: "peer/flamegraph-perf-script.tar"), into: tmp)
-            try FileManager.default.createDirectory(at: base.deletingLastPathComponent(), withIntermediateDirectories: true)
-            if (try? FileManager.default.moveItem(at: tmp, to: base)) == nil { try? FileManager.default.removeItem(at: tmp) }
+            try FileManager.default.createDirectory(
+                at: base.deletingLastPathComponent(), withIntermediateDirectories: true)
+            if (try? FileManager.default.moveItem(at: tmp, to: base)) == nil {
+                try? FileManager.default.removeItem(at: tmp)
+            }
         }
         unpacked = dir
         return dir
@@ -44,8 +48,9 @@ public enum PeerCorpus {
             switch bytes[at + 156] {
             case UInt8(ascii: "5"): try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
             case UInt8(ascii: "0"), 0:
-                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try Data(bytes[at + 512 ..< at + 512 + size]).write(to: url)
+                try FileManager.default.createDirectory(
+                    at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data(bytes[at + 512..<at + 512 + size]).write(to: url)
             default: break
             }
             at += 512 + (size + 511) / 512 * 512

@@ -23,7 +23,8 @@ public func zstdDecompress(_ patch: Data, reference: Data = Data(), name: String
                 return ZSTD_decompressDCtx(ctx, dst.baseAddress, dst.count, src.baseAddress, src.count)
             }
             guard ZSTD_isError(n) == 0, n == Int(size) else {
-                throw FixtureFailure("\(name).zst: \(ZSTD_isError(n) != 0 ? String(cString: ZSTD_getErrorName(n)) : "short output")")
+                throw FixtureFailure(
+                    "\(name).zst: \(ZSTD_isError(n) != 0 ? String(cString: ZSTD_getErrorName(n)) : "short output")")
             }
             return out
         }
