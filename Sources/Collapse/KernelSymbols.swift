@@ -44,6 +44,7 @@ extension PerfCollapser {
 
     /// A kernel frame's symbol and offset from kallsyms; nil without kallsyms or without a symbol there.
     mutating func kernelSymbol(_ address: UInt64, mapping m: Mapping) -> (name: String, offset: UInt64)? {
+        if Self.isModuleMap(m), let fromFile = moduleSymbol(address, mapping: m) { return fromFile }
         guard let ks = kernelSymbolTable() else { return nil }
         // perf's kernel map starts at _text as it was in memory; kallsyms says where _text was for its boot.
         var reloc: UInt64 = 0

@@ -1,0 +1,39 @@
+// Kernel-module frames as perf 6.1 names them (checked against perf script on crafted captures,
+// Fixtures/generate-script-kmod.sh): the module's `.ko` at its recorded path (under --symfs, or in
+// --binaries) names the frames of its `.text` by its own symbols, and kallsyms' `[module]` lines are
+// then not used; without the file, kallsyms' symbols of the module name them; else `[unknown] ([foo])`.
+import PerfData
+import Symbolize
+
+extension PerfCollapser {
+    /// A module's map: a kernel map of a file (perf's `/lib/modules/…/foo.ko`), not `[kernel.kallsyms]`.
+    static func isModuleMap(_ m: Mapping) -> Bool { m.isKernel && m.filename.hasPrefix("/") }
+
+    /// The module's `.ko`, found as binaries are (build-id checked when the capture recorded one); nil
+    /// when not found. Only a relocatable ELF of the recorded file name is taken: a module has no loadable
+    /// segments to check, and another object renamed to it must not name its frames.
+    mutating func moduleImage(_ m: Mapping) -> BinaryImage? {
+        let key = Self.imageKey(m)
+        if let cached = images[key] { return cached }
+        let want = basename(m.filename)
+        let r = sources.binary(path: m.filename, buildID: m.buildID) { $0.type == 1 && basename($0.path) == want }
+        for note in r.notes {
+            if case .layoutMismatch = note { continue }  // another file of that name: not a module, not used
+            warn(note, for: m)
+        }
+        let found = r.image.flatMap { $0.elf.type == 1 ? $0 : nil }
+        images[key] = .some(found)
+        return found
+    }
+
+    /// The symbol of the module's `.ko` holding `address`: `.text` symbols only, whose values are offsets
+    /// from the module's map start (perf maps `.text` there: its map_ip and the sh_offset it adds to both
+    /// sides cancel). `.some(nil)`: the file is there but names nothing at `address` (perf's `[unknown]`:
+    /// kallsyms is not asked then); nil: no file.
+    mutating func moduleSymbol(_ address: UInt64, mapping m: Mapping) -> (name: String, offset: UInt64)?? {
+        guard let img = moduleImage(m) else { return nil }
+        let a = address &- m.start
+        guard let s = img.elf.perfSymbol(at: a, moduleText: true) else { return .some(nil) }
+        return (s.name, a &- s.start)
+    }
+}
