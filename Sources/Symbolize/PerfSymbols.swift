@@ -12,8 +12,10 @@ extension ELFFile {
 
     /// perf's symbol table: defined functions (STT_FUNC, STT_GNU_IFUNC) and objects of SHF_ALLOC sections,
     /// and labels (STT_NOTYPE, not hidden or internal) of sections whose name holds "text" — ld.so's `_start`
-    /// and `_dl_start_user` are such labels. A symbol of size 0 ends where the next one starts (the last at
-    /// the page after its own); of symbols at one address one (named as `symbol(at:)` names it). Sorted by start.
+    /// and `_dl_start_user` are such labels — of .symtab, then .dynsym. A symbol of size 0 ends where the
+    /// next one starts (the last at the page after its own); then of symbols at one address the one
+    /// choose_best_symbol keeps, pairwise in table order as symbols__fixup_duplicate goes (so a tie keeps
+    /// the first). Sorted by start. Checked against perf script on Fixtures/script-aliases and glibc.
     /// `moduleText`: a kernel module's (ET_REL) table, of its `.text` symbols only: the other sections'
     /// values are offsets in those sections, which perf does not map onto the module's `.text`.
     func buildPerfSymbols(moduleText: Bool = false) -> [PerfSymbol] {
@@ -41,8 +43,8 @@ extension ELFFile {
                 let end = size == 0 ? value : (value.addingReportingOverflow(size).overflow ? .max : value &+ size)
                 raw.append((PerfSymbol(name: name, start: value, end: end), size, info >> 4))
             }
-            // perf reads .dynsym too, but a binary's .dynsym names a subset of its .symtab.
-            if !raw.isEmpty { break }
+            // perf 6.1 reads both, .symtab first (dso__load_sym): .dynsym names what `strip --strip-symbol`
+            // took from .symtab, and its entries join the aliases below.
         }
         // Insertion order within one start is kept (a stable sort), as perf's rbtree keeps it.
         let sorted = raw.indices.sorted { raw[$0].sym.start != raw[$1].sym.start ? raw[$0].sym.start < raw[$1].sym.start : $0 < $1 }
@@ -69,11 +71,6 @@ extension ELFFile {
             best = s
         }
         if let b = best { out.append(b.sym) }
-        // Of aliases at one start, the name `symbol(at:)` gives (functionSymbols' order): it matches perf
-        // script on the fixtures, where choose_best_symbol alone would not (glibc's versioned aliases).
-        var named: [UInt64: String] = [:]
-        for f in functionSymbols where !moduleText { named[f.value] = f.name }
-        for i in out.indices { if let n = named[out[i].start] { out[i].name = n } }
         return out
     }
 

@@ -26,6 +26,11 @@ OP:
                    the module's dso loaded and discards that symbol only). Leaves lie at
                    BASE+0x10..0x8f, callers at BASE+0x110..0x18f (the addresses are given by the sample's
                    index: the same input gives the same file)
+  probe NAME OFF... moves the leaves of user samples to chosen places of a binary the capture mapped:
+                   the n-th sample with a user callchain gets file offset OFF[n] (hex) of the first
+                   executable MMAP2 of a file ending in NAME, as its ip and first user entry, until the
+                   offsets run out. perf script then names each: how perf names any address of a binary
+                   (aliases at one address, .dynsym against .symtab) without having to sample it
   lbr              makes every SAMPLE carry an LBR call stack, as `--call-graph lbr` records it: the
                    attr gains PERF_SAMPLE_BRANCH_STACK with branch_sample_type USER|CALL_STACK|HW_INDEX;
                    each sample gains hw_idx 0 and one branch entry per user caller of its callchain
@@ -185,6 +190,35 @@ def kmod(cap, path, base, length):
     return cap.write
 
 
+def probe(cap, name, *offsets):
+    attrs = cap.attr_offsets()
+    sample_type = struct.unpack_from("<Q", cap.b, attrs[0] + 24)[0]
+    assert len(attrs) == 1 and sample_type & S_CALLCHAIN and sample_type & S_IP and not sample_type & S_IDENTIFIER
+    before = [S_IP, S_TID, S_TIME, S_ADDR, S_ID, S_STREAM, S_CPU, S_PERIOD]
+    chain_at = 8 * sum(1 for bit in before if sample_type & bit)
+    for r in cap.records:
+        if struct.unpack_from("<I", r, 0)[0] == MMAP2 and name.encode() + b"\0" in bytes(r[72:]) and r[64] & 4:
+            start, _, pgoff = struct.unpack_from("<QQQ", r, 16)
+            break
+    else:
+        sys.exit("no executable MMAP2 of a file ending in %s" % name)
+    todo = [int(o, 16) for o in offsets]
+    for r in cap.records:
+        if not todo:
+            break
+        if struct.unpack_from("<I", r, 0)[0] != SAMPLE:
+            continue
+        nr = struct.unpack_from("<Q", r, 8 + chain_at)[0]
+        ips = struct.unpack_from("<%dQ" % nr, r, 16 + chain_at)
+        if CONTEXT_USER not in ips or ips.index(CONTEXT_USER) + 1 >= nr:
+            continue
+        ip = start + todo.pop(0) - pgoff
+        struct.pack_into("<Q", r, 16 + chain_at + 8 * (ips.index(CONTEXT_USER) + 1), ip)
+        struct.pack_into("<Q", r, 8, ip)
+    assert not todo, "%d offsets left: too few user samples" % len(todo)
+    return cap.write
+
+
 def v1(cap, header_size="104"):
     attrs = cap.attr_offsets()
     new_size = 104  # PERF_ATTR_SIZE_VER4
@@ -215,7 +249,7 @@ def main():
         sys.exit(__doc__)
     cap = Capture(sys.argv[1])
     op, args = sys.argv[3], sys.argv[4:]
-    ops = {"cut-mmap2": cut_mmap2, "aux": aux, "lbr": lbr, "v1": v1, "kmod": kmod}
+    ops = {"cut-mmap2": cut_mmap2, "aux": aux, "lbr": lbr, "v1": v1, "kmod": kmod, "probe": probe}
     if op not in ops:
         sys.exit(__doc__)
     ops[op](cap, *args)(sys.argv[2])
