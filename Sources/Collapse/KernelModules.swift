@@ -2,6 +2,7 @@
 // Fixtures/generate-script-kmod.sh): the module's `.ko` at its recorded path (under --symfs, or in
 // --binaries) names the frames of its `.text` by its own symbols, and kallsyms' `[module]` lines are
 // then not used; without the file, kallsyms' symbols of the module name them; else `[unknown] ([foo])`.
+import BinaryIO
 import PerfData
 import Symbolize
 
@@ -24,6 +25,21 @@ extension PerfCollapser {
         let found = r.image.flatMap { $0.elf.type == 1 ? $0 : nil }
         images[key] = .some(found)
         return found
+    }
+
+    /// A module frame's symbol: from its `.ko`, else from kallsyms' lines of the module; when neither names
+    /// it, one warning per module says what to pass (perf prints `[unknown] ([foo])` and says nothing).
+    mutating func moduleFrameSymbol(_ address: UInt64, mapping m: Mapping) -> (name: String, offset: UInt64)? {
+        if let fromFile = moduleSymbol(address, mapping: m) { return fromFile }
+        if let k = kallsymsSymbol(address, mapping: m) { return k }
+        if warnedModules.insert(m.filename).inserted {
+            let file = NameLimit.limited(m.filename)
+            let dir = file.split(separator: "/").dropLast().joined(separator: "/")
+            warnings.append("kernel module frames of \(perfDSOName(m)) stay [unknown]: \(file) was not found and "
+                + "kallsyms names none of them; pass --symfs with a folder holding \(dir)/, or --kallsyms with a copy "
+                + "of /proc/kallsyms from the recording machine while the module was loaded")
+        }
+        return nil
     }
 
     /// The symbol of the module's `.ko` holding `address`: `.text` symbols only, whose values are offsets

@@ -61,6 +61,8 @@ public struct PerfCollapser {
     var nameTable = NameTable()
     var stacks = StackCounter()
     var warnedMismatch: Set<String> = []
+    /// Kernel modules whose unnamed frames were warned of (KernelModules.swift).
+    var warnedModules: Set<String> = []
     /// Binaries not found or refused, in the order first met, and which placeholder names stand for them.
     var missing: [MissingBinary] = []
     var missingNames: [UInt32: Int] = [:]

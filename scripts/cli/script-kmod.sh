@@ -15,4 +15,10 @@ for k in base mod; do
       'zstd -dcq $d/kmod.data.script-$k-$s.txt.zst | cmp -s - "$dir/kmod.txt" && grep -q "(\[foo\])" "$dir/kmod.txt"'
   done
 done
+# perf says nothing when no source names a module's frames; stackfold warns once, saying what to pass.
+check "script, kernel module frames named by kallsyms (the last run): no warning" \
+  '[[ $(grep -c "kernel module frames of \[foo\] stay \[unknown\]" "$dir/kmod.err") == 0 ]]'
+"$sf" script --elf-names --no-inline --kallsyms $d/base.kallsyms --symfs /nonexistent $d/kmod.data.zst > /dev/null 2> "$dir/kmod.err"
+check "script, kernel module frames unnamed: one warning naming the module and what to pass" \
+  '[[ $(grep -c "kernel module frames of \[foo\] stay \[unknown\]: .*--symfs" "$dir/kmod.err") == 1 ]]'
 exit $fail
