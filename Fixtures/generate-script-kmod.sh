@@ -12,6 +12,8 @@
 #   symfs/lib/modules/…/foo.ko   foo.c built with gcc -c: found by perf under --symfs at the recorded path
 #   kmod.data.script-K-S.txt     perf script -i kmod.data --kallsyms K.kallsyms --symfs S, K = base|mod,
 #                                S = symfs (the .ko found) | none (an empty folder)
+#   kmod-E.data (+ .script.txt)  the same frames in a map of foo.E, E = ko.gz, ko.xz, ko.zst, o; perf script
+#                                with base.kallsyms and --symfs symfs-compressed (foo.ko.gz, .xz, .zst)
 # Run as root from Fixtures/ with perf, gcc, python3 and zstd; every command goes to script-kmod/commands.log.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -29,7 +31,6 @@ run mkdir -p $D/symfs/$(dirname $KO) $D/none
 run gcc -O1 -fno-pic -g0 -c -o $D/symfs/$KO $D/foo.c
 run perf record -q -e cpu-clock:k --kernel-callchains -g -o $D/real.data -- dd if=/dev/zero of=/dev/null bs=4k count=100000
 run python3 ../scripts/corners/perfcraft.py $D/real.data $D/kmod.data kmod /$KO 0xffffffffc0a00000 0x2000
-run rm $D/real.data
 
 # kallsyms: only the symbols the capture needs (the whole file is 200k lines), in /proc/kallsyms's order.
 log "perf script -i $D/kmod.data -F ip,sym | sort -u > names; awk (see this script) names /proc/kallsyms > $D/base.kallsyms"
@@ -47,5 +48,18 @@ for k in base mod; do
         perf script -i $D/kmod.data --kallsyms $D/$k.kallsyms --symfs $D/$s > $D/kmod.data.script-$k-$s.txt 2>/dev/null
     done
 done
-run zstd -q -19 --rm $D/kmod.data $D/*.txt
+# Compressed modules and other kernel files: the same frames in a map of foo.EXT; perf 6.1 reads a .ko.gz
+# or .ko.xz (decompressed), names the dso of any other file by its file name, and reads none of them.
+run mkdir -p $D/symfs-compressed/$(dirname $KO)
+log "gzip -9n < $D/symfs/$KO > $D/symfs-compressed/$KO.gz; xz -c (same) > ….xz; zstd -q -19 -c (same) > ….zst"
+gzip -9n < $D/symfs/$KO > $D/symfs-compressed/$KO.gz
+xz -c < $D/symfs/$KO > $D/symfs-compressed/$KO.xz
+zstd -q -19 -c < $D/symfs/$KO > $D/symfs-compressed/$KO.zst
+for ext in ko.gz ko.xz ko.zst o; do
+    run python3 ../scripts/corners/perfcraft.py $D/real.data $D/kmod-$ext.data kmod /${KO%.ko}.$ext 0xffffffffc0a00000 0x2000
+    log "perf script -i $D/kmod-$ext.data --kallsyms $D/base.kallsyms --symfs $D/symfs-compressed > $D/kmod-$ext.data.script.txt"
+    perf script -i $D/kmod-$ext.data --kallsyms $D/base.kallsyms --symfs $D/symfs-compressed > $D/kmod-$ext.data.script.txt 2>/dev/null
+done
+run rm $D/real.data
+run zstd -q -19 --rm $D/*.data $D/*.txt
 run rmdir $D/none

@@ -56,6 +56,23 @@ import Symbolize
         #expect(said.allSatisfy { $0.contains("--symfs with a folder holding lib/modules/6.1.0-k18/kernel/drivers/misc/") })
     }
 
+    /// A map of `foo.ko.gz`, `.ko.xz`, `.ko.zst`, `foo.o` with the compressed files under --symfs: perf 6.1
+    /// decompresses the first two and names their frames; the others are not modules to it (the dso is their
+    /// file name) and are not read.
+    @Test(arguments: [("ko.gz", " foo_leaf+0x"), ("ko.xz", " foo_caller+0x"), ("ko.zst", " [unknown] (foo.ko.zst)"),
+                      ("o", " [unknown] (foo.o)")])
+    func compressedModulesAndOtherFiles(ext: String, frame: String) throws {
+        let data = try Data(contentsOf: Self.dir.appendingPathComponent("kmod-\(ext).data.script.txt.zst"))
+        let theirs = String(decoding: try zstdDecompress(data, name: ext), as: UTF8.self)
+        #expect(theirs.contains(frame))
+        var w = PerfScriptWriter(options: Self.options("base", symfs: "symfs-compressed"))
+        var out = OutputBuffer(fd: -1, flushThreshold: 1 << 24)
+        try w.write(try PerfFile(file: try openInput(Self.dir.appendingPathComponent("kmod-\(ext).data.zst").path)), to: &out)
+        let ours = String(decoding: out.take(), as: UTF8.self)
+        let diff = PerfScriptTests.firstDifference(ours, theirs.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+        #expect(diff == nil, "\(ext): \(diff ?? "")")
+    }
+
     /// The `.ko`'s other code sections (`.init.text`, `.text.unlikely`) start at 0 of their own: they must
     /// not name addresses of `.text`, which perf maps at the module's start.
     @Test func moduleTextOnly() throws {

@@ -15,6 +15,12 @@ for k in base mod; do
       'zstd -dcq $d/kmod.data.script-$k-$s.txt.zst | cmp -s - "$dir/kmod.txt" && grep -q "(\[foo\])" "$dir/kmod.txt"'
   done
 done
+for e in ko.gz ko.xz ko.zst o; do
+  "$sf" script --elf-names --no-inline --as-recorded --max-stack 127 --kallsyms $d/base.kallsyms --symfs $d/symfs-compressed \
+    $d/kmod-$e.data.zst > "$dir/kmod.txt" 2>/dev/null
+  check "script, kernel map of foo.$e (.ko.gz and .ko.xz decompressed): perf script's text" \
+    'zstd -dcq $d/kmod-$e.data.script.txt.zst | cmp -s - "$dir/kmod.txt"'
+done
 # perf says nothing when no source names a module's frames; stackfold warns once, saying what to pass.
 check "script, kernel module frames named by kallsyms (the last run): no warning" \
   '[[ $(grep -c "kernel module frames of \[foo\] stay \[unknown\]" "$dir/kmod.err") == 0 ]]'
