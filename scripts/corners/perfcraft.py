@@ -15,15 +15,17 @@ OP:
                    attrs as perf_event_attr ABI 4 (104 bytes, attr_size 120: the byte order is told by
                    attr_size), the fields after them being zero in the source; with 72, also the header
                    before the feature bitmap (header size 72, so no features)
-  kmod PATH BASE LEN
+  kmod PATH BASE LEN [first]
                    adds a kernel module map, as `perf record` writes one for each loaded module (an MMAP
                    record, pid -1, misc KERNEL, file PATH at BASE, LEN bytes, pgoff 0) after the kernel's
-                   own, and moves kernel frames into it: of the samples whose callchain starts in the
-                   kernel, the 1st is kept, then the 2nd of every 3 gets a module leaf (ip and first kernel
-                   entry), the 3rd a module leaf and a module caller (second kernel entry), the 1st is
-                   kept. The first stays in the kernel because perf 6.1 loses a module's first kallsyms
-                   symbol when the module is looked up before the kernel (dso__split_kallsyms then finds
-                   the module's dso loaded and discards that symbol only). Leaves lie at
+                   own, and moves kernel frames into it. The samples whose callchain starts in the
+                   kernel are counted from 2 (from 0 with `first`): count % 3 == 0 gets a module leaf (ip
+                   and first kernel entry), 1 a module leaf and a module caller (second kernel entry),
+                   2 is kept. So by default the first such sample stays in the kernel: perf 6.1 may lose
+                   a module's first kallsyms symbol when a module frame comes before any kernel frame
+                   (seen on captures of the running kernel: dso__split_kallsyms finds the module's dso
+                   loaded, empty, and discards the symbol where the module's run starts; not seen on
+                   others); `first` is there to look at that. Leaves lie at
                    BASE+0x10..0x8f, callers at BASE+0x110..0x18f (the addresses are given by the sample's
                    index: the same input gives the same file)
   probe NAME OFF... moves the leaves of user samples to chosen places of a binary the capture mapped:
@@ -156,7 +158,8 @@ def lbr(cap):
     return lambda path: cap.write(path, patch)
 
 
-def kmod(cap, path, base, length):
+def kmod(cap, path, base, length, first=None):
+    assert first in (None, "first"), "kmod PATH BASE LEN [first]"
     base, length = int(base, 0), int(length, 0)
     attrs = cap.attr_offsets()
     sample_type = struct.unpack_from("<Q", cap.b, attrs[0] + 24)[0]
@@ -171,7 +174,7 @@ def kmod(cap, path, base, length):
     trailer = bytes(kernel[40 + (bytes(kernel[40:]).index(b"\0") // 8 + 1) * 8:])  # sample_id_all
     body = struct.pack("<iiQQQ", -1, 0, base, length, 0) + name + trailer
     cap.records.insert(kernel_at + 1, bytearray(struct.pack("<IHH", MMAP, 1, 8 + len(body)) + body))
-    k = 2
+    k = 0 if first else 2
     for r in cap.records:
         if struct.unpack_from("<I", r, 0)[0] != SAMPLE:
             continue
