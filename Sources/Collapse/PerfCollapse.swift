@@ -352,6 +352,8 @@ public struct PerfCollapser {
     func elfSymbol(_ img: BinaryImage, _ vaddr: UInt64) -> (name: String, offset: UInt64)? {
         // perf's table and lookup: labels, zero-size symbols stretched to the next (PerfSymbols.swift).
         if let s = img.symbolFile.perfSymbol(at: vaddr) { return (s.name, vaddr &- s.start) }
+        // `name@plt` comes from the binary, not from its debug file (PerfPLTSymbols.swift).
+        if img.symbolFile !== img.elf, let s = img.elf.perfPLTSymbol(at: vaddr) { return (s.name, vaddr &- s.start) }
         if let f = img.pclntab?.frames(at: vaddr).last { return (f.function, f.offset) }
         return nil
     }

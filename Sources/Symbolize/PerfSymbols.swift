@@ -71,7 +71,7 @@ extension ELFFile {
             best = s
         }
         if let b = best { out.append(b.sym) }
-        return out
+        return moduleText ? out : withPLTSymbols(out)
     }
 
     /// choose_best_symbol: a non-zero length, then not weak, then global, then fewer leading underscores,

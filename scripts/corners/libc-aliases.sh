@@ -3,8 +3,8 @@
 # symbols. The probe op of perfcraft.py moves the leaves of Fixtures/script-corners/corners.data's samples
 # to each such function start + 1, batch by batch; perf script and `stackfold script --elf-names
 # --no-inline` then name them, once with libc's debug file (/usr/lib/debug/.build-id, if installed: its
-# .symtab) and once with libc alone under --symfs (its .dynsym). Prints, per batch and mode, the leaf lines
-# that differ (0 is the goal).
+# .symtab) and once with libc alone under --symfs (its .dynsym); then every .plt entry likewise. Prints, per
+# batch and mode, the leaf lines that differ (0 is the goal).
 #   bash scripts/corners/libc-aliases.sh [STACKFOLD]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,6 +28,10 @@ for a in sorted(a for a, k in n.items() if k > 1 and lo <= a < hi): print("%x" %
 ' "$tmp/segments" > "$tmp/addrs"
 n=$(perf script -i "$tmp/corners.data" 2>/dev/null | grep -c 'cpu-clock')
 split -l $((n - 10)) "$tmp/addrs" "$tmp/batch-"
+# And every .plt entry (3 bytes in): perf's synthesized name@plt symbols, from libc itself.
+plt=$(readelf -SW $libc | sed -n 's/.* \.plt  *PROGBITS  *[0-9a-f]*  *\([0-9a-f]*\)  *\([0-9a-f]*\) .*/\1 \2/p')
+read -r off size <<< "$plt"
+for ((a = 16#$off + 3; a < 16#$off + 16#$size && a < 16#$off + 16 * (n - 10); a += 16)); do printf '%x\n' $a; done > "$tmp/batch-plt"
 mkdir -p "$tmp/symfs/$(dirname $libc)" && cp $libc "$tmp/symfs/$libc"
 echo "$(wc -l < "$tmp/addrs") addresses with aliases in $syms"
 leaves() { grep -A1 'cpu-clock' | grep 'libc.so.6)$' || true; }
