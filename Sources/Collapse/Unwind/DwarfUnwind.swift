@@ -96,13 +96,21 @@ public struct UnwindRegisters: Sendable {
     public init?(mask: UInt64, values regs: U64View) {
         var k = 0
         var bits = mask
-        // The set bits only, lowest first (one per recorded register).
-        while bits != 0, k < regs.count {
-            let bit = bits.trailingZeroBitCount
-            if bit < Self.perfToDwarf.count, Self.perfToDwarf[bit] >= 0 { self[Self.perfToDwarf[bit]] = regs[k] }
-            k += 1
-            bits &= bits &- 1
+        var known: UInt32 = 0
+        let map = Self.perfToDwarf
+        // The set bits only, lowest first (one per recorded register); stored in one pass over the storage.
+        withUnsafeMutableBytes(of: &storage) { st in
+            while bits != 0, k < regs.count {
+                let bit = bits.trailingZeroBitCount
+                if bit < map.count, map[bit] >= 0 {
+                    st.storeBytes(of: regs[k], toByteOffset: map[bit] &* 8, as: UInt64.self)
+                    known |= 1 << map[bit]
+                }
+                k += 1
+                bits &= bits &- 1
+            }
         }
+        self.known = known
         guard self[7] != nil, self[16] != nil else { return nil }
     }
 }
@@ -270,30 +278,38 @@ public enum DwarfUnwinder {
             case .success(let v): cfa = v
             }
         }
-        // Registers the row does not change keep their values; the others follow their rules.
+        // Registers the row does not change keep their values; the others follow their rules. Read from
+        // `steps` (plain values); only an expression other than an offset from the CFA is evaluated.
         var next = regs
-        for (r, rule) in row.changed {
-            switch rule {
+        let ra = row.returnAddressRegister
+        let steps = row.steps
+        for i in 0..<steps.count {
+            let st = steps[i]
+            let r = st.register
+            switch st.kind {
             case .undefined: next[r] = nil
             case .sameValue: next[r] = regs[r]
-            case .location(let ops), .value(let ops):
+            default:
                 let at: Result<UInt64, UnwindFailure>
-                if let off = row.savedOffset(r) {
-                    at = .success(cfa &+ UInt64(bitPattern: off))
+                if st.hasOffset {
+                    at = .success(cfa &+ UInt64(bitPattern: st.offset))
                 } else {
-                    at = evaluate(ops, regs: regs, cfa: cfa, dump: dump)
+                    switch row.changed[i].1 {
+                    case .location(let ops), .value(let ops): at = evaluate(ops, regs: regs, cfa: cfa, dump: dump)
+                    default: at = .failure(UnwindFailure(.badFrame))
+                    }
                 }
                 switch at {
                 case .failure(let f):
                     // A callee-saved register we cannot read is only unknown; the return address must be read.
-                    if r == row.returnAddressRegister { return .failure(f) }
+                    if r == ra { return .failure(f) }
                     next[r] = nil
                 case .success(let v):
-                    if case .location = rule {
+                    if st.kind == .location {
                         switch dump.word(v) {
                         case .success(let w): next[r] = w
                         case .failure(let f):
-                            if r == row.returnAddressRegister { return .failure(f) }
+                            if r == ra { return .failure(f) }
                             next[r] = nil
                         }
                     } else {
@@ -302,13 +318,9 @@ public enum DwarfUnwinder {
                 }
             }
         }
-        let ra = row.returnAddressRegister
         if ra != 16 { next[16] = ra >= 0 && ra < 17 ? next[ra] : nil }
         // The caller's SP is the CFA unless a rule says otherwise (signal trampolines give rsp one).
-        switch row.registers.count > 7 ? row.registers[7] : .sameValue {
-        case .location, .value: if next[7] == nil { next[7] = cfa }
-        default: next[7] = cfa
-        }
+        if !row.spHasRule || next[7] == nil { next[7] = cfa }
         if next[16] == nil { return .failure(UnwindFailure(.root)) }
         return .success((next, .cfi, row.isSignalFrame))
     }
