@@ -100,13 +100,10 @@ public final class CFIRule: Sendable, Equatable {
 /// `DW_OP_consts N, DW_OP_plus`, `DW_OP_plus_uconst N`, or nothing for 0). Other expressions are evaluated
 /// from `CFIRule.changed`.
 public struct CFIStep: Sendable, Equatable {
-    public struct Kind: RawRepresentable, Hashable, Sendable {
-        public var rawValue: UInt8
-        public init(rawValue: UInt8) { self.rawValue = rawValue }
-        public static let undefined = Kind(rawValue: 0)
-        public static let sameValue = Kind(rawValue: 1)
-        public static let location = Kind(rawValue: 2)
-        public static let value = Kind(rawValue: 3)
+    /// A closed enum, not an open struct: stackfold's own classification of libdw's rules, compared per
+    /// register per frame without a cross-module accessor call.
+    public enum Kind: UInt8, Sendable {
+        case undefined, sameValue, location, value
     }
 
     public var register: Int

@@ -23,7 +23,9 @@ import Testing
         }
         // 64 values is the most the stack holds: a 65th push is refused, not written past the buffer.
         let full = [CFIOp](repeating: CFIOp(atom: 0x30, number: 0), count: 64)
-        let r64 = T.withDump([0], base: 0x1000) { DwarfUnwinder.evaluate(full, regs: UnwindRegisters(), cfa: nil, dump: $0) }
+        let r64 = T.withDump([0], base: 0x1000) {
+            DwarfUnwinder.evaluate(full, regs: UnwindRegisters(), cfa: nil, dump: $0)
+        }
         let r65 = T.withDump([0], base: 0x1000) {
             DwarfUnwinder.evaluate(full + [CFIOp(atom: 0x30, number: 0)], regs: UnwindRegisters(), cfa: nil, dump: $0)
         }
@@ -35,9 +37,11 @@ import Testing
     /// longer by a no-op `lit0, plus` (evaluated). Same frames and stop. Seeded.
     @Test func fastPathsEqualTheEvaluator() {
         var rng = SplitMix64(seed: 1717)
-        func offsetRule(_ n: Int64, value: Bool) -> [CFIOp] {
+        func offsetRule(_ n: Int64) -> [CFIOp] {
             switch Int.random(in: 0..<3, using: &rng) {
-            case 0: return [CFIOp(atom: 0x9c, number: 0), CFIOp(atom: 0x11, number: UInt64(bitPattern: n)), CFIOp(atom: 0x22, number: 0)]
+            case 0:
+                return [CFIOp(atom: 0x9c, number: 0), CFIOp(atom: 0x11, number: UInt64(bitPattern: n)),
+                        CFIOp(atom: 0x22, number: 0)]
             case 1: return [CFIOp(atom: 0x9c, number: 0), CFIOp(atom: 0x23, number: UInt64(bitPattern: n))]
             default: return [CFIOp(atom: 0x9c, number: 0)]
             }
@@ -61,19 +65,23 @@ import Testing
                 let n = Int64.random(in: -40...40, using: &rng) & ~7
                 switch Int.random(in: 0..<3, using: &rng) {
                 case 0: regs[r] = .undefined
-                case 1: regs[r] = .location(offsetRule(n, value: false))
-                default: regs[r] = .value(offsetRule(n, value: true))
+                case 1: regs[r] = .location(offsetRule(n))
+                default: regs[r] = .value(offsetRule(n))
                 }
             }
-            regs[16] = .location(offsetRule(-8, value: false))
+            regs[16] = .location(offsetRule(-8))
             let signal = Int.random(in: 0..<9, using: &rng) == 0
             let fast = CFIRule(cfa: cfa, registers: regs, returnAddressRegister: 16, isSignalFrame: signal)
-            let evaluated = CFIRule(cfa: cfa + noop, registers: regs.map(slow), returnAddressRegister: 16, isSignalFrame: signal)
-            #expect(evaluated.cfaRegisterOffset == nil && evaluated.steps.allSatisfy { !$0.hasOffset || $0.kind.rawValue < 2 })
+            let evaluated = CFIRule(cfa: cfa + noop, registers: regs.map(slow), returnAddressRegister: 16,
+                                    isSignalFrame: signal)
+            #expect(evaluated.cfaRegisterOffset == nil)
+            #expect(evaluated.steps.allSatisfy { !$0.hasOffset || $0.kind.rawValue < 2 })
             let words = (0..<24).map { _ in UInt64.random(in: 0x1000...0x10c0, using: &rng) }
             let base = UInt64(0x1000)
             var start = T.regs(ip: 0x1500, sp: base, bp: UInt64.random(in: 0x1000...0x10c0, using: &rng))
-            for r in [0, 1, 3, 12] where Bool.random(using: &rng) { start[r] = UInt64.random(in: 0...0x2000, using: &rng) }
+            for r in [0, 1, 3, 12] where Bool.random(using: &rng) {
+                start[r] = UInt64.random(in: 0...0x2000, using: &rng)
+            }
             func unwind(_ row: CFIRule) -> UnwindResult {
                 T.withDump(words, base: base) { dump in
                     DwarfUnwinder.unwind(start, dump: dump, limit: 16) { _, _ in .cfi(row) }
@@ -91,5 +99,15 @@ extension Result where Failure == UnwindFailure {
     var stop: UnwindStop? {
         if case .failure(let f) = self { return f.stop }
         return nil
+    }
+}
+
+extension CFIStepTests {
+    /// The switch that maps perf's register bits agrees with the documented table, bit by bit.
+    @Test func perfRegisterNumbers() {
+        for bit in 0..<64 {
+            let table = bit < UnwindRegisters.perfToDwarf.count ? UnwindRegisters.perfToDwarf[bit] : -1
+            #expect(UnwindRegisters.dwarfNumber(perf: bit) == table, "bit \(bit)")
+        }
     }
 }
