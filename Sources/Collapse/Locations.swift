@@ -2,6 +2,7 @@
 // With `PerfCollapseOptions.recordLocations`, every sample's stack is also interned as a sequence of
 // location ids (root first, like the names), one per callchain entry that gave names; the names of a
 // location are exactly the ones the fold gave that entry, so the two stacks always agree.
+import BinaryIO
 import PerfData
 import Symbolize
 
@@ -48,8 +49,13 @@ public struct LocationLine: Sendable, Equatable {
 }
 
 struct LocationRecorder {
-    /// (address, tag) -> [location id], cleared when `sampleFrames` is.
-    var cache = FrameRunCache()
+    /// The location id of each run of `sampleFrames` (one per (address, tag)), by the run's start in its
+    /// pool: the fold has just found the run, so this is an array read, not a second hash probe per frame.
+    var cache = RunLocations()
+    /// Root and placeholder locations by name id: a `FrameKey` hashed with SipHash once per sample was
+    /// a twentieth of writing a pprof.
+    var rootLocations = IntMap<UInt32>()
+    var namedLocations = IntMap<UInt32>()
     var byKey: [PerfCollapser.FrameKey: UInt32] = [:]
     var locations: [StackLocation] = []
     var scratch = FrameScratch()
@@ -78,26 +84,38 @@ extension PerfCollapser {
     /// Starts a sample's location stack with its root frame.
     mutating func beginLocations(root: UInt32) {
         recorder.scratch.removeAll()
+        if let id = recorder.rootLocations[Int64(root)] {
+            recorder.scratch.append(id)
+            return
+        }
         let key = FrameKey(mapping: Self.rootKey, address: UInt64(root), exact: false)
         let comm = recorder.comms[root]
-        recorder.scratch.append(recorder.location(key) {
+        let id = recorder.location(key) {
             StackLocation(kind: .root, mapping: nil, address: 0, exact: false, mode: .unknown, names: [root], text: comm)
-        })
+        }
+        recorder.rootLocations[Int64(root)] = id
+        recorder.scratch.append(id)
     }
 
     /// A placeholder entry (its chain entry holds a name id).
     mutating func noteNamedLocation(_ name: UInt32) {
+        if let id = recorder.namedLocations[Int64(name)] {
+            recorder.scratch.append(id)
+            return
+        }
         let key = FrameKey(mapping: Self.namedKey, address: UInt64(name), exact: false)
-        recorder.scratch.append(recorder.location(key) {
+        let id = recorder.location(key) {
             StackLocation(kind: .named, mapping: nil, address: 0, exact: false, mode: .unknown, names: [name])
-        })
+        }
+        recorder.namedLocations[Int64(name)] = id
+        recorder.scratch.append(id)
     }
 
     /// The entry `address` whose names are `run` of `sampleFrames.pool` (`tag` as `appendNames` makes it).
     mutating func noteLocation(_ address: UInt64, tag: UInt64, mode: CPUMode, exact: Bool, pid: Int32, model: ProcessModel,
                                run: (Int, Int)) {
-        if let hit = recorder.cache.find(address, tag: tag) {
-            recorder.scratch.append(recorder.cache.pool[hit.0])
+        if let id = recorder.cache[run.0] {
+            recorder.scratch.append(id)
             return
         }
         let m = model.mapping(pid: pid, address: address, mode: mode)
@@ -106,7 +124,7 @@ extension PerfCollapser {
         let id = recorder.location(key) {
             StackLocation(kind: m == nil ? .unmapped : .mapped, mapping: m, address: address, exact: exact, mode: mode, names: names)
         }
-        _ = recorder.cache.insert(address, tag: tag, run: [id])
+        recorder.cache[run.0] = id
         recorder.scratch.append(id)
     }
 
@@ -151,4 +169,20 @@ extension PerfCollapser {
 
     /// Name `id` as the fold shows it.
     public func name(_ id: UInt32) -> String { String(decoding: nameTable.names[Int(id)], as: UTF8.self) }
+}
+
+/// Location ids by the start of a non-empty run in `PerfCollapser.sampleFrames.pool`: each such run
+/// belongs to one (address, tag), and the pool only grows until both are emptied together.
+struct RunLocations {
+    private var ids: [UInt32] = []
+
+    subscript(start: Int) -> UInt32? {
+        get { start < ids.count && ids[start] != .max ? ids[start] : nil }
+        set {
+            if start >= ids.count { ids += repeatElement(.max, count: start + 1 - ids.count) }
+            ids[start] = newValue ?? .max
+        }
+    }
+
+    mutating func removeAll() { ids.removeAll(keepingCapacity: true) }
 }

@@ -1,6 +1,7 @@
 // The deduplicated tables of a profile being written: strings, functions, locations, mappings.
 // Ids are numbered 1…n in the order first met (Parca requires id == index + 1), so the same fold
 // writes the same bytes.
+import BinaryIO
 import Collapse
 import PerfData
 
@@ -29,11 +30,15 @@ struct ProfileTables {
     var strings = StringTable()
     var functions: [Perftools_Profiles_Function] = []
     private var functionIDs: [FunctionKey: UInt64] = [:]
+    /// Per function (id - 1), its key; per fold name id, the function last met with that name.
+    private var functionKeys: [FunctionKey] = []
+    private var functionByName = IntMap<UInt64>()
     var locations: [Perftools_Profiles_Location] = []
     /// Temporary mapping index per location (-1: none), renumbered by `finishMappings`.
     var locationMapping: [Int] = []
     var mappings: [MappingFacts] = []
     private var mappingIndex: [MappingKey: Int] = [:]
+    private var mappingByID = IntMap<Int>()
 
     struct FunctionKey: Hashable { var name: String, system: String, file: String, startLine: Int }
     struct MappingKey: Hashable {
@@ -41,8 +46,21 @@ struct ProfileTables {
         var file: String, buildID: String
     }
 
-    mutating func function(_ l: LocationLine) -> UInt64 {
+    /// The function of `l`; `nameID`, the fold's id of `l.name`: the function last made or found for that
+    /// name is tried first, its key compared rather than hashed (three strings per line).
+    mutating func function(_ l: LocationLine, nameID: UInt32) -> UInt64 {
         let key = FunctionKey(name: l.name, system: l.systemName, file: l.file ?? "", startLine: l.startLine)
+        if let id = functionByName[Int64(nameID)], functionKeys[Int(id) - 1] == key { return id }
+        let id = function(key, l)
+        functionByName[Int64(nameID)] = id
+        return id
+    }
+
+    mutating func function(_ l: LocationLine) -> UInt64 {
+        function(FunctionKey(name: l.name, system: l.systemName, file: l.file ?? "", startLine: l.startLine), l)
+    }
+
+    private mutating func function(_ key: FunctionKey, _ l: LocationLine) -> UInt64 {
         if let id = functionIDs[key] { return id }
         var f = Perftools_Profiles_Function()
         f.id = UInt64(functions.count + 1)
@@ -53,12 +71,25 @@ struct ProfileTables {
         if let file = l.file { f.filename = strings.id(file) }
         f.startLine = Int64(l.startLine)  // 0 (unknown) is not written
         functions.append(f)
+        functionKeys.append(key)
         functionIDs[key] = f.id
         return f.id
     }
 
     mutating func mapping(_ m: Mapping) -> Int {
-        let key = MappingKey(start: m.start, end: m.end, offset: m.pageOffset, file: m.filename, buildID: m.buildID ?? "")
+        // By the fold's mapping id first: hashing the key's path and build-id per location cost more.
+        if let i = mappingByID[Int64(m.id)], Self.key(mappings[i].mapping) == Self.key(m) { return i }
+        let i = mappingByKey(m)
+        mappingByID[Int64(m.id)] = i
+        return i
+    }
+
+    private static func key(_ m: Mapping) -> MappingKey {
+        MappingKey(start: m.start, end: m.end, offset: m.pageOffset, file: m.filename, buildID: m.buildID ?? "")
+    }
+
+    private mutating func mappingByKey(_ m: Mapping) -> Int {
+        let key = Self.key(m)
         if let i = mappingIndex[key] { return i }
         mappings.append(MappingFacts(mapping: m))
         mappingIndex[key] = mappings.count - 1
@@ -83,9 +114,11 @@ struct ProfileTables {
                 if line.line > 0 { mappings[m].lineNumbers = true }
             }
         }
-        l.line = lines.map { line in
+        // Lines from `PerfCollapser.lines(of:)`, all kept: line k is named by names[count - 1 - k].
+        let named = lines.count == loc.names.count
+        l.line = lines.enumerated().map { k, line in
             var pl = Perftools_Profiles_Line()
-            pl.functionID = function(line)
+            pl.functionID = named ? function(line, nameID: loc.names[loc.names.count - 1 - k]) : function(line)
             pl.line = Int64(line.line)
             return pl
         }

@@ -31,6 +31,10 @@ struct SampleWriter {
     let event: String
     let eventDesc: EventDesc?
     let keys: LabelKeys
+    /// The fold's, read once: its public getters take the whole collapser, which was copied for each
+    /// call (a memcpy per sample).
+    private let sampleStacks: [Int32]
+    private let locations: [StackLocation]
 
     struct Flags { var focus = false, ignore = false, hide = false }
     struct LocationKey: Hashable { var location: UInt32, hidden: [Bool] }
@@ -46,12 +50,14 @@ struct SampleWriter {
         self.event = event
         eventDesc = perf.events.first { $0.name == event }
         keys = LabelKeys(&tables.strings)
+        sampleStacks = collapser.sampleLocationStacks
+        locations = collapser.locations
     }
 
     mutating func add(_ i: Int, trace: Attributions?) {
         let r = collapser.sampleRecords[i]
         if let window, !window.contains(r.time) { return }
-        let ls = collapser.sampleLocationStacks[i]
+        let ls = sampleStacks[i]
         guard resolve(ls) else { return }
         firstTime = min(firstTime, r.time)
         lastTime = max(lastTime, r.time)
@@ -121,7 +127,7 @@ struct SampleWriter {
             stacks += repeatElement((ids: [UInt64](), comm: 0), count: k + 1 - stacks.count)
         }
         let ids = collapser.locationStack(ls)
-        let all = collapser.locations
+        let all = locations
         var hiddenPerLocation: [[Bool]] = []
         if !filter.isEmpty {
             var focused = filter.focus.isEmpty, ignored = false
