@@ -2,7 +2,6 @@
 // With `PerfCollapseOptions.recordLocations`, every sample's stack is also interned as a sequence of
 // location ids (root first, like the names), one per callchain entry that gave names; the names of a
 // location are exactly the ones the fold gave that entry, so the two stacks always agree.
-import BinaryIO
 import PerfData
 import Symbolize
 
@@ -51,11 +50,11 @@ public struct LocationLine: Sendable, Equatable {
 struct LocationRecorder {
     /// The location id of each run of `sampleFrames` (one per (address, tag)), by the run's start in its
     /// pool: the fold has just found the run, so this is an array read, not a second hash probe per frame.
-    var cache = RunLocations()
+    var cache = DenseIDs()
     /// Root and placeholder locations by name id: a `FrameKey` hashed with SipHash once per sample was
     /// a twentieth of writing a pprof.
-    var rootLocations = IntMap<UInt32>()
-    var namedLocations = IntMap<UInt32>()
+    var rootLocations = DenseIDs()
+    var namedLocations = DenseIDs()
     var byKey: [PerfCollapser.FrameKey: UInt32] = [:]
     var locations: [StackLocation] = []
     var scratch = FrameScratch()
@@ -84,7 +83,7 @@ extension PerfCollapser {
     /// Starts a sample's location stack with its root frame.
     mutating func beginLocations(root: UInt32) {
         recorder.scratch.removeAll()
-        if let id = recorder.rootLocations[Int64(root)] {
+        if let id = recorder.rootLocations[Int(root)] {
             recorder.scratch.append(id)
             return
         }
@@ -93,13 +92,13 @@ extension PerfCollapser {
         let id = recorder.location(key) {
             StackLocation(kind: .root, mapping: nil, address: 0, exact: false, mode: .unknown, names: [root], text: comm)
         }
-        recorder.rootLocations[Int64(root)] = id
+        recorder.rootLocations[Int(root)] = id
         recorder.scratch.append(id)
     }
 
     /// A placeholder entry (its chain entry holds a name id).
     mutating func noteNamedLocation(_ name: UInt32) {
-        if let id = recorder.namedLocations[Int64(name)] {
+        if let id = recorder.namedLocations[Int(name)] {
             recorder.scratch.append(id)
             return
         }
@@ -107,11 +106,14 @@ extension PerfCollapser {
         let id = recorder.location(key) {
             StackLocation(kind: .named, mapping: nil, address: 0, exact: false, mode: .unknown, names: [name])
         }
-        recorder.namedLocations[Int64(name)] = id
+        recorder.namedLocations[Int(name)] = id
         recorder.scratch.append(id)
     }
 
     /// The entry `address` whose names are `run` of `sampleFrames.pool` (`tag` as `appendNames` makes it).
+    /// Never inlined: inlined, it made `appendNames` too large to be inlined in the fold's loop (collapse,
+    /// which never records locations, took 1.6 % more instructions).
+    @inline(never)
     mutating func noteLocation(_ address: UInt64, tag: UInt64, mode: CPUMode, exact: Bool, pid: Int32, model: ProcessModel,
                                run: (Int, Int)) {
         if let id = recorder.cache[run.0] {
@@ -171,9 +173,11 @@ extension PerfCollapser {
     public func name(_ id: UInt32) -> String { String(decoding: nameTable.names[Int(id)], as: UTF8.self) }
 }
 
-/// Location ids by the start of a non-empty run in `PerfCollapser.sampleFrames.pool`: each such run
-/// belongs to one (address, tag), and the pool only grows until both are emptied together.
-struct RunLocations {
+/// Location ids by a small dense index: a name id, or the start of a non-empty run in
+/// `PerfCollapser.sampleFrames.pool` (each such run belongs to one (address, tag), and the pool only
+/// grows until both are emptied together). As large as the largest index, which the names or the pool
+/// already take.
+struct DenseIDs {
     private var ids: [UInt32] = []
 
     subscript(start: Int) -> UInt32? {

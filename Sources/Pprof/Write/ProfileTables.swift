@@ -1,7 +1,6 @@
 // The deduplicated tables of a profile being written: strings, functions, locations, mappings.
 // Ids are numbered 1…n in the order first met (Parca requires id == index + 1), so the same fold
 // writes the same bytes.
-import BinaryIO
 import Collapse
 import PerfData
 
@@ -32,13 +31,13 @@ struct ProfileTables {
     private var functionIDs: [FunctionKey: UInt64] = [:]
     /// Per function (id - 1), its key; per fold name id, the function last met with that name.
     private var functionKeys: [FunctionKey] = []
-    private var functionByName = IntMap<UInt64>()
+    private var functionByName: [UInt64] = []
     var locations: [Perftools_Profiles_Location] = []
     /// Temporary mapping index per location (-1: none), renumbered by `finishMappings`.
     var locationMapping: [Int] = []
     var mappings: [MappingFacts] = []
     private var mappingIndex: [MappingKey: Int] = [:]
-    private var mappingByID = IntMap<Int>()
+    private var mappingByID: [Int] = []
 
     struct FunctionKey: Hashable { var name: String, system: String, file: String, startLine: Int }
     struct MappingKey: Hashable {
@@ -50,9 +49,11 @@ struct ProfileTables {
     /// name is tried first, its key compared rather than hashed (three strings per line).
     mutating func function(_ l: LocationLine, nameID: UInt32) -> UInt64 {
         let key = FunctionKey(name: l.name, system: l.systemName, file: l.file ?? "", startLine: l.startLine)
-        if let id = functionByName[Int64(nameID)], functionKeys[Int(id) - 1] == key { return id }
+        let n = Int(nameID)
+        if n < functionByName.count, functionByName[n] != 0, functionKeys[Int(functionByName[n]) - 1] == key { return functionByName[n] }
         let id = function(key, l)
-        functionByName[Int64(nameID)] = id
+        if n >= functionByName.count { functionByName += repeatElement(0, count: n + 1 - functionByName.count) }
+        functionByName[n] = id
         return id
     }
 
@@ -78,9 +79,16 @@ struct ProfileTables {
 
     mutating func mapping(_ m: Mapping) -> Int {
         // By the fold's mapping id first: hashing the key's path and build-id per location cost more.
-        if let i = mappingByID[Int64(m.id)], Self.key(mappings[i].mapping) == Self.key(m) { return i }
+        // Mapping ids are small and dense (ProcessModel numbers them); anything else takes the long way.
+        let small = m.id >= 0 && m.id < 1 << 20
+        if small, m.id < mappingByID.count, mappingByID[m.id] >= 0, Self.key(mappings[mappingByID[m.id]].mapping) == Self.key(m) {
+            return mappingByID[m.id]
+        }
         let i = mappingByKey(m)
-        mappingByID[Int64(m.id)] = i
+        if small {
+            if m.id >= mappingByID.count { mappingByID += repeatElement(-1, count: m.id + 1 - mappingByID.count) }
+            mappingByID[m.id] = i
+        }
         return i
     }
 

@@ -22,6 +22,8 @@ struct SampleWriter {
     private var locationIDs: [LocationKey: UInt64] = [:]
     /// Without --hide: per fold location, its pprof location id (.max: not made yet).
     private var plainIDs: [UInt64] = []
+    /// Per root location, its comm's string id (-1: not interned yet).
+    private var commIDs: [Int64] = []
     private var nameFlags: [UInt32: Flags] = [:]
     private var merged = SampleMerge()
     /// Region paths by the id `SampleKey.region` holds ("" is 0).
@@ -147,11 +149,12 @@ struct SampleWriter {
             }
         }
         var out: [UInt64] = []
-        var comm = ""
-        for (j, lid) in zip(ids.indices, ids).reversed() {
-            let l = Int(lid)
+        out.reserveCapacity(ids.count)
+        var root = -1
+        for j in ids.indices.reversed() {
+            let lid = ids[j], l = Int(lid)
             if all[l].kind == .root {
-                comm = all[l].text ?? all[l].names.first.map { collapser.name($0) } ?? ""
+                root = l
                 continue
             }
             let id: UInt64
@@ -181,8 +184,18 @@ struct SampleWriter {
         }
         stackState[k] = 1
         // Interned here, as the stack's first sample would (its labels come right after).
-        stacks[k] = (out, comm.isEmpty ? 0 : tables.strings.id(comm))
+        stacks[k] = (out, root < 0 ? 0 : commID(root))
         return true
+    }
+
+    /// The string id of root location `l`'s comm (0 for none), interned when a stack first needs it.
+    private mutating func commID(_ l: Int) -> Int64 {
+        if l < commIDs.count, commIDs[l] >= 0 { return commIDs[l] }
+        let comm = locations[l].text ?? locations[l].names.first.map { collapser.name($0) } ?? ""
+        let id = comm.isEmpty ? 0 : tables.strings.id(comm)
+        if l >= commIDs.count { commIDs += repeatElement(-1, count: l + 1 - commIDs.count) }
+        commIDs[l] = id
+        return id
     }
 
     private mutating func flags(_ id: UInt32) -> Flags {
