@@ -111,15 +111,21 @@ extension PerfCollapser {
     }
 
     /// The entry `address` whose names are `run` of `sampleFrames.pool` (`tag` as `appendNames` makes it).
-    /// Never inlined: inlined, it made `appendNames` too large to be inlined in the fold's loop (collapse,
-    /// which never records locations, took 1.6 % more instructions).
-    @inline(never)
+    @inline(__always)
     mutating func noteLocation(_ address: UInt64, tag: UInt64, mode: CPUMode, exact: Bool, pid: Int32, model: ProcessModel,
                                run: (Int, Int)) {
         if let id = recorder.cache[run.0] {
             recorder.scratch.append(id)
-            return
+        } else {
+            newLocation(address, mode: mode, exact: exact, pid: pid, model: model, run: run)
         }
+    }
+
+    /// The first time the fold meets a run: its location. Never inlined: inlined, it made `appendNames`
+    /// too large to be inlined in the fold's loop (collapse, which never records locations, took 1.6 %
+    /// more instructions).
+    @inline(never)
+    mutating func newLocation(_ address: UInt64, mode: CPUMode, exact: Bool, pid: Int32, model: ProcessModel, run: (Int, Int)) {
         let m = model.mapping(pid: pid, address: address, mode: mode)
         let key = FrameKey(mapping: m?.id ?? Self.unmappedKey, address: address, exact: exact)
         let names = Array(sampleFrames.pool[run.0..<run.0 + run.1])

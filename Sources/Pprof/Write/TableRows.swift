@@ -6,56 +6,56 @@
 enum TableRows {
     /// Appends `locations` as profile.proto's repeated `Location location = 4`.
     static func encode(locations: [Perftools_Profiles_Location], into out: inout [UInt8]) {
-        for l in locations {
-            var size = uintFieldSize(l.id) &+ uintFieldSize(l.mappingID) &+ uintFieldSize(l.address)
-            for line in l.line {
-                let n = lineSize(line)
-                size &+= 1 &+ varintSize(UInt64(n)) &+ n
+        var total = 0
+        for l in locations { total &+= delimitedSize(size(l)) }
+        out.appendWritten(count: total) { w in
+            for l in locations {
+                w.header(0x22, size(l))
+                w.field(0x08, l.id)
+                w.field(0x10, l.mappingID)
+                w.field(0x18, l.address)
+                for line in l.line {
+                    w.header(0x22, size(line))
+                    w.field(0x08, line.functionID)
+                    w.field(0x10, UInt64(bitPattern: line.line))
+                    w.field(0x18, UInt64(bitPattern: line.column))
+                }
+                w.field(0x28, l.isFolded ? 1 : 0)
             }
-            if l.isFolded { size &+= 2 }
-            out.append(0x22)
-            putVarint(UInt64(size), &out)
-            putUIntField(0x08, l.id, &out)
-            putUIntField(0x10, l.mappingID, &out)
-            putUIntField(0x18, l.address, &out)
-            for line in l.line {
-                out.append(0x22)
-                putVarint(UInt64(lineSize(line)), &out)
-                putUIntField(0x08, line.functionID, &out)
-                putUIntField(0x10, UInt64(bitPattern: line.line), &out)
-                putUIntField(0x18, UInt64(bitPattern: line.column), &out)
-            }
-            if l.isFolded { out += [0x28, 0x01] }
         }
     }
 
     /// Appends `functions` as profile.proto's repeated `Function function = 5`.
     static func encode(functions: [Perftools_Profiles_Function], into out: inout [UInt8]) {
-        for f in functions {
-            let name = UInt64(bitPattern: f.name), system = UInt64(bitPattern: f.systemName)
-            let file = UInt64(bitPattern: f.filename), start = UInt64(bitPattern: f.startLine)
-            let size = uintFieldSize(f.id) &+ uintFieldSize(name) &+ uintFieldSize(system) &+ uintFieldSize(file)
-                &+ uintFieldSize(start)
-            out.append(0x2a)
-            putVarint(UInt64(size), &out)
-            putUIntField(0x08, f.id, &out)
-            putUIntField(0x10, name, &out)
-            putUIntField(0x18, system, &out)
-            putUIntField(0x20, file, &out)
-            putUIntField(0x28, start, &out)
+        var total = 0
+        for f in functions { total &+= delimitedSize(size(f)) }
+        out.appendWritten(count: total) { w in
+            for f in functions {
+                w.header(0x2a, size(f))
+                w.field(0x08, f.id)
+                w.field(0x10, UInt64(bitPattern: f.name))
+                w.field(0x18, UInt64(bitPattern: f.systemName))
+                w.field(0x20, UInt64(bitPattern: f.filename))
+                w.field(0x28, UInt64(bitPattern: f.startLine))
+            }
         }
     }
 
-    private static func lineSize(_ l: Perftools_Profiles_Line) -> Int {
-        uintFieldSize(l.functionID) &+ uintFieldSize(UInt64(bitPattern: l.line)) &+ uintFieldSize(UInt64(bitPattern: l.column))
+    private static func size(_ l: Perftools_Profiles_Location) -> Int {
+        var n = fieldSize(l.id) &+ fieldSize(l.mappingID) &+ fieldSize(l.address) &+ (l.isFolded ? 2 : 0)
+        for line in l.line { n &+= delimitedSize(size(line)) }
+        return n
     }
-}
 
-/// A varint field's size with its one-byte tag; 0 when the value is 0 (proto3 leaves it out).
-@inline(__always) func uintFieldSize(_ v: UInt64) -> Int { v == 0 ? 0 : 1 &+ varintSize(v) }
+    private static func size(_ l: Perftools_Profiles_Line) -> Int {
+        fieldSize(l.functionID) &+ fieldSize(UInt64(bitPattern: l.line)) &+ fieldSize(UInt64(bitPattern: l.column))
+    }
 
-@inline(__always) func putUIntField(_ tag: UInt8, _ v: UInt64, _ out: inout [UInt8]) {
-    guard v != 0 else { return }
-    out.append(tag)
-    putVarint(v, &out)
+    private static func size(_ f: Perftools_Profiles_Function) -> Int {
+        fieldSize(f.id) &+ fieldSize(UInt64(bitPattern: f.name)) &+ fieldSize(UInt64(bitPattern: f.systemName))
+            &+ fieldSize(UInt64(bitPattern: f.filename)) &+ fieldSize(UInt64(bitPattern: f.startLine))
+    }
+
+    /// A varint field's size with its one-byte tag; 0 when the value is 0 (proto3 leaves it out).
+    @inline(__always) private static func fieldSize(_ v: UInt64) -> Int { v == 0 ? 0 : 1 &+ varintSize(v) }
 }
