@@ -125,7 +125,8 @@ extension PerfCollapser {
     /// too large to be inlined in the fold's loop (collapse, which never records locations, took 1.6 %
     /// more instructions).
     @inline(never)
-    mutating func newLocation(_ address: UInt64, mode: CPUMode, exact: Bool, pid: Int32, model: ProcessModel, run: (Int, Int)) {
+    mutating func newLocation(_ address: UInt64, mode: CPUMode, exact: Bool, pid: Int32, model: ProcessModel,
+                              run: (Int, Int)) {
         let m = model.mapping(pid: pid, address: address, mode: mode)
         let key = FrameKey(mapping: m?.id ?? Self.unmappedKey, address: address, exact: exact)
         let names = Array(sampleFrames.pool[run.0..<run.0 + run.1])

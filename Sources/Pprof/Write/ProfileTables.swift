@@ -50,7 +50,9 @@ struct ProfileTables {
     mutating func function(_ l: LocationLine, nameID: UInt32) -> UInt64 {
         let key = FunctionKey(name: l.name, system: l.systemName, file: l.file ?? "", startLine: l.startLine)
         let n = Int(nameID)
-        if n < functionByName.count, functionByName[n] != 0, functionKeys[Int(functionByName[n]) - 1] == key { return functionByName[n] }
+        if n < functionByName.count, functionByName[n] != 0, functionKeys[Int(functionByName[n]) - 1] == key {
+            return functionByName[n]
+        }
         let id = function(key, l)
         if n >= functionByName.count { functionByName += repeatElement(0, count: n + 1 - functionByName.count) }
         functionByName[n] = id
@@ -81,8 +83,9 @@ struct ProfileTables {
         // By the fold's mapping id first: hashing the key's path and build-id per location cost more.
         // Mapping ids are small and dense (ProcessModel numbers them); anything else takes the long way.
         let small = m.id >= 0 && m.id < 1 << 20
-        if small, m.id < mappingByID.count, mappingByID[m.id] >= 0, Self.key(mappings[mappingByID[m.id]].mapping) == Self.key(m) {
-            return mappingByID[m.id]
+        if small, m.id < mappingByID.count, mappingByID[m.id] >= 0 {
+            let i = mappingByID[m.id]
+            if Self.key(mappings[i].mapping) == Self.key(m) { return i }
         }
         let i = mappingByKey(m)
         if small {
