@@ -204,8 +204,11 @@ bash scripts/cli/units.sh "$sf" "$dir" || fail=1
 # stackcollapse-perf.pl's --inline and --context on perf script text.
 bash scripts/cli/inline.sh "$sf" "$dir" || fail=1
 bash scripts/cli/pprof-test.sh "$sf" || fail=1
-# perf script's naming corners: JIT maps, zero-size symbols and labels, --max-stack, pipe-mode events.
+# perf script's naming corners: JIT maps, zero-size symbols and labels, --max-stack, pipe-mode events,
+# kernel-module frames, symbol aliases and .dynsym.
 bash scripts/cli/script-corners.sh "$sf" "$dir" || fail=1
+bash scripts/cli/script-kmod.sh "$sf" "$dir" || fail=1
+bash scripts/cli/script-aliases.sh "$sf" "$dir" || fail=1
 
 # pprof input (Fixtures/pprof, made by generate-pprof-go.sh): collapse, flamegraph, diff and top read it.
 pp=Fixtures/pprof/go1.27

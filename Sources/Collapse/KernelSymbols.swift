@@ -42,8 +42,14 @@ extension PerfCollapser {
         return ks
     }
 
-    /// A kernel frame's symbol and offset from kallsyms; nil without kallsyms or without a symbol there.
+    /// A kernel frame's symbol and offset: a module's from its `.ko` or kallsyms (KernelModules.swift),
+    /// the kernel's from kallsyms; nil without a symbol there.
     mutating func kernelSymbol(_ address: UInt64, mapping m: Mapping) -> (name: String, offset: UInt64)? {
+        Self.isModuleMap(m) ? moduleFrameSymbol(address, mapping: m) : kallsymsSymbol(address, mapping: m)
+    }
+
+    /// From kallsyms; nil without kallsyms or without a symbol there.
+    mutating func kallsymsSymbol(_ address: UInt64, mapping m: Mapping) -> (name: String, offset: UInt64)? {
         guard let ks = kernelSymbolTable() else { return nil }
         // perf's kernel map starts at _text as it was in memory; kallsyms says where _text was for its boot.
         var reloc: UInt64 = 0

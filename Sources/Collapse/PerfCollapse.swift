@@ -61,6 +61,9 @@ public struct PerfCollapser {
     var nameTable = NameTable()
     var stacks = StackCounter()
     var warnedMismatch: Set<String> = []
+    /// Kernel modules' files by image key, and modules whose unnamed frames were warned of (KernelModules.swift).
+    var moduleELFs: [String: ELFFile?] = [:]
+    var warnedModules: Set<String> = []
     /// Binaries not found or refused, in the order first met, and which placeholder names stand for them.
     var missing: [MissingBinary] = []
     var missingNames: [UInt32: Int] = [:]
@@ -349,6 +352,8 @@ public struct PerfCollapser {
     func elfSymbol(_ img: BinaryImage, _ vaddr: UInt64) -> (name: String, offset: UInt64)? {
         // perf's table and lookup: labels, zero-size symbols stretched to the next (PerfSymbols.swift).
         if let s = img.symbolFile.perfSymbol(at: vaddr) { return (s.name, vaddr &- s.start) }
+        // `name@plt` comes from the binary, not from its debug file (PerfPLTSymbols.swift).
+        if img.symbolFile !== img.elf, let s = img.elf.perfPLTSymbol(at: vaddr) { return (s.name, vaddr &- s.start) }
         if let f = img.pclntab?.frames(at: vaddr).last { return (f.function, f.offset) }
         return nil
     }
@@ -433,12 +438,14 @@ public struct PerfCollapser {
 
 /// The dso name perf script prints for a mapping: the binary's path; `[kernel.kallsyms]`; a kernel module as
 /// `[name]` (perf's kmod_path__parse_name: `.ko` and a compression suffix dropped, `-` made `_`); or the
-/// recorded `[vdso]`-style name.
+/// recorded `[vdso]`-style name. perf 6.1 knows `.ko`, `.ko.gz` and `.ko.xz` as modules; another kernel
+/// map of a file (`.ko.zst`, `.ko.bz2`, `foo.o`) is its file name, as checked with perf script.
 public func perfDSOName(_ m: Mapping) -> String {
     guard m.isKernel, !m.filename.hasPrefix("[") else { return m.filename }
     var name = basename(m.filename)
-    for ext in [".gz", ".xz", ".zst", ".bz2", ".lzma"] where name.hasSuffix(ext) { name.removeLast(ext.count) }
-    if name.hasSuffix(".ko") { name.removeLast(3) }
+    for ext in [".gz", ".xz"] where name.hasSuffix(".ko" + ext) { name.removeLast(ext.count) }
+    guard name.hasSuffix(".ko") else { return name }
+    name.removeLast(3)
     return "[" + String(name.map { $0 == "-" ? "_" : $0 }) + "]"
 }
 

@@ -311,6 +311,8 @@ public final class ELFFile: @unchecked Sendable {
 
     /// perf's own symbol table (PerfSymbols.swift), built on first use.
     public lazy var perfSymbols: [PerfSymbol] = buildPerfSymbols()
+    public lazy var perfModuleTextSymbols: [PerfSymbol] = buildPerfSymbols(moduleText: true)
+    public lazy var perfPLTTable: [PerfSymbol] = perfPLTSymbols()
 
     /// The symbol holding `a`, by binary search.
     public func symbol(at a: UInt64) -> Symbol? {

@@ -12,9 +12,13 @@ extension ELFFile {
 
     /// perf's symbol table: defined functions (STT_FUNC, STT_GNU_IFUNC) and objects of SHF_ALLOC sections,
     /// and labels (STT_NOTYPE, not hidden or internal) of sections whose name holds "text" — ld.so's `_start`
-    /// and `_dl_start_user` are such labels. A symbol of size 0 ends where the next one starts (the last at
-    /// the page after its own); of symbols at one address one (named as `symbol(at:)` names it). Sorted by start.
-    func buildPerfSymbols() -> [PerfSymbol] {
+    /// and `_dl_start_user` are such labels — of .symtab, then .dynsym. A symbol of size 0 ends where the
+    /// next one starts (the last at the page after its own); then of symbols at one address the one
+    /// choose_best_symbol keeps, pairwise in table order as symbols__fixup_duplicate goes (so a tie keeps
+    /// the first). Sorted by start. Checked against perf script on Fixtures/script-aliases and glibc.
+    /// `moduleText`: a kernel module's (ET_REL) table, of its `.text` symbols only: the other sections'
+    /// values are offsets in those sections, which perf does not map onto the module's `.text`.
+    func buildPerfSymbols(moduleText: Bool = false) -> [PerfSymbol] {
         var raw: [(sym: PerfSymbol, size: UInt64, bind: UInt8)] = []
         for tabName in [".symtab", ".dynsym"] {
             var names = NamesByOffset()
@@ -31,6 +35,7 @@ extension ELFFile {
                 let isLabel = kind == 0 && visibility != 1 && visibility != 2  // STV_INTERNAL, STV_HIDDEN
                 guard kind == 2 || kind == 10 || kind == 1 || isLabel else { continue }
                 guard sec.flags & 2 != 0 else { continue }  // SHF_ALLOC
+                if moduleText, sec.name != ".text" { continue }
                 if isLabel, !sec.name.contains("text") { continue }
                 guard let name = names.name(nameOff, {
                     try? cString(at: strtab.offset &+ UInt64(nameOff), limit: strtab.offset &+ strtab.size)
@@ -38,8 +43,8 @@ extension ELFFile {
                 let end = size == 0 ? value : (value.addingReportingOverflow(size).overflow ? .max : value &+ size)
                 raw.append((PerfSymbol(name: name, start: value, end: end), size, info >> 4))
             }
-            // perf reads .dynsym too, but a binary's .dynsym names a subset of its .symtab.
-            if !raw.isEmpty { break }
+            // perf 6.1 reads both, .symtab first (dso__load_sym): .dynsym names what `strip --strip-symbol`
+            // took from .symtab, and its entries join the aliases below.
         }
         // Insertion order within one start is kept (a stable sort), as perf's rbtree keeps it.
         let sorted = raw.indices.sorted { raw[$0].sym.start != raw[$1].sym.start ? raw[$0].sym.start < raw[$1].sym.start : $0 < $1 }
@@ -66,12 +71,7 @@ extension ELFFile {
             best = s
         }
         if let b = best { out.append(b.sym) }
-        // Of aliases at one start, the name `symbol(at:)` gives (functionSymbols' order): it matches perf
-        // script on the fixtures, where choose_best_symbol alone would not (glibc's versioned aliases).
-        var named: [UInt64: String] = [:]
-        for f in functionSymbols { named[f.value] = f.name }
-        for i in out.indices { if let n = named[out[i].start] { out[i].name = n } }
-        return out
+        return moduleText ? out : withPLTSymbols(out)
     }
 
     /// choose_best_symbol: a non-zero length, then not weak, then global, then fewer leading underscores,
@@ -89,8 +89,9 @@ extension ELFFile {
 
     /// The symbol perf script names `a` with (symbols__find): the last one starting at or before `a`, if
     /// `a` lies before its end or is its start.
-    public func perfSymbol(at a: UInt64) -> PerfSymbol? {
-        let syms = perfSymbols
+    /// `moduleText`: in a kernel module's `.text` symbols (`buildPerfSymbols(moduleText:)`).
+    public func perfSymbol(at a: UInt64, moduleText: Bool = false) -> PerfSymbol? {
+        let syms = moduleText ? perfModuleTextSymbols : perfSymbols
         var lo = 0, hi = syms.count
         while lo < hi {
             let mid = (lo + hi) / 2

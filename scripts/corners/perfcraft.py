@@ -15,6 +15,24 @@ OP:
                    attrs as perf_event_attr ABI 4 (104 bytes, attr_size 120: the byte order is told by
                    attr_size), the fields after them being zero in the source; with 72, also the header
                    before the feature bitmap (header size 72, so no features)
+  kmod PATH BASE LEN [first]
+                   adds a kernel module map, as `perf record` writes one for each loaded module (an MMAP
+                   record, pid -1, misc KERNEL, file PATH at BASE, LEN bytes, pgoff 0) after the kernel's
+                   own, and moves kernel frames into it. The samples whose callchain starts in the
+                   kernel are counted from 2 (from 0 with `first`): count % 3 == 0 gets a module leaf (ip
+                   and first kernel entry), 1 a module leaf and a module caller (second kernel entry),
+                   2 is kept. So by default the first such sample stays in the kernel: perf 6.1 may lose
+                   a module's first kallsyms symbol when a module frame comes before any kernel frame
+                   (seen on captures of the running kernel: dso__split_kallsyms finds the module's dso
+                   loaded, empty, and discards the symbol where the module's run starts; not seen on
+                   others); `first` is there to look at that. Leaves lie at
+                   BASE+0x10..0x8f, callers at BASE+0x110..0x18f (the addresses are given by the sample's
+                   index: the same input gives the same file)
+  probe NAME OFF... moves the leaves of user samples to chosen places of a binary the capture mapped:
+                   the n-th sample with a user callchain gets file offset OFF[n] (hex) of the first
+                   executable MMAP2 of a file ending in NAME, as its ip and first user entry, until the
+                   offsets run out. perf script then names each: how perf names any address of a binary
+                   (aliases at one address, .dynsym against .symtab) without having to sample it
   lbr              makes every SAMPLE carry an LBR call stack, as `--call-graph lbr` records it: the
                    attr gains PERF_SAMPLE_BRANCH_STACK with branch_sample_type USER|CALL_STACK|HW_INDEX;
                    each sample gains hw_idx 0 and one branch entry per user caller of its callchain
@@ -27,8 +45,9 @@ moved by what the records gained or lost. perf 6.1 reads the output (`perf repor
 import struct
 import sys
 
-SAMPLE, MMAP2, FINISHED_ROUND, AUX, AUXTRACE_INFO, AUXTRACE = 9, 10, 68, 11, 70, 71
+SAMPLE, MMAP, MMAP2, FINISHED_ROUND, AUX, AUXTRACE_INFO, AUXTRACE = 9, 1, 10, 68, 11, 70, 71
 CONTEXT_USER = 0xFFFFFFFFFFFFFE00
+CONTEXT_KERNEL = 0xFFFFFFFFFFFFFF80
 CONTEXT_MAX = 0xFFFFFFFFFFFFF000  # PERF_CONTEXT_MAX = -4095
 S_IP, S_TID, S_TIME, S_ADDR, S_READ, S_CALLCHAIN, S_ID, S_CPU, S_PERIOD, S_STREAM, S_RAW, S_BRANCH = (
     1, 2, 4, 8, 0x10, 0x20, 0x40, 0x80, 0x100, 0x200, 0x400, 0x800)
@@ -139,6 +158,70 @@ def lbr(cap):
     return lambda path: cap.write(path, patch)
 
 
+def kmod(cap, path, base, length, first=None):
+    assert first in (None, "first"), "kmod PATH BASE LEN [first]"
+    base, length = int(base, 0), int(length, 0)
+    attrs = cap.attr_offsets()
+    sample_type = struct.unpack_from("<Q", cap.b, attrs[0] + 24)[0]
+    assert len(attrs) == 1 and sample_type & S_CALLCHAIN and sample_type & S_IP and not sample_type & S_IDENTIFIER
+    before = [S_IP, S_TID, S_TIME, S_ADDR, S_ID, S_STREAM, S_CPU, S_PERIOD]
+    chain_at = 8 * sum(1 for bit in before if sample_type & bit)
+    kernel_at = next(k for k, r in enumerate(cap.records)
+                     if struct.unpack_from("<I", r, 0)[0] == MMAP and b"[kernel.kallsyms]" in bytes(r[40:]))
+    name = path.encode() + b"\0"
+    name += bytes(-len(name) % 8)
+    kernel = cap.records[kernel_at]
+    trailer = bytes(kernel[40 + (bytes(kernel[40:]).index(b"\0") // 8 + 1) * 8:])  # sample_id_all
+    body = struct.pack("<iiQQQ", -1, 0, base, length, 0) + name + trailer
+    cap.records.insert(kernel_at + 1, bytearray(struct.pack("<IHH", MMAP, 1, 8 + len(body)) + body))
+    k = 0 if first else 2
+    for r in cap.records:
+        if struct.unpack_from("<I", r, 0)[0] != SAMPLE:
+            continue
+        nr = struct.unpack_from("<Q", r, 8 + chain_at)[0]
+        if nr < 3 or struct.unpack_from("<Q", r, 16 + chain_at)[0] != CONTEXT_KERNEL:
+            continue
+        leaf, caller = base + 0x10 + (k * 0x37) % 0x80, base + 0x110 + (k * 0x29) % 0x80
+        if k % 3 == 0:
+            struct.pack_into("<Q", r, 24 + chain_at, leaf)
+        elif k % 3 == 1:
+            struct.pack_into("<QQ", r, 24 + chain_at, leaf, caller)
+        if k % 3 != 2:
+            struct.pack_into("<Q", r, 8, leaf)  # the sample's ip: its leaf
+        k += 1
+    assert k > 3, "too few samples with a kernel callchain"
+    return cap.write
+
+
+def probe(cap, name, *offsets):
+    attrs = cap.attr_offsets()
+    sample_type = struct.unpack_from("<Q", cap.b, attrs[0] + 24)[0]
+    assert len(attrs) == 1 and sample_type & S_CALLCHAIN and sample_type & S_IP and not sample_type & S_IDENTIFIER
+    before = [S_IP, S_TID, S_TIME, S_ADDR, S_ID, S_STREAM, S_CPU, S_PERIOD]
+    chain_at = 8 * sum(1 for bit in before if sample_type & bit)
+    for r in cap.records:
+        if struct.unpack_from("<I", r, 0)[0] == MMAP2 and name.encode() + b"\0" in bytes(r[72:]) and r[64] & 4:
+            start, _, pgoff = struct.unpack_from("<QQQ", r, 16)
+            break
+    else:
+        sys.exit("no executable MMAP2 of a file ending in %s" % name)
+    todo = [int(o, 16) for o in offsets]
+    for r in cap.records:
+        if not todo:
+            break
+        if struct.unpack_from("<I", r, 0)[0] != SAMPLE:
+            continue
+        nr = struct.unpack_from("<Q", r, 8 + chain_at)[0]
+        ips = struct.unpack_from("<%dQ" % nr, r, 16 + chain_at)
+        if CONTEXT_USER not in ips or ips.index(CONTEXT_USER) + 1 >= nr:
+            continue
+        ip = start + todo.pop(0) - pgoff
+        struct.pack_into("<Q", r, 16 + chain_at + 8 * (ips.index(CONTEXT_USER) + 1), ip)
+        struct.pack_into("<Q", r, 8, ip)
+    assert not todo, "%d offsets left: too few user samples" % len(todo)
+    return cap.write
+
+
 def v1(cap, header_size="104"):
     attrs = cap.attr_offsets()
     new_size = 104  # PERF_ATTR_SIZE_VER4
@@ -169,7 +252,7 @@ def main():
         sys.exit(__doc__)
     cap = Capture(sys.argv[1])
     op, args = sys.argv[3], sys.argv[4:]
-    ops = {"cut-mmap2": cut_mmap2, "aux": aux, "lbr": lbr, "v1": v1}
+    ops = {"cut-mmap2": cut_mmap2, "aux": aux, "lbr": lbr, "v1": v1, "kmod": kmod, "probe": probe}
     if op not in ops:
         sys.exit(__doc__)
     ops[op](cap, *args)(sys.argv[2])
