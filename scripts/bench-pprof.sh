@@ -29,12 +29,16 @@ pi=$(insns "$sf" pprof "$big" -o "$dir/big.pb.gz")
 if [[ $ci =~ ^[0-9]+$ && $pi =~ ^[0-9]+$ ]]; then
   awk -v c="$ci" -v p="$pi" 'BEGIN { printf "instructions:u  collapse %.1f M  pprof %.1f M  ratio %.3f\n", c / 1e6, p / 1e6, p / c }'
 else
-  # A VM without hardware counters: count with cachegrind instead (I refs), about 100x slower.
-  echo "instructions:u not supported here; cachegrind I refs:"
-  for c in collapse pprof; do
-    ext=folded; [[ $c == pprof ]] && ext=pb.gz
-    valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null "$sf" $c "$big" -o "$dir/big.$ext" 2>&1 | grep 'I *refs' | sed "s/^/  $c /"
-  done
+  # A VM without hardware counters: count with cachegrind instead (I refs, all of the process), about
+  # 100x slower. Swift seeds its hashing per process; fixed here, so that the counts repeat exactly.
+  echo "instructions:u not supported here; cachegrind I refs (SWIFT_DETERMINISTIC_HASHING=1):"
+  irefs() {
+    SWIFT_DETERMINISTIC_HASHING=1 valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null "$@" 2>&1 \
+      | awk '/I *refs/ { gsub(",", "", $NF); print $NF }'
+  }
+  ci=$(irefs "$sf" collapse "$big" -o "$dir/big.folded")
+  pi=$(irefs "$sf" pprof "$big" -o "$dir/big.pb.gz")
+  awk -v c="$ci" -v p="$pi" 'BEGIN { printf "I refs  collapse %.1f M  pprof %.1f M  ratio %.3f\n", c / 1e6, p / 1e6, p / c }'
 fi
 taskset -c 0 hyperfine -N --warmup 1 --runs "${RUNS:-5}" --export-markdown "$dir/bench-pprof.md" \
   -n "stackfold collapse" "$sf collapse $big -o $dir/big.folded" \

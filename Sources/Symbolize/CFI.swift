@@ -37,21 +37,25 @@ public enum CFIRegisterRule: Sendable, Equatable {
 }
 
 /// The CFI row for one PC: the CFA expression and the rules of the x86-64 DWARF registers 0–16 (16 = RA).
-public struct CFIRule: Sendable, Equatable {
-    public var cfa: [CFIOp]
-    public var registers: [CFIRegisterRule]
+/// A class: the unwinder copies a frame's rule out of its cache on every frame, and a class is one
+/// reference to count where a struct of arrays was five.
+public final class CFIRule: Sendable, Equatable {
+    public let cfa: [CFIOp]
+    public let registers: [CFIRegisterRule]
     /// The return-address column (16 on x86-64).
-    public var returnAddressRegister: Int
+    public let returnAddressRegister: Int
     /// The frame of a signal handler's return trampoline (`S` augmentation): its caller's PC is the
     /// interrupted instruction, not a return address.
-    public var isSignalFrame: Bool
-    /// The CFA when it is a register plus an offset (`DW_OP_bregN off`), the usual case.
+    public let isSignalFrame: Bool
+    /// The CFA when it is a register plus an offset (`DW_OP_bregN off`, or `DW_OP_bregx N off` as libdw
+    /// gives `DW_CFA_def_cfa`), the usual case.
     public let cfaRegisterOffset: (Int, Int64)?
     /// The registers whose rule is not "same value", with their rules: the ones an unwind step changes.
     public let changed: [(Int, CFIRegisterRule)]
-    /// Per changed register, the offset from the CFA where it is saved when its rule is the usual
-    /// "offset(N)" (`DW_OP_call_frame_cfa, DW_OP_consts N, DW_OP_plus` as libdw gives it).
-    let savedOffsets: [Int64?]
+    /// `changed` as plain values, in the same order: what the unwinder reads per frame.
+    public let steps: [CFIStep]
+    /// Whether register 7 (rsp) has a rule of its own (a location or a value: signal trampolines).
+    public let spHasRule: Bool
 
     public init(cfa: [CFIOp], registers: [CFIRegisterRule], returnAddressRegister: Int, isSignalFrame: Bool) {
         self.cfa = cfa
@@ -60,33 +64,72 @@ public struct CFIRule: Sendable, Equatable {
         self.isSignalFrame = isSignalFrame
         if cfa.count == 1, (0x70...0x80).contains(cfa[0].atom) {
             cfaRegisterOffset = (Int(cfa[0].atom - 0x70), Int64(bitPattern: cfa[0].number))
+        } else if cfa.count == 1, cfa[0].atom == 0x92, cfa[0].number < 17 {
+            cfaRegisterOffset = (Int(cfa[0].number), Int64(bitPattern: cfa[0].number2))
         } else {
             cfaRegisterOffset = nil
         }
         var changed: [(Int, CFIRegisterRule)] = []
-        var offsets = [Int64?](repeating: nil, count: max(registers.count, 17))
+        var steps: [CFIStep] = []
         for (r, rule) in registers.enumerated() where rule != .sameValue {
             changed.append((r, rule))
-            if case .location(let ops) = rule, ops.first?.atom == 0x9c {
-                if ops.count == 3, ops[1].atom == 0x11 || ops[1].atom == 0x10, ops[2].atom == 0x22 {
-                    offsets[r] = Int64(bitPattern: ops[1].number)
-                } else if ops.count == 2, ops[1].atom == 0x23 {
-                    offsets[r] = Int64(bitPattern: ops[1].number)
-                } else if ops.count == 1 {
-                    offsets[r] = 0
-                }
-            }
+            steps.append(CFIStep(register: r, rule))
         }
         self.changed = changed
-        savedOffsets = offsets
+        self.steps = steps
+        switch registers.count > 7 ? registers[7] : .sameValue {
+        case .location, .value: spHasRule = true
+        default: spHasRule = false
+        }
     }
 
-    /// The CFA offset register `r` is saved at, when its rule is a plain offset from the CFA.
-    @inline(__always) public func savedOffset(_ r: Int) -> Int64? { r < savedOffsets.count ? savedOffsets[r] : nil }
+    /// The CFA offset register `r` is saved at (or, for a value rule, its value is), when its rule is a
+    /// plain offset from the CFA.
+    public func savedOffset(_ r: Int) -> Int64? {
+        steps.first { $0.register == r }.flatMap { $0.hasOffset ? $0.offset : nil }
+    }
 
     public static func == (a: CFIRule, b: CFIRule) -> Bool {
         a.cfa == b.cfa && a.registers == b.registers && a.returnAddressRegister == b.returnAddressRegister
             && a.isSignalFrame == b.isSignalFrame
+    }
+}
+
+/// What one unwind step does to one register, without the rule's operation arrays: its kind and, for the
+/// usual "offset(N)" / "val_offset(N)" rules, N (libdw gives them as `DW_OP_call_frame_cfa` followed by
+/// `DW_OP_consts N, DW_OP_plus`, `DW_OP_plus_uconst N`, or nothing for 0). Other expressions are evaluated
+/// from `CFIRule.changed`.
+public struct CFIStep: Sendable, Equatable {
+    /// A closed enum, not an open struct: stackfold's own classification of libdw's rules, compared per
+    /// register per frame without a cross-module accessor call.
+    public enum Kind: UInt8, Sendable {
+        case undefined, sameValue, location, value
+    }
+
+    public var register: Int
+    public var kind: Kind
+    public var offset: Int64
+    public var hasOffset: Bool
+
+    init(register: Int, _ rule: CFIRegisterRule) {
+        self.register = register
+        offset = 0
+        hasOffset = false
+        let ops: [CFIOp]
+        switch rule {
+        case .undefined: (kind, ops) = (.undefined, [])
+        case .sameValue: (kind, ops) = (.sameValue, [])
+        case .location(let o): (kind, ops) = (.location, o)
+        case .value(let o): (kind, ops) = (.value, o)
+        }
+        guard ops.first?.atom == 0x9c else { return }
+        if ops.count == 3, ops[1].atom == 0x11 || ops[1].atom == 0x10, ops[2].atom == 0x22 {
+            (offset, hasOffset) = (Int64(bitPattern: ops[1].number), true)
+        } else if ops.count == 2, ops[1].atom == 0x23 {
+            (offset, hasOffset) = (Int64(bitPattern: ops[1].number), true)
+        } else if ops.count == 1 {
+            hasOffset = true
+        }
     }
 }
 

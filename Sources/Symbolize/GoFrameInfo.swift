@@ -38,8 +38,7 @@ extension GoPclntab {
     /// pcsp up at the return address itself); nil outside Go's functions. `named: false` leaves `name`
     /// empty, for callers that only step frames (a name String costs an allocation for most Go names).
     public func frameInfo(at pc: UInt64, named: Bool = true) -> GoFrameInfo? {
-        guard let (entry, f) = findFunc(pc) else { return nil }
-        let next = functionEnd(pc) ?? entry
+        guard let (entry, next, f) = funcBounds(pc) else { return nil }
         let sp = pcvalue(field(f, 4), entry: entry, target: pc)
         return GoFrameInfo(entry: entry, end: next, spDelta: sp >= 0 ? sp : nil,
                            flags: GoFuncFlag(rawValue: table[f + funcSize - 3]), funcID: table[f + funcSize - 4],
@@ -49,7 +48,7 @@ extension GoPclntab {
     /// The largest SP delta anywhere in the function holding `pc`: 0 means it never pushes anything (a
     /// frameless leaf), so its frame pointer is never its own. Nil without a readable pcsp table.
     public func maxSPDelta(at pc: UInt64) -> Int32? {
-        guard let (entry, f) = findFunc(pc) else { return nil }
+        guard let (entry, end, f) = funcBounds(pc) else { return nil }
         let off = field(f, 4)
         guard off != 0 else { return nil }
         let start = pctab + Int(off)
@@ -58,7 +57,7 @@ extension GoPclntab {
         var val: Int32 = -1, best: Int32 = -1
         var first = true
         // Bounded by the function's size: every step but the last advances the PC by at least one quantum.
-        let limit = (functionEnd(pc) ?? entry) &- entry
+        let limit = end &- entry
         var steps: UInt64 = 0
         while steps <= limit {
             steps &+= 1
@@ -73,13 +72,31 @@ extension GoPclntab {
         return best >= 0 ? best : nil
     }
 
-    /// The start of the function after the one holding `pc` (the functab's next entry; for the last
-    /// function, the end of Go's text).
-    func functionEnd(_ pc: UInt64) -> UInt64? {
-        guard pc >= textStart, nfunc > 0 else { return nil }
+    /// The function holding `pc` as `findFunc` finds it, with where the next function starts (the end of
+    /// Go's text for the last): one search of the functab where `findFunc` and a second search for the end
+    /// made two, each `u32` read re-checking bounds and byte order (the repair and the unwinder look up
+    /// thousands of new PCs per capture).
+    public func funcBounds(_ pc: UInt64) -> (entry: UInt64, end: UInt64, f: Int)? {
+        guard pc >= textStart, nfunc > 0, functab >= 0 else { return nil }
         let off = pc - textStart
-        let lo = (0..<nfunc).partitionPoint { UInt64(u32(functab + 8 * $0) ?? .max) <= off }
-        guard lo > 0, let e = u32(functab + 8 * lo) else { return nil }
-        return textStart &+ UInt64(e)
+        guard let last = u32(functab + 8 * nfunc), off < UInt64(last) else { return nil }
+        // Every word read below lies before the one just read, so inside the table.
+        let swap = order != .host
+        let t = table
+        let base = functab
+        @inline(__always) func word(_ at: Int) -> UInt32 {
+            let v = t.loadUnaligned(fromByteOffset: at, as: UInt32.self)
+            return swap ? v.byteSwapped : v
+        }
+        var lo = 0, hi = nfunc
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if UInt64(word(base &+ 8 &* mid)) <= off { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo > 0 else { return nil }
+        let e = word(base &+ 8 &* (lo - 1)), fo = word(base &+ 8 &* (lo - 1) &+ 4)
+        let f = base + Int(fo)
+        guard f + funcSize <= table.count else { return nil }
+        return (textStart &+ UInt64(e), textStart &+ UInt64(word(base &+ 8 &* lo)), f)
     }
 }

@@ -53,13 +53,15 @@ enum MachineCode {
     /// Where a stub tail-jumps: a function of at most 32 bytes of code (INT3 padding dropped) that ends in
     /// `JMP rel32`/`JMP rel8`, as ABI wrappers (`XORPS X15,X15; MOVQ FS:-8,R14; JMP f`), `gcWriteBarrierN`
     /// (`MOVL $n,R11; JMP gcWriteBarrier<>`) and `morestack_noctxt` are. Nil for anything else.
-    static func tailJump(_ elf: ELFFile, _ f: GoFrameInfo) -> UInt64? {
-        let size = Int(min(f.end &- f.entry, 64))
-        guard size >= 2, let b = elf.read(virtualAddress: f.entry, count: size) else { return nil }
+    static func tailJump(_ elf: ELFFile, _ f: GoFrameInfo) -> UInt64? { tailJump(elf, entry: f.entry, end: f.end) }
+
+    static func tailJump(_ elf: ELFFile, entry: UInt64, end fEnd: UInt64) -> UInt64? {
+        let size = Int(min(fEnd &- entry, 64))
+        guard size >= 2, let b = elf.read(virtualAddress: entry, count: size) else { return nil }
         var n = size
         while n > 0, b[n - 1] == 0xcc { n -= 1 }
         guard n >= 2, n <= 32 else { return nil }
-        let end = f.entry &+ UInt64(n)
+        let end = entry &+ UInt64(n)
         if n >= 5, b[n - 5] == 0xe9 {
             let rel = Int32(bitPattern: UInt32(b[n - 4]) | UInt32(b[n - 3]) << 8 | UInt32(b[n - 2]) << 16 | UInt32(b[n - 1]) << 24)
             return end &+ UInt64(bitPattern: Int64(rel))

@@ -8,7 +8,32 @@ extension DwarfUnwinder {
     static func evaluate(_ ops: [CFIOp], regs: UnwindRegisters, cfa: UInt64?, dump: StackDump) -> Result<
         UInt64, UnwindFailure
     > {
-        var stack: [UInt64] = []
+        // On the machine stack, not the heap: rows of PLT entries and signal trampolines are evaluated per frame.
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { buffer in
+            var stack = ExprStack(buffer: buffer)
+            return evaluate(ops, regs: regs, cfa: cfa, dump: dump, stack: &stack)
+        }
+    }
+
+    /// At most 64 values: an operation is refused when the stack already holds 64.
+    struct ExprStack {
+        let buffer: UnsafeMutableBufferPointer<UInt64>
+        var count = 0
+        var last: UInt64? { count > 0 ? buffer[count - 1] : nil }
+        mutating func append(_ v: UInt64) {
+            buffer[count] = v
+            count += 1
+        }
+        mutating func popLast() -> UInt64? {
+            guard count > 0 else { return nil }
+            count -= 1
+            return buffer[count]
+        }
+    }
+
+    private static func evaluate(
+        _ ops: [CFIOp], regs: UnwindRegisters, cfa: UInt64?, dump: StackDump, stack: inout ExprStack
+    ) -> Result<UInt64, UnwindFailure> {
         let bad = UnwindFailure(.badFrame)
         func pop() -> UInt64? { stack.popLast() }
         for op in ops {

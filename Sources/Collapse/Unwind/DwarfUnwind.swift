@@ -91,18 +91,39 @@ public struct UnwindRegisters: Sendable {
         0, 3, 2, 1, 4, 5, 6, 7, 16, -1, -1, -1, -1, -1, -1, -1, 8, 9, 10, 11, 12, 13, 14, 15
     ]
 
+    /// `perfToDwarf[bit]` without a global array's lazy-initialisation check and bounds checks (every sample).
+    @inline(__always) static func dwarfNumber(perf bit: Int) -> Int {
+        switch bit {
+        case 0: return 0
+        case 1: return 3
+        case 2: return 2
+        case 3: return 1
+        case 4...7: return bit
+        case 8: return 16
+        case 16...23: return bit &- 8
+        default: return -1
+        }
+    }
+
     /// The registers of a sample: `values` holds one u64 per set bit of `mask`, in ascending bit order.
     /// nil unless IP and SP are among them.
     public init?(mask: UInt64, values regs: U64View) {
         var k = 0
         var bits = mask
-        // The set bits only, lowest first (one per recorded register).
-        while bits != 0, k < regs.count {
-            let bit = bits.trailingZeroBitCount
-            if bit < Self.perfToDwarf.count, Self.perfToDwarf[bit] >= 0 { self[Self.perfToDwarf[bit]] = regs[k] }
-            k += 1
-            bits &= bits &- 1
+        var known: UInt32 = 0
+        // The set bits only, lowest first (one per recorded register); stored in one pass over the storage.
+        withUnsafeMutableBytes(of: &storage) { st in
+            while bits != 0, k < regs.count {
+                let d = Self.dwarfNumber(perf: bits.trailingZeroBitCount)
+                if d >= 0 {
+                    st.storeBytes(of: regs[k], toByteOffset: d &* 8, as: UInt64.self)
+                    known |= 1 << d
+                }
+                k += 1
+                bits &= bits &- 1
+            }
         }
+        self.known = known
         guard self[7] != nil, self[16] != nil else { return nil }
     }
 }
@@ -179,13 +200,16 @@ public enum DwarfUnwinder {
         rules: (UInt64, Bool) -> FrameRule
     ) -> UnwindStop {
         var regs = start
+        // The caller's registers are written into one buffer (a step returns only how it ended): passing
+        // 17 registers back inside a Result copied them several times per frame.
+        var next = UnwindRegisters()
         frames.removeAll(keepingCapacity: true)
         frames.append(UnwoundFrame(address: regs.raw(16), origin: .ip, exact: true))
         var spWriteLeaf: String?
         while true {
             guard frames.count < limit else { return .limit }
             let here = frames[frames.count - 1]
-            let step: Result<(UnwindRegisters, UnwindOrigin, Bool), UnwindFailure>
+            let step: StepResult
             switch rules(here.address, here.exact) {
             case .none:
                 // The return address an innermost SPWrite function gave (time.now, nanotime1 and the like
@@ -194,20 +218,20 @@ public enum DwarfUnwinder {
                     frames.removeLast()
                     return .stackSwitch(name)
                 }
-                step = .failure(UnwindFailure(.noRule))
+                step = .stop(.noRule)
             case .go(let info):
                 if frames.count == 1, info.flags.contains(.spWrite) { spWriteLeaf = info.name }
-                step = goStep(info, regs: regs, dump: dump, innermost: frames.count == 1)
+                step = goStep(info, regs: regs, dump: dump, innermost: frames.count == 1, into: &next)
             case .cfi(let row):
-                step = cfiStep(row, regs: regs, dump: dump)
+                step = cfiStep(row, regs: regs, dump: dump, into: &next)
             }
             switch step {
-            case .failure(let f):
+            case .stop(let stop):
                 // Past a signal frame whose interrupted SP is not in the dump, the interrupted code ran on
                 // another stack (Go handles signals on the gsignal stack): a stack switch, not a cut dump.
                 if here.origin == .signal, let sp = regs[7], !dump.holds(sp) { return .stackSwitch("signal") }
-                return f.stop
-            case .success(let (next, origin, exact)):
+                return stop
+            case .caller(let origin, let exact):
                 guard let pc = next[16], let sp = next[7], let oldSP = regs[7] else { return .root }
                 if pc == 0 { return .root }
                 guard sp > oldSP else { return .badFrame }
@@ -217,83 +241,94 @@ public enum DwarfUnwinder {
         }
     }
 
+    /// How one step ended: the caller found (its registers in the step's `next`), or the unwind stops.
+    enum StepResult {
+        case caller(UnwindOrigin, exact: Bool)
+        case stop(UnwindStop)
+    }
+
     /// One Go frame: `resolveInternal`'s rule. A signal-return trampoline's frame gives the interrupted
     /// registers from its ucontext (`uc_mcontext` at SP + 40: r8–r15, rdi, rsi, rbp, rbx, rdx, rax, rcx,
     /// rsp, rip).
-    static func goStep(_ info: GoFrameInfo, regs: UnwindRegisters, dump: StackDump, innermost: Bool)
-        -> Result<(UnwindRegisters, UnwindOrigin, Bool), UnwindFailure>
-    {
-        guard let sp = regs[7] else { return .failure(UnwindFailure(.badFrame)) }
-        if isGoSigreturn(info.name) { return signalContext(sp &+ 40, dump: dump) }
-        if info.flags.contains(.topFrame) && !goSigtramps.contains(info.name) { return .failure(UnwindFailure(.root)) }
-        if info.flags.contains(.spWrite) && !innermost { return .failure(UnwindFailure(.stackSwitch(info.name))) }
-        guard let delta = info.spDelta, delta >= 0 else { return .failure(UnwindFailure(.noRule)) }
+    static func goStep(_ info: GoFrameInfo, regs: UnwindRegisters, dump: StackDump, innermost: Bool,
+                       into next: inout UnwindRegisters) -> StepResult {
+        guard let sp = regs[7] else { return .stop(.badFrame) }
+        if isGoSigreturn(info.name) { return signalContext(sp &+ 40, dump: dump, into: &next) }
+        if info.flags.contains(.topFrame) && !goSigtramps.contains(info.name) { return .stop(.root) }
+        if info.flags.contains(.spWrite) && !innermost { return .stop(.stackSwitch(info.name)) }
+        guard let delta = info.spDelta, delta >= 0 else { return .stop(.noRule) }
         let cfa = sp &+ UInt64(delta) &+ 8
-        var next = regs
+        next = regs
         switch dump.word(cfa &- 8) {
-        case .failure(let f): return .failure(f)
+        case .failure(let f): return .stop(f.stop)
         case .success(let ra): next[16] = ra
         }
         next[7] = cfa
         // A Go frame that pushed BP saved the caller's at CFA - 16 (PUSHQ BP right after the return address);
         // its caller may be C code whose CFA is BP-based.
         if delta >= 8, !info.flags.contains(.asm), case .success(let bp) = dump.word(cfa &- 16) { next[6] = bp }
-        return .success((next, .pcsp, false))
+        return .caller(.pcsp, exact: false)
     }
 
-    static func signalContext(_ mc: UInt64, dump: StackDump) -> Result<
-        (UnwindRegisters, UnwindOrigin, Bool), UnwindFailure
-    > {
+    static func signalContext(_ mc: UInt64, dump: StackDump, into next: inout UnwindRegisters) -> StepResult {
         let order = [8, 9, 10, 11, 12, 13, 14, 15, 5, 4, 6, 3, 1, 0, 2, 7, 16]
-        var next = UnwindRegisters()
+        next = UnwindRegisters()
         for (i, r) in order.enumerated() {
             switch dump.word(mc &+ UInt64(i) &* 8) {
-            case .failure(let f): return .failure(f)
+            case .failure(let f): return .stop(f.stop)
             case .success(let v): next[r] = v
             }
         }
-        return .success((next, .signal, true))
+        return .caller(.signal, exact: true)
     }
 
     /// One CFI frame: the CFA, then each register by its rule; the return-address column gives the caller's PC.
-    static func cfiStep(_ row: CFIRule, regs: UnwindRegisters, dump: StackDump)
-        -> Result<(UnwindRegisters, UnwindOrigin, Bool), UnwindFailure>
+    static func cfiStep(_ row: CFIRule, regs: UnwindRegisters, dump: StackDump, into next: inout UnwindRegisters)
+        -> StepResult
     {
         let cfa: UInt64
         if let (r, off) = row.cfaRegisterOffset {
             // The usual CFA: a register plus an offset (no expression to evaluate).
-            guard let v = regs[r] else { return .failure(UnwindFailure(.badFrame)) }
+            guard let v = regs[r] else { return .stop(.badFrame) }
             cfa = v &+ UInt64(bitPattern: off)
         } else {
             switch evaluate(row.cfa, regs: regs, cfa: nil, dump: dump) {
-            case .failure(let f): return .failure(f)
+            case .failure(let f): return .stop(f.stop)
             case .success(let v): cfa = v
             }
         }
-        // Registers the row does not change keep their values; the others follow their rules.
-        var next = regs
-        for (r, rule) in row.changed {
-            switch rule {
+        // Registers the row does not change keep their values; the others follow their rules. Read from
+        // `steps` (plain values); only an expression other than an offset from the CFA is evaluated.
+        next = regs
+        let ra = row.returnAddressRegister
+        let steps = row.steps
+        for i in 0..<steps.count {
+            let st = steps[i]
+            let r = st.register
+            switch st.kind {
             case .undefined: next[r] = nil
             case .sameValue: next[r] = regs[r]
-            case .location(let ops), .value(let ops):
+            default:
                 let at: Result<UInt64, UnwindFailure>
-                if let off = row.savedOffset(r) {
-                    at = .success(cfa &+ UInt64(bitPattern: off))
+                if st.hasOffset {
+                    at = .success(cfa &+ UInt64(bitPattern: st.offset))
                 } else {
-                    at = evaluate(ops, regs: regs, cfa: cfa, dump: dump)
+                    switch row.changed[i].1 {
+                    case .location(let ops), .value(let ops): at = evaluate(ops, regs: regs, cfa: cfa, dump: dump)
+                    default: at = .failure(UnwindFailure(.badFrame))
+                    }
                 }
                 switch at {
                 case .failure(let f):
                     // A callee-saved register we cannot read is only unknown; the return address must be read.
-                    if r == row.returnAddressRegister { return .failure(f) }
+                    if r == ra { return .stop(f.stop) }
                     next[r] = nil
                 case .success(let v):
-                    if case .location = rule {
+                    if st.kind == .location {
                         switch dump.word(v) {
                         case .success(let w): next[r] = w
                         case .failure(let f):
-                            if r == row.returnAddressRegister { return .failure(f) }
+                            if r == ra { return .stop(f.stop) }
                             next[r] = nil
                         }
                     } else {
@@ -302,14 +337,10 @@ public enum DwarfUnwinder {
                 }
             }
         }
-        let ra = row.returnAddressRegister
         if ra != 16 { next[16] = ra >= 0 && ra < 17 ? next[ra] : nil }
         // The caller's SP is the CFA unless a rule says otherwise (signal trampolines give rsp one).
-        switch row.registers.count > 7 ? row.registers[7] : .sameValue {
-        case .location, .value: if next[7] == nil { next[7] = cfa }
-        default: next[7] = cfa
-        }
-        if next[16] == nil { return .failure(UnwindFailure(.root)) }
-        return .success((next, .cfi, row.isSignalFrame))
+        if !row.spHasRule || next[7] == nil { next[7] = cfa }
+        if next[16] == nil { return .stop(.root) }
+        return .caller(.cfi, exact: row.isSignalFrame)
     }
 }

@@ -113,9 +113,17 @@ extension PerfCollapser {
         }
     }
 
+    @inline(__always)
     mutating func cachedRepair(pid: Int32, leaf l: UInt64, next r: UInt64, model: ProcessModel) -> Repair {
-        // One probe for a pair seen before: most samples.
+        // One probe for a pair seen before: most samples. The rest is out of line, so that this path
+        // does not pay the deciding code's stack frame and saved registers.
         if let known = stackTruth.repairs.find(pid: pid, leaf: l, next: r) { return known }
+        return decideAndCache(pid: pid, leaf: l, next: r, model: model)
+    }
+
+    /// The repair for a pair not seen before, decided and cached.
+    @inline(never)
+    mutating func decideAndCache(pid: Int32, leaf l: UInt64, next r: UInt64, model: ProcessModel) -> Repair {
         var repair = Repair.none
         // Most leaves had their frame pointer set: decided once per leaf PC, whatever the next entry.
         let leafTag = UInt64(UInt32(bitPattern: pid)) | 1 << 63
@@ -131,7 +139,7 @@ extension PerfCollapser {
 
     /// The image, its pclntab and the file virtual address of a user address.
     mutating func goCode(pid: Int32, _ a: UInt64, model: ProcessModel) -> (BinaryImage, GoPclntab, UInt64, Mapping)? {
-        guard let m = model.mapping(pid: pid, address: a, mode: .user), !m.isKernel, let img = image(for: m),
+        guard let m = model.mapping(pid: pid, address: a, mode: .user), !m.isKernel, let img = mappedImage(m),
               let p = img.pclntab, let v = img.elf.virtualAddress(ofFileOffset: m.fileOffset(of: a)) else { return nil }
         return (img, p, v, m)
     }
@@ -195,7 +203,9 @@ extension PerfCollapser {
         let elf = img.elf
         let found = MachineCode.directCalls(elf, from: caller.entry, to: caller.end) { t in
             if t == callee { return true }
-            guard let f = p.frameInfo(at: t, named: false), f.entry == t, let j = MachineCode.tailJump(elf, f) else { return false }
+            // Only the stub's bounds are needed (not its SP delta): one functab search per call target.
+            guard let (entry, end, _) = p.funcBounds(t), entry == t,
+                  let j = MachineCode.tailJump(elf, entry: entry, end: end) else { return false }
             return p.functionEntry(j) == callee
         }
         stackTruth.callSites[key] = found

@@ -117,8 +117,12 @@ extension PerfCollapser {
         let pid = s.pid
         var frames = unwindState.frames
         unwindState.frames = []  // uniquely referenced while the unwinder writes it
-        let stop = DwarfUnwinder.unwind(regs, dump: dump, into: &frames) { pc, exact in
-            frameRule(pc, exact: exact, pid: pid, model: model)
+        // The closure takes the model by pointer: captured by value, it was copied (every table of it
+        // retained and released) once per sample.
+        let stop = withUnsafePointer(to: model) { m in
+            DwarfUnwinder.unwind(regs, dump: dump, into: &frames) { pc, exact in
+                frameRule(pc, exact: exact, pid: pid, model: m)
+            }
         }
         unwindState.frames = frames
         unwindState.stats.samples += 1
@@ -133,12 +137,12 @@ extension PerfCollapser {
     }
 
     /// The rule at `pc` in process `pid`, cached per (pid, pc, exactness) until the maps change.
-    mutating func frameRule(_ pc: UInt64, exact: Bool, pid: Int32, model: ProcessModel) -> FrameRule {
+    mutating func frameRule(_ pc: UInt64, exact: Bool, pid: Int32, model: UnsafePointer<ProcessModel>) -> FrameRule {
         let tag = UInt64(UInt32(bitPattern: pid)) << 1 | (exact ? 1 : 0) | 1 << 63
         if let (start, _) = stackTruth.unwindRules.find(pc, tag: tag) {
             return stackTruth.unwindRuleList[Int(stackTruth.unwindRules.pool[start])]
         }
-        let rule = resolveFrameRule(pc, exact: exact, pid: pid, model: model)
+        let rule = resolveFrameRule(pc, exact: exact, pid: pid, model: model.pointee)
         _ = stackTruth.unwindRules.insert(pc, tag: tag, run: [UInt32(truncatingIfNeeded: stackTruth.unwindRuleList.count)])
         stackTruth.unwindRuleList.append(rule)
         return rule
@@ -149,7 +153,7 @@ extension PerfCollapser {
         let key = FrameKey(mapping: m.id, address: pc, exact: exact)
         if let r = unwindState.rules[key] { return r }
         var rule = FrameRule.none
-        if let img = image(for: m), let vaddr = img.elf.virtualAddress(ofFileOffset: m.fileOffset(of: pc)) {
+        if let img = mappedImage(m), let vaddr = img.elf.virtualAddress(ofFileOffset: m.fileOffset(of: pc)) {
             let id = ObjectIdentifier(img)
             let t = unwindState.tables[id] ?? UnwindTables(image: img)
             unwindState.tables[id] = t

@@ -112,6 +112,8 @@ struct StackTruthState {
     /// themselves stay cached per mapping (`SampleUnwindState.rules`); this skips the map lookup.
     var unwindRules = FrameRunCache(capacity: 1 << 10)
     var unwindRuleList: [FrameRule] = []
+    /// Per mapping id: its binary (`mappedImage`); not cleared when maps change.
+    var images = MappingImages()
 
     mutating func mapsChanged() {
         repairs.removeAll()

@@ -29,11 +29,15 @@ struct ProfileTables {
     var strings = StringTable()
     var functions: [Perftools_Profiles_Function] = []
     private var functionIDs: [FunctionKey: UInt64] = [:]
+    /// Per function (id - 1), its key; per fold name id, the function last met with that name.
+    private var functionKeys: [FunctionKey] = []
+    private var functionByName: [UInt64] = []
     var locations: [Perftools_Profiles_Location] = []
     /// Temporary mapping index per location (-1: none), renumbered by `finishMappings`.
     var locationMapping: [Int] = []
     var mappings: [MappingFacts] = []
     private var mappingIndex: [MappingKey: Int] = [:]
+    private var mappingByID: [Int] = []
 
     struct FunctionKey: Hashable { var name: String, system: String, file: String, startLine: Int }
     struct MappingKey: Hashable {
@@ -41,8 +45,25 @@ struct ProfileTables {
         var file: String, buildID: String
     }
 
-    mutating func function(_ l: LocationLine) -> UInt64 {
+    /// The function of `l`; `nameID`, the fold's id of `l.name`: the function last made or found for that
+    /// name is tried first, its key compared rather than hashed (three strings per line).
+    mutating func function(_ l: LocationLine, nameID: UInt32) -> UInt64 {
         let key = FunctionKey(name: l.name, system: l.systemName, file: l.file ?? "", startLine: l.startLine)
+        let n = Int(nameID)
+        if n < functionByName.count, functionByName[n] != 0, functionKeys[Int(functionByName[n]) - 1] == key {
+            return functionByName[n]
+        }
+        let id = function(key, l)
+        if n >= functionByName.count { functionByName += repeatElement(0, count: n + 1 - functionByName.count) }
+        functionByName[n] = id
+        return id
+    }
+
+    mutating func function(_ l: LocationLine) -> UInt64 {
+        function(FunctionKey(name: l.name, system: l.systemName, file: l.file ?? "", startLine: l.startLine), l)
+    }
+
+    private mutating func function(_ key: FunctionKey, _ l: LocationLine) -> UInt64 {
         if let id = functionIDs[key] { return id }
         var f = Perftools_Profiles_Function()
         f.id = UInt64(functions.count + 1)
@@ -53,12 +74,33 @@ struct ProfileTables {
         if let file = l.file { f.filename = strings.id(file) }
         f.startLine = Int64(l.startLine)  // 0 (unknown) is not written
         functions.append(f)
+        functionKeys.append(key)
         functionIDs[key] = f.id
         return f.id
     }
 
     mutating func mapping(_ m: Mapping) -> Int {
-        let key = MappingKey(start: m.start, end: m.end, offset: m.pageOffset, file: m.filename, buildID: m.buildID ?? "")
+        // By the fold's mapping id first: hashing the key's path and build-id per location cost more.
+        // Mapping ids are small and dense (ProcessModel numbers them); anything else takes the long way.
+        let small = m.id >= 0 && m.id < 1 << 20
+        if small, m.id < mappingByID.count, mappingByID[m.id] >= 0 {
+            let i = mappingByID[m.id]
+            if Self.key(mappings[i].mapping) == Self.key(m) { return i }
+        }
+        let i = mappingByKey(m)
+        if small {
+            if m.id >= mappingByID.count { mappingByID += repeatElement(-1, count: m.id + 1 - mappingByID.count) }
+            mappingByID[m.id] = i
+        }
+        return i
+    }
+
+    private static func key(_ m: Mapping) -> MappingKey {
+        MappingKey(start: m.start, end: m.end, offset: m.pageOffset, file: m.filename, buildID: m.buildID ?? "")
+    }
+
+    private mutating func mappingByKey(_ m: Mapping) -> Int {
+        let key = Self.key(m)
         if let i = mappingIndex[key] { return i }
         mappings.append(MappingFacts(mapping: m))
         mappingIndex[key] = mappings.count - 1
@@ -83,9 +125,11 @@ struct ProfileTables {
                 if line.line > 0 { mappings[m].lineNumbers = true }
             }
         }
-        l.line = lines.map { line in
+        // Lines from `PerfCollapser.lines(of:)`, all kept: line k is named by names[count - 1 - k].
+        let named = lines.count == loc.names.count
+        l.line = lines.enumerated().map { k, line in
             var pl = Perftools_Profiles_Line()
-            pl.functionID = function(line)
+            pl.functionID = named ? function(line, nameID: loc.names[loc.names.count - 1 - k]) : function(line)
             pl.line = Int64(line.line)
             return pl
         }

@@ -23,19 +23,29 @@ public struct PprofResult {
         return p
     }
 
-    /// The profile's protobuf encoding: the bytes swift-protobuf writes for `profile`, with the samples
-    /// (field 2) encoded by `SampleRows` between field 1 and the rest.
+    /// The profile's protobuf encoding: the bytes swift-protobuf writes for `profile`, fields in number
+    /// order, with the samples (field 2) encoded by `SampleRows`, the locations and functions (4, 5) by
+    /// `TableRows`, and the rest by swift-protobuf.
     public func serialized() throws(CompressError) -> [UInt8] {
         let tooLarge = CompressError(description: "the profile is too large to encode (protobuf's 2 GiB limit): narrow it with --time or --only-*")
         var head = Perftools_Profiles_Profile()
         head.sampleType = base.sampleType
+        var mappings = Perftools_Profiles_Profile()
+        mappings.mapping = base.mapping
         var tail = base
         tail.sampleType = []
+        tail.mapping = []
+        tail.location = []
+        tail.function = []
         var out: [UInt8]
         do {
             out = try head.serializedBytes()
             rows.encode(into: &out)
             // swift-protobuf refuses messages of 2 GiB or more (as `missingRequiredFields`).
+            guard out.count < Int(Int32.max) else { throw tooLarge }
+            out += try mappings.serializedBytes() as [UInt8]
+            TableRows.encode(locations: base.location, into: &out)
+            TableRows.encode(functions: base.function, into: &out)
             guard out.count < Int(Int32.max) else { throw tooLarge }
             out += try tail.serializedBytes() as [UInt8]
         } catch { throw tooLarge }

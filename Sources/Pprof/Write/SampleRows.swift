@@ -48,39 +48,52 @@ struct SampleRows {
     /// Appends every sample as field 2 of a `Profile`, as swift-protobuf writes it: packed location ids
     /// (1) and values (2), then the labels (3), fields in number order, zero scalars and empty arrays left out.
     func encode(into out: inout [UInt8]) {
+        var sizes: [Int] = []
+        sizes.reserveCapacity(count)
+        var total = 0
         for i in 0..<count {
-            let ids = stacks[Int(stackOf[i])]
-            let idsSize = ids.reduce(0) { $0 &+ varintSize($1) }
-            let count = UInt64(bitPattern: counts[i]), weight = UInt64(bitPattern: valueCount == 2 ? weights[i] : 0)
-            let valuesSize = varintSize(count) &+ (valueCount == 2 ? varintSize(weight) : 0)
+            let (ids, values) = packedSizes(i)
             var size = 0
-            if idsSize > 0 { size &+= 1 &+ varintSize(UInt64(idsSize)) &+ idsSize }
-            if valuesSize > 0 { size &+= 1 &+ varintSize(UInt64(valuesSize)) &+ valuesSize }
-            for l in labels(of: i) {
-                let n = labelSize(l)
-                size &+= 1 &+ varintSize(UInt64(n)) &+ n
+            if ids > 0 { size &+= delimitedSize(ids) }
+            if values > 0 { size &+= delimitedSize(values) }
+            for l in labels(of: i) { size &+= delimitedSize(labelSize(l)) }
+            sizes.append(size)
+            total &+= delimitedSize(size)
+        }
+        out.appendWritten(count: total) { w in
+            for i in 0..<count {
+                w.header(0x12, sizes[i])
+                write(i, &w)
             }
-            out.append(0x12)
-            putVarint(UInt64(size), &out)
-            if idsSize > 0 {
-                out.append(0x0a)
-                putVarint(UInt64(idsSize), &out)
-                for id in ids { putVarint(id, &out) }
-            }
-            if valuesSize > 0 {
-                out.append(0x12)
-                putVarint(UInt64(valuesSize), &out)
-                putVarint(count, &out)
-                if valueCount == 2 { putVarint(weight, &out) }
-            }
-            for l in labels(of: i) {
-                out.append(0x1a)
-                putVarint(UInt64(labelSize(l)), &out)
-                putField(0x08, l.key, &out)
-                putField(0x10, l.str, &out)
-                putField(0x18, l.num, &out)
-                putField(0x20, l.numUnit, &out)
-            }
+        }
+    }
+
+    /// The packed location ids' and values' sizes of sample `i`.
+    private func packedSizes(_ i: Int) -> (ids: Int, values: Int) {
+        var ids = 0
+        for id in stacks[Int(stackOf[i])] { ids &+= varintSize(id) }
+        let values = varintSize(UInt64(bitPattern: counts[i]))
+            &+ (valueCount == 2 ? varintSize(UInt64(bitPattern: weights[i])) : 0)
+        return (ids, values)
+    }
+
+    private func write(_ i: Int, _ w: inout ProtoWriter) {
+        let (idsSize, valuesSize) = packedSizes(i)
+        if idsSize > 0 {
+            w.header(0x0a, idsSize)
+            for id in stacks[Int(stackOf[i])] { w.varint(id) }
+        }
+        if valuesSize > 0 {
+            w.header(0x12, valuesSize)
+            w.varint(UInt64(bitPattern: counts[i]))
+            if valueCount == 2 { w.varint(UInt64(bitPattern: weights[i])) }
+        }
+        for l in labels(of: i) {
+            w.header(0x1a, labelSize(l))
+            w.field(0x08, UInt64(bitPattern: l.key))
+            w.field(0x10, UInt64(bitPattern: l.str))
+            w.field(0x18, UInt64(bitPattern: l.num))
+            w.field(0x20, UInt64(bitPattern: l.numUnit))
         }
     }
 
@@ -90,11 +103,6 @@ struct SampleRows {
 
     @inline(__always) private func fieldSize(_ v: Int64) -> Int { v == 0 ? 0 : 1 &+ varintSize(UInt64(bitPattern: v)) }
 
-    @inline(__always) private func putField(_ tag: UInt8, _ v: Int64, _ out: inout [UInt8]) {
-        guard v != 0 else { return }
-        out.append(tag)
-        putVarint(UInt64(bitPattern: v), &out)
-    }
 }
 
 @inline(__always) func varintSize(_ v: UInt64) -> Int {

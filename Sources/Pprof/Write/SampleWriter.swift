@@ -22,6 +22,8 @@ struct SampleWriter {
     private var locationIDs: [LocationKey: UInt64] = [:]
     /// Without --hide: per fold location, its pprof location id (.max: not made yet).
     private var plainIDs: [UInt64] = []
+    /// Per root location, its comm's string id (-1: not interned yet).
+    private var commIDs: [Int64] = []
     private var nameFlags: [UInt32: Flags] = [:]
     private var merged = SampleMerge()
     /// Region paths by the id `SampleKey.region` holds ("" is 0).
@@ -31,6 +33,10 @@ struct SampleWriter {
     let event: String
     let eventDesc: EventDesc?
     let keys: LabelKeys
+    /// The fold's, read once: its public getters take the whole collapser, which was copied for each
+    /// call (a memcpy per sample).
+    private let sampleStacks: [Int32]
+    private let locations: [StackLocation]
 
     struct Flags { var focus = false, ignore = false, hide = false }
     struct LocationKey: Hashable { var location: UInt32, hidden: [Bool] }
@@ -46,12 +52,14 @@ struct SampleWriter {
         self.event = event
         eventDesc = perf.events.first { $0.name == event }
         keys = LabelKeys(&tables.strings)
+        sampleStacks = collapser.sampleLocationStacks
+        locations = collapser.locations
     }
 
     mutating func add(_ i: Int, trace: Attributions?) {
         let r = collapser.sampleRecords[i]
         if let window, !window.contains(r.time) { return }
-        let ls = collapser.sampleLocationStacks[i]
+        let ls = sampleStacks[i]
         guard resolve(ls) else { return }
         firstTime = min(firstTime, r.time)
         lastTime = max(lastTime, r.time)
@@ -121,7 +129,7 @@ struct SampleWriter {
             stacks += repeatElement((ids: [UInt64](), comm: 0), count: k + 1 - stacks.count)
         }
         let ids = collapser.locationStack(ls)
-        let all = collapser.locations
+        let all = locations
         var hiddenPerLocation: [[Bool]] = []
         if !filter.isEmpty {
             var focused = filter.focus.isEmpty, ignored = false
@@ -141,11 +149,12 @@ struct SampleWriter {
             }
         }
         var out: [UInt64] = []
-        var comm = ""
-        for (j, lid) in zip(ids.indices, ids).reversed() {
-            let l = Int(lid)
+        out.reserveCapacity(ids.count)
+        var root = -1
+        for j in ids.indices.reversed() {
+            let lid = ids[j], l = Int(lid)
             if all[l].kind == .root {
-                comm = all[l].text ?? all[l].names.first.map { collapser.name($0) } ?? ""
+                root = l
                 continue
             }
             let id: UInt64
@@ -175,8 +184,18 @@ struct SampleWriter {
         }
         stackState[k] = 1
         // Interned here, as the stack's first sample would (its labels come right after).
-        stacks[k] = (out, comm.isEmpty ? 0 : tables.strings.id(comm))
+        stacks[k] = (out, root < 0 ? 0 : commID(root))
         return true
+    }
+
+    /// The string id of root location `l`'s comm (0 for none), interned when a stack first needs it.
+    private mutating func commID(_ l: Int) -> Int64 {
+        if l < commIDs.count, commIDs[l] >= 0 { return commIDs[l] }
+        let comm = locations[l].text ?? locations[l].names.first.map { collapser.name($0) } ?? ""
+        let id = comm.isEmpty ? 0 : tables.strings.id(comm)
+        if l >= commIDs.count { commIDs += repeatElement(-1, count: l + 1 - commIDs.count) }
+        commIDs[l] = id
+        return id
     }
 
     private mutating func flags(_ id: UInt32) -> Flags {
