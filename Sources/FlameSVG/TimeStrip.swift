@@ -196,10 +196,8 @@ extension FlameGraph {
         var seenKinds = Set<String>()
         for sp in strip.spans where seenKinds.insert(sp.kind).inserted { legend.append(("[\(sp.kind)]", sp.color)) }
         for (name, color) in legend {
-            s +=
-                "<rect x=\"\(f1(legendX))\" y=\"\(f1(legendY - 8))\" width=\"8\" height=\"8\" fill=\"\(xmlEscape(color))\" />"
-            s +=
-                "<text x=\"\(f1(legendX + 11))\" y=\"\(f1(legendY))\" style=\"font-size:10px\">\(xmlEscape(name))</text>\n"
+            s += "<rect x=\"\(f1(legendX))\" y=\"\(f1(legendY - 8))\" width=\"8\" height=\"8\" fill=\"\(xmlEscape(color))\" />"
+            s += "<text x=\"\(f1(legendX + 11))\" y=\"\(f1(legendY))\" style=\"font-size:10px\">\(xmlEscape(name))</text>\n"
             legendX += 11 + Double(name.unicodeScalars.count) * 6 + 12
         }
         // The window's line has a row of its own: its text grows after a drag, and must not run into the legend.

@@ -218,26 +218,7 @@ struct V1Parser {
         let t = raw.type
         let at = raw.offset
         if t == .stack {
-            guard raw.argc >= 2 else {
-                throw GoTraceError(offset: at, "Stack has wrong number of arguments: want at least 2, got \(raw.argc)")
-            }
-            let size = raw[1]
-            guard size <= 1000 else { throw GoTraceError(offset: at, "Stack has bad number of frames: \(size)") }
-            guard raw.argc == 2 + 4 * Int(size) else {
-                throw GoTraceError(
-                    offset: at, "Stack has wrong number of arguments: want \(2 + 4 * size), got \(raw.argc)")
-            }
-            let id = UInt32(truncatingIfNeeded: raw[0])
-            if id != 0 && size > 0 {
-                var stk = [UInt64]()
-                stk.reserveCapacity(Int(size))
-                for i in 0..<Int(size) {
-                    let pc = raw[2 + 4 * i]
-                    stk.append(pc)
-                    if pcs[pc] == nil { pcs[pc] = (raw[3 + 4 * i], raw[4 + 4 * i], raw[5 + 4 * i]) }
-                }
-                stacks[id] = stk
-            }
+            try parseStack(raw, at: at)
             return nil
         }
         let narg = wireArgs[Int(t.rawValue)]
@@ -297,5 +278,29 @@ struct V1Parser {
             break
         }
         return ev
+    }
+
+    /// A Stack event: its frames' PCs by stack id, and each new PC's function, file and line ids.
+    mutating func parseStack(_ raw: V1RawEvent, at: Int) throws(GoTraceError) {
+        guard raw.argc >= 2 else {
+            throw GoTraceError(offset: at, "Stack has wrong number of arguments: want at least 2, got \(raw.argc)")
+        }
+        let size = raw[1]
+        guard size <= 1000 else { throw GoTraceError(offset: at, "Stack has bad number of frames: \(size)") }
+        guard raw.argc == 2 + 4 * Int(size) else {
+            throw GoTraceError(
+                offset: at, "Stack has wrong number of arguments: want \(2 + 4 * size), got \(raw.argc)")
+        }
+        let id = UInt32(truncatingIfNeeded: raw[0])
+        if id != 0 && size > 0 {
+            var stk = [UInt64]()
+            stk.reserveCapacity(Int(size))
+            for i in 0..<Int(size) {
+                let pc = raw[2 + 4 * i]
+                stk.append(pc)
+                if pcs[pc] == nil { pcs[pc] = (raw[3 + 4 * i], raw[4 + 4 * i], raw[5 + 4 * i]) }
+            }
+            stacks[id] = stk
+        }
     }
 }
