@@ -15,31 +15,11 @@ import Symbolize
     /// perf's text, libc's and ld.so's frames as stackfold names them without those files (not in the
     /// repository).
     static func perfText(_ name: String) throws -> [String] {
-        let data = try Data(contentsOf: dir.appendingPathComponent(name + ".zst"))
-        let text = String(decoding: try zstdDecompress(data, name: name), as: UTF8.self)
-        return text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            guard line.hasPrefix("\t"), line.hasSuffix(".so.6)") || line.hasSuffix(".so.2)") else { return String(line) }
-            let lead = line.prefix { $0 == "\t" || $0 == " " }
-            let hex = line.dropFirst(lead.count).prefix { $0 != " " }
-            let module = line[line.range(of: " (/", options: .backwards)!.lowerBound...]
-            return "\(lead)\(hex) [unknown]\(module)"
-        }
+        try CFixtureScript.perfText(dir, name, absent: [".so.6)", ".so.2)"])
     }
 
     static func script(_ name: String) throws -> String {
-        var o = PerfCollapseOptions()
-        o.binaries.symfs = "/nonexistent"
-        o.binaries.searchDirs = [Paths.fixtures.appendingPathComponent("bin/c").path]
-        o.binaries.captureFolder = nil
-        o.useRunningKernel = false
-        o.elfNames = true
-        o.inlines = false
-        o.recordedStacks = true
-        o.maxStack = 127
-        var w = PerfScriptWriter(options: o)
-        var out = OutputBuffer(fd: -1, flushThreshold: 1 << 24)
-        try w.write(try PerfFile(file: try openInput(dir.appendingPathComponent(name + ".zst").path)), to: &out)
-        return String(decoding: out.take(), as: UTF8.self)
+        try CFixtureScript.script(dir, name, maxStack: 127, captureFolder: nil).text
     }
 
     /// Each capture, and in perf's text the names each case is about (so the comparison covers them):

@@ -13,33 +13,15 @@ import Symbolize
 @Suite struct ScriptCornersTests {
     static let dir = Paths.fixtures.appendingPathComponent("script-corners")
 
+    // libc is not in the repository: its frames are compared as stackfold names them without it.
     static func perfText(_ name: String) throws -> [String] {
-        let data = try Data(contentsOf: dir.appendingPathComponent(name + ".zst"))
-        let text = String(decoding: try zstdDecompress(data, name: name), as: UTF8.self)
-        // libc is not in the repository: its frames are compared as stackfold names them without it.
-        return text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            guard line.hasPrefix("\t"), line.hasSuffix(".so.6)") else { return String(line) }
-            let lead = line.prefix { $0 == "\t" || $0 == " " }
-            let hex = line.dropFirst(lead.count).prefix { $0 != " " }
-            let module = line[line.range(of: " (/", options: .backwards)!.lowerBound...]
-            return "\(lead)\(hex) [unknown]\(module)"
-        }
+        try CFixtureScript.perfText(dir, name, absent: [".so.6)"])
     }
 
-    static func script(_ name: String, maxStack: Int? = 127, captureFolder: String? = dir.path) throws -> (text: String, warnings: [String]) {
-        var o = PerfCollapseOptions()
-        o.binaries.symfs = "/nonexistent"  // neither the recorded paths nor /tmp
-        o.binaries.searchDirs = [Paths.fixtures.appendingPathComponent("bin/c").path]
-        o.binaries.captureFolder = captureFolder
-        o.useRunningKernel = false
-        o.elfNames = true
-        o.inlines = false
-        o.recordedStacks = true
-        o.maxStack = maxStack
-        var w = PerfScriptWriter(options: o)
-        var out = OutputBuffer(fd: -1, flushThreshold: 1 << 24)
-        try w.write(try PerfFile(file: try openInput(dir.appendingPathComponent(name + ".zst").path)), to: &out)
-        return (String(decoding: out.take(), as: UTF8.self), w.warnings)
+    static func script(_ name: String, maxStack: Int? = 127, captureFolder: String? = dir.path) throws
+        -> (text: String, warnings: [String])
+    {
+        try CFixtureScript.script(dir, name, maxStack: maxStack, captureFolder: captureFolder)
     }
 
     static func expectEqual(_ ours: String, _ theirs: [String], _ name: String) {
