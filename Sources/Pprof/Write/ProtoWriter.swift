@@ -54,7 +54,27 @@ extension Array where Element == UInt8 {
             precondition(w.isAtEnd, "ProtoWriter: fewer bytes than sized")
         }
     }
+
+    /// Appends `items` as the repeated message field `tag`: each item sized once, then its header and the
+    /// fields `body` writes.
+    mutating func appendRepeated<T>(
+        _ items: [T], tag: UInt8, size: (T) -> Int, _ body: (inout ProtoWriter, T) -> Void
+    ) {
+        let sizes = items.map(size)
+        var total = 0
+        for n in sizes { total &+= delimitedSize(n) }
+        appendWritten(count: total) { w in
+            for (item, n) in zip(items, sizes) {
+                w.header(tag, n)
+                body(&w, item)
+            }
+        }
+    }
 }
 
 /// A length-delimited field's size with its one-byte tag and length.
 @inline(__always) func delimitedSize(_ size: Int) -> Int { 1 &+ varintSize(UInt64(size)) &+ size }
+
+/// A varint field's size with its one-byte tag; 0 when the value is 0 (proto3 leaves it out).
+@inline(__always) func fieldSize(_ v: UInt64) -> Int { v == 0 ? 0 : 1 &+ varintSize(v) }
+@inline(__always) func fieldSize(_ v: Int64) -> Int { fieldSize(UInt64(bitPattern: v)) }

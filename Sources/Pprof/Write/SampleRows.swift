@@ -101,7 +101,6 @@ struct SampleRows {
         fieldSize(l.key) &+ fieldSize(l.str) &+ fieldSize(l.num) &+ fieldSize(l.numUnit)
     }
 
-    @inline(__always) private func fieldSize(_ v: Int64) -> Int { v == 0 ? 0 : 1 &+ varintSize(UInt64(bitPattern: v)) }
 
 }
 

@@ -6,38 +6,28 @@
 enum TableRows {
     /// Appends `locations` as profile.proto's repeated `Location location = 4`.
     static func encode(locations: [Perftools_Profiles_Location], into out: inout [UInt8]) {
-        var total = 0
-        for l in locations { total &+= delimitedSize(size(l)) }
-        out.appendWritten(count: total) { w in
-            for l in locations {
-                w.header(0x22, size(l))
-                w.field(0x08, l.id)
-                w.field(0x10, l.mappingID)
-                w.field(0x18, l.address)
-                for line in l.line {
-                    w.header(0x22, size(line))
-                    w.field(0x08, line.functionID)
-                    w.field(0x10, UInt64(bitPattern: line.line))
-                    w.field(0x18, UInt64(bitPattern: line.column))
-                }
-                w.field(0x28, l.isFolded ? 1 : 0)
+        out.appendRepeated(locations, tag: 0x22, size: { size($0) }) { w, l in
+            w.field(0x08, l.id)
+            w.field(0x10, l.mappingID)
+            w.field(0x18, l.address)
+            for line in l.line {
+                w.header(0x22, size(line))
+                w.field(0x08, line.functionID)
+                w.field(0x10, UInt64(bitPattern: line.line))
+                w.field(0x18, UInt64(bitPattern: line.column))
             }
+            w.field(0x28, l.isFolded ? 1 : 0)
         }
     }
 
     /// Appends `functions` as profile.proto's repeated `Function function = 5`.
     static func encode(functions: [Perftools_Profiles_Function], into out: inout [UInt8]) {
-        var total = 0
-        for f in functions { total &+= delimitedSize(size(f)) }
-        out.appendWritten(count: total) { w in
-            for f in functions {
-                w.header(0x2a, size(f))
-                w.field(0x08, f.id)
-                w.field(0x10, UInt64(bitPattern: f.name))
-                w.field(0x18, UInt64(bitPattern: f.systemName))
-                w.field(0x20, UInt64(bitPattern: f.filename))
-                w.field(0x28, UInt64(bitPattern: f.startLine))
-            }
+        out.appendRepeated(functions, tag: 0x2a, size: { size($0) }) { w, f in
+            w.field(0x08, f.id)
+            w.field(0x10, UInt64(bitPattern: f.name))
+            w.field(0x18, UInt64(bitPattern: f.systemName))
+            w.field(0x20, UInt64(bitPattern: f.filename))
+            w.field(0x28, UInt64(bitPattern: f.startLine))
         }
     }
 
@@ -55,7 +45,4 @@ enum TableRows {
         fieldSize(f.id) &+ fieldSize(UInt64(bitPattern: f.name)) &+ fieldSize(UInt64(bitPattern: f.systemName))
             &+ fieldSize(UInt64(bitPattern: f.filename)) &+ fieldSize(UInt64(bitPattern: f.startLine))
     }
-
-    /// A varint field's size with its one-byte tag; 0 when the value is 0 (proto3 leaves it out).
-    @inline(__always) private static func fieldSize(_ v: UInt64) -> Int { v == 0 ? 0 : 1 &+ varintSize(v) }
 }
