@@ -41,32 +41,6 @@ enum Repair: Equatable {
 }
 
 extension PerfCollapser {
-    /// Fills `stackTruth.chain` with the sample's chain plus the caller its frame-pointer walk skipped;
-    /// false (nothing copied) when nothing is missing or nothing sound can be said.
-    mutating func repairFramePointers(_ s: Sample, model: ProcessModel) -> Bool {
-        guard let ins = findRepair(s, model: model) else { return false }
-        let chain = s.callchain
-        // Written in place, in one pass over storage made ready once (not an append per entry).
-        let firstMode = s.cpuMode
-        stackTruth.chain.write(chain.count + 1) { e, o in
-            var mode = firstMode
-            var k = 0
-            for i in 0..<chain.count {
-                let v = chain[i]
-                let marker = CallchainContext.isMarker(v)
-                if marker { mode = CallchainContext.mode(of: v) }
-                e[k] = v
-                o[k] = marker ? .recorded : Self.recordedOrigin(mode, hasChain: true)
-                k &+= 1
-                if i == ins.after {
-                    (e[k], o[k]) = (ins.value, ins.named ? .placeholder : .callSite)
-                    k &+= 1
-                }
-            }
-        }
-        return true
-    }
-
     /// The caller the sample's frame-pointer walk skipped, to insert after its first user entry (counted in
     /// `inserted`/`placeholders`); nil when nothing is missing or nothing sound can be said.
     mutating func findRepair(_ s: Sample, model: ProcessModel) -> ChainInsertion? {
