@@ -177,6 +177,16 @@ public enum DwarfUnwinder {
     /// The UTF-8 lengths of `goSigreturns`' names: most Go frames are told apart by length, without hashing.
     static let goSigreturnLengths: [Int] = goSigreturns.map(\.utf8.count)
 
+    /// Functions the runtime enters by a call it injects at an interrupted PC (async preemption, a fault):
+    /// the return address it pushed is that PC itself, so their caller's frame is exact (traceback.go:
+    /// `injectedCall` sets `unwindTrap`, and the caller is not looked up at pc - 1).
+    static let goInjectedCalls: Set<String> = ["runtime.asyncPreempt", "runtime.sigpanic", "runtime.debugCallV2"]
+
+    /// Whether the caller of this Go frame is an interrupted PC; ordinary functions have funcID 0.
+    @inline(__always) static func callerIsExact(_ info: GoFrameInfo) -> Bool {
+        info.funcID != 0 && goInjectedCalls.contains(info.name)
+    }
+
     @inline(__always) static func isGoSigreturn(_ name: String) -> Bool {
         let n = name.utf8.count
         return goSigreturnLengths.contains(n) && goSigreturns.contains(name)
@@ -267,7 +277,7 @@ public enum DwarfUnwinder {
         // A Go frame that pushed BP saved the caller's at CFA - 16 (PUSHQ BP right after the return address);
         // its caller may be C code whose CFA is BP-based.
         if delta >= 8, !info.flags.contains(.asm), case .success(let bp) = dump.word(cfa &- 16) { next[6] = bp }
-        return .caller(.pcsp, exact: false)
+        return .caller(.pcsp, exact: callerIsExact(info))
     }
 
     static func signalContext(_ mc: UInt64, dump: StackDump, into next: inout UnwindRegisters) -> StepResult {
