@@ -40,11 +40,14 @@ class Binary:
             if f and f[0] == "LOAD":
                 self.segments.append((int(f[2], 16), int(f[1], 16), int(f[4], 16)))  # vaddr, offset, filesz
         syms = {}
+        self.all_by_name = {}
         for line in subprocess.run(["nm", "-n", "--defined-only", path], capture_output=True, text=True).stdout.splitlines():
             f = line.split(" ", 2)
             if len(f) == 3 and f[1] in "tTwW":
                 syms.setdefault(f[2], int(f[0], 16))
+                self.all_by_name.setdefault(f[2], set()).add(int(f[0], 16))
         self.by_name = syms
+        self.bias = None  # process address - file address, learnt from a frame with a unique name
         self.plt = []
         for line in subprocess.run(["readelf", "-SW", path], capture_output=True, text=True).stdout.splitlines():
             f = line.replace("[ ", "[").split()
@@ -137,7 +140,17 @@ def main():
             if b is None or fn not in b.by_name:
                 counts["unchecked"] += 1
                 continue
-            ra = b.by_name[fn] + caller["offset"]
+            # Local names repeat (cmd/compile has two `ir.(*Func).DeclareParams.func1`): the address is then
+            # the frame's own, less the bias a frame with a unique name gave.
+            if len(b.all_by_name[fn]) == 1:
+                ra = b.by_name[fn] + caller["offset"]
+                if b.bias is None and caller.get("addr"):
+                    b.bias = int(caller["addr"], 16) - ra
+            elif b.bias is not None and caller.get("addr"):
+                ra = int(caller["addr"], 16) - b.bias
+            else:
+                counts["unchecked"] += 1
+                continue
             if base(fn) == "runtime.goexit" and caller["offset"] == 1:
                 counts["goexit+1"] += 1
                 continue
@@ -164,7 +177,9 @@ def main():
                 counts["indirect"] += 1
                 continue
             tname = b.symbol_at(target)
-            if callee.get("module") == mod and base(tname) == base(callee["function"]):
+            # Several names can share an address (runtime.text and the first function of a PIE's text).
+            same = b.by_name.get(callee["function"]) == b.by_name.get(tname)
+            if callee.get("module") == mod and (base(tname) == base(callee["function"]) or same):
                 counts["direct-to-callee"] += 1
             elif tname in DUFF:
                 counts["direct-duff"] += 1
