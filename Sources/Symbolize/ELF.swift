@@ -319,14 +319,21 @@ public final class ELFFile: @unchecked Sendable {
         let syms = functionSymbols
         let lo = syms.partitionPoint { $0.value <= a }
         var i = lo - 1
-        while i >= 0 {
+        while i >= 0, lo - 1 - i <= 4 {
             let s = syms[i]
             if a < s.value &+ max(s.size, 1) { return s }
-            if s.size != 0 { return nil }
+            if s.size != 0 { break }
             i -= 1
-            if lo - 1 - i > 4 { return nil }
         }
-        return nil
+        // perf (symbols__fixup_end) and llvm-symbolizer give a symbol without a size the bytes up to the next
+        // symbol, or to the end of its section when it is the last (crt's deregister_tm_clones, _fini, libc's
+        // __restore_rt): named there, not [unknown].
+        guard lo > 0, syms[lo - 1].size == 0 else { return nil }
+        let z = syms[lo - 1]
+        if lo < syms.count { return z }
+        let holding = sections.first { $0.flags & 2 != 0 && $0.address <= z.value && z.value - $0.address < $0.size }
+        guard let sec = holding, a - sec.address < sec.size else { return nil }
+        return z
     }
 
     /// A symbol as llvm-symbolizer uses it to name code: `file` is the STT_FILE name before a local symbol.

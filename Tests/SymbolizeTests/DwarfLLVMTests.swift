@@ -51,8 +51,8 @@ import Testing
         ("c/cwork", "c-cwork", .dwarf, false, 200, 40),
         ("go1.25/cgo", "cgo-c", .dwarf, false, 900, 30),
         // C code is not in the pclntab, so DWARF answers. Where DWARF has nothing (the C runtime's start
-        // files), auto gives the symbol holding the address as before DWARF was read (a zero-size symbol
-        // only at its start), not llvm's pick: those addresses are left out for it.
+        // files), auto gives the ELF symbol alone, without llvm's STT_FILE name: those addresses are checked
+        // by function name (`startFilesNamedAsLLVM`).
         ("go1.25/cgo", "cgo-c", .auto, false, 800, 30),
         ("go1.25/cgo-pie", "cgo-pie-c", .dwarf, false, 900, 30),
         ("go1.25/cgo", "cgo-go", .dwarf, false, 250, 20),
@@ -80,6 +80,24 @@ import Testing
         #expect(
             mismatches.isEmpty,
             "\(binary) \(source): \(mismatches.count) of \(ref.count) differ; first: \(mismatches.prefix(3))")
+    }
+
+    /// Where DWARF has nothing (crt's start files: `deregister_tm_clones`, `frame_dummy`, `_fini` have no
+    /// size), auto names the address as llvm-symbolizer does: a symbol without a size holds the bytes up to
+    /// the next symbol, or to its section's end (perf's symbols__fixup_end does the same).
+    @Test(arguments: [("c/cwork", "c-cwork"), ("go1.25/cgo", "cgo-c")])
+    func startFilesNamedAsLLVM(_ binary: String, _ name: String) throws {
+        let image = try BinaryImage(path: try FixtureBinaries.path(binary), source: .auto)
+        let ref = try DwarfLLVMTests.reference(name).filter { image.dwarf?.frames(at: $0.0).isEmpty != false }
+        let syms = image.elf.functionSymbols
+        let zeroSize = ref.filter { a, _ in syms.last { $0.value <= a }.map { $0.size == 0 && $0.value < a } == true }
+        #expect(zeroSize.count >= 20, "the reference must hold addresses past the start of a size-0 symbol")
+        var mismatches: [String] = []
+        for (addr, want) in ref {
+            let got = image.frames(at: addr).last?.function
+            if got != want.last?.function { mismatches.append("0x\(String(addr, radix: 16)): ours \(got ?? "-") llvm \(want)") }
+        }
+        #expect(mismatches.isEmpty, "\(binary): \(mismatches.count) of \(ref.count) differ; first: \(mismatches.prefix(3))")
     }
 
     /// Inlined frames are marked, the outermost is not, and its offset is from the symbol llvm-symbolizer names.
