@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 if [[ $# -ge 1 ]]; then sf=$(realpath "$1"); else swift build --product stackfold >/dev/null || exit 1; sf=$PWD/.build/debug/stackfold; fi
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+# Caches (kernel symbols, inflated DWARF) go to the scratch folder, never to the user's ~/.cache.
+export STACKFOLD_CACHE_DIR=$dir/stackfold-cache
 data=Fixtures/perf/go1.25-fp-mono.data
 trace=Fixtures/gotrace/go1.25-fp-mono.trace
 fail=0
@@ -209,6 +211,7 @@ bash scripts/cli/pprof-test.sh "$sf" || fail=1
 bash scripts/cli/script-corners.sh "$sf" "$dir" || fail=1
 bash scripts/cli/script-kmod.sh "$sf" "$dir" || fail=1
 bash scripts/cli/script-aliases.sh "$sf" "$dir" || fail=1
+bash scripts/cli/dwarf-cache.sh "$sf" "$dir" || fail=1
 
 # pprof input (Fixtures/pprof, made by generate-pprof-go.sh): collapse, flamegraph, diff and top read it.
 pp=Fixtures/pprof/go1.27

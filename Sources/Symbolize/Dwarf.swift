@@ -75,10 +75,16 @@ public final class DwarfIndex {
     private var pathIDs: [UnsafeRawPointer: Int32] = [:]  // file names (libdw's, kept while the handle lives)
 
     /// Opens the DWARF of the ELF file at `path`; nil when it has none (or libdw cannot read it).
-    public init?(path: String) {
+    public convenience init?(path: String) {
+        self.init(path: path, owning: open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK))
+    }
+
+    /// Reads the DWARF of `path` from `fd` (owned from here on): an inflated copy of it
+    /// (`DebugSectionCache`), whose sections libdw then reads as they are.
+    init?(path: String, owning descriptor: Int32) {
         self.path = path
         _ = elf_version(UInt32(EV_CURRENT))
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        fd = descriptor
         guard fd >= 0 else { return nil }
         // The path was an ELF file when read; refuse it if it has since become a device or FIFO.
         var st = stat()
