@@ -59,7 +59,11 @@ public final class BinaryImage {
         if let cache = debugSectionCache {
             let (fd, outcome) = cache.open(for: f)
             debugSectionCacheOutcome = outcome
-            if let fd, let d = DwarfIndex(path: f.path, owning: fd) { return d }
+            if let fd, let d = DwarfIndex(path: f.path, owning: fd) {
+                if case .hit(let p) = outcome { d.useUnitListFile(beside: p) }
+                if case .written(let p) = outcome { d.useUnitListFile(beside: p) }
+                return d
+            }
         }
         return DwarfIndex(path: f.path)
     }

@@ -152,14 +152,19 @@ extension InflatedDWARF {
 
         func put(_ b: [UInt8], at offset: UInt64) -> Bool { b.withUnsafeBytes { put($0, at: offset) } }
 
-        func put(_ b: UnsafeRawBufferPointer, at offset: UInt64) -> Bool {
-            var done = 0
-            while done < b.count {
-                let n = pwrite(fd, b.baseAddress! + done, b.count - done, off_t(offset) + off_t(done))
-                guard n > 0 else { return false }
-                done += n
-            }
-            return true
+        func put(_ b: UnsafeRawBufferPointer, at offset: UInt64) -> Bool { DebugSectionCache.writeAll(fd, b, at: offset) }
+    }
+}
+
+extension DebugSectionCache {
+    /// All of `b` at `offset` of `fd`; false on a write error.
+    static func writeAll(_ fd: Int32, _ b: UnsafeRawBufferPointer, at offset: UInt64) -> Bool {
+        var done = 0
+        while done < b.count {
+            let n = pwrite(fd, b.baseAddress! + done, b.count - done, off_t(offset) + off_t(done))
+            guard n > 0 else { return false }
+            done += n
         }
+        return true
     }
 }

@@ -61,6 +61,9 @@ import Glibc
         let warm = try image(binary, cache: dir)
         #expect(try mismatches(warm).isEmpty)
         #expect(warm.debugSectionCacheOutcome == .hit(path: path))
+        // The unit list is kept beside the copy and read by the warm run; the same list as libdw's.
+        #expect(cold.dwarf?.unitListWasRead == false && warm.dwarf?.unitListWasRead == true)
+        #expect(FileManager.default.fileExists(atPath: path + ".units"))
         let off = try image(binary, cache: nil)
         #expect(try mismatches(off).isEmpty)
         #expect(off.debugSectionCacheOutcome == nil)
@@ -73,6 +76,27 @@ import Glibc
         #expect(!copy.sections.contains(where: InflatedDWARF.isCompressedDebug))
         #expect(copy.buildID == "074ca19dd5f7a8acdd9c94abc4bcf71ea0b82d6d")
         #expect(copy.sections.contains { $0.name == ".debug_info" })
+    }
+
+    /// A Go binary's DWARF (the Go linker compresses it) with many units: cold and warm (units from the
+    /// list file, their DIEs read on first use) give llvm-symbolizer's frames for its C and Go code.
+    @Test(arguments: [("go1.25/cgo", "cgo-c"), ("go1.25/cgo", "cgo-go")])
+    func goBinaryColdAndWarm(_ binary: String, _ name: String) throws {
+        let dir = try temp()
+        let ref = try DwarfLLVMTests.reference(name)
+        for run in ["cold", "warm"] {
+            let img = try image(binary, cache: dir)
+            var bad: [String] = []
+            for (addr, want) in ref {
+                let got = img.frames(at: addr).map {
+                    DwarfLLVMTests.Frame(function: $0.function, file: $0.file, line: $0.line)
+                }
+                if got != want { bad.append("0x\(String(addr, radix: 16)): \(got) vs \(want)") }
+            }
+            #expect(bad.isEmpty, "\(run): \(bad.count) of \(ref.count); \(bad.prefix(2))")
+            #expect(img.dwarf?.unitListWasRead == (run == "warm"))
+            #expect((img.dwarf?.listedUnitCount ?? 0) > 10)
+        }
     }
 
     /// An uncompressed file is read as it is: nothing is written.
@@ -117,6 +141,32 @@ import Glibc
         let third = try image("c/cwork-gz", cache: dir)
         _ = third.dwarf
         #expect(third.debugSectionCacheOutcome == .hit(path: path))
+    }
+
+    /// A unit list that is not this copy's, is cut short, or is group-writable is listed again from the DWARF.
+    @Test(arguments: ["other-key", "truncated", "group-writable", "symlink"])
+    func tamperedUnitListIsNotRead(_ how: String) throws {
+        let dir = try temp()
+        let first = try image("c/cwork-gz", cache: dir)
+        #expect(try mismatches(first).isEmpty)  // lists the units, so the list is written
+        let path = try #require(cachedPath(first))
+        let units = path + ".units"
+        let want = try #require(UnitListFile.read(units, key: Array((path as NSString).lastPathComponent.utf8)))
+        #expect(!want.offsets.isEmpty)
+        let b = [UInt8](try Data(contentsOf: URL(fileURLWithPath: units)))
+        switch how {
+        case "other-key":
+            try rewrite(units, UnitListFile.encode(want, key: Array("other".utf8)))
+        case "truncated": try rewrite(units, Array(b.dropLast(3)))
+        case "group-writable": chmod(units, 0o620)
+        default:
+            try rewrite(dir + "/elsewhere.units", b)
+            unlink(units)
+            #expect(symlink(dir + "/elsewhere.units", units) == 0)
+        }
+        let again = try image("c/cwork-gz", cache: dir)
+        #expect(try mismatches(again).isEmpty)
+        #expect(again.dwarf?.unitListWasRead == false, "\(how)")
     }
 
     func rewrite(_ path: String, _ b: [UInt8]) throws {
