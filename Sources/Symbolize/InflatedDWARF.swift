@@ -38,7 +38,8 @@ struct InflatedDWARF {
     let flags: UInt32
     private(set) var sections: [Section] = []
     /// FNV-1a of what names this DWARF besides the build-id (section names, sizes, the zlib streams' adler32
-    /// trailers, uncompressed sections' bytes): part of the cached file's name.
+    /// trailers, the first and last 4 KiB of uncompressed sections: bounded, as it is paid on every run):
+    /// part of the cached file's name.
     private(set) var fingerprint: UInt64 = 0xcbf2_9ce4_8422_2325
     private(set) var header: [UInt8] = []
     private(set) var tail: [UInt8] = []
@@ -92,7 +93,8 @@ struct InflatedDWARF {
             hash(Array(name.utf8) + [0])
             hash(s.type, s.flags, s.size, s.entrySize)
             if sec.compression == .none {
-                hash(b)
+                hash(b.count <= 8192 ? b[...] : b.prefix(4096))
+                if b.count > 8192 { hash(b.suffix(4096)) }
             } else {
                 sec.size = try Self.inflatedSize(b, gnu: gnu, order: order, name: s.name)
                 hash(sec.size)
