@@ -9,6 +9,7 @@ root=$PWD
 if [[ $# -ge 1 ]]; then sf=$(realpath "$1"); else swift build --product stackfold >/dev/null; sf=$root/.build/debug/stackfold; fi
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+export STACKFOLD_CACHE_DIR=$dir/stackfold-cache  # not the user's ~/.cache
 mkdir "$dir/bin" "$dir/path"
 ln -s "$sf" "$dir/path/stackfold"
 ln -s "$root/Fixtures/perf/go1.25-fp-mono.data" "$dir/perf.data"

@@ -3,6 +3,8 @@
 # Unit tests run in debug; the fuzz run is release + ASan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Nothing written to the user's ~/.cache (cli-test.sh and readme-test.sh use scratch caches of their own).
+export STACKFOLD_CACHE_DIR=off
 bash scripts/deps.sh
 # Short libFuzzer runs of the perf.data, Go trace and pclntab readers; a crash fails the suite.
 if swiftc -sanitize=fuzzer -version >/dev/null 2>&1; then

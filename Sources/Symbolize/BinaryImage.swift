@@ -18,7 +18,12 @@ public final class BinaryImage {
     public let elf: ELFFile
     public private(set) lazy var pclntab: GoPclntab? = try? GoPclntab(elf: elf)
     /// DWARF index, opened on first need; nil without debug info.
-    public private(set) lazy var dwarf: DwarfIndex? = symbolFile.hasDWARF ? DwarfIndex(path: symbolFile.path) : nil
+    public private(set) lazy var dwarf: DwarfIndex? = openDWARF()
+    /// Where inflated copies of compressed DWARF are kept between runs; nil: inflated in memory each time.
+    /// Set before the first lookup.
+    public var debugSectionCache: DebugSectionCache?
+    /// What the cache did when DWARF was opened (nil: no cache, or not opened yet).
+    public private(set) var debugSectionCacheOutcome: DebugSectionCache.Outcome?
     /// Where to look for a separate debug file when the binary has no `.symtab` or no DWARF; nil: never.
     /// Set before the first lookup.
     public var debugFileSearch: DebugFileSearch?
@@ -46,6 +51,22 @@ public final class BinaryImage {
     }
 
     public var buildID: String? { elf.buildID }
+
+    /// The DWARF of `symbolFile`, from its inflated copy when the cache has or can write one.
+    private func openDWARF() -> DwarfIndex? {
+        let f = symbolFile
+        guard f.hasDWARF else { return nil }
+        if let cache = debugSectionCache {
+            let (fd, outcome) = cache.open(for: f)
+            debugSectionCacheOutcome = outcome
+            if let fd, let d = DwarfIndex(path: f.path, owning: fd) {
+                if case .hit(let p) = outcome { d.useUnitListFile(beside: p) }
+                if case .written(let p) = outcome { d.useUnitListFile(beside: p) }
+                return d
+            }
+        }
+        return DwarfIndex(path: f.path)
+    }
 
     /// Forgets answers already given (the tables stay built): for benchmarks and `source` changes.
     public func clearCache() {

@@ -48,6 +48,10 @@ public final class DwarfIndex {
 
     struct Unit {
         var die: Dwarf_Die
+        /// The unit DIE's offset in `.debug_info`; `die` is read from it on first use when the unit list
+        /// came from `UnitListFile` (reading every unit's DIE costs 15,000 instructions a unit).
+        var offset: UInt64 = 0
+        var dieRead = true
         var lines: [LineRow]?
         /// DW_AT_comp_dir and the line table's directory 0, to make file names what llvm-symbolizer prints.
         var compDir: String?
@@ -73,12 +77,23 @@ public final class DwarfIndex {
     private var stringIDs: [String: Int32] = [:]
     private var cStringIDs: [UnsafeRawPointer: Int32] = [:]  // names, while building
     private var pathIDs: [UnsafeRawPointer: Int32] = [:]  // file names (libdw's, kept while the handle lives)
+    /// Where the unit list is kept between runs (beside an inflated copy, `DebugSectionCache`), and what
+    /// binds it to that copy; nil: listed from the DWARF on every run.
+    var unitListFile: String?
+    var unitListKey: [UInt8] = []
+    private(set) var unitListWasRead = false
 
     /// Opens the DWARF of the ELF file at `path`; nil when it has none (or libdw cannot read it).
-    public init?(path: String) {
+    public convenience init?(path: String) {
+        self.init(path: path, owning: open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK))
+    }
+
+    /// Reads the DWARF of `path` from `fd` (owned from here on): an inflated copy of it
+    /// (`DebugSectionCache`), whose sections libdw then reads as they are.
+    init?(path: String, owning descriptor: Int32) {
         self.path = path
         _ = elf_version(UInt32(EV_CURRENT))
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        fd = descriptor
         guard fd >= 0 else { return nil }
         // The path was an ELF file when read; refuse it if it has since become a device or FIFO.
         var st = stat()
@@ -129,6 +144,12 @@ public final class DwarfIndex {
         guard !listed else { return }
         listed = true
         guard let dwarf else { return }
+        if let f = unitListFile, let list = UnitListFile.read(f, key: unitListKey) {
+            useUnitList(list)
+            unitListWasRead = true
+            return
+        }
+        defer { if let f = unitListFile { UnitListFile.write(unitList(), to: f, key: unitListKey) } }
         var cu: OpaquePointer? = nil
         var next: OpaquePointer? = nil
         var version: Dwarf_Half = 0
@@ -141,7 +162,7 @@ public final class DwarfIndex {
             // Compile and partial units hold code; type and skeleton units (split DWARF) are not read.
             guard unitType == UInt8(DW_UT_compile) || unitType == UInt8(DW_UT_partial) else { continue }
             let u = Int32(units.count)
-            units.append(Unit(die: cuDie, lines: nil))
+            units.append(Unit(die: cuDie, offset: dwarf_dieoffset(&cuDie), lines: nil))
             var ranged = false
             forEachRange(&cuDie) { lo, hi in
                 ranged = true
@@ -152,6 +173,34 @@ public final class DwarfIndex {
         unitRanges.sort { ($0.lo, $0.hi) < ($1.lo, $1.hi) }
         unitFunctionRanges = [[AddressRange]?](repeating: nil, count: units.count)
         for u in unranged { unitFunctionRanges[Int(u)] = [] }  // read with `unrangedFunctionRanges` only
+    }
+
+    /// The units and their ranges as listed (the ranges in listing order, before sorting).
+    private func unitList() -> UnitListFile.List {
+        var ranges = [[(UInt64, UInt64)]](repeating: [], count: units.count)
+        for r in unitRanges { ranges[Int(r.index)].append((r.lo, r.hi)) }
+        return UnitListFile.List(offsets: units.map(\.offset), ranges: ranges)
+    }
+
+    private func useUnitList(_ list: UnitListFile.List) {
+        for (u, off) in list.offsets.enumerated() {
+            units.append(Unit(die: Dwarf_Die(), offset: off, dieRead: false, lines: nil))
+            for (lo, hi) in list.ranges[u] { unitRanges.append(AddressRange(lo: lo, hi: hi, index: Int32(u))) }
+            if list.ranges[u].isEmpty { unranged.append(Int32(u)) }
+        }
+        unitRanges.sort { ($0.lo, $0.hi) < ($1.lo, $1.hi) }
+        unitFunctionRanges = [[AddressRange]?](repeating: nil, count: units.count)
+        for u in unranged { unitFunctionRanges[Int(u)] = [] }
+    }
+
+    /// Reads unit `u`'s DIE from its offset when the list came from a file (an offset that names no DIE
+    /// leaves an empty unit: no functions, no lines).
+    private func readDie(_ u: Int32) {
+        guard Int(u) < units.count, !units[Int(u)].dieRead else { return }
+        units[Int(u)].dieRead = true
+        if dwarf_offdie(dwarf, Dwarf_Off(units[Int(u)].offset), &units[Int(u)].die) == nil {
+            units[Int(u)].die = Dwarf_Die()
+        }
     }
 
     /// The units whose ranges hold `pc` (the ranges `find` would scan), indexed. In consistent DWARF a
@@ -184,6 +233,8 @@ public final class DwarfIndex {
 
     /// Adds the functions of unit `u` to `functions` and their ranges to `functionRanges`.
     private func walk(_ u: Int32) {
+        readDie(u)
+        guard units[Int(u)].die.cu != nil else { return }
         var die = units[Int(u)].die  // a copy: fileTable reads `units` while the walk runs
         var files: [Int32]? = nil
         walkChildren(&die, unit: u, files: &files, depth: 0)
@@ -429,6 +480,8 @@ public final class DwarfIndex {
     /// starts at the same address; otherwise in sequence order), read on first use.
     private func lines(_ unit: Int32) -> [LineRow] {
         if let l = units[Int(unit)].lines { return l }
+        readDie(unit)
+        guard units[Int(unit)].die.cu != nil else { return [] }
         var rows: [LineRow] = []
         var lines: OpaquePointer? = nil
         var n = 0

@@ -34,6 +34,8 @@ public final class GoPclntab: @unchecked Sendable {
     public let elf: ELFFile
     /// The Go release that built the binary (`go1.25.5`), from `.go.buildinfo`; nil when absent.
     public let goVersion: String?
+    /// 25 for `go1.25.5` (parsed once: lookups ask for it per address).
+    let goMinor: Int?
     let table: UnsafeRawBufferPointer
     let order: ByteOrder
     let magic: UInt32
@@ -51,6 +53,7 @@ public final class GoPclntab: @unchecked Sendable {
         self.elf = elf
         order = elf.order
         goVersion = GoPclntab.buildVersion(elf)
+        goMinor = GoPclntab.minor(goVersion)
         guard let (address, bytes, fileOffset) = GoPclntab.locate(elf) else { return nil }
         table = bytes
         var c = ByteCursor(bytes, origin: Int(fileOffset), order: order)
@@ -101,7 +104,7 @@ public final class GoPclntab: @unchecked Sendable {
             if let g = elf.symbolValue("go:func.*") ?? elf.symbolValue("go.func.*") {
                 goFunc = g
             } else if let m = module {
-                let index: UInt64 = GoPclntab.minor(goVersion).map { $0 >= 27 ? 43 : ($0 >= 20 ? 40 : 38) } ?? 40
+                let index: UInt64 = goMinor.map { $0 >= 27 ? 43 : ($0 >= 20 ? 40 : 38) } ?? 40
                 goFunc = GoPclntab.word(elf, m &+ index * UInt64(ptrSize), ptrSize)
             } else {
                 goFunc = nil
@@ -215,7 +218,7 @@ public final class GoPclntab: @unchecked Sendable {
 
     /// FuncID of wrapper functions (method values, gowrap, ABI wrappers), which moves between releases.
     public var wrapperFuncID: UInt8? {
-        guard let m = GoPclntab.minor(goVersion) else { return nil }
+        guard let m = goMinor else { return nil }
         if m >= 25 { return 23 }
         if m >= 22 { return 22 }
         return 21
@@ -340,12 +343,13 @@ public final class GoPclntab: @unchecked Sendable {
     /// Drops inlined-into wrapper frames the way the Go runtime's tracebacks and CallersFrames do
     /// (`elideWrapperCalling`): a wrapper is hidden unless its callee is gopanic, sigpanic or panicwrap.
     public func elideWrappers(_ frames: [SourceFrame]) -> [SourceFrame] {
-        guard let wrapper = wrapperFuncID, let m = GoPclntab.minor(goVersion) else { return frames }
-        let keepAfter: Set<UInt8> = m >= 22 ? [10, m >= 25 ? 20 : 19, 15] : [9, 18, 14]
+        guard let wrapper = wrapperFuncID, let m = goMinor else { return frames }
+        // gopanic, sigpanic, panicwrap: no Set built per call (this runs per new address).
+        let keep: (UInt8, UInt8, UInt8) = m >= 22 ? (10, m >= 25 ? 20 : 19, 15) : (9, 18, 14)
         var out: [SourceFrame] = []
         var callee: UInt8 = 0
         for (i, f) in frames.enumerated() {
-            if i > 0, f.funcID == wrapper, !keepAfter.contains(callee) {
+            if i > 0, f.funcID == wrapper, callee != keep.0, callee != keep.1, callee != keep.2 {
                 callee = f.funcID
                 continue
             }

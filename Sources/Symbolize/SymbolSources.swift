@@ -36,6 +36,9 @@ public struct SymbolSources {
         /// Folder where a copy of this machine's kernel symbols is kept per boot and module set (reading
         /// /proc/kallsyms costs tens of ms each time). Default nil: nothing is written.
         public var kernelSymbolCache: String?
+        /// Where inflated copies of compressed DWARF are kept (`DebugSectionCache`). Default nil: inflated
+        /// in memory on every run, nothing written.
+        public var debugSectionCache: String?
         public init() {}
     }
 
@@ -108,7 +111,10 @@ public struct SymbolSources {
         if found == nil, let id = buildID, let img = fetchFromDebuginfod(buildID: id, notes: &notes), usable(img) {
             found = img
         }
-        if let img = found { notes += attachDebugFile(img).map(Note.debugFile) }
+        if let img = found {
+            notes += attachDebugFile(img).map(Note.debugFile)
+            img.debugSectionCache = options.debugSectionCache.map(DebugSectionCache.init(dir:))
+        }
         return (found, notes)
     }
 

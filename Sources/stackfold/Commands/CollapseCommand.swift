@@ -192,19 +192,14 @@ struct PerfSymbolOptions: ParsableArguments {
         o.binaries.searchDirs = binaryDirs
         o.binaries.debugFiles = !noDebugFile
         o.binaries.debuginfod = debuginfod()
-        o.binaries.kernelSymbolCache = kernelSymbolCache()
+        o.binaries.kernelSymbolCache = DebugSectionCache.folder(environment: environment)
+        o.binaries.debugSectionCache = o.binaries.kernelSymbolCache
         o.pids = Set(onlyPIDs)
         o.tids = Set(onlyTIDs)
         o.comms = Set(onlyComms)
         o.cpus = Set(onlyCPUs)
         o.kallsyms = kallsyms
         return o
-    }
-
-    /// `$XDG_CACHE_HOME/stackfold`, else `~/.cache/stackfold`: where this machine's kernel symbols are kept.
-    func kernelSymbolCache() -> String? {
-        let home = environment("XDG_CACHE_HOME") ?? environment("HOME").map { $0 + "/.cache" } ?? ""
-        return home.isEmpty ? nil : home + "/stackfold"
     }
 
     /// --debuginfod, else DEBUGINFOD_URLS; nil when neither names a server or --no-debuginfod.
