@@ -47,7 +47,9 @@ public struct UnwindStats: Sendable, Equatable {
 /// The unwinder's state kept by a collapser: tables per image, rules per (mapping, address, exactness).
 struct SampleUnwindState {
     var tables: [ObjectIdentifier: UnwindTables] = [:]
-    var rules: [PerfCollapser.FrameKey: FrameRule] = [:]
+    var rules: [PerfCollapser.FrameKey: FlatRule] = [:]
+    /// What the rules refer to (CFI rows, SPWrite names), kept for the collapser's life.
+    var objects: [AnyObject] = []
     var stats = UnwindStats()
     /// Per event index: the attr's user register mask.
     var masks: [UInt64] = []
@@ -108,9 +110,11 @@ extension PerfCollapser {
     mutating func unwindUser(_ s: Sample, file: PerfFile, model: ProcessModel) -> UnwindStop? {
         guard canUnwind(s, file: file) else { return nil }
         let attr = file.events[s.eventIndex].attr
-        guard let regs = UnwindRegisters(mask: attr.sampleRegsUser, values: s.regsUser), let sp = regs[7] else {
-            return nil
-        }
+        // IP, SP and BP now; the others when a CFI frame needs them (most Go stacks never do).
+        let rest = SampleRegisters(mask: attr.sampleRegsUser, values: s.regsUser)
+        guard let regs = UnwindRegisters(mask: rest.mask, values: rest.values, only: SampleRegisters.goRegisters),
+              let sp = regs[7]
+        else { return nil }
         let valid = Int(clamping: min(s.userStackDynSize, UInt64(s.userStack.count)))
         let dump = StackDump(
             base: sp, bytes: UnsafeRawBufferPointer(rebasing: s.userStack[0..<valid]), size: s.userStack.count)
@@ -120,7 +124,7 @@ extension PerfCollapser {
         // The closure takes the model by pointer: captured by value, it was copied (every table of it
         // retained and released) once per sample.
         let stop = withUnsafePointer(to: model) { m in
-            DwarfUnwinder.unwind(regs, dump: dump, into: &frames) { pc, exact in
+            DwarfUnwinder.unwind(regs, rest: rest, dump: dump, into: &frames) { pc, exact in
                 frameRule(pc, exact: exact, pid: pid, model: m)
             }
         }
@@ -137,27 +141,25 @@ extension PerfCollapser {
     }
 
     /// The rule at `pc` in process `pid`, cached per (pid, pc, exactness) until the maps change.
-    mutating func frameRule(_ pc: UInt64, exact: Bool, pid: Int32, model: UnsafePointer<ProcessModel>) -> FrameRule {
-        let tag = UInt64(UInt32(bitPattern: pid)) << 1 | (exact ? 1 : 0) | 1 << 63
-        if let (start, _) = stackTruth.unwindRules.find(pc, tag: tag) {
-            return stackTruth.unwindRuleList[Int(stackTruth.unwindRules.pool[start])]
-        }
+    @inline(__always)
+    mutating func frameRule(_ pc: UInt64, exact: Bool, pid: Int32, model: UnsafePointer<ProcessModel>) -> FlatRule {
+        let tag = FlatRuleCache.tag(pid: pid, exact: exact)
+        if let r = stackTruth.unwindRules.find(pc, tag: tag) { return r }
         let rule = resolveFrameRule(pc, exact: exact, pid: pid, model: model.pointee)
-        _ = stackTruth.unwindRules.insert(pc, tag: tag, run: [UInt32(truncatingIfNeeded: stackTruth.unwindRuleList.count)])
-        stackTruth.unwindRuleList.append(rule)
+        stackTruth.unwindRules.insert(pc, tag: tag, rule)
         return rule
     }
 
-    mutating func resolveFrameRule(_ pc: UInt64, exact: Bool, pid: Int32, model: ProcessModel) -> FrameRule {
+    mutating func resolveFrameRule(_ pc: UInt64, exact: Bool, pid: Int32, model: ProcessModel) -> FlatRule {
         guard let m = model.mapping(pid: pid, address: pc, mode: .user) else { return .none }
         let key = FrameKey(mapping: m.id, address: pc, exact: exact)
         if let r = unwindState.rules[key] { return r }
-        var rule = FrameRule.none
+        var rule = FlatRule.none
         if let img = mappedImage(m), let vaddr = img.elf.virtualAddress(ofFileOffset: m.fileOffset(of: pc)) {
             let id = ObjectIdentifier(img)
             let t = unwindState.tables[id] ?? UnwindTables(image: img)
             unwindState.tables[id] = t
-            rule = t.rule(vaddr: vaddr, exact: exact)
+            rule = FlatRule(t.rule(vaddr: vaddr, exact: exact), objects: &unwindState.objects)
         }
         unwindState.rules[key] = rule
         return rule
@@ -175,33 +177,48 @@ extension PerfCollapser {
     /// cannot be unwound.
     mutating func unwindUserStack(_ s: Sample, file: PerfFile, model: ProcessModel) -> Bool {
         guard let stop = unwindUser(s, file: file, model: model) else { return false }
-        stackTruth.chain.removeAll()
-        var kernel = false
-        Self.forEachKernelEntry(s) { v, _, _ in
-            if !kernel { stackTruth.chain.append(CallchainContext.kernel, .recorded) }
-            kernel = true
-            stackTruth.chain.append(v, .recorded)
-        }
-        var user = false
-        for e in unwindState.frames {
-            if !user || e.exact { stackTruth.chain.append(CallchainContext.user, .recorded) }
-            user = true
-            let origin: FrameOrigin
-            switch e.origin {
-            case .ip: origin = .recorded
-            case .pcsp: origin = .pcsp
-            case .cfi: origin = .cfi
-            case .signal: origin = .signal
-            }
-            stackTruth.chain.append(e.address, origin)
-        }
+        var marker: UInt32?
         if case .truncated(let size) = stop {
             // One dump size per capture in practice: its marker's name is interned once.
             if unwindState.marker?.size != size, let m = Self.truncationMarker(stop) {
                 unwindState.marker = (size, intern(m))
             }
-            if let m = unwindState.marker { stackTruth.chain.append(UInt64(m.id), .truncated) }
+            marker = unwindState.marker?.id
         }
+        let frames = unwindState.frames
+        // At most a marker and an entry per callchain entry and per frame, and the truncation marker.
+        let bound = s.callchain.count &+ 2 &* frames.count &+ 2
+        var n = 0
+        stackTruth.chain.write(bound) { e, o in
+            func put(_ v: UInt64, _ origin: FrameOrigin) {
+                e[n] = v
+                o[n] = origin
+                n &+= 1
+            }
+            var kernel = false
+            Self.forEachKernelEntry(s) { v, _, _ in
+                if !kernel { put(CallchainContext.kernel, .recorded) }
+                kernel = true
+                put(v, .recorded)
+            }
+            frames.withUnsafeBufferPointer { f in
+                for (i, frame) in f.enumerated() {
+                    if i == 0 || frame.exact { put(CallchainContext.user, .recorded) }
+                    put(frame.address, Self.frameOrigin(frame.origin))
+                }
+            }
+            if let m = marker { put(UInt64(m), .truncated) }
+        }
+        stackTruth.chain.count = n
         return true
+    }
+
+    @inline(__always) static func frameOrigin(_ o: UnwindOrigin) -> FrameOrigin {
+        switch o {
+        case .ip: return .recorded
+        case .pcsp: return .pcsp
+        case .cfi: return .cfi
+        case .signal: return .signal
+        }
     }
 }

@@ -108,10 +108,9 @@ struct StackTruthState {
     /// Samples whose chain got a caller inserted, and of those behind an indirect call (placeholders).
     var inserted = 0
     var placeholders = 0
-    /// Per (pid, PC, exactness) of a dwarf sample's frame: its index in `unwindRuleList`. The rules
-    /// themselves stay cached per mapping (`SampleUnwindState.rules`); this skips the map lookup.
-    var unwindRules = FrameRunCache(capacity: 1 << 10)
-    var unwindRuleList: [FrameRule] = []
+    /// Per (pid, PC, exactness) of a dwarf sample's frame: its rule. The rules stay cached per mapping
+    /// (`SampleUnwindState.rules`); this skips the map lookup.
+    var unwindRules = FlatRuleCache()
     /// Per mapping id: its binary (`mappedImage`); not cleared when maps change.
     var images = MappingImages()
 
@@ -119,7 +118,6 @@ struct StackTruthState {
         repairs.removeAll()
         leaves.removeAll()
         unwindRules.removeAll()
-        unwindRuleList.removeAll(keepingCapacity: true)
     }
 }
 
