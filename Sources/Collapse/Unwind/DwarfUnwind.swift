@@ -193,7 +193,7 @@ public struct StackDump {
     func holds(_ address: UInt64) -> Bool { address >= base && address &- base < UInt64(bytes.count) }
 
     /// The little-endian word at `address`, or why it cannot be read.
-    func word(_ address: UInt64) -> Result<UInt64, UnwindFailure> {
+    @inline(__always) func word(_ address: UInt64) -> Result<UInt64, UnwindFailure> {
         guard address >= base else { return .failure(UnwindFailure(.outsideDump)) }
         let off = address &- base
         guard off <= UInt64(Int.max - 8), Int(off) + 8 <= bytes.count else {

@@ -51,8 +51,10 @@ struct SampleUnwindState {
     /// What the rules refer to (CFI rows, SPWrite names), kept for the collapser's life.
     var objects: [AnyObject] = []
     var stats = UnwindStats()
-    /// Per event index: the attr's user register mask.
-    var masks: [UInt64] = []
+    /// Per event index of `eventsOf`: the attr's user register mask and stack dump size (a cross-module
+    /// read of `PerfFile.events` costs a dynamic exclusivity check per sample).
+    var events: [(mask: UInt64, dumpSize: UInt32)] = []
+    var eventsOf: PerfFile?
     /// The last sample's unwound user frames: one buffer for every sample.
     var frames: [UnwoundFrame] = []
     /// The last truncation marker's dump size and name id.
@@ -73,6 +75,15 @@ extension PerfCollapser {
     func canUnwind(_ s: Sample, file: PerfFile) -> Bool {
         !options.recordedStacks && s.regsUserABI == 2 && !s.regsUser.isEmpty && s.userStack.count > 0
             && file.events[s.eventIndex].attr.sampleRegsUser != 0
+    }
+
+    /// `s`'s event's user register mask and dump size, read from `file` once per file.
+    @inline(__always) mutating func unwindEvent(_ s: Sample, file: PerfFile) -> (mask: UInt64, dumpSize: UInt32) {
+        if unwindState.eventsOf !== file {
+            unwindState.events = file.events.map { ($0.attr.sampleRegsUser, $0.attr.sampleStackUser) }
+            unwindState.eventsOf = file
+        }
+        return unwindState.events[s.eventIndex]
     }
 
     /// The sample's stack, leaf first: the callchain's kernel entries, then its user stack unwound; and how
@@ -108,10 +119,13 @@ extension PerfCollapser {
     /// Unwinds the sample's user stack into `unwindState.frames` (leaf first) and counts how it ended; nil
     /// when the sample cannot be unwound (see `canUnwind`).
     mutating func unwindUser(_ s: Sample, file: PerfFile, model: ProcessModel) -> UnwindStop? {
-        guard canUnwind(s, file: file) else { return nil }
-        let attr = file.events[s.eventIndex].attr
+        guard !options.recordedStacks, s.regsUserABI == 2, !s.regsUser.isEmpty, s.userStack.count > 0 else {
+            return nil
+        }
+        let event = unwindEvent(s, file: file)
+        guard event.mask != 0 else { return nil }  // `canUnwind`'s checks
         // IP, SP and BP now; the others when a CFI frame needs them (most Go stacks never do).
-        let rest = SampleRegisters(mask: attr.sampleRegsUser, values: s.regsUser)
+        let rest = SampleRegisters(mask: event.mask, values: s.regsUser)
         guard let regs = UnwindRegisters(mask: rest.mask, values: rest.values, only: SampleRegisters.goRegisters),
               let sp = regs[7]
         else { return nil }
@@ -130,7 +144,7 @@ extension PerfCollapser {
         }
         unwindState.frames = frames
         unwindState.stats.samples += 1
-        unwindState.stats.dumpSize = max(unwindState.stats.dumpSize, Int(attr.sampleStackUser))
+        unwindState.stats.dumpSize = max(unwindState.stats.dumpSize, Int(event.dumpSize))
         switch stop {
         case .root: unwindState.stats.root += 1
         case .truncated: unwindState.stats.truncated += 1
@@ -189,25 +203,34 @@ extension PerfCollapser {
         // At most a marker and an entry per callchain entry and per frame, and the truncation marker.
         let bound = s.callchain.count &+ 2 &* frames.count &+ 2
         var n = 0
+        // Locals only inside: a nested function writing `n` made it a boxed variable with a dynamic
+        // exclusivity check per write (about 80 instructions each).
         stackTruth.chain.write(bound) { e, o in
-            func put(_ v: UInt64, _ origin: FrameOrigin) {
-                e[n] = v
-                o[n] = origin
-                n &+= 1
-            }
-            var kernel = false
+            var k = 0, kernel = false
             Self.forEachKernelEntry(s) { v, _, _ in
-                if !kernel { put(CallchainContext.kernel, .recorded) }
+                if !kernel {
+                    (e[k], o[k]) = (CallchainContext.kernel, .recorded)
+                    k &+= 1
+                }
                 kernel = true
-                put(v, .recorded)
+                (e[k], o[k]) = (v, .recorded)
+                k &+= 1
             }
             frames.withUnsafeBufferPointer { f in
-                for (i, frame) in f.enumerated() {
-                    if i == 0 || frame.exact { put(CallchainContext.user, .recorded) }
-                    put(frame.address, Self.frameOrigin(frame.origin))
+                for i in 0..<f.count {
+                    if i == 0 || f[i].exact {
+                        (e[k], o[k]) = (CallchainContext.user, .recorded)
+                        k &+= 1
+                    }
+                    (e[k], o[k]) = (f[i].address, Self.frameOrigin(f[i].origin))
+                    k &+= 1
                 }
             }
-            if let m = marker { put(UInt64(m), .truncated) }
+            if let m = marker {
+                (e[k], o[k]) = (UInt64(m), .truncated)
+                k &+= 1
+            }
+            n = k
         }
         stackTruth.chain.count = n
         return true
