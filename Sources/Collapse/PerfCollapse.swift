@@ -224,6 +224,8 @@ public struct PerfCollapser {
         var found = true
         if case .inserted(let ins) = how {
             appendChain(s.callchain, origins: nil, s, model: model, to: &scratch, insert: ins)
+        } else if case .chain = how, !options.recordLocations {
+            appendUnwound(s, model: model, to: &scratch)
         } else if case .chain = how {
             let t = stackTruth.chain
             t.entries.withUnsafeBufferPointer { e in

@@ -75,17 +75,24 @@ final class UnwindName {
     init(_ name: String) { self.name = name }
 }
 
-/// Per (pid, PC, exactness): the frame's rule, stored in the slot (no pool behind it). Open addressing,
-/// linear probing, at most half full.
+/// Per (pid, PC, exactness): the frame's rule, stored in the slot, and once the fold has named the frame
+/// its names (`appendUnwound`). Open addressing, linear probing, at most half full.
 struct FlatRuleCache {
     struct Slot {
         var pc: UInt64 = 0
         /// pid << 1 | exact, with the top bit set: 0 marks an empty slot.
         var tag: UInt64 = 0
         var rule = FlatRule.none
+        /// `start << 32 | count` in `pool`, or `unnamed`.
+        var names = FlatRuleCache.unnamed
     }
 
+    /// A slot whose frame the fold has not named yet.
+    static var unnamed: UInt64 { .max }
+
     private var slots: [Slot]
+    /// The name ids of named slots, back to back.
+    private var pool: [UInt32] = []
     private var used = 0
     private var mask: Int
 
@@ -101,15 +108,35 @@ struct FlatRuleCache {
 
     @inline(__always) static func hash(_ pc: UInt64, _ tag: UInt64) -> UInt64 { mix64(pc ^ tag &* 0x2545_f491_4f6c_dd1d) }
 
-    @inline(__always) func find(_ pc: UInt64, tag: UInt64) -> FlatRule? {
+    @inline(__always) func find(_ pc: UInt64, tag: UInt64) -> Slot? {
+        guard let i = index(pc, tag: tag) else { return nil }
+        return slots.withUnsafeBufferPointer { $0[i] }
+    }
+
+    @inline(__always) private func index(_ pc: UInt64, tag: UInt64) -> Int? {
         slots.withUnsafeBufferPointer { s in
             var i = Int(truncatingIfNeeded: Self.hash(pc, tag)) & mask
             while true {
                 let e = s[i]
                 if e.tag == 0 { return nil }
-                if e.pc == pc, e.tag == tag { return e.rule }
+                if e.pc == pc, e.tag == tag { return i }
                 i = (i &+ 1) & mask
             }
+        }
+    }
+
+    /// Records the names of a slot's frame (nothing when the key has no slot or is named already).
+    mutating func setNames(_ pc: UInt64, tag: UInt64, _ ids: UnsafeBufferPointer<UInt32>) {
+        guard let i = index(pc, tag: tag), slots[i].names == Self.unnamed, ids.count <= UInt32.max else { return }
+        slots[i].names = UInt64(pool.count) << 32 | UInt64(ids.count)
+        pool.append(contentsOf: ids)
+    }
+
+    /// Appends the names of a run `find` gave.
+    @inline(__always) func appendNames(_ run: UInt64, to out: inout FrameScratch) {
+        let start = Int(truncatingIfNeeded: run >> 32), n = Int(truncatingIfNeeded: run & 0xffff_ffff)
+        pool.withUnsafeBufferPointer { p in
+            for k in start..<start &+ n { out.append(p[k]) }
         }
     }
 
@@ -123,6 +150,7 @@ struct FlatRuleCache {
     mutating func removeAll() {
         guard used > 0 else { return }
         for i in slots.indices { slots[i] = Slot() }
+        pool.removeAll(keepingCapacity: true)
         used = 0
     }
 

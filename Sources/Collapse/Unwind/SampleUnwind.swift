@@ -57,6 +57,10 @@ struct SampleUnwindState {
     var eventsOf: PerfFile?
     /// The last sample's unwound user frames: one buffer for every sample.
     var frames: [UnwoundFrame] = []
+    /// Per frame of `frames` whose rule was looked up: its names in the rule cache, or `FlatRuleCache.unnamed`.
+    var frameNames: [UInt64] = []
+    /// How many entries of `stackTruth.chain` are its kernel part (the context marker included).
+    var kernelEntries = 0
     /// The last truncation marker's dump size and name id.
     var marker: (size: Int, id: UInt32)?
 }
@@ -135,6 +139,7 @@ extension PerfCollapser {
         let pid = s.pid
         var frames = unwindState.frames
         unwindState.frames = []  // uniquely referenced while the unwinder writes it
+        unwindState.frameNames.removeAll(keepingCapacity: true)
         // The closure takes the model by pointer: captured by value, it was copied (every table of it
         // retained and released) once per sample.
         let stop = withUnsafePointer(to: model) { m in
@@ -158,9 +163,13 @@ extension PerfCollapser {
     @inline(__always)
     mutating func frameRule(_ pc: UInt64, exact: Bool, pid: Int32, model: UnsafePointer<ProcessModel>) -> FlatRule {
         let tag = FlatRuleCache.tag(pid: pid, exact: exact)
-        if let r = stackTruth.unwindRules.find(pc, tag: tag) { return r }
+        if let e = stackTruth.unwindRules.find(pc, tag: tag) {
+            unwindState.frameNames.append(e.names)
+            return e.rule
+        }
         let rule = resolveFrameRule(pc, exact: exact, pid: pid, model: model.pointee)
         stackTruth.unwindRules.insert(pc, tag: tag, rule)
+        unwindState.frameNames.append(FlatRuleCache.unnamed)
         return rule
     }
 
@@ -202,7 +211,7 @@ extension PerfCollapser {
         let frames = unwindState.frames
         // At most a marker and an entry per callchain entry and per frame, and the truncation marker.
         let bound = s.callchain.count &+ 2 &* frames.count &+ 2
-        var n = 0
+        var n = 0, kernelEntries = 0
         // Locals only inside: a nested function writing `n` made it a boxed variable with a dynamic
         // exclusivity check per write (about 80 instructions each).
         stackTruth.chain.write(bound) { e, o in
@@ -216,6 +225,7 @@ extension PerfCollapser {
                 (e[k], o[k]) = (v, .recorded)
                 k &+= 1
             }
+            kernelEntries = k
             frames.withUnsafeBufferPointer { f in
                 for i in 0..<f.count {
                     if i == 0 || f[i].exact {
@@ -233,6 +243,7 @@ extension PerfCollapser {
             n = k
         }
         stackTruth.chain.count = n
+        unwindState.kernelEntries = kernelEntries
         return true
     }
 
