@@ -58,7 +58,9 @@ struct SampleUnwindState {
     /// The last sample's unwound user frames: one buffer for every sample.
     var frames: [UnwoundFrame] = []
     /// Per frame of `frames` whose rule was looked up: its names in the rule cache, or `FlatRuleCache.unnamed`.
+    /// The first `namedFrames` are this sample's (the buffer is kept: emptying an array costs a call).
     var frameNames: [UInt64] = []
+    var namedFrames = 0
     /// How many entries of `stackTruth.chain` are its kernel part (the context marker included).
     var kernelEntries = 0
     /// The last truncation marker's dump size and name id.
@@ -139,7 +141,7 @@ extension PerfCollapser {
         let pid = s.pid
         var frames = unwindState.frames
         unwindState.frames = []  // uniquely referenced while the unwinder writes it
-        unwindState.frameNames.removeAll(keepingCapacity: true)
+        unwindState.namedFrames = 0
         // The closure takes the model by pointer: captured by value, it was copied (every table of it
         // retained and released) once per sample.
         let stop = withUnsafePointer(to: model) { m in
@@ -163,13 +165,31 @@ extension PerfCollapser {
     @inline(__always)
     mutating func frameRule(_ pc: UInt64, exact: Bool, pid: Int32, model: UnsafePointer<ProcessModel>) -> FlatRule {
         let tag = FlatRuleCache.tag(pid: pid, exact: exact)
-        if let e = stackTruth.unwindRules.find(pc, tag: tag) {
-            unwindState.frameNames.append(e.names)
+        let n = unwindState.namedFrames
+        if let e = stackTruth.unwindRules.find(pc, tag: tag), n < unwindState.frameNames.count {
+            unwindState.frameNames[n] = e.names
+            unwindState.namedFrames = n &+ 1
             return e.rule
         }
-        let rule = resolveFrameRule(pc, exact: exact, pid: pid, model: model.pointee)
-        stackTruth.unwindRules.insert(pc, tag: tag, rule)
-        unwindState.frameNames.append(FlatRuleCache.unnamed)
+        return newFrameRule(pc, exact: exact, pid: pid, model: model)
+    }
+
+    /// `frameRule` for a key not cached yet (or a frame past the names buffer): kept out of the unwinder's
+    /// loop, where the hit path is inlined.
+    @inline(never)
+    mutating func newFrameRule(_ pc: UInt64, exact: Bool, pid: Int32, model: UnsafePointer<ProcessModel>) -> FlatRule {
+        let tag = FlatRuleCache.tag(pid: pid, exact: exact)
+        let e = stackTruth.unwindRules.find(pc, tag: tag)
+        let rule = e?.rule ?? resolveFrameRule(pc, exact: exact, pid: pid, model: model.pointee)
+        if e == nil { stackTruth.unwindRules.insert(pc, tag: tag, rule) }
+        let n = unwindState.namedFrames
+        let names = e?.names ?? FlatRuleCache.unnamed
+        if n < unwindState.frameNames.count {
+            unwindState.frameNames[n] = names
+        } else {
+            unwindState.frameNames.append(names)
+        }
+        unwindState.namedFrames = n &+ 1
         return rule
     }
 

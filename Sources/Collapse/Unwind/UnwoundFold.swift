@@ -18,7 +18,7 @@ extension PerfCollapser {
         var i = frames.count - 1
         while i >= 0 {
             let f = frames[i]
-            let run = i < named.count ? named[i] : FlatRuleCache.unnamed
+            let run = i < unwindState.namedFrames ? named[i] : FlatRuleCache.unnamed
             if run != FlatRuleCache.unnamed {
                 stackTruth.unwindRules.appendNames(run, to: &scratch)
             } else {
