@@ -132,9 +132,9 @@ extension PerfCollapser {
         guard event.mask != 0 else { return nil }  // `canUnwind`'s checks
         // IP, SP and BP now; the others when a CFI frame needs them (most Go stacks never do).
         let rest = SampleRegisters(mask: event.mask, values: s.regsUser)
-        guard let regs = UnwindRegisters(mask: rest.mask, values: rest.values, only: SampleRegisters.goRegisters),
-              let sp = regs[7]
-        else { return nil }
+        var regs = UnwindRegisters()
+        regs.loadGoRegisters(mask: rest.mask, values: rest.values)
+        guard let sp = regs[7], regs[16] != nil else { return nil }
         let valid = Int(clamping: min(s.userStackDynSize, UInt64(s.userStack.count)))
         let dump = StackDump(
             base: sp, bytes: UnsafeRawBufferPointer(rebasing: s.userStack[0..<valid]), size: s.userStack.count)
