@@ -10,7 +10,9 @@ asmcgocall_landingpad's, cannot be followed and is counted apart), be a PLT stub
 (already on g0 it tail-calls its function, leaving no frame), or be one of Go's duff routines (called in
 their middle). Two return addresses have no CALL by design and are counted apart: `runtime.goexit`+1 (a new
 goroutine's fake return address, `gostartcall`) and the signal restorer's entry
-(`runtime.sigreturn__sigaction`, pushed by the kernel as the handler's return address).
+(`runtime.sigreturn__sigaction`, pushed by the kernel as the handler's return address). Two callers are not
+return addresses and are counted apart: the PC a signal interrupted (the caller of a restorer, libc's
+`__restore_rt` or Go's), and the PC the runtime pushed before entering `runtime.asyncPreempt`/`sigpanic`.
 
   python3 scripts/check-unwound-calls.py [--stackfold .build/debug/stackfold] CAPTURE [stackfold options...]
 
@@ -24,6 +26,8 @@ import sys
 from capstone import CS_ARCH_X86, CS_MODE_64, Cs
 
 DUFF = ("runtime.duffzero", "runtime.duffcopy")
+RESTORERS = ("runtime.sigreturn__sigaction", "runtime.sigreturn", "__restore_rt")
+INJECTED = ("runtime.asyncPreempt", "runtime.sigpanic", "runtime.debugCallV2")
 
 
 class Binary:
@@ -36,11 +40,14 @@ class Binary:
             if f and f[0] == "LOAD":
                 self.segments.append((int(f[2], 16), int(f[1], 16), int(f[4], 16)))  # vaddr, offset, filesz
         syms = {}
+        self.all_by_name = {}
         for line in subprocess.run(["nm", "-n", "--defined-only", path], capture_output=True, text=True).stdout.splitlines():
             f = line.split(" ", 2)
             if len(f) == 3 and f[1] in "tTwW":
                 syms.setdefault(f[2], int(f[0], 16))
+                self.all_by_name.setdefault(f[2], set()).add(int(f[0], 16))
         self.by_name = syms
+        self.bias = None  # process address - file address, learnt from a frame with a unique name
         self.plt = []
         for line in subprocess.run(["readelf", "-SW", path], capture_output=True, text=True).stdout.splitlines():
             f = line.replace("[ ", "[").split()
@@ -81,17 +88,24 @@ def call_before(cs, binary, ra):
 def reaches(cs, binary, target, callee):
     """Whether the function at `target` tail-jumps to `callee` within its first instructions: True, False,
     or "indirect" for a jump through a register or memory."""
-    code = binary.bytes_at(target, 48) or b""
+    code = binary.bytes_at(target, 64) or b""
+    own = binary.symbol_at(target)
+    indirect = False
+    # Every JMP of the first 64 bytes: an assembly entry may test a CPU feature or an early case first
+    # (`runtime.memequal` returns before its JMP to memeqbody, `bytealg.CountString` first JMPs to its generic
+    # version).
     for ins in cs.disasm(code, target):
         if ins.mnemonic == "jmp":
             try:
                 dest = int(ins.op_str, 16)
             except ValueError:
-                return "indirect"
-            return base(binary.symbol_at(dest)) == base(callee)
-        if ins.mnemonic in ("ret", "call"):
-            return False
-    return False
+                indirect = True
+                continue
+            if base(binary.symbol_at(dest)) == base(callee):
+                return True
+        if ins.mnemonic == "call":
+            break
+    return "indirect" if indirect else False
 
 
 def main():
@@ -105,7 +119,7 @@ def main():
     binaries = {}
     counts = {"pairs": 0, "call": 0, "direct-to-callee": 0, "direct-via-tail-jump": 0, "direct-via-indirect-jump": 0,
               "direct-plt": 0, "direct-systemstack": 0, "direct-duff": 0, "indirect": 0,
-              "goexit+1": 0, "signal-restorer": 0, "not-call": 0, "direct-other-target": 0, "unchecked": 0}
+              "goexit+1": 0, "signal-restorer": 0, "signal-interrupted": 0, "injected-call": 0, "not-call": 0, "direct-other-target": 0, "unchecked": 0}
     bad = []
     for line in out.splitlines():
         stack = json.loads(line)["stack"]
@@ -126,12 +140,30 @@ def main():
             if b is None or fn not in b.by_name:
                 counts["unchecked"] += 1
                 continue
-            ra = b.by_name[fn] + caller["offset"]
+            # Local names repeat (cmd/compile has two `ir.(*Func).DeclareParams.func1`): the address is then
+            # the frame's own, less the bias a frame with a unique name gave.
+            if len(b.all_by_name[fn]) == 1:
+                ra = b.by_name[fn] + caller["offset"]
+                if b.bias is None and caller.get("addr"):
+                    b.bias = int(caller["addr"], 16) - ra
+            elif b.bias is not None and caller.get("addr"):
+                ra = int(caller["addr"], 16) - b.bias
+            else:
+                counts["unchecked"] += 1
+                continue
             if base(fn) == "runtime.goexit" and caller["offset"] == 1:
                 counts["goexit+1"] += 1
                 continue
-            if base(fn) in ("runtime.sigreturn__sigaction", "runtime.sigreturn", "__restore_rt") and caller["offset"] == 0:
+            if base(fn) in RESTORERS and caller["offset"] == 0:
                 counts["signal-restorer"] += 1
+                continue
+            if base(callee["function"]) in RESTORERS:
+                # The caller is the PC the signal interrupted, read from the signal frame (CFI's or Go's).
+                counts["signal-interrupted"] += 1
+                continue
+            if base(callee["function"]) in INJECTED:
+                # The runtime pushed the interrupted PC as the return address (async preemption, a fault).
+                counts["injected-call"] += 1
                 continue
             ins = call_before(cs, b, ra)
             if ins is None:
@@ -145,7 +177,9 @@ def main():
                 counts["indirect"] += 1
                 continue
             tname = b.symbol_at(target)
-            if callee.get("module") == mod and base(tname) == base(callee["function"]):
+            # Several names can share an address (runtime.text and the first function of a PIE's text).
+            same = b.by_name.get(callee["function"]) == b.by_name.get(tname)
+            if callee.get("module") == mod and (base(tname) == base(callee["function"]) or same):
                 counts["direct-to-callee"] += 1
             elif tname in DUFF:
                 counts["direct-duff"] += 1

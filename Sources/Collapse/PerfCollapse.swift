@@ -224,9 +224,9 @@ public struct PerfCollapser {
         var found = true
         if case .inserted(let ins) = how {
             appendChain(s.callchain, origins: nil, s, model: model, to: &scratch, insert: ins)
-        } else if case .chain = how, !options.recordLocations {
+        } else if case .unwound = how, !options.recordLocations {
             appendUnwound(s, model: model, to: &scratch)
-        } else if case .chain = how {
+        } else if how.readsChain {
             let t = stackTruth.chain
             t.entries.withUnsafeBufferPointer { e in
                 t.origins.withUnsafeBufferPointer { o in

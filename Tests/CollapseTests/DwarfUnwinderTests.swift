@@ -184,3 +184,37 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// Calls the runtime injects at an interrupted PC (`runtime.asyncPreempt`, `runtime.sigpanic`): the return
+/// address they find is the PC itself, which the runtime's traceback does not back up by one.
+@Suite struct InjectedCallTests {
+    static func unwind(calleeName: String, funcID: UInt8) -> UnwindResult {
+        let sp: UInt64 = 0x1000
+        // asyncPreempt's frame: 0x10 bytes, then the interrupted PC 0x2000 (an instruction start, not after a
+        // CALL); main.loop's frame: 0x8 bytes, then goexit+1.
+        let words: [UInt64] = [0, 0, 0x2000, 0, 0x3001]
+        return DwarfUnwinderTests.withDump(words, base: sp) { dump in
+            DwarfUnwinder.unwind(DwarfUnwinderTests.regs(ip: 0x1500, sp: sp), dump: dump) { pc, _ in
+                switch pc {
+                case 0x1500:
+                    .go(GoFrameInfo(entry: 0x1400, end: 0x1600, spDelta: 0x10, flags: GoFuncFlag(rawValue: 4),
+                                    funcID: funcID, name: calleeName))
+                case 0x2000: DwarfUnwinderTests.goInfo("main.loop", sp: 0x8)
+                case 0x3001: DwarfUnwinderTests.goInfo("runtime.goexit", sp: 0, flags: 1)
+                default: .none
+                }
+            }
+        }
+    }
+
+    @Test func callerOfAnInjectedCallIsExact() {
+        for name in ["runtime.asyncPreempt", "runtime.sigpanic"] {
+            let r = Self.unwind(calleeName: name, funcID: 3)
+            #expect(r.frames.map(\.address) == [0x1500, 0x2000, 0x3001])
+            #expect(r.frames.map(\.exact) == [true, true, false], "\(name)")
+            #expect(r.stop == .root)
+        }
+        // An ordinary function of the same shape: its caller's address is a return address.
+        #expect(Self.unwind(calleeName: "main.f", funcID: 0).frames.map(\.exact) == [true, false, false])
+    }
+}

@@ -231,6 +231,16 @@ public enum DwarfUnwinder {
     /// The UTF-8 lengths of `goSigreturns`' names: most Go frames are told apart by length, without hashing.
     static let goSigreturnLengths: [Int] = goSigreturns.map(\.utf8.count)
 
+    /// Functions the runtime enters by a call it injects at an interrupted PC (async preemption, a fault):
+    /// the return address it pushed is that PC itself, so their caller's frame is exact (traceback.go:
+    /// `injectedCall` sets `unwindTrap`, and the caller is not looked up at pc - 1).
+    static let goInjectedCalls: Set<String> = ["runtime.asyncPreempt", "runtime.sigpanic", "runtime.debugCallV2"]
+
+    /// Whether the caller of this Go frame is an interrupted PC; ordinary functions have funcID 0.
+    @inline(__always) static func callerIsExact(_ info: GoFrameInfo) -> Bool {
+        info.funcID != 0 && goInjectedCalls.contains(info.name)
+    }
+
     @inline(__always) static func isGoSigreturn(_ name: String) -> Bool {
         let n = name.utf8.count
         return goSigreturnLengths.contains(n) && goSigreturns.contains(name)
@@ -291,11 +301,11 @@ public enum DwarfUnwinder {
             case .go:
                 if frames.count == 1, rule.go.contains(.spWrite) { spWriteLeaf = rule.name }
                 switch goStep(rule, regs: regs, dump: dump, innermost: frames.count == 1, into: &next) {
-                case .caller(let pc, let sp, let bp):
+                case .caller(let pc, let sp, let bp, let exact):
                     // `.caller` below for a Go frame, which changes only IP, SP and BP: no register copies.
                     if pc == 0 { return .root }
                     guard sp > regs.raw(7) else { return .badFrame }
-                    frames.append(UnwoundFrame(address: pc, origin: .pcsp, exact: false))
+                    frames.append(UnwoundFrame(address: pc, origin: .pcsp, exact: exact))
                     regs[16] = pc
                     regs[7] = sp
                     if let bp { regs[6] = bp }
@@ -334,9 +344,10 @@ public enum DwarfUnwinder {
         case stop(UnwindStop)
     }
 
-    /// How a Go step ended: the caller's IP, SP and (when this frame saved it) BP, or as a step.
+    /// How a Go step ended: the caller's IP, SP, (when this frame saved it) BP and whether its PC is exact,
+    /// or as a step.
     enum GoStepResult {
-        case caller(pc: UInt64, sp: UInt64, bp: UInt64?)
+        case caller(pc: UInt64, sp: UInt64, bp: UInt64?, exact: Bool)
         case other(StepResult)
     }
 
@@ -361,7 +372,7 @@ public enum DwarfUnwinder {
         // its caller may be C code whose CFA is BP-based.
         var bp: UInt64?
         if delta >= 8, !rule.go.contains(.asm), case .success(let v) = dump.word(cfa &- 16) { bp = v }
-        return .caller(pc: ra, sp: cfa, bp: bp)
+        return .caller(pc: ra, sp: cfa, bp: bp, exact: rule.go.contains(.callerExact))
     }
 
     static func signalContext(_ mc: UInt64, dump: StackDump, into next: inout UnwindRegisters) -> StepResult {

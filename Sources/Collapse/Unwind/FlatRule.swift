@@ -21,6 +21,9 @@ struct FlatRule {
         static let sigreturn = GoBits(rawValue: 4)
         /// `GoFuncFlag.asm`.
         static let asm = GoBits(rawValue: 8)
+        /// A function the runtime enters by an injected call: its caller's PC is exact
+        /// (`DwarfUnwinder.callerIsExact`).
+        static let callerExact = GoBits(rawValue: 16)
     }
 
     var kind = Kind.none
@@ -46,6 +49,7 @@ struct FlatRule {
                 object = Unmanaged.passUnretained(n)
             }
             if info.flags.contains(.asm) { go.insert(.asm) }
+            if DwarfUnwinder.callerIsExact(info) { go.insert(.callerExact) }
             if DwarfUnwinder.isGoSigreturn(info.name) { go.insert(.sigreturn) }
             if info.flags.contains(.topFrame) && !DwarfUnwinder.goSigtramps.contains(info.name) { go.insert(.root) }
         case .cfi(let row):

@@ -7,8 +7,8 @@
 //     its one direct call to L when it has exactly one (inlined frames and line exact), else at its entry;
 //   - an indirect CALL: a `[caller of L]` placeholder is inserted, rather than charging R's function;
 //   - the call targets L itself (or a stub jumping to L), or the middle of L (duffzero/duffcopy, whose call
-//     site builds a frame): nothing is missing; anything else (no CALL before R, non-Go code, TOPFRAME or
-//     SPWRITE functions such as morestack, systemstack, mcall): the chain stays as recorded.
+//     site builds a frame): nothing is missing; anything else (no CALL before R, non-Go code, TOPFRAME
+//     functions, SPWRITE functions past their first instruction, morestack): the chain stays as recorded.
 // See docs/stack-truth.md for the rules and how they are checked against the machine code.
 
 import PerfData
@@ -41,32 +41,6 @@ enum Repair: Equatable {
 }
 
 extension PerfCollapser {
-    /// Fills `stackTruth.chain` with the sample's chain plus the caller its frame-pointer walk skipped;
-    /// false (nothing copied) when nothing is missing or nothing sound can be said.
-    mutating func repairFramePointers(_ s: Sample, model: ProcessModel) -> Bool {
-        guard let ins = findRepair(s, model: model) else { return false }
-        let chain = s.callchain
-        // Written in place, in one pass over storage made ready once (not an append per entry).
-        let firstMode = s.cpuMode
-        stackTruth.chain.write(chain.count + 1) { e, o in
-            var mode = firstMode
-            var k = 0
-            for i in 0..<chain.count {
-                let v = chain[i]
-                let marker = CallchainContext.isMarker(v)
-                if marker { mode = CallchainContext.mode(of: v) }
-                e[k] = v
-                o[k] = marker ? .recorded : Self.recordedOrigin(mode, hasChain: true)
-                k &+= 1
-                if i == ins.after {
-                    (e[k], o[k]) = (ins.value, ins.named ? .placeholder : .callSite)
-                    k &+= 1
-                }
-            }
-        }
-        return true
-    }
-
     /// The caller the sample's frame-pointer walk skipped, to insert after its first user entry (counted in
     /// `inserted`/`placeholders`); nil when nothing is missing or nothing sound can be said.
     mutating func findRepair(_ s: Sample, model: ProcessModel) -> ChainInsertion? {
@@ -148,9 +122,15 @@ extension PerfCollapser {
     /// whose frame pointer was not its own at `l`; nil otherwise (nothing to repair whatever comes next).
     mutating func leafMaySkipCaller(pid: Int32, leaf l: UInt64, model: ProcessModel) -> (BinaryImage, GoFrameInfo)? {
         guard let (imgL, pL, vL, _) = goCode(pid: pid, l, model: model), let leaf = pL.frameInfo(at: vL, named: false) else { return nil }
-        // The runtime's own unwinder stops or switches stacks at these: invent nothing there.
-        if leaf.flags.contains(.topFrame) || leaf.flags.contains(.spWrite) { return nil }
+        // The runtime's own unwinder stops or switches stacks at these: invent nothing there, except at an
+        // SPWRITE function's first instruction (systemstack+0, mcall+0), before it wrote SP or BP: there it
+        // is a frameless leaf like any other, called by the function BP's frame belongs to.
+        if leaf.flags.contains(.topFrame) { return nil }
+        if leaf.flags.contains(.spWrite), vL != leaf.entry { return nil }
         if Self.ownsFramePointer(imgL.elf, leaf, pc: vL) { return nil }
+        // morestack is called from a prologue: its caller had not pushed BP either, so two frames are missing
+        // and the machine code names only one (docs/stack-truth.md, "SPWRITE leaves").
+        if Self.calledFromPrologue(pL, leaf) { return nil }
         return (imgL, leaf)
     }
 
@@ -167,6 +147,13 @@ extension PerfCollapser {
         let a = r &- vR &+ v
         guard mR.contains(a) else { return .none }
         return .callSite(a)
+    }
+
+    /// Whether the function is entered from a function's prologue (`CALL runtime.morestack_noctxt`, which
+    /// jumps to `runtime.morestack`), before that function set up its frame.
+    static func calledFromPrologue(_ p: GoPclntab, _ f: GoFrameInfo) -> Bool {
+        guard let name = p.frameInfo(at: f.entry)?.name else { return false }
+        return name == "runtime.morestack" || name == "runtime.morestack_noctxt" || name == "runtime.morestack.abi0"
     }
 
     /// Whether BP held the function's own frame at `pc`: it pushed something (pcsp > 0), it sets BP the Go

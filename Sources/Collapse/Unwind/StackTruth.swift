@@ -6,8 +6,9 @@
 //
 // Where a stack comes from is decided in ONE function, `findStack` below:
 //   1. `--as-recorded` (options.recordedStacks), or a sample without a callchain: perf's chain as it is.
-//   2. A frame-pointer callchain: `repairFramePointers` (FramePointerRepair.swift) adds the caller perf's walk
-//      skips when the sampled function had not set up its frame pointer.
+//   2. A frame-pointer callchain: `findRepair` (FramePointerRepair.swift) adds the caller perf's walk
+//      skips when the sampled function had not set up its frame pointer; `rootCut` (RootCut.swift) ends a
+//      chain that went on past a Go root.
 //   3. `--call-graph dwarf` captures (PERF_SAMPLE_REGS_USER + STACK_USER): the copied user stack unwound
 //      (Unwind/SampleUnwind.swift, Unwind/DwarfUnwind.swift): kernel entries as recorded, then the user part
 //      with origins `pcsp`/`cfi`/`signal`, a cut stack ending in a `truncated` marker. Checked before 2.
@@ -113,11 +114,18 @@ struct StackTruthState {
     var unwindRules = FlatRuleCache()
     /// Per mapping id: its binary (`mappedImage`); not cleared when maps change.
     var images = MappingImages()
+    /// Per (pid, address, exactness): 1 when the address is in a Go root (`isGoRoot`).
+    var roots = FrameRunCache(capacity: 1 << 8)
+    /// Direct-mapped (address, pid | 1 << 63) pairs of chain ends known to be Go roots (`rootCut`).
+    static let rootTailSlots = 256
+    var rootTails = [UInt64](repeating: 0, count: 2 * rootTailSlots)
 
     mutating func mapsChanged() {
         repairs.removeAll()
         leaves.removeAll()
         unwindRules.removeAll()
+        roots.removeAll()
+        for i in rootTails.indices { rootTails[i] = 0 }
     }
 }
 
@@ -127,6 +135,8 @@ enum FoldStack {
     case recorded
     /// `stackTruth.chain`.
     case chain
+    /// `stackTruth.chain` as `unwindUserStack` wrote it (a dwarf sample): `appendUnwound` can fold it.
+    case unwound
     /// `s.callchain` with one entry inserted.
     case inserted(ChainInsertion)
 }
@@ -153,16 +163,26 @@ extension PerfCollapser {
         // 3. A dwarf sample (user registers and stack copy): unwound (Unwind/SampleUnwind.swift).
         if s.userStack.count > 0, unwindUserStack(s, file: file, model: model) { return true }
         if s.callchain.isEmpty { return false }
-        return repairFramePointers(s, model: model)
+        // 2. The frame-pointer repair, and a chain that went on past a Go root cut there (RootCut.swift).
+        let ins = findRepair(s, model: model)
+        let keep = rootCut(s, model: model)
+        if ins == nil && keep == nil { return false }
+        writeChain(s, insertion: ins, keep: keep ?? s.callchain.count)
+        return true
     }
 
     /// `findStack` for the fold: a frame-pointer repair comes back as the one entry to insert, so that the
     /// fold walks the recorded chain itself rather than a copy of it (`appendChain`'s `insert`).
     mutating func findFoldStack(_ s: Sample, file: PerfFile, model: ProcessModel) -> FoldStack {
         if options.recordedStacks { return .recorded }
-        if s.userStack.count > 0, unwindUserStack(s, file: file, model: model) { return .chain }
+        if s.userStack.count > 0, unwindUserStack(s, file: file, model: model) { return .unwound }
         if s.callchain.isEmpty { return .recorded }
-        guard let i = findRepair(s, model: model) else { return .recorded }
+        let ins = findRepair(s, model: model)
+        if let keep = rootCut(s, model: model) {
+            writeChain(s, insertion: ins, keep: keep)
+            return .chain
+        }
+        guard let i = ins else { return .recorded }
         return .inserted(i)
     }
 

@@ -41,3 +41,13 @@ extension PerfCollapser {
         }
     }
 }
+
+extension FoldStack {
+    /// Whether the stack is in `stackTruth.chain`.
+    var readsChain: Bool {
+        switch self {
+        case .chain, .unwound: return true
+        default: return false
+        }
+    }
+}
