@@ -175,12 +175,16 @@ public struct PerfCollapser {
             // A sample that reads its group stands for one sample per member (SampleRead.swift).
             let n = sampleReads[s.eventIndex] ? reads.split(s, file: file) : 1
             for k in 0..<n {
-                var d = s
+                let folded: Bool
                 if sampleReads[s.eventIndex] {
+                    var d = s
                     (d.eventIndex, d.id, d.period) = reads.deliveries[k]
+                    folded = foldSample(d, file: file, model: model, event: filterEvent, scratch: &scratch)
+                } else {
+                    // Not copied: a Sample is ~300 bytes.
+                    folded = foldSample(s, file: file, model: model, event: filterEvent, scratch: &scratch)
                 }
-                guard foldSample(d, file: file, model: model, event: filterEvent, scratch: &scratch),
-                      sampleRecords.count == nextProgress else { continue }
+                guard folded, sampleRecords.count == nextProgress else { continue }
                 progress(self)
                 nextProgress = step < Int.max - nextProgress ? nextProgress + step : .max
             }
@@ -203,7 +207,8 @@ public struct PerfCollapser {
     mutating func foldSample(_ s: Sample, file: PerfFile, model: ProcessModel, event filterEvent: String?,
                              scratch: inout FrameScratch) -> Bool {
         if s.eventIndex < eventSamples.count { eventSamples[s.eventIndex] &+= 1 }
-        if file.events.count > 1, file.events[s.eventIndex].name != filterEvent { return false }
+        // `eventSamples` has one count per event: reading `file.events` costs an exclusivity check.
+        if eventSamples.count > 1, file.events[s.eventIndex].name != filterEvent { return false }
         if !options.pids.isEmpty, !options.pids.contains(s.pid) { return false }
         if !options.tids.isEmpty, !options.tids.contains(s.tid) { return false }
         if !options.cpus.isEmpty, !options.cpus.contains(s.cpu) { return false }
@@ -219,7 +224,9 @@ public struct PerfCollapser {
         var found = true
         if case .inserted(let ins) = how {
             appendChain(s.callchain, origins: nil, s, model: model, to: &scratch, insert: ins)
-        } else if case .chain = how {
+        } else if case .unwound = how, !options.recordLocations {
+            appendUnwound(s, model: model, to: &scratch)
+        } else if how.readsChain {
             let t = stackTruth.chain
             t.entries.withUnsafeBufferPointer { e in
                 t.origins.withUnsafeBufferPointer { o in

@@ -126,6 +126,60 @@ public struct UnwindRegisters: Sendable {
         self.known = known
         guard self[7] != nil, self[16] != nil else { return nil }
     }
+
+    /// perf's bit of DWARF register `d` (0...16), the inverse of `dwarfNumber(perf:)`.
+    @inline(__always) static func perfBit(dwarf d: Int) -> Int {
+        switch d {
+        case 1: return 3
+        case 3: return 1
+        case 8...15: return d &+ 8
+        case 16: return 8
+        default: return d
+        }
+    }
+
+    /// `load(mask:values:only: SampleRegisters.goRegisters)` unrolled: BP, SP and IP, the registers every
+    /// sample's unwind starts from (the loop cost about 150 instructions a sample).
+    @inline(__always) mutating func loadGoRegisters(mask: UInt64, values regs: U64View) {
+        loadOne(6, perf: 6, mask: mask, values: regs)
+        loadOne(7, perf: 7, mask: mask, values: regs)
+        loadOne(16, perf: 8, mask: mask, values: regs)
+    }
+
+    @inline(__always) private mutating func loadOne(_ d: Int, perf p: Int, mask: UInt64, values regs: U64View) {
+        guard mask & (1 << p) != 0 else { return }
+        let k = (mask & ((1 << p) &- 1)).nonzeroBitCount
+        guard k < regs.count else { return }
+        self[d] = regs[k]
+    }
+
+    /// Sets the registers of `wanted` that `values` (one u64 per set bit of `mask`, ascending) holds: the
+    /// value of perf bit p is at the count of `mask`'s bits below p.
+    mutating func load(mask: UInt64, values regs: U64View, only wanted: UInt32) {
+        var w = wanted & 0x1_ffff
+        var known = self.known
+        withUnsafeMutableBytes(of: &storage) { st in
+            while w != 0 {
+                let d = w.trailingZeroBitCount
+                w &= w &- 1
+                let p = Self.perfBit(dwarf: d)
+                guard mask & (1 << p) != 0 else { continue }
+                let k = (mask & ((1 << p) &- 1)).nonzeroBitCount
+                guard k < regs.count else { continue }
+                st.storeBytes(of: regs[k], toByteOffset: d &* 8, as: UInt64.self)
+                known |= 1 << d
+            }
+        }
+        self.known = known
+    }
+}
+
+/// A sample's user registers as recorded, for loading the ones the first frame read them on demand.
+struct SampleRegisters {
+    let mask: UInt64
+    let values: U64View
+    /// What a Go step writes (BP, SP, IP): loaded up front, never reloaded.
+    static let goRegisters: UInt32 = 1 << 6 | 1 << 7 | 1 << 16
 }
 
 /// A copy of the user stack starting at the sampled SP: `bytes` are the valid (`dyn_size`) bytes, `size` what
@@ -147,7 +201,7 @@ public struct StackDump {
     func holds(_ address: UInt64) -> Bool { address >= base && address &- base < UInt64(bytes.count) }
 
     /// The little-endian word at `address`, or why it cannot be read.
-    func word(_ address: UInt64) -> Result<UInt64, UnwindFailure> {
+    @inline(__always) func word(_ address: UInt64) -> Result<UInt64, UnwindFailure> {
         guard address >= base else { return .failure(UnwindFailure(.outsideDump)) }
         let off = address &- base
         guard off <= UInt64(Int.max - 8), Int(off) + 8 <= bytes.count else {
@@ -209,7 +263,21 @@ public enum DwarfUnwinder {
         _ start: UnwindRegisters, dump: StackDump, limit: Int = 512, into frames: inout [UnwoundFrame],
         rules: (UInt64, Bool) -> FrameRule
     ) -> UnwindStop {
+        var objects: [AnyObject] = []
+        let stop = unwind(start, dump: dump, limit: limit, into: &frames) { FlatRule(rules($0, $1), objects: &objects) }
+        withExtendedLifetime(objects) {}
+        return stop
+    }
+
+    /// The unwinder: `rules(pc, exact)` gives the rule of the frame at `pc`, its objects kept alive by the
+    /// caller. `rest`: registers `start` lacks, loaded before the first frame that may read them (a CFI
+    /// frame); `start` then holds at least `SampleRegisters.goRegisters`.
+    static func unwind(
+        _ start: UnwindRegisters, rest: SampleRegisters? = nil, dump: StackDump, limit: Int = 512,
+        into frames: inout [UnwoundFrame], rules: (UInt64, Bool) -> FlatRule
+    ) -> UnwindStop {
         var regs = start
+        var pending = rest
         // The caller's registers are written into one buffer (a step returns only how it ended): passing
         // 17 registers back inside a Result copied them several times per frame.
         var next = UnwindRegisters()
@@ -219,8 +287,9 @@ public enum DwarfUnwinder {
         while true {
             guard frames.count < limit else { return .limit }
             let here = frames[frames.count - 1]
+            let rule = rules(here.address, here.exact)
             let step: StepResult
-            switch rules(here.address, here.exact) {
+            switch rule.kind {
             case .none:
                 // The return address an innermost SPWrite function gave (time.now, nanotime1 and the like
                 // after moving to g0) is whatever its old frame left: no code there, so a stack switch.
@@ -229,11 +298,27 @@ public enum DwarfUnwinder {
                     return .stackSwitch(name)
                 }
                 step = .stop(.noRule)
-            case .go(let info):
-                if frames.count == 1, info.flags.contains(.spWrite) { spWriteLeaf = info.name }
-                step = goStep(info, regs: regs, dump: dump, innermost: frames.count == 1, into: &next)
-            case .cfi(let row):
-                step = cfiStep(row, regs: regs, dump: dump, into: &next)
+            case .go:
+                if frames.count == 1, rule.go.contains(.spWrite) { spWriteLeaf = rule.name }
+                switch goStep(rule, regs: regs, dump: dump, innermost: frames.count == 1, into: &next) {
+                case .caller(let pc, let sp, let bp, let exact):
+                    // `.caller` below for a Go frame, which changes only IP, SP and BP: no register copies.
+                    if pc == 0 { return .root }
+                    guard sp > regs.raw(7) else { return .badFrame }
+                    frames.append(UnwoundFrame(address: pc, origin: .pcsp, exact: exact))
+                    regs[16] = pc
+                    regs[7] = sp
+                    if let bp { regs[6] = bp }
+                    continue
+                case .other(let s): step = s
+                }
+            case .cfi:
+                if let p = pending {
+                    // Go steps wrote only IP, SP and BP: the others are still the sample's.
+                    regs.load(mask: p.mask, values: p.values, only: ~SampleRegisters.goRegisters)
+                    pending = nil
+                }
+                step = rule.withRow { cfiStep($0, regs: regs, dump: dump, into: &next) }
             }
             switch step {
             case .stop(let stop):
@@ -247,6 +332,8 @@ public enum DwarfUnwinder {
                 guard sp > oldSP else { return .badFrame }
                 frames.append(UnwoundFrame(address: pc, origin: origin, exact: exact))
                 regs = next
+                // A CFI step started from whole registers; a signal frame's context gives them all.
+                pending = nil
             }
         }
     }
@@ -257,27 +344,35 @@ public enum DwarfUnwinder {
         case stop(UnwindStop)
     }
 
+    /// How a Go step ended: the caller's IP, SP, (when this frame saved it) BP and whether its PC is exact,
+    /// or as a step.
+    enum GoStepResult {
+        case caller(pc: UInt64, sp: UInt64, bp: UInt64?, exact: Bool)
+        case other(StepResult)
+    }
+
     /// One Go frame: `resolveInternal`'s rule. A signal-return trampoline's frame gives the interrupted
     /// registers from its ucontext (`uc_mcontext` at SP + 40: r8–r15, rdi, rsi, rbp, rbx, rdx, rax, rcx,
     /// rsp, rip).
-    static func goStep(_ info: GoFrameInfo, regs: UnwindRegisters, dump: StackDump, innermost: Bool,
-                       into next: inout UnwindRegisters) -> StepResult {
-        guard let sp = regs[7] else { return .stop(.badFrame) }
-        if isGoSigreturn(info.name) { return signalContext(sp &+ 40, dump: dump, into: &next) }
-        if info.flags.contains(.topFrame) && !goSigtramps.contains(info.name) { return .stop(.root) }
-        if info.flags.contains(.spWrite) && !innermost { return .stop(.stackSwitch(info.name)) }
-        guard let delta = info.spDelta, delta >= 0 else { return .stop(.noRule) }
+    static func goStep(_ rule: FlatRule, regs: UnwindRegisters, dump: StackDump, innermost: Bool,
+                       into next: inout UnwindRegisters) -> GoStepResult {
+        guard let sp = regs[7] else { return .other(.stop(.badFrame)) }
+        if rule.go.contains(.sigreturn) { return .other(signalContext(sp &+ 40, dump: dump, into: &next)) }
+        if rule.go.contains(.root) { return .other(.stop(.root)) }
+        if rule.go.contains(.spWrite) && !innermost { return .other(.stop(.stackSwitch(rule.name))) }
+        let delta = rule.spDelta
+        guard delta >= 0 else { return .other(.stop(.noRule)) }
         let cfa = sp &+ UInt64(delta) &+ 8
-        next = regs
+        let ra: UInt64
         switch dump.word(cfa &- 8) {
-        case .failure(let f): return .stop(f.stop)
-        case .success(let ra): next[16] = ra
+        case .failure(let f): return .other(.stop(f.stop))
+        case .success(let v): ra = v
         }
-        next[7] = cfa
         // A Go frame that pushed BP saved the caller's at CFA - 16 (PUSHQ BP right after the return address);
         // its caller may be C code whose CFA is BP-based.
-        if delta >= 8, !info.flags.contains(.asm), case .success(let bp) = dump.word(cfa &- 16) { next[6] = bp }
-        return .caller(.pcsp, exact: callerIsExact(info))
+        var bp: UInt64?
+        if delta >= 8, !rule.go.contains(.asm), case .success(let v) = dump.word(cfa &- 16) { bp = v }
+        return .caller(pc: ra, sp: cfa, bp: bp, exact: rule.go.contains(.callerExact))
     }
 
     static func signalContext(_ mc: UInt64, dump: StackDump, into next: inout UnwindRegisters) -> StepResult {

@@ -47,12 +47,22 @@ public struct UnwindStats: Sendable, Equatable {
 /// The unwinder's state kept by a collapser: tables per image, rules per (mapping, address, exactness).
 struct SampleUnwindState {
     var tables: [ObjectIdentifier: UnwindTables] = [:]
-    var rules: [PerfCollapser.FrameKey: FrameRule] = [:]
+    var rules: [PerfCollapser.FrameKey: FlatRule] = [:]
+    /// What the rules refer to (CFI rows, SPWrite names), kept for the collapser's life.
+    var objects: [AnyObject] = []
     var stats = UnwindStats()
-    /// Per event index: the attr's user register mask.
-    var masks: [UInt64] = []
+    /// Per event index of `eventsOf`: the attr's user register mask and stack dump size (a cross-module
+    /// read of `PerfFile.events` costs a dynamic exclusivity check per sample).
+    var events: [(mask: UInt64, dumpSize: UInt32)] = []
+    var eventsOf: PerfFile?
     /// The last sample's unwound user frames: one buffer for every sample.
     var frames: [UnwoundFrame] = []
+    /// Per frame of `frames` whose rule was looked up: its names in the rule cache, or `FlatRuleCache.unnamed`.
+    /// The first `namedFrames` are this sample's (the buffer is kept: emptying an array costs a call).
+    var frameNames: [UInt64] = []
+    var namedFrames = 0
+    /// How many entries of `stackTruth.chain` are its kernel part (the context marker included).
+    var kernelEntries = 0
     /// The last truncation marker's dump size and name id.
     var marker: (size: Int, id: UInt32)?
 }
@@ -71,6 +81,15 @@ extension PerfCollapser {
     func canUnwind(_ s: Sample, file: PerfFile) -> Bool {
         !options.recordedStacks && s.regsUserABI == 2 && !s.regsUser.isEmpty && s.userStack.count > 0
             && file.events[s.eventIndex].attr.sampleRegsUser != 0
+    }
+
+    /// `s`'s event's user register mask and dump size, read from `file` once per file.
+    @inline(__always) mutating func unwindEvent(_ s: Sample, file: PerfFile) -> (mask: UInt64, dumpSize: UInt32) {
+        if unwindState.eventsOf !== file {
+            unwindState.events = file.events.map { ($0.attr.sampleRegsUser, $0.attr.sampleStackUser) }
+            unwindState.eventsOf = file
+        }
+        return unwindState.events[s.eventIndex]
     }
 
     /// The sample's stack, leaf first: the callchain's kernel entries, then its user stack unwound; and how
@@ -106,27 +125,33 @@ extension PerfCollapser {
     /// Unwinds the sample's user stack into `unwindState.frames` (leaf first) and counts how it ended; nil
     /// when the sample cannot be unwound (see `canUnwind`).
     mutating func unwindUser(_ s: Sample, file: PerfFile, model: ProcessModel) -> UnwindStop? {
-        guard canUnwind(s, file: file) else { return nil }
-        let attr = file.events[s.eventIndex].attr
-        guard let regs = UnwindRegisters(mask: attr.sampleRegsUser, values: s.regsUser), let sp = regs[7] else {
+        guard !options.recordedStacks, s.regsUserABI == 2, !s.regsUser.isEmpty, s.userStack.count > 0 else {
             return nil
         }
+        let event = unwindEvent(s, file: file)
+        guard event.mask != 0 else { return nil }  // `canUnwind`'s checks
+        // IP, SP and BP now; the others when a CFI frame needs them (most Go stacks never do).
+        let rest = SampleRegisters(mask: event.mask, values: s.regsUser)
+        var regs = UnwindRegisters()
+        regs.loadGoRegisters(mask: rest.mask, values: rest.values)
+        guard let sp = regs[7], regs[16] != nil else { return nil }
         let valid = Int(clamping: min(s.userStackDynSize, UInt64(s.userStack.count)))
         let dump = StackDump(
             base: sp, bytes: UnsafeRawBufferPointer(rebasing: s.userStack[0..<valid]), size: s.userStack.count)
         let pid = s.pid
         var frames = unwindState.frames
         unwindState.frames = []  // uniquely referenced while the unwinder writes it
+        unwindState.namedFrames = 0
         // The closure takes the model by pointer: captured by value, it was copied (every table of it
         // retained and released) once per sample.
         let stop = withUnsafePointer(to: model) { m in
-            DwarfUnwinder.unwind(regs, dump: dump, into: &frames) { pc, exact in
+            DwarfUnwinder.unwind(regs, rest: rest, dump: dump, into: &frames) { pc, exact in
                 frameRule(pc, exact: exact, pid: pid, model: m)
             }
         }
         unwindState.frames = frames
         unwindState.stats.samples += 1
-        unwindState.stats.dumpSize = max(unwindState.stats.dumpSize, Int(attr.sampleStackUser))
+        unwindState.stats.dumpSize = max(unwindState.stats.dumpSize, Int(event.dumpSize))
         switch stop {
         case .root: unwindState.stats.root += 1
         case .truncated: unwindState.stats.truncated += 1
@@ -137,27 +162,47 @@ extension PerfCollapser {
     }
 
     /// The rule at `pc` in process `pid`, cached per (pid, pc, exactness) until the maps change.
-    mutating func frameRule(_ pc: UInt64, exact: Bool, pid: Int32, model: UnsafePointer<ProcessModel>) -> FrameRule {
-        let tag = UInt64(UInt32(bitPattern: pid)) << 1 | (exact ? 1 : 0) | 1 << 63
-        if let (start, _) = stackTruth.unwindRules.find(pc, tag: tag) {
-            return stackTruth.unwindRuleList[Int(stackTruth.unwindRules.pool[start])]
+    @inline(__always)
+    mutating func frameRule(_ pc: UInt64, exact: Bool, pid: Int32, model: UnsafePointer<ProcessModel>) -> FlatRule {
+        let tag = FlatRuleCache.tag(pid: pid, exact: exact)
+        let n = unwindState.namedFrames
+        if let e = stackTruth.unwindRules.find(pc, tag: tag), n < unwindState.frameNames.count {
+            unwindState.frameNames[n] = e.names
+            unwindState.namedFrames = n &+ 1
+            return e.rule
         }
-        let rule = resolveFrameRule(pc, exact: exact, pid: pid, model: model.pointee)
-        _ = stackTruth.unwindRules.insert(pc, tag: tag, run: [UInt32(truncatingIfNeeded: stackTruth.unwindRuleList.count)])
-        stackTruth.unwindRuleList.append(rule)
+        return newFrameRule(pc, exact: exact, pid: pid, model: model)
+    }
+
+    /// `frameRule` for a key not cached yet (or a frame past the names buffer): kept out of the unwinder's
+    /// loop, where the hit path is inlined.
+    @inline(never)
+    mutating func newFrameRule(_ pc: UInt64, exact: Bool, pid: Int32, model: UnsafePointer<ProcessModel>) -> FlatRule {
+        let tag = FlatRuleCache.tag(pid: pid, exact: exact)
+        let e = stackTruth.unwindRules.find(pc, tag: tag)
+        let rule = e?.rule ?? resolveFrameRule(pc, exact: exact, pid: pid, model: model.pointee)
+        if e == nil { stackTruth.unwindRules.insert(pc, tag: tag, rule) }
+        let n = unwindState.namedFrames
+        let names = e?.names ?? FlatRuleCache.unnamed
+        if n < unwindState.frameNames.count {
+            unwindState.frameNames[n] = names
+        } else {
+            unwindState.frameNames.append(names)
+        }
+        unwindState.namedFrames = n &+ 1
         return rule
     }
 
-    mutating func resolveFrameRule(_ pc: UInt64, exact: Bool, pid: Int32, model: ProcessModel) -> FrameRule {
+    mutating func resolveFrameRule(_ pc: UInt64, exact: Bool, pid: Int32, model: ProcessModel) -> FlatRule {
         guard let m = model.mapping(pid: pid, address: pc, mode: .user) else { return .none }
         let key = FrameKey(mapping: m.id, address: pc, exact: exact)
         if let r = unwindState.rules[key] { return r }
-        var rule = FrameRule.none
+        var rule = FlatRule.none
         if let img = mappedImage(m), let vaddr = img.elf.virtualAddress(ofFileOffset: m.fileOffset(of: pc)) {
             let id = ObjectIdentifier(img)
             let t = unwindState.tables[id] ?? UnwindTables(image: img)
             unwindState.tables[id] = t
-            rule = t.rule(vaddr: vaddr, exact: exact)
+            rule = FlatRule(t.rule(vaddr: vaddr, exact: exact), objects: &unwindState.objects)
         }
         unwindState.rules[key] = rule
         return rule
@@ -175,33 +220,59 @@ extension PerfCollapser {
     /// cannot be unwound.
     mutating func unwindUserStack(_ s: Sample, file: PerfFile, model: ProcessModel) -> Bool {
         guard let stop = unwindUser(s, file: file, model: model) else { return false }
-        stackTruth.chain.removeAll()
-        var kernel = false
-        Self.forEachKernelEntry(s) { v, _, _ in
-            if !kernel { stackTruth.chain.append(CallchainContext.kernel, .recorded) }
-            kernel = true
-            stackTruth.chain.append(v, .recorded)
-        }
-        var user = false
-        for e in unwindState.frames {
-            if !user || e.exact { stackTruth.chain.append(CallchainContext.user, .recorded) }
-            user = true
-            let origin: FrameOrigin
-            switch e.origin {
-            case .ip: origin = .recorded
-            case .pcsp: origin = .pcsp
-            case .cfi: origin = .cfi
-            case .signal: origin = .signal
-            }
-            stackTruth.chain.append(e.address, origin)
-        }
+        var marker: UInt32?
         if case .truncated(let size) = stop {
             // One dump size per capture in practice: its marker's name is interned once.
             if unwindState.marker?.size != size, let m = Self.truncationMarker(stop) {
                 unwindState.marker = (size, intern(m))
             }
-            if let m = unwindState.marker { stackTruth.chain.append(UInt64(m.id), .truncated) }
+            marker = unwindState.marker?.id
         }
+        let frames = unwindState.frames
+        // At most a marker and an entry per callchain entry and per frame, and the truncation marker.
+        let bound = s.callchain.count &+ 2 &* frames.count &+ 2
+        var n = 0, kernelEntries = 0
+        // Locals only inside: a nested function writing `n` made it a boxed variable with a dynamic
+        // exclusivity check per write (about 80 instructions each).
+        stackTruth.chain.write(bound) { e, o in
+            var k = 0, kernel = false
+            Self.forEachKernelEntry(s) { v, _, _ in
+                if !kernel {
+                    (e[k], o[k]) = (CallchainContext.kernel, .recorded)
+                    k &+= 1
+                }
+                kernel = true
+                (e[k], o[k]) = (v, .recorded)
+                k &+= 1
+            }
+            kernelEntries = k
+            frames.withUnsafeBufferPointer { f in
+                for i in 0..<f.count {
+                    if i == 0 || f[i].exact {
+                        (e[k], o[k]) = (CallchainContext.user, .recorded)
+                        k &+= 1
+                    }
+                    (e[k], o[k]) = (f[i].address, Self.frameOrigin(f[i].origin))
+                    k &+= 1
+                }
+            }
+            if let m = marker {
+                (e[k], o[k]) = (UInt64(m), .truncated)
+                k &+= 1
+            }
+            n = k
+        }
+        stackTruth.chain.count = n
+        unwindState.kernelEntries = kernelEntries
         return true
+    }
+
+    @inline(__always) static func frameOrigin(_ o: UnwindOrigin) -> FrameOrigin {
+        switch o {
+        case .ip: return .recorded
+        case .pcsp: return .pcsp
+        case .cfi: return .cfi
+        case .signal: return .signal
+        }
     }
 }

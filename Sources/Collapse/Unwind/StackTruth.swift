@@ -109,10 +109,9 @@ struct StackTruthState {
     /// Samples whose chain got a caller inserted, and of those behind an indirect call (placeholders).
     var inserted = 0
     var placeholders = 0
-    /// Per (pid, PC, exactness) of a dwarf sample's frame: its index in `unwindRuleList`. The rules
-    /// themselves stay cached per mapping (`SampleUnwindState.rules`); this skips the map lookup.
-    var unwindRules = FrameRunCache(capacity: 1 << 10)
-    var unwindRuleList: [FrameRule] = []
+    /// Per (pid, PC, exactness) of a dwarf sample's frame: its rule. The rules stay cached per mapping
+    /// (`SampleUnwindState.rules`); this skips the map lookup.
+    var unwindRules = FlatRuleCache()
     /// Per mapping id: its binary (`mappedImage`); not cleared when maps change.
     var images = MappingImages()
     /// Per (pid, address, exactness): 1 when the address is in a Go root (`isGoRoot`).
@@ -127,7 +126,6 @@ struct StackTruthState {
         unwindRules.removeAll()
         roots.removeAll()
         for i in rootTails.indices { rootTails[i] = 0 }
-        unwindRuleList.removeAll(keepingCapacity: true)
     }
 }
 
@@ -137,6 +135,8 @@ enum FoldStack {
     case recorded
     /// `stackTruth.chain`.
     case chain
+    /// `stackTruth.chain` as `unwindUserStack` wrote it (a dwarf sample): `appendUnwound` can fold it.
+    case unwound
     /// `s.callchain` with one entry inserted.
     case inserted(ChainInsertion)
 }
@@ -175,7 +175,7 @@ extension PerfCollapser {
     /// fold walks the recorded chain itself rather than a copy of it (`appendChain`'s `insert`).
     mutating func findFoldStack(_ s: Sample, file: PerfFile, model: ProcessModel) -> FoldStack {
         if options.recordedStacks { return .recorded }
-        if s.userStack.count > 0, unwindUserStack(s, file: file, model: model) { return .chain }
+        if s.userStack.count > 0, unwindUserStack(s, file: file, model: model) { return .unwound }
         if s.callchain.isEmpty { return .recorded }
         let ins = findRepair(s, model: model)
         if let keep = rootCut(s, model: model) {

@@ -1,0 +1,180 @@
+// A frame's unwind rule as plain bits, what the unwinder reads per frame. `FrameRule` holds a String (Go)
+// or a class (CFI): copying one out of a cache cost a retain and a release per frame, and telling Go's
+// signal trampolines apart hashed the name per frame (about 450 instructions a frame on a pure-Go
+// capture). Here the name checks are made once per rule, and the CFI row or the name is an unretained
+// reference that the owner of the rule keeps alive (`objects`).
+import Symbolize
+
+struct FlatRule {
+    enum Kind: UInt8 {
+        case none, go, cfi
+    }
+
+    /// Go facts, decided once per rule (`DwarfUnwinder.goStep` reads them).
+    struct GoBits: OptionSet {
+        var rawValue: UInt8
+        /// `GoFuncFlag.spWrite`.
+        static let spWrite = GoBits(rawValue: 1)
+        /// A TopFrame function other than a signal handler entry: the unwind ends here.
+        static let root = GoBits(rawValue: 2)
+        /// A signal-return trampoline (`DwarfUnwinder.goSigreturns`).
+        static let sigreturn = GoBits(rawValue: 4)
+        /// `GoFuncFlag.asm`.
+        static let asm = GoBits(rawValue: 8)
+        /// A function the runtime enters by an injected call: its caller's PC is exact
+        /// (`DwarfUnwinder.callerIsExact`).
+        static let callerExact = GoBits(rawValue: 16)
+    }
+
+    var kind = Kind.none
+    var go = GoBits()
+    /// Go: the SP delta at the PC; negative when the function has none there.
+    var spDelta: Int32 = -1
+    /// CFI: the `CFIRule`; Go: the function's name (`UnwindName`), for SPWrite functions only.
+    var object: Unmanaged<AnyObject>?
+
+    static var none: FlatRule { FlatRule() }
+
+    /// `rule` as plain bits; the object it refers to is appended to `objects`, which must outlive it.
+    init(_ rule: FrameRule, objects: inout [AnyObject]) {
+        switch rule {
+        case .none: break
+        case .go(let info):
+            kind = .go
+            spDelta = info.spDelta.map { $0 >= 0 ? $0 : -1 } ?? -1
+            if info.flags.contains(.spWrite) {
+                go.insert(.spWrite)
+                let n = UnwindName(info.name)
+                objects.append(n)
+                object = Unmanaged.passUnretained(n)
+            }
+            if info.flags.contains(.asm) { go.insert(.asm) }
+            if DwarfUnwinder.callerIsExact(info) { go.insert(.callerExact) }
+            if DwarfUnwinder.isGoSigreturn(info.name) { go.insert(.sigreturn) }
+            if info.flags.contains(.topFrame) && !DwarfUnwinder.goSigtramps.contains(info.name) { go.insert(.root) }
+        case .cfi(let row):
+            kind = .cfi
+            objects.append(row)
+            object = Unmanaged.passUnretained(row)
+        }
+    }
+
+    private init() {}
+
+    /// The SPWrite function's name ("" for other rules).
+    var name: String {
+        guard kind == .go, let o = object else { return "" }
+        return o._withUnsafeGuaranteedRef { unsafeDowncast($0, to: UnwindName.self).name }
+    }
+
+    /// Calls `body` with the CFI row, without retaining it. Only for `.cfi` rules.
+    @inline(__always) func withRow<T>(_ body: (CFIRule) -> T) -> T {
+        object.unsafelyUnwrapped._withUnsafeGuaranteedRef { body(unsafeDowncast($0, to: CFIRule.self)) }
+    }
+}
+
+/// A Go function's name as an object, for `FlatRule.object`.
+final class UnwindName {
+    let name: String
+    init(_ name: String) { self.name = name }
+}
+
+/// Per (pid, PC, exactness): the frame's rule, stored in the slot, and once the fold has named the frame
+/// its names (`appendUnwound`). Open addressing, linear probing, at most half full.
+struct FlatRuleCache {
+    struct Slot {
+        var pc: UInt64 = 0
+        /// pid << 1 | exact, with the top bit set: 0 marks an empty slot.
+        var tag: UInt64 = 0
+        var rule = FlatRule.none
+        /// `start << 32 | count` in `pool`, or `unnamed`.
+        var names = FlatRuleCache.unnamed
+    }
+
+    /// A slot whose frame the fold has not named yet.
+    static var unnamed: UInt64 { .max }
+
+    private var slots: [Slot]
+    /// The name ids of named slots, back to back.
+    private var pool: [UInt32] = []
+    private var used = 0
+    private var mask: Int
+
+    /// `capacity`: a power of two.
+    init(capacity: Int = 1 << 10) {
+        slots = Array(repeating: Slot(), count: capacity)
+        mask = capacity - 1
+    }
+
+    @inline(__always) static func tag(pid: Int32, exact: Bool) -> UInt64 {
+        UInt64(UInt32(bitPattern: pid)) << 1 | (exact ? 1 : 0) | 1 << 63
+    }
+
+    @inline(__always) static func hash(_ pc: UInt64, _ tag: UInt64) -> UInt64 { mix64(pc ^ tag &* 0x2545_f491_4f6c_dd1d) }
+
+    @inline(__always) func find(_ pc: UInt64, tag: UInt64) -> Slot? {
+        slots.withUnsafeBufferPointer { s in
+            var i = Int(truncatingIfNeeded: Self.hash(pc, tag)) & mask
+            while true {
+                let e = s[i]
+                if e.tag == 0 { return nil }
+                if e.pc == pc, e.tag == tag { return e }
+                i = (i &+ 1) & mask
+            }
+        }
+    }
+
+    @inline(__always) private func index(_ pc: UInt64, tag: UInt64) -> Int? {
+        slots.withUnsafeBufferPointer { s in
+            var i = Int(truncatingIfNeeded: Self.hash(pc, tag)) & mask
+            while true {
+                let e = s[i]
+                if e.tag == 0 { return nil }
+                if e.pc == pc, e.tag == tag { return i }
+                i = (i &+ 1) & mask
+            }
+        }
+    }
+
+    /// Records the names of a slot's frame (nothing when the key has no slot or is named already).
+    mutating func setNames(_ pc: UInt64, tag: UInt64, _ ids: UnsafeBufferPointer<UInt32>) {
+        guard let i = index(pc, tag: tag), slots[i].names == Self.unnamed, ids.count <= UInt32.max else { return }
+        slots[i].names = UInt64(pool.count) << 32 | UInt64(ids.count)
+        pool.append(contentsOf: ids)
+    }
+
+    /// Appends the names of a run `find` gave.
+    @inline(__always) func appendNames(_ run: UInt64, to out: inout FrameScratch) {
+        let start = Int(truncatingIfNeeded: run >> 32), n = Int(truncatingIfNeeded: run & 0xffff_ffff)
+        pool.withUnsafeBufferPointer { p in
+            for k in start..<start &+ n { out.append(p[k]) }
+        }
+    }
+
+    /// Stores the rule of a key `find` did not have.
+    mutating func insert(_ pc: UInt64, tag: UInt64, _ rule: FlatRule) {
+        if (used + 1) * 2 > slots.count { grow() }
+        place(Slot(pc: pc, tag: tag, rule: rule))
+        used += 1
+    }
+
+    mutating func removeAll() {
+        guard used > 0 else { return }
+        for i in slots.indices { slots[i] = Slot() }
+        pool.removeAll(keepingCapacity: true)
+        used = 0
+    }
+
+    private mutating func place(_ e: Slot) {
+        var i = Int(truncatingIfNeeded: Self.hash(e.pc, e.tag)) & mask
+        while slots[i].tag != 0 { i = (i &+ 1) & mask }
+        slots[i] = e
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = Array(repeating: Slot(), count: old.count * 2)
+        mask = slots.count - 1
+        for e in old where e.tag != 0 { place(e) }
+    }
+}

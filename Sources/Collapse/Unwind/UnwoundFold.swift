@@ -1,0 +1,53 @@
+// The fold of an unwound (`--call-graph dwarf`) sample: the names of its user frames come from the
+// frame-rule cache's slots (`FlatRuleCache`), which the unwinder has just probed for each frame, so a
+// frame seen before costs no second hash probe (`appendNames`' per-entry lookup was about a third of a
+// dwarf sample's fold). The kernel part and frames not yet named go through `appendChain`/`appendNames`.
+import PerfData
+
+extension PerfCollapser {
+    /// Appends the names of the chain `unwindUserStack` wrote, root first, as `appendChain` over
+    /// `stackTruth.chain` does: the truncation marker, the user frames outermost first, the kernel part.
+    mutating func appendUnwound(_ s: Sample, model: ProcessModel, to scratch: inout FrameScratch) {
+        let frames = unwindState.frames
+        let named = unwindState.frameNames
+        // The marker, when the dump cut the stack, is the chain's last entry.
+        let last = stackTruth.chain.count - 1
+        if last >= 0, stackTruth.chain.origins[last] == .truncated {
+            scratch.append(UInt32(truncatingIfNeeded: stackTruth.chain.entries[last]))
+        }
+        var i = frames.count - 1
+        while i >= 0 {
+            let f = frames[i]
+            let run = i < unwindState.namedFrames ? named[i] : FlatRuleCache.unnamed
+            if run != FlatRuleCache.unnamed {
+                stackTruth.unwindRules.appendNames(run, to: &scratch)
+            } else {
+                // A user frame's entry in the chain follows a context marker exactly when it is exact.
+                let start = scratch.count
+                appendNames(for: f.address, mode: .user, exact: f.exact, pid: s.pid, model: model, to: &scratch)
+                let tag = FlatRuleCache.tag(pid: s.pid, exact: f.exact)
+                scratch.withIDs { ids in
+                    stackTruth.unwindRules.setNames(f.address, tag: tag, UnsafeBufferPointer(rebasing: ids[start...]))
+                }
+            }
+            i -= 1
+        }
+        let k = unwindState.kernelEntries
+        if k > 0 {
+            let t = stackTruth.chain
+            t.entries.withUnsafeBufferPointer { e in
+                appendChain(UnsafeBufferPointer(rebasing: e[..<k]), origins: nil, s, model: model, to: &scratch)
+            }
+        }
+    }
+}
+
+extension FoldStack {
+    /// Whether the stack is in `stackTruth.chain`.
+    var readsChain: Bool {
+        switch self {
+        case .chain, .unwound: return true
+        default: return false
+        }
+    }
+}
