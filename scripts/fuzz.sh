@@ -65,7 +65,7 @@ case $target in
     echo '@_exported import BinaryIO' > "$out/SymbolizeImports.swift"
     swiftc "${flags[@]}" -I Sources/CElfUtils -wmo -emit-module -emit-object -module-name Symbolize \
       -emit-module-path "$out/Symbolize.swiftmodule" -o "$out/Symbolize.o" "$out/SymbolizeImports.swift" \
-      Sources/Symbolize/{ELF,PerfSymbols,PerfPLTSymbols,NamesByOffset,GoPclntab,GoFrameInfo,Dwarf,DebugFile,GoBuildID,ConfinedPath}.swift
+      Sources/Symbolize/{ELF,PerfSymbols,PerfPLTSymbols,NamesByOffset,GoPclntab,GoFrameInfo,Dwarf,DebugFile,GoBuildID,ConfinedPath,UnitListFile,DebugSectionCache,InflatedDWARF}.swift
     objs=("$out/Symbolize.o" -I Sources/CElfUtils -ldw -lelf); src=(Fuzz/ELFStructFuzz.swift Fuzz/Choices.swift); seeds=() ;;
   gotrace) module GoTrace; objs=("$out/GoTrace.o"); src=Fuzz/GoTraceFuzz.swift; seeds=(Fixtures/gotrace/*.trace Fuzz/seeds/gotrace/*.trace) ;;
   pclntab)

@@ -57,3 +57,8 @@ public enum ConfinedPath {
     }
 }
 
+/// The last component of a path.
+func basename(_ s: String) -> String {
+    if let i = s.lastIndex(of: "/") { return String(s[s.index(after: i)...]) }
+    return s
+}

@@ -231,7 +231,3 @@ extension SymbolSources.Options {
     }
 }
 
-func basename(_ s: String) -> String {
-    if let i = s.lastIndex(of: "/") { return String(s[s.index(after: i)...]) }
-    return s
-}
