@@ -241,6 +241,12 @@ public enum DwarfUnwinder {
         info.funcID != 0 && goInjectedCalls.contains(info.name)
     }
 
+    /// Whether a Go function ends the stack: TOPFRAME (`goexit`, `mstart`, `rt0_go`), except the signal
+    /// handler entry, whose caller is the interrupted code. The dwarf unwinder and the `-g` root cut both ask.
+    static func isGoRoot(flags: GoFuncFlag, name: String) -> Bool {
+        flags.contains(.topFrame) && !goSigtramps.contains(name)
+    }
+
     @inline(__always) static func isGoSigreturn(_ name: String) -> Bool {
         let n = name.utf8.count
         return goSigreturnLengths.contains(n) && goSigreturns.contains(name)

@@ -51,7 +51,7 @@ struct FlatRule {
             if info.flags.contains(.asm) { go.insert(.asm) }
             if DwarfUnwinder.callerIsExact(info) { go.insert(.callerExact) }
             if DwarfUnwinder.isGoSigreturn(info.name) { go.insert(.sigreturn) }
-            if info.flags.contains(.topFrame) && !DwarfUnwinder.goSigtramps.contains(info.name) { go.insert(.root) }
+            if DwarfUnwinder.isGoRoot(flags: info.flags, name: info.name) { go.insert(.root) }
         case .cfi(let row):
             kind = .cfi
             objects.append(row)

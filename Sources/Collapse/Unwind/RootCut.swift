@@ -59,7 +59,7 @@ extension PerfCollapser {
         if a < 1 << 63, a > 0, let (_, p, v, _) = goCode(pid: pid, exact ? a : a &- 1, model: model),
            let f = p.frameInfo(at: v, named: false), f.flags.contains(.topFrame),
            let named = p.frameInfo(at: f.entry) {
-            root = !DwarfUnwinder.goSigtramps.contains(named.name)
+            root = DwarfUnwinder.isGoRoot(flags: f.flags, name: named.name)
         }
         _ = stackTruth.roots.insert(a, tag: tag, run: [root ? 1 : 0])
         return root
