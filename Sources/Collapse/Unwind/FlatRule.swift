@@ -113,15 +113,9 @@ struct FlatRuleCache {
     @inline(__always) static func hash(_ pc: UInt64, _ tag: UInt64) -> UInt64 { mix64(pc ^ tag &* 0x2545_f491_4f6c_dd1d) }
 
     @inline(__always) func find(_ pc: UInt64, tag: UInt64) -> Slot? {
-        slots.withUnsafeBufferPointer { s in
-            var i = Int(truncatingIfNeeded: Self.hash(pc, tag)) & mask
-            while true {
-                let e = s[i]
-                if e.tag == 0 { return nil }
-                if e.pc == pc, e.tag == tag { return e }
-                i = (i &+ 1) & mask
-            }
-        }
+        guard let i = index(pc, tag: tag) else { return nil }
+        // `mask` keeps `index`'s answer in range.
+        return slots.withUnsafeBufferPointer { $0[i] }
     }
 
     @inline(__always) private func index(_ pc: UInt64, tag: UInt64) -> Int? {
