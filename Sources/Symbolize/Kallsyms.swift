@@ -1,5 +1,9 @@
 import BinaryIO
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Kernel text symbols from a `/proc/kallsyms`-format file: `address type name [module]` lines.
 /// A symbol spans up to the next one, as perf assumes (kallsyms has no sizes). Names stay bytes until
 /// looked up: /proc/kallsyms has 100k+ lines and a capture needs a few hundred of them.
@@ -132,11 +136,20 @@ public final class SortedKernelSymbols: KernelSymbolLookup, @unchecked Sendable 
         file = f
     }
 
-    /// The start of the line holding byte `i`.
+    /// The start of the line holding byte `i` (the search's probes each scan a line: no bounds check per byte).
     func lineStart(_ i: Int) -> Int {
-        var i = i
-        while i > 0, file.bytes[i - 1] != 0x0a { i -= 1 }
+        guard let base = file.bytes.baseAddress else { return 0 }
+        var i = min(i, file.count)
+        while i > 0, base.load(fromByteOffset: i &- 1, as: UInt8.self) != 0x0a { i &-= 1 }
         return i
+    }
+
+    /// The start of the line after the one starting at `l` (`file.count` past the last).
+    func nextLine(_ l: Int) -> Int {
+        guard l < file.count, let base = file.bytes.baseAddress, let nl = memchr(base + l, 0x0a, file.count - l) else {
+            return file.count &+ 1
+        }
+        return base.distance(to: UnsafeRawPointer(nl)) &+ 1
     }
 
     func address(atLine l: Int) -> UInt64? {
@@ -163,12 +176,9 @@ public final class SortedKernelSymbols: KernelSymbolLookup, @unchecked Sendable 
         while lo < hi {
             let mid = lineStart((lo + hi) / 2)
             guard let a = self.address(atLine: mid) else { return nil }
-            var next = mid
-            while next < file.count, file.bytes[next] != 0x0a { next += 1 }
-            next += 1
             if a <= address {
                 best = mid
-                lo = next
+                lo = nextLine(mid)
             } else {
                 hi = mid
             }
