@@ -335,7 +335,8 @@ public final class PerfFile: @unchecked Sendable {
     /// The event a record belongs to, from its sample id (`evlist__event2evsel`).
     @inlinable
     public func eventIndex(of rec: RawRecord) -> Int {
-        eventIndex(type: rec.type, body: rec.body)
+        // One event (most captures): no call per record.
+        events.count <= 1 ? 0 : eventIndex(type: rec.type, body: rec.body)
     }
 
     @usableFromInline
@@ -388,11 +389,7 @@ public final class PerfFile: @unchecked Sendable {
         guard l.type.contains(.time) else { return nil }
         let t: UInt64
         if rec.type == .sample {
-            var pos = 0
-            if l.type.contains(.identifier) { pos += 8 }
-            if l.type.contains(.ip) { pos += 8 }
-            if l.type.contains(.tid) { pos += 8 }
-            guard let v = try? rec.body.peekU64(at: pos) else { return nil }
+            guard let v = try? rec.body.peekU64(at: l.head.time) else { return nil }
             t = v
         } else {
             let id = sampleID(rec)
