@@ -91,11 +91,16 @@ public struct Sample {
 
     @inlinable public var cpuMode: CPUMode { CPUMode(rawValue: misc & 7) }
 
-    @inlinable
+    // Always inlined: `PerfFile.sample(_:into:)` resets a Sample with it, and an outlined init filled a
+    // temporary that was then copied (352 bytes) into place.
+    @inline(__always) @inlinable
     init(eventIndex: Int, misc: UInt16) {
         self.eventIndex = eventIndex
         self.misc = misc
     }
+
+    /// An empty sample, for `PerfFile.sample(_:into:)` to fill.
+    @inlinable public init() { self.init(eventIndex: 0, misc: 0) }
 
     /// Callchain addresses with the context markers removed, each with the cpu mode its marker set.
     /// Without a callchain, the sample's ip alone.

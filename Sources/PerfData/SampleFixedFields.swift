@@ -42,7 +42,7 @@ public struct FixedSampleFields: Sendable, Equatable {
 
 extension Sample {
     /// The head of a SAMPLE body (`f.size` bytes, known to be there), read with straight-line loads.
-    @inlinable
+    @inline(__always) @inlinable
     mutating func readHead(_ p: UnsafeRawPointer, _ f: FixedSampleFields, swaps: Bool, defaultPeriod: UInt64) {
         @inline(__always) func u64(_ at: Int) -> UInt64 {
             let v = p.loadUnaligned(fromByteOffset: at, as: UInt64.self)
@@ -69,4 +69,74 @@ extension Sample {
 extension SampleLayout {
     /// Sample-type bits of the fields after the head (any bit but the head's nine).
     @inlinable static var tailFields: UInt64 { ~(0x1_0000 | 0x3cf) }
+}
+
+extension Sample {
+    /// Sample-type bits of the tail fields `decodeFast` reads (CALLCHAIN, REGS_USER, STACK_USER, WEIGHT,
+    /// DATA_SRC: what `-g` and `--call-graph dwarf` record).
+    @inlinable static var fastTailFields: UInt64 { 1 << 5 | 1 << 12 | 1 << 13 | 1 << 14 | 1 << 15 }
+
+    /// Decodes a sample whose type has no tail field but `fastTailFields`, reading through one pointer with
+    /// the bounds checked per variable-size field. False (with `c` untouched) for any other type and for
+    /// any body that does not hold what its sizes say: `decode` then reads it again and names the problem.
+    @inline(__always) @inlinable
+    mutating func decodeFast(_ c: inout ByteCursor, _ l: SampleLayout) -> Bool {
+        let r = c.rest
+        let n = r.count
+        guard let p = r.baseAddress, l.head.size <= n,
+            l.type.rawValue & SampleLayout.tailFields & ~Self.fastTailFields == 0
+        else { return false }
+        let swaps = c.swapsBytes
+        @inline(__always) func u64(_ at: Int) -> UInt64 {
+            let v = p.loadUnaligned(fromByteOffset: at, as: UInt64.self)
+            return swaps ? v.byteSwapped : v
+        }
+        readHead(p, l.head, swaps: swaps, defaultPeriod: l.defaultPeriod)
+        var at = l.head.size
+        let t = l.type
+        if t.contains(.callchain) {
+            guard n &- at >= 8 else { return false }
+            let nr = u64(at)
+            at &+= 8
+            guard nr <= UInt64((n &- at) / 8) else { return false }
+            callchain = U64View(base: p + at, count: Int(nr), swaps: swaps)
+            at &+= Int(nr) &* 8
+        }
+        if t.contains(.regsUser) {
+            guard n &- at >= 8 else { return false }
+            regsUserABI = u64(at)
+            at &+= 8
+            if regsUserABI != 0 {
+                let k = l.regsUserCount
+                guard k <= (n &- at) / 8 else { return false }
+                regsUser = U64View(base: p + at, count: k, swaps: swaps)
+                at &+= k &* 8
+            }
+        }
+        if t.contains(.stackUser) {
+            guard n &- at >= 8 else { return false }
+            let size = u64(at)
+            at &+= 8
+            guard size <= UInt64(n &- at) else { return false }
+            userStack = UnsafeRawBufferPointer(start: p + at, count: Int(size))
+            at &+= Int(size)
+            if size != 0 {
+                guard n &- at >= 8 else { return false }
+                userStackDynSize = u64(at)
+                at &+= 8
+            }
+        }
+        if t.contains(.weight) {
+            guard n &- at >= 8 else { return false }
+            weight = u64(at)
+            at &+= 8
+        }
+        if t.contains(.dataSrc) {
+            guard n &- at >= 8 else { return false }
+            dataSrc = u64(at)
+            at &+= 8
+        }
+        c.position &+= at
+        return true
+    }
 }

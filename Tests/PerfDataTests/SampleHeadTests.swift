@@ -48,8 +48,10 @@ import TestSupport
         for subset in 0..<(1 << Self.headBits.count) {
             var type = SampleFormat()
             for (i, b) in Self.headBits.enumerated() where subset & (1 << i) != 0 { type.insert(b) }
-            // Half of them with a callchain and user registers after the head.
-            if subset % 2 == 1 { type.formUnion([.callchain, .regsUser, .dataSrc]) }
+            // Half of them with the tail `-g` and `--call-graph dwarf` record after the head (a quarter with an
+            // empty stack dump), an eighth with a tail field only the checked reader reads.
+            if subset % 2 == 1 { type.formUnion([.callchain, .regsUser, .stackUser, .weight, .dataSrc]) }
+            if subset % 8 == 7 { type.insert(.transaction) }
             var attr = EventAttr()
             attr.sampleType = type
             attr.sampleRegsUser = 0b111
@@ -57,30 +59,44 @@ import TestSupport
             let l = SampleLayout(attr)
             #expect(l.head.size == 8 * type.intersection(SampleFormat(Self.headBits)).rawValue.nonzeroBitCount)
             for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: rng.next()) }
-            if type.contains(.callchain) {
-                // A callchain of 3, then regs_user's ABI and 3 registers, then data_src.
-                let nr: UInt64 = 3, abi: UInt64 = 2
-                withUnsafeBytes(of: order == .big ? nr.bigEndian : nr.littleEndian) {
-                    bytes.replaceSubrange(l.head.size..<l.head.size + 8, with: $0)
+            var whole = l.head.size
+            func put(_ v: UInt64, skipping n: Int = 0) {
+                withUnsafeBytes(of: order == .big ? v.bigEndian : v.littleEndian) {
+                    bytes.replaceSubrange(whole..<whole + 8, with: $0)
                 }
-                withUnsafeBytes(of: order == .big ? abi.bigEndian : abi.littleEndian) {
-                    bytes.replaceSubrange(l.head.size + 32..<l.head.size + 40, with: $0)
-                }
+                whole += 8 + n
             }
-            let whole = l.head.size + (type.contains(.callchain) ? 72 : 0)
+            if type.contains(.callchain) {
+                let stack: UInt64 = subset % 4 == 1 ? 0 : 16
+                put(3, skipping: 24)  // callchain: nr, 3 entries
+                put(2, skipping: 24)  // regs_user: abi, 3 registers
+                put(stack, skipping: Int(stack))  // stack_user: size, bytes
+                if stack != 0 { whole += 8 }  // dyn_size
+                whole += 16  // weight, data_src
+                if type.contains(.transaction) { whole += 8 }
+            }
             bytes.withUnsafeBytes { all in
                 for length in [whole, whole + 8] + Array(0..<whole) {
                     let body = ByteCursor(UnsafeRawBufferPointer(rebasing: all[0..<length]), origin: 100, order: order)
-                    var fast = body, slow = body
+                    var fast = body, slow = body, straight = body
                     let a = Result { () throws(ReadError) in try Sample.decode(&fast, layout: l, eventIndex: 0, misc: 2) }
                     let b = Result { () throws(ReadError) in try Self.checked(&slow, l) }
+                    var s = Sample(eventIndex: 0, misc: 2)
+                    let fastTail = type.rawValue & SampleLayout.tailFields & ~Sample.fastTailFields == 0
+                    let read = s.decodeFast(&straight, l)
                     switch (a, b) {
                     case let (.success(x), .success(y)):
                         #expect(Fields(x) == Fields(y), "type \(type) length \(length)")
                         #expect(fast.position == slow.position)
+                        #expect(read == fastTail, "type \(type) length \(length)")
+                        if read {
+                            #expect(Fields(s) == Fields(y), "type \(type) length \(length)")
+                            #expect(straight.position == slow.position)
+                        }
                         compared += 1
                     case let (.failure(x), .failure(y)):
                         #expect(x == y, "type \(type) length \(length)")
+                        #expect(!read && straight.position == 0)
                         cut += 1
                     default:
                         Issue.record("type \(type) length \(length): \(a) but field by field \(b)")
