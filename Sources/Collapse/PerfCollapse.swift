@@ -152,7 +152,6 @@ public struct PerfCollapser {
             sampleRecords.reserveCapacity(sampleRecords.count + file.file.bytes.count / Self.bytesPerRecordedSample)
             adviseHugePages(&sampleRecords)
         }
-        var s = Sample()  // one, rewritten per sample (PerfFile.sample(_:into:))
         while let rec = it.next() {
             guard rec.type == .sample else {
                 model.process(rec, in: file)
@@ -172,7 +171,7 @@ public struct PerfCollapser {
                 continue
             }
             capturedSamples += 1
-            try file.sample(rec, into: &s)
+            let s = try file.sample(rec)
             // A sample that reads its group stands for one sample per member (SampleRead.swift).
             let n = sampleReads[s.eventIndex] ? reads.split(s, file: file) : 1
             for k in 0..<n {

@@ -356,16 +356,15 @@ public final class PerfFile: @unchecked Sendable {
         return idToEvent[id] ?? 0
     }
 
-    /// Decodes a SAMPLE record.
-    @inlinable
+    /// Decodes a SAMPLE record. Inlined, so that the caller's variable is the one filled in place.
+    @inline(__always) @inlinable
     public func sample(_ rec: RawRecord) throws(PerfDataError) -> Sample {
         var s = Sample()
         try sample(rec, into: &s)
         return s
     }
 
-    /// As `sample(_:)`, into `s` (all of it rewritten): a loop over samples keeps one, and the ~350 bytes
-    /// of a Sample are written in place rather than copied out.
+    /// As `sample(_:)`, into `s` (all of it rewritten in place: a Sample is ~350 bytes).
     @inlinable
     public func sample(_ rec: RawRecord, into s: inout Sample) throws(PerfDataError) {
         guard !events.isEmpty else {
