@@ -2,8 +2,9 @@
 public enum ByteOrder: Sendable, Equatable {
     case little, big
 
-    /// The order of the machine running this code.
-    public static let host: ByteOrder = (1 as UInt16).littleEndian == 1 ? .little : .big
+    /// The order of the machine running this code. Computed (and folded by the compiler), not a lazy
+    /// global: every record's cursor asks for it, and a global's accessor was a call each time.
+    @inlinable public static var host: ByteOrder { (1 as UInt16).littleEndian == 1 ? .little : .big }
 }
 
 /// A read past the end of a buffer, or a value that makes no sense where it stands.
@@ -63,6 +64,8 @@ public struct ByteCursor {
     }
 
     @inlinable public var remaining: Int { count - position }
+    /// Whether values are byte-swapped as read (the data's order is not the host's).
+    @inlinable public var swapsBytes: Bool { swaps }
     @inlinable public var isAtEnd: Bool { position >= count }
     /// Absolute offset of the next byte.
     @inlinable public var offset: Int { origin + position }

@@ -159,10 +159,13 @@ public struct SampleLayout: Sendable, Equatable {
     public let idPosition: Int
     /// u64 index counted from the end of a non-sample record, or -1 (`evsel->is_pos`).
     public let idPositionFromEnd: Int
+    /// Where a SAMPLE's fixed-size fields sit.
+    public let head: FixedSampleFields
 
     init(_ attr: EventAttr) {
         let t = attr.sampleType
         type = t
+        head = FixedSampleFields(t)
         readFormat = attr.readFormat
         sampleIDAll = attr.sampleIDAll
         regsUserCount = attr.sampleRegsUser.nonzeroBitCount

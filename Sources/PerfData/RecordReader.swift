@@ -53,6 +53,39 @@ public struct RecordReader: IteratorProtocol, Sequence {
     }
 
     public mutating func nextRecord() throws(PerfDataError) -> RawRecord? {
+        if _fastPath(!finished && currentCursor == nil), let rec = nextPlain() { return rec }
+        return try nextRecordChecked()
+    }
+
+    /// The next record of the file's own data when it needs nothing but its header: whole, at least 8
+    /// bytes, and not one that carries a payload after it or compressed records. Anything else (and every
+    /// problem) is left to `nextRecordChecked`, which reads it again and reports it.
+    @inline(__always)
+    mutating func nextPlain() -> RawRecord? {
+        let left = cursor.remaining
+        guard left >= 8 else { return nil }
+        let p = cursor.rest.baseAddress.unsafelyUnwrapped
+        let swaps = cursor.swapsBytes
+        let rawType = p.loadUnaligned(as: UInt32.self)
+        let rawMisc = p.loadUnaligned(fromByteOffset: 4, as: UInt16.self)
+        let rawSize = p.loadUnaligned(fromByteOffset: 6, as: UInt16.self)
+        let type = RecordType(rawValue: swaps ? rawType.byteSwapped : rawType)
+        let size = Int(swaps ? rawSize.byteSwapped : rawSize)
+        guard size >= 8, size <= left else { return nil }
+        switch type {
+        case .headerTracingData, .auxtrace, .compressed, .compressed2: return nil
+        default: break
+        }
+        let offset = cursor.offset
+        cursor.position &+= size
+        let body = ByteCursor(
+            UnsafeRawBufferPointer(start: p + 8, count: size &- 8), origin: offset &+ 8, order: cursor.order)
+        return RawRecord(
+            type: type, misc: swaps ? rawMisc.byteSwapped : rawMisc, size: size, offset: offset, fromCompressed: false,
+            body: body)
+    }
+
+    mutating func nextRecordChecked() throws(PerfDataError) -> RawRecord? {
         if finished { return nil }
         // Records decoded from a compressed chunk come first.
         if var cc = currentCursor {

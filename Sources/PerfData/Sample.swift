@@ -33,7 +33,7 @@ extension ByteCursor {
             throw ReadError(.truncated(needed: n &* 8, available: remaining), offset: offset, what: what())
         }
         let b = try bytes(n * 8, what())
-        return U64View(base: b.baseAddress, count: n, swaps: order != .host)
+        return U64View(base: b.baseAddress, count: n, swaps: swapsBytes)
     }
 }
 
@@ -91,11 +91,16 @@ public struct Sample {
 
     @inlinable public var cpuMode: CPUMode { CPUMode(rawValue: misc & 7) }
 
-    @inlinable
+    // Always inlined: `PerfFile.sample(_:into:)` resets a Sample with it, and an outlined init filled a
+    // temporary that was then copied (352 bytes) into place.
+    @inline(__always) @inlinable
     init(eventIndex: Int, misc: UInt16) {
         self.eventIndex = eventIndex
         self.misc = misc
     }
+
+    /// An empty sample, for `PerfFile.sample(_:into:)` to fill.
+    @inlinable public init() { self.init(eventIndex: 0, misc: 0) }
 
     /// Callchain addresses with the context markers removed, each with the cpu mode its marker set.
     /// Without a callchain, the sample's ip alone.
@@ -125,78 +130,100 @@ extension Sample {
         -> Sample
     {
         var s = Sample(eventIndex: eventIndex, misc: misc)
-        let t = l.type
-        if t.contains(.identifier) { s.id = try c.u64("sample.identifier") }
-        if t.contains(.ip) { s.ip = try c.u64("sample.ip") }
-        if t.contains(.tid) {
-            s.pid = try c.i32("sample.pid")
-            s.tid = try c.i32("sample.tid")
+        if _fastPath(l.head.size <= c.remaining) {
+            if l.head.size > 0 {
+                let p = try c.bytes(l.head.size, "sample")
+                s.readHead(p.baseAddress.unsafelyUnwrapped, l.head, swaps: c.swapsBytes, defaultPeriod: l.defaultPeriod)
+            } else {
+                s.period = l.defaultPeriod
+            }
+        } else {
+            // Cut short in the head: read field by field, so that the error names the field.
+            try s.readHeadChecked(&c, l)
         }
-        if t.contains(.time) { s.time = try c.u64("sample.time") }
-        if t.contains(.addr) { s.addr = try c.u64("sample.addr") }
-        if t.contains(.id) { s.id = try c.u64("sample.id") }
-        if t.contains(.streamID) { s.streamID = try c.u64("sample.stream_id") }
+        if l.type.rawValue & SampleLayout.tailFields != 0 { try s.readTail(&c, l) }
+        return s
+    }
+
+    @inlinable
+    mutating func readHeadChecked(_ c: inout ByteCursor, _ l: SampleLayout) throws(ReadError) {
+        let t = l.type
+        if t.contains(.identifier) { id = try c.u64("sample.identifier") }
+        if t.contains(.ip) { ip = try c.u64("sample.ip") }
+        if t.contains(.tid) {
+            pid = try c.i32("sample.pid")
+            tid = try c.i32("sample.tid")
+        }
+        if t.contains(.time) { time = try c.u64("sample.time") }
+        if t.contains(.addr) { addr = try c.u64("sample.addr") }
+        if t.contains(.id) { id = try c.u64("sample.id") }
+        if t.contains(.streamID) { streamID = try c.u64("sample.stream_id") }
         if t.contains(.cpu) {
-            s.cpu = try c.u32("sample.cpu")
+            cpu = try c.u32("sample.cpu")
             try c.skip(4, "sample.cpu reserved")
         }
-        s.period = t.contains(.period) ? try c.u64("sample.period") : l.defaultPeriod
-        if t.contains(.read) { s.readValues = try decodeRead(&c, l.readFormat) }
+        period = t.contains(.period) ? try c.u64("sample.period") : l.defaultPeriod
+    }
+
+    /// The fields from READ on, each after its own bounds check (their sizes come from the record).
+    @inlinable
+    mutating func readTail(_ c: inout ByteCursor, _ l: SampleLayout) throws(ReadError) {
+        let t = l.type
+        if t.contains(.read) { readValues = try Sample.decodeRead(&c, l.readFormat) }
         if t.contains(.callchain) {
             let nr = try c.u64("sample.callchain.nr")
             guard nr <= UInt64(c.remaining / 8) else {
                 throw c.error(
                     "sample.callchain.nr", "\(nr) entries do not fit in the \(c.remaining) bytes left in the record")
             }
-            s.callchain = try c.u64View(Int(nr), "sample.callchain")
+            callchain = try c.u64View(Int(nr), "sample.callchain")
         }
         if t.contains(.raw) {
             let size = Int(try c.u32("sample.raw.size"))
-            s.raw = try c.bytes(size, "sample.raw.data")
+            raw = try c.bytes(size, "sample.raw.data")
             // The u32 size and the data are padded together to a multiple of 8.
             let pad = (8 - (4 + size) % 8) % 8
             try c.skip(pad, "sample.raw padding")
         }
         if t.contains(.branchStack) {
             let nr = try c.u64("sample.branch_stack.nr")
-            if l.branchHWIndex { s.branchHWIndex = try c.u64("sample.branch_stack.hw_idx") }
+            if l.branchHWIndex { branchHWIndex = try c.u64("sample.branch_stack.hw_idx") }
             guard nr <= UInt64(c.remaining / 24) else {
                 throw c.error("sample.branch_stack.nr", "\(nr) entries do not fit in the record")
             }
-            s.branchCount = Int(nr)
-            s.branches = try c.u64View(Int(nr) * 3, "sample.branch_stack.entries")
+            branchCount = Int(nr)
+            branches = try c.u64View(Int(nr) * 3, "sample.branch_stack.entries")
         }
         if t.contains(.regsUser) {
-            s.regsUserABI = try c.u64("sample.regs_user.abi")
-            if s.regsUserABI != 0 { s.regsUser = try c.u64View(l.regsUserCount, "sample.regs_user") }
+            regsUserABI = try c.u64("sample.regs_user.abi")
+            if regsUserABI != 0 { regsUser = try c.u64View(l.regsUserCount, "sample.regs_user") }
         }
         if t.contains(.stackUser) {
             let size = try c.u64("sample.stack_user.size")
             guard size <= UInt64(c.remaining) else {
                 throw c.error("sample.stack_user.size", "\(size) bytes do not fit in the record")
             }
-            s.userStack = try c.bytes(Int(size), "sample.stack_user.data")
-            if size != 0 { s.userStackDynSize = try c.u64("sample.stack_user.dyn_size") }
+            userStack = try c.bytes(Int(size), "sample.stack_user.data")
+            if size != 0 { userStackDynSize = try c.u64("sample.stack_user.dyn_size") }
         }
-        if t.contains(.weight) || t.contains(.weightStruct) { s.weight = try c.u64("sample.weight") }
-        if t.contains(.dataSrc) { s.dataSrc = try c.u64("sample.data_src") }
-        if t.contains(.transaction) { s.transaction = try c.u64("sample.transaction") }
+        if t.contains(.weight) || t.contains(.weightStruct) { weight = try c.u64("sample.weight") }
+        if t.contains(.dataSrc) { dataSrc = try c.u64("sample.data_src") }
+        if t.contains(.transaction) { transaction = try c.u64("sample.transaction") }
         if t.contains(.regsIntr) {
-            s.regsIntrABI = try c.u64("sample.regs_intr.abi")
-            if s.regsIntrABI != 0 { s.regsIntr = try c.u64View(l.regsIntrCount, "sample.regs_intr") }
+            regsIntrABI = try c.u64("sample.regs_intr.abi")
+            if regsIntrABI != 0 { regsIntr = try c.u64View(l.regsIntrCount, "sample.regs_intr") }
         }
-        if t.contains(.physAddr) { s.physAddr = try c.u64("sample.phys_addr") }
-        if t.contains(.cgroup) { s.cgroup = try c.u64("sample.cgroup") }
-        if t.contains(.dataPageSize) { s.dataPageSize = try c.u64("sample.data_page_size") }
-        if t.contains(.codePageSize) { s.codePageSize = try c.u64("sample.code_page_size") }
+        if t.contains(.physAddr) { physAddr = try c.u64("sample.phys_addr") }
+        if t.contains(.cgroup) { cgroup = try c.u64("sample.cgroup") }
+        if t.contains(.dataPageSize) { dataPageSize = try c.u64("sample.data_page_size") }
+        if t.contains(.codePageSize) { codePageSize = try c.u64("sample.code_page_size") }
         if t.contains(.aux) {
             let size = try c.u64("sample.aux.size")
             guard size <= UInt64(c.remaining) else {
                 throw c.error("sample.aux.size", "\(size) bytes do not fit in the record")
             }
-            s.aux = try c.bytes(Int(size), "sample.aux.data")
+            aux = try c.bytes(Int(size), "sample.aux.data")
         }
-        return s
     }
 
     @inlinable
@@ -221,7 +248,7 @@ extension Sample {
             for b in [ReadFormat.totalTimeEnabled, .totalTimeRunning, .id, .lost] where f.contains(b) { words += 1 }
             try c.skip(words * 8, "sample.read values")
         }
-        return U64View(base: start, count: words, swaps: c.order != .host)
+        return U64View(base: start, count: words, swaps: c.swapsBytes)
     }
 }
 

@@ -68,6 +68,8 @@ struct ScriptCommand: ParsableCommand {
         var out = dest.buffer()
         var count = 0
         var failure: PerfDataError?
+        // Read once: an ArgumentParser flag's getter costs ~850 instructions, and `handle` runs per record.
+        let (records, countOnly) = (self.records, self.countOnly)
         func handle(_ rec: RawRecord) throws(PerfDataError) {
             if records {
                 out.append("0x\(String(rec.offset, radix: 16)) [0x\(String(rec.size, radix: 16))]: \(rec.type.name)\n")
