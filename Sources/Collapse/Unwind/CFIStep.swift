@@ -24,6 +24,14 @@ struct RegisterUpdate {
         return regs[r]
     }
 
+    @inline(__always) func value(_ r: Int, over regs: UnsafePointer<UnwindRegisters>) -> UInt64? {
+        guard r >= 0 && r < 17 else { return nil }
+        let bit: UInt32 = 1 << r
+        if values.known & bit != 0 { return values.raw(r) }
+        if cleared & bit != 0 { return nil }
+        return regs.pointee[r]
+    }
+
     /// Sets register `r` (ignored outside 0...16, as `UnwindRegisters`' subscript does), nil: unknown.
     @inline(__always) mutating func set(_ r: Int, _ v: UInt64?) {
         guard r >= 0 && r < 17 else { return }
@@ -67,14 +75,22 @@ extension DwarfUnwinder {
     static func cfiStep(_ row: CFIRule, regs: UnwindRegisters, dump: StackDump, into next: inout RegisterUpdate)
         -> StepResult
     {
+        withUnsafePointer(to: regs) { cfiStep(row, at: $0, dump: dump, into: &next) }
+    }
+
+    /// `cfiStep` reading the registers through a pointer: passed by value from the unwinder's loop, where
+    /// they are a variable, they were copied (a memcpy of 140 bytes) per frame.
+    static func cfiStep(
+        _ row: CFIRule, at r: UnsafePointer<UnwindRegisters>, dump: StackDump, into next: inout RegisterUpdate
+    ) -> StepResult {
         next.reset()
         let cfa: UInt64
-        if let (r, off) = row.cfaRegisterOffset {
+        if let (reg, off) = row.cfaRegisterOffset {
             // The usual CFA: a register plus an offset (no expression to evaluate).
-            guard let v = regs[r] else { return .stop(.badFrame) }
+            guard let v = r.pointee[reg] else { return .stop(.badFrame) }
             cfa = v &+ UInt64(bitPattern: off)
         } else {
-            switch evaluate(row.cfa, regs: regs, cfa: nil, dump: dump) {
+            switch evaluate(row.cfa, regs: r.pointee, cfa: nil, dump: dump) {
             case .failure(let f): return .stop(f.stop)
             case .success(let v): cfa = v
             }
@@ -84,43 +100,43 @@ extension DwarfUnwinder {
         let stop: UnwindStop? = row.steps.withUnsafeBufferPointer { steps in
             for i in 0..<steps.count {
                 let st = steps[i]
-                let r = st.register
+                let reg = st.register
                 switch st.kind {
-                case .undefined: next.set(r, nil)
+                case .undefined: next.set(reg, nil)
                 case .sameValue: continue  // unchanged: nothing to write
                 default:
                     let at: UInt64
                     if st.hasOffset {
                         at = cfa &+ UInt64(bitPattern: st.offset)
                     } else {
-                        switch expressionStep(row, i, regs: regs, cfa: cfa, dump: dump) {
+                        switch expressionStep(row, i, regs: r.pointee, cfa: cfa, dump: dump) {
                         case .success(let v): at = v
                         case .failure(let f):
                             // A callee-saved register we cannot read is only unknown; the return address must be read.
-                            if r == ra { return f.stop }
-                            next.set(r, nil)
+                            if reg == ra { return f.stop }
+                            next.set(reg, nil)
                             continue
                         }
                     }
                     guard st.kind == .location else {
-                        next.set(r, at)
+                        next.set(reg, at)
                         continue
                     }
                     if let w = dump.load(at) {
-                        next.set(r, w)
+                        next.set(reg, w)
                     } else {
-                        if r == ra { return dump.failure(at) }
-                        next.set(r, nil)
+                        if reg == ra { return dump.failure(at) }
+                        next.set(reg, nil)
                     }
                 }
             }
             return nil
         }
         if let stop { return .stop(stop) }
-        if ra != 16 { next.set(16, next.value(ra, over: regs)) }
+        if ra != 16 { next.set(16, next.value(ra, over: r)) }
         // The caller's SP is the CFA unless a rule says otherwise (signal trampolines give rsp one).
-        if !row.spHasRule || next.value(7, over: regs) == nil { next.set(7, cfa) }
-        if next.value(16, over: regs) == nil { return .stop(.root) }
+        if !row.spHasRule || next.value(7, over: r) == nil { next.set(7, cfa) }
+        if next.value(16, over: r) == nil { return .stop(.root) }
         return .caller(.cfi, exact: row.isSignalFrame)
     }
 

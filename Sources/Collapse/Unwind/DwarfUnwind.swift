@@ -301,27 +301,28 @@ public enum DwarfUnwinder {
         into frames: inout [UnwoundFrame], rules: (UInt64, Bool) -> FlatRule
     ) -> UnwindStop {
         var stop = UnwindStop.limit
+        var regs = start
         frames = [UnwoundFrame](unsafeUninitializedCapacity: max(limit, 1)) { buffer, n in
-            stop = unwind(start, rest: rest, dump: dump, limit: limit, frames: buffer.baseAddress!, count: &n) {
+            stop = unwind(&regs, rest: rest, dump: dump, limit: limit, frames: buffer.baseAddress!, count: &n) {
                 pc, exact, _ in rules(pc, exact)
             }
         }
         return stop
     }
 
-    /// The unwinder: writes the frames, leaf first, to `frames` (room for `max(limit, 1)`, uninitialised or
+    /// The unwinder, from the sample's registers `regs` (changed as it goes: taken in place, not copied):
+    /// writes the frames, leaf first, to `frames` (room for `max(limit, 1)`, uninitialised or
     /// trivially overwritten) and how many to `count`. `rules(pc, exact, i)` gives the rule of frame `i`, its
     /// objects kept alive by the caller; it is asked once per frame, in order, for every frame but the last
     /// when the unwind stops at `limit`. `rest`: registers `start` lacks, loaded before the first frame that
-    /// may read them (a CFI frame); `start` then holds at least `SampleRegisters.goRegisters`.
+    /// may read them (a CFI frame); `regs` then holds at least `SampleRegisters.goRegisters`.
     /// Frames go straight into the caller's buffer, ordinary Go frames are stepped inline, and CFI steps
     /// write only the registers their row names (`RegisterUpdate`): no array appends, uniqueness checks or
     /// 17-register copies per frame.
     static func unwind(
-        _ start: UnwindRegisters, rest: SampleRegisters? = nil, dump: StackDump, limit: Int,
+        _ regs: inout UnwindRegisters, rest: SampleRegisters? = nil, dump: StackDump, limit: Int,
         frames: UnsafeMutablePointer<UnwoundFrame>, count: inout Int, rules: (UInt64, Bool, Int) -> FlatRule
     ) -> UnwindStop {
-        var regs = start
         var pending = rest
         var update = RegisterUpdate()
         frames.initialize(to: UnwoundFrame(address: regs.raw(16), origin: .ip, exact: true))
@@ -346,7 +347,7 @@ public enum DwarfUnwinder {
                 if n == 1, rule.go.contains(.spWrite) { spWriteLeaf = rule.name }
                 let ordinary = rule.go.isDisjoint(with: FlatRule.GoBits.unusual) && rule.spDelta >= 0
                 if !(ordinary && regs.known & 1 << 7 != 0),
-                    let s = goSpecialStep(rule, regs: regs, dump: dump, innermost: n == 1, into: &update)
+                    let s = goSpecialStep(rule, sp: regs[7], dump: dump, innermost: n == 1, into: &update)
                 {
                     step = s
                     break
@@ -375,7 +376,9 @@ public enum DwarfUnwinder {
                     regs.load(mask: p.mask, values: p.values, only: ~SampleRegisters.goRegisters)
                     pending = nil
                 }
-                step = rule.withRow { cfiStep($0, regs: regs, dump: dump, into: &update) }
+                step = withUnsafeMutablePointer(to: &regs) { r in
+                    rule.withRow { cfiStep($0, at: r, dump: dump, into: &update) }
+                }
             }
             switch step {
             case .stop(let stop):
@@ -408,9 +411,9 @@ public enum DwarfUnwinder {
     /// registers from its ucontext (`uc_mcontext` at SP + 40: r8–r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp,
     /// rip); a root, a stack switch or a PC without SP delta stops. nil: an ordinary frame after all (an
     /// innermost SPWrite function).
-    static func goSpecialStep(_ rule: FlatRule, regs: UnwindRegisters, dump: StackDump, innermost: Bool,
+    static func goSpecialStep(_ rule: FlatRule, sp: UInt64?, dump: StackDump, innermost: Bool,
                               into next: inout RegisterUpdate) -> StepResult? {
-        guard let sp = regs[7] else { return .stop(.badFrame) }
+        guard let sp else { return .stop(.badFrame) }
         if rule.go.contains(.sigreturn) { return signalContext(sp &+ 40, dump: dump, into: &next) }
         if rule.go.contains(.root) { return .stop(.root) }
         if rule.go.contains(.spWrite) && !innermost { return .stop(.stackSwitch(rule.name)) }

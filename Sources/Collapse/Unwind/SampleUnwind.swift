@@ -171,7 +171,7 @@ extension PerfCollapser {
         // retained and released) once per sample.
         let stop = withUnsafePointer(to: model) { m in
             DwarfUnwinder.unwind(
-                regs, rest: rest, dump: dump, limit: DwarfUnwinder.frameLimit, frames: unwindState.frames, count: &n
+                &regs, rest: rest, dump: dump, limit: DwarfUnwinder.frameLimit, frames: unwindState.frames, count: &n
             ) { pc, exact, i in
                 frameRule(pc, exact: exact, pid: pid, model: m, names: names + i)
             }
