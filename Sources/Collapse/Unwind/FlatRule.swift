@@ -112,7 +112,12 @@ struct FlatRuleCache {
         UInt64(UInt32(bitPattern: pid)) << 1 | (exact ? 1 : 0) | 1 << 63
     }
 
-    @inline(__always) static func hash(_ pc: UInt64, _ tag: UInt64) -> UInt64 { mix64(pc ^ tag &* 0x2545_f491_4f6c_dd1d) }
+    /// One multiply and a fold of the high half into the low bits `mask` keeps (probed per unwound frame:
+    /// `mix64`'s two rounds were about 20 instructions of a frame's ~100).
+    @inline(__always) static func hash(_ pc: UInt64, _ tag: UInt64) -> UInt64 {
+        let h = (pc ^ tag &* 0x2545_f491_4f6c_dd1d) &* 0x9e37_79b9_7f4a_7c15
+        return h ^ (h >> 29)
+    }
 
     @inline(__always) func find(_ pc: UInt64, tag: UInt64) -> Slot? {
         guard let i = index(pc, tag: tag) else { return nil }
