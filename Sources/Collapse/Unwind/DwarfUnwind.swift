@@ -159,21 +159,25 @@ public struct UnwindRegisters: Sendable {
         self[d] = regs[k]
     }
 
-    /// Sets the registers of `wanted` that `values` (one u64 per set bit of `mask`, ascending) holds: the
-    /// value of perf bit p is at the count of `mask`'s bits below p.
+    /// Sets the registers of `wanted` that `values` (one u64 per set bit of `mask`, ascending) holds. One pass
+    /// over the recorded bits, lowest first, the k-th value belonging to the k-th bit: counting the bits
+    /// below each wanted one (a software popcount on baseline x86-64) cost about 650 instructions a sample
+    /// on a cgo capture.
     mutating func load(mask: UInt64, values regs: U64View, only wanted: UInt32) {
-        var w = wanted & 0x1_ffff
+        let w = wanted & 0x1_ffff
+        var bits = mask
+        var k = 0
         var known = self.known
+        let n = regs.count
         withUnsafeMutableBytes(of: &storage) { st in
-            while w != 0 {
-                let d = w.trailingZeroBitCount
-                w &= w &- 1
-                let p = Self.perfBit(dwarf: d)
-                guard mask & (1 << p) != 0 else { continue }
-                let k = (mask & ((1 << p) &- 1)).nonzeroBitCount
-                guard k < regs.count else { continue }
-                st.storeBytes(of: regs[k], toByteOffset: d &* 8, as: UInt64.self)
-                known |= 1 << d
+            while bits != 0, k < n {
+                let d = Self.dwarfNumber(perf: bits.trailingZeroBitCount)
+                if d >= 0, w & (1 << d) != 0 {
+                    st.storeBytes(of: regs[k], toByteOffset: d &* 8, as: UInt64.self)
+                    known |= 1 << d
+                }
+                k &+= 1
+                bits &= bits &- 1
             }
         }
         self.known = known
