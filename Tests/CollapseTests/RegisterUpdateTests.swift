@@ -1,6 +1,7 @@
 import Testing
 @testable import Collapse
 @testable import Symbolize
+@testable import PerfData
 
 /// The CFI step that writes only the registers its row names (`RegisterUpdate`) against the step it
 /// replaced, which copied all 17 registers and changed the copy: same stop, same caller registers.
@@ -53,6 +54,28 @@ import Testing
     }
 
     static func values(_ r: UnwindRegisters) -> [UInt64?] { (0...16).map { r[$0] } }
+
+    /// Loading through a mask's layout (one byte per register) equals the walk over the mask's bits, for
+    /// random masks (bits beyond perf's x86 ones too), short value lists and random wanted sets. Seeded.
+    @Test func layoutLoadEqualsMaskLoad() {
+        var rng = SplitMix64(seed: 2223)
+        let values: [UInt64] = (0..<64).map { _ in rng.next() }
+        for round in 0..<3_000 {
+            var mask = rng.next() & 0xff_ffff
+            if round % 3 == 0 { mask |= rng.next() }
+            let count = round % 4 == 0 ? Int(rng.next() % 24) : min(mask.nonzeroBitCount, 64)
+            let wanted = UInt32(truncatingIfNeeded: rng.next())
+            values.withUnsafeBytes { b in
+                let view = U64View(base: b.baseAddress, count: count, swaps: round % 2 == 0)
+                var a = UnwindRegisters(), c = UnwindRegisters()
+                a[6] = 1
+                c[6] = 1
+                a.load(mask: mask, values: view, only: wanted)
+                c.load(layout: RegisterLayout(mask: mask), values: view, only: wanted)
+                #expect(a.known == c.known && Self.values(a) == Self.values(c), "mask \(mask) count \(count)")
+            }
+        }
+    }
 
     /// Random rows (undefined, offset and expression rules, a return-address column other than 16, reads
     /// outside the dump) from random registers: the two steps agree on every one. Seeded.

@@ -159,6 +159,27 @@ public struct UnwindRegisters: Sendable {
         self[d] = regs[k]
     }
 
+    /// As `load(mask:values:only:)` with the mask's layout: one byte read per wanted register (the unwinder's
+    /// path, before the first CFI frame of a sample).
+    mutating func load(layout: RegisterLayout, values regs: U64View, only wanted: UInt32) {
+        var w = wanted & 0x1_ffff
+        var known = self.known
+        let n = regs.count
+        withUnsafeMutableBytes(of: &storage) { st in
+            withUnsafeBytes(of: layout.slots) { idx in
+                while w != 0 {
+                    let d = w.trailingZeroBitCount
+                    w &= w &- 1
+                    let k = Int(idx[d])
+                    guard k != 0xff, k < n else { continue }
+                    st.storeBytes(of: regs[k], toByteOffset: d &* 8, as: UInt64.self)
+                    known |= 1 << d
+                }
+            }
+        }
+        self.known = known
+    }
+
     /// Sets the registers of `wanted` that `values` (one u64 per set bit of `mask`, ascending) holds. One pass
     /// over the recorded bits, lowest first, the k-th value belonging to the k-th bit: counting the bits
     /// below each wanted one (a software popcount on baseline x86-64) cost about 650 instructions a sample
@@ -188,8 +209,37 @@ public struct UnwindRegisters: Sendable {
 struct SampleRegisters {
     let mask: UInt64
     let values: U64View
+    /// Where each register's value is among `values` (`mask`'s layout, made once per event).
+    var layout: RegisterLayout
     /// What a Go step writes (BP, SP, IP): loaded up front, never reloaded.
     static let goRegisters: UInt32 = 1 << 6 | 1 << 7 | 1 << 16
+
+    init(mask: UInt64, values: U64View, layout: RegisterLayout? = nil) {
+        self.mask = mask
+        self.values = values
+        self.layout = layout ?? RegisterLayout(mask: mask)
+    }
+}
+
+/// Where each DWARF register's value is among a sample's recorded ones for one register mask: byte d of
+/// `slots` is the index of register d's value (0...16), 0xff when the mask lacks it. Made once per event,
+/// so loading a register is a byte read, not a walk or a count of the mask's bits.
+struct RegisterLayout {
+    var slots: (UInt64, UInt64, UInt64) = (.max, .max, .max)
+
+    init(mask: UInt64) {
+        var bits = mask
+        var k: UInt8 = 0
+        withUnsafeMutableBytes(of: &slots) { s in
+            // At most 64 bits: k stays below 0xff.
+            while bits != 0 {
+                let d = UnwindRegisters.dwarfNumber(perf: bits.trailingZeroBitCount)
+                if d >= 0 { s[d] = k }
+                k &+= 1
+                bits &= bits &- 1
+            }
+        }
+    }
 }
 
 /// A copy of the user stack starting at the sampled SP: `bytes` are the valid (`dyn_size`) bytes, `size` what
@@ -377,7 +427,7 @@ public enum DwarfUnwinder {
             case .cfi:
                 if let p = pending {
                     // Go steps wrote only IP, SP and BP: the others are still the sample's.
-                    regs.load(mask: p.mask, values: p.values, only: ~SampleRegisters.goRegisters)
+                    regs.load(layout: p.layout, values: p.values, only: ~SampleRegisters.goRegisters)
                     pending = nil
                 }
                 step = withUnsafeMutablePointer(to: &regs) { r in

@@ -53,7 +53,7 @@ struct SampleUnwindState {
     var stats = UnwindStats()
     /// Per event index of `eventsOf`: the attr's user register mask and stack dump size (a cross-module
     /// read of `PerfFile.events` costs a dynamic exclusivity check per sample).
-    var events: [(mask: UInt64, dumpSize: UInt32)] = []
+    var events: [(mask: UInt64, dumpSize: UInt32, layout: RegisterLayout)] = []
     var eventsOf: PerfFile?
     /// The last sample's unwound user frames, leaf first: the first `frameCount` of a buffer made once
     /// (`buffers` owns it), written by the unwinder through its pointer.
@@ -110,9 +110,13 @@ extension PerfCollapser {
     }
 
     /// `s`'s event's user register mask and dump size, read from `file` once per file.
-    @inline(__always) mutating func unwindEvent(_ s: Sample, file: PerfFile) -> (mask: UInt64, dumpSize: UInt32) {
+    @inline(__always) mutating func unwindEvent(_ s: Sample, file: PerfFile) -> (
+        mask: UInt64, dumpSize: UInt32, layout: RegisterLayout
+    ) {
         if unwindState.eventsOf !== file {
-            unwindState.events = file.events.map { ($0.attr.sampleRegsUser, $0.attr.sampleStackUser) }
+            unwindState.events = file.events.map {
+                ($0.attr.sampleRegsUser, $0.attr.sampleStackUser, RegisterLayout(mask: $0.attr.sampleRegsUser))
+            }
             unwindState.eventsOf = file
         }
         return unwindState.events[s.eventIndex]
@@ -157,7 +161,7 @@ extension PerfCollapser {
         let event = unwindEvent(s, file: file)
         guard event.mask != 0 else { return nil }  // `canUnwind`'s checks
         // IP, SP and BP now; the others when a CFI frame needs them (most Go stacks never do).
-        let rest = SampleRegisters(mask: event.mask, values: s.regsUser)
+        let rest = SampleRegisters(mask: event.mask, values: s.regsUser, layout: event.layout)
         var regs = UnwindRegisters()
         regs.loadGoRegisters(mask: rest.mask, values: rest.values)
         guard let sp = regs[7], regs[16] != nil else { return nil }
