@@ -207,17 +207,15 @@ public struct UnwindRegisters: Sendable {
 
 /// A sample's user registers as recorded, for loading the ones the first frame read them on demand.
 struct SampleRegisters {
-    let mask: UInt64
     let values: U64View
-    /// Where each register's value is among `values` (`mask`'s layout, made once per event).
+    /// Where each register's value is among `values` (the event's register mask's layout, made once per event).
     var layout: RegisterLayout
     /// What a Go step writes (BP, SP, IP): loaded up front, never reloaded.
     static let goRegisters: UInt32 = 1 << 6 | 1 << 7 | 1 << 16
 
-    init(mask: UInt64, values: U64View, layout: RegisterLayout? = nil) {
-        self.mask = mask
+    init(values: U64View, layout: RegisterLayout) {
         self.values = values
-        self.layout = layout ?? RegisterLayout(mask: mask)
+        self.layout = layout
     }
 }
 
@@ -351,13 +349,13 @@ public enum DwarfUnwinder {
 
     /// The unwinder over an array (tests): as `unwind(_:rest:dump:limit:frames:count:rules:)`.
     static func unwind(
-        _ start: UnwindRegisters, rest: SampleRegisters? = nil, dump: StackDump, limit: Int = 512,
+        _ start: UnwindRegisters, dump: StackDump, limit: Int = 512,
         into frames: inout [UnwoundFrame], rules: (UInt64, Bool) -> FlatRule
     ) -> UnwindStop {
         var stop = UnwindStop.limit
         var regs = start
         frames = [UnwoundFrame](unsafeUninitializedCapacity: max(limit, 1)) { buffer, n in
-            stop = unwind(&regs, rest: rest, dump: dump, limit: limit, frames: buffer.baseAddress!, count: &n) {
+            stop = unwind(&regs, rest: nil, dump: dump, limit: limit, frames: buffer.baseAddress!, count: &n) {
                 pc, exact, _ in rules(pc, exact)
             }
         }
@@ -368,13 +366,13 @@ public enum DwarfUnwinder {
     /// writes the frames, leaf first, to `frames` (room for `max(limit, 1)`, uninitialised or
     /// trivially overwritten) and how many to `count`. `rules(pc, exact, i)` gives the rule of frame `i`, its
     /// objects kept alive by the caller; it is asked once per frame, in order, for every frame but the last
-    /// when the unwind stops at `limit`. `rest`: registers `start` lacks, loaded before the first frame that
+    /// when the unwind stops at `limit`. `rest`: registers `regs` lacks, loaded before the first frame that
     /// may read them (a CFI frame); `regs` then holds at least `SampleRegisters.goRegisters`.
     /// Frames go straight into the caller's buffer, ordinary Go frames are stepped inline, and CFI steps
     /// write only the registers their row names (`RegisterUpdate`): no array appends, uniqueness checks or
     /// 17-register copies per frame.
     static func unwind(
-        _ regs: inout UnwindRegisters, rest: SampleRegisters? = nil, dump: StackDump, limit: Int,
+        _ regs: inout UnwindRegisters, rest: UnsafePointer<SampleRegisters>?, dump: StackDump, limit: Int,
         frames: UnsafeMutablePointer<UnwoundFrame>, count: inout Int, rules: (UInt64, Bool, Int) -> FlatRule
     ) -> UnwindStop {
         var pending = rest
@@ -427,7 +425,7 @@ public enum DwarfUnwinder {
             case .cfi:
                 if let p = pending {
                     // Go steps wrote only IP, SP and BP: the others are still the sample's.
-                    regs.load(layout: p.layout, values: p.values, only: ~SampleRegisters.goRegisters)
+                    regs.load(layout: p.pointee.layout, values: p.pointee.values, only: ~SampleRegisters.goRegisters)
                     pending = nil
                 }
                 step = withUnsafeMutablePointer(to: &regs) { r in

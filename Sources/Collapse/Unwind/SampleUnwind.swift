@@ -161,9 +161,9 @@ extension PerfCollapser {
         let event = unwindEvent(s, file: file)
         guard event.mask != 0 else { return nil }  // `canUnwind`'s checks
         // IP, SP and BP now; the others when a CFI frame needs them (most Go stacks never do).
-        let rest = SampleRegisters(mask: event.mask, values: s.regsUser, layout: event.layout)
+        let rest = SampleRegisters(values: s.regsUser, layout: event.layout)
         var regs = UnwindRegisters()
-        regs.loadGoRegisters(mask: rest.mask, values: rest.values)
+        regs.load(layout: rest.layout, values: rest.values, only: SampleRegisters.goRegisters)
         guard let sp = regs[7], regs[16] != nil else { return nil }
         let valid = Int(clamping: min(s.userStackDynSize, UInt64(s.userStack.count)))
         let dump = StackDump(
@@ -173,11 +173,14 @@ extension PerfCollapser {
         var n = 0
         // The closure takes the model by pointer: captured by value, it was copied (every table of it
         // retained and released) once per sample.
+        // `rest` by pointer too: the loop keeps 8 bytes live, not the registers' view and layout.
         let stop = withUnsafePointer(to: model) { m in
-            DwarfUnwinder.unwind(
-                &regs, rest: rest, dump: dump, limit: DwarfUnwinder.frameLimit, frames: unwindState.frames, count: &n
-            ) { pc, exact, i in
-                frameRule(pc, exact: exact, pid: pid, model: m, names: names + i)
+            withUnsafePointer(to: rest) { r in
+                DwarfUnwinder.unwind(
+                    &regs, rest: r, dump: dump, limit: DwarfUnwinder.frameLimit, frames: unwindState.frames, count: &n
+                ) { pc, exact, i in
+                    frameRule(pc, exact: exact, pid: pid, model: m, names: names + i)
+                }
             }
         }
         // Stopped at the limit, the last frame's rule was not asked for: not named yet.
