@@ -103,6 +103,12 @@ struct StackCounter {
         return e
     }
 
+    /// Adds a sample of weight `weight` to unique stack `e` (an index `add` returned).
+    @inline(__always) mutating func count(_ e: Int, weight: UInt64) {
+        weights[e] &+= weight
+        sampleCounts[e] &+= 1
+    }
+
     /// The ids of unique stack `e`.
     func stack(_ e: Int) -> ArraySlice<UInt32> {
         let s = Int(starts[e])

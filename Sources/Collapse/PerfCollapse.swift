@@ -98,6 +98,8 @@ public struct PerfCollapser {
 
     /// Per (pid, address, exact, mode): the names, without looking up the mapping again. Cleared when maps change.
     var sampleFrames = FrameRunCache()
+    /// Per recorded chain: the unique stack it folded to (ChainFoldCache.swift). Cleared with `sampleFrames`.
+    var chainFolds = ChainFoldCache()
     var modes: [UInt16] = []
     /// Root frame's name id per thread; cleared when a comm changes. An integer map: Dictionary hashed each
     /// sample's tid with SipHash.
@@ -135,6 +137,7 @@ public struct PerfCollapser {
         let step = max(interval, 1)
         var nextProgress = options.recordSamples && step < Int.max - sampleRecords.count ? sampleRecords.count + step : .max
         loadKernelSymbols(file)
+        chainFolds.removeAll()
         var model = ProcessModel(file: file)
         var it = file.orderedRecords()
         var scratch = FrameScratch()
@@ -158,10 +161,12 @@ public struct PerfCollapser {
                 switch rec.type {
                 case .mmap, .mmap2, .fork:
                     sampleFrames.removeAll()
+                    chainFolds.removeAll()
                     recorder.cache.removeAll()
                     stackTruth.mapsChanged()
                 case .comm:
                     sampleFrames.removeAll()
+                    chainFolds.removeAll()
                     recorder.cache.removeAll()
                     stackTruth.mapsChanged()
                     roots = IntMap()
@@ -215,12 +220,32 @@ public struct PerfCollapser {
         if let r = options.timeRange, !r.contains(s.time) { return false }
         if !options.comms.isEmpty, !options.comms.contains(model.comm(tid: s.tid)) { return false }
         samples += 1
-        scratch.removeAll()
         let root = rootName(s, model: model)
+        let weight = options.weightByPeriod ? max(s.period, 1) : 1
+        // A chain folded before: its stack, counted again (ChainFoldCache.swift).
+        let cacheable = chainFoldable(s, model: model)
+        var chainHash: UInt64 = 0
+        if cacheable {
+            chainHash = ChainFoldCache.hash(s.callchain, pid: s.pid, mode: s.cpuMode.rawValue, root: root)
+            if let e = chainFolds.find(s.callchain, hash: chainHash, pid: s.pid, mode: s.cpuMode.rawValue, root: root) {
+                let index = countCachedChain(chainFolds.entries[e], weight: weight)
+                return recordSample(s, weight: weight, stack: index)
+            }
+        }
+        let repairsBefore = (stackTruth.inserted, stackTruth.placeholders)
+        scratch.removeAll()
         scratch.append(root)
         if options.recordLocations { beginLocations(root: root) }
         // Leaf first in the sample; folded stacks are root first: walk the chain backwards.
         let how = findFoldStack(s, file: file, model: model)
+        // An unwound chain folded before: its stack, counted again (the unwinding itself is per sample).
+        var unwound: (mode: UInt16, hash: UInt64)?
+        if case .unwound = how, unwoundFoldable(model: model) {
+            let mode = unwoundMode(s)
+            let (h, hit) = findUnwoundFold(s, root: root, mode: mode)
+            if let hit { return recordSample(s, weight: weight, stack: countCachedChain(chainFolds.entries[hit], weight: weight)) }
+            unwound = (mode, h)
+        }
         var found = true
         if case .inserted(let ins) = how {
             appendChain(s.callchain, origins: nil, s, model: model, to: &scratch, insert: ins)
@@ -243,9 +268,19 @@ public struct PerfCollapser {
         if !missingNames.isEmpty { countMissing(scratch) }
         if model.notes.malformedCount > 0 { noteAfterMalformed(scratch) }
         if !found { noteLeafOnly(s, chain: s.callchain) }
-        let weight = options.weightByPeriod ? max(s.period, 1) : 1
         let index = scratch.withIDs { stacks.add($0, weight: weight) }
         if options.recordLocations { endLocations(weight: weight) }
+        if let u = unwound { insertUnwoundFold(s, root: root, mode: u.mode, hash: u.hash, stack: index) }
+        if cacheable {
+            let repair: UInt8 = stackTruth.placeholders != repairsBefore.1 ? 2 : stackTruth.inserted != repairsBefore.0 ? 1 : 0
+            chainFolds.insert(s.callchain, hash: chainHash, pid: s.pid, mode: s.cpuMode.rawValue, root: root, stack: index, repair: repair)
+        }
+        return recordSample(s, weight: weight, stack: index)
+    }
+
+    /// Appends the folded sample to `sampleRecords` when asked (`recordSamples`); true when it did.
+    @inline(__always)
+    mutating func recordSample(_ s: Sample, weight: UInt64, stack index: Int) -> Bool {
         guard options.recordSamples else { return false }
         sampleRecords.append(FoldedSample(time: s.time, weight: weight, pid: s.pid, tid: s.tid, cpu: s.cpu, stack: Int32(index)))
         return true
@@ -349,7 +384,8 @@ public struct PerfCollapser {
         if options.recordLocations { keepFrames(frames, key) }
         let result = frames.map { intern($0.name) }
         frameNames[key] = result
-        noteUnnamed(result, mapping: m)
+        // Only a placeholder (`symbols` false) can stand for a binary not found.
+        if frames.contains(where: { !$0.symbols }) { noteUnnamed(result, mapping: m) }
         return result
     }
 
@@ -374,10 +410,10 @@ public struct PerfCollapser {
     mutating func symbolizedFrames(_ address: UInt64, mapping m: Mapping, exact: Bool,
                                    mode: CPUMode) -> [(name: String, frame: SourceFrame?, symbols: Bool)] {
         let kernel = m.isKernel
-        // As stackcollapse-perf.pl names unknown frames from perf script's dso column.
-        // Cut first: basename scans the name, and a 60 KB mapped file name is scanned per address.
-        let base = basename(NameLimit.limited(perfDSOName(m)))
         func unknown() -> [(name: String, frame: SourceFrame?, symbols: Bool)] {
+            // As stackcollapse-perf.pl names unknown frames from perf script's dso column.
+            // Cut first: basename scans the name, and a 60 KB mapped file name is scanned per address.
+            let base = basename(NameLimit.limited(perfDSOName(m)))
             var n = options.includeAddresses ? "[\(base) <\(String(m.fileOffset(of: address), radix: 16))>]" : "[\(base)]"
             if kernel && options.annotateKernel { n += "_[k]" }
             return [(n, nil, false)]
@@ -390,7 +426,7 @@ public struct PerfCollapser {
             guard let j = jitSymbol(address, mapping: m) else { return unknown() }
             return [(j.name, nil, true)]
         }
-        guard let img = image(for: m), let vaddr = img.elf.virtualAddress(ofFileOffset: m.fileOffset(of: address)) else {
+        guard let img = mappedImage(m), let vaddr = img.elf.virtualAddress(ofFileOffset: m.fileOffset(of: address)) else {
             return unknown()
         }
         if options.elfNames {

@@ -1,6 +1,7 @@
 import BinaryIO
 import Foundation
 import Testing
+import TestSupport
 @testable import PerfData
 
 /// Records whose numbers size memory (issue 22; Fixtures/hostile, made by Fixtures/generate-hostile.sh

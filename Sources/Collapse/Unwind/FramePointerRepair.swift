@@ -188,15 +188,26 @@ extension PerfCollapser {
         let key = CallSiteKey(binary: ObjectIdentifier(img), caller: caller.entry, callee: callee)
         if let known = stackTruth.callSites[key] { return known }
         let elf = img.elf
+        let binary = ObjectIdentifier(img)
         let found = MachineCode.directCalls(elf, from: caller.entry, to: caller.end) { t in
-            if t == callee { return true }
-            // Only the stub's bounds are needed (not its SP delta): one functab search per call target.
-            guard let (entry, end, _) = p.funcBounds(t), entry == t,
-                  let j = MachineCode.tailJump(elf, entry: entry, end: end) else { return false }
-            return p.functionEntry(j) == callee
+            t == callee || (callee != 0 && stubTarget(binary, p, elf, t) == callee)
         }
         stackTruth.callSites[key] = found
         return found
+    }
+
+    /// The function a stub at `t` tail-jumps to, 0 when `t` is not a function entry ending in a jump; cached
+    /// per binary and target (the same helpers, `morestack_noctxt` first, are called from every caller).
+    mutating func stubTarget(_ binary: ObjectIdentifier, _ p: GoPclntab, _ elf: ELFFile, _ t: UInt64) -> UInt64 {
+        let key = CallSiteKey(binary: binary, caller: t, callee: 0)
+        if let known = stackTruth.stubTargets[key] { return known }
+        var target: UInt64 = 0
+        // Only the stub's bounds are needed (not its SP delta): one functab search per call target.
+        if let (entry, end, _) = p.funcBounds(t), entry == t, let j = MachineCode.tailJump(elf, entry: entry, end: end) {
+            target = p.functionEntry(j) ?? 0
+        }
+        stackTruth.stubTargets[key] = target
+        return target
     }
 
     /// `leaf` was looked up unnamed: its name is read here, once per decided pair.

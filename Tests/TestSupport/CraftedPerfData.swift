@@ -4,8 +4,10 @@ import PerfData
 /// Writes perf.data bytes crafted at their counts (issue 22), at test time: the same layout as
 /// scripts/hostile/perfgen.py (file mode, one cpu-clock attr with sample_id_all, samples with
 /// IP|TID|TIME|PERIOD|CALLCHAIN), for inputs too large to commit (millions of maps).
-struct CraftedPerfData {
+public struct CraftedPerfData {
     private var data: [UInt8] = []
+
+    public init() {}
 
     private mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
     private mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
@@ -21,30 +23,30 @@ struct CraftedPerfData {
         return b
     }
 
-    mutating func comm(pid: UInt32, name: String) {
+    public mutating func comm(pid: UInt32, name: String, time: UInt64 = 1) {
         let n = Self.padded(name)
         header(3, misc: 0, size: 8 + 8 + n.count + 16)
         u32(pid); u32(pid)
         data += n
-        trailer(pid: pid, tid: pid, time: 1)
+        trailer(pid: pid, tid: pid, time: time)
     }
 
-    mutating func fork(pid: UInt32, ppid: UInt32) {
+    public mutating func fork(pid: UInt32, ppid: UInt32) {
         header(7, misc: 0, size: 8 + 24 + 16)
         u32(pid); u32(ppid); u32(pid); u32(ppid); u64(1)
         trailer(pid: pid, tid: pid, time: 1)
     }
 
-    mutating func mmap2(pid: UInt32, start: UInt64, length: UInt64, name: String) {
+    public mutating func mmap2(pid: UInt32, start: UInt64, length: UInt64, name: String, time: UInt64 = 1) {
         let n = Self.padded(name)
         header(10, misc: 2, size: 8 + 64 + n.count + 16)
         u32(pid); u32(pid); u64(start); u64(length); u64(0)
         u32(8); u32(1); u64(1234); u64(0); u32(5); u32(2)
         data += n
-        trailer(pid: pid, tid: pid, time: 1)
+        trailer(pid: pid, tid: pid, time: time)
     }
 
-    mutating func sample(pid: UInt32, time: UInt64, chain: [UInt64]) {
+    public mutating func sample(pid: UInt32, time: UInt64, chain: [UInt64]) {
         header(9, misc: 2, size: 8 + 32 + 8 + 8 * (chain.count + 1))
         u64(chain[0]); u32(pid); u32(pid); u64(time); u64(4_000_000)
         u64(UInt64(chain.count + 1)); u64(0xffff_ffff_ffff_fe00)
@@ -52,7 +54,7 @@ struct CraftedPerfData {
     }
 
     /// The whole file: header, the attr (no ids), the records.
-    func file(path: String = "crafted.data") -> MappedFile {
+    public func file(path: String = "crafted.data") -> MappedFile {
         var out: [UInt8] = []
         func put(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
         out += Array("PERFILE2".utf8)
