@@ -358,6 +358,15 @@ struct FrameScratch {
         count &+= 1
     }
 
+    /// Appends `n` ids that `body` writes through one pointer (one uniqueness check, not one per id).
+    @inline(__always) mutating func append(count n: Int, _ body: (UnsafeMutablePointer<UInt32>) -> Void) {
+        guard n > 0 else { return }
+        let start = count, end = count &+ n
+        if storage.count < end { storage += repeatElement(0, count: end &- storage.count) }
+        storage.withUnsafeMutableBufferPointer { body($0.baseAddress.unsafelyUnwrapped + start) }
+        count = end
+    }
+
     @inline(__always) func withIDs<R>(_ body: (UnsafeBufferPointer<UInt32>) -> R) -> R {
         storage.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[..<count])) }
     }

@@ -86,6 +86,12 @@ public struct UnwindRegisters: Sendable {
         }
     }
 
+    /// Sets register `r` (0...16, not checked: the unwinder's own register numbers) to `v`.
+    @inline(__always) mutating func set(_ r: Int, _ v: UInt64) {
+        withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: v, toByteOffset: r &* 8, as: UInt64.self) }
+        known |= 1 << r
+    }
+
     /// perf's x86 register index (`arch/x86/include/uapi/asm/perf_regs.h`) to DWARF numbering; -1: not used.
     static let perfToDwarf: [Int] = [
         0, 3, 2, 1, 4, 5, 6, 7, 16, -1, -1, -1, -1, -1, -1, -1, 8, 9, 10, 11, 12, 13, 14, 15
@@ -153,21 +159,46 @@ public struct UnwindRegisters: Sendable {
         self[d] = regs[k]
     }
 
-    /// Sets the registers of `wanted` that `values` (one u64 per set bit of `mask`, ascending) holds: the
-    /// value of perf bit p is at the count of `mask`'s bits below p.
-    mutating func load(mask: UInt64, values regs: U64View, only wanted: UInt32) {
+    /// As `load(mask:values:only:)` with the mask's layout: one byte read per wanted register (the unwinder's
+    /// path, before the first CFI frame of a sample).
+    mutating func load(layout: RegisterLayout, values regs: U64View, only wanted: UInt32) {
         var w = wanted & 0x1_ffff
         var known = self.known
+        let n = regs.count
         withUnsafeMutableBytes(of: &storage) { st in
-            while w != 0 {
-                let d = w.trailingZeroBitCount
-                w &= w &- 1
-                let p = Self.perfBit(dwarf: d)
-                guard mask & (1 << p) != 0 else { continue }
-                let k = (mask & ((1 << p) &- 1)).nonzeroBitCount
-                guard k < regs.count else { continue }
-                st.storeBytes(of: regs[k], toByteOffset: d &* 8, as: UInt64.self)
-                known |= 1 << d
+            withUnsafeBytes(of: layout.slots) { idx in
+                while w != 0 {
+                    let d = w.trailingZeroBitCount
+                    w &= w &- 1
+                    let k = Int(idx[d])
+                    guard k != 0xff, k < n else { continue }
+                    st.storeBytes(of: regs[k], toByteOffset: d &* 8, as: UInt64.self)
+                    known |= 1 << d
+                }
+            }
+        }
+        self.known = known
+    }
+
+    /// Sets the registers of `wanted` that `values` (one u64 per set bit of `mask`, ascending) holds. One pass
+    /// over the recorded bits, lowest first, the k-th value belonging to the k-th bit: counting the bits
+    /// below each wanted one (a software popcount on baseline x86-64) cost about 650 instructions a sample
+    /// on a cgo capture.
+    mutating func load(mask: UInt64, values regs: U64View, only wanted: UInt32) {
+        let w = wanted & 0x1_ffff
+        var bits = mask
+        var k = 0
+        var known = self.known
+        let n = regs.count
+        withUnsafeMutableBytes(of: &storage) { st in
+            while bits != 0, k < n {
+                let d = Self.dwarfNumber(perf: bits.trailingZeroBitCount)
+                if d >= 0, w & (1 << d) != 0 {
+                    st.storeBytes(of: regs[k], toByteOffset: d &* 8, as: UInt64.self)
+                    known |= 1 << d
+                }
+                k &+= 1
+                bits &= bits &- 1
             }
         }
         self.known = known
@@ -176,10 +207,37 @@ public struct UnwindRegisters: Sendable {
 
 /// A sample's user registers as recorded, for loading the ones the first frame read them on demand.
 struct SampleRegisters {
-    let mask: UInt64
     let values: U64View
+    /// Where each register's value is among `values` (the event's register mask's layout, made once per event).
+    var layout: RegisterLayout
     /// What a Go step writes (BP, SP, IP): loaded up front, never reloaded.
     static let goRegisters: UInt32 = 1 << 6 | 1 << 7 | 1 << 16
+
+    init(values: U64View, layout: RegisterLayout) {
+        self.values = values
+        self.layout = layout
+    }
+}
+
+/// Where each DWARF register's value is among a sample's recorded ones for one register mask: byte d of
+/// `slots` is the index of register d's value (0...16), 0xff when the mask lacks it. Made once per event,
+/// so loading a register is a byte read, not a walk or a count of the mask's bits.
+struct RegisterLayout {
+    var slots: (UInt64, UInt64, UInt64) = (.max, .max, .max)
+
+    init(mask: UInt64) {
+        var bits = mask
+        var k: UInt8 = 0
+        withUnsafeMutableBytes(of: &slots) { s in
+            // At most 64 bits: k stays below 0xff.
+            while bits != 0 {
+                let d = UnwindRegisters.dwarfNumber(perf: bits.trailingZeroBitCount)
+                if d >= 0 { s[d] = k }
+                k &+= 1
+                bits &= bits &- 1
+            }
+        }
+    }
 }
 
 /// A copy of the user stack starting at the sampled SP: `bytes` are the valid (`dyn_size`) bytes, `size` what
@@ -202,12 +260,24 @@ public struct StackDump {
 
     /// The little-endian word at `address`, or why it cannot be read.
     @inline(__always) func word(_ address: UInt64) -> Result<UInt64, UnwindFailure> {
-        guard address >= base else { return .failure(UnwindFailure(.outsideDump)) }
+        guard let v = load(address) else { return .failure(UnwindFailure(failure(address))) }
+        return .success(v)
+    }
+
+    /// The little-endian word at `address`; nil when it is not wholly in the valid bytes (`failure` says why).
+    /// A plain optional: the unwinder's hot path, where a `Result` carrying an `UnwindStop` (which holds a
+    /// String) cost outlined copies per read.
+    @inline(__always) func load(_ address: UInt64) -> UInt64? {
         let off = address &- base
-        guard off <= UInt64(Int.max - 8), Int(off) + 8 <= bytes.count else {
-            return .failure(UnwindFailure(isFull && off < UInt64(Int.max) ? .truncated(dumpSize: size) : .outsideDump))
-        }
-        return .success(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: Int(off), as: UInt64.self)))
+        let n = UInt64(bytes.count)
+        guard address >= base, n >= 8, off <= n &- 8 else { return nil }
+        return UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: Int(truncatingIfNeeded: off), as: UInt64.self))
+    }
+
+    /// Why `load(address)` gave nil: past the end of a full dump, the stack was cut by the dump size.
+    func failure(_ address: UInt64) -> UnwindStop {
+        guard address >= base else { return .outsideDump }
+        return isFull && address &- base < UInt64(Int.max) ? .truncated(dumpSize: size) : .outsideDump
     }
 }
 
@@ -223,6 +293,9 @@ public struct UnwindResult: Sendable {
 }
 
 public enum DwarfUnwinder {
+    /// The most frames the fold unwinds a sample to (`UnwindStop.limit`).
+    static var frameLimit: Int { 512 }
+
     /// Go's signal handler entry: a TopFrame for Go tracebacks, but its caller is a signal frame we can cross.
     static let goSigtramps: Set<String> = ["runtime.sigtramp", "runtime.cgoSigtramp"]
     /// Go's signal return trampolines (sa_restorer): the frame holds a ucontext.
@@ -263,8 +336,7 @@ public enum DwarfUnwinder {
         return UnwindResult(frames: frames, stop: stop)
     }
 
-    /// As `unwind(_:dump:limit:rules:)`, writing the frames into `frames` (emptied first, its storage kept:
-    /// the fold unwinds every sample into one buffer).
+    /// As `unwind(_:dump:limit:rules:)`, writing the frames into `frames` (replaced).
     static func unwind(
         _ start: UnwindRegisters, dump: StackDump, limit: Int = 512, into frames: inout [UnwoundFrame],
         rules: (UInt64, Bool) -> FrameRule
@@ -275,56 +347,90 @@ public enum DwarfUnwinder {
         return stop
     }
 
-    /// The unwinder: `rules(pc, exact)` gives the rule of the frame at `pc`, its objects kept alive by the
-    /// caller. `rest`: registers `start` lacks, loaded before the first frame that may read them (a CFI
-    /// frame); `start` then holds at least `SampleRegisters.goRegisters`.
+    /// The unwinder over an array (tests): as `unwind(_:rest:dump:limit:frames:count:rules:)`.
     static func unwind(
-        _ start: UnwindRegisters, rest: SampleRegisters? = nil, dump: StackDump, limit: Int = 512,
+        _ start: UnwindRegisters, dump: StackDump, limit: Int = 512,
         into frames: inout [UnwoundFrame], rules: (UInt64, Bool) -> FlatRule
     ) -> UnwindStop {
+        var stop = UnwindStop.limit
         var regs = start
+        frames = [UnwoundFrame](unsafeUninitializedCapacity: max(limit, 1)) { buffer, n in
+            stop = unwind(&regs, rest: nil, dump: dump, limit: limit, frames: buffer.baseAddress!, count: &n) {
+                pc, exact, _ in rules(pc, exact)
+            }
+        }
+        return stop
+    }
+
+    /// The unwinder, from the sample's registers `regs` (changed as it goes: taken in place, not copied):
+    /// writes the frames, leaf first, to `frames` (room for `max(limit, 1)`, uninitialised or
+    /// trivially overwritten) and how many to `count`. `rules(pc, exact, i)` gives the rule of frame `i`, its
+    /// objects kept alive by the caller; it is asked once per frame, in order, for every frame but the last
+    /// when the unwind stops at `limit`. `rest`: registers `regs` lacks, loaded before the first frame that
+    /// may read them (a CFI frame); `regs` then holds at least `SampleRegisters.goRegisters`.
+    /// Frames go straight into the caller's buffer, ordinary Go frames are stepped inline, and CFI steps
+    /// write only the registers their row names (`RegisterUpdate`): no array appends, uniqueness checks or
+    /// 17-register copies per frame.
+    static func unwind(
+        _ regs: inout UnwindRegisters, rest: UnsafePointer<SampleRegisters>?, dump: StackDump, limit: Int,
+        frames: UnsafeMutablePointer<UnwoundFrame>, count: inout Int, rules: (UInt64, Bool, Int) -> FlatRule
+    ) -> UnwindStop {
         var pending = rest
-        // The caller's registers are written into one buffer (a step returns only how it ended): passing
-        // 17 registers back inside a Result copied them several times per frame.
-        var next = UnwindRegisters()
-        frames.removeAll(keepingCapacity: true)
-        frames.append(UnwoundFrame(address: regs.raw(16), origin: .ip, exact: true))
+        var update = RegisterUpdate()
+        frames.initialize(to: UnwoundFrame(address: regs.raw(16), origin: .ip, exact: true))
+        var n = 1
+        defer { count = n }
         var spWriteLeaf: String?
         while true {
-            guard frames.count < limit else { return .limit }
-            let here = frames[frames.count - 1]
-            let rule = rules(here.address, here.exact)
+            guard n < limit else { return .limit }
+            let here = frames[n &- 1]
+            let rule = rules(here.address, here.exact, n &- 1)
             let step: StepResult
             switch rule.kind {
             case .none:
                 // The return address an innermost SPWrite function gave (time.now, nanotime1 and the like
                 // after moving to g0) is whatever its old frame left: no code there, so a stack switch.
-                if let name = spWriteLeaf, frames.count == 2 {
-                    frames.removeLast()
+                if let name = spWriteLeaf, n == 2 {
+                    n = 1
                     return .stackSwitch(name)
                 }
                 step = .stop(.noRule)
             case .go:
-                if frames.count == 1, rule.go.contains(.spWrite) { spWriteLeaf = rule.name }
-                switch goStep(rule, regs: regs, dump: dump, innermost: frames.count == 1, into: &next) {
-                case .caller(let pc, let sp, let bp, let exact):
-                    // `.caller` below for a Go frame, which changes only IP, SP and BP: no register copies.
-                    if pc == 0 { return .root }
-                    guard sp > regs.raw(7) else { return .badFrame }
-                    frames.append(UnwoundFrame(address: pc, origin: .pcsp, exact: exact))
-                    regs[16] = pc
-                    regs[7] = sp
-                    if let bp { regs[6] = bp }
-                    continue
-                case .other(let s): step = s
+                if n == 1, rule.go.contains(.spWrite) { spWriteLeaf = rule.name }
+                let ordinary = rule.go.isDisjoint(with: FlatRule.GoBits.unusual) && rule.spDelta >= 0
+                if !(ordinary && regs.known & 1 << 7 != 0),
+                    let s = goSpecialStep(rule, sp: regs[7], dump: dump, innermost: n == 1, into: &update)
+                {
+                    step = s
+                    break
                 }
+                // `resolveInternal`'s rule: CFA = SP + pcsp + 8, RA = [CFA - 8], caller SP = CFA; only IP, SP
+                // and BP change.
+                let sp = regs.raw(7)
+                let cfa = sp &+ UInt64(UInt32(bitPattern: rule.spDelta)) &+ 8
+                guard let pc = dump.load(cfa &- 8) else {
+                    step = .stop(dump.failure(cfa &- 8))
+                    break
+                }
+                if pc == 0 { return .root }
+                guard cfa > sp else { return .badFrame }
+                (frames + n).initialize(to: UnwoundFrame(address: pc, origin: .pcsp, exact: rule.go.contains(.callerExact)))
+                n &+= 1
+                // A Go frame that pushed BP saved the caller's at CFA - 16 (PUSHQ BP right after the return
+                // address); its caller may be C code whose CFA is BP-based.
+                if rule.spDelta >= 8, !rule.go.contains(.asm), let bp = dump.load(cfa &- 16) { regs.set(6, bp) }
+                regs.set(16, pc)
+                regs.set(7, cfa)
+                continue
             case .cfi:
                 if let p = pending {
                     // Go steps wrote only IP, SP and BP: the others are still the sample's.
-                    regs.load(mask: p.mask, values: p.values, only: ~SampleRegisters.goRegisters)
+                    regs.load(layout: p.pointee.layout, values: p.pointee.values, only: ~SampleRegisters.goRegisters)
                     pending = nil
                 }
-                step = rule.withRow { cfiStep($0, regs: regs, dump: dump, into: &next) }
+                step = withUnsafeMutablePointer(to: &regs) { r in
+                    rule.withRow { cfiStep($0, at: r, dump: dump, into: &update) }
+                }
             }
             switch step {
             case .stop(let stop):
@@ -333,125 +439,37 @@ public enum DwarfUnwinder {
                 if here.origin == .signal, let sp = regs[7], !dump.holds(sp) { return .stackSwitch("signal") }
                 return stop
             case .caller(let origin, let exact):
-                guard let pc = next[16], let sp = next[7], let oldSP = regs[7] else { return .root }
+                guard let pc = update.value(16, over: regs), let sp = update.value(7, over: regs), let oldSP = regs[7]
+                else { return .root }
                 if pc == 0 { return .root }
                 guard sp > oldSP else { return .badFrame }
-                frames.append(UnwoundFrame(address: pc, origin: origin, exact: exact))
-                regs = next
+                (frames + n).initialize(to: UnwoundFrame(address: pc, origin: origin, exact: exact))
+                n &+= 1
+                update.apply(to: &regs)
                 // A CFI step started from whole registers; a signal frame's context gives them all.
                 pending = nil
             }
         }
     }
 
-    /// How one step ended: the caller found (its registers in the step's `next`), or the unwind stops.
+    /// How one step ended: the caller found (its registers in the step's `RegisterUpdate`), or the unwind
+    /// stops.
     enum StepResult {
         case caller(UnwindOrigin, exact: Bool)
         case stop(UnwindStop)
     }
 
-    /// How a Go step ended: the caller's IP, SP, (when this frame saved it) BP and whether its PC is exact,
-    /// or as a step.
-    enum GoStepResult {
-        case caller(pc: UInt64, sp: UInt64, bp: UInt64?, exact: Bool)
-        case other(StepResult)
-    }
-
-    /// One Go frame: `resolveInternal`'s rule. A signal-return trampoline's frame gives the interrupted
-    /// registers from its ucontext (`uc_mcontext` at SP + 40: r8–r15, rdi, rsi, rbp, rbx, rdx, rax, rcx,
-    /// rsp, rip).
-    static func goStep(_ rule: FlatRule, regs: UnwindRegisters, dump: StackDump, innermost: Bool,
-                       into next: inout UnwindRegisters) -> GoStepResult {
-        guard let sp = regs[7] else { return .other(.stop(.badFrame)) }
-        if rule.go.contains(.sigreturn) { return .other(signalContext(sp &+ 40, dump: dump, into: &next)) }
-        if rule.go.contains(.root) { return .other(.stop(.root)) }
-        if rule.go.contains(.spWrite) && !innermost { return .other(.stop(.stackSwitch(rule.name))) }
-        let delta = rule.spDelta
-        guard delta >= 0 else { return .other(.stop(.noRule)) }
-        let cfa = sp &+ UInt64(delta) &+ 8
-        let ra: UInt64
-        switch dump.word(cfa &- 8) {
-        case .failure(let f): return .other(.stop(f.stop))
-        case .success(let v): ra = v
-        }
-        // A Go frame that pushed BP saved the caller's at CFA - 16 (PUSHQ BP right after the return address);
-        // its caller may be C code whose CFA is BP-based.
-        var bp: UInt64?
-        if delta >= 8, !rule.go.contains(.asm), case .success(let v) = dump.word(cfa &- 16) { bp = v }
-        return .caller(pc: ra, sp: cfa, bp: bp, exact: rule.go.contains(.callerExact))
-    }
-
-    static func signalContext(_ mc: UInt64, dump: StackDump, into next: inout UnwindRegisters) -> StepResult {
-        let order = [8, 9, 10, 11, 12, 13, 14, 15, 5, 4, 6, 3, 1, 0, 2, 7, 16]
-        next = UnwindRegisters()
-        for (i, r) in order.enumerated() {
-            switch dump.word(mc &+ UInt64(i) &* 8) {
-            case .failure(let f): return .stop(f.stop)
-            case .success(let v): next[r] = v
-            }
-        }
-        return .caller(.signal, exact: true)
-    }
-
-    /// One CFI frame: the CFA, then each register by its rule; the return-address column gives the caller's PC.
-    static func cfiStep(_ row: CFIRule, regs: UnwindRegisters, dump: StackDump, into next: inout UnwindRegisters)
-        -> StepResult
-    {
-        let cfa: UInt64
-        if let (r, off) = row.cfaRegisterOffset {
-            // The usual CFA: a register plus an offset (no expression to evaluate).
-            guard let v = regs[r] else { return .stop(.badFrame) }
-            cfa = v &+ UInt64(bitPattern: off)
-        } else {
-            switch evaluate(row.cfa, regs: regs, cfa: nil, dump: dump) {
-            case .failure(let f): return .stop(f.stop)
-            case .success(let v): cfa = v
-            }
-        }
-        // Registers the row does not change keep their values; the others follow their rules. Read from
-        // `steps` (plain values); only an expression other than an offset from the CFA is evaluated.
-        next = regs
-        let ra = row.returnAddressRegister
-        let steps = row.steps
-        for i in 0..<steps.count {
-            let st = steps[i]
-            let r = st.register
-            switch st.kind {
-            case .undefined: next[r] = nil
-            case .sameValue: next[r] = regs[r]
-            default:
-                let at: Result<UInt64, UnwindFailure>
-                if st.hasOffset {
-                    at = .success(cfa &+ UInt64(bitPattern: st.offset))
-                } else {
-                    switch row.changed[i].1 {
-                    case .location(let ops), .value(let ops): at = evaluate(ops, regs: regs, cfa: cfa, dump: dump)
-                    default: at = .failure(UnwindFailure(.badFrame))
-                    }
-                }
-                switch at {
-                case .failure(let f):
-                    // A callee-saved register we cannot read is only unknown; the return address must be read.
-                    if r == ra { return .stop(f.stop) }
-                    next[r] = nil
-                case .success(let v):
-                    if st.kind == .location {
-                        switch dump.word(v) {
-                        case .success(let w): next[r] = w
-                        case .failure(let f):
-                            if r == ra { return .stop(f.stop) }
-                            next[r] = nil
-                        }
-                    } else {
-                        next[r] = v
-                    }
-                }
-            }
-        }
-        if ra != 16 { next[16] = ra >= 0 && ra < 17 ? next[ra] : nil }
-        // The caller's SP is the CFA unless a rule says otherwise (signal trampolines give rsp one).
-        if !row.spHasRule || next[7] == nil { next[7] = cfa }
-        if next[16] == nil { return .stop(.root) }
-        return .caller(.cfi, exact: row.isSignalFrame)
+    /// A Go frame the inline step does not take: a signal-return trampoline's frame gives the interrupted
+    /// registers from its ucontext (`uc_mcontext` at SP + 40: r8–r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp,
+    /// rip); a root, a stack switch or a PC without SP delta stops. nil: an ordinary frame after all (an
+    /// innermost SPWrite function).
+    static func goSpecialStep(_ rule: FlatRule, sp: UInt64?, dump: StackDump, innermost: Bool,
+                              into next: inout RegisterUpdate) -> StepResult? {
+        guard let sp else { return .stop(.badFrame) }
+        if rule.go.contains(.sigreturn) { return signalContext(sp &+ 40, dump: dump, into: &next) }
+        if rule.go.contains(.root) { return .stop(.root) }
+        if rule.go.contains(.spWrite) && !innermost { return .stop(.stackSwitch(rule.name)) }
+        guard rule.spDelta >= 0 else { return .stop(.noRule) }
+        return nil
     }
 }

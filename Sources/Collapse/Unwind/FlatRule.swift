@@ -24,6 +24,8 @@ struct FlatRule {
         /// A function the runtime enters by an injected call: its caller's PC is exact
         /// (`DwarfUnwinder.callerIsExact`).
         static let callerExact = GoBits(rawValue: 16)
+        /// The frames the unwinder's inline Go step leaves to `DwarfUnwinder.goSpecialStep`.
+        static let unusual: GoBits = [.spWrite, .root, .sigreturn]
     }
 
     var kind = Kind.none
@@ -110,7 +112,12 @@ struct FlatRuleCache {
         UInt64(UInt32(bitPattern: pid)) << 1 | (exact ? 1 : 0) | 1 << 63
     }
 
-    @inline(__always) static func hash(_ pc: UInt64, _ tag: UInt64) -> UInt64 { mix64(pc ^ tag &* 0x2545_f491_4f6c_dd1d) }
+    /// One multiply and a fold of the high half into the low bits `mask` keeps (probed per unwound frame:
+    /// `mix64`'s two rounds were about 20 instructions of a frame's ~100).
+    @inline(__always) static func hash(_ pc: UInt64, _ tag: UInt64) -> UInt64 {
+        let h = (pc ^ tag &* 0x2545_f491_4f6c_dd1d) &* 0x9e37_79b9_7f4a_7c15
+        return h ^ (h >> 29)
+    }
 
     @inline(__always) func find(_ pc: UInt64, tag: UInt64) -> Slot? {
         guard let i = index(pc, tag: tag) else { return nil }
@@ -142,6 +149,33 @@ struct FlatRuleCache {
         let start = Int(truncatingIfNeeded: run >> 32), n = Int(truncatingIfNeeded: run & 0xffff_ffff)
         pool.withUnsafeBufferPointer { p in
             for k in start..<start &+ n { out.append(p[k]) }
+        }
+    }
+
+    /// The number of names of `count` runs `find` gave, nil when one of them is `unnamed`.
+    @inline(__always) static func nameCount(_ runs: UnsafePointer<UInt64>, count: Int) -> Int? {
+        var total = 0
+        for i in 0..<count {
+            let r = runs[i]
+            if r == unnamed { return nil }
+            total &+= Int(truncatingIfNeeded: r & 0xffff_ffff)
+        }
+        return total
+    }
+
+    /// Writes the names of `count` runs back to back to `out`, the last run first (root first, as the fold
+    /// appends them); `out` has room for their `nameCount`.
+    @inline(__always) func copyNames(_ runs: UnsafePointer<UInt64>, count: Int, to out: UnsafeMutablePointer<UInt32>) {
+        pool.withUnsafeBufferPointer { p in
+            var o = out
+            var i = count &- 1
+            while i >= 0 {
+                let run = runs[i]
+                let start = Int(truncatingIfNeeded: run >> 32), n = Int(truncatingIfNeeded: run & 0xffff_ffff)
+                for k in 0..<n { o[k] = p[start &+ k] }
+                o += n
+                i &-= 1
+            }
         }
     }
 

@@ -53,18 +53,44 @@ struct SampleUnwindState {
     var stats = UnwindStats()
     /// Per event index of `eventsOf`: the attr's user register mask and stack dump size (a cross-module
     /// read of `PerfFile.events` costs a dynamic exclusivity check per sample).
-    var events: [(mask: UInt64, dumpSize: UInt32)] = []
+    var events: [(mask: UInt64, dumpSize: UInt32, layout: RegisterLayout)] = []
     var eventsOf: PerfFile?
-    /// The last sample's unwound user frames: one buffer for every sample.
-    var frames: [UnwoundFrame] = []
-    /// Per frame of `frames` whose rule was looked up: its names in the rule cache, or `FlatRuleCache.unnamed`.
-    /// The first `namedFrames` are this sample's (the buffer is kept: emptying an array costs a call).
-    var frameNames: [UInt64] = []
-    var namedFrames = 0
+    /// The last sample's unwound user frames, leaf first: the first `frameCount` of a buffer made once
+    /// (`buffers` owns it), written by the unwinder through its pointer.
+    let frames: UnsafeMutablePointer<UnwoundFrame>
+    var frameCount = 0
+    /// Per frame of `frames`: its names in the rule cache (`FlatRuleCache`), or `FlatRuleCache.unnamed`.
+    let frameNames: UnsafeMutablePointer<UInt64>
+    private let buffers: UnwindBuffers
     /// How many entries of `stackTruth.chain` are its kernel part (the context marker included).
     var kernelEntries = 0
     /// The last truncation marker's dump size and name id.
     var marker: (size: Int, id: UInt32)?
+
+    init() {
+        buffers = UnwindBuffers(capacity: DwarfUnwinder.frameLimit)
+        frames = buffers.frames
+        frameNames = buffers.names
+    }
+}
+
+/// The unwinder's frame buffers, allocated once per collapser: a sample's frames and names go through
+/// their pointers (an array appended and emptied per sample cost uniqueness checks and calls per frame).
+final class UnwindBuffers {
+    let frames: UnsafeMutablePointer<UnwoundFrame>
+    let names: UnsafeMutablePointer<UInt64>
+
+    init(capacity: Int) {
+        frames = .allocate(capacity: capacity)
+        frames.initialize(repeating: UnwoundFrame(address: 0, origin: .ip, exact: false), count: capacity)
+        names = .allocate(capacity: capacity)
+        names.initialize(repeating: FlatRuleCache.unnamed, count: capacity)
+    }
+
+    deinit {
+        frames.deallocate()
+        names.deallocate()
+    }
 }
 
 /// A user frame of an unwound sample, or the marker of a stack cut by the dump.
@@ -84,9 +110,13 @@ extension PerfCollapser {
     }
 
     /// `s`'s event's user register mask and dump size, read from `file` once per file.
-    @inline(__always) mutating func unwindEvent(_ s: Sample, file: PerfFile) -> (mask: UInt64, dumpSize: UInt32) {
+    @inline(__always) mutating func unwindEvent(_ s: Sample, file: PerfFile) -> (
+        mask: UInt64, dumpSize: UInt32, layout: RegisterLayout
+    ) {
         if unwindState.eventsOf !== file {
-            unwindState.events = file.events.map { ($0.attr.sampleRegsUser, $0.attr.sampleStackUser) }
+            unwindState.events = file.events.map {
+                ($0.attr.sampleRegsUser, $0.attr.sampleStackUser, RegisterLayout(mask: $0.attr.sampleRegsUser))
+            }
             unwindState.eventsOf = file
         }
         return unwindState.events[s.eventIndex]
@@ -100,7 +130,7 @@ extension PerfCollapser {
         guard let stop = unwindUser(s, file: file, model: model) else { return nil }
         var entries: [UnwoundEntry] = []
         Self.forEachKernelEntry(s) { entries.append(UnwoundEntry(address: $0, mode: $1, exact: $2, origin: nil)) }
-        for f in unwindState.frames {
+        for f in UnsafeBufferPointer(start: unwindState.frames, count: unwindState.frameCount) {
             entries.append(UnwoundEntry(address: f.address, mode: .user, exact: f.exact, origin: f.origin))
         }
         return (entries, stop)
@@ -131,25 +161,31 @@ extension PerfCollapser {
         let event = unwindEvent(s, file: file)
         guard event.mask != 0 else { return nil }  // `canUnwind`'s checks
         // IP, SP and BP now; the others when a CFI frame needs them (most Go stacks never do).
-        let rest = SampleRegisters(mask: event.mask, values: s.regsUser)
+        let rest = SampleRegisters(values: s.regsUser, layout: event.layout)
         var regs = UnwindRegisters()
-        regs.loadGoRegisters(mask: rest.mask, values: rest.values)
+        regs.load(layout: rest.layout, values: rest.values, only: SampleRegisters.goRegisters)
         guard let sp = regs[7], regs[16] != nil else { return nil }
         let valid = Int(clamping: min(s.userStackDynSize, UInt64(s.userStack.count)))
         let dump = StackDump(
             base: sp, bytes: UnsafeRawBufferPointer(rebasing: s.userStack[0..<valid]), size: s.userStack.count)
         let pid = s.pid
-        var frames = unwindState.frames
-        unwindState.frames = []  // uniquely referenced while the unwinder writes it
-        unwindState.namedFrames = 0
+        let names = unwindState.frameNames
+        var n = 0
         // The closure takes the model by pointer: captured by value, it was copied (every table of it
         // retained and released) once per sample.
+        // `rest` by pointer too: the loop keeps 8 bytes live, not the registers' view and layout.
         let stop = withUnsafePointer(to: model) { m in
-            DwarfUnwinder.unwind(regs, rest: rest, dump: dump, into: &frames) { pc, exact in
-                frameRule(pc, exact: exact, pid: pid, model: m)
+            withUnsafePointer(to: rest) { r in
+                DwarfUnwinder.unwind(
+                    &regs, rest: r, dump: dump, limit: DwarfUnwinder.frameLimit, frames: unwindState.frames, count: &n
+                ) { pc, exact, i in
+                    frameRule(pc, exact: exact, pid: pid, model: m, names: names + i)
+                }
             }
         }
-        unwindState.frames = frames
+        // Stopped at the limit, the last frame's rule was not asked for: not named yet.
+        if case .limit = stop { names[n &- 1] = FlatRuleCache.unnamed }
+        unwindState.frameCount = n
         unwindState.stats.samples += 1
         unwindState.stats.dumpSize = max(unwindState.stats.dumpSize, Int(event.dumpSize))
         switch stop {
@@ -161,35 +197,28 @@ extension PerfCollapser {
         return stop
     }
 
-    /// The rule at `pc` in process `pid`, cached per (pid, pc, exactness) until the maps change.
+    /// The rule at `pc` in process `pid`, cached per (pid, pc, exactness) until the maps change; the frame's
+    /// names in the cache (or `unnamed`) go to `names`.
     @inline(__always)
-    mutating func frameRule(_ pc: UInt64, exact: Bool, pid: Int32, model: UnsafePointer<ProcessModel>) -> FlatRule {
+    mutating func frameRule(
+        _ pc: UInt64, exact: Bool, pid: Int32, model: UnsafePointer<ProcessModel>, names: UnsafeMutablePointer<UInt64>
+    ) -> FlatRule {
         let tag = FlatRuleCache.tag(pid: pid, exact: exact)
-        let n = unwindState.namedFrames
-        if let e = stackTruth.unwindRules.find(pc, tag: tag), n < unwindState.frameNames.count {
-            unwindState.frameNames[n] = e.names
-            unwindState.namedFrames = n &+ 1
+        if let e = stackTruth.unwindRules.find(pc, tag: tag) {
+            names.pointee = e.names
             return e.rule
         }
-        return newFrameRule(pc, exact: exact, pid: pid, model: model)
+        names.pointee = FlatRuleCache.unnamed
+        return newFrameRule(pc, tag: tag, exact: exact, pid: pid, model: model)
     }
 
-    /// `frameRule` for a key not cached yet (or a frame past the names buffer): kept out of the unwinder's
-    /// loop, where the hit path is inlined.
+    /// `frameRule` for a key not cached yet: kept out of the unwinder's loop, where the hit path is inlined.
     @inline(never)
-    mutating func newFrameRule(_ pc: UInt64, exact: Bool, pid: Int32, model: UnsafePointer<ProcessModel>) -> FlatRule {
-        let tag = FlatRuleCache.tag(pid: pid, exact: exact)
-        let e = stackTruth.unwindRules.find(pc, tag: tag)
-        let rule = e?.rule ?? resolveFrameRule(pc, exact: exact, pid: pid, model: model.pointee)
-        if e == nil { stackTruth.unwindRules.insert(pc, tag: tag, rule) }
-        let n = unwindState.namedFrames
-        let names = e?.names ?? FlatRuleCache.unnamed
-        if n < unwindState.frameNames.count {
-            unwindState.frameNames[n] = names
-        } else {
-            unwindState.frameNames.append(names)
-        }
-        unwindState.namedFrames = n &+ 1
+    mutating func newFrameRule(
+        _ pc: UInt64, tag: UInt64, exact: Bool, pid: Int32, model: UnsafePointer<ProcessModel>
+    ) -> FlatRule {
+        let rule = resolveFrameRule(pc, exact: exact, pid: pid, model: model.pointee)
+        stackTruth.unwindRules.insert(pc, tag: tag, rule)
         return rule
     }
 
@@ -228,9 +257,9 @@ extension PerfCollapser {
             }
             marker = unwindState.marker?.id
         }
-        let frames = unwindState.frames
+        let f = unwindState.frames, count = unwindState.frameCount
         // At most a marker and an entry per callchain entry and per frame, and the truncation marker.
-        let bound = s.callchain.count &+ 2 &* frames.count &+ 2
+        let bound = s.callchain.count &+ 2 &* count &+ 2
         var n = 0, kernelEntries = 0
         // Locals only inside: a nested function writing `n` made it a boxed variable with a dynamic
         // exclusivity check per write (about 80 instructions each).
@@ -246,15 +275,13 @@ extension PerfCollapser {
                 k &+= 1
             }
             kernelEntries = k
-            frames.withUnsafeBufferPointer { f in
-                for i in 0..<f.count {
-                    if i == 0 || f[i].exact {
-                        (e[k], o[k]) = (CallchainContext.user, .recorded)
-                        k &+= 1
-                    }
-                    (e[k], o[k]) = (f[i].address, Self.frameOrigin(f[i].origin))
+            for i in 0..<count {
+                if i == 0 || f[i].exact {
+                    (e[k], o[k]) = (CallchainContext.user, .recorded)
                     k &+= 1
                 }
+                (e[k], o[k]) = (f[i].address, Self.frameOrigin(f[i].origin))
+                k &+= 1
             }
             if let m = marker {
                 (e[k], o[k]) = (UInt64(m), .truncated)

@@ -8,17 +8,34 @@ extension PerfCollapser {
     /// Appends the names of the chain `unwindUserStack` wrote, root first, as `appendChain` over
     /// `stackTruth.chain` does: the truncation marker, the user frames outermost first, the kernel part.
     mutating func appendUnwound(_ s: Sample, model: ProcessModel, to scratch: inout FrameScratch) {
-        let frames = unwindState.frames
-        let named = unwindState.frameNames
+        let frames = unwindState.frames, named = unwindState.frameNames, count = unwindState.frameCount
         // The marker, when the dump cut the stack, is the chain's last entry.
         let last = stackTruth.chain.count - 1
         if last >= 0, stackTruth.chain.origins[last] == .truncated {
             scratch.append(UInt32(truncatingIfNeeded: stackTruth.chain.entries[last]))
         }
-        var i = frames.count - 1
+        // Every frame named before (all but a sample's first sight of a PC): the names copied in one pass.
+        if let total = FlatRuleCache.nameCount(named, count: count) {
+            scratch.append(count: total) { stackTruth.unwindRules.copyNames(named, count: count, to: $0) }
+        } else {
+            appendUnwoundFrames(s, model: model, to: &scratch)
+        }
+        let k = unwindState.kernelEntries
+        if k > 0 {
+            let t = stackTruth.chain
+            t.entries.withUnsafeBufferPointer { e in
+                appendChain(UnsafeBufferPointer(rebasing: e[..<k]), origins: nil, s, model: model, to: &scratch)
+            }
+        }
+    }
+
+    /// The user frames of `appendUnwound` one by one, naming (and recording the names of) frames not named yet.
+    mutating func appendUnwoundFrames(_ s: Sample, model: ProcessModel, to scratch: inout FrameScratch) {
+        let frames = unwindState.frames, named = unwindState.frameNames
+        var i = unwindState.frameCount - 1
         while i >= 0 {
             let f = frames[i]
-            let run = i < unwindState.namedFrames ? named[i] : FlatRuleCache.unnamed
+            let run = named[i]
             if run != FlatRuleCache.unnamed {
                 stackTruth.unwindRules.appendNames(run, to: &scratch)
             } else {
@@ -31,13 +48,6 @@ extension PerfCollapser {
                 }
             }
             i -= 1
-        }
-        let k = unwindState.kernelEntries
-        if k > 0 {
-            let t = stackTruth.chain
-            t.entries.withUnsafeBufferPointer { e in
-                appendChain(UnsafeBufferPointer(rebasing: e[..<k]), origins: nil, s, model: model, to: &scratch)
-            }
         }
     }
 }
