@@ -1,11 +1,12 @@
 /// The names of one symbol table (`.symtab` or `.dynsym`) by symbol index, each read at most once:
 /// `functionSymbols` (perf's choice of name) and `namingSymbols` (llvm-symbolizer's) both walk libc's
 /// 10,000-entry `.symtab`, and each made its own Strings of the same names.
+/// One owner, like `ELFFile`'s lazy tables: no dynamic exclusivity checks (three a symbol otherwise).
 final class SymbolTableNames {
-    private var names: [String?]
-    private var known: [Bool]
+    @exclusivity(unchecked) private var names: [String?]
+    @exclusivity(unchecked) private var known: [Bool]
     /// Symbols that share a long name share one String (see `NamesByOffset`).
-    private var byOffset = NamesByOffset()
+    @exclusivity(unchecked) private var byOffset = NamesByOffset()
 
     init(count: Int) {
         names = [String?](repeating: nil, count: count)
