@@ -12,7 +12,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // pprof's profile.proto; the generated code is committed (scripts/gen-pprof-proto.sh).
-        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        // Default traits off: BinaryDelimitedStreams (unused) imports Foundation, whose libraries (and ICU)
+        // every run would then load; the rest of SwiftProtobuf needs only FoundationEssentials.
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0", traits: []),
     ],
     targets: [
         // C libraries from the system (Debian: libdw-dev libelf-dev libzstd-dev libdebuginfod-dev).

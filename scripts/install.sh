@@ -6,10 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 prefix=${PREFIX:-/usr/local}
 bash scripts/deps.sh
-swift build -c release --product stackfold
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# The man page first: its plugin builds without --static-swift-stdlib, which would replace the binary.
 bash scripts/manpage.sh "$tmp" release
+# The Swift libraries linked in (+20 MB): each run then skips loading and relocating them, about a third
+# of a short run's instructions (docs/performance.md, "Fixed costs ... (f22)").
+swift build -c release --static-swift-stdlib --product stackfold
 install -D -m 755 .build/release/stackfold "$prefix/bin/stackfold"
 install -D -m 644 "$tmp/stackfold.1" "$prefix/share/man/man1/stackfold.1"
 echo "installed $prefix/bin/stackfold ($("$prefix/bin/stackfold" --version)) and $prefix/share/man/man1/stackfold.1"

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials  // not Foundation: see MaxStack.swift in the stackfold target
+#else
 import Foundation
+#endif
 import PerfData
 import Symbolize
 

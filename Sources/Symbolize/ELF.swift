@@ -55,6 +55,8 @@ public final class ELFFile: @unchecked Sendable {
     public let machine: UInt16
     public private(set) var sections: [Section] = []
     public private(set) var segments: [Segment] = []
+    /// Names read from each symbol table, by its file offset (`names(of:)`).
+    var symbolTableNames: [UInt64: SymbolTableNames] = [:]
 
     public var isPositionIndependent: Bool { type == 3 }
 
@@ -287,13 +289,15 @@ public final class ELFFile: @unchecked Sendable {
         var out: [Symbol] = []
         var rank: [(hasSize: Int, notWeak: Int, global: Int, underscores: Int, length: Int, index: Int)] = []
         for tabName in [".symtab", ".dynsym"] {
-            var names = NamesByOffset()
             guard let tab = section(named: tabName), Int(tab.link) < sections.count, let b = bytes(of: tab) else {
                 continue
             }
+            let names = names(of: tab)
             let strtab = sections[Int(tab.link)]
             var c = ByteCursor(b, origin: Int(tab.offset), order: order)
+            var index = -1
             while c.remaining >= 24 {
+                index += 1
                 guard let nameOff = try? c.u32(), let info = try? c.u8(), (try? c.u8()) != nil,
                     let shndx = try? c.u16(),
                     let value = try? c.u64(), let size = try? c.u64()
@@ -302,7 +306,7 @@ public final class ELFFile: @unchecked Sendable {
                 guard kind == 2, shndx != 0 else { continue }  // STT_FUNC, defined
                 guard
                     let name = names.name(
-                        nameOff,
+                        index, nameOff,
                         { try? cString(at: strtab.offset &+ UInt64(nameOff), limit: strtab.offset &+ strtab.size) }),
                     !name.isEmpty
                 else { continue }
@@ -368,7 +372,7 @@ public final class ELFFile: @unchecked Sendable {
             let strtab = sections[Int(tab.link)]
             var c = ByteCursor(b, origin: Int(tab.offset), order: order)
             var file: String? = nil
-            var names = NamesByOffset()
+            let names = names(of: tab)
             var index = -1
             while c.remaining >= 24 {
                 index += 1
@@ -380,7 +384,7 @@ public final class ELFFile: @unchecked Sendable {
                 let kind = info & 0xf, local = info >> 4 == 0
                 let name =
                     names.name(
-                        nameOff,
+                        index, nameOff,
                         { try? cString(at: strtab.offset &+ UInt64(nameOff), limit: strtab.offset &+ strtab.size) })
                     ?? ""
                 if shndx == 0 || shndx >= 0xff00 {  // undefined, absolute, common: no section

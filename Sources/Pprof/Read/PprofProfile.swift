@@ -1,5 +1,9 @@
 import BinaryIO
+#if canImport(FoundationEssentials)
+import FoundationEssentials  // not Foundation: see MaxStack.swift in the stackfold target
+#else
 import Foundation
+#endif
 import SwiftProtobuf
 
 /// A pprof input that cannot be read: names the input and what is wrong, as one line.
