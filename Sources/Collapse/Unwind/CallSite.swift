@@ -3,6 +3,10 @@
 
 import Symbolize
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The instruction that ends at a return address.
 enum CallBefore: Equatable {
     /// `E8 rel32`: the target, a file virtual address.
@@ -76,13 +80,15 @@ enum MachineCode {
         // Bounded: Go functions are rarely above a few hundred KB; larger ranges are not scanned.
         guard end > start, end &- start <= 1 << 20, let b = elf.read(virtualAddress: start, count: Int(end &- start)) else { return [] }
         var out: [UInt64] = []
+        guard b.count >= 5, let base = b.baseAddress else { return out }
+        // Every byte offset holding 0xE8 is a candidate (memchr finds the next: most bytes are not).
         var i = 0
-        while i + 5 <= b.count {
-            if b[i] == 0xe8 {
-                let rel = Int32(bitPattern: UInt32(b[i + 1]) | UInt32(b[i + 2]) << 8 | UInt32(b[i + 3]) << 16 | UInt32(b[i + 4]) << 24)
-                let ra = start &+ UInt64(i + 5)
-                if isCallee(ra &+ UInt64(bitPattern: Int64(rel))) { out.append(ra) }
-            }
+        let last = b.count - 5
+        while i <= last, let hit = memchr(base + i, 0xe8, last - i + 1) {
+            i = base.distance(to: UnsafeRawPointer(hit))
+            let rel = Int32(bitPattern: base.loadUnaligned(fromByteOffset: i + 1, as: UInt32.self).littleEndian)
+            let ra = start &+ UInt64(i + 5)
+            if isCallee(ra &+ UInt64(bitPattern: Int64(rel))) { out.append(ra) }
             i += 1
         }
         return out

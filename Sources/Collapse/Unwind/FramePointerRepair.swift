@@ -11,6 +11,7 @@
 //     functions, SPWRITE functions past their first instruction, morestack): the chain stays as recorded.
 // See docs/stack-truth.md for the rules and how they are checked against the machine code.
 
+import BinaryIO
 import PerfData
 import Symbolize
 
@@ -199,14 +200,16 @@ extension PerfCollapser {
     /// The function a stub at `t` tail-jumps to, 0 when `t` is not a function entry ending in a jump; cached
     /// per binary and target (the same helpers, `morestack_noctxt` first, are called from every caller).
     mutating func stubTarget(_ binary: ObjectIdentifier, _ p: GoPclntab, _ elf: ELFFile, _ t: UInt64) -> UInt64 {
-        let key = CallSiteKey(binary: binary, caller: t, callee: 0)
-        if let known = stackTruth.stubTargets[key] { return known }
+        // An integer map by target (Dictionary's SipHash of a three-word key cost more than the lookup
+        // saved), holding the binary too: a target met in another binary is decided again.
+        let k = Int64(bitPattern: t)
+        if let known = stackTruth.stubTargets[k], known.binary == binary { return known.target }
         var target: UInt64 = 0
         // Only the stub's bounds are needed (not its SP delta): one functab search per call target.
         if let (entry, end, _) = p.funcBounds(t), entry == t, let j = MachineCode.tailJump(elf, entry: entry, end: end) {
             target = p.functionEntry(j) ?? 0
         }
-        stackTruth.stubTargets[key] = target
+        stackTruth.stubTargets[k] = (binary, target)
         return target
     }
 

@@ -15,6 +15,7 @@
 // A function that rewrites the chain fills `stackTruth.chain` and returns true; false means "use
 // `s.callchain` as recorded", which costs nothing (most samples).
 
+import BinaryIO
 import PerfData
 import Symbolize
 
@@ -104,8 +105,8 @@ struct StackTruthState {
     var leaves = FrameRunCache(capacity: 1 << 10)
     /// Per (function, callee entry) in a binary: the return addresses of its direct calls to the callee.
     var callSites: [CallSiteKey: [UInt64]] = [:]
-    /// Per (binary, call target, 0): the function the stub there tail-jumps to, 0 for none (`stubTarget`).
-    var stubTargets: [CallSiteKey: UInt64] = [:]
+    /// Per call target: its binary and the function the stub there tail-jumps to, 0 for none (`stubTarget`).
+    var stubTargets = IntMap<(binary: ObjectIdentifier, target: UInt64)>()
     /// Placeholder names, interned once per leaf function.
     var placeholderNames: [String: UInt32] = [:]
     /// Samples whose chain got a caller inserted, and of those behind an indirect call (placeholders).
