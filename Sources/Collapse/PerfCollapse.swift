@@ -433,7 +433,9 @@ public struct PerfCollapser {
             guard let s = elfSymbol(img, vaddr) else { return unknown() }
             return [(options.demangle ? demangledName(s.name) : s.name, nil, true)]
         }
-        var frames = img.frames(at: vaddr, isReturnAddress: !exact, goStyle: !options.keepWrappers)
+        // File and line only where something prints them (--srcline, location records for pprof and script).
+        let lines = options.srcline || options.recordLocations
+        var frames = img.frames(at: vaddr, isReturnAddress: !exact, goStyle: !options.keepWrappers, lines: lines)
         if frames.isEmpty { return unknown() }
         if !options.keepWrappers {
             // Go's tracebacks hide the goroutine's goexit frame and physical wrapper frames (gowrap, method values).

@@ -43,6 +43,9 @@ public final class BinaryImage {
     }
     var cache: [UInt64: [SourceFrame]] = [:]
     var goStyleCache: [UInt64: [SourceFrame]] = [:]
+    /// `frames(at:…, lines: false)`'s pclntab answers, kept apart from the full ones.
+    var namesOnlyCache: [UInt64: [SourceFrame]] = [:]
+    var namesOnlyGoStyleCache: [UInt64: [SourceFrame]] = [:]
 
     public init(path: String, source: SymbolSource = .auto) throws(SymbolizeError) {
         self.path = path
@@ -72,13 +75,20 @@ public final class BinaryImage {
     public func clearCache() {
         cache.removeAll(keepingCapacity: true)
         goStyleCache.removeAll(keepingCapacity: true)
+        namesOnlyCache.removeAll(keepingCapacity: true)
+        namesOnlyGoStyleCache.removeAll(keepingCapacity: true)
     }
 
     /// Frames at a file virtual address, innermost first. `isReturnAddress`: the address follows a call
     /// (every frame of a stack but the first), so the call instruction at `address - 1` is looked up,
     /// unless `address` is a function entry. `goStyle` hides wrapper frames as Go's tracebacks do.
-    public func frames(at address: UInt64, isReturnAddress: Bool = false, goStyle: Bool = false) -> [SourceFrame] {
+    /// Without `lines`, frames named from the pclntab carry no file and line (empty, 0): for callers that
+    /// print function names only; other sources answer as with lines.
+    public func frames(at address: UInt64, isReturnAddress: Bool = false, goStyle: Bool = false,
+                       lines: Bool = true) -> [SourceFrame] {
         let pc = lookupAddress(address, isReturnAddress: isReturnAddress)
+        if !lines, source == .pclntab || source == .auto, let p = pclntab,
+           let named = namesOnlyFrames(p, pc, goStyle: goStyle) { return named }
         if goStyle, let cached = goStyleCache[pc] { return cached }
         let raw: [SourceFrame]
         if let cached = cache[pc] {
@@ -90,6 +100,24 @@ public final class BinaryImage {
         guard goStyle, let p = pclntab else { return raw }
         let elided = p.elideWrappers(raw)
         goStyleCache[pc] = elided
+        return elided
+    }
+
+    /// The pclntab's frames at `pc` without file and line, nil where the pclntab has none (`.auto` then
+    /// falls back to DWARF and symbols, with lines, as `frames` does).
+    func namesOnlyFrames(_ p: GoPclntab, _ pc: UInt64, goStyle: Bool) -> [SourceFrame]? {
+        if goStyle, let cached = namesOnlyGoStyleCache[pc] { return cached }
+        let raw: [SourceFrame]
+        if let cached = namesOnlyCache[pc] {
+            raw = cached
+        } else {
+            raw = p.frames(at: pc, lines: false)
+            namesOnlyCache[pc] = raw
+        }
+        if raw.isEmpty { return source == .pclntab ? raw : nil }
+        guard goStyle else { return raw }
+        let elided = p.elideWrappers(raw)
+        namesOnlyGoStyleCache[pc] = elided
         return elided
     }
 

@@ -285,8 +285,10 @@ public final class GoPclntab: @unchecked Sendable {
         return (cstr(filetab + Int(fo)), Int(line))
     }
 
-    /// Frames at exact `pc`, innermost (inlined) first, with raw pclntab names.
-    public func frames(at pc: UInt64) -> [SourceFrame] {
+    /// Frames at exact `pc`, innermost (inlined) first, with raw pclntab names. Without `lines`, each
+    /// frame's file is empty and its line 0 (decoding them was most of a lookup, for a fold that prints
+    /// function names only).
+    public func frames(at pc: UInt64, lines: Bool = true) -> [SourceFrame] {
         guard let (entry, f) = findFunc(pc) else { return [] }
         var out: [SourceFrame] = []
         let physical = pc
@@ -323,7 +325,7 @@ public final class GoPclntab: @unchecked Sendable {
                     nameOff = (try? c.u32()) ?? 0
                     parentPc = (try? c.i32()) ?? 0
                 }
-                let (file, line) = fileLine(entry: entry, f: f, pc: pc)
+                let (file, line) = lines ? fileLine(entry: entry, f: f, pc: pc) : ("", 0)
                 out.append(
                     SourceFrame(
                         function: cstr(funcnametab + Int(nameOff)), file: file, line: line, isInlined: true,
@@ -332,7 +334,7 @@ public final class GoPclntab: @unchecked Sendable {
                 idx = pcvalue(tab, entry: entry, target: pc)
             }
         }
-        let (file, line) = fileLine(entry: entry, f: f, pc: pc)
+        let (file, line) = lines ? fileLine(entry: entry, f: f, pc: pc) : ("", 0)
         // _func.startLine (field 9) exists from Go 1.20 (magic 0xfffffff1) on.
         let startLine = magic == 0xffff_fff1 ? max(0, Int(Int32(bitPattern: field(f, 9)))) : 0
         out.append(SourceFrame(function: cstr(funcnametab + Int(field(f, 1))), file: file, line: line, isInlined: false,

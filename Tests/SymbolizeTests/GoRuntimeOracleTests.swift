@@ -58,6 +58,10 @@ import Testing
             let ours = image.frames(at: addr, goStyle: true).filter { $0.function != unnamedByRuntime }
                 .map { Answer.Frame(function: goPrintName($0.function), file: $0.file, line: $0.line) }
             if ours != a.frames { mismatches.append("\(a.addr): ours \(ours) runtime \(a.frames)") }
+            // The names-only lookup a fold without --srcline makes (no file, no line): the runtime's functions.
+            let named = image.frames(at: addr, goStyle: true, lines: false).filter { $0.function != unnamedByRuntime }
+                .map { goPrintName($0.function) }
+            if named != a.frames.map(\.function) { mismatches.append("\(a.addr): names only \(named) runtime \(a.frames)") }
         }
         #expect(mismatches.isEmpty, "\(mismatches.count) of \(answers.count) differ; first: \(mismatches.first ?? "")")
     }
