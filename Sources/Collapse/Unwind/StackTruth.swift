@@ -117,8 +117,10 @@ struct StackTruthState {
     var unwindRules = FlatRuleCache()
     /// Per mapping id: its binary (`mappedImage`); not cleared when maps change.
     var images = MappingImages()
-    /// Per (pid, address, exactness): 1 when the address is in a Go root (`isGoRoot`).
+    /// Per (pid, address, exactness): the `GoFrameKind` bits of the Go function holding it (`goFrameKind`).
     var roots = FrameRunCache(capacity: 1 << 8)
+    /// The last chain's edits after injected calls (`findInjectedCalls`).
+    var injected: [InjectedEdit] = []
     /// Direct-mapped (address, pid | 1 << 63) pairs of chain ends known to be Go roots (`rootCut`).
     static let rootTailSlots = 256
     var rootTails = [UInt64](repeating: 0, count: 2 * rootTailSlots)
@@ -169,8 +171,10 @@ extension PerfCollapser {
         // 2. The frame-pointer repair, and a chain that went on past a Go root cut there (RootCut.swift).
         let ins = findRepair(s, model: model)
         let keep = rootCut(s, model: model)
-        if ins == nil && keep == nil { return false }
-        writeChain(s, insertion: ins, keep: keep ?? s.callchain.count)
+        // 2b. The entry after a call the runtime injected (asyncPreempt, sigpanic): exact (InjectedCalls.swift).
+        let injected = findInjectedCalls(s, keep: keep ?? s.callchain.count, leafRepair: ins, model: model)
+        if ins == nil && keep == nil && !injected { return false }
+        writeChain(s, insertion: ins, keep: keep ?? s.callchain.count, injected: injected)
         return true
     }
 
@@ -181,8 +185,10 @@ extension PerfCollapser {
         if s.userStack.count > 0, unwindUserStack(s, file: file, model: model) { return .unwound }
         if s.callchain.isEmpty { return .recorded }
         let ins = findRepair(s, model: model)
-        if let keep = rootCut(s, model: model) {
-            writeChain(s, insertion: ins, keep: keep)
+        let keep = rootCut(s, model: model)
+        let injected = findInjectedCalls(s, keep: keep ?? s.callchain.count, leafRepair: ins, model: model)
+        if keep != nil || injected {
+            writeChain(s, insertion: ins, keep: keep ?? s.callchain.count, injected: injected)
             return .chain
         }
         guard let i = ins else { return .recorded }

@@ -1,0 +1,84 @@
+// Calls the Go runtime injects at an interrupted PC: async preemption (`runtime.asyncPreempt`, entered from
+// the preemption signal), a fault (`runtime.sigpanic`) and the debugger's `debugCallV2`. The return address
+// such a frame holds is the interrupted PC itself, not the end of a CALL: the runtime's traceback looks it up
+// exactly (traceback.go: `injectedCall` sets `unwindTrap`; `runtime.Callers` hands it out so that
+// `CallersFrames`' pc−1 lands on it), and so must we. Looked up at pc−1 like a return address, the frame
+// can get inlined frames that are not there (`main.mix` inlined at the instruction before the one
+// interrupted), or the previous function's name when the PC is at a function's first instruction.
+//
+// In a `-g` chain the entry after an injected call's frame is therefore marked exact, the way perf marks
+// the first entry of a context: a PERF_CONTEXT_USER marker is written before it (every consumer of a chain
+// treats the first entry after a marker as an exact PC). The dwarf unwinder decides the same per frame
+// (`DwarfUnwinder.callerIsExact`).
+//
+// The interrupted function is a leaf like the sampled one: when it had not set up its frame pointer (a
+// frameless function), perf's walk skips its caller there too, so the frame-pointer repair runs on that
+// (entry, next entry) pair as it does on the sample's leaf.
+
+import PerfData
+
+/// Bits of `PerfCollapser.goFrameKind`.
+enum GoFrameKind {
+    /// A TOPFRAME function other than the signal handler: the stack ends there (RootCut.swift).
+    static let root: UInt32 = 1
+    /// A function the runtime enters by an injected call: its caller's entry is an exact PC.
+    static let injectedCall: UInt32 = 2
+}
+
+/// An edit of a recorded chain after an injected call's frame: a marker before the entry `at` (the
+/// interrupted PC), and the caller the frame-pointer walk skipped there, if any, after it.
+struct InjectedEdit {
+    var at: Int
+    var insertion: ChainInsertion?
+}
+
+extension PerfCollapser {
+    /// Finds the chain's injected calls among its first `keep` entries, into `stackTruth.injected`; true
+    /// when there is one. `leafRepair`: what the leaf's repair inserted (a sample is counted once).
+    mutating func findInjectedCalls(_ s: Sample, keep: Int, leafRepair: ChainInsertion?, model: ProcessModel) -> Bool {
+        stackTruth.injected.removeAll(keepingCapacity: true)
+        let chain = s.callchain
+        var mode = s.cpuMode
+        var exact = true
+        var counted = (inserted: leafRepair != nil, placeholder: leafRepair?.named == true)
+        var i = 0
+        while i + 1 < keep {
+            let v = chain[i]
+            if CallchainContext.isMarker(v) {
+                mode = CallchainContext.mode(of: v)
+                exact = true
+                i += 1
+                continue
+            }
+            let next = chain[i + 1]
+            if mode == .user, !CallchainContext.isMarker(next), next != 0, next < 1 << 63,
+               goFrameKind(pid: s.pid, v, exact: exact, model: model) & GoFrameKind.injectedCall != 0 {
+                let ins = i + 2 < keep ? repairAfterInjected(s, at: i + 1, counted: &counted, model: model) : nil
+                stackTruth.injected.append(InjectedEdit(at: i + 1, insertion: ins))
+            }
+            exact = false
+            i += 1
+        }
+        return !stackTruth.injected.isEmpty
+    }
+
+    /// The frame-pointer repair of the interrupted entry `at` and the one after it (FramePointerRepair.swift).
+    mutating func repairAfterInjected(
+        _ s: Sample, at: Int, counted: inout (inserted: Bool, placeholder: Bool), model: ProcessModel
+    ) -> ChainInsertion? {
+        let l = s.callchain[at], r = s.callchain[at + 1]
+        guard !CallchainContext.isMarker(r), r != 0, r < 1 << 63 else { return nil }
+        let ins: ChainInsertion
+        switch cachedRepair(pid: s.pid, leaf: l, next: r, model: model) {
+        case .none: return nil
+        case .callSite(let a): ins = ChainInsertion(after: at, value: a, named: false)
+        case .placeholder(let id):
+            ins = ChainInsertion(after: at, value: UInt64(id), named: true)
+            if !counted.placeholder { stackTruth.placeholders &+= 1 }
+            counted.placeholder = true
+        }
+        if !counted.inserted { stackTruth.inserted &+= 1 }
+        counted.inserted = true
+        return ins
+    }
+}

@@ -1,0 +1,64 @@
+import BinaryIO
+import Foundation
+import PerfData
+import Testing
+@testable import Collapse
+
+/// The frame a Go injected call interrupted (async preemption's `runtime.asyncPreempt`, a fault's
+/// `sigpanic`) is an exact PC, not a return address (Sources/Collapse/Unwind/InjectedCalls.swift). Truth
+/// from outside: the Go runtime's own frames for that PC (Fixtures/oracle/go1.23.jsonl, runtime.CallersFrames
+/// in the workload's oracle mode). Fixture: Fixtures/perf/go1.23-fp-mono.data, a real `perf record -g`
+/// capture with one sample taken while `main.hashLoop` was being preempted.
+@Suite struct InjectedCallChainTests {
+    struct Answer: Decodable {
+        struct Frame: Decodable { var function: String }
+        var addr: String
+        var frames: [Frame]
+    }
+
+    /// Per sample with an injected call: the physical frame after it, as (address, functions innermost
+    /// first), and the `found` of the frame after that.
+    static func interrupted(recorded: Bool) throws -> [(addr: String, functions: [String], next: String?)] {
+        var o = PerfCollapseOptions()
+        o.binaries.symfs = "/nonexistent"
+        o.binaries.searchDirs = [Paths.fixtures.appendingPathComponent("bin/go1.23").path]
+        o.useRunningKernel = false
+        o.recordedStacks = recorded
+        var w = PerfScriptWriter(options: o, json: true)
+        var out = OutputBuffer(fd: -1, flushThreshold: 1 << 24)
+        try w.write(PerfFile(path: Paths.fixtures.appendingPathComponent("perf/go1.23-fp-mono.data").path), to: &out)
+        var found: [(String, [String], String?)] = []
+        for line in String(decoding: out.take(), as: UTF8.self).split(separator: "\n") {
+            let o = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let stack = try #require(o["stack"] as? [[String: Any]])
+            guard let k = stack.firstIndex(where: { $0["function"] as? String == "runtime.asyncPreempt" }) else { continue }
+            let addr = try #require(stack[k + 1]["addr"] as? String)
+            let same = stack[(k + 1)...].prefix { $0["addr"] as? String == addr }
+            let after = stack.dropFirst(k + 1 + same.count).first
+            found.append((addr, same.map { $0["function"] as? String ?? "?" }, after?["found"] as? String))
+        }
+        return found
+    }
+
+    @Test func interruptedFrameIsNamedAsTheRuntimeNamesItsPC() throws {
+        let text = try String(contentsOf: Paths.fixtures.appendingPathComponent("oracle/go1.23.jsonl"), encoding: .utf8)
+        var oracle: [String: [String]] = [:]
+        for line in text.split(separator: "\n") {
+            let a = try JSONDecoder().decode(Answer.self, from: Data(line.utf8))
+            oracle[a.addr] = a.frames.map(\.function)
+        }
+        let ours = try Self.interrupted(recorded: false)
+        #expect(ours.count == 1)
+        for f in ours {
+            let expected = try #require(oracle[f.addr], "the oracle covers every instruction of main.*")
+            #expect(f.functions == expected)
+            // The interrupted main.hashLoop is frameless: perf's walk skipped its caller, put back from the
+            // CALL before the next return address (scripts/check-call-edges.py finds it a direct call).
+            #expect(f.next == "call-site")
+        }
+        // As recorded, the PC is looked up as a return address: an inlined frame that is not there.
+        let recorded = try Self.interrupted(recorded: true)
+        #expect(recorded.count == ours.count)
+        #expect(zip(recorded, ours).contains { $0.functions != $1.functions })
+    }
+}
