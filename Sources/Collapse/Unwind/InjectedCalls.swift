@@ -11,11 +11,16 @@
 // treats the first entry after a marker as an exact PC). The dwarf unwinder decides the same per frame
 // (`DwarfUnwinder.callerIsExact`).
 //
+// The fold looks for them only in a chain whose names hold an injected call's (`mayHoldInjectedCall`):
+// looking up every entry's function beforehand cost 14 M instructions (6 %) of the fp bench capture.
+// `script` (`findStack`) and folds that record locations look beforehand.
+//
 // The interrupted function is a leaf like the sampled one: when it had not set up its frame pointer (a
 // frameless function), perf's walk skips its caller there too, so the frame-pointer repair runs on that
 // (entry, next entry) pair as it does on the sample's leaf.
 
 import PerfData
+import Symbolize
 
 /// Bits of `PerfCollapser.goFrameKind`.
 enum GoFrameKind {
@@ -32,7 +37,51 @@ struct InjectedEdit {
     var insertion: ChainInsertion?
 }
 
+extension FoldStack {
+    /// Whether the fold of this stack can need `injectedFoldStack`: a recorded chain, as is or repaired.
+    @inline(__always) func mayHoldInjectedCall(_ s: Sample) -> Bool {
+        switch self {
+        case .unwound: return false
+        case .recorded: return !s.callchain.isEmpty
+        case .chain, .inserted: return true
+        }
+    }
+}
+
 extension PerfCollapser {
+    /// Whether folded names hold an injected call's frame (names seen so far: `names(for:)` notes them
+    /// before the fold asks); most captures have none, and then this is one test.
+    @inline(__always)
+    func mayHoldInjectedCall(_ scratch: FrameScratch) -> Bool {
+        let names = stackTruth.injectedNames
+        guard !names.isEmpty, !options.recordLocations else { return false }
+        return scratch.withIDs { ids in ids.contains { names.contains($0) } }
+    }
+
+    /// Notes the name ids of an address's frames that are Go injected-call functions.
+    mutating func noteInjectedCallNames(_ frames: [(name: String, frame: SourceFrame?, symbols: Bool)], ids: [UInt32]) {
+        for (f, id) in zip(frames, ids) {
+            let function = f.frame?.function ?? f.name
+            let n = function.utf8.count
+            guard DwarfUnwinder.goInjectedCallLengths.contains(n), DwarfUnwinder.goInjectedCalls.contains(function),
+                  !stackTruth.injectedNames.contains(id) else { continue }
+            stackTruth.injectedNames.append(id)
+        }
+    }
+
+    /// The fold's second look at a chain that named an injected call's frame: true when `stackTruth.chain`
+    /// now holds it with the injected-call edits (as `findStack` writes it); false when there are none.
+    mutating func injectedFoldStack(_ s: Sample, model: ProcessModel) -> Bool {
+        // The first look counted the leaf's repair; this one only asks for it again.
+        let counted = (stackTruth.inserted, stackTruth.placeholders)
+        let ins = findRepair(s, model: model)
+        (stackTruth.inserted, stackTruth.placeholders) = counted
+        let keep = rootCut(s, model: model) ?? s.callchain.count
+        guard findInjectedCalls(s, keep: keep, leafRepair: ins, model: model) else { return false }
+        writeChain(s, insertion: ins, keep: keep, injected: true)
+        return true
+    }
+
     /// Finds the chain's injected calls among its first `keep` entries, into `stackTruth.injected`; true
     /// when there is one. `leafRepair`: what the leaf's repair inserted (a sample is counted once).
     mutating func findInjectedCalls(_ s: Sample, keep: Int, leafRepair: ChainInsertion?, model: ProcessModel) -> Bool {
