@@ -2,7 +2,9 @@ import BinaryIO
 import Foundation
 import PerfData
 import Testing
+import TestSupport
 @testable import Collapse
+@testable import Symbolize
 
 /// The frame a Go injected call interrupted (async preemption's `runtime.asyncPreempt`, a fault's
 /// `sigpanic`) is an exact PC, not a return address (Sources/Collapse/Unwind/InjectedCalls.swift). Truth
@@ -60,5 +62,38 @@ import Testing
         let recorded = try Self.interrupted(recorded: true)
         #expect(recorded.count == ours.count)
         #expect(zip(recorded, ours).contains { $0.functions != $1.functions })
+    }
+
+    /// Folds one crafted `-g` sample of the go1.23 workload, its text mapped as the kernel maps it
+    /// (`readelf -l`: the first LOAD, R E, 0xbe555 bytes at 0x400000, file offset 0).
+    static func foldCrafted(_ chain: [UInt64]) throws -> String {
+        let path = Paths.fixtures.appendingPathComponent("bin/go1.23/workload").path
+        var c = CraftedPerfData()
+        c.comm(pid: 100, name: "workload")
+        c.mmap2(pid: 100, start: 0x40_0000, length: 0xb_f000, name: path)
+        c.sample(pid: 100, time: 10, chain: chain)
+        var o = PerfCollapseOptions()
+        o.binaries.symfs = "/nonexistent"
+        o.binaries.searchDirs = [Paths.fixtures.appendingPathComponent("bin/go1.23").path]
+        o.useRunningKernel = false
+        o.weightByPeriod = false
+        var collapser = PerfCollapser(options: o)
+        try collapser.collapse(try PerfFile(file: c.file()))
+        return String(decoding: collapser.folded(), as: UTF8.self)
+    }
+
+    /// At `asyncPreempt+0` (where a signal return lands) the injected call's frame has not set BP yet:
+    /// perf's next entry is an ordinary return address and stays one. Past its prologue (here: inside
+    /// asyncPreempt2, called from it) the entry after its frame is the interrupted PC, looked up exactly.
+    /// 0x4bc543 is the sample's interrupted PC above: `mix` is inlined at the instruction before it only.
+    @Test func onlyAnInjectedFrameThatOwnsBPHoldsTheInterruptedPC() throws {
+        // The ELF symbol (an assembly function: ABI0) gives the entry: `nm` prints it the same.
+        let image = try BinaryImage(path: Paths.fixtures.appendingPathComponent("bin/go1.23/workload").path)
+        let entry = try #require(image.elf.functionSymbols.first { $0.name == "runtime.asyncPreempt.abi0" }?.value)
+        let atEntry = try Self.foldCrafted([entry, 0x4b_c543, 0x4b_e3f8])
+        #expect(atEntry.contains(";main.hashLoop;main.rotate;main.mix;runtime.asyncPreempt 1"), "\(atEntry)")
+        #expect(!atEntry.contains("main.cpuWork"))
+        let inside = try Self.foldCrafted([0x43_4659, 0x47_00db, 0x4b_c543, 0x4b_e3f8])
+        #expect(inside.contains(";main.cpuWork;main.hashLoop;main.rotate;runtime.asyncPreempt;runtime.asyncPreempt2 1"), "\(inside)")
     }
 }

@@ -6,7 +6,8 @@
 // can get inlined frames that are not there (`main.mix` inlined at the instruction before the one
 // interrupted), or the previous function's name when the PC is at a function's first instruction.
 //
-// In a `-g` chain the entry after an injected call's frame is therefore marked exact, the way perf marks
+// In a `-g` chain the entry after an injected call's frame (once that frame has set BP: not at
+// `asyncPreempt+0`) is therefore marked exact, the way perf marks
 // the first entry of a context: a PERF_CONTEXT_USER marker is written before it (every consumer of a chain
 // treats the first entry after a marker as an exact PC). The dwarf unwinder decides the same per frame
 // (`DwarfUnwinder.callerIsExact`).
@@ -101,7 +102,8 @@ extension PerfCollapser {
             }
             let next = chain[i + 1]
             if mode == .user, !CallchainContext.isMarker(next), next != 0, next < 1 << 63,
-               goFrameKind(pid: s.pid, v, exact: exact, model: model) & GoFrameKind.injectedCall != 0 {
+               goFrameKind(pid: s.pid, v, exact: exact, model: model) & GoFrameKind.injectedCall != 0,
+               !exact || ownsFramePointer(pid: s.pid, v, model: model) {
                 let ins = i + 2 < keep ? repairAfterInjected(s, at: i + 1, counted: &counted, model: model) : nil
                 stackTruth.injected.append(InjectedEdit(at: i + 1, insertion: ins))
             }
@@ -109,6 +111,18 @@ extension PerfCollapser {
             i += 1
         }
         return !stackTruth.injected.isEmpty
+    }
+
+    /// Whether the function at exact PC `l` had set BP to its own frame, so that perf's next entry is the
+    /// return address its frame holds: for an injected call's frame, the interrupted PC. Before that (at
+    /// `asyncPreempt+0`, entered from a signal return) BP is still the interrupted code's, and the next
+    /// entry an ordinary return address, which the leaf's repair looks at. Shares the repair's per-leaf cache.
+    mutating func ownsFramePointer(pid: Int32, _ l: UInt64, model: ProcessModel) -> Bool {
+        let tag = UInt64(UInt32(bitPattern: pid)) | 1 << 63
+        if let (start, _) = stackTruth.leaves.find(l, tag: tag) { return stackTruth.leaves.pool[start] == 0 }
+        let mayNot = leafMaySkipCaller(pid: pid, leaf: l, model: model) != nil
+        _ = stackTruth.leaves.insert(l, tag: tag, run: [mayNot ? 1 : 0])
+        return !mayNot
     }
 
     /// The frame-pointer repair of the interrupted entry `at` and the one after it (FramePointerRepair.swift).
