@@ -66,7 +66,7 @@ import TestSupport
 
     /// Folds one crafted `-g` sample of the go1.23 workload, its text mapped as the kernel maps it
     /// (`readelf -l`: the first LOAD, R E, 0xbe555 bytes at 0x400000, file offset 0).
-    static func foldCrafted(_ chain: [UInt64]) throws -> String {
+    static func foldCrafted(_ chain: [UInt64], recorded: Bool = false) throws -> String {
         let path = Paths.fixtures.appendingPathComponent("bin/go1.23/workload").path
         var c = CraftedPerfData()
         c.comm(pid: 100, name: "workload")
@@ -77,6 +77,7 @@ import TestSupport
         o.binaries.searchDirs = [Paths.fixtures.appendingPathComponent("bin/go1.23").path]
         o.useRunningKernel = false
         o.weightByPeriod = false
+        o.recordedStacks = recorded
         var collapser = PerfCollapser(options: o)
         try collapser.collapse(try PerfFile(file: c.file()))
         return String(decoding: collapser.folded(), as: UTF8.self)
@@ -95,5 +96,17 @@ import TestSupport
         #expect(!atEntry.contains("main.cpuWork"))
         let inside = try Self.foldCrafted([0x43_4659, 0x47_00db, 0x4b_c543, 0x4b_e3f8])
         #expect(inside.contains(";main.cpuWork;main.hashLoop;main.rotate;runtime.asyncPreempt;runtime.asyncPreempt2 1"), "\(inside)")
+    }
+
+    /// A signal handler's frame returns to Go's restorer (planted by the kernel); the entries after it come
+    /// from the interrupted code's BP, so the interrupted function is missing. The CALL before the next
+    /// entry names it: `objdump -d` shows `4be3f3: e8 c8 e1 ff ff call 4bc5c0 <main.cpuWork>`.
+    @Test func theFunctionASignalInterruptedComesBack() throws {
+        // sigtramp.abi0+0x46 (after its frame set-up), sigreturn__sigaction.abi0+0 (`nm`), main.main.func1+0x18.
+        let chain: [UInt64] = [0x47_06a6, 0x47_07a0, 0x4b_e3f8]
+        let folded = try Self.foldCrafted(chain)
+        #expect(folded.hasSuffix(";main.main.func1;main.cpuWork;runtime.sigreturn__sigaction;runtime.sigtramp 1\n"), "\(folded)")
+        let recorded = try Self.foldCrafted(chain, recorded: true)
+        #expect(recorded.hasSuffix(";main.main.func1;runtime.sigreturn__sigaction;runtime.sigtramp 1\n"), "\(recorded)")
     }
 }

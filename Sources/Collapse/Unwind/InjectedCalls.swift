@@ -16,6 +16,12 @@
 // looking up every entry's function beforehand cost 14 M instructions (6 %) of the fp bench capture.
 // `script` (`findStack`) and folds that record locations look beforehand.
 //
+// A signal handler's frame is alike: its return address is Go's restorer (`runtime.sigreturn__sigaction`,
+// planted by the kernel), and the entries after it come from the interrupted code's BP, so the function
+// the signal interrupted is missing, as a frameless leaf's caller is. The CALL that ends at the next
+// entry names it (or a placeholder stands for it): the repair of the pair (restorer, next entry). A
+// restorer that is the sample's first user entry (inside its rt_sigreturn) is the leaf's repair's already.
+//
 // The interrupted function is a leaf like the sampled one: when it had not set up its frame pointer (a
 // frameless function), perf's walk skips its caller there too, so the frame-pointer repair runs on that
 // (entry, next entry) pair as it does on the sample's leaf.
@@ -29,12 +35,16 @@ enum GoFrameKind {
     static let root: UInt32 = 1
     /// A function the runtime enters by an injected call: its caller's entry is an exact PC.
     static let injectedCall: UInt32 = 2
+    /// Go's signal return trampoline (`DwarfUnwinder.goSigreturns`): the kernel planted it as the return
+    /// address of the signal handler's frame.
+    static let signalReturn: UInt32 = 4
 }
 
-/// An edit of a recorded chain after an injected call's frame: a marker before the entry `at` (the
-/// interrupted PC), and the caller the frame-pointer walk skipped there, if any, after it.
+/// An edit of a recorded chain: when `exact`, a marker before the entry `at` (an interrupted PC); the
+/// caller the frame-pointer walk skipped after it, if any.
 struct InjectedEdit {
     var at: Int
+    var exact: Bool
     var insertion: ChainInsertion?
 }
 
@@ -55,16 +65,17 @@ extension PerfCollapser {
     @inline(__always)
     func mayHoldInjectedCall(_ scratch: FrameScratch) -> Bool {
         let names = stackTruth.injectedNames
-        guard !names.isEmpty, !options.recordLocations else { return false }
+        guard !names.isEmpty, !options.recordLocations, !options.recordedStacks else { return false }
         return scratch.withIDs { ids in ids.contains { names.contains($0) } }
     }
 
-    /// Notes the name ids of an address's frames that are Go injected-call functions.
+    /// Notes the name ids of an address's frames that are Go injected-call functions or signal restorers.
     mutating func noteInjectedCallNames(_ frames: [(name: String, frame: SourceFrame?, symbols: Bool)], ids: [UInt32]) {
         for (f, id) in zip(frames, ids) {
             let function = f.frame?.function ?? f.name
             let n = function.utf8.count
-            guard DwarfUnwinder.goInjectedCallLengths.contains(n), DwarfUnwinder.goInjectedCalls.contains(function),
+            guard DwarfUnwinder.goInjectedCallLengths.contains(n) && DwarfUnwinder.goInjectedCalls.contains(function)
+                    || DwarfUnwinder.isGoSigreturn(function),
                   !stackTruth.injectedNames.contains(id) else { continue }
             stackTruth.injectedNames.append(id)
         }
@@ -101,11 +112,15 @@ extension PerfCollapser {
                 continue
             }
             let next = chain[i + 1]
-            if mode == .user, !CallchainContext.isMarker(next), next != 0, next < 1 << 63,
-               goFrameKind(pid: s.pid, v, exact: exact, model: model) & GoFrameKind.injectedCall != 0,
-               !exact || ownsFramePointer(pid: s.pid, v, model: model) {
-                let ins = i + 2 < keep ? repairAfterInjected(s, at: i + 1, counted: &counted, model: model) : nil
-                stackTruth.injected.append(InjectedEdit(at: i + 1, insertion: ins))
+            if mode == .user, !CallchainContext.isMarker(next), next != 0, next < 1 << 63 {
+                let kind = goFrameKind(pid: s.pid, v, exact: exact, model: model)
+                if kind & GoFrameKind.injectedCall != 0, !exact || ownsFramePointer(pid: s.pid, v, model: model) {
+                    let ins = i + 2 < keep ? repairAfterInjected(s, at: i + 1, counted: &counted, model: model) : nil
+                    stackTruth.injected.append(InjectedEdit(at: i + 1, exact: true, insertion: ins))
+                } else if kind & GoFrameKind.signalReturn != 0, !exact,
+                          let ins = repairAfterInjected(s, at: i, counted: &counted, model: model) {
+                    stackTruth.injected.append(InjectedEdit(at: i, exact: false, insertion: ins))
+                }
             }
             exact = false
             i += 1

@@ -62,11 +62,15 @@ extension PerfCollapser {
         let tag = UInt64(UInt32(bitPattern: pid)) << 1 | (exact ? 1 : 0) | 1 << 62
         if let (start, _) = stackTruth.roots.find(a, tag: tag) { return stackTruth.roots.pool[start] }
         var kind: UInt32 = 0
-        if a < 1 << 63, a > 0, let (_, p, v, _) = goCode(pid: pid, exact ? a : a &- 1, model: model),
-           let f = p.frameInfo(at: v, named: false), f.flags.contains(.topFrame) || f.funcID != 0,
+        // A return address is looked up at pc - 1, except at a function's entry (`runtime.Frames.Next`):
+        // the signal restorer's, planted by the kernel, is its entry.
+        if a < 1 << 63, a > 0, let (_, p, va, _) = goCode(pid: pid, a, model: model),
+           case let v = exact || p.functionEntry(va) == va ? va : va &- 1,
+           let f = p.frameInfo(at: v, named: false), f.flags.contains(.topFrame) || f.funcID != 0 || f.flags.contains(.asm),
            let named = p.frameInfo(at: f.entry) {
             if DwarfUnwinder.isGoRoot(flags: f.flags, name: named.name) { kind |= GoFrameKind.root }
             if DwarfUnwinder.callerIsExact(named) { kind |= GoFrameKind.injectedCall }
+            if DwarfUnwinder.isGoSigreturn(named.name) { kind |= GoFrameKind.signalReturn }
         }
         _ = stackTruth.roots.insert(a, tag: tag, run: [kind])
         return kind
@@ -74,12 +78,13 @@ extension PerfCollapser {
 
     /// Writes `stackTruth.chain`: the first `keep` entries of the recorded chain, with the repair's caller
     /// (if any) inserted after the leaf and, when `injected`, the edits after injected calls
-    /// (`stackTruth.injected`: a marker before each interrupted PC, its skipped caller after it).
+    /// (`stackTruth.injected`: a marker before each interrupted PC, a skipped caller after it).
     mutating func writeChain(_ s: Sample, insertion ins: ChainInsertion?, keep: Int, injected: Bool = false) {
         let chain = s.callchain
         let firstMode = s.cpuMode
         let edits = injected ? stackTruth.injected.filter { $0.at < keep } : []
-        let extra = (ins != nil && ins!.after < keep ? 1 : 0) + edits.reduce(0) { $0 + ($1.insertion == nil ? 1 : 2) }
+        let extra = (ins != nil && ins!.after < keep ? 1 : 0)
+            + edits.reduce(0) { $0 + ($1.exact ? 1 : 0) + ($1.insertion == nil ? 0 : 1) }
         // Written in place, in one pass over storage made ready once (not an append per entry).
         stackTruth.chain.write(keep + extra) { e, o in
             var mode = firstMode
@@ -91,10 +96,10 @@ extension PerfCollapser {
             for i in 0..<keep {
                 let v = chain[i]
                 let edit = next < edits.count && edits[next].at == i ? edits[next] : nil
-                if edit != nil {
+                if edit != nil { next &+= 1 }
+                if edit?.exact == true {
                     (e[k], o[k]) = (CallchainContext.user, .recorded)
                     k &+= 1
-                    next &+= 1
                 }
                 let marker = CallchainContext.isMarker(v)
                 if marker { mode = CallchainContext.mode(of: v) }
