@@ -32,12 +32,18 @@ public struct RecordReader: IteratorProtocol, Sequence {
     var keep: [MappedFile] = []
     var current: MappedFile?
     var currentCursor: ByteCursor?
+    /// Per buffer in `keep`: where it starts and the offset of the COMPRESSED record it came from.
+    var chunks: [(base: UnsafeRawPointer?, offset: Int)] = []
+    /// Where the file's bytes start (record offsets are counted from it; nil only for no bytes, hence
+    /// no records).
+    let fileBase: UnsafeRawPointer?
     public private(set) var error: PerfDataError?
     var finished = false
 
     init(file: PerfFile, decompress: Bool) {
         self.file = file
         self.decompress = decompress
+        self.fileBase = file.file.bytes.baseAddress
         let r = file.dataRange
         self.cursor =
             (try? file.file.cursor(order: file.order).slice(r, "data section"))
@@ -53,7 +59,7 @@ public struct RecordReader: IteratorProtocol, Sequence {
     }
 
     public mutating func nextRecord() throws(PerfDataError) -> RawRecord? {
-        if _fastPath(!finished && currentCursor == nil), let rec = nextPlain() { return rec }
+        if let rec = nextPlain() { return rec }
         return try nextRecordChecked()
     }
 
@@ -62,27 +68,65 @@ public struct RecordReader: IteratorProtocol, Sequence {
     /// problem) is left to `nextRecordChecked`, which reads it again and reports it.
     @inline(__always)
     mutating func nextPlain() -> RawRecord? {
+        guard let (p, _, _) = nextPlainStart() else { return nil }
+        return record(at: p, chunk: -1)
+    }
+
+    /// As `nextPlain`, without building the record: where it starts, its type and size (the reader has
+    /// moved past it; `record(at:chunk:)` builds it).
+    @inline(__always)
+    mutating func nextPlainStart() -> (UnsafeRawPointer, RecordType, Int)? {
+        guard _fastPath(!finished && currentCursor == nil) else { return nil }
         let left = cursor.remaining
         guard left >= 8 else { return nil }
         let p = cursor.rest.baseAddress.unsafelyUnwrapped
-        let swaps = cursor.swapsBytes
-        let rawType = p.loadUnaligned(as: UInt32.self)
-        let rawMisc = p.loadUnaligned(fromByteOffset: 4, as: UInt16.self)
-        let rawSize = p.loadUnaligned(fromByteOffset: 6, as: UInt16.self)
-        let type = RecordType(rawValue: swaps ? rawType.byteSwapped : rawType)
-        let size = Int(swaps ? rawSize.byteSwapped : rawSize)
+        let (type, _, size) = header(p)
         guard size >= 8, size <= left else { return nil }
         switch type {
         case .headerTracingData, .auxtrace, .compressed, .compressed2: return nil
         default: break
         }
-        let offset = cursor.offset
         cursor.position &+= size
-        let body = ByteCursor(
-            UnsafeRawBufferPointer(start: p + 8, count: size &- 8), origin: offset &+ 8, order: cursor.order)
-        return RawRecord(
-            type: type, misc: swaps ? rawMisc.byteSwapped : rawMisc, size: size, offset: offset, fromCompressed: false,
-            body: body)
+        return (p, type, size)
+    }
+
+    /// Type, misc and size of the record header at `p`.
+    @inline(__always)
+    func header(_ p: UnsafeRawPointer) -> (RecordType, UInt16, Int) {
+        let swaps = cursor.swapsBytes
+        let rawType = p.loadUnaligned(as: UInt32.self)
+        let rawMisc = p.loadUnaligned(fromByteOffset: 4, as: UInt16.self)
+        let rawSize = p.loadUnaligned(fromByteOffset: 6, as: UInt16.self)
+        return (
+            RecordType(rawValue: swaps ? rawType.byteSwapped : rawType), swaps ? rawMisc.byteSwapped : rawMisc,
+            Int(swaps ? rawSize.byteSwapped : rawSize)
+        )
+    }
+
+    /// The record this reader returned from `p`: `chunk` -1 for one of the file's own data, else the index
+    /// in `chunks` of the COMPRESSED chunk that held it. Offsets are those the reader gave it: the file
+    /// offset, or for a record of a chunk the chunk's offset, its body's origin counted in the chunk.
+    @inline(__always)
+    func record(at p: UnsafeRawPointer, chunk: Int) -> RawRecord {
+        let (type, misc, size) = header(p)
+        let offset: Int, origin: Int
+        if chunk < 0 {
+            offset = p - fileBase.unsafelyUnwrapped
+            origin = offset &+ 8
+        } else {
+            offset = chunks[chunk].offset
+            // A record of the chunk lies in its bytes, so they have a start.
+            origin = (p + 8) - chunks[chunk].base.unsafelyUnwrapped
+        }
+        let body = ByteCursor(UnsafeRawBufferPointer(start: p + 8, count: size &- 8), origin: origin, order: cursor.order)
+        return RawRecord(type: type, misc: misc, size: size, offset: offset, fromCompressed: chunk >= 0, body: body)
+    }
+
+    /// Where `rec`, returned by this reader, starts, and its chunk (see `record(at:chunk:)`); nil only for
+    /// a record with no bytes behind it, which a reader never returns.
+    func start(of rec: RawRecord) -> (UnsafeRawPointer, Int)? {
+        guard let b = rec.body.rest.baseAddress, rec.body.position == 0 else { return nil }
+        return (b - 8, rec.fromCompressed ? chunks.count &- 1 : -1)
     }
 
     mutating func nextRecordChecked() throws(PerfDataError) -> RawRecord? {
@@ -235,6 +279,7 @@ public struct RecordReader: IteratorProtocol, Sequence {
         }
         let buf = MappedFile(path: file.path, copying: out)
         keep.append(buf)
+        chunks.append((buf.bytes.baseAddress, rec.offset))
         pendingOffset = rec.offset
         currentCursor = buf.cursor(order: file.order)
     }
