@@ -13,6 +13,12 @@ public struct RawRecord {
     public var body: ByteCursor
 
     @inlinable public var cpuMode: CPUMode { CPUMode(rawValue: misc & 7) }
+
+    @inlinable
+    init(type: RecordType, misc: UInt16, size: Int, offset: Int, fromCompressed: Bool, body: ByteCursor) {
+        (self.type, self.misc, self.size, self.offset) = (type, misc, size, offset)
+        (self.fromCompressed, self.body) = (fromCompressed, body)
+    }
 }
 
 /// Reads records one after another in file order, expanding COMPRESSED chunks in place.
@@ -21,7 +27,7 @@ public struct RawRecord {
 /// a size that cannot be right (below 8 bytes) is an error naming its offset.
 public struct RecordReader: IteratorProtocol, Sequence {
     let file: PerfFile
-    var cursor: ByteCursor
+    @usableFromInline var cursor: ByteCursor
     let decompress: Bool
     var zstd: ZstdStream?
     /// Decompressed bytes not yet consumed (a record may continue in the next chunk).
@@ -33,10 +39,10 @@ public struct RecordReader: IteratorProtocol, Sequence {
     var current: MappedFile?
     var currentCursor: ByteCursor?
     /// Per buffer in `keep`: where it starts and the offset of the COMPRESSED record it came from.
-    var chunks: [(base: UnsafeRawPointer?, offset: Int)] = []
+    @usableFromInline var chunks: [(base: UnsafeRawPointer?, offset: Int)] = []
     /// Where the file's bytes start (record offsets are counted from it; nil only for no bytes, hence
     /// no records).
-    let fileBase: UnsafeRawPointer?
+    @usableFromInline let fileBase: UnsafeRawPointer?
     public private(set) var error: PerfDataError?
     var finished = false
 
@@ -91,9 +97,11 @@ public struct RecordReader: IteratorProtocol, Sequence {
     }
 
     /// Type, misc and size of the record header at `p`.
-    @inline(__always)
-    func header(_ p: UnsafeRawPointer) -> (RecordType, UInt16, Int) {
-        let swaps = cursor.swapsBytes
+    @inlinable
+    func header(_ p: UnsafeRawPointer) -> (RecordType, UInt16, Int) { Self.header(p, swaps: cursor.swapsBytes) }
+
+    @inlinable
+    static func header(_ p: UnsafeRawPointer, swaps: Bool) -> (RecordType, UInt16, Int) {
         let rawType = p.loadUnaligned(as: UInt32.self)
         let rawMisc = p.loadUnaligned(fromByteOffset: 4, as: UInt16.self)
         let rawSize = p.loadUnaligned(fromByteOffset: 6, as: UInt16.self)
@@ -106,20 +114,23 @@ public struct RecordReader: IteratorProtocol, Sequence {
     /// The record this reader returned from `p`: `chunk` -1 for one of the file's own data, else the index
     /// in `chunks` of the COMPRESSED chunk that held it. Offsets are those the reader gave it: the file
     /// offset, or for a record of a chunk the chunk's offset, its body's origin counted in the chunk.
-    @inline(__always)
+    @inlinable
     func record(at p: UnsafeRawPointer, chunk: Int) -> RawRecord {
-        let (type, misc, size) = header(p)
-        let offset: Int, origin: Int
-        if chunk < 0 {
-            offset = p - fileBase.unsafelyUnwrapped
-            origin = offset &+ 8
-        } else {
-            offset = chunks[chunk].offset
-            // A record of the chunk lies in its bytes, so they have a start.
-            origin = (p + 8) - chunks[chunk].base.unsafelyUnwrapped
-        }
-        let body = ByteCursor(UnsafeRawBufferPointer(start: p + 8, count: size &- 8), origin: origin, order: cursor.order)
-        return RawRecord(type: type, misc: misc, size: size, offset: offset, fromCompressed: chunk >= 0, body: body)
+        if chunk < 0 { return Self.record(at: p, offset: p - fileBase.unsafelyUnwrapped, chunk: nil, order: cursor.order) }
+        // A record of the chunk lies in its bytes, so they have a start.
+        let c = chunks[chunk]
+        return Self.record(at: p, offset: c.offset, chunk: c.base.unsafelyUnwrapped, order: cursor.order)
+    }
+
+    /// The record at `p`: of the file's own data at file offset `offset` (`chunk` nil), or of the
+    /// COMPRESSED chunk whose bytes start at `chunk` and whose record is at `offset`. Static, so that
+    /// inlined callers do not copy the reader to call it.
+    @inlinable
+    static func record(at p: UnsafeRawPointer, offset: Int, chunk: UnsafeRawPointer?, order: ByteOrder) -> RawRecord {
+        let (type, misc, size) = header(p, swaps: order != .host)
+        let origin = chunk.map { (p + 8) - $0 } ?? offset &+ 8
+        let body = ByteCursor(UnsafeRawBufferPointer(start: p + 8, count: size &- 8), origin: origin, order: order)
+        return RawRecord(type: type, misc: misc, size: size, offset: offset, fromCompressed: chunk != nil, body: body)
     }
 
     /// Where `rec`, returned by this reader, starts, and its chunk (see `record(at:chunk:)`); nil only for
