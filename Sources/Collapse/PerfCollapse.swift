@@ -155,6 +155,8 @@ public struct PerfCollapser {
             sampleRecords.reserveCapacity(sampleRecords.count + file.file.bytes.count / Self.bytesPerRecordedSample)
             adviseHugePages(&sampleRecords)
         }
+        // Decoded in place, record after record (a Sample is ~350 bytes: returning one copied it).
+        var s = Sample()
         while let rec = it.next() {
             guard rec.type == .sample else {
                 model.process(rec, in: file)
@@ -176,7 +178,7 @@ public struct PerfCollapser {
                 continue
             }
             capturedSamples += 1
-            let s = try file.sample(rec)
+            try file.sample(rec, into: &s)
             // A sample that reads its group stands for one sample per member (SampleRead.swift).
             let n = sampleReads[s.eventIndex] ? reads.split(s, file: file) : 1
             for k in 0..<n {

@@ -13,6 +13,12 @@ public struct RawRecord {
     public var body: ByteCursor
 
     @inlinable public var cpuMode: CPUMode { CPUMode(rawValue: misc & 7) }
+
+    @inlinable
+    init(type: RecordType, misc: UInt16, size: Int, offset: Int, fromCompressed: Bool, body: ByteCursor) {
+        (self.type, self.misc, self.size, self.offset) = (type, misc, size, offset)
+        (self.fromCompressed, self.body) = (fromCompressed, body)
+    }
 }
 
 /// Reads records one after another in file order, expanding COMPRESSED chunks in place.
@@ -21,7 +27,7 @@ public struct RawRecord {
 /// a size that cannot be right (below 8 bytes) is an error naming its offset.
 public struct RecordReader: IteratorProtocol, Sequence {
     let file: PerfFile
-    var cursor: ByteCursor
+    @usableFromInline var cursor: ByteCursor
     let decompress: Bool
     var zstd: ZstdStream?
     /// Decompressed bytes not yet consumed (a record may continue in the next chunk).
@@ -32,12 +38,18 @@ public struct RecordReader: IteratorProtocol, Sequence {
     var keep: [MappedFile] = []
     var current: MappedFile?
     var currentCursor: ByteCursor?
+    /// Per buffer in `keep`: where it starts and the offset of the COMPRESSED record it came from.
+    @usableFromInline var chunks: [(base: UnsafeRawPointer?, offset: Int)] = []
+    /// Where the file's bytes start (record offsets are counted from it; nil only for no bytes, hence
+    /// no records).
+    @usableFromInline let fileBase: UnsafeRawPointer?
     public private(set) var error: PerfDataError?
     var finished = false
 
     init(file: PerfFile, decompress: Bool) {
         self.file = file
         self.decompress = decompress
+        self.fileBase = file.file.bytes.baseAddress
         let r = file.dataRange
         self.cursor =
             (try? file.file.cursor(order: file.order).slice(r, "data section"))
@@ -53,7 +65,7 @@ public struct RecordReader: IteratorProtocol, Sequence {
     }
 
     public mutating func nextRecord() throws(PerfDataError) -> RawRecord? {
-        if _fastPath(!finished && currentCursor == nil), let rec = nextPlain() { return rec }
+        if let rec = nextPlain() { return rec }
         return try nextRecordChecked()
     }
 
@@ -62,27 +74,70 @@ public struct RecordReader: IteratorProtocol, Sequence {
     /// problem) is left to `nextRecordChecked`, which reads it again and reports it.
     @inline(__always)
     mutating func nextPlain() -> RawRecord? {
+        guard let (p, _, _) = nextPlainStart() else { return nil }
+        return record(at: p, chunk: -1)
+    }
+
+    /// As `nextPlain`, without building the record: where it starts, its type and size (the reader has
+    /// moved past it; `record(at:chunk:)` builds it).
+    @inline(__always)
+    mutating func nextPlainStart() -> (UnsafeRawPointer, RecordType, Int)? {
+        guard _fastPath(!finished && currentCursor == nil) else { return nil }
         let left = cursor.remaining
         guard left >= 8 else { return nil }
         let p = cursor.rest.baseAddress.unsafelyUnwrapped
-        let swaps = cursor.swapsBytes
-        let rawType = p.loadUnaligned(as: UInt32.self)
-        let rawMisc = p.loadUnaligned(fromByteOffset: 4, as: UInt16.self)
-        let rawSize = p.loadUnaligned(fromByteOffset: 6, as: UInt16.self)
-        let type = RecordType(rawValue: swaps ? rawType.byteSwapped : rawType)
-        let size = Int(swaps ? rawSize.byteSwapped : rawSize)
+        let (type, _, size) = header(p)
         guard size >= 8, size <= left else { return nil }
         switch type {
         case .headerTracingData, .auxtrace, .compressed, .compressed2: return nil
         default: break
         }
-        let offset = cursor.offset
         cursor.position &+= size
-        let body = ByteCursor(
-            UnsafeRawBufferPointer(start: p + 8, count: size &- 8), origin: offset &+ 8, order: cursor.order)
-        return RawRecord(
-            type: type, misc: swaps ? rawMisc.byteSwapped : rawMisc, size: size, offset: offset, fromCompressed: false,
-            body: body)
+        return (p, type, size)
+    }
+
+    /// Type, misc and size of the record header at `p`.
+    @inlinable
+    func header(_ p: UnsafeRawPointer) -> (RecordType, UInt16, Int) { Self.header(p, swaps: cursor.swapsBytes) }
+
+    @inlinable
+    static func header(_ p: UnsafeRawPointer, swaps: Bool) -> (RecordType, UInt16, Int) {
+        let rawType = p.loadUnaligned(as: UInt32.self)
+        let rawMisc = p.loadUnaligned(fromByteOffset: 4, as: UInt16.self)
+        let rawSize = p.loadUnaligned(fromByteOffset: 6, as: UInt16.self)
+        return (
+            RecordType(rawValue: swaps ? rawType.byteSwapped : rawType), swaps ? rawMisc.byteSwapped : rawMisc,
+            Int(swaps ? rawSize.byteSwapped : rawSize)
+        )
+    }
+
+    /// The record this reader returned from `p`: `chunk` -1 for one of the file's own data, else the index
+    /// in `chunks` of the COMPRESSED chunk that held it. Offsets are those the reader gave it: the file
+    /// offset, or for a record of a chunk the chunk's offset, its body's origin counted in the chunk.
+    @inlinable
+    func record(at p: UnsafeRawPointer, chunk: Int) -> RawRecord {
+        if chunk < 0 { return Self.record(at: p, offset: p - fileBase.unsafelyUnwrapped, chunk: nil, order: cursor.order) }
+        // A record of the chunk lies in its bytes, so they have a start.
+        let c = chunks[chunk]
+        return Self.record(at: p, offset: c.offset, chunk: c.base.unsafelyUnwrapped, order: cursor.order)
+    }
+
+    /// The record at `p`: of the file's own data at file offset `offset` (`chunk` nil), or of the
+    /// COMPRESSED chunk whose bytes start at `chunk` and whose record is at `offset`. Static, so that
+    /// inlined callers do not copy the reader to call it.
+    @inlinable
+    static func record(at p: UnsafeRawPointer, offset: Int, chunk: UnsafeRawPointer?, order: ByteOrder) -> RawRecord {
+        let (type, misc, size) = header(p, swaps: order != .host)
+        let origin = chunk.map { (p + 8) - $0 } ?? offset &+ 8
+        let body = ByteCursor(UnsafeRawBufferPointer(start: p + 8, count: size &- 8), origin: origin, order: order)
+        return RawRecord(type: type, misc: misc, size: size, offset: offset, fromCompressed: chunk != nil, body: body)
+    }
+
+    /// Where `rec`, returned by this reader, starts, and its chunk (see `record(at:chunk:)`); nil only for
+    /// a record with no bytes behind it, which a reader never returns.
+    func start(of rec: RawRecord) -> (UnsafeRawPointer, Int)? {
+        guard let b = rec.body.rest.baseAddress, rec.body.position == 0 else { return nil }
+        return (b - 8, rec.fromCompressed ? chunks.count &- 1 : -1)
     }
 
     mutating func nextRecordChecked() throws(PerfDataError) -> RawRecord? {
@@ -235,6 +290,7 @@ public struct RecordReader: IteratorProtocol, Sequence {
         }
         let buf = MappedFile(path: file.path, copying: out)
         keep.append(buf)
+        chunks.append((buf.bytes.baseAddress, rec.offset))
         pendingOffset = rec.offset
         currentCursor = buf.cursor(order: file.order)
     }

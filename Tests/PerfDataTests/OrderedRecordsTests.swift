@@ -10,8 +10,22 @@ import TestSupport
 /// scrambled (fixed seeds), so that records arrive out of order within and across rounds. AgainstPerfTests checks the
 /// unscrambled captures against perf itself.
 @Suite struct OrderedRecordsTests {
-    struct Delivered: Equatable { var offset: Int; var size: Int; var type: UInt32; var time: UInt64? }
+    /// A record as handed out: every field of it, its body by origin, length and content.
+    struct Delivered: Equatable {
+        var offset: Int, size: Int, type: UInt32, time: UInt64?
+        var misc: UInt16, fromCompressed: Bool, origin: Int, count: Int, position: Int, bytes: UInt64
 
+        init(_ rec: RawRecord, _ file: PerfFile) {
+            (offset, size, type, time) = (rec.offset, rec.size, rec.type.rawValue, file.timestamp(rec))
+            (misc, fromCompressed) = (rec.misc, rec.fromCompressed)
+            (origin, count, position) = (rec.body.origin, rec.body.count, rec.body.position)
+            // FNV-1a of the body: records are built again from where they start (the queue holds no record).
+            bytes = rec.body.rest.reduce(0xcbf2_9ce4_8422_2325 as UInt64) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+        }
+    }
+
+    /// perf's order, of the records as the checked reader (which reads every field with its own bounds
+    /// check, not through `RecordReader.record(at:chunk:)`) builds them.
     static func model(_ file: PerfFile) throws -> [Delivered] {
         var out: [Delivered] = []
         var queue: [(time: UInt64, rec: Delivered)] = []
@@ -24,8 +38,8 @@ import TestSupport
             queue.removeAll { $0.time <= limit }
         }
         var reader = file.records()
-        while let rec = try reader.nextRecord() {
-            let d = Delivered(offset: rec.offset, size: rec.size, type: rec.type.rawValue, time: file.timestamp(rec))
+        while let rec = try reader.nextRecordChecked() {
+            let d = Delivered(rec, file)
             if rec.type == .finishedRound {
                 out.append(d)
                 flush(upTo: nextFlush)
@@ -73,17 +87,34 @@ import TestSupport
     func deliversAsTheModel(_ name: String, _ seed: UInt64, _ jitter: UInt64) throws {
         let file = try Self.scrambled(name, seed: seed, jitter: jitter)
         let expected = try Self.model(file)
-        var ours: [Delivered] = []
-        var reader = file.orderedRecords()
-        while let rec = reader.next() {
-            ours.append(
-                Delivered(offset: rec.offset, size: rec.size, type: rec.type.rawValue, time: file.timestamp(rec)))
-        }
-        #expect(reader.error == nil)
+        let ours = Self.delivered(file)
         #expect(ours.count == expected.count)
         #expect(ours == expected)
         // The scramble must have done something: times out of file order.
         let times = ours.compactMap(\.time)
         #expect(times != times.sorted() || jitter < 10_000)
+    }
+
+    static func delivered(_ file: PerfFile) -> [Delivered] {
+        var ours: [Delivered] = []
+        var reader = file.orderedRecords()
+        while let rec = reader.next() { ours.append(Delivered(rec, file)) }
+        #expect(reader.error == nil)
+        return ours
+    }
+
+    /// Every fixture as recorded (compressed chunks, pipe mode, two events, cut short): the same records,
+    /// in the same order, as the model.
+    @Test(arguments: AgainstPerfTests.captures + ["go1.25-truncated.data", "go1.25-killed.data"])
+    func everyFixtureAsTheModel(_ name: String) throws {
+        let file = try PerfFile(path: Paths.fixtures.appendingPathComponent("perf/\(name)").path)
+        let expected = try Self.model(file)
+        #expect(expected.contains { $0.time != nil })
+        let ours = Self.delivered(file)
+        #expect(ours.count == expected.count)
+        // The first difference tells the story; the whole lists would flood the log.
+        if let i = ours.indices.first(where: { $0 < expected.count && ours[$0] != expected[$0] }) {
+            Issue.record("\(name): record \(i) is \(ours[i]), the model's \(expected[i])")
+        }
     }
 }
