@@ -51,6 +51,10 @@ public struct PerfScriptWriter {
     /// Rendered callchain entries back to back; `chunkRanges[id]` is one entry's bytes.
     var chunkPool: [UInt8] = []
     var chunkRanges: [Range<Int>] = []
+    /// Per chunk: whether it names a Go injected call or signal restorer (`stackChunks`).
+    var injectedChunks: [Bool] = []
+    /// The current sample's chunk ids, leaf first.
+    var sampleChunks: [UInt32] = []
     var line: [UInt8] = []
     let hasFilters: Bool
     /// Values of samples that read their group, per id (SampleRead.swift).
@@ -224,9 +228,25 @@ public struct PerfScriptWriter {
         }
     }
 
-    /// The sample's entries as the stack-truth stage finds them.
-    mutating func entries(_ s: Sample, file: PerfFile, model: ProcessModel) -> Entries {
-        Entries(s, truth: sym.findStack(s, file: file, model: model) ? sym.stackTruth.chain : nil, maxStack: options.maxStack)
+    /// The rendered chunks of the sample's stack as the stack-truth stage finds it, into `sampleChunks`;
+    /// true when --max-stack cut it. A stack whose chunks name an injected call or Go's signal restorer is
+    /// found again with their edits (InjectedCalls.swift), as the fold does.
+    mutating func stackChunks(_ s: Sample, file: PerfFile, model: ProcessModel) -> Bool {
+        var cut = appendChunks(s, truth: sym.findStack(s, file: file, model: model) ? sym.stackTruth.chain : nil, model: model)
+        if sampleChunks.contains(where: { injectedChunks[Int($0)] }), !options.recordedStacks, s.userStack.count == 0,
+           !s.callchain.isEmpty, sym.injectedFoldStack(s, model: model) {
+            cut = appendChunks(s, truth: sym.stackTruth.chain, model: model)
+        }
+        return cut
+    }
+
+    private mutating func appendChunks(_ s: Sample, truth: TrueChain?, model: ProcessModel) -> Bool {
+        sampleChunks.removeAll(keepingCapacity: true)
+        var e = Entries(s, truth: truth, maxStack: options.maxStack)
+        while let (a, mode, exact, origin) = e.next() {
+            sampleChunks.append(chunk(a, mode: mode, exact: exact, origin: origin, pid: s.pid, model: model))
+        }
+        return e.cut
     }
 
     /// perf script's default layout: `comm tid [cpu] time: period event:` then one line per frame.
@@ -268,15 +288,11 @@ public struct PerfScriptWriter {
         }
         line += ev.name
         if hasChain {
-            // Frames go to the output one by one: a sample of 100,000 frames is not held whole.
+            // A sample's frames are held as chunk ids (4 bytes a callchain entry), not as text.
             line.append(0x0a)
             out.append(bytes: line)
-            var e = entries(s, file: file, model: model)
-            while let (a, mode, exact, origin) = e.next() {
-                let id = chunk(a, mode: mode, exact: exact, origin: origin, pid: s.pid, model: model)
-                out.append(bytes: chunkPool[chunkRanges[Int(id)]])
-            }
-            if e.cut { cutSamples += 1 }
+            if stackChunks(s, file: file, model: model) { cutSamples += 1 }
+            for id in sampleChunks { out.append(bytes: chunkPool[chunkRanges[Int(id)]]) }
             out.append(byte: 0x0a)
             return
         } else {
@@ -313,6 +329,7 @@ public struct PerfScriptWriter {
             let start = chunkPool.count
             chunkPool += bytes
             chunkRanges.append(start..<chunkPool.count)
+            injectedChunks.append(found.contains { DwarfUnwinder.isInjectedCallOrRestorer($0.function ?? "") })
             chunkIDs[key] = id
         }
         _ = runs.insert(address, tag: tag, run: [id])
@@ -401,14 +418,12 @@ public struct PerfScriptWriter {
         }
         out.append("],\"stack\":[")
         first = true
-        e = entries(s, file: file, model: model)
-        while let (a, mode, exact, origin) = e.next() {
+        if stackChunks(s, file: file, model: model) { cutSamples += 1 }
+        for id in sampleChunks {
             if !first { out.append(byte: 0x2c) }
             first = false
-            let id = chunk(a, mode: mode, exact: exact, origin: origin, pid: s.pid, model: model)
             out.append(bytes: chunkPool[chunkRanges[Int(id)]])
         }
-        if e.cut { cutSamples += 1 }
         out.append("]}\n")
     }
 

@@ -14,7 +14,8 @@
 //
 // The fold looks for them only in a chain whose names hold an injected call's (`mayHoldInjectedCall`):
 // looking up every entry's function beforehand cost 14 M instructions (6 %) of the fp bench capture.
-// `script` (`findStack`) and folds that record locations look beforehand.
+// `script` looks again the same way at a stack whose rendered frames name one; folds that record
+// locations look beforehand.
 //
 // A signal handler's frame is alike: its return address is Go's restorer (`runtime.sigreturn__sigaction`,
 // planted by the kernel), and the entries after it come from the interrupted code's BP, so the function
@@ -48,6 +49,22 @@ struct InjectedEdit {
     var insertion: ChainInsertion?
 }
 
+extension DwarfUnwinder {
+    /// Whether a function name (as the pclntab or the ELF symbol table gives it: `.abi0` for assembly) is a
+    /// Go injected call's or signal restorer's; most names are told apart by length, without hashing.
+    static func isInjectedCallOrRestorer(_ name: String) -> Bool {
+        var n = name.utf8.count
+        guard n >= 16, n <= 40 else { return false }
+        var base = Substring(name)
+        if name.hasSuffix(".abi0") {
+            base = base.dropLast(5)
+            n -= 5
+        }
+        return goInjectedCallLengths.contains(n) && goInjectedCalls.contains(String(base))
+            || goSigreturnLengths.contains(n) && goSigreturns.contains(String(base))
+    }
+}
+
 extension FoldStack {
     /// Whether the fold of this stack can need `injectedFoldStack`: a recorded chain, as is or repaired.
     @inline(__always) func mayHoldInjectedCall(_ s: Sample) -> Bool {
@@ -72,10 +89,7 @@ extension PerfCollapser {
     /// Notes the name ids of an address's frames that are Go injected-call functions or signal restorers.
     mutating func noteInjectedCallNames(_ frames: [(name: String, frame: SourceFrame?, symbols: Bool)], ids: [UInt32]) {
         for (f, id) in zip(frames, ids) {
-            let function = f.frame?.function ?? f.name
-            let n = function.utf8.count
-            guard DwarfUnwinder.goInjectedCallLengths.contains(n) && DwarfUnwinder.goInjectedCalls.contains(function)
-                    || DwarfUnwinder.isGoSigreturn(function),
+            guard DwarfUnwinder.isInjectedCallOrRestorer(f.frame?.function ?? f.name),
                   !stackTruth.injectedNames.contains(id) else { continue }
             stackTruth.injectedNames.append(id)
         }

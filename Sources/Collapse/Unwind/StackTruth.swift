@@ -12,6 +12,8 @@
 //   3. `--call-graph dwarf` captures (PERF_SAMPLE_REGS_USER + STACK_USER): the copied user stack unwound
 //      (Unwind/SampleUnwind.swift, Unwind/DwarfUnwind.swift): kernel entries as recorded, then the user part
 //      with origins `pcsp`/`cfi`/`signal`, a cut stack ending in a `truncated` marker. Checked before 2.
+//   4. Calls the Go runtime injects (asyncPreempt, sigpanic) and Go's signal restorer: looked for by the
+//      caller once a stack's names hold one (`injectedFoldStack`, Unwind/InjectedCalls.swift).
 // A function that rewrites the chain fills `stackTruth.chain` and returns true; false means "use
 // `s.callchain` as recorded", which costs nothing (most samples).
 
@@ -173,10 +175,8 @@ extension PerfCollapser {
         // 2. The frame-pointer repair, and a chain that went on past a Go root cut there (RootCut.swift).
         let ins = findRepair(s, model: model)
         let keep = rootCut(s, model: model)
-        // 2b. The entry after a call the runtime injected (asyncPreempt, sigpanic): exact (InjectedCalls.swift).
-        let injected = findInjectedCalls(s, keep: keep ?? s.callchain.count, leafRepair: ins, model: model)
-        if ins == nil && keep == nil && !injected { return false }
-        writeChain(s, insertion: ins, keep: keep ?? s.callchain.count, injected: injected)
+        if ins == nil && keep == nil { return false }
+        writeChain(s, insertion: ins, keep: keep ?? s.callchain.count)
         return true
     }
 
