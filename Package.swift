@@ -51,7 +51,7 @@ let package = Package(
             ]),
 
         // Fixture paths and a seeded generator, shared by every test target.
-        .target(name: "TestSupport", dependencies: ["CZstd", "BinaryIO"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CZstd", "BinaryIO", "PerfData"], path: "Tests/TestSupport"),
         .testTarget(name: "BinaryIOTests", dependencies: ["BinaryIO", "TestSupport"]),
         .testTarget(name: "PerfDataTests", dependencies: ["PerfData", "TestSupport"]),
         .testTarget(name: "SymbolizeTests", dependencies: ["Symbolize", "TestSupport"]),

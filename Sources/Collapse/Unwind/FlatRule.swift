@@ -115,8 +115,20 @@ struct FlatRuleCache {
     /// One multiply and a fold of the high half into the low bits `mask` keeps (probed per unwound frame:
     /// `mix64`'s two rounds were about 20 instructions of a frame's ~100).
     @inline(__always) static func hash(_ pc: UInt64, _ tag: UInt64) -> UInt64 {
-        let h = (pc ^ tag &* 0x2545_f491_4f6c_dd1d) &* 0x9e37_79b9_7f4a_7c15
+        hash(pc, tagProduct: tag &* tagFactor)
+    }
+
+    static var tagFactor: UInt64 { 0x2545_f491_4f6c_dd1d }
+
+    /// `hash(pc, tag)` with `tag &* tagFactor` computed once per sample (`DwarfUnwinder.goRun`).
+    @inline(__always) static func hash(_ pc: UInt64, tagProduct: UInt64) -> UInt64 {
+        let h = (pc ^ tagProduct) &* 0x9e37_79b9_7f4a_7c15
         return h ^ (h >> 29)
+    }
+
+    /// Calls `body` with the slots' base and the mask (`withProbe`).
+    @inline(__always) func withSlots<R>(_ body: (UnsafePointer<Slot>, Int) -> R) -> R {
+        slots.withUnsafeBufferPointer { body($0.baseAddress.unsafelyUnwrapped, mask) }
     }
 
     @inline(__always) func find(_ pc: UInt64, tag: UInt64) -> Slot? {

@@ -163,26 +163,20 @@ extension PerfCollapser {
         // IP, SP and BP now; the others when a CFI frame needs them (most Go stacks never do).
         let rest = SampleRegisters(values: s.regsUser, layout: event.layout)
         var regs = UnwindRegisters()
-        regs.load(layout: rest.layout, values: rest.values, only: SampleRegisters.goRegisters)
+        regs.loadGoRegisters(layout: rest.layout, values: rest.values)
         guard let sp = regs[7], regs[16] != nil else { return nil }
         let valid = Int(clamping: min(s.userStackDynSize, UInt64(s.userStack.count)))
         let dump = StackDump(
             base: sp, bytes: UnsafeRawBufferPointer(rebasing: s.userStack[0..<valid]), size: s.userStack.count)
         let pid = s.pid
-        let names = unwindState.frameNames
+        let names = unwindState.frameNames, frames = unwindState.frames
         var n = 0
-        // The closure takes the model by pointer: captured by value, it was copied (every table of it
-        // retained and released) once per sample.
-        // `rest` by pointer too: the loop keeps 8 bytes live, not the registers' view and layout.
-        let stop = withUnsafePointer(to: model) { m in
-            withUnsafePointer(to: rest) { r in
-                DwarfUnwinder.unwind(
-                    &regs, rest: r, dump: dump, limit: DwarfUnwinder.frameLimit, frames: unwindState.frames, count: &n
-                ) { pc, exact, i in
-                    frameRule(pc, exact: exact, pid: pid, model: m, names: names + i)
-                }
-            }
+        // Ordinary Go frames over the cached rules first; the general loop for the rest (GoRun.swift).
+        let run = stackTruth.unwindRules.withProbe(pid: pid) {
+            DwarfUnwinder.goRun(
+                &regs, dump: dump, limit: DwarfUnwinder.frameLimit, frames: frames, names: names, count: &n, probe: $0)
         }
+        let stop = run ?? unwindRest(&regs, rest: rest, dump: dump, count: &n, pid: pid, model: model)
         // Stopped at the limit, the last frame's rule was not asked for: not named yet.
         if case .limit = stop { names[n &- 1] = FlatRuleCache.unnamed }
         unwindState.frameCount = n
@@ -195,6 +189,27 @@ extension PerfCollapser {
         default: unwindState.stats.other += 1
         }
         return stop
+    }
+
+    /// The general loop from the `n` frames `goRun` wrote, the rules through the cache (`frameRule`).
+    @inline(never)
+    mutating func unwindRest(
+        _ regs: inout UnwindRegisters, rest: SampleRegisters, dump: StackDump, count n: inout Int, pid: Int32,
+        model: ProcessModel
+    ) -> UnwindStop {
+        let names = unwindState.frameNames, frames = unwindState.frames, start = n
+        // The closure takes the model by pointer: captured by value, it was copied (every table of it
+        // retained and released) once per sample.
+        // `rest` by pointer too: the loop keeps 8 bytes live, not the registers' view and layout.
+        return withUnsafePointer(to: model) { m in
+            withUnsafePointer(to: rest) { r in
+                DwarfUnwinder.unwind(
+                    &regs, rest: r, dump: dump, limit: DwarfUnwinder.frameLimit, frames: frames, count: &n, from: start
+                ) { pc, exact, i in
+                    frameRule(pc, exact: exact, pid: pid, model: m, names: names + i)
+                }
+            }
+        }
     }
 
     /// The rule at `pc` in process `pid`, cached per (pid, pc, exactness) until the maps change; the frame's
