@@ -4,7 +4,7 @@ import Testing
 @testable import Symbolize
 
 /// `DwarfUnwinder.goRun` then the general loop from where it stopped, as the fold runs them, against the
-/// general loop alone on the same seeded random stacks: the same frames, names and stop.
+/// general loop alone on the same seeded random stacks: the same frames and stop.
 @Suite struct GoRunTests {
     /// The rule of a PC on the random stacks: mostly ordinary Go frames (frameless, with and without a
     /// saved BP, asm, injected calls), some roots, SPWrite, sigreturn, no SP delta, CFI and none.
@@ -29,61 +29,44 @@ import Testing
 
     struct Outcome: Equatable {
         var frames: [UnwoundFrame]
-        var names: [UInt64]
         var stop: UnwindStop
     }
 
     /// One unwind over `cache` as `unwindUser` runs it: `goRun`, then the general loop with the rules
-    /// through the cache (inserted on a miss, as `frameRule` does), names from the slots.
+    /// through the cache (inserted on a miss, as `frameRule` does).
     static func cached(_ start: UnwindRegisters, dump: StackDump, limit: Int, cache: inout FlatRuleCache,
                        objects: inout [AnyObject], rules: (UInt64, Bool) -> FrameRule) -> Outcome {
         var regs = start
         let frames = UnsafeMutablePointer<UnwoundFrame>.allocate(capacity: limit)
-        let names = UnsafeMutablePointer<UInt64>.allocate(capacity: limit)
-        names.initialize(repeating: 7, count: limit)
-        defer { frames.deallocate(); names.deallocate() }
+        defer { frames.deallocate() }
         var n = 0
         let run = cache.withProbe(pid: 42) {
-            DwarfUnwinder.goRun(&regs, dump: dump, limit: limit, frames: frames, names: names, count: &n, probe: $0)
+            DwarfUnwinder.goRun(&regs, dump: dump, limit: limit, frames: frames, count: &n, probe: $0)
         }
         let start = n
         let stop = run ?? DwarfUnwinder.unwind(&regs, rest: nil, dump: dump, limit: limit, frames: frames, count: &n,
-                                               from: start) { pc, exact, i in
+                                               from: start) { pc, exact, _ in
             let tag = FlatRuleCache.tag(pid: 42, exact: exact)
-            if let e = cache.find(pc, tag: tag) {
-                names[i] = e.names
-                return e.rule
-            }
-            names[i] = FlatRuleCache.unnamed
+            if let e = cache.find(pc, tag: tag) { return e.rule }
             let r = FlatRule(rules(pc, exact), objects: &objects)
             cache.insert(pc, tag: tag, r)
             return r
         }
-        if case .limit = stop { names[n &- 1] = FlatRuleCache.unnamed }
-        return Outcome(frames: Array(UnsafeBufferPointer(start: frames, count: n)),
-                       names: Array(UnsafeBufferPointer(start: names, count: n)), stop: stop)
+        return Outcome(frames: Array(UnsafeBufferPointer(start: frames, count: n)), stop: stop)
     }
 
-    /// The general loop alone; names as the cache gives them (`slotNames`), so both sides name alike.
-    static func general(_ start: UnwindRegisters, dump: StackDump, limit: Int,
-                        rules: (UInt64, Bool) -> FrameRule, slotNames: (UInt64, Bool) -> UInt64) -> Outcome {
+    /// The general loop alone.
+    static func general(_ start: UnwindRegisters, dump: StackDump, limit: Int, rules: (UInt64, Bool) -> FrameRule) -> Outcome {
         var regs = start
         var objects: [AnyObject] = []
-        var names: [UInt64] = []
         let frames = UnsafeMutablePointer<UnwoundFrame>.allocate(capacity: limit)
         defer { frames.deallocate() }
         var n = 0
         let stop = DwarfUnwinder.unwind(&regs, rest: nil, dump: dump, limit: limit, frames: frames, count: &n) {
-            pc, exact, _ in
-            names.append(slotNames(pc, exact))
-            return FlatRule(rules(pc, exact), objects: &objects)
+            pc, exact, _ in FlatRule(rules(pc, exact), objects: &objects)
         }
-        // Stopped at the limit, the last frame's rule was not asked for.
-        if names.count < n { names.append(FlatRuleCache.unnamed) }
-        if case .limit = stop { names[n &- 1] = FlatRuleCache.unnamed }
         withExtendedLifetime(objects) {}
-        return Outcome(frames: Array(UnsafeBufferPointer(start: frames, count: n)), names: Array(names.prefix(n)),
-                       stop: stop)
+        return Outcome(frames: Array(UnsafeBufferPointer(start: frames, count: n)), stop: stop)
     }
 
     @Test func sameAsTheGeneralLoop() {
@@ -117,18 +100,10 @@ import Testing
             let rules: (UInt64, Bool) -> FrameRule = { pc, exact in Self.rule(pc, exact: exact, row: row) }
             DwarfUnwinderTests.withDump(words, base: base, size: round % 2 == 0 ? nil : 8192) { dump in
                 let got = Self.cached(start, dump: dump, limit: limit, cache: &cache, objects: &objects, rules: rules)
-                let want = Self.general(start, dump: dump, limit: limit, rules: rules) { pc, exact in
-                    cache.find(pc, tag: FlatRuleCache.tag(pid: 42, exact: exact))?.names ?? FlatRuleCache.unnamed
-                }
+                let want = Self.general(start, dump: dump, limit: limit, rules: rules)
                 #expect(got.frames == want.frames, "round \(round)")
                 #expect(got.stop == want.stop, "round \(round)")
-                #expect(got.names == want.names, "round \(round)")
                 if got.frames.count > 2 { runs += 1 }
-            }
-            // Names given to some slots, as the fold records them.
-            if round % 4 == 0 {
-                let ids: [UInt32] = [UInt32(round)]
-                ids.withUnsafeBufferPointer { cache.setNames(ip, tag: FlatRuleCache.tag(pid: 42, exact: true), $0) }
             }
         }
         #expect(runs > 500, "stacks of three frames or more: \(runs)")

@@ -37,53 +37,69 @@ extension UnwindRegisters {
 
 extension DwarfUnwinder {
     /// Unwinds the ordinary Go frames at the start of a sample's stack from `regs` (IP and SP known): writes
-    /// the frames from index 0, the names of each stepped-from frame's slot to `names`, and the frame count
-    /// to `count`. A stop when the run ended the unwind (a root, a read outside the dump, a bad frame, the
-    /// limit); nil when the general loop must go on from `count` frames, `regs` then holding the last
-    /// frame's IP, SP and BP as the general loop's Go steps would have set them.
+    /// the frames from index 0 and their count to `count`. A stop when the run ended the unwind (a root, a
+    /// read outside the dump, a bad frame, the limit); nil when the general loop must go on from `count`
+    /// frames, `regs` then holding the last frame's IP, SP and BP as the general loop's Go steps would
+    /// have set them. The frames' names are not written: the fold looks them up again only for a chain it
+    /// has not folded before (`appendUnwound`).
     static func goRun(
         _ regs: inout UnwindRegisters, dump: StackDump, limit: Int, frames: UnsafeMutablePointer<UnwoundFrame>,
-        names: UnsafeMutablePointer<UInt64>, count: inout Int, probe: FlatRuleCache.Probe
+        count: inout Int, probe: FlatRuleCache.Probe
     ) -> UnwindStop? {
         var pc = regs.raw(16), sp = regs.raw(7), bp = regs.raw(6)
-        var bpSet = false, exact = true
+        var bpSet = false
         frames.initialize(to: UnwoundFrame(address: pc, origin: .ip, exact: true))
-        var n = 1
-        defer { count = n }
+        var f = frames + 1
+        defer { count = f - frames }
+        // `StackDump.load`'s checks with the dump's base, bytes and last word offset in locals; a dump
+        // without a whole word is the general loop's.
+        let base = dump.base, size = UInt64(dump.bytes.count)
+        guard let bytes = dump.bytes.baseAddress, size >= 8, limit > 1 else {
+            return resume(&regs, pc: pc, sp: sp, bp: nil)
+        }
+        let last = size &- 8, end = frames + limit
         let slots = probe.slots, mask = probe.mask
-        let exactKey = probe.exactTag &* FlatRuleCache.tagFactor, returnKey = probe.returnTag &* FlatRuleCache.tagFactor
-        while n < limit {
-            // The probe of `FlatRuleCache.find`, its tag product kept per exactness.
-            let tag = exact ? probe.exactTag : probe.returnTag
-            var i = Int(truncatingIfNeeded: FlatRuleCache.hash(pc, tagProduct: exact ? exactKey : returnKey)) & mask
-            var slot = slots + i
-            while slot.pointee.pc != pc || slot.pointee.tag != tag {
-                if slot.pointee.tag == 0 { return resume(&regs, pc: pc, sp: sp, bp: bpSet ? bp : nil) }
+        var tag = probe.exactTag, key = tag &* FlatRuleCache.tagFactor
+        let returnTag = probe.returnTag, returnKey = returnTag &* FlatRuleCache.tagFactor
+        while f < end {
+            // `FlatRuleCache.find`'s probe.
+            var i = Int(truncatingIfNeeded: FlatRuleCache.hash(pc, tagProduct: key)) & mask
+            while slots[i].pc != pc || slots[i].tag != tag {
+                if slots[i].tag == 0 { return resume(&regs, pc: pc, sp: sp, bp: bpSet ? bp : nil) }
                 i = (i &+ 1) & mask
-                slot = slots + i
             }
-            let rule = slot.pointee.rule
+            let rule = slots[i].rule
             // The general loop's `.go` case: sigreturn and SPWrite frames, and PCs without an SP delta, are
-            // its alone; a root ends here as `goSpecialStep` ends it (a frame this loop reached is not a
-            // signal frame).
+            // its alone; a root ends here as `goSpecialStep` ends it (no frame here is a signal frame).
             guard rule.kind == .go, rule.go.isDisjoint(with: [.spWrite, .sigreturn]), rule.spDelta >= 0 else {
                 return resume(&regs, pc: pc, sp: sp, bp: bpSet ? bp : nil)
             }
-            names[n &- 1] = slot.pointee.names
             if rule.go.contains(.root) { return .root }
             let cfa = sp &+ UInt64(UInt32(bitPattern: rule.spDelta)) &+ 8
-            guard let ret = dump.load(cfa &- 8) else { return dump.failure(cfa &- 8) }
+            let at = cfa &- 8
+            guard at >= base, at &- base <= last else { return dump.failure(at) }
+            let ret = UInt64(littleEndian: UnsafeRawPointer(bytes).loadUnaligned(
+                fromByteOffset: Int(truncatingIfNeeded: at &- base), as: UInt64.self))
             if ret == 0 { return .root }
             guard cfa > sp else { return .badFrame }
-            exact = rule.go.contains(.callerExact)
-            (frames + n).initialize(to: UnwoundFrame(address: ret, origin: .pcsp, exact: exact))
-            n &+= 1
-            if rule.spDelta >= 8, !rule.go.contains(.asm), let b = dump.load(cfa &- 16) {
-                bp = b
+            let exact = rule.go.contains(.callerExact)
+            f.initialize(to: UnwoundFrame(address: ret, origin: .pcsp, exact: exact))
+            f += 1
+            // A Go frame that pushed BP saved the caller's at CFA - 16 (the general loop's step).
+            if rule.spDelta >= 8, !rule.go.contains(.asm), cfa &- 16 >= base, cfa &- 16 &- base <= last {
+                bp = UInt64(littleEndian: UnsafeRawPointer(bytes).loadUnaligned(
+                    fromByteOffset: Int(truncatingIfNeeded: cfa &- 16 &- base), as: UInt64.self))
                 bpSet = true
             }
             pc = ret
             sp = cfa
+            if exact {
+                tag = probe.exactTag
+                key = tag &* FlatRuleCache.tagFactor
+            } else {
+                tag = returnTag
+                key = returnKey
+            }
         }
         return .limit
     }

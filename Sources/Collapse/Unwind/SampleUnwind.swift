@@ -59,7 +59,8 @@ struct SampleUnwindState {
     /// (`buffers` owns it), written by the unwinder through its pointer.
     let frames: UnsafeMutablePointer<UnwoundFrame>
     var frameCount = 0
-    /// Per frame of `frames`: its names in the rule cache (`FlatRuleCache`), or `FlatRuleCache.unnamed`.
+    /// Per frame of `frames`: its names in the rule cache (`FlatRuleCache`), or `FlatRuleCache.unnamed`;
+    /// filled by `appendUnwound` (a chain folded before needs none).
     let frameNames: UnsafeMutablePointer<UInt64>
     private let buffers: UnwindBuffers
     /// How many entries of `stackTruth.chain` are its kernel part (the context marker included).
@@ -169,16 +170,13 @@ extension PerfCollapser {
         let dump = StackDump(
             base: sp, bytes: UnsafeRawBufferPointer(rebasing: s.userStack[0..<valid]), size: s.userStack.count)
         let pid = s.pid
-        let names = unwindState.frameNames, frames = unwindState.frames
+        let frames = unwindState.frames
         var n = 0
         // Ordinary Go frames over the cached rules first; the general loop for the rest (GoRun.swift).
         let run = stackTruth.unwindRules.withProbe(pid: pid) {
-            DwarfUnwinder.goRun(
-                &regs, dump: dump, limit: DwarfUnwinder.frameLimit, frames: frames, names: names, count: &n, probe: $0)
+            DwarfUnwinder.goRun(&regs, dump: dump, limit: DwarfUnwinder.frameLimit, frames: frames, count: &n, probe: $0)
         }
         let stop = run ?? unwindRest(&regs, rest: rest, dump: dump, count: &n, pid: pid, model: model)
-        // Stopped at the limit, the last frame's rule was not asked for: not named yet.
-        if case .limit = stop { names[n &- 1] = FlatRuleCache.unnamed }
         unwindState.frameCount = n
         unwindState.stats.samples += 1
         unwindState.stats.dumpSize = max(unwindState.stats.dumpSize, Int(event.dumpSize))
@@ -197,7 +195,7 @@ extension PerfCollapser {
         _ regs: inout UnwindRegisters, rest: SampleRegisters, dump: StackDump, count n: inout Int, pid: Int32,
         model: ProcessModel
     ) -> UnwindStop {
-        let names = unwindState.frameNames, frames = unwindState.frames, start = n
+        let frames = unwindState.frames, start = n
         // The closure takes the model by pointer: captured by value, it was copied (every table of it
         // retained and released) once per sample.
         // `rest` by pointer too: the loop keeps 8 bytes live, not the registers' view and layout.
@@ -205,25 +203,18 @@ extension PerfCollapser {
             withUnsafePointer(to: rest) { r in
                 DwarfUnwinder.unwind(
                     &regs, rest: r, dump: dump, limit: DwarfUnwinder.frameLimit, frames: frames, count: &n, from: start
-                ) { pc, exact, i in
-                    frameRule(pc, exact: exact, pid: pid, model: m, names: names + i)
+                ) { pc, exact, _ in
+                    frameRule(pc, exact: exact, pid: pid, model: m)
                 }
             }
         }
     }
 
-    /// The rule at `pc` in process `pid`, cached per (pid, pc, exactness) until the maps change; the frame's
-    /// names in the cache (or `unnamed`) go to `names`.
+    /// The rule at `pc` in process `pid`, cached per (pid, pc, exactness) until the maps change.
     @inline(__always)
-    mutating func frameRule(
-        _ pc: UInt64, exact: Bool, pid: Int32, model: UnsafePointer<ProcessModel>, names: UnsafeMutablePointer<UInt64>
-    ) -> FlatRule {
+    mutating func frameRule(_ pc: UInt64, exact: Bool, pid: Int32, model: UnsafePointer<ProcessModel>) -> FlatRule {
         let tag = FlatRuleCache.tag(pid: pid, exact: exact)
-        if let e = stackTruth.unwindRules.find(pc, tag: tag) {
-            names.pointee = e.names
-            return e.rule
-        }
-        names.pointee = FlatRuleCache.unnamed
+        if let e = stackTruth.unwindRules.find(pc, tag: tag) { return e.rule }
         return newFrameRule(pc, tag: tag, exact: exact, pid: pid, model: model)
     }
 
