@@ -65,6 +65,9 @@ struct SampleUnwindState {
     private let buffers: UnwindBuffers
     /// How many entries of `stackTruth.chain` are its kernel part (the context marker included).
     var kernelEntries = 0
+    /// The addresses of `stackTruth.chain`'s kernel entries and user frames folded into a word as
+    /// `unwindUserStack` wrote them: the chain fold cache's hash starts from it (`ChainFoldCache.unwoundHash`).
+    var chainBody: UInt64 = 0
     /// The last truncation marker's dump size and name id.
     var marker: (size: Int, id: UInt32)?
 
@@ -266,11 +269,11 @@ extension PerfCollapser {
         let f = unwindState.frames, count = unwindState.frameCount
         // At most a marker and an entry per callchain entry and per frame, and the truncation marker.
         let bound = s.callchain.count &+ 2 &* count &+ 2
-        var n = 0, kernelEntries = 0
+        var n = 0, kernelEntries = 0, body: UInt64 = 0
         // Locals only inside: a nested function writing `n` made it a boxed variable with a dynamic
         // exclusivity check per write (about 80 instructions each).
         stackTruth.chain.write(bound) { e, o in
-            var k = 0, kernel = false
+            var k = 0, kernel = false, h: UInt64 = 0
             Self.forEachKernelEntry(s) { v, _, _ in
                 if !kernel {
                     (e[k], o[k]) = (CallchainContext.kernel, .recorded)
@@ -279,6 +282,7 @@ extension PerfCollapser {
                 kernel = true
                 (e[k], o[k]) = (v, .recorded)
                 k &+= 1
+                h = ChainFoldCache.fold(h, v)
             }
             kernelEntries = k
             for i in 0..<count {
@@ -288,15 +292,18 @@ extension PerfCollapser {
                 }
                 (e[k], o[k]) = (f[i].address, Self.frameOrigin(f[i].origin))
                 k &+= 1
+                h = ChainFoldCache.fold(h, f[i].address)
             }
             if let m = marker {
                 (e[k], o[k]) = (UInt64(m), .truncated)
                 k &+= 1
             }
             n = k
+            body = h
         }
         stackTruth.chain.count = n
         unwindState.kernelEntries = kernelEntries
+        unwindState.chainBody = body
         return true
     }
 
