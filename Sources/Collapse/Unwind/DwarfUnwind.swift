@@ -376,13 +376,9 @@ public enum DwarfUnwinder {
         frames: UnsafeMutablePointer<UnwoundFrame>, count: inout Int, from start: Int = 0,
         rules: (UInt64, Bool, Int) -> FlatRule
     ) -> UnwindStop {
-        var pending = rest
-        var update = RegisterUpdate()
-        var n = start
-        if n == 0 {
-            frames.initialize(to: UnwoundFrame(address: regs.raw(16), origin: .ip, exact: true))
-            n = 1
-        }
+        var pending = rest, update = RegisterUpdate()
+        if start == 0 { frames.initialize(to: UnwoundFrame(address: regs.raw(16), origin: .ip, exact: true)) }
+        var n = max(start, 1)
         defer { count = n }
         var spWriteLeaf: String?
         while true {

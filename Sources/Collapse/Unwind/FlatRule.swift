@@ -26,6 +26,11 @@ struct FlatRule {
         static let callerExact = GoBits(rawValue: 16)
         /// The frames the unwinder's inline Go step leaves to `DwarfUnwinder.goSpecialStep`.
         static let unusual: GoBits = [.spWrite, .root, .sigreturn]
+        /// A frame `DwarfUnwinder.goRun` takes: neither SPWrite nor sigreturn, with an SP delta (one test
+        /// per frame there, not three).
+        static let runnable = GoBits(rawValue: 32)
+        /// A frame whose step reads the caller's saved BP: an SP delta of 8 or more, not `asm`.
+        static let savesBP = GoBits(rawValue: 64)
     }
 
     var kind = Kind.none
@@ -54,6 +59,8 @@ struct FlatRule {
             if DwarfUnwinder.callerIsExact(info) { go.insert(.callerExact) }
             if DwarfUnwinder.isGoSigreturn(info.name) { go.insert(.sigreturn) }
             if DwarfUnwinder.isGoRoot(flags: info.flags, name: info.name) { go.insert(.root) }
+            if go.isDisjoint(with: [.spWrite, .sigreturn]), spDelta >= 0 { go.insert(.runnable) }
+            if spDelta >= 8, !go.contains(.asm) { go.insert(.savesBP) }
         case .cfi(let row):
             kind = .cfi
             objects.append(row)

@@ -73,7 +73,7 @@ extension DwarfUnwinder {
             let rule = slots[i].rule
             // The general loop's `.go` case: sigreturn and SPWrite frames, and PCs without an SP delta, are
             // its alone; a root ends here as `goSpecialStep` ends it (no frame here is a signal frame).
-            guard rule.kind == .go, rule.go.isDisjoint(with: [.spWrite, .sigreturn]), rule.spDelta >= 0 else {
+            guard rule.go.contains(.runnable) else {
                 return resume(&regs, pc: pc, sp: sp, bp: bpSet ? bp : nil)
             }
             if rule.go.contains(.root) { return .root }
@@ -88,7 +88,7 @@ extension DwarfUnwinder {
             f.initialize(to: UnwoundFrame(address: ret, origin: .pcsp, exact: exact))
             f += 1
             // A Go frame that pushed BP saved the caller's at CFA - 16 (the general loop's step).
-            if rule.spDelta >= 8, !rule.go.contains(.asm), cfa &- 16 >= base, cfa &- 16 &- base <= last {
+            if rule.go.contains(.savesBP), cfa &- 16 >= base, cfa &- 16 &- base <= last {
                 bp = UInt64(littleEndian: UnsafeRawPointer(bytes).loadUnaligned(
                     fromByteOffset: Int(truncatingIfNeeded: cfa &- 16 &- base), as: UInt64.self))
                 bpSet = true
