@@ -11,7 +11,7 @@ dir=${BENCH_DIR:-/tmp/stackfold-bench}
 mkdir -p "$dir"
 for t in perf hyperfine; do command -v $t >/dev/null || { echo "bench-pprof.sh: needs $t (apt-get install linux-perf hyperfine)" >&2; exit 1; }; done
 if [[ -z ${SF:-} ]]; then
-  swift build -c release -j 1 --static-swift-stdlib --product stackfold >/dev/null
+  bash scripts/release-build.sh -j 1 --product stackfold >/dev/null
 fi
 sf=${SF:-$(pwd)/.build/release/stackfold}
 big=$dir/big.data

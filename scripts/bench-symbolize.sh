@@ -16,7 +16,7 @@ SYM=${LLVM_SYMBOLIZER:-/opt/swift/usr/bin/llvm-symbolizer}
 dir=${BENCH_DIR:-/tmp/stackfold-bench}
 mkdir -p "$dir"
 pin=(); command -v taskset >/dev/null && pin=(taskset -c 0)
-swift build -c release --static-swift-stdlib --product stackfold >/dev/null
+bash scripts/release-build.sh --product stackfold >/dev/null
 sf=$(pwd)/.build/release/stackfold
 addrs=$dir/symbolize-$(basename "$BIN")-$N.addrs
 # int3 padding between functions left out: no sample lands there, and DWARF has nothing for it.

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 dir=${BENCH_DIR:-/tmp/stackfold-bench}
 mkdir -p "$dir"
 for t in perf hyperfine; do command -v $t >/dev/null || { echo "bench.sh: needs $t (apt-get install linux-perf hyperfine)" >&2; exit 1; }; done
-swift build -c release --static-swift-stdlib --product stackfold >/dev/null
+bash scripts/release-build.sh --product stackfold >/dev/null
 sf=$(pwd)/.build/release/stackfold
 big=$dir/big.data
 if [[ ${PARTS:-all} != trace ]]; then

@@ -9,7 +9,9 @@ into it: ABI wrappers, gcWriteBarrierN). Nothing here comes from stackfold but t
 Reports per edge class and the share of Go samples (leaf in a binary with .gopclntab) with at least one
 direct-call edge whose target is another function ("broken"). Pairs not checked: kernel frames, a callee
 that is a `[caller of f]` placeholder (its caller's call must then be indirect: checked), a caller named only
-by its entry (no return address), and runtime.goexit+1 (a return address planted by newproc, not a CALL).
+by its entry (no return address), runtime.goexit+1 (a return address planted by newproc, not a CALL), and
+the caller of a call the runtime injects at an interrupted PC (asyncPreempt, sigpanic, debugCallV2: its
+"return address" is the interrupted instruction, counted as "injected-call").
 A direct CALL of runtime.systemstack or runtime.mcall counts as "stack-switch": on g0 systemstack jumps to
 its function, whose caller is then the function that called systemstack.
 """
@@ -17,6 +19,8 @@ import argparse, bisect, json, struct, subprocess, sys
 from collections import Counter
 
 import capstone
+
+INJECTED = ("runtime.asyncPreempt", "runtime.sigpanic", "runtime.debugCallV2")
 
 md = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
 md.detail = True
@@ -161,6 +165,8 @@ def classify(callee, caller, callee_exact, path_map, bias):
     raddr, rname, roff, rmod, rfound = caller
     if rfound == "placeholder":
         return "to-placeholder"  # the unknown caller: nothing to decode
+    if cname and cname.split(".abi0")[0] in INJECTED:
+        return "injected-call"
     b = binary(rmod, path_map) if rmod else None
     if b is None:
         return "no-binary"

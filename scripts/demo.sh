@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
-swift build -c release --static-swift-stdlib --product stackfold
+bash scripts/release-build.sh --product stackfold
 bin=.build/release/stackfold
 capture=Fixtures/perf/go1.25-stripped.data
 mkdir -p out

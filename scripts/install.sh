@@ -10,9 +10,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # The man page first: its plugin builds without --static-swift-stdlib, which would replace the binary.
 bash scripts/manpage.sh "$tmp" release
-# The Swift libraries linked in (+20 MB): each run then skips loading and relocating them, about a third
-# of a short run's instructions (docs/performance.md, "Fixed costs ... (f22)").
-swift build -c release --static-swift-stdlib --product stackfold
+# The Swift libraries linked in, and generic metadata without demangling: scripts/release-build.sh.
+bash scripts/release-build.sh --product stackfold
 install -D -m 755 .build/release/stackfold "$prefix/bin/stackfold"
 install -D -m 644 "$tmp/stackfold.1" "$prefix/share/man/man1/stackfold.1"
 echo "installed $prefix/bin/stackfold ($("$prefix/bin/stackfold" --version)) and $prefix/share/man/man1/stackfold.1"

@@ -168,10 +168,16 @@ struct ByteRunCache {
     }
     private var table: RunTable<Slot>
     private var keys: [UInt8] = []
+    /// Mixed into every hash: the keys are the input's (names, lines), and a fixed hash would let a
+    /// crafted input put them all on one probe path. Ids do not depend on it, so outputs do not.
+    private let seed: UInt64
     var pool: [UInt32] { table.pool }
 
     init(capacity: Int = 1 << 12) {
         table = RunTable(capacity: capacity)
+        var h = Hasher()  // per-process random seed (fixed under SWIFT_DETERMINISTIC_HASHING)
+        h.combine(capacity)
+        seed = UInt64(bitPattern: Int64(h.finalize()))
     }
 
     @inline(__always) static func hash(_ b: UnsafeRawBufferPointer, tag: UInt64) -> UInt64 {
@@ -189,7 +195,7 @@ struct ByteRunCache {
     }
 
     func find(_ key: UnsafeRawBufferPointer, tag: UInt64) -> (hash: UInt64, run: (Int, Int)?) {
-        let h = Self.hash(key, tag: tag)
+        let h = Self.hash(key, tag: tag ^ seed)
         let run = keys.withUnsafeBytes { k in
             table.find(hash: h) { s in
                 s.hash == h && Int(s.keyCount) == key.count
@@ -223,22 +229,6 @@ func foldedName(_ name: [UInt8]) -> [UInt8] {
     if clean { return name }
     let text = TerminalText.escape(String(decoding: name, as: UTF8.self))
     return Array(text.utf8).map { $0 == 0x3b ? 0x3a : $0 }
-}
-
-/// Interned names (byte strings) -> ids; the names made safe for folded text (`foldedName`).
-struct NameTable {
-    private(set) var names: [[UInt8]] = []
-    private var ids: [[UInt8]: UInt32] = [:]
-
-    mutating func intern(_ name: [UInt8]) -> UInt32 {
-        // Cut before hashing: a 1 MB name is looked up as its first 4 KB (NameLimit).
-        let name = NameLimit.limited(name)
-        if let id = ids[name] { return id }
-        let id = UInt32(names.count)
-        names.append(foldedName(name))
-        ids[name] = id
-        return id
-    }
 }
 
 /// Sorted `stack count` lines from unique stacks of name ids; stacks whose text coincides

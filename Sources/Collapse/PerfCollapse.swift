@@ -123,7 +123,7 @@ public struct PerfCollapser {
     /// that the array grows as it would for a compressed capture).
     nonisolated(unsafe) static var bytesPerRecordedSample = 48
 
-    mutating func intern(_ s: String) -> UInt32 { nameTable.intern(Array(NameLimit.limited(s).utf8)) }
+    mutating func intern(_ s: String) -> UInt32 { nameTable.intern(s) }
 
     public mutating func collapse(_ file: PerfFile) throws(PerfDataError) {
         try collapse(file, every: .max) { _ in }
@@ -246,24 +246,12 @@ public struct PerfCollapser {
             if let hit { return recordSample(s, weight: weight, stack: countCachedChain(chainFolds.entries[hit], weight: weight)) }
             unwound = (mode, h)
         }
-        var found = true
-        if case .inserted(let ins) = how {
-            appendChain(s.callchain, origins: nil, s, model: model, to: &scratch, insert: ins)
-        } else if case .unwound = how, !options.recordLocations {
-            appendUnwound(s, model: model, to: &scratch)
-        } else if how.readsChain {
-            let t = stackTruth.chain
-            t.entries.withUnsafeBufferPointer { e in
-                t.origins.withUnsafeBufferPointer { o in
-                    appendChain(UnsafeBufferPointer(rebasing: e[..<t.count]), origins: o.baseAddress, s, model: model, to: &scratch)
-                }
-            }
-        } else if s.callchain.isEmpty {
-            found = false
-            appendNames(for: s.ip, mode: s.cpuMode, exact: true, pid: s.pid, model: model, to: &scratch)
-        } else {
-            found = false
-            appendChain(s.callchain, origins: nil, s, model: model, to: &scratch)
+        var found = appendFoldStack(how, s, model: model, to: &scratch)
+        // A chain that named an injected call's frame (rare): folded again with the interrupted PC exact.
+        if how.mayHoldInjectedCall(s), mayHoldInjectedCall(scratch), injectedFoldStack(s, model: model) {
+            scratch.removeAll()
+            scratch.append(root)
+            found = appendFoldStack(.chain, s, model: model, to: &scratch)
         }
         if !missingNames.isEmpty { countMissing(scratch) }
         if model.notes.malformedCount > 0 { noteAfterMalformed(scratch) }
@@ -384,6 +372,7 @@ public struct PerfCollapser {
         if options.recordLocations { keepFrames(frames, key) }
         let result = frames.map { intern($0.name) }
         frameNames[key] = result
+        noteInjectedCallNames(frames, ids: result)
         // Only a placeholder (`symbols` false) can stand for a binary not found.
         if frames.contains(where: { !$0.symbols }) { noteUnnamed(result, mapping: m) }
         return result

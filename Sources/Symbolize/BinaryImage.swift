@@ -43,7 +43,7 @@ public final class BinaryImage {
     }
     var cache: [UInt64: [SourceFrame]] = [:]
     var goStyleCache: [UInt64: [SourceFrame]] = [:]
-    /// `frames(at:…, lines: false)`'s pclntab answers, kept apart from the full ones.
+    /// `frames(at:…, lines: false)`'s answers, kept apart from the full ones.
     var namesOnlyCache: [UInt64: [SourceFrame]] = [:]
     var namesOnlyGoStyleCache: [UInt64: [SourceFrame]] = [:]
 
@@ -82,13 +82,12 @@ public final class BinaryImage {
     /// Frames at a file virtual address, innermost first. `isReturnAddress`: the address follows a call
     /// (every frame of a stack but the first), so the call instruction at `address - 1` is looked up,
     /// unless `address` is a function entry. `goStyle` hides wrapper frames as Go's tracebacks do.
-    /// Without `lines`, frames named from the pclntab carry no file and line (empty, 0): for callers that
-    /// print function names only; other sources answer as with lines.
+    /// Without `lines`, frames named from the pclntab or DWARF carry no file and line (empty, 0), and no
+    /// line table is decoded for them: for callers that print function names only. The names are the same.
     public func frames(at address: UInt64, isReturnAddress: Bool = false, goStyle: Bool = false,
                        lines: Bool = true) -> [SourceFrame] {
         let pc = lookupAddress(address, isReturnAddress: isReturnAddress)
-        if !lines, source == .pclntab || source == .auto, let p = pclntab,
-           let named = namesOnlyFrames(p, pc, goStyle: goStyle) { return named }
+        if !lines { return namesOnlyFrames(pc, goStyle: goStyle) }
         if goStyle, let cached = goStyleCache[pc] { return cached }
         let raw: [SourceFrame]
         if let cached = cache[pc] {
@@ -103,19 +102,18 @@ public final class BinaryImage {
         return elided
     }
 
-    /// The pclntab's frames at `pc` without file and line, nil where the pclntab has none (`.auto` then
-    /// falls back to DWARF and symbols, with lines, as `frames` does).
-    func namesOnlyFrames(_ p: GoPclntab, _ pc: UInt64, goStyle: Bool) -> [SourceFrame]? {
+    /// `frames` without file and line, cached apart: the same lookups, each source asked not to decode
+    /// its line tables.
+    func namesOnlyFrames(_ pc: UInt64, goStyle: Bool) -> [SourceFrame] {
         if goStyle, let cached = namesOnlyGoStyleCache[pc] { return cached }
         let raw: [SourceFrame]
         if let cached = namesOnlyCache[pc] {
             raw = cached
         } else {
-            raw = p.frames(at: pc, lines: false)
+            raw = lookup(pc, lines: false)
             namesOnlyCache[pc] = raw
         }
-        if raw.isEmpty { return source == .pclntab ? raw : nil }
-        guard goStyle else { return raw }
+        guard goStyle, let p = pclntab else { return raw }
         let elided = p.elideWrappers(raw)
         namesOnlyGoStyleCache[pc] = elided
         return elided
@@ -130,21 +128,21 @@ public final class BinaryImage {
         return entry == address ? address : address - 1
     }
 
-    func lookup(_ pc: UInt64) -> [SourceFrame] {
+    func lookup(_ pc: UInt64, lines: Bool = true) -> [SourceFrame] {
         switch source {
         case .pclntab:
-            return pclntab?.frames(at: pc) ?? []
+            return pclntab?.frames(at: pc, lines: lines) ?? []
         case .dwarf:
-            return dwarfFrames(pc)
+            return dwarfFrames(pc, lines: lines)
         case .symtab:
             return symtabFrames(pc)
         case .auto:
             if let p = pclntab {
-                let f = p.frames(at: pc)
+                let f = p.frames(at: pc, lines: lines)
                 if !f.isEmpty { return f }
             }
             // DWARF only where it has something: elsewhere the ELF symbol alone, as before DWARF was read.
-            if dwarf?.frames(at: pc).isEmpty == false { return dwarfFrames(pc) }
+            if dwarf?.frames(at: pc, lines: lines).isEmpty == false { return dwarfFrames(pc, lines: lines) }
             return symtabFrames(pc)
         }
     }
@@ -152,16 +150,16 @@ public final class BinaryImage {
     /// DWARF frames with the outermost named after the symbol holding `pc`, as llvm-symbolizer names it
     /// (`namingSymbol`: `.cold` parts, Go assembly without a subprogram DIE, `.abi0` names), and with that
     /// symbol's STT_FILE name when DWARF has no line; just the symbol when DWARF has nothing for `pc`.
-    func dwarfFrames(_ pc: UInt64) -> [SourceFrame] {
-        var f = dwarf?.frames(at: pc) ?? []
+    func dwarfFrames(_ pc: UInt64, lines: Bool = true) -> [SourceFrame] {
+        var f = dwarf?.frames(at: pc, lines: lines) ?? []
         guard let s = symbolFile.namingSymbol(at: pc) else {
             if f.last?.function.isEmpty == true { f[f.count - 1].function = "??" }
             return f
         }
-        if f.isEmpty { f = [SourceFrame(function: "", file: "??", line: 0, isInlined: false)] }
+        if f.isEmpty { f = [SourceFrame(function: "", file: lines ? "??" : "", line: 0, isInlined: false)] }
         f[f.count - 1].function = s.name
         f[f.count - 1].offset = pc - s.value
-        if f[f.count - 1].file == "??", let file = s.file { f[f.count - 1].file = file }
+        if lines, f[f.count - 1].file == "??", let file = s.file { f[f.count - 1].file = file }
         return f
     }
 

@@ -39,7 +39,7 @@ public final class DwarfIndex {
         var parent: Int32
         var die: Int32  // DIE number in this function (entries of one DIE share it)
         var name: Int32
-        var callFile: Int32
+        var callFile: Int32  // DW_AT_call_file: a file number of the unit's line table (named when printed)
         var callLine: Int32
         var startLine: Int32  // the inlined function's DW_AT_decl_line
     }
@@ -53,6 +53,7 @@ public final class DwarfIndex {
         var offset: UInt64 = 0
         var dieRead = true
         var lines: [LineRow]?
+        var files: [Int32]?  // the line table's file names (`fileTable`), read on the first call file printed
         /// DW_AT_comp_dir and the line table's directory 0, to make file names what llvm-symbolizer prints.
         var compDir: String?
         var dir0: String?
@@ -124,6 +125,8 @@ public final class DwarfIndex {
     /// Units listed (headers and ranges read) and units indexed so far, without indexing more.
     var listedUnitCount: Int { listUnitsIfNeeded(); return units.count }
     var unrangedUnitCount: Int { listUnitsIfNeeded(); return unranged.count }
+    /// Units whose line program libdw has decoded (for its rows, or for its file names).
+    var decodedLineTableCount: Int { units.reduce(0) { $0 + ($1.lines != nil || $1.files != nil ? 1 : 0) } }
     var indexedUnitCount: Int {
         unitFunctionRanges.reduce(0) { $0 + ($1 == nil ? 0 : 1) } - (unrangedRanges == nil ? unranged.count : 0)
     }
@@ -235,9 +238,8 @@ public final class DwarfIndex {
     private func walk(_ u: Int32) {
         readDie(u)
         guard units[Int(u)].die.cu != nil else { return }
-        var die = units[Int(u)].die  // a copy: fileTable reads `units` while the walk runs
-        var files: [Int32]? = nil
-        walkChildren(&die, unit: u, files: &files, depth: 0)
+        var die = units[Int(u)].die  // a copy: the walk appends to the index while it reads the DIE
+        walkChildren(&die, unit: u, depth: 0)
         cStringIDs = [:]
     }
 
@@ -285,7 +287,7 @@ public final class DwarfIndex {
         return dwarf_siblingof(&current, &die) == 0
     }
 
-    private func walkChildren(_ parent: inout Dwarf_Die, unit: Int32, files: inout [Int32]?, depth: Int) {
+    private func walkChildren(_ parent: inout Dwarf_Die, unit: Int32, depth: Int) {
         guard depth < 64 else { return }
         var child = Dwarf_Die()
         guard dwarf_child(&parent, &child) == 0 else { return }
@@ -294,9 +296,9 @@ public final class DwarfIndex {
             count += 1
             switch Int(dwarf_tag(&child)) {
             case DW_TAG_subprogram:
-                addFunction(&child, unit: unit, files: &files)
+                addFunction(&child, unit: unit)
             case DW_TAG_namespace, DW_TAG_lexical_block, DW_TAG_module:
-                walkChildren(&child, unit: unit, files: &files, depth: depth + 1)
+                walkChildren(&child, unit: unit, depth: depth + 1)
             default:
                 break
             }
@@ -305,7 +307,7 @@ public final class DwarfIndex {
 
     /// `nesting`: how many subprograms enclose this one; past `maxNesting` (a crafted file nests 100,000)
     /// the walk stops rather than overflow the stack.
-    private func addFunction(_ die: inout Dwarf_Die, unit: Int32, files: inout [Int32]?, nesting: Int = 0) {
+    private func addFunction(_ die: inout Dwarf_Die, unit: Int32, nesting: Int = 0) {
         var ranges: [(UInt64, UInt64)] = []
         forEachRange(&die) { ranges.append(($0, $1)) }
         let f = Int32(functions.count)
@@ -315,7 +317,7 @@ public final class DwarfIndex {
             var low: Dwarf_Addr = 0
             if dwarf_lowpc(&die, &low) == 0, low != 0 { entry = low }
             var dieCount: Int32 = 0
-            walkInlined(&die, unit: unit, files: &files, depth: 1, parent: -1, dieCount: &dieCount, level: 0)
+            walkInlined(&die, unit: unit, depth: 1, parent: -1, dieCount: &dieCount, level: 0)
             // Sorted by (depth, lo): each depth is a run of disjoint ranges, searchable by address.
             inlined[start...].sort { ($0.depth, $0.lo) < ($1.depth, $1.lo) }
             // Parents as indices into `inlined` (the first entry of the parent DIE) from here on.
@@ -340,7 +342,7 @@ public final class DwarfIndex {
         repeat {
             count += 1
             if Int(dwarf_tag(&child)) == DW_TAG_subprogram {
-                addFunction(&child, unit: unit, files: &files, nesting: nesting + 1)
+                addFunction(&child, unit: unit, nesting: nesting + 1)
             }
         } while nextSibling(&child) && count < 10_000_000
     }
@@ -348,8 +350,7 @@ public final class DwarfIndex {
     static let maxNesting = 128
 
     private func walkInlined(
-        _ parent: inout Dwarf_Die, unit: Int32, files: inout [Int32]?, depth: Int32, parent parentID: Int32,
-        dieCount: inout Int32, level: Int
+        _ parent: inout Dwarf_Die, unit: Int32, depth: Int32, parent parentID: Int32, dieCount: inout Int32, level: Int
     ) {
         guard level < 256 else { return }
         var child = Dwarf_Die()
@@ -367,9 +368,11 @@ public final class DwarfIndex {
                 var callLine: Int32 = 0
                 var attr = Dwarf_Attribute()
                 var v: Dwarf_Word = 0
-                if dwarf_attr(&child, UInt32(DW_AT_call_file), &attr) != nil, dwarf_formudata(&attr, &v) == 0 {
-                    if files == nil { files = fileTable(unit) }
-                    if let fs = files, v < UInt64(fs.count) { callFile = fs[Int(v)] }
+                // The number only: libdw names files by decoding the unit's whole line program.
+                if dwarf_attr(&child, UInt32(DW_AT_call_file), &attr) != nil, dwarf_formudata(&attr, &v) == 0,
+                    v < 1_000_000
+                {
+                    callFile = Int32(v)
                 }
                 if dwarf_attr(&child, UInt32(DW_AT_call_line), &attr) != nil, dwarf_formudata(&attr, &v) == 0 {
                     callLine = Int32(truncatingIfNeeded: v)
@@ -378,13 +381,9 @@ public final class DwarfIndex {
                     inlined.append(Inlined(lo: lo, hi: hi, depth: depth, parent: parentID, die: id, name: name,
                                            callFile: callFile, callLine: callLine, startLine: startLine))
                 }
-                walkInlined(
-                    &child, unit: unit, files: &files, depth: depth + 1, parent: id, dieCount: &dieCount,
-                    level: level + 1)
+                walkInlined(&child, unit: unit, depth: depth + 1, parent: id, dieCount: &dieCount, level: level + 1)
             case DW_TAG_lexical_block:
-                walkInlined(
-                    &child, unit: unit, files: &files, depth: depth, parent: parentID, dieCount: &dieCount,
-                    level: level + 1)
+                walkInlined(&child, unit: unit, depth: depth, parent: parentID, dieCount: &dieCount, level: level + 1)
             default:
                 break
             }
@@ -413,6 +412,14 @@ public final class DwarfIndex {
             return intern(s)
         }
         return -1
+    }
+
+    /// The name of file `number` of the unit's line table header (a DW_AT_call_file), "??" when it has none.
+    private func callFileName(_ unit: Int32, _ number: Int32) -> String {
+        guard number >= 0 else { return "??" }
+        let files = units[Int(unit)].files ?? fileTable(unit)
+        units[Int(unit)].files = files
+        return Int(number) < files.count ? strings[Int(files[Int(number)])] : "??"
     }
 
     /// The file names of a CU's line table header (index = DW_AT_call_file / line-row file number).
@@ -544,14 +551,15 @@ public final class DwarfIndex {
 
     /// Frames at `pc`, innermost first. When no subprogram holds `pc` but a line row does, one frame with
     /// an empty function name (the caller fills it from the symbol table, as llvm-symbolizer does).
-    /// Empty when no CU holds `pc`.
-    public func frames(at pc: UInt64) -> [SourceFrame] {
+    /// Empty when no CU holds `pc`. Without `lines`: no file or line ("", 0), and no line table decoded
+    /// unless no subprogram holds `pc` (whether a row does then decides between that frame and none).
+    public func frames(at pc: UInt64, lines: Bool = true) -> [SourceFrame] {
         guard let fr = findFunction(pc) else {
             guard let u = DwarfIndex.find(unitRanges, pc), let (file, line) = line(u.index, pc) else { return [] }
-            return [SourceFrame(function: "", file: file, line: line, isInlined: false)]
+            return [SourceFrame(function: "", file: lines ? file : "", line: lines ? line : 0, isInlined: false)]
         }
         let fn = functions[Int(fr.index)]
-        let (file, line) = line(fn.cu, pc) ?? ("??", 0)
+        let (file, line) = lines ? line(fn.cu, pc) ?? ("??", 0) : ("", 0)
         // The deepest inlined subroutine holding pc: one binary search per depth.
         var deepest = -1
         var s = Int(fn.inlinedStart)
@@ -574,8 +582,8 @@ public final class DwarfIndex {
             out.append(
                 SourceFrame(
                     function: name(e.name), file: curFile, line: curLine, isInlined: true, startLine: Int(e.startLine)))
-            curFile = e.callFile >= 0 ? strings[Int(e.callFile)] : "??"
-            curLine = Int(e.callLine)
+            curFile = lines ? callFileName(fn.cu, e.callFile) : ""
+            curLine = lines ? Int(e.callLine) : 0
             i = Int(e.parent)  // any entry of the parent DIE: its ranges share name and call site
         }
         out.append(SourceFrame(function: name(fn.name), file: curFile, line: curLine, isInlined: false,

@@ -50,42 +50,64 @@ extension PerfCollapser {
         return nil
     }
 
-    /// Whether the user address is in a Go TOPFRAME function other than the signal handler; cached per
-    /// (pid, address, exactness) until the maps change.
+    /// Whether the user address is in a Go TOPFRAME function other than the signal handler.
+    @inline(__always)
     mutating func isGoRoot(pid: Int32, _ a: UInt64, exact: Bool, model: ProcessModel) -> Bool {
+        goFrameKind(pid: pid, a, exact: exact, model: model) & GoFrameKind.root != 0
+    }
+
+    /// What the stack-truth stage needs to know of the Go function holding a user address (`GoFrameKind`
+    /// bits); cached per (pid, address, exactness) until the maps change.
+    mutating func goFrameKind(pid: Int32, _ a: UInt64, exact: Bool, model: ProcessModel) -> UInt32 {
         let tag = UInt64(UInt32(bitPattern: pid)) << 1 | (exact ? 1 : 0) | 1 << 62
-        if let (start, _) = stackTruth.roots.find(a, tag: tag) { return stackTruth.roots.pool[start] != 0 }
-        var root = false
-        if a < 1 << 63, a > 0, let (_, p, v, _) = goCode(pid: pid, exact ? a : a &- 1, model: model),
-           let f = p.frameInfo(at: v, named: false), f.flags.contains(.topFrame),
+        if let (start, _) = stackTruth.roots.find(a, tag: tag) { return stackTruth.roots.pool[start] }
+        var kind: UInt32 = 0
+        // A return address is looked up at pc - 1, except at a function's entry (`runtime.Frames.Next`):
+        // the signal restorer's, planted by the kernel, is its entry.
+        if a < 1 << 63, a > 0, let (_, p, va, _) = goCode(pid: pid, a, model: model),
+           case let v = exact || p.functionEntry(va) == va ? va : va &- 1,
+           let f = p.frameInfo(at: v, named: false), f.flags.contains(.topFrame) || f.funcID != 0 || f.flags.contains(.asm),
            let named = p.frameInfo(at: f.entry) {
-            root = DwarfUnwinder.isGoRoot(flags: f.flags, name: named.name)
+            if DwarfUnwinder.isGoRoot(flags: f.flags, name: named.name) { kind |= GoFrameKind.root }
+            if DwarfUnwinder.callerIsExact(named) { kind |= GoFrameKind.injectedCall }
+            if DwarfUnwinder.isGoSigreturn(named.name) { kind |= GoFrameKind.signalReturn }
         }
-        _ = stackTruth.roots.insert(a, tag: tag, run: [root ? 1 : 0])
-        return root
+        _ = stackTruth.roots.insert(a, tag: tag, run: [kind])
+        return kind
     }
 
     /// Writes `stackTruth.chain`: the first `keep` entries of the recorded chain, with the repair's caller
-    /// (if any) inserted after the leaf.
-    mutating func writeChain(_ s: Sample, insertion ins: ChainInsertion?, keep: Int) {
+    /// (if any) inserted after the leaf and, when `injected`, the edits after injected calls
+    /// (`stackTruth.injected`: a marker before each interrupted PC, a skipped caller after it).
+    mutating func writeChain(_ s: Sample, insertion ins: ChainInsertion?, keep: Int, injected: Bool = false) {
         let chain = s.callchain
         let firstMode = s.cpuMode
-        let extra = ins != nil && ins!.after < keep ? 1 : 0
+        let edits = injected ? stackTruth.injected.filter { $0.at < keep } : []
+        let extra = (ins != nil && ins!.after < keep ? 1 : 0)
+            + edits.reduce(0) { $0 + ($1.exact ? 1 : 0) + ($1.insertion == nil ? 0 : 1) }
         // Written in place, in one pass over storage made ready once (not an append per entry).
         stackTruth.chain.write(keep + extra) { e, o in
             var mode = firstMode
-            var k = 0
+            var k = 0, next = 0
+            func put(_ add: ChainInsertion) {
+                (e[k], o[k]) = (add.value, add.named ? .placeholder : .callSite)
+                k &+= 1
+            }
             for i in 0..<keep {
                 let v = chain[i]
+                let edit = next < edits.count && edits[next].at == i ? edits[next] : nil
+                if edit != nil { next &+= 1 }
+                if edit?.exact == true {
+                    (e[k], o[k]) = (CallchainContext.user, .recorded)
+                    k &+= 1
+                }
                 let marker = CallchainContext.isMarker(v)
                 if marker { mode = CallchainContext.mode(of: v) }
                 e[k] = v
                 o[k] = marker ? .recorded : Self.recordedOrigin(mode, hasChain: true)
                 k &+= 1
-                if let ins, i == ins.after {
-                    (e[k], o[k]) = (ins.value, ins.named ? .placeholder : .callSite)
-                    k &+= 1
-                }
+                if let ins, i == ins.after { put(ins) }
+                if let add = edit?.insertion { put(add) }
             }
         }
     }

@@ -117,8 +117,12 @@ struct StackTruthState {
     var unwindRules = FlatRuleCache()
     /// Per mapping id: its binary (`mappedImage`); not cleared when maps change.
     var images = MappingImages()
-    /// Per (pid, address, exactness): 1 when the address is in a Go root (`isGoRoot`).
+    /// Per (pid, address, exactness): the `GoFrameKind` bits of the Go function holding it (`goFrameKind`).
     var roots = FrameRunCache(capacity: 1 << 8)
+    /// The last chain's edits after injected calls (`findInjectedCalls`).
+    var injected: [InjectedEdit] = []
+    /// Name ids of Go injected-call functions' frames, as named so far (`noteInjectedCallNames`).
+    var injectedNames: [UInt32] = []
     /// Direct-mapped (address, pid | 1 << 63) pairs of chain ends known to be Go roots (`rootCut`).
     static let rootTailSlots = 256
     var rootTails = [UInt64](repeating: 0, count: 2 * rootTailSlots)
@@ -169,8 +173,10 @@ extension PerfCollapser {
         // 2. The frame-pointer repair, and a chain that went on past a Go root cut there (RootCut.swift).
         let ins = findRepair(s, model: model)
         let keep = rootCut(s, model: model)
-        if ins == nil && keep == nil { return false }
-        writeChain(s, insertion: ins, keep: keep ?? s.callchain.count)
+        // 2b. The entry after a call the runtime injected (asyncPreempt, sigpanic): exact (InjectedCalls.swift).
+        let injected = findInjectedCalls(s, keep: keep ?? s.callchain.count, leafRepair: ins, model: model)
+        if ins == nil && keep == nil && !injected { return false }
+        writeChain(s, insertion: ins, keep: keep ?? s.callchain.count, injected: injected)
         return true
     }
 
@@ -181,12 +187,43 @@ extension PerfCollapser {
         if s.userStack.count > 0, unwindUserStack(s, file: file, model: model) { return .unwound }
         if s.callchain.isEmpty { return .recorded }
         let ins = findRepair(s, model: model)
-        if let keep = rootCut(s, model: model) {
-            writeChain(s, insertion: ins, keep: keep)
+        let keep = rootCut(s, model: model)
+        // Injected calls are looked for after naming (`mayHoldInjectedCall`), except where locations are
+        // recorded: a second fold would leave the first one's locations behind.
+        let injected = options.recordLocations
+            && findInjectedCalls(s, keep: keep ?? s.callchain.count, leafRepair: ins, model: model)
+        if keep != nil || injected {
+            writeChain(s, insertion: ins, keep: keep ?? s.callchain.count, injected: injected)
             return .chain
         }
         guard let i = ins else { return .recorded }
         return .inserted(i)
+    }
+
+    /// Appends the names of the stack `findFoldStack` found, root first; false when that is the recorded
+    /// chain or the sampled address alone (`noteLeafOnly` then looks at it).
+    @inline(__always)
+    mutating func appendFoldStack(_ how: FoldStack, _ s: Sample, model: ProcessModel, to scratch: inout FrameScratch) -> Bool {
+        switch how {
+        case .inserted(let ins):
+            appendChain(s.callchain, origins: nil, s, model: model, to: &scratch, insert: ins)
+        case .unwound where !options.recordLocations:
+            appendUnwound(s, model: model, to: &scratch)
+        case .chain, .unwound:
+            let t = stackTruth.chain
+            t.entries.withUnsafeBufferPointer { e in
+                t.origins.withUnsafeBufferPointer { o in
+                    appendChain(UnsafeBufferPointer(rebasing: e[..<t.count]), origins: o.baseAddress, s, model: model, to: &scratch)
+                }
+            }
+        case .recorded where s.callchain.isEmpty:
+            appendNames(for: s.ip, mode: s.cpuMode, exact: true, pid: s.pid, model: model, to: &scratch)
+            return false
+        case .recorded:
+            appendChain(s.callchain, origins: nil, s, model: model, to: &scratch)
+            return false
+        }
+        return true
     }
 
     /// How a recorded entry was found: user frames of a callchain come from perf's frame-pointer walk.
