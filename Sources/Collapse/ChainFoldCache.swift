@@ -56,6 +56,21 @@ struct ChainFoldCache {
         return mix64(h)
     }
 
+    /// One entry's step of `hash`.
+    @inline(__always) static func fold(_ h: UInt64, _ v: UInt64) -> UInt64 {
+        (h ^ v) &* 0x100_0000_01b3 &+ (h >> 29)
+    }
+
+    /// The hash of a chain an unwinder wrote, from `body`, its addresses folded while it was written
+    /// (`SampleUnwindState.chainBody`): no second pass over the chain. Not `hash`'s value: unwound chains are
+    /// only ever looked up with this one. Equal chains from equal frames hash alike; `find` compares the
+    /// entries themselves.
+    @inline(__always)
+    static func unwoundHash(body: UInt64, count: Int, pid: Int32, mode: UInt16, root: UInt32) -> UInt64 {
+        let h = UInt64(UInt32(bitPattern: pid)) << 32 | UInt64(root) ^ UInt64(mode) << 48
+        return mix64((h &+ UInt64(count) &* 0x9e37_79b9_7f4a_7c15) ^ body)
+    }
+
     /// The entry index of the chain, if cached.
     @inline(__always)
     func find<C: RandomAccessCollection>(_ chain: C, hash h: UInt64, pid: Int32, mode: UInt16, root: UInt32) -> Int?
@@ -142,13 +157,13 @@ extension PerfCollapser {
         return s.cpuMode.rawValue | ChainFoldCache.unwound | (cut ? ChainFoldCache.truncated : 0)
     }
 
-    /// Looks up the unwound chain: its hash, and the cache entry of its earlier fold if any.
+    /// Looks up the unwound chain: its hash (`unwoundHash`), and the cache entry of its earlier fold if any.
     @inline(__always)
     func findUnwoundFold(_ s: Sample, root: UInt32, mode: UInt16) -> (hash: UInt64, entry: Int?) {
         let t = stackTruth.chain
         return t.entries.withUnsafeBufferPointer { e in
             let chain = UnsafeBufferPointer(rebasing: e[..<t.count])
-            let h = ChainFoldCache.hash(chain, pid: s.pid, mode: mode, root: root)
+            let h = ChainFoldCache.unwoundHash(body: unwindState.chainBody, count: t.count, pid: s.pid, mode: mode, root: root)
             return (h, chainFolds.find(chain, hash: h, pid: s.pid, mode: mode, root: root))
         }
     }

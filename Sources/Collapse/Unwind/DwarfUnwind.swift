@@ -372,15 +372,15 @@ public enum DwarfUnwinder {
     /// may read them (a CFI frame); `regs` then holds at least `SampleRegisters.goRegisters`.
     /// Frames go straight into the caller's buffer, ordinary Go frames are stepped inline, and CFI steps
     /// write only the registers their row names (`RegisterUpdate`): no array appends, uniqueness checks or
-    /// 17-register copies per frame.
+    /// 17-register copies per frame. `start`: frames already written (`goRun`'s), 0 for none.
     static func unwind(
         _ regs: inout UnwindRegisters, rest: UnsafePointer<SampleRegisters>?, dump: StackDump, limit: Int,
-        frames: UnsafeMutablePointer<UnwoundFrame>, count: inout Int, rules: (UInt64, Bool, Int) -> FlatRule
+        frames: UnsafeMutablePointer<UnwoundFrame>, count: inout Int, from start: Int = 0,
+        rules: (UInt64, Bool, Int) -> FlatRule
     ) -> UnwindStop {
-        var pending = rest
-        var update = RegisterUpdate()
-        frames.initialize(to: UnwoundFrame(address: regs.raw(16), origin: .ip, exact: true))
-        var n = 1
+        var pending = rest, update = RegisterUpdate()
+        if start == 0 { frames.initialize(to: UnwoundFrame(address: regs.raw(16), origin: .ip, exact: true)) }
+        var n = max(start, 1)
         defer { count = n }
         var spWriteLeaf: String?
         while true {

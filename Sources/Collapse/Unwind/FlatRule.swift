@@ -26,6 +26,11 @@ struct FlatRule {
         static let callerExact = GoBits(rawValue: 16)
         /// The frames the unwinder's inline Go step leaves to `DwarfUnwinder.goSpecialStep`.
         static let unusual: GoBits = [.spWrite, .root, .sigreturn]
+        /// A frame `DwarfUnwinder.goRun` takes: neither SPWrite nor sigreturn, with an SP delta (one test
+        /// per frame there, not three).
+        static let runnable = GoBits(rawValue: 32)
+        /// A frame whose step reads the caller's saved BP: an SP delta of 8 or more, not `asm`.
+        static let savesBP = GoBits(rawValue: 64)
     }
 
     var kind = Kind.none
@@ -54,6 +59,8 @@ struct FlatRule {
             if DwarfUnwinder.callerIsExact(info) { go.insert(.callerExact) }
             if DwarfUnwinder.isGoSigreturn(info.name) { go.insert(.sigreturn) }
             if DwarfUnwinder.isGoRoot(flags: info.flags, name: info.name) { go.insert(.root) }
+            if go.isDisjoint(with: [.spWrite, .sigreturn]), spDelta >= 0 { go.insert(.runnable) }
+            if spDelta >= 8, !go.contains(.asm) { go.insert(.savesBP) }
         case .cfi(let row):
             kind = .cfi
             objects.append(row)
@@ -115,8 +122,20 @@ struct FlatRuleCache {
     /// One multiply and a fold of the high half into the low bits `mask` keeps (probed per unwound frame:
     /// `mix64`'s two rounds were about 20 instructions of a frame's ~100).
     @inline(__always) static func hash(_ pc: UInt64, _ tag: UInt64) -> UInt64 {
-        let h = (pc ^ tag &* 0x2545_f491_4f6c_dd1d) &* 0x9e37_79b9_7f4a_7c15
+        hash(pc, tagProduct: tag &* tagFactor)
+    }
+
+    static var tagFactor: UInt64 { 0x2545_f491_4f6c_dd1d }
+
+    /// `hash(pc, tag)` with `tag &* tagFactor` computed once per sample (`DwarfUnwinder.goRun`).
+    @inline(__always) static func hash(_ pc: UInt64, tagProduct: UInt64) -> UInt64 {
+        let h = (pc ^ tagProduct) &* 0x9e37_79b9_7f4a_7c15
         return h ^ (h >> 29)
+    }
+
+    /// Calls `body` with the slots' base and the mask (`withProbe`).
+    @inline(__always) func withSlots<R>(_ body: (UnsafePointer<Slot>, Int) -> R) -> R {
+        slots.withUnsafeBufferPointer { body($0.baseAddress.unsafelyUnwrapped, mask) }
     }
 
     @inline(__always) func find(_ pc: UInt64, tag: UInt64) -> Slot? {

@@ -59,11 +59,15 @@ struct SampleUnwindState {
     /// (`buffers` owns it), written by the unwinder through its pointer.
     let frames: UnsafeMutablePointer<UnwoundFrame>
     var frameCount = 0
-    /// Per frame of `frames`: its names in the rule cache (`FlatRuleCache`), or `FlatRuleCache.unnamed`.
+    /// Per frame of `frames`: its names in the rule cache (`FlatRuleCache`), or `FlatRuleCache.unnamed`;
+    /// filled by `appendUnwound` (a chain folded before needs none).
     let frameNames: UnsafeMutablePointer<UInt64>
     private let buffers: UnwindBuffers
     /// How many entries of `stackTruth.chain` are its kernel part (the context marker included).
     var kernelEntries = 0
+    /// The addresses of `stackTruth.chain`'s kernel entries and user frames folded into a word as
+    /// `unwindUserStack` wrote them: the chain fold cache's hash starts from it (`ChainFoldCache.unwoundHash`).
+    var chainBody: UInt64 = 0
     /// The last truncation marker's dump size and name id.
     var marker: (size: Int, id: UInt32)?
 
@@ -163,28 +167,19 @@ extension PerfCollapser {
         // IP, SP and BP now; the others when a CFI frame needs them (most Go stacks never do).
         let rest = SampleRegisters(values: s.regsUser, layout: event.layout)
         var regs = UnwindRegisters()
-        regs.load(layout: rest.layout, values: rest.values, only: SampleRegisters.goRegisters)
+        regs.loadGoRegisters(layout: rest.layout, values: rest.values)
         guard let sp = regs[7], regs[16] != nil else { return nil }
         let valid = Int(clamping: min(s.userStackDynSize, UInt64(s.userStack.count)))
         let dump = StackDump(
             base: sp, bytes: UnsafeRawBufferPointer(rebasing: s.userStack[0..<valid]), size: s.userStack.count)
         let pid = s.pid
-        let names = unwindState.frameNames
+        let frames = unwindState.frames
         var n = 0
-        // The closure takes the model by pointer: captured by value, it was copied (every table of it
-        // retained and released) once per sample.
-        // `rest` by pointer too: the loop keeps 8 bytes live, not the registers' view and layout.
-        let stop = withUnsafePointer(to: model) { m in
-            withUnsafePointer(to: rest) { r in
-                DwarfUnwinder.unwind(
-                    &regs, rest: r, dump: dump, limit: DwarfUnwinder.frameLimit, frames: unwindState.frames, count: &n
-                ) { pc, exact, i in
-                    frameRule(pc, exact: exact, pid: pid, model: m, names: names + i)
-                }
-            }
+        // Ordinary Go frames over the cached rules first; the general loop for the rest (GoRun.swift).
+        let run = stackTruth.unwindRules.withProbe(pid: pid) {
+            DwarfUnwinder.goRun(&regs, dump: dump, limit: DwarfUnwinder.frameLimit, frames: frames, count: &n, probe: $0)
         }
-        // Stopped at the limit, the last frame's rule was not asked for: not named yet.
-        if case .limit = stop { names[n &- 1] = FlatRuleCache.unnamed }
+        let stop = run ?? unwindRest(&regs, rest: rest, dump: dump, count: &n, pid: pid, model: model)
         unwindState.frameCount = n
         unwindState.stats.samples += 1
         unwindState.stats.dumpSize = max(unwindState.stats.dumpSize, Int(event.dumpSize))
@@ -197,18 +192,32 @@ extension PerfCollapser {
         return stop
     }
 
-    /// The rule at `pc` in process `pid`, cached per (pid, pc, exactness) until the maps change; the frame's
-    /// names in the cache (or `unnamed`) go to `names`.
-    @inline(__always)
-    mutating func frameRule(
-        _ pc: UInt64, exact: Bool, pid: Int32, model: UnsafePointer<ProcessModel>, names: UnsafeMutablePointer<UInt64>
-    ) -> FlatRule {
-        let tag = FlatRuleCache.tag(pid: pid, exact: exact)
-        if let e = stackTruth.unwindRules.find(pc, tag: tag) {
-            names.pointee = e.names
-            return e.rule
+    /// The general loop from the `n` frames `goRun` wrote, the rules through the cache (`frameRule`).
+    @inline(never)
+    mutating func unwindRest(
+        _ regs: inout UnwindRegisters, rest: SampleRegisters, dump: StackDump, count n: inout Int, pid: Int32,
+        model: ProcessModel
+    ) -> UnwindStop {
+        let frames = unwindState.frames, start = n
+        // The closure takes the model by pointer: captured by value, it was copied (every table of it
+        // retained and released) once per sample.
+        // `rest` by pointer too: the loop keeps 8 bytes live, not the registers' view and layout.
+        return withUnsafePointer(to: model) { m in
+            withUnsafePointer(to: rest) { r in
+                DwarfUnwinder.unwind(
+                    &regs, rest: r, dump: dump, limit: DwarfUnwinder.frameLimit, frames: frames, count: &n, from: start
+                ) { pc, exact, _ in
+                    frameRule(pc, exact: exact, pid: pid, model: m)
+                }
+            }
         }
-        names.pointee = FlatRuleCache.unnamed
+    }
+
+    /// The rule at `pc` in process `pid`, cached per (pid, pc, exactness) until the maps change.
+    @inline(__always)
+    mutating func frameRule(_ pc: UInt64, exact: Bool, pid: Int32, model: UnsafePointer<ProcessModel>) -> FlatRule {
+        let tag = FlatRuleCache.tag(pid: pid, exact: exact)
+        if let e = stackTruth.unwindRules.find(pc, tag: tag) { return e.rule }
         return newFrameRule(pc, tag: tag, exact: exact, pid: pid, model: model)
     }
 
@@ -260,11 +269,11 @@ extension PerfCollapser {
         let f = unwindState.frames, count = unwindState.frameCount
         // At most a marker and an entry per callchain entry and per frame, and the truncation marker.
         let bound = s.callchain.count &+ 2 &* count &+ 2
-        var n = 0, kernelEntries = 0
+        var n = 0, kernelEntries = 0, body: UInt64 = 0
         // Locals only inside: a nested function writing `n` made it a boxed variable with a dynamic
         // exclusivity check per write (about 80 instructions each).
         stackTruth.chain.write(bound) { e, o in
-            var k = 0, kernel = false
+            var k = 0, kernel = false, h: UInt64 = 0
             Self.forEachKernelEntry(s) { v, _, _ in
                 if !kernel {
                     (e[k], o[k]) = (CallchainContext.kernel, .recorded)
@@ -273,6 +282,7 @@ extension PerfCollapser {
                 kernel = true
                 (e[k], o[k]) = (v, .recorded)
                 k &+= 1
+                h = ChainFoldCache.fold(h, v)
             }
             kernelEntries = k
             for i in 0..<count {
@@ -282,15 +292,18 @@ extension PerfCollapser {
                 }
                 (e[k], o[k]) = (f[i].address, Self.frameOrigin(f[i].origin))
                 k &+= 1
+                h = ChainFoldCache.fold(h, f[i].address)
             }
             if let m = marker {
                 (e[k], o[k]) = (UInt64(m), .truncated)
                 k &+= 1
             }
             n = k
+            body = h
         }
         stackTruth.chain.count = n
         unwindState.kernelEntries = kernelEntries
+        unwindState.chainBody = body
         return true
     }
 

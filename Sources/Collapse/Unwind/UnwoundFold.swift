@@ -8,7 +8,15 @@ extension PerfCollapser {
     /// Appends the names of the chain `unwindUserStack` wrote, root first, as `appendChain` over
     /// `stackTruth.chain` does: the truncation marker, the user frames outermost first, the kernel part.
     mutating func appendUnwound(_ s: Sample, model: ProcessModel, to scratch: inout FrameScratch) {
-        let frames = unwindState.frames, named = unwindState.frameNames, count = unwindState.frameCount
+        let named = unwindState.frameNames, count = unwindState.frameCount
+        // The frames' names as the rule cache has them now: the unwinder did not copy them (most samples
+        // repeat a chain folded before, and need none). A name is a function of the slot's key alone.
+        let frames = unwindState.frames
+        for i in 0..<count {
+            let f = frames[i]
+            named[i] = stackTruth.unwindRules.find(f.address, tag: FlatRuleCache.tag(pid: s.pid, exact: f.exact))?.names
+                ?? FlatRuleCache.unnamed
+        }
         // The marker, when the dump cut the stack, is the chain's last entry.
         let last = stackTruth.chain.count - 1
         if last >= 0, stackTruth.chain.origins[last] == .truncated {
