@@ -50,18 +50,20 @@ struct InjectedEdit {
 }
 
 extension DwarfUnwinder {
-    /// Whether a function name (as the pclntab or the ELF symbol table gives it: `.abi0` for assembly) is a
-    /// Go injected call's or signal restorer's; most names are told apart by length, without hashing.
+    /// `goInjectedCalls` and `goSigreturns`, each also with the `.abi0` the ELF symbol of an assembly
+    /// function has, as bytes.
+    static let injectedOrRestorerNames: [[UInt8]] = goInjectedCalls.union(goSigreturns).sorted()
+        .flatMap { [Array($0.utf8), Array(($0 + ".abi0").utf8)] }
+
+    /// Whether a function name (as the pclntab or the ELF symbol table gives it) is a Go injected call's or
+    /// signal restorer's. Asked of every new name: lengths first, then bytes, no hashing.
     static func isInjectedCallOrRestorer(_ name: String) -> Bool {
-        var n = name.utf8.count
-        guard n >= 16, n <= 40 else { return false }
-        var base = Substring(name)
-        if name.hasSuffix(".abi0") {
-            base = base.dropLast(5)
-            n -= 5
+        let n = name.utf8.count
+        guard n >= 16, n <= 33 else { return false }
+        for c in injectedOrRestorerNames where c.count == n {
+            if name.utf8.elementsEqual(c) { return true }
         }
-        return goInjectedCallLengths.contains(n) && goInjectedCalls.contains(String(base))
-            || goSigreturnLengths.contains(n) && goSigreturns.contains(String(base))
+        return false
     }
 }
 
@@ -81,17 +83,22 @@ extension PerfCollapser {
     /// before the fold asks); most captures have none, and then this is one test.
     @inline(__always)
     func mayHoldInjectedCall(_ scratch: FrameScratch) -> Bool {
-        let names = stackTruth.injectedNames
-        guard !names.isEmpty, !options.recordLocations, !options.recordedStacks else { return false }
-        return scratch.withIDs { ids in ids.contains { names.contains($0) } }
+        let flags = stackTruth.injectedNames
+        guard !flags.isEmpty, !options.recordLocations, !options.recordedStacks else { return false }
+        return flags.withUnsafeBufferPointer { f in
+            scratch.withIDs { ids in ids.contains { Int($0) < f.count && f[Int($0)] } }
+        }
     }
 
     /// Notes the name ids of an address's frames that are Go injected-call functions or signal restorers.
     mutating func noteInjectedCallNames(_ frames: [(name: String, frame: SourceFrame?, symbols: Bool)], ids: [UInt32]) {
         for (f, id) in zip(frames, ids) {
-            guard DwarfUnwinder.isInjectedCallOrRestorer(f.frame?.function ?? f.name),
-                  !stackTruth.injectedNames.contains(id) else { continue }
-            stackTruth.injectedNames.append(id)
+            guard DwarfUnwinder.isInjectedCallOrRestorer(f.frame?.function ?? f.name) else { continue }
+            let i = Int(id)
+            if stackTruth.injectedNames.count <= i {
+                stackTruth.injectedNames += repeatElement(false, count: i + 1 - stackTruth.injectedNames.count)
+            }
+            stackTruth.injectedNames[i] = true
         }
     }
 

@@ -123,8 +123,9 @@ struct StackTruthState {
     var roots = FrameRunCache(capacity: 1 << 8)
     /// The last chain's edits after injected calls (`findInjectedCalls`).
     var injected: [InjectedEdit] = []
-    /// Name ids of Go injected-call functions' frames, as named so far (`noteInjectedCallNames`).
-    var injectedNames: [UInt32] = []
+    /// Per name id, up to the largest noted: whether it names a Go injected call or signal restorer
+    /// (`noteInjectedCallNames`); empty until one is met.
+    var injectedNames: [Bool] = []
     /// Direct-mapped (address, pid | 1 << 63) pairs of chain ends known to be Go roots (`rootCut`).
     static let rootTailSlots = 256
     var rootTails = [UInt64](repeating: 0, count: 2 * rootTailSlots)
