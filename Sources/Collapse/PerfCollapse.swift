@@ -374,7 +374,7 @@ public struct PerfCollapser {
         if options.recordLocations { keepFrames(frames, key) }
         let result = frames.map { intern($0.name) }
         frameNames[key] = result
-        noteInjectedCallNames(frames, ids: result)
+        if mode == .user { noteInjectedCallNames(frames, ids: result) }
         // Only a placeholder (`symbols` false) can stand for a binary not found.
         if frames.contains(where: { !$0.symbols }) { noteUnnamed(result, mapping: m) }
         return result

@@ -51,19 +51,18 @@ struct InjectedEdit {
 
 extension DwarfUnwinder {
     /// `goInjectedCalls` and `goSigreturns`, each also with the `.abi0` the ELF symbol of an assembly
-    /// function has, as bytes.
-    static let injectedOrRestorerNames: [[UInt8]] = goInjectedCalls.union(goSigreturns).sorted()
-        .flatMap { [Array($0.utf8), Array(($0 + ".abi0").utf8)] }
+    /// function has.
+    static let injectedOrRestorerNames: [String] = goInjectedCalls.union(goSigreturns).sorted().flatMap { [$0, $0 + ".abi0"] }
+    /// Bit n set: some name of `injectedOrRestorerNames` is n bytes long.
+    static let injectedOrRestorerLengths: UInt64 = injectedOrRestorerNames.reduce(0) { $0 | 1 << UInt64($1.utf8.count) }
 
     /// Whether a function name (as the pclntab or the ELF symbol table gives it) is a Go injected call's or
-    /// signal restorer's. Asked of every new name: lengths first, then bytes, no hashing.
+    /// signal restorer's. Asked of every new address's function: a length mask first, then equality.
+    @inline(__always)
     static func isInjectedCallOrRestorer(_ name: String) -> Bool {
         let n = name.utf8.count
-        guard n >= 16, n <= 33 else { return false }
-        for c in injectedOrRestorerNames where c.count == n {
-            if name.utf8.elementsEqual(c) { return true }
-        }
-        return false
+        guard n < 64, injectedOrRestorerLengths & 1 << UInt64(n) != 0 else { return false }
+        return injectedOrRestorerNames.contains(name)
     }
 }
 
@@ -90,16 +89,16 @@ extension PerfCollapser {
         }
     }
 
-    /// Notes the name ids of an address's frames that are Go injected-call functions or signal restorers.
+    /// Notes the name id of an address's physical frame when it is a Go injected call or signal restorer
+    /// (never inlined: asm or runtime functions the runtime enters itself). `frames` root first.
     mutating func noteInjectedCallNames(_ frames: [(name: String, frame: SourceFrame?, symbols: Bool)], ids: [UInt32]) {
-        for (f, id) in zip(frames, ids) {
-            guard DwarfUnwinder.isInjectedCallOrRestorer(f.frame?.function ?? f.name) else { continue }
-            let i = Int(id)
-            if stackTruth.injectedNames.count <= i {
-                stackTruth.injectedNames += repeatElement(false, count: i + 1 - stackTruth.injectedNames.count)
-            }
-            stackTruth.injectedNames[i] = true
+        guard !frames.isEmpty, ids.count == frames.count,
+              DwarfUnwinder.isInjectedCallOrRestorer(frames[0].frame?.function ?? frames[0].name) else { return }
+        let i = Int(ids[0])
+        if stackTruth.injectedNames.count <= i {
+            stackTruth.injectedNames += repeatElement(false, count: i + 1 - stackTruth.injectedNames.count)
         }
+        stackTruth.injectedNames[i] = true
     }
 
     /// The fold's second look at a chain that named an injected call's frame: true when `stackTruth.chain`
