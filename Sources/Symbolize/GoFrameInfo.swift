@@ -45,6 +45,13 @@ extension GoPclntab {
                            name: named ? cstr(funcnametab + Int(field(f, 1))) : "")
     }
 
+    /// The function holding `pc`: its entry, end, flags and FuncID, without decoding its SP delta (for
+    /// callers that only classify functions).
+    public func funcKind(at pc: UInt64) -> (entry: UInt64, end: UInt64, flags: GoFuncFlag, funcID: UInt8)? {
+        guard let (entry, next, f) = funcBounds(pc) else { return nil }
+        return (entry, next, GoFuncFlag(rawValue: table[f + funcSize - 3]), table[f + funcSize - 4])
+    }
+
     /// The largest SP delta anywhere in the function holding `pc`: 0 means it never pushes anything (a
     /// frameless leaf), so its frame pointer is never its own. Nil without a readable pcsp table.
     public func maxSPDelta(at pc: UInt64) -> Int32? {

@@ -62,15 +62,17 @@ extension PerfCollapser {
         let tag = UInt64(UInt32(bitPattern: pid)) << 1 | (exact ? 1 : 0) | 1 << 62
         if let (start, _) = stackTruth.roots.find(a, tag: tag) { return stackTruth.roots.pool[start] }
         var kind: UInt32 = 0
-        // A return address is looked up at pc - 1, except at a function's entry (`runtime.Frames.Next`):
-        // the signal restorer's, planted by the kernel, is its entry.
-        if a < 1 << 63, a > 0, let (_, p, va, _) = goCode(pid: pid, a, model: model),
-           case let v = exact || p.functionEntry(va) == va ? va : va &- 1,
-           let f = p.frameInfo(at: v, named: false), f.flags.contains(.topFrame) || f.funcID != 0 || f.flags.contains(.asm),
-           let named = p.frameInfo(at: f.entry) {
-            if DwarfUnwinder.isGoRoot(flags: f.flags, name: named.name) { kind |= GoFrameKind.root }
-            if DwarfUnwinder.callerIsExact(named) { kind |= GoFrameKind.injectedCall }
-            if DwarfUnwinder.isGoSigreturn(named.name) { kind |= GoFrameKind.signalReturn }
+        if a < 1 << 63, a > 0, let (_, p, va, _) = goCode(pid: pid, a, model: model) {
+            // A return address is looked up at pc - 1, except at a function's entry (`runtime.Frames.Next`):
+            // the signal restorer's, planted by the kernel, is its entry.
+            var k = p.funcKind(at: exact ? va : va &- 1)
+            if !exact, k == nil || k!.end == va { k = p.funcKind(at: va) }
+            if let f = k, f.flags.contains(.topFrame) || f.funcID != 0 || f.flags.contains(.asm),
+               let named = p.frameInfo(at: f.entry) {
+                if DwarfUnwinder.isGoRoot(flags: f.flags, name: named.name) { kind |= GoFrameKind.root }
+                if DwarfUnwinder.callerIsExact(named) { kind |= GoFrameKind.injectedCall }
+                if DwarfUnwinder.isGoSigreturn(named.name) { kind |= GoFrameKind.signalReturn }
+            }
         }
         _ = stackTruth.roots.insert(a, tag: tag, run: [kind])
         return kind
