@@ -43,6 +43,13 @@ extension RunTable where Slot == FrameRunSlot {
         precondition(tag != 0)
         return insert(run: run) { FrameRunSlot(address: address, tag: tag, run: $0) }
     }
+
+    /// `insert` of one id.
+    @discardableResult
+    mutating func insert(_ address: UInt64, tag: UInt64, one v: UInt32) -> (Int, Int) {
+        precondition(tag != 0)
+        return insert(one: v) { FrameRunSlot(address: address, tag: tag, run: $0) }
+    }
 }
 
 /// Unique stacks of UInt32 ids with a weight each, stored back to back in one pool.

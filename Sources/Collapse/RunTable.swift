@@ -56,6 +56,16 @@ struct RunTable<Slot: RunTableSlot> {
         return (start, run.count)
     }
 
+    /// `insert` of a run of one id, without an array for it (flags cached per address).
+    mutating func insert(one v: UInt32, slot: (UInt64) -> Slot) -> (Int, Int) {
+        if (used + 1) * 2 > slots.count { grow() }
+        let start = pool.count
+        pool.append(v)
+        place(slot(UInt64(start) << 32 | 1))
+        used += 1
+        return (start, 1)
+    }
+
     private mutating func place(_ s: Slot) {
         var i = Int(truncatingIfNeeded: s.hash) & mask
         while !slots[i].isEmpty { i = (i &+ 1) & mask }

@@ -105,7 +105,7 @@ extension PerfCollapser {
         let known = stackTruth.leaves.find(l, tag: leafTag).map { stackTruth.leaves.pool[$0.0] }
         if known != 0 {
             let leaf = leafMaySkipCaller(pid: pid, leaf: l, model: model)
-            if known == nil { _ = stackTruth.leaves.insert(l, tag: leafTag, run: [leaf != nil ? 1 : 0]) }
+            if known == nil { stackTruth.leaves.insert(l, tag: leafTag, one: leaf != nil ? 1 : 0) }
             if let leaf { repair = decideRepair(pid: pid, leaf: leaf, next: r, model: model) }
         }
         stackTruth.repairs.insert(pid: pid, leaf: l, next: r, repair)

@@ -156,7 +156,7 @@ extension PerfCollapser {
         let tag = UInt64(UInt32(bitPattern: pid)) | 1 << 63
         if let (start, _) = stackTruth.leaves.find(l, tag: tag) { return stackTruth.leaves.pool[start] == 0 }
         let mayNot = leafMaySkipCaller(pid: pid, leaf: l, model: model) != nil
-        _ = stackTruth.leaves.insert(l, tag: tag, run: [mayNot ? 1 : 0])
+        stackTruth.leaves.insert(l, tag: tag, one: mayNot ? 1 : 0)
         return !mayNot
     }
 

@@ -74,7 +74,7 @@ extension PerfCollapser {
                 if DwarfUnwinder.isGoSigreturn(named.name) { kind |= GoFrameKind.signalReturn }
             }
         }
-        _ = stackTruth.roots.insert(a, tag: tag, run: [kind])
+        stackTruth.roots.insert(a, tag: tag, one: kind)
         return kind
     }
 

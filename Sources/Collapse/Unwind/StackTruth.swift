@@ -101,7 +101,8 @@ struct TrueChain {
 struct StackTruthState {
     var chain = TrueChain()
     /// Per (pid, leaf PC, next entry): the frame-pointer repair's answer, cleared when maps change.
-    var repairs = RepairCache()
+    /// 4,096 slots: a bench capture decides ~4,000 pairs, and each doubling rehashes them all.
+    var repairs = RepairCache(capacity: 1 << 12)
     /// Per (leaf PC, pid): 1 when the frame-pointer walk can have skipped the leaf's caller, else 0
     /// (`leafMaySkipCaller`); cleared when maps change.
     var leaves = FrameRunCache(capacity: 1 << 10)
