@@ -138,14 +138,18 @@ extension PerfCollapser {
     /// Whether the sample's folded stack is a function of its recorded chain alone (see the file header).
     @inline(__always)
     func chainFoldable(_ s: Sample, model: ProcessModel) -> Bool {
-        s.userStack.count == 0 && !s.callchain.isEmpty && !options.recordLocations && missingNames.isEmpty
-            && model.notes.malformedCount == 0
+        s.userStack.count == 0 && !s.callchain.isEmpty && foldsCacheable(model: model)
     }
 
-    /// Whether the fold of the chain an unwinder just wrote can be cached: as `chainFoldable`, for a dwarf
-    /// sample (`FoldStack.unwound`), whose fold reads `stackTruth.chain`, its pid and its CPU mode alone.
+    /// Whether the fold of the chain an unwinder just wrote can be cached: for a dwarf sample
+    /// (`FoldStack.unwound`), whose fold reads `stackTruth.chain`, its pid and its CPU mode alone.
     @inline(__always)
-    func unwoundFoldable(model: ProcessModel) -> Bool {
+    func unwoundFoldable(model: ProcessModel) -> Bool { foldsCacheable(model: model) }
+
+    /// What both caches need: counts not kept per sample (no location records, no binary missing, no
+    /// malformed record met).
+    @inline(__always)
+    func foldsCacheable(model: ProcessModel) -> Bool {
         !options.recordLocations && missingNames.isEmpty && model.notes.malformedCount == 0
     }
 
