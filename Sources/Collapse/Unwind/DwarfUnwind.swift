@@ -308,8 +308,6 @@ public enum DwarfUnwinder {
     /// the return address it pushed is that PC itself, so their caller's frame is exact (traceback.go:
     /// `injectedCall` sets `unwindTrap`, and the caller is not looked up at pc - 1).
     static let goInjectedCalls: Set<String> = ["runtime.asyncPreempt", "runtime.sigpanic", "runtime.debugCallV2"]
-    /// Their UTF-8 lengths: most names are told apart without hashing.
-    static let goInjectedCallLengths: [Int] = goInjectedCalls.map(\.utf8.count)
 
     /// Whether the caller of this Go frame is an interrupted PC; ordinary functions have funcID 0.
     @inline(__always) static func callerIsExact(_ info: GoFrameInfo) -> Bool {
