@@ -57,10 +57,10 @@ func writeOutput(to path: String?, reading inputs: [String], _ write: (inout Out
 
 /// The option every command that writes takes.
 struct OutputOption: ParsableArguments {
-    @Option(
-        name: .shortAndLong,
-        help: ArgumentHelp("Write the output to this file instead of standard output.", valueName: "file"))
-    var output: String?
+    @Option(name: .shortAndLong, help: Self.help) var output: String?
+
+    /// Shared with the commands that declare `-o` themselves (collapse) instead of taking this group.
+    static let help = ArgumentHelp("Write the output to this file instead of standard output.", valueName: "file")
 }
 
 /// Standard input as the only input while it is a terminal: nothing would come, so the command's usage is

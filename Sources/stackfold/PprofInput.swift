@@ -4,10 +4,12 @@ import Pprof
 
 /// `--sample-index`, for every command that reads pprof profiles.
 struct SampleIndexOption: ParsableArguments {
-    @Option(name: .customLong("sample-index"), help: ArgumentHelp(
+    @Option(name: .customLong("sample-index"), help: Self.help) var sampleIndex: String?
+
+    /// Shared with the commands that declare `--sample-index` themselves (collapse).
+    static let help = ArgumentHelp(
         "pprof input: the sample type to use, by index (from 0) or name, as go tool pprof -sample_index (default: the profile's default_sample_type, else its last type).",
-        valueName: "type"))
-    var sampleIndex: String?
+        valueName: "type")
 
     /// An error for an input this option does not apply to.
     func rejectUnless(pprof: Bool, _ path: String) throws {

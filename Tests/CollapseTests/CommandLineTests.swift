@@ -197,4 +197,44 @@ import Testing
         #expect(r.out.isEmpty)
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out.svg").path))
     }
+
+    /// collapse declares the members of OutputOption, FrameFilterOptions and SampleIndexOption itself (fewer
+    /// option groups: a shorter start-up, docs/performance.md "a24"); diff takes the groups. Their help
+    /// entries, parsing and validation must not drift apart.
+    @Test func collapseDeclaresWhatTheGroupsDeclare() throws {
+        func entries(_ command: String) throws -> [String: String] {
+            let r = try Self.run([command, "--help"])
+            var found: [String: String] = [:], key: String?
+            for line in String(decoding: r.out, as: UTF8.self).split(separator: "\n") {
+                if line.hasPrefix("  -") {
+                    key = line.split(separator: " ").first { $0.hasPrefix("--") }.map(String.init)
+                    if let key { found[key] = String(line) }
+                } else if line.hasPrefix("   "), let key {
+                    found[key]! += "\n" + line
+                } else {
+                    key = nil
+                }
+            }
+            return found
+        }
+        let collapse = try entries("collapse"), diff = try entries("diff")
+        for name in ["--output", "--focus", "--ignore", "--hide", "--sample-index"] {
+            #expect(collapse[name] != nil && collapse[name] == diff[name], "\(name)")
+        }
+        let data = Self.fixture("perf/go1.25-fp-mono.data")
+        for bad in [["--focus", "("], ["--hide", "["], ["--ignore", "a", "--focus", "("]] {
+            let c = try Self.run(["collapse"] + bad + [data]), d = try Self.run(["diff"] + bad + [data, data])
+            #expect(c.status == 64 && d.status == 64)
+            #expect(c.err.split(separator: "\n").first == d.err.split(separator: "\n").first, "\(bad)")
+        }
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out.folded").path
+        let filtered = try Self.run(["collapse", "--focus", "main", "--hide", "runtime", "-o", out, data])
+        let piped = try Self.run(["collapse", "--focus=main", "--hide=runtime", data])
+        #expect(filtered.status == 0 && piped.status == 0 && !piped.out.isEmpty)
+        #expect(FileManager.default.contents(atPath: out) == piped.out)
+        let si = try Self.run(["collapse", "--sample-index", "1", data])
+        #expect(si.status != 0 && si.err.contains("--sample-index 1:"))
+    }
 }

@@ -27,12 +27,38 @@ struct CollapseCommand: ParsableCommand {
     var context = false
     @Flag(help: "Reproduce stackcollapse-perf.pl exactly, including where it loses samples or cuts names.")
     var perlCompatible = false
-    @OptionGroup var destination: OutputOption
+    // The members of OutputOption, FrameFilterOptions and SampleIndexOption, declared here in the groups'
+    // order with their help: each @OptionGroup costs every run four first-time protocol conformance
+    // lookups, each a scan of all the binary's conformance records; these three cost 2.2 M instructions
+    // of a 22.6 M run (docs/performance.md, a24).
+    @Option(name: .shortAndLong, help: OutputOption.help) var output: String?
     @OptionGroup var perf: PerfSymbolOptions
-    @OptionGroup var frames: FrameFilterOptions
-    @OptionGroup var pprof: SampleIndexOption
+    @Option(help: FrameFilterOptions.focusHelp) var focus: [String] = []
+    @Option(help: FrameFilterOptions.ignoreHelp) var ignore: [String] = []
+    @Option(help: FrameFilterOptions.hideHelp) var hide: [String] = []
+    @Option(name: .customLong("sample-index"), help: SampleIndexOption.help) var sampleIndex: String?
 
-    func validate() throws { try requireInput(input, Self.self) }
+    var destination: OutputOption {
+        var o = OutputOption()
+        o.output = output
+        return o
+    }
+    var frames: FrameFilterOptions {
+        var f = FrameFilterOptions()
+        (f.focus, f.ignore, f.hide) = (focus, ignore, hide)
+        return f
+    }
+    var pprof: SampleIndexOption {
+        var p = SampleIndexOption()
+        p.sampleIndex = sampleIndex
+        return p
+    }
+
+    /// The groups' validation (frames only: the others have none), in their order, before the input's.
+    func validate() throws {
+        try frames.validate()
+        try requireInput(input, Self.self)
+    }
 
     func run() throws {
         let filter = try frames.filter()
@@ -264,12 +290,14 @@ func parseTimeRange(_ s: String) throws -> ClosedRange<UInt64> {
 
 /// Frame filters for every output of folded stacks.
 struct FrameFilterOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Keep only stacks with a frame matching this regex (as pprof -focus); repeatable.", valueName: "regex"))
-    var focus: [String] = []
-    @Option(help: ArgumentHelp("Drop stacks with a frame matching this regex (pprof -ignore); repeatable.", valueName: "regex"))
-    var ignore: [String] = []
-    @Option(help: ArgumentHelp("Remove frames matching this regex from stacks, keeping the rest (pprof -hide); repeatable.", valueName: "regex"))
-    var hide: [String] = []
+    @Option(help: Self.focusHelp) var focus: [String] = []
+    @Option(help: Self.ignoreHelp) var ignore: [String] = []
+    @Option(help: Self.hideHelp) var hide: [String] = []
+
+    // Shared with the commands that declare the three options themselves (collapse).
+    static let focusHelp = ArgumentHelp("Keep only stacks with a frame matching this regex (as pprof -focus); repeatable.", valueName: "regex")
+    static let ignoreHelp = ArgumentHelp("Drop stacks with a frame matching this regex (pprof -ignore); repeatable.", valueName: "regex")
+    static let hideHelp = ArgumentHelp("Remove frames matching this regex from stacks, keeping the rest (pprof -hide); repeatable.", valueName: "regex")
 
     func validate() throws { _ = try filter() }
 
