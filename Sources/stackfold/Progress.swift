@@ -28,6 +28,9 @@ final class Progress: @unchecked Sendable {
             + (size > 0 ? " (\(bytes(size)))" : "")
         let delay = environment("STACKFOLD_PROGRESS_AFTER").flatMap(Double.init).map { max(0, min($0, 3600)) } ?? 2
         let p = Progress(what)
+        // From the start when asked for at once (0 s): shown before the work begins, not at the loop's
+        // first tick 0.1 s later, which a short run ends before.
+        if delay == 0 { p.show(elapsed: 0) }
         p.worker = Background { p.loop(after: delay) }
         return p
     }
@@ -46,12 +49,22 @@ final class Progress: @unchecked Sendable {
             pthread_mutex_lock(&Progress.lock)
             if stopped { pthread_mutex_unlock(&Progress.lock); return }
             if elapsed >= next {
-                write("\r\u{1b}[Kstackfold: \(what): \(Int(elapsed)) s")
-                Progress.showing = true
+                showLocked(elapsed: elapsed)
                 next = elapsed + 0.5
             }
             pthread_mutex_unlock(&Progress.lock)
         }
+    }
+
+    private func show(elapsed: Double) {
+        pthread_mutex_lock(&Progress.lock)
+        showLocked(elapsed: elapsed)
+        pthread_mutex_unlock(&Progress.lock)
+    }
+
+    private func showLocked(elapsed: Double) {
+        write("\r\u{1b}[Kstackfold: \(what): \(Int(elapsed)) s")
+        Progress.showing = true
     }
 
     /// Ends the line (erased if shown); call before writing results or errors.
