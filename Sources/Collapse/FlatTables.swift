@@ -221,6 +221,16 @@ struct ByteRunCache {
             Slot(hash: h, keyStart: UInt32(keyStart), keyCount: UInt32(key.count), run: $0)
         }
     }
+
+    /// `insert` of a run of one id, without an array for it (a name's id, per new name).
+    mutating func insert(_ key: UnsafeRawBufferPointer, hash h: UInt64, one id: UInt32) -> (Int, Int) {
+        precondition(!key.isEmpty)
+        let keyStart = keys.count
+        keys.append(contentsOf: key)
+        return table.insert(one: id) {
+            Slot(hash: h, keyStart: UInt32(keyStart), keyCount: UInt32(key.count), run: $0)
+        }
+    }
 }
 
 /// A frame name as folded text may hold it: a name is the capture's (a process sets its own comm), so

@@ -36,7 +36,7 @@ struct NameTable {
         if let (start, _) = run { return ids.pool[start] }
         let id = UInt32(names.count)
         names.append(foldedName(Array(b)))
-        _ = ids.insert(b, hash: h, run: [id])
+        _ = ids.insert(b, hash: h, one: id)
         return id
     }
 }

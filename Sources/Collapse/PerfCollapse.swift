@@ -57,7 +57,7 @@ public struct PerfCollapser {
     /// JIT symbol files by mapping name (JITSymbols.swift); nil: none found.
     var perfMaps: [String: PerfMap?] = [:]
     /// Per unique (mapping id, address, exact): the folded names, root first.
-    var frameNames: [FrameKey: [UInt32]] = [:]
+    var frameNames: [FrameKey: [UInt32]] = Dictionary(minimumCapacity: 1 << 10)
     var nameTable = NameTable()
     var stacks = StackCounter()
     var warnedMismatch: Set<String> = []
@@ -80,6 +80,8 @@ public struct PerfCollapser {
     /// Samples seen per event index, folded or not (see `chooseEvent`).
     var eventSamples: [Int] = []
     var kernelSymbols: (any KernelSymbolLookup)?
+    /// The kernel symbol search's first probes, for this fold's table (Kallsyms.swift).
+    var kernelProbes = KernelProbeMemo()
     var kernelTextAddress: UInt64?
 
     /// Where kernel symbols come from, decided per capture; read on the first kernel frame.
@@ -94,6 +96,12 @@ public struct PerfCollapser {
         var exact: Bool
         /// `FrameOrigin.rawValue`: script renders `"found"` per entry.
         var origin: UInt8 = 0
+
+        // Two words hashed, not four: hashed per new address and per lookup of one.
+        func hash(into h: inout Hasher) {
+            h.combine(address)
+            h.combine(UInt64(truncatingIfNeeded: mapping) << 9 | (exact ? 0x100 : 0) | UInt64(origin))
+        }
     }
 
     /// Per (pid, address, exact, mode): the names, without looking up the mapping again. Cleared when maps change.

@@ -57,7 +57,8 @@ extension PerfCollapseOptions {
     /// A symbolizer's function name as folded and printed: C++ and Rust names demangled (unless not
     /// `demangle`; their brackets are not Go's), Go's generic shapes shortened (unless `rawNames`).
     func displayName(_ function: String) -> String {
-        if demangle, function.hasPrefix("_Z") {
+        // The first byte before hasPrefix: this runs per new frame, and almost no Go name starts with `_`.
+        if demangle, function.utf8.first == 0x5f, function.hasPrefix("_Z") {
             let d = demangledName(function)
             if d != function { return d }
         }

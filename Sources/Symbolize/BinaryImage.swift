@@ -106,17 +106,17 @@ public final class BinaryImage {
     /// its line tables.
     func namesOnlyFrames(_ pc: UInt64, goStyle: Bool) -> [SourceFrame] {
         if goStyle, let cached = namesOnlyGoStyleCache[pc] { return cached }
-        let raw: [SourceFrame]
-        if let cached = namesOnlyCache[pc] {
-            raw = cached
-        } else {
-            raw = lookup(pc, lines: false)
-            namesOnlyCache[pc] = raw
+        if goStyle, let p = pclntab {
+            // Only the elided answer is kept, and the plain cache not asked: a fold asks for one style,
+            // and the second table's probe and insert per new address cost as much as the lookup's names.
+            let elided = p.elideWrappers(lookup(pc, lines: false))
+            namesOnlyGoStyleCache[pc] = elided
+            return elided
         }
-        guard goStyle, let p = pclntab else { return raw }
-        let elided = p.elideWrappers(raw)
-        namesOnlyGoStyleCache[pc] = elided
-        return elided
+        if let cached = namesOnlyCache[pc] { return cached }
+        let raw = lookup(pc, lines: false)
+        namesOnlyCache[pc] = raw
+        return raw
     }
 
     /// The address `frames(at:isReturnAddress:)` looks up: `address - 1` for a return address (the call
