@@ -146,6 +146,8 @@ public struct PerfCollapser {
         var nextProgress = options.recordSamples && step < Int.max - sampleRecords.count ? sampleRecords.count + step : .max
         loadKernelSymbols(file)
         chainFolds.removeAll()
+        // A new model: its mapping ids start again (the unwinder's last mapping was the old model's).
+        stackTruth.unwindMapping = nil
         var model = ProcessModel(file: file)
         var it = file.orderedRecords()
         var scratch = FrameScratch()

@@ -87,6 +87,8 @@ public struct PerfScriptWriter {
     /// Call once per capture before `process`.
     public mutating func begin(_ file: PerfFile) {
         sym.loadKernelSymbols(file)
+        // A new model: its mapping ids start again (the unwinder's last mapping was the old model's).
+        sym.stackTruth.unwindMapping = nil
         sym.eventSamples = Array(repeating: 0, count: file.events.count)
         reads = SampleReadSplitter()
         runs.removeAll()

@@ -70,6 +70,38 @@ struct FlatRule {
 
     private init() {}
 
+    /// `init(.go(p.frameInfo(at: pc)!), objects:)` without the name as a String: its bytes are compared in
+    /// place against the few names the rule depends on, and a String made for SPWrite functions only.
+    /// nil outside Go's functions.
+    init?(go p: GoPclntab, at pc: UInt64, objects: inout [AnyObject]) {
+        guard let info = p.frameFacts(at: pc) else { return nil }
+        let at = info.nameOffset, flags = info.flags
+        kind = .go
+        spDelta = info.spDelta
+        if flags.contains(.spWrite) {
+            go.insert(.spWrite)
+            let n = UnwindName(p.name(at: at))
+            objects.append(n)
+            object = Unmanaged.passUnretained(n)
+        }
+        if flags.contains(.asm) { go.insert(.asm) }
+        if info.funcID != 0, Self.nameIn(Self.injectedCalls, p, at) { go.insert(.callerExact) }
+        if Self.nameIn(Self.sigreturns, p, at) { go.insert(.sigreturn) }
+        if flags.contains(.topFrame), !Self.nameIn(Self.sigtramps, p, at) { go.insert(.root) }
+        if go.isDisjoint(with: [.spWrite, .sigreturn]), spDelta >= 0 { go.insert(.runnable) }
+        if spDelta >= 8, !go.contains(.asm) { go.insert(.savesBP) }
+    }
+
+    /// The UTF-8 of `DwarfUnwinder`'s name sets that `init(go:at:objects:)` compares (ASCII, none with a
+    /// character another is canonically equivalent to, so bytes compare as the Strings do).
+    static let injectedCalls = DwarfUnwinder.goInjectedCalls.map { Array($0.utf8) }
+    static let sigreturns = DwarfUnwinder.goSigreturns.map { Array($0.utf8) }
+    static let sigtramps = DwarfUnwinder.goSigtramps.map { Array($0.utf8) }
+
+    private static func nameIn(_ names: [[UInt8]], _ p: GoPclntab, _ at: Int) -> Bool {
+        names.contains { n in n.withUnsafeBufferPointer { p.nameIs(at: at, $0) } }
+    }
+
     /// The SPWrite function's name ("" for other rules).
     var name: String {
         guard kind == .go, let o = object else { return "" }

@@ -6,10 +6,15 @@ import Symbolize
 /// One binary's unwind tables: Go's pclntab for Go text, CFI for the rest (opened on first need).
 final class UnwindTables {
     let image: BinaryImage
+    /// `image.pclntab`, read once: the lazy property's getter cost ~130 instructions a rule.
+    let pclntab: GoPclntab?
     private var cfiTried = false
     private var cfiTable: CFITable?
 
-    init(image: BinaryImage) { self.image = image }
+    init(image: BinaryImage) {
+        self.image = image
+        pclntab = image.pclntab
+    }
 
     var cfi: CFITable? {
         if !cfiTried {
@@ -24,10 +29,36 @@ final class UnwindTables {
     /// The rule at file virtual address `vaddr`: Go's at the PC itself, CFI's at the call (pc - 1) for a
     /// return address, as libdwfl looks it up.
     func rule(vaddr: UInt64, exact: Bool) -> FrameRule {
-        if let p = image.pclntab, let info = p.frameInfo(at: vaddr) { return .go(info) }
+        if let p = pclntab, let info = p.frameInfo(at: vaddr) { return .go(info) }
         let at = exact || vaddr == 0 ? vaddr : vaddr - 1
         if let row = cfi?.rule(at: at) { return .cfi(row) }
         return .none
+    }
+
+    /// `FlatRule(rule(vaddr:exact:), objects:)`, a Go rule made without its name (`FlatRule(go:at:objects:)`).
+    func flatRule(vaddr: UInt64, exact: Bool, objects: inout [AnyObject]) -> FlatRule {
+        if let p = pclntab, let r = FlatRule(go: p, at: vaddr, objects: &objects) { return r }
+        let at = exact || vaddr == 0 ? vaddr : vaddr - 1
+        if let row = cfi?.rule(at: at) { return FlatRule(.cfi(row), objects: &objects) }
+        return .none
+    }
+}
+
+/// The mapping of the last PC whose rule was resolved, with its binary once a rule needed it: the next new
+/// PC is mostly in the same one, and finding it in the model, its binary and its tables cost ~1,300
+/// instructions. Valid while the maps do not change (`StackTruthState.mapsChanged` drops it).
+struct UnwindMapping {
+    var pid: Int32
+    /// The model's `allMappings.count` when it was found.
+    var mappings: Int
+    var mapping: Mapping
+    /// nil: not looked up yet; `.some(nil)`: the mapping has no binary.
+    var image: BinaryImage??
+    /// The binary's tables, once a rule needed them.
+    var tables: UnwindTables?
+
+    @inline(__always) func holds(_ pc: UInt64, pid p: Int32, mappings n: Int) -> Bool {
+        p == pid && n == mappings && pc >= mapping.start && pc < mapping.end
     }
 }
 
@@ -47,7 +78,10 @@ public struct UnwindStats: Sendable, Equatable {
 /// The unwinder's state kept by a collapser: tables per image, rules per (mapping, address, exactness).
 struct SampleUnwindState {
     var tables: [ObjectIdentifier: UnwindTables] = [:]
-    var rules: [PerfCollapser.FrameKey: FlatRule] = [:]
+    /// Per (mapping id, address, exactness), tagged `rulesTag`: a Dictionary keyed by `FrameKey` cost ~1,300
+    /// instructions a new PC in hashing, probing and growing. 4,096 slots (at most half full): a bench
+    /// capture resolves ~1,100 keys, and a doubling rehashes them all.
+    var rules = FlatRuleCache(capacity: 1 << 12)
     /// What the rules refer to (CFI rows, SPWrite names), kept for the collapser's life.
     var objects: [AnyObject] = []
     var stats = UnwindStats()
@@ -226,24 +260,59 @@ extension PerfCollapser {
     mutating func newFrameRule(
         _ pc: UInt64, tag: UInt64, exact: Bool, pid: Int32, model: UnsafePointer<ProcessModel>
     ) -> FlatRule {
-        let rule = resolveFrameRule(pc, exact: exact, pid: pid, model: model.pointee)
+        // The model by pointer: `model.pointee` passed by value copied it (~300 instructions a new PC).
+        let rule = resolveFrameRule(pc, exact: exact, pid: pid, model: model)
         stackTruth.unwindRules.insert(pc, tag: tag, rule)
         return rule
     }
 
-    mutating func resolveFrameRule(_ pc: UInt64, exact: Bool, pid: Int32, model: ProcessModel) -> FlatRule {
-        guard let m = model.mapping(pid: pid, address: pc, mode: .user) else { return .none }
-        let key = FrameKey(mapping: m.id, address: pc, exact: exact)
-        if let r = unwindState.rules[key] { return r }
-        var rule = FlatRule.none
-        if let img = mappedImage(m), let vaddr = img.elf.virtualAddress(ofFileOffset: m.fileOffset(of: pc)) {
-            let id = ObjectIdentifier(img)
-            let t = unwindState.tables[id] ?? UnwindTables(image: img)
-            unwindState.tables[id] = t
-            rule = FlatRule(t.rule(vaddr: vaddr, exact: exact), objects: &unwindState.objects)
+    /// The rule at `pc` in process `pid`, kept per (mapping, address, exactness) for the collapser's life.
+    mutating func resolveFrameRule(_ pc: UInt64, exact: Bool, pid: Int32, model: UnsafePointer<ProcessModel>)
+        -> FlatRule
+    {
+        // Every executable map the model takes is a new mapping: an unchanged count means unchanged maps
+        // (a caller that never says `mapsChanged`, as tests, included).
+        let count = model.pointee.allMappings.count
+        if stackTruth.unwindMapping?.holds(pc, pid: pid, mappings: count) != true {
+            guard let m = model.pointee.mapping(pid: pid, address: pc, mode: .user) else { return .none }
+            stackTruth.unwindMapping = UnwindMapping(pid: pid, mappings: count, mapping: m)
         }
-        unwindState.rules[key] = rule
+        let id = stackTruth.unwindMapping?.mapping.id ?? 0
+        let offset = stackTruth.unwindMapping?.mapping.fileOffset(of: pc) ?? 0
+        // Ids count the model's mappings; one too large for the tag is not cached (none is).
+        let cached = id >= 0 && id < 1 << 62
+        let tag = Self.rulesTag(mapping: id, exact: exact)
+        if cached, let e = unwindState.rules.find(pc, tag: tag) { return e.rule }
+        var rule = FlatRule.none
+        if let img = unwindMappingImage(), let vaddr = img.elf.virtualAddress(ofFileOffset: offset) {
+            rule = unwindMappingTables(img).flatRule(vaddr: vaddr, exact: exact, objects: &unwindState.objects)
+        }
+        if cached { unwindState.rules.insert(pc, tag: tag, rule) }
         return rule
+    }
+
+    /// The key of `unwindState.rules` beside the address: never 0 (an empty slot).
+    @inline(__always) static func rulesTag(mapping id: Int, exact: Bool) -> UInt64 {
+        UInt64(truncatingIfNeeded: id) << 1 | (exact ? 1 : 0) | 1 << 63
+    }
+
+    /// `mappedImage` of `stackTruth.unwindMapping`, asked once per mapping met.
+    private mutating func unwindMappingImage() -> BinaryImage? {
+        if let known = stackTruth.unwindMapping?.image { return known }
+        guard let m = stackTruth.unwindMapping?.mapping else { return nil }
+        let img = mappedImage(m)
+        stackTruth.unwindMapping?.image = .some(img)
+        return img
+    }
+
+    /// The tables of `img`, the binary of `stackTruth.unwindMapping`: one per binary for the collapser's life.
+    private mutating func unwindMappingTables(_ img: BinaryImage) -> UnwindTables {
+        if let t = stackTruth.unwindMapping?.tables { return t }
+        let id = ObjectIdentifier(img)
+        let t = unwindState.tables[id] ?? UnwindTables(image: img)
+        unwindState.tables[id] = t
+        stackTruth.unwindMapping?.tables = t
+        return t
     }
 
     /// The marker frame ending a stack cut short by the dump size.

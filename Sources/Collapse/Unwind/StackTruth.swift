@@ -118,6 +118,8 @@ struct StackTruthState {
     /// Per (pid, PC, exactness) of a dwarf sample's frame: its rule. The rules stay cached per mapping
     /// (`SampleUnwindState.rules`); this skips the map lookup.
     var unwindRules = FlatRuleCache()
+    /// The mapping of the last new PC the unwinder resolved (`resolveFrameRule`); dropped when maps change.
+    var unwindMapping: UnwindMapping?
     /// Per mapping id: its binary (`mappedImage`); not cleared when maps change.
     var images = MappingImages()
     /// Per (pid, address, exactness): the `GoFrameKind` bits of the Go function holding it (`goFrameKind`).
@@ -135,6 +137,7 @@ struct StackTruthState {
         repairs.removeAll()
         leaves.removeAll()
         unwindRules.removeAll()
+        unwindMapping = nil
         roots.removeAll()
         for i in rootTails.indices { rootTails[i] = 0 }
     }
