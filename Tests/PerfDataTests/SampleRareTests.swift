@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import PerfData
 
 /// A Sample keeps its rare fields in a shared box (SampleRare.swift): each must read back what was set,
@@ -59,5 +60,27 @@ import Testing
         }
         // The hot fields stay inline, and the Sample under the 256 bytes past which a copy costs ~3x.
         #expect(MemoryLayout<Sample>.size <= 256)
+    }
+
+    /// `reset`, which `sample(_:into:)` uses instead of assigning a new Sample, must give a new Sample's
+    /// every field, whatever the sample held (a field added to Sample and not to `reset` fails here).
+    @Test func resetEqualsANewSample() {
+        var rng = SplitMix64(seed: 24)
+        for round in 0..<64 {
+            var s = Sample(eventIndex: Int(rng.next() % 5), misc: UInt16(truncatingIfNeeded: rng.next()))
+            let p = UnsafeRawPointer(bitPattern: UInt(rng.next() | 8))
+            (s.ip, s.time, s.addr, s.id, s.streamID) = (rng.next(), rng.next(), rng.next(), rng.next(), rng.next())
+            (s.period, s.weight, s.dataSrc, s.regsUserABI, s.userStackDynSize) = (rng.next(), rng.next(), rng.next(), 2, 9)
+            (s.pid, s.tid, s.cpu) = (7, 8, 3)
+            s.callchain = U64View(base: p, count: 3, swaps: true)
+            s.regsUser = U64View(base: p, count: 2, swaps: false)
+            s.userStack = UnsafeRawBufferPointer(start: p, count: 16)
+            if round % 2 == 1 { Self.set(&s, round % 13, rng.next() >> 8) }
+            let kept = s  // shares the box: the reset must not touch it
+            s.reset(eventIndex: round, misc: 0x4002)
+            #expect(SampleHeadTests.Fields(s) == SampleHeadTests.Fields(Sample(eventIndex: round, misc: 0x4002)))
+            #expect(s.callchain.swaps == false && s.regsUser.swaps == false && s.rare == nil)
+            #expect(Self.values(kept) != Self.values(Sample()) || round % 2 == 0)
+        }
     }
 }
