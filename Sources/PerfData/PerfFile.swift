@@ -364,7 +364,7 @@ public final class PerfFile: @unchecked Sendable {
         return s
     }
 
-    /// As `sample(_:)`, into `s` (all of it rewritten in place: a Sample is ~350 bytes).
+    /// As `sample(_:)`, into `s` (all of it rewritten in place, field by field: `Sample.reset`).
     @inlinable
     public func sample(_ rec: RawRecord, into s: inout Sample) throws(PerfDataError) {
         guard !events.isEmpty else {
@@ -372,7 +372,7 @@ public final class PerfFile: @unchecked Sendable {
                 path: path, offset: rec.offset, message: "sample record before any event attribute: cannot decode it")
         }
         let idx = eventIndex(of: rec)
-        s = Sample(eventIndex: idx, misc: rec.misc)
+        s.reset(eventIndex: idx, misc: rec.misc)
         var c = rec.body
         if _fastPath(s.decodeFast(&c, events[idx].layout)) { return }
         try decodeSample(rec, index: idx, into: &s)

@@ -96,9 +96,10 @@ extension Sample {
             guard n &- at >= 8 else { return false }
             let nr = u64(at)
             at &+= 8
-            guard nr <= UInt64((n &- at) / 8) else { return false }
-            callchain = U64View(base: p + at, count: Int(nr), swaps: false)
-            at &+= Int(nr) &* 8
+            // n &- at >= 0 here: a shift, not a signed division, and no conversion check.
+            guard nr <= UInt64(truncatingIfNeeded: n &- at) &>> 3 else { return false }
+            callchain = U64View(base: p + at, count: Int(truncatingIfNeeded: nr), swaps: false)
+            at &+= Int(truncatingIfNeeded: nr) &* 8
         }
         if t.contains(.regsUser) {
             guard n &- at >= 8 else { return false }
@@ -106,7 +107,7 @@ extension Sample {
             at &+= 8
             if regsUserABI != 0 {
                 let k = l.regsUserCount
-                guard k <= (n &- at) / 8 else { return false }
+                guard k <= (n &- at) &>> 3 else { return false }
                 regsUser = U64View(base: p + at, count: k, swaps: false)
                 at &+= k &* 8
             }

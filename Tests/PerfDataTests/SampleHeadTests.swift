@@ -18,12 +18,15 @@ import TestSupport
             scalars = [
                 s.ip, UInt64(UInt32(bitPattern: s.pid)), UInt64(UInt32(bitPattern: s.tid)), s.time, s.addr, s.id,
                 s.streamID, UInt64(s.cpu), s.period, s.weight, s.dataSrc, s.regsUserABI, s.userStackDynSize,
-                UInt64(s.misc), UInt64(s.eventIndex),
+                UInt64(s.misc), UInt64(s.eventIndex), s.transaction, s.physAddr, s.cgroup, s.dataPageSize,
+                s.codePageSize, s.regsIntrABI, UInt64(s.branchCount), s.branchHWIndex ?? .max,
             ]
             func at(_ p: UnsafeRawPointer?) -> Int { p.map { Int(bitPattern: $0) } ?? 0 }
             views = [
                 at(s.callchain.base), s.callchain.count, at(s.regsUser.base), s.regsUser.count,
                 at(s.userStack.baseAddress), s.userStack.count, at(s.readValues.base), s.readValues.count,
+                at(s.raw.baseAddress), s.raw.count, at(s.branches.base), s.branches.count, at(s.regsIntr.base),
+                s.regsIntr.count, at(s.aux.baseAddress), s.aux.count,
             ]
         }
     }
