@@ -100,16 +100,22 @@ extension PerfCollapser {
     @inline(never)
     mutating func decideAndCache(pid: Int32, leaf l: UInt64, next r: UInt64, model: ProcessModel) -> Repair {
         var repair = Repair.none
-        // Most leaves had their frame pointer set: decided once per leaf PC, whatever the next entry.
-        let leafTag = UInt64(UInt32(bitPattern: pid)) | 1 << 63
-        let known = stackTruth.leaves.find(l, tag: leafTag).map { stackTruth.leaves.pool[$0.0] }
-        if known != 0 {
-            let leaf = leafMaySkipCaller(pid: pid, leaf: l, model: model)
-            if known == nil { stackTruth.leaves.insert(l, tag: leafTag, one: leaf != nil ? 1 : 0) }
-            if let leaf { repair = decideRepair(pid: pid, leaf: leaf, next: r, model: model) }
+        if let leaf = cachedLeafMaySkipCaller(pid: pid, leaf: l, model: model) {
+            repair = decideRepair(pid: pid, leaf: leaf, next: r, model: model)
         }
         stackTruth.repairs.insert(pid: pid, leaf: l, next: r, repair)
         return repair
+    }
+
+    /// `leafMaySkipCaller`, with whether it is nil cached per leaf PC: most leaves had their frame pointer
+    /// set, and are then decided once, whatever the next entry.
+    mutating func cachedLeafMaySkipCaller(pid: Int32, leaf l: UInt64, model: ProcessModel) -> (BinaryImage, GoFrameInfo)? {
+        let tag = UInt64(UInt32(bitPattern: pid)) | 1 << 63
+        let known = stackTruth.leaves.find(l, tag: tag).map { stackTruth.leaves.pool[$0.0] }
+        if known == 0 { return nil }
+        let leaf = leafMaySkipCaller(pid: pid, leaf: l, model: model)
+        if known == nil { stackTruth.leaves.insert(l, tag: tag, one: leaf != nil ? 1 : 0) }
+        return leaf
     }
 
     /// The image, its pclntab and the file virtual address of a user address.

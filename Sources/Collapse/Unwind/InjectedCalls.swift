@@ -154,11 +154,7 @@ extension PerfCollapser {
     /// `asyncPreempt+0`, entered from a signal return) BP is still the interrupted code's, and the next
     /// entry an ordinary return address, which the leaf's repair looks at. Shares the repair's per-leaf cache.
     mutating func ownsFramePointer(pid: Int32, _ l: UInt64, model: ProcessModel) -> Bool {
-        let tag = UInt64(UInt32(bitPattern: pid)) | 1 << 63
-        if let (start, _) = stackTruth.leaves.find(l, tag: tag) { return stackTruth.leaves.pool[start] == 0 }
-        let mayNot = leafMaySkipCaller(pid: pid, leaf: l, model: model) != nil
-        stackTruth.leaves.insert(l, tag: tag, one: mayNot ? 1 : 0)
-        return !mayNot
+        cachedLeafMaySkipCaller(pid: pid, leaf: l, model: model) == nil
     }
 
     /// The frame-pointer repair of the interrupted entry `at` and the one after it (FramePointerRepair.swift).
