@@ -199,6 +199,13 @@ extension PerfCollapser {
     /// Unwinds the sample's user stack into `unwindState.frames` (leaf first) and counts how it ended; nil
     /// when the sample cannot be unwound (see `canUnwind`).
     mutating func unwindUser(_ s: Sample, file: PerfFile, model: ProcessModel) -> UnwindStop? {
+        unwindUserInline(s, file: file, model: model)
+    }
+
+    /// `unwindUser`, inlined into `unwindUserStack`: called, it kept goRun's `withProbe` closure a function
+    /// of its own and handed the stop back through outlined copies, about 57 instructions a sample.
+    @inline(__always)
+    mutating func unwindUserInline(_ s: Sample, file: PerfFile, model: ProcessModel) -> UnwindStop? {
         guard !options.recordedStacks, s.regsUserABI == 2, !s.regsUser.isEmpty, s.userStack.count > 0 else {
             return nil
         }
@@ -333,7 +340,7 @@ extension PerfCollapser {
     /// cannot be unwound. `lazily`: the chain's length and hash only, the chain left `pending` for
     /// `writeUnwoundChain` (UnwoundFold.swift): the fold needs it only for a chain not folded before.
     mutating func unwindUserStack(_ s: Sample, file: PerfFile, model: ProcessModel, lazily: Bool = false) -> Bool {
-        guard let stop = unwindUser(s, file: file, model: model) else { return false }
+        guard let stop = unwindUserInline(s, file: file, model: model) else { return false }
         var marker: UInt32?
         if case .truncated(let size) = stop {
             // One dump size per capture in practice: its marker's name is interned once.
