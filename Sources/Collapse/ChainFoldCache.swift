@@ -7,8 +7,9 @@
 //
 // Used only where nothing else of the sample is read (`PerfCollapser.chainFoldable`): no recorded user
 // stack, no location recording, no missing-binary or after-malformed-record counts (those are per sample
-// and per name). A dwarf sample is unwound from its stack copy every time; the chain the unwinder writes
-// (`stackTruth.chain`, perf's layout) is then looked up the same way, under its own key mode.
+// and per name). A dwarf sample is unwound from its stack copy every time; the chain the unwinder would
+// write (`stackTruth.chain`, perf's layout) is then looked up under its own key mode, compared with the
+// unwound frames themselves, and written only on a miss (`keyUnwoundChain`).
 
 import PerfData
 
@@ -90,6 +91,27 @@ struct ChainFoldCache {
         }
     }
 
+    /// `find` for a chain not written out: `equal` compares an entry's chain (as long as `count`) with it.
+    @inline(__always)
+    func find(hash h: UInt64, count: Int, pid: Int32, mode: UInt16, root: UInt32,
+              equal: (UnsafeBufferPointer<UInt64>) -> Bool) -> Int? {
+        slots.withUnsafeBufferPointer { slots in
+            entries.withUnsafeBufferPointer { entries in
+                pool.withUnsafeBufferPointer { pool in
+                    var i = Int(truncatingIfNeeded: h) & mask
+                    while true {
+                        let e = Int(slots[i])
+                        if e < 0 { return nil }
+                        let x = entries[e]
+                        if x.hash == h, Int(x.count) == count, x.pid == pid, x.root == root, x.mode == mode,
+                           equal(UnsafeBufferPointer(rebasing: pool[x.start..<x.start &+ count])) { return e }
+                        i = (i &+ 1) & mask
+                    }
+                }
+            }
+        }
+    }
+
     @inline(__always)
     private func equal<C: RandomAccessCollection>(_ start: Int, _ chain: C) -> Bool where C.Element == UInt64, C.Index == Int {
         pool.withUnsafeBufferPointer { p in
@@ -156,14 +178,25 @@ extension PerfCollapser {
     /// The key mode of `stackTruth.chain` as an unwinder wrote it.
     @inline(__always)
     func unwoundMode(_ s: Sample) -> UInt16 {
-        let t = stackTruth.chain
-        let cut = t.count > 0 && t.origins[t.count - 1] == .truncated
+        // The chain ends in the truncation marker exactly when the unwind left one.
+        let cut = unwindState.cutMarker != nil
         return s.cpuMode.rawValue | ChainFoldCache.unwound | (cut ? ChainFoldCache.truncated : 0)
     }
 
     /// Looks up the unwound chain: its hash (`unwoundHash`), and the cache entry of its earlier fold if any.
+    /// A pending chain (`keyUnwoundChain`) is compared with the unwound frames, and written on a miss.
     @inline(__always)
-    func findUnwoundFold(_ s: Sample, root: UInt32, mode: UInt16) -> (hash: UInt64, entry: Int?) {
+    mutating func findUnwoundFold(_ s: Sample, root: UInt32, mode: UInt16) -> (hash: UInt64, entry: Int?) {
+        if stackTruth.chain.pending {
+            let n = unwindState.chainCount, marker = unwindState.cutMarker
+            let f = UnsafePointer(unwindState.frames), count = unwindState.frameCount
+            let h = ChainFoldCache.unwoundHash(body: unwindState.chainBody, count: n, pid: s.pid, mode: mode, root: root)
+            let hit = chainFolds.find(hash: h, count: n, pid: s.pid, mode: mode, root: root) {
+                Self.unwoundChainEquals($0, frames: f, count: count, marker: marker)
+            }
+            if hit == nil { writeUnwoundChain(s) }
+            return (h, hit)
+        }
         let t = stackTruth.chain
         return t.entries.withUnsafeBufferPointer { e in
             let chain = UnsafeBufferPointer(rebasing: e[..<t.count])
@@ -173,6 +206,7 @@ extension PerfCollapser {
     }
 
     mutating func insertUnwoundFold(_ s: Sample, root: UInt32, mode: UInt16, hash: UInt64, stack: Int) {
+        if stackTruth.chain.pending { writeUnwoundChain(s) }
         let t = stackTruth.chain
         t.entries.withUnsafeBufferPointer { e in
             chainFolds.insert(UnsafeBufferPointer(rebasing: e[..<t.count]), hash: hash, pid: s.pid, mode: mode, root: root,

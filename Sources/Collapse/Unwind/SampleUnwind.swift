@@ -104,6 +104,12 @@ struct SampleUnwindState {
     var chainBody: UInt64 = 0
     /// The last truncation marker's dump size and name id.
     var marker: (size: Int, id: UInt32)?
+    /// The last sample's truncation marker name id, nil when the dump did not cut its stack.
+    var cutMarker: UInt32?
+    /// Every unwound chain written at once, none left pending (tests compare the two folds).
+    var writesChains = false
+    /// The length of `stackTruth.chain` as `writeUnwoundChain` writes (or wrote) it for the last sample.
+    var chainCount = 0
 
     init() {
         buffers = UnwindBuffers(capacity: DwarfUnwinder.frameLimit)
@@ -193,6 +199,13 @@ extension PerfCollapser {
     /// Unwinds the sample's user stack into `unwindState.frames` (leaf first) and counts how it ended; nil
     /// when the sample cannot be unwound (see `canUnwind`).
     mutating func unwindUser(_ s: Sample, file: PerfFile, model: ProcessModel) -> UnwindStop? {
+        unwindUserInline(s, file: file, model: model)
+    }
+
+    /// `unwindUser`, inlined into `unwindUserStack`: called, it kept goRun's `withProbe` closure a function
+    /// of its own and handed the stop back through outlined copies, about 57 instructions a sample.
+    @inline(__always)
+    mutating func unwindUserInline(_ s: Sample, file: PerfFile, model: ProcessModel) -> UnwindStop? {
         guard !options.recordedStacks, s.regsUserABI == 2, !s.regsUser.isEmpty, s.userStack.count > 0 else {
             return nil
         }
@@ -324,9 +337,10 @@ extension PerfCollapser {
     /// The stack-truth stage's case for dwarf samples: writes `stackTruth.chain` in perf's layout (a context
     /// marker before the kernel part, before the user part and before each PC a signal interrupted, so that
     /// exactly those entries are exact), a cut stack ending in its marker's name id. False when the sample
-    /// cannot be unwound.
-    mutating func unwindUserStack(_ s: Sample, file: PerfFile, model: ProcessModel) -> Bool {
-        guard let stop = unwindUser(s, file: file, model: model) else { return false }
+    /// cannot be unwound. `lazily`: the chain's length and hash only, the chain left `pending` for
+    /// `writeUnwoundChain` (UnwoundFold.swift): the fold needs it only for a chain not folded before.
+    mutating func unwindUserStack(_ s: Sample, file: PerfFile, model: ProcessModel, lazily: Bool = false) -> Bool {
+        guard let stop = unwindUserInline(s, file: file, model: model) else { return false }
         var marker: UInt32?
         if case .truncated(let size) = stop {
             // One dump size per capture in practice: its marker's name is interned once.
@@ -335,7 +349,16 @@ extension PerfCollapser {
             }
             marker = unwindState.marker?.id
         }
-        let f = unwindState.frames, count = unwindState.frameCount
+        unwindState.cutMarker = marker
+        if lazily { keyUnwoundChain(s) } else { writeUnwoundChain(s) }
+        return true
+    }
+
+    /// Writes `stackTruth.chain` from the last unwind (`unwindUserStack`), with its kernel part's length and
+    /// the hash of its addresses (`chainBody`). Not inlined: the fold calls it only on a miss.
+    @inline(never)
+    mutating func writeUnwoundChain(_ s: Sample) {
+        let f = unwindState.frames, count = unwindState.frameCount, marker = unwindState.cutMarker
         // At most a marker and an entry per callchain entry and per frame, and the truncation marker.
         let bound = s.callchain.count &+ 2 &* count &+ 2
         var n = 0, kernelEntries = 0, body: UInt64 = 0
@@ -371,9 +394,9 @@ extension PerfCollapser {
             body = h
         }
         stackTruth.chain.count = n
+        unwindState.chainCount = n
         unwindState.kernelEntries = kernelEntries
         unwindState.chainBody = body
-        return true
     }
 
     @inline(__always) static func frameOrigin(_ o: UnwindOrigin) -> FrameOrigin {

@@ -70,8 +70,14 @@ struct TrueChain {
     var entries: [UInt64] = []
     var origins: [FrameOrigin] = []
     var count = 0
+    /// The chain is the last unwound sample's, not written yet (`unwindUserStack(lazily:)`): a reader
+    /// calls `writeUnwoundChain` first. Any write clears it.
+    var pending = false
 
-    mutating func removeAll() { count = 0 }
+    mutating func removeAll() {
+        count = 0
+        pending = false
+    }
 
     /// Makes `n` entries and lets `body` write all of them through their storage (a whole chain at once).
     mutating func write(
@@ -83,6 +89,7 @@ struct TrueChain {
         }
         entries.withUnsafeMutableBufferPointer { e in origins.withUnsafeMutableBufferPointer { o in body(e, o) } }
         count = n
+        pending = false
     }
 
     mutating func append(_ v: UInt64, _ o: FrameOrigin) {
@@ -189,7 +196,11 @@ extension PerfCollapser {
     /// fold walks the recorded chain itself rather than a copy of it (`appendChain`'s `insert`).
     mutating func findFoldStack(_ s: Sample, file: PerfFile, model: ProcessModel) -> FoldStack {
         if options.recordedStacks { return .recorded }
-        if s.userStack.count > 0, unwindUserStack(s, file: file, model: model) { return .unwound }
+        // A chain the fold may find folded before is written only if it is not (`findUnwoundFold`).
+        if s.userStack.count > 0 {
+            let lazily = !unwindState.writesChains && unwoundFoldable(model: model)
+            if unwindUserStack(s, file: file, model: model, lazily: lazily) { return .unwound }
+        }
         if s.callchain.isEmpty { return .recorded }
         let ins = findRepair(s, model: model)
         let keep = rootCut(s, model: model)
@@ -215,6 +226,7 @@ extension PerfCollapser {
         case .unwound where !options.recordLocations:
             appendUnwound(s, model: model, to: &scratch)
         case .chain, .unwound:
+            if stackTruth.chain.pending { writeUnwoundChain(s) }
             let t = stackTruth.chain
             t.entries.withUnsafeBufferPointer { e in
                 t.origins.withUnsafeBufferPointer { o in

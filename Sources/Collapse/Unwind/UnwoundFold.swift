@@ -8,6 +8,7 @@ extension PerfCollapser {
     /// Appends the names of the chain `unwindUserStack` wrote, root first, as `appendChain` over
     /// `stackTruth.chain` does: the truncation marker, the user frames outermost first, the kernel part.
     mutating func appendUnwound(_ s: Sample, model: ProcessModel, to scratch: inout FrameScratch) {
+        if stackTruth.chain.pending { writeUnwoundChain(s) }
         let named = unwindState.frameNames, count = unwindState.frameCount
         // The frames' names as the rule cache has them now: the unwinder did not copy them (most samples
         // repeat a chain folded before, and need none). A name is a function of the slot's key alone.
@@ -57,6 +58,53 @@ extension PerfCollapser {
             }
             i -= 1
         }
+    }
+}
+
+extension PerfCollapser {
+    /// `writeUnwoundChain` without the writing: the chain's length and hash (`chainBody`), for the chain fold
+    /// cache's probe (`findUnwoundFold`); `stackTruth.chain` is left pending. A sample with a kernel part
+    /// (rare in a Go capture) is written at once: the compare then needs no walk of its callchain.
+    @inline(__always)
+    mutating func keyUnwoundChain(_ s: Sample) {
+        var kernel = false
+        Self.forEachKernelEntry(s) { _, _, _ in kernel = true }
+        if kernel { return writeUnwoundChain(s) }
+        let f = unwindState.frames, count = unwindState.frameCount
+        // A frame's entry, and a context marker before the first frame and before each exact one.
+        var n = count &+ (unwindState.cutMarker != nil ? 1 : 0), h: UInt64 = 0
+        var i = 0
+        while i < count {
+            let frame = f[i]
+            n &+= i == 0 || frame.exact ? 1 : 0
+            h = ChainFoldCache.fold(h, frame.address)
+            i &+= 1
+        }
+        unwindState.kernelEntries = 0
+        unwindState.chainBody = h
+        unwindState.chainCount = n
+        stackTruth.chain.pending = true
+    }
+
+    /// Whether `p` (as long as the chain) holds the chain `writeUnwoundChain` would write for a sample without
+    /// a kernel part: `frames` and `marker` as `keyUnwoundChain` left them.
+    @inline(__always)
+    static func unwoundChainEquals(
+        _ p: UnsafeBufferPointer<UInt64>, frames f: UnsafePointer<UnwoundFrame>, count: Int, marker: UInt32?
+    ) -> Bool {
+        var k = 0, i = 0
+        while i < count {
+            let frame = f[i]
+            if i == 0 || frame.exact {
+                guard p[k] == CallchainContext.user else { return false }
+                k &+= 1
+            }
+            guard p[k] == frame.address else { return false }
+            k &+= 1
+            i &+= 1
+        }
+        if let m = marker { return p[k] == UInt64(m) }
+        return true
     }
 }
 
