@@ -4,39 +4,64 @@ import BinaryIO
 /// silently (issue 18): records the process model reads (COMM, FORK, MMAP, MMAP2) whose body is
 /// malformed, and AUX area trace data (Intel PT, BTS, CoreSight…), which only `perf script --itrace` decodes.
 public struct RecordNotes: Sendable {
+    /// All malformed records (read per sample by the fold: a stored count, not a sum).
+    public private(set) var malformedCount = 0
+    /// The rest, rarely written, out of line (an array of none or one, copy-on-write): the fold copies the
+    /// `ProcessModel` holding this for every sample, and under 128 bytes the copy is moves, not a `memcpy`.
+    private var rare: [Rare] = []
+
+    struct Rare: Sendable {
+        var malformed: [RecordType: Int] = [:]
+        var firstMalformed: (type: RecordType, offset: Int, message: String)?
+        var auxtraceBytes: UInt64 = 0
+        var auxtraceRecords = 0
+        var auxRecords = 0
+        var auxtraceType: UInt32?
+    }
+
     /// Malformed records by type; the first one's type, offset (of the record, or of the compressed chunk
     /// holding it) and why.
-    public private(set) var malformed: [RecordType: Int] = [:]
-    public private(set) var firstMalformed: (type: RecordType, offset: Int, message: String)?
+    public var malformed: [RecordType: Int] { rare.first?.malformed ?? [:] }
+    public var firstMalformed: (type: RecordType, offset: Int, message: String)? { rare.first?.firstMalformed }
     /// AUXTRACE payload bytes (saturating) and records; AUX records (the kernel's "trace data written").
-    public private(set) var auxtraceBytes: UInt64 = 0
-    public private(set) var auxtraceRecords = 0
-    public private(set) var auxRecords = 0
+    public var auxtraceBytes: UInt64 { rare.first?.auxtraceBytes ?? 0 }
+    public var auxtraceRecords: Int { rare.first?.auxtraceRecords ?? 0 }
+    public var auxRecords: Int { rare.first?.auxRecords ?? 0 }
     /// PERF_RECORD_AUXTRACE_INFO's type (`enum auxtrace_type`), when the capture has one.
-    public private(set) var auxtraceType: UInt32?
+    public var auxtraceType: UInt32? { rare.first?.auxtraceType }
 
     public init() {}
 
-    /// All malformed records (read per sample by the fold: a stored count, not a sum).
-    public private(set) var malformedCount = 0
+    private mutating func editRare(_ edit: (inout Rare) -> Void) {
+        if rare.isEmpty { rare.append(Rare()) }
+        edit(&rare[0])
+    }
 
     public mutating func noteMalformed(_ rec: RawRecord, _ error: PerfDataError) {
-        malformed[rec.type, default: 0] &+= 1
         malformedCount &+= 1
-        if firstMalformed == nil { firstMalformed = (rec.type, rec.offset, error.message) }
+        editRare { r in
+            r.malformed[rec.type, default: 0] &+= 1
+            if r.firstMalformed == nil { r.firstMalformed = (rec.type, rec.offset, error.message) }
+        }
     }
 
     /// Tallies AUX area records; other records are not looked at.
     public mutating func observe(_ rec: RawRecord) {
         switch rec.type {
         case .aux:
-            auxRecords &+= 1
+            editRare { $0.auxRecords &+= 1 }
         case .auxtrace:
-            auxtraceRecords &+= 1
-            let (sum, overflow) = auxtraceBytes.addingReportingOverflow((try? rec.body.peekU64(at: 0)) ?? 0)
-            auxtraceBytes = overflow ? .max : sum
+            let bytes = (try? rec.body.peekU64(at: 0)) ?? 0
+            editRare { r in
+                r.auxtraceRecords &+= 1
+                let (sum, overflow) = r.auxtraceBytes.addingReportingOverflow(bytes)
+                r.auxtraceBytes = overflow ? .max : sum
+            }
         case .auxtraceInfo:
-            if auxtraceType == nil { auxtraceType = try? rec.body.peekU32(at: 0) }
+            if auxtraceType == nil {
+                let type = try? rec.body.peekU32(at: 0)
+                editRare { $0.auxtraceType = type }
+            }
         default:
             break
         }
