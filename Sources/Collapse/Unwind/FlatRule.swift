@@ -45,23 +45,14 @@ struct FlatRule {
     /// `rule` as plain bits; the object it refers to is appended to `objects`, which must outlive it.
     init(_ rule: FrameRule, objects: inout [AnyObject]) {
         switch rule {
-        case .none: break
+        case .none: self.init()
         case .go(let info):
-            kind = .go
-            spDelta = info.spDelta.map { $0 >= 0 ? $0 : -1 } ?? -1
-            if info.flags.contains(.spWrite) {
-                go.insert(.spWrite)
-                let n = UnwindName(info.name)
-                objects.append(n)
-                object = Unmanaged.passUnretained(n)
-            }
-            if info.flags.contains(.asm) { go.insert(.asm) }
-            if DwarfUnwinder.callerIsExact(info) { go.insert(.callerExact) }
-            if DwarfUnwinder.isGoSigreturn(info.name) { go.insert(.sigreturn) }
-            if DwarfUnwinder.isGoRoot(flags: info.flags, name: info.name) { go.insert(.root) }
-            if go.isDisjoint(with: [.spWrite, .sigreturn]), spDelta >= 0 { go.insert(.runnable) }
-            if spDelta >= 8, !go.contains(.asm) { go.insert(.savesBP) }
+            self.init(
+                goSPDelta: info.spDelta.map { $0 >= 0 ? $0 : -1 } ?? -1, flags: info.flags,
+                callerExact: DwarfUnwinder.callerIsExact(info), sigreturn: DwarfUnwinder.isGoSigreturn(info.name),
+                root: DwarfUnwinder.isGoRoot(flags: info.flags, name: info.name), name: { info.name }, objects: &objects)
         case .cfi(let row):
+            self.init()
             kind = .cfi
             objects.append(row)
             object = Unmanaged.passUnretained(row)
@@ -76,18 +67,30 @@ struct FlatRule {
     init?(go p: GoPclntab, at pc: UInt64, objects: inout [AnyObject]) {
         guard let info = p.frameFacts(at: pc) else { return nil }
         let at = info.nameOffset, flags = info.flags
+        self.init(
+            goSPDelta: info.spDelta, flags: flags,
+            callerExact: info.funcID != 0 && Self.nameIn(Self.injectedCalls, p, at),
+            sigreturn: Self.nameIn(Self.sigreturns, p, at),
+            root: flags.contains(.topFrame) && !Self.nameIn(Self.sigtramps, p, at), name: { p.name(at: at) },
+            objects: &objects)
+    }
+
+    /// A Go rule from what both Go initializers find: the SP delta (-1 for none), the function's flags and
+    /// name tests; `name` is asked for an SPWrite function only.
+    private init(goSPDelta sp: Int32, flags: GoFuncFlag, callerExact: Bool, sigreturn: Bool, root: Bool,
+                 name: () -> String, objects: inout [AnyObject]) {
         kind = .go
-        spDelta = info.spDelta
+        spDelta = sp
         if flags.contains(.spWrite) {
             go.insert(.spWrite)
-            let n = UnwindName(p.name(at: at))
+            let n = UnwindName(name())
             objects.append(n)
             object = Unmanaged.passUnretained(n)
         }
         if flags.contains(.asm) { go.insert(.asm) }
-        if info.funcID != 0, Self.nameIn(Self.injectedCalls, p, at) { go.insert(.callerExact) }
-        if Self.nameIn(Self.sigreturns, p, at) { go.insert(.sigreturn) }
-        if flags.contains(.topFrame), !Self.nameIn(Self.sigtramps, p, at) { go.insert(.root) }
+        if callerExact { go.insert(.callerExact) }
+        if sigreturn { go.insert(.sigreturn) }
+        if root { go.insert(.root) }
         if go.isDisjoint(with: [.spWrite, .sigreturn]), spDelta >= 0 { go.insert(.runnable) }
         if spDelta >= 8, !go.contains(.asm) { go.insert(.savesBP) }
     }
