@@ -199,21 +199,8 @@ public final class SortedKernelSymbols: KernelSymbolLookup, @unchecked Sendable 
 
     /// The last symbol starting at or before `address`.
     public func symbolAndStart(at address: UInt64) -> (name: String, start: UInt64)? {
-        // Binary search over byte offsets; each probe snaps to its line.
-        var lo = 0, hi = file.count
-        var best: Int?
-        while lo < hi {
-            let mid = lineStart((lo + hi) / 2)
-            guard let a = self.address(atLine: mid) else { return nil }
-            if a <= address {
-                best = mid
-                lo = nextLine(mid)
-            } else {
-                hi = mid
-            }
-        }
-        guard let best, let start = self.address(atLine: best) else { return nil }
-        return (name(atLine: best), start)
+        var none = KernelProbeMemo()  // no nodes: every probe made afresh
+        return search(address, memo: &none)
     }
 
     /// `symbolAndStart(at:)` taking its first ten levels of probes from `memo` (a 5 MB cache is searched in
@@ -223,27 +210,34 @@ public final class SortedKernelSymbols: KernelSymbolLookup, @unchecked Sendable 
             memo.probes = Array(repeating: KernelProbeMemo.Probe(), count: KernelProbeMemo.nodes)
             memo.owner = ObjectIdentifier(self)
         }
+        return search(address, memo: &memo)
+    }
+
+    /// Binary search over byte offsets, each probe snapped to its line; the first `memo.probes.count` nodes
+    /// of the search tree (root 1, children 2k and 2k + 1) read from and kept in `memo`.
+    private func search(_ address: UInt64, memo: inout KernelProbeMemo) -> (name: String, start: UInt64)? {
+        let nodes = memo.probes.count
         var lo = 0, hi = file.count
         var best: Int?
         var node = 1
         while lo < hi {
             var p = KernelProbeMemo.Probe()
-            if node < KernelProbeMemo.nodes, memo.probes[node].line >= 0 {
+            if node < nodes, memo.probes[node].line >= 0 {
                 p = memo.probes[node]
             } else {
                 p.line = lineStart((lo + hi) / 2)
                 if let a = self.address(atLine: p.line) { (p.address, p.readable) = (a, true) }
                 p.next = nextLine(p.line)
-                if node < KernelProbeMemo.nodes { memo.probes[node] = p }
+                if node < nodes { memo.probes[node] = p }
             }
             guard p.readable else { return nil }
             if p.address <= address {
                 best = p.line
                 lo = p.next
-                node = node < KernelProbeMemo.nodes ? 2 &* node &+ 1 : node
+                node = node < nodes ? 2 &* node &+ 1 : node
             } else {
                 hi = p.line
-                node = node < KernelProbeMemo.nodes ? 2 &* node : node
+                node = node < nodes ? 2 &* node : node
             }
         }
         guard let best, let start = self.address(atLine: best) else { return nil }
