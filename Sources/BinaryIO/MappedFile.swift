@@ -87,6 +87,9 @@ public final class MappedFile: @unchecked Sendable {
 
     public var count: Int { bytes.count }
 
+    /// Whether the bytes are the file's mapping (not read from a pipe or copied).
+    public var isMapped: Bool { mapped }
+
     public func cursor(order: ByteOrder = .little) -> ByteCursor {
         ByteCursor(bytes, origin: 0, order: order)
     }

@@ -28,6 +28,8 @@ public struct OrderedRecords: IteratorProtocol, Sequence {
     @usableFromInline var flushLimit: UInt64 = 0
     @usableFromInline var flushing = false
     var nextFlush: UInt64 = 0
+    /// File offsets of the last two FINISHED_ROUND marks, oldest first (`PageWarmer.release`).
+    var roundMarks = (0, 0)
     var maxTimestamp: UInt64 = 0
     @usableFromInline var lastFlush: UInt64 = 0
     /// Where a SAMPLE's time sits when the capture has one event (-1: read it through `file.timestamp`).
@@ -104,6 +106,12 @@ public struct OrderedRecords: IteratorProtocol, Sequence {
                 // perf handles its own records as it reads them, before the flush they trigger.
                 startFlush(upTo: nextFlush)
                 nextFlush = maxTimestamp
+                // This flush hands out what was read before the last mark; the one before it has handed
+                // out what was read before the mark before that, and its records have been handled.
+                if !rec.fromCompressed {
+                    reader.warmer?.release(below: roundMarks.0)
+                    roundMarks = (roundMarks.1, rec.offset)
+                }
                 return rec
             }
             guard let t = timestamp(rec), let (at, chunk) = reader.start(of: rec) else { return rec }

@@ -45,12 +45,16 @@ public struct RecordReader: IteratorProtocol, Sequence {
     @usableFromInline let fileBase: UnsafeRawPointer?
     public private(set) var error: PerfDataError?
     var finished = false
+    /// Faults the data section in on another thread, ahead of this reader (nil for small or unmapped
+    /// files); readers that know what they are done with release it (`OrderedRecords`).
+    @usableFromInline let warmer: PageWarmer?
 
     init(file: PerfFile, decompress: Bool) {
         self.file = file
         self.decompress = decompress
         self.fileBase = file.file.bytes.baseAddress
         let r = file.dataRange
+        self.warmer = PageWarmer(file.file, range: r)
         self.cursor =
             (try? file.file.cursor(order: file.order).slice(r, "data section"))
             ?? ByteCursor(UnsafeRawBufferPointer(start: nil, count: 0))

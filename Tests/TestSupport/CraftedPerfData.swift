@@ -53,6 +53,8 @@ public struct CraftedPerfData {
         for ip in chain { u64(ip) }
     }
 
+    public mutating func finishedRound() { header(68, misc: 0, size: 8) }
+
     /// The whole file: header, the attr (no ids), the records.
     public func file(path: String = "crafted.data") -> MappedFile {
         var out: [UInt8] = []
