@@ -241,6 +241,60 @@ same "diff (pprof)" diff Fixtures/pprof/go1.21/cpu.pprof "$pp/cpu.pprof"
 check "top --state without --go-trace is an error" '[[ $rc -ne 0 ]] && grep -q "go together" "$dir/err"'
 check "top --go-trace --state assist: percentages of all samples, as pprof -tagfocus" '[[ $("$sf" top --go-trace "$trace" --state assist "$data" 2>/dev/null | sed -n "s/.* of \(.*\) total$/\1/p") == $("$sf" top "$data" 2>/dev/null | sed -n "s/.* of \(.*\) total$/\1/p") ]]'
 
+# Parsing from the subcommand (Stackfold.parsedSubcommand) = the library's parse from the root: the same
+# output, messages and status, for runs, help, version, completion scripts and errors.
+fq=Fixtures/gotrace/go1.24-tasks.trace
+while IFS= read -r line; do
+  read -ra words <<<"$line"
+  parse_all=$((${parse_all:-0} + 1))
+  "$sf" "${words[@]}" </dev/null >"$dir/a.out" 2>"$dir/a.err"; a=$?
+  STACKFOLD_PARSE_FROM_ROOT=1 "$sf" "${words[@]}" </dev/null >"$dir/b.out" 2>"$dir/b.err"; b=$?
+  if [[ $a -eq $b ]] && cmp -s "$dir/a.out" "$dir/b.out" && cmp -s "$dir/a.err" "$dir/b.err"; then
+    parse_same=$((${parse_same:-0} + 1))
+  else
+    bad "stackfold $line: parsed from the subcommand, exit $a; from the root, exit $b (or other output)"
+  fi
+done <<EOF_ARGS
+collapse $data
+collapse --pid --kernel --addrs $data
+collapse --as-recorded $data
+collapse --bogus $data
+collapse
+collapse --help
+collapse -h
+collapse --help-hidden
+collapse --version
+collapse --generate-completion-script bash
+collapse --experimental-dump-help
+collapse $data --pid=3
+script --count-only --records $data
+gc --title T --go-trace $trace $data
+collapse --max-stack x $data
+help collapse
+script --json --max-stack 5 $data
+script --count-only $data
+script --event-filter bogus $data
+info $data
+info --version
+info --binaries
+flamegraph --title T --width 600 Fixtures/diff/go1.25.folded
+flamegraph --width wide Fixtures/diff/go1.25.folded
+top -n 5 --cum $data
+pprof -o $dir/p.pb.gz $data
+gc --go-trace $trace $data
+gc --folded --state stw --go-trace $trace $data
+gc --state nonsense --go-trace $trace $data
+attribute --go-trace $trace $data
+attribute $data
+diff -n Fixtures/perf/go1.25-fp-default-clock.data $data
+addr2line -e Fixtures/bin/go1.25/workload 0x401000
+addr2line --source nowhere -e Fixtures/bin/go1.25/workload 0x401000
+gotrace --json $fq
+gotrace --version
+gotrace --parsed $fq extra
+EOF_ARGS
+check "parsing from the subcommand = from the root (${parse_same:-0} of ${parse_all:-0} invocations)" '[[ ${parse_same:-0} -eq ${parse_all:-0} && ${parse_all:-0} -gt 30 ]]'
+
 # The man page, generated from the command definitions as scripts/install.sh installs it.
 if bash scripts/manpage.sh "$dir/man" debug 2>"$dir/err"; then
   MANWIDTH=100 man -l "$dir/man/stackfold.1" >"$dir/man.txt" 2>/dev/null

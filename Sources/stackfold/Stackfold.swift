@@ -1,6 +1,10 @@
 import ArgumentParser
 
 #if canImport(Glibc)
+import Glibc
+#endif
+
+#if canImport(Glibc)
 import CMalloc
 #endif
 
@@ -15,7 +19,53 @@ struct Stackfold: ParsableCommand {
             printError("Error: help: no command '\(topic)'; commands: \(names.joined(separator: ", "))")
             exit(withError: ExitCode.validationFailure)
         }
+        // STACKFOLD_PARSE_FROM_ROOT: the library's whole parse only (scripts/cli-test.sh compares the two).
+        if getenv("STACKFOLD_PARSE_FROM_ROOT") == nil {
+            switch parsedSubcommand(arguments) {
+            case .parsed(var command):
+                do { try command.run() } catch { exit(withError: error) }
+                return
+            case .refused(let code):
+                exit(withError: code)
+            case .notParsed:
+                break
+            }
+        }
         Self.main(arguments)
+    }
+
+    /// What parsing `arguments` as their subcommand's own found.
+    enum SubcommandParse {
+        case parsed(ParsableCommand)
+        /// A `validate()` refused the options: it has printed why, and the whole parse would reach the
+        /// same `validate()` and print it again.
+        case refused(ExitCode)
+        /// No subcommand, another command, or any other error: left to the whole parse.
+        case notParsed
+    }
+
+    /// `arguments` parsed by the subcommand they start with, as its own root. Anything but a parse into
+    /// that command or a refusal by its `validate()` goes through `main(_:)`, so that help, `--version`,
+    /// completion scripts and every parse error keep the library's own output.
+    ///
+    /// Why: parsing from the root costs ~4.5 M instructions more than the subcommand alone (a fifth of a
+    /// small capture's run): the library builds the subcommand's argument set three more times for its
+    /// passthrough checks, and parses two internal commands for `--generate-completion-script`, each
+    /// build reflecting every option and paying first-time protocol conformance scans
+    /// (docs/performance.md, "Argument parsing from the subcommand").
+    static func parsedSubcommand(_ arguments: [String]) -> SubcommandParse {
+        guard let name = arguments.first,
+              let sub = configuration.subcommands.first(where: { $0.configuration.commandName == name })
+        else { return .notParsed }
+        do {
+            let command = try sub.parseAsRoot(Array(arguments.dropFirst()))
+            return type(of: command) == sub ? .parsed(command) : .notParsed
+        } catch {
+            // The library wraps what `validate()` throws. An ExitCode has no message: ours are thrown after
+            // printing one (`notApplicable`, `inapplicable`).
+            if sub.message(for: error).isEmpty { return .refused(sub.exitCode(for: error)) }
+            return .notParsed
+        }
     }
 
     /// The first word after `help` that names no subcommand (nil when all do).
@@ -41,6 +91,18 @@ struct Stackfold: ParsableCommand {
             FlamegraphCommand.self, Addr2lineCommand.self, GoTraceCommand.self,
             AttributeCommand.self, GCCommand.self, PprofCommand.self, TopCommand.self,
         ])
+}
+
+extension CommandConfiguration {
+    /// A subcommand's configuration, marked as run under `stackfold` (the library's `_superCommandName`):
+    /// parsed as its own root by `Stackfold.parsedSubcommand`, the library then skips its check for
+    /// `--generate-completion-script` (0.8 M instructions), which the full parse still makes. Under
+    /// `Stackfold` it changes nothing: the library reads it only from the root of the command stack.
+    static func subcommand(_ configuration: CommandConfiguration) -> CommandConfiguration {
+        var c = configuration
+        c._superCommandName = "stackfold"
+        return c
+    }
 }
 
 /// A failure the user should read: printed as `stackfold: message`, exit status 1.

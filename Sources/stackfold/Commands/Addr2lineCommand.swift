@@ -3,10 +3,10 @@ import BinaryIO
 import Symbolize
 
 struct Addr2lineCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.subcommand(CommandConfiguration(
         commandName: "addr2line",
         abstract:
-            "Function, file and line (with inlined frames) at file virtual addresses of a binary, like addr2line -f.")
+            "Function, file and line (with inlined frames) at file virtual addresses of a binary, like addr2line -f."))
 
     @Option(name: .short, help: "The binary (Go pclntab is read even when stripped).") var e: String
     @Flag(help: "Show inlined frames (innermost first), like addr2line -i.") var inlines = false

@@ -57,9 +57,9 @@ struct GoTraceInputOptions: ParsableArguments {
 }
 
 struct AttributeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.subcommand(CommandConfiguration(
         commandName: "attribute",
-        abstract: "Each perf sample with its goroutine and GC state, from the Go trace of the same run.")
+        abstract: "Each perf sample with its goroutine and GC state, from the Go trace of the same run."))
 
     @Argument(help: "perf.data") var input: String = "perf.data"
     @OptionGroup var go: GoTraceInputOptions

@@ -5,9 +5,9 @@ import PerfData
 import Symbolize
 
 struct CollapseCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.subcommand(CommandConfiguration(
         commandName: "collapse",
-        abstract: "Folded stacks from perf.data, perf script text or a pprof profile (a drop-in for stackcollapse-perf.pl).")
+        abstract: "Folded stacks from perf.data, perf script text or a pprof profile (a drop-in for stackcollapse-perf.pl)."))
 
     @Argument(help: "perf.data (file or pipe mode), perf script text or a pprof profile; - or nothing reads standard input.")
     var input: String = "-"

@@ -3,14 +3,14 @@ import BinaryIO
 import Collapse
 
 struct DiffCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.subcommand(CommandConfiguration(
         commandName: "diff",
         abstract: "Two-column folded output for differential flame graphs, like difffolded.pl.",
         discussion: """
             Each input is folded stacks, perf script text, a perf.data capture or a pprof profile (folded first, with the \
             symbolization options below). Output: `stack count1 count2`, sorted; pipe it into \
             `stackfold flamegraph` for a differential flame graph (red: grew in the second profile).
-            """)
+            """))
 
     @Argument(help: "The baseline profile.") var before: String
     @Argument(help: "The profile to compare with it.") var after: String

@@ -4,9 +4,9 @@ import Collapse
 import FlameSVG
 
 struct FlamegraphCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.subcommand(CommandConfiguration(
         commandName: "flamegraph",
-        abstract: "An interactive flame graph SVG from folded stacks (one or two count columns), like flamegraph.pl.")
+        abstract: "An interactive flame graph SVG from folded stacks (one or two count columns), like flamegraph.pl."))
 
     @Argument(help: "Folded stacks, perf.data or a pprof profile; - or nothing reads standard input.") var input: String = "-"
     @Option(name: .shortAndLong, help: "Write the SVG here instead of standard output.") var output: String?

@@ -5,7 +5,7 @@ import FlameSVG
 import GoTrace
 
 struct GCCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.subcommand(CommandConfiguration(
         commandName: "gc",
         abstract: "GC pauses cross-located with CPU samples: what ran during each pause, CPU share per GC state.",
         discussion: """
@@ -17,7 +17,7 @@ struct GCCommand: ParsableCommand {
             ready for `stackfold flamegraph`. --svg draws that flame graph under a timeline strip of sample \
             density by GC state with GC cycles, pauses and assists on it; drag across the strip to redraw the \
             graph for a time window.
-            """)
+            """))
 
     @Argument(help: "perf.data") var input: String = "perf.data"
     @OptionGroup var go: GoTraceInputOptions

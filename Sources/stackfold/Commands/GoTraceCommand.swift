@@ -3,9 +3,9 @@ import BinaryIO
 import GoTrace
 
 struct GoTraceCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.subcommand(CommandConfiguration(
         commandName: "gotrace",
-        abstract: "Summary of a Go execution trace: GC cycles, stop-the-world pauses, assists, mark workers, heap.")
+        abstract: "Summary of a Go execution trace: GC cycles, stop-the-world pauses, assists, mark workers, heap."))
 
     @Argument(help: "A Go execution trace (runtime/trace, go test -trace, /debug/pprof/trace); - reads standard input.")
     var input: String

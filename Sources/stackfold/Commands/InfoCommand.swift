@@ -3,9 +3,9 @@ import ArgumentParser
 import PerfData
 
 struct InfoCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.subcommand(CommandConfiguration(
         commandName: "info",
-        abstract: "What perf report --header-only tells, plus record counts, lost samples, time span and clock.")
+        abstract: "What perf report --header-only tells, plus record counts, lost samples, time span and clock."))
 
     @Argument(help: "A perf.data file (file or pipe mode); - reads standard input.")
     var input: String = "perf.data"

@@ -10,7 +10,7 @@ import Glibc
 #endif
 
 struct PprofCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.subcommand(CommandConfiguration(
         commandName: "pprof",
         abstract: "A pprof profile (gzip-compressed profile.proto) from perf.data, for go tool pprof, Pyroscope or Parca.",
         discussion: """
@@ -21,7 +21,7 @@ struct PprofCommand: ParsableCommand {
             recorded), event; with --go-trace also goroutine, gc (stw, assist, mark-worker, sweep, \
             gc-concurrent, none), region and task. Example: go tool pprof -tagfocus gc=assist -top cpu.pb.gz. \
             See docs/pprof.md.
-            """)
+            """))
 
     @Argument(help: "perf.data") var input: String = "perf.data"
     @Option(name: .customLong("go-trace"), help: "The Go execution trace of the same run: adds goroutine, gc, region and task labels.")

@@ -4,14 +4,14 @@ import Collapse
 import PerfData
 
 struct ScriptCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.subcommand(CommandConfiguration(
         commandName: "script",
         abstract: "One block per sample with symbolized frames, like perf script; --json for one object per sample.",
         discussion: """
             Frames are named as collapse names them: Go names and inlined frames (`(inlined)` lines, as perf \
             script --inline prints them) by default; with --elf-names --no-inline, exactly perf script's text \
             for the same binaries and kallsyms. --srcline adds file:line under each frame (in JSON: file, line).
-            """)
+            """))
 
     @Argument(help: "A perf.data file (file or pipe mode); - reads standard input.")
     var input: String = "perf.data"

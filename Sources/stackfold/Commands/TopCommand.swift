@@ -5,7 +5,7 @@ import PerfData
 import Pprof
 
 struct TopCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.subcommand(CommandConfiguration(
         commandName: "top",
         abstract: "The functions with the most samples: flat, flat%, sum%, cum, cum%, as go tool pprof -top.",
         discussion: """
@@ -14,7 +14,7 @@ struct TopCommand: ParsableCommand {
             nanoseconds of cpu-clock/task-clock periods, else counts). As pprof, functions whose cum is under \
             0.5 % of the total are dropped (the header says how many). With a perf.data capture, --go-trace and \
             --state keep the samples taken in one GC state, as `gc --folded --state`.
-            """)
+            """))
 
     @Argument(help: "pprof profile, perf.data or folded stacks; - or nothing reads standard input.") var input: String = "-"
     @Option(name: [.customShort("n"), .customLong("nodecount")], help: "Show at most this many functions (default: all, as pprof -top).")
