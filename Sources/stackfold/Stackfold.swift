@@ -1,11 +1,8 @@
 import ArgumentParser
 
 #if canImport(Glibc)
-import Glibc
-#endif
-
-#if canImport(Glibc)
 import CMalloc
+import Glibc
 #endif
 
 @main
