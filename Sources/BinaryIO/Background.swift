@@ -11,13 +11,13 @@ public final class Background<T>: @unchecked Sendable {
     private var started = false
 
     public init(_ work: @escaping @Sendable () -> T) {
-        let body = ThreadBody { [self] in result = work() }
-        let context = Unmanaged.passRetained(body).toOpaque()
-        started = pthread_create(&thread, nil, { context in
-            Unmanaged<ThreadBody>.fromOpaque(context!).takeRetainedValue().run()
-            return nil
-        }, context) == 0
-        if !started { Unmanaged<ThreadBody>.fromOpaque(context).takeRetainedValue().run() }
+        let body = { [self] in result = work() }
+        if let t = startThread(body) {
+            thread = t
+            started = true
+        } else {
+            body()
+        }
     }
 
     public func value() -> T {
@@ -27,6 +27,20 @@ public final class Background<T>: @unchecked Sendable {
         }
         return result!
     }
+}
+
+/// Starts `body` on a thread of its own (joinable: join or detach it); nil when no thread could be had.
+func startThread(_ body: @escaping () -> Void) -> pthread_t? {
+    var thread = pthread_t()
+    let context = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+    guard pthread_create(&thread, nil, { context in
+        Unmanaged<ThreadBody>.fromOpaque(context!).takeRetainedValue().run()
+        return nil
+    }, context) == 0 else {
+        Unmanaged<ThreadBody>.fromOpaque(context).release()
+        return nil
+    }
+    return thread
 }
 
 private final class ThreadBody {

@@ -73,15 +73,8 @@ final class PageWarmerThread: @unchecked Sendable {
         self.range = range
         pthread_mutex_init(lock, nil)
         pthread_cond_init(wake, nil)
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(self).toOpaque()
-        guard pthread_create(&thread, nil, { context in
-            Unmanaged<PageWarmerThread>.fromOpaque(context!).takeRetainedValue().run()
-            return nil
-        }, context) == 0 else {
-            Unmanaged<PageWarmerThread>.fromOpaque(context).release()
-            return nil
-        }
+        // The thread's closure holds this object, and so the file, until `run` returns.
+        guard let thread = startThread({ [self] in run() }) else { return nil }
         pthread_detach(thread)
     }
 
