@@ -285,140 +285,18 @@ public final class ELFFile: @unchecked Sendable {
         return nil
     }
 
-    /// Function symbols from .symtab (or .dynsym), sorted by address; built on first use. Of aliases at one
-    /// address (libc's `execve`, `__execve`, `__GI___execve`), the one perf names frames with comes last,
-    /// where `symbol(at:)` finds it: perf's choose_best_symbol prefers a non-zero size, then not weak, then
-    /// global, then fewer leading underscores, then the longer name.
-    public lazy var functionSymbols: [Symbol] = {
-        var out: [Symbol] = []
-        var rank: [(hasSize: Int, notWeak: Int, global: Int, underscores: Int, length: Int, index: Int)] = []
-        for tabName in [".symtab", ".dynsym"] {
-            guard let tab = section(named: tabName), Int(tab.link) < sections.count, let b = bytes(of: tab) else {
-                continue
-            }
-            let names = names(of: tab)
-            let strtab = sections[Int(tab.link)]
-            var c = ByteCursor(b, origin: Int(tab.offset), order: order)
-            var index = -1
-            while c.remaining >= 24 {
-                index += 1
-                guard let nameOff = try? c.u32(), let info = try? c.u8(), (try? c.u8()) != nil,
-                    let shndx = try? c.u16(),
-                    let value = try? c.u64(), let size = try? c.u64()
-                else { break }
-                let kind = info & 0xf
-                guard kind == 2, shndx != 0 else { continue }  // STT_FUNC, defined
-                guard
-                    let name = names.name(
-                        index, nameOff,
-                        { try? cString(at: strtab.offset &+ UInt64(nameOff), limit: strtab.offset &+ strtab.size) }),
-                    !name.isEmpty
-                else { continue }
-                out.append(Symbol(name: name, value: value, size: size, isFunction: kind == 2))
-                let bind = info >> 4
-                rank.append((size > 0 ? 1 : 0, bind == 2 ? 0 : 1, bind == 1 ? 1 : 0,
-                             -name.utf8.prefix { $0 == UInt8(ascii: "_") }.count, name.utf8.count, rank.count))
-            }
-            if !out.isEmpty { break }
-            rank.removeAll()
-        }
-        let order = out.indices.sorted { a, b in
-            out[a].value != out[b].value ? out[a].value < out[b].value : rank[a] < rank[b]
-        }
-        return order.map { out[$0] }
-    }()
+    /// perf's choice of name and llvm-symbolizer's, without names until asked (SymbolTables.swift).
+    lazy var functionTable: SortedSymbols = buildFunctionTable()
+    lazy var namingTable: SortedSymbols = buildNamingTable()
+    /// `functionTable` with names: every symbol `symbol(at:)` can return, in its order.
+    public lazy var functionSymbols: [Symbol] = functionTable.entries.indices.map { functionSymbol($0) }
+    /// `namingTable` with names: every symbol `namingSymbol(at:)` can return, in its order.
+    public lazy var namingSymbols: [NamingSymbol] = namingTable.entries.indices.map { namingSymbol($0) }
 
     /// perf's own symbol table (PerfSymbols.swift), built on first use.
     public lazy var perfSymbols: [PerfSymbol] = buildPerfSymbols()
     public lazy var perfModuleTextSymbols: [PerfSymbol] = buildPerfSymbols(moduleText: true)
     public lazy var perfPLTTable: [PerfSymbol] = perfPLTSymbols()
-
-    /// The symbol holding `a`, by binary search.
-    public func symbol(at a: UInt64) -> Symbol? {
-        let syms = functionSymbols
-        let lo = syms.partitionPoint { $0.value <= a }
-        var i = lo - 1
-        while i >= 0, lo - 1 - i <= 4 {
-            let s = syms[i]
-            if a < s.value &+ max(s.size, 1) { return s }
-            if s.size != 0 { break }
-            i -= 1
-        }
-        // perf (symbols__fixup_end) and llvm-symbolizer give a symbol without a size the bytes up to the next
-        // symbol, or to the end of its section when it is the last (crt's deregister_tm_clones, _fini, libc's
-        // __restore_rt): named there, not [unknown].
-        guard lo > 0, syms[lo - 1].size == 0 else { return nil }
-        let z = syms[lo - 1]
-        if lo < syms.count { return z }
-        let holding = sections.first { $0.flags & 2 != 0 && $0.address <= z.value && z.value - $0.address < $0.size }
-        guard let sec = holding, a - sec.address < sec.size else { return nil }
-        return z
-    }
-
-    /// A symbol as llvm-symbolizer uses it to name code: `file` is the STT_FILE name before a local symbol.
-    public struct NamingSymbol: Sendable {
-        public var name: String
-        public var value: UInt64
-        public var size: UInt64
-        public var file: String?
-    }
-
-    /// The symbols llvm-symbolizer names addresses with (`SymbolizableObjectFile`): defined function, object,
-    /// ifunc and untyped symbols of `.symtab` (else `.dynsym`), sorted by address; of several at one address
-    /// the largest (the last in table order among equal sizes). Built on first use.
-    public lazy var namingSymbols: [NamingSymbol] = {
-        var out: [(sym: NamingSymbol, index: Int)] = []
-        let mappingSymbols = machine == 40 || machine == 183 || machine == 243  // ARM, AArch64, RISC-V: $x, $d
-        for tabName in [".symtab", ".dynsym"] {
-            guard let tab = section(named: tabName), Int(tab.link) < sections.count, let b = bytes(of: tab) else {
-                continue
-            }
-            let strtab = sections[Int(tab.link)]
-            var c = ByteCursor(b, origin: Int(tab.offset), order: order)
-            var file: String? = nil
-            let names = names(of: tab)
-            var index = -1
-            while c.remaining >= 24 {
-                index += 1
-                guard let nameOff = try? c.u32(), let info = try? c.u8(), (try? c.u8()) != nil,
-                    let shndx = try? c.u16(),
-                    let value = try? c.u64(), let size = try? c.u64()
-                else { break }
-                guard index > 0 else { continue }
-                let kind = info & 0xf, local = info >> 4 == 0
-                let name =
-                    names.name(
-                        index, nameOff,
-                        { try? cString(at: strtab.offset &+ UInt64(nameOff), limit: strtab.offset &+ strtab.size) })
-                    ?? ""
-                if shndx == 0 || shndx >= 0xff00 {  // undefined, absolute, common: no section
-                    if kind == 4 { file = name }  // STT_FILE: names the local symbols after it
-                    continue
-                }
-                guard kind == 0 || kind == 1 || kind == 2 || kind == 10 else { continue }
-                if mappingSymbols, name.hasPrefix("$") { continue }
-                out.append((NamingSymbol(name: name, value: value, size: size, file: local ? file : nil), out.count))
-            }
-            if !out.isEmpty { break }
-        }
-        out.sort { ($0.sym.value, $0.sym.size, $0.index) < ($1.sym.value, $1.sym.size, $1.index) }
-        var kept: [NamingSymbol] = []
-        kept.reserveCapacity(out.count)
-        for (i, e) in out.enumerated() where i + 1 == out.count || out[i + 1].sym.value != e.sym.value {
-            kept.append(e.sym)
-        }
-        return kept
-    }()
-
-    /// The symbol naming `a` as llvm-symbolizer picks it: the last at or before `a`, which must hold `a`
-    /// unless its size is 0 (then it runs to the next symbol).
-    public func namingSymbol(at a: UInt64) -> NamingSymbol? {
-        let syms = namingSymbols
-        guard let i = syms.lastIndex(atOrBefore: a, by: \.value) else { return nil }
-        let s = syms[i]
-        if s.size != 0, a >= s.value &+ s.size { return nil }
-        return s
-    }
 
     /// The value of a symbol by exact name (any type), e.g. `runtime.text`.
     public func symbolValue(_ name: String) -> UInt64? {

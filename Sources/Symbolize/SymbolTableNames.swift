@@ -1,6 +1,6 @@
 /// The names of one symbol table (`.symtab` or `.dynsym`) by symbol index, each read at most once:
-/// `functionSymbols` (perf's choice of name) and `namingSymbols` (llvm-symbolizer's) both walk libc's
-/// 10,000-entry `.symtab`, and each made its own Strings of the same names.
+/// `symbol(at:)` (perf's choice of name) and `namingSymbol(at:)` (llvm-symbolizer's) both name from libc's
+/// 10,000-entry `.symtab`, and would each make their own Strings of the same names.
 /// One owner, like `ELFFile`'s lazy tables: no dynamic exclusivity checks (three a symbol otherwise).
 final class SymbolTableNames {
     @exclusivity(unchecked) private var names: [String?]
