@@ -61,11 +61,11 @@ case $target in
   # Structure-aware Go traces (1.21 and 1.23 formats): ids, times, frequencies, stacks, strings chosen.
   tracestruct) module GoTrace; objs=("$out/GoTrace.o"); src=(Fuzz/GoTraceStructFuzz.swift Fuzz/Choices.swift); seeds=() ;;
   elfstruct)
-    # Structure-aware ELF and DWARF: the ELF reader's files, and Dwarf.swift with libdw (-ldw -lelf).
+    # Structure-aware ELF and DWARF: the ELF reader's files, and Dwarf.swift and DwarfLines.swift with libdw.
     echo '@_exported import BinaryIO' > "$out/SymbolizeImports.swift"
     swiftc "${flags[@]}" -I Sources/CElfUtils -wmo -emit-module -emit-object -module-name Symbolize \
       -emit-module-path "$out/Symbolize.swiftmodule" -o "$out/Symbolize.o" "$out/SymbolizeImports.swift" \
-      Sources/Symbolize/{ELF,PerfSymbols,PerfPLTSymbols,NamesByOffset,SymbolTableNames,GoPclntab,GoFrameInfo,Dwarf,DebugFile,GoBuildID,ConfinedPath,UnitListFile,DebugSectionCache,InflatedDWARF}.swift
+      Sources/Symbolize/{ELF,SymbolTables,PerfSymbols,PerfPLTSymbols,NamesByOffset,SymbolTableNames,GoPclntab,GoFrameInfo,Dwarf,DwarfLines,DebugFile,GoBuildID,ConfinedPath,UnitListFile,DebugSectionCache,InflatedDWARF}.swift
     objs=("$out/Symbolize.o" -I Sources/CElfUtils -ldw -lelf); src=(Fuzz/ELFStructFuzz.swift Fuzz/Choices.swift); seeds=() ;;
   gotrace) module GoTrace; objs=("$out/GoTrace.o"); src=Fuzz/GoTraceFuzz.swift; seeds=(Fixtures/gotrace/*.trace Fuzz/seeds/gotrace/*.trace) ;;
   pclntab)
@@ -73,7 +73,7 @@ case $target in
     echo '@_exported import BinaryIO' > "$out/SymbolizeImports.swift"
     swiftc "${flags[@]}" -wmo -emit-module -emit-object -module-name Symbolize -emit-module-path "$out/Symbolize.swiftmodule" \
       -o "$out/Symbolize.o" "$out/SymbolizeImports.swift" Sources/Symbolize/ELF.swift Sources/Symbolize/PerfSymbols.swift Sources/Symbolize/PerfPLTSymbols.swift \
-      Sources/Symbolize/NamesByOffset.swift Sources/Symbolize/SymbolTableNames.swift \
+      Sources/Symbolize/NamesByOffset.swift Sources/Symbolize/SymbolTableNames.swift Sources/Symbolize/SymbolTables.swift \
       Sources/Symbolize/GoPclntab.swift Sources/Symbolize/GoFrameInfo.swift
     objs=("$out/Symbolize.o"); src=Fuzz/PclntabFuzz.swift; seeds=()
     bash scripts/deps.sh binutils python3  # the seeds are cut out of fixture binaries (readelf, nm, python3)

@@ -11,7 +11,7 @@ import Darwin
 /// (all at once), and per compile unit, on the first address it holds, its functions and inlined
 /// subroutines with their address ranges, and (on first use) a copy of its line table. Lookups are
 /// binary searches in those arrays and make no libdw call; libdw costs tens of µs per address lookup.
-/// This is the only file of the module that calls libdw or libelf.
+/// This file and DwarfLines.swift are the only ones of the module that call libdw or libelf.
 ///
 /// Answers follow llvm-symbolizer `--inlines`: innermost frame first, with the line of the address; each
 /// outer frame has the call file and line of the inlined subroutine it holds. CUs are found from their own
@@ -27,6 +27,10 @@ public final class DwarfIndex {
         /// Its inlined subroutines in `inlined`, sorted by (depth, lo).
         var inlinedStart: Int32
         var inlinedEnd: Int32
+        /// Its DIE, whose name, line and inlined subroutines are read on the first lookup it answers
+        /// (`readBody`): a unit is indexed for one address, and libc's hold functions of 20,000 DIEs.
+        var die: Dwarf_Die
+        var bodyRead = false
     }
 
     /// One address range of one inlined subroutine (a DIE with several ranges gives several entries).
@@ -69,15 +73,15 @@ public final class DwarfIndex {
     /// Units without address ranges: their functions may lie anywhere, so every lookup searches them.
     private var unranged: [Int32] = []
     private var unrangedRanges: [AddressRange]?
-    private var units: [Unit] = []
+    var units: [Unit] = []
     private var unitRanges: [AddressRange] = []
     private var functions: [Function] = []
     private var functionRanges: [AddressRange] = []  // the unit being indexed
     private var inlined: [Inlined] = []
-    private var strings: [String] = []
-    private var stringIDs: [String: Int32] = [:]
-    private var cStringIDs: [UnsafeRawPointer: Int32] = [:]  // names, while building
-    private var pathIDs: [UnsafeRawPointer: Int32] = [:]  // file names (libdw's, kept while the handle lives)
+    var strings: [String] = []
+    var stringIDs: [String: Int32] = [:]
+    var cStringIDs: [UnsafeRawPointer: Int32] = [:]  // names, while building
+    var pathIDs: [UnsafeRawPointer: Int32] = [:]  // file names (libdw's, kept while the handle lives)
     /// Where the unit list is kept between runs (beside an inflated copy, `DebugSectionCache`), and what
     /// binds it to that copy; nil: listed from the DWARF on every run.
     var unitListFile: String?
@@ -120,13 +124,21 @@ public final class DwarfIndex {
     var handle: OpaquePointer? { dwarf }
 
     public var functionCount: Int { buildIfNeeded(); return functions.count }
-    public var inlinedCount: Int { buildIfNeeded(); return inlined.count }
+    public var inlinedCount: Int {
+        buildIfNeeded()
+        for f in functions.indices { readBody(Int32(f)) }
+        return inlined.count
+    }
     public var unitCount: Int { buildIfNeeded(); return units.count }
     /// Units listed (headers and ranges read) and units indexed so far, without indexing more.
     var listedUnitCount: Int { listUnitsIfNeeded(); return units.count }
     var unrangedUnitCount: Int { listUnitsIfNeeded(); return unranged.count }
     /// Units whose line program libdw has decoded (for its rows, or for its file names).
     var decodedLineTableCount: Int { units.reduce(0) { $0 + ($1.lines != nil || $1.files != nil ? 1 : 0) } }
+    /// Functions whose name, line and inlined subroutines have been read (`readBody`).
+    var bodiesRead: Int { functions.reduce(0) { $0 + ($1.bodyRead ? 1 : 0) } }
+    /// Units without ranges walked so far: none when the unit list file says they hold no function.
+    private(set) var unrangedUnitsWalked = 0
     var indexedUnitCount: Int {
         unitFunctionRanges.reduce(0) { $0 + ($1 == nil ? 0 : 1) } - (unrangedRanges == nil ? unranged.count : 0)
     }
@@ -182,7 +194,8 @@ public final class DwarfIndex {
     private func unitList() -> UnitListFile.List {
         var ranges = [[(UInt64, UInt64)]](repeating: [], count: units.count)
         for r in unitRanges { ranges[Int(r.index)].append((r.lo, r.hi)) }
-        return UnitListFile.List(offsets: units.map(\.offset), ranges: ranges)
+        return UnitListFile.List(offsets: units.map(\.offset), ranges: ranges,
+                                 unrangedHoldNoFunction: unrangedRanges?.isEmpty == true)
     }
 
     private func useUnitList(_ list: UnitListFile.List) {
@@ -194,11 +207,12 @@ public final class DwarfIndex {
         unitRanges.sort { ($0.lo, $0.hi) < ($1.lo, $1.hi) }
         unitFunctionRanges = [[AddressRange]?](repeating: nil, count: units.count)
         for u in unranged { unitFunctionRanges[Int(u)] = [] }
+        if list.unrangedHoldNoFunction { unrangedRanges = [] }
     }
 
     /// Reads unit `u`'s DIE from its offset when the list came from a file (an offset that names no DIE
     /// leaves an empty unit: no functions, no lines).
-    private func readDie(_ u: Int32) {
+    func readDie(_ u: Int32) {
         guard Int(u) < units.count, !units[Int(u)].dieRead else { return }
         units[Int(u)].dieRead = true
         if dwarf_offdie(dwarf, Dwarf_Off(units[Int(u)].offset), &units[Int(u)].die) == nil {
@@ -248,9 +262,14 @@ public final class DwarfIndex {
     private func unrangedFunctionRanges() -> [AddressRange] {
         if let r = unrangedRanges { return r }
         for u in unranged { walk(u) }
+        unrangedUnitsWalked += unranged.count
         functionRanges.sort { ($0.lo, $0.hi) < ($1.lo, $1.hi) }
         unrangedRanges = functionRanges
         functionRanges = []
+        // Kept in the list beside the copy, so that later runs need not walk them to find nothing.
+        if unrangedRanges?.isEmpty == true, !unranged.isEmpty, let f = unitListFile {
+            UnitListFile.write(unitList(), to: f, key: unitListKey)
+        }
         return unrangedRanges ?? []
     }
 
@@ -311,27 +330,12 @@ public final class DwarfIndex {
         var ranges: [(UInt64, UInt64)] = []
         forEachRange(&die) { ranges.append(($0, $1)) }
         let f = Int32(functions.count)
-        let start = inlined.count
         if !ranges.isEmpty {
             var entry = ranges.map(\.0).min()!
             var low: Dwarf_Addr = 0
             if dwarf_lowpc(&die, &low) == 0, low != 0 { entry = low }
-            var dieCount: Int32 = 0
-            walkInlined(&die, unit: unit, depth: 1, parent: -1, dieCount: &dieCount, level: 0)
-            // Sorted by (depth, lo): each depth is a run of disjoint ranges, searchable by address.
-            inlined[start...].sort { ($0.depth, $0.lo) < ($1.depth, $1.lo) }
-            // Parents as indices into `inlined` (the first entry of the parent DIE) from here on.
-            var first = [Int32](repeating: -1, count: Int(dieCount))
-            for j in start..<inlined.count where first[Int(inlined[j].die)] < 0 {
-                first[Int(inlined[j].die)] = Int32(j)
-            }
-            for j in start..<inlined.count where inlined[j].parent >= 0 {
-                inlined[j].parent = first[Int(inlined[j].parent)]
-            }
             functions.append(
-                Function(
-                    name: functionName(&die), cu: unit, entry: entry, startLine: declLine(&die),
-                    inlinedStart: Int32(start), inlinedEnd: Int32(inlined.count)))
+                Function(name: -1, cu: unit, entry: entry, startLine: 0, inlinedStart: 0, inlinedEnd: 0, die: die))
             for (lo, hi) in ranges { functionRanges.append(AddressRange(lo: lo, hi: hi, index: f)) }
         }
         // Nested subprograms (C nested functions, some languages' closures) are functions of their own.
@@ -348,6 +352,32 @@ public final class DwarfIndex {
     }
 
     static let maxNesting = 128
+
+    /// Reads function `f`'s name, line and inlined subroutines from its DIE, once.
+    func readBody(_ f: Int32) {
+        guard Int(f) < functions.count, !functions[Int(f)].bodyRead else { return }
+        functions[Int(f)].bodyRead = true
+        var die = functions[Int(f)].die
+        let unit = functions[Int(f)].cu
+        let start = inlined.count
+        var dieCount: Int32 = 0
+        walkInlined(&die, unit: unit, depth: 1, parent: -1, dieCount: &dieCount, level: 0)
+        // Sorted by (depth, lo): each depth is a run of disjoint ranges, searchable by address.
+        inlined[start...].sort { ($0.depth, $0.lo) < ($1.depth, $1.lo) }
+        // Parents as indices into `inlined` (the first entry of the parent DIE) from here on.
+        var first = [Int32](repeating: -1, count: Int(dieCount))
+        for j in start..<inlined.count where first[Int(inlined[j].die)] < 0 {
+            first[Int(inlined[j].die)] = Int32(j)
+        }
+        for j in start..<inlined.count where inlined[j].parent >= 0 {
+            inlined[j].parent = first[Int(inlined[j].parent)]
+        }
+        functions[Int(f)].name = functionName(&die)
+        functions[Int(f)].startLine = declLine(&die)
+        functions[Int(f)].inlinedStart = Int32(start)
+        functions[Int(f)].inlinedEnd = Int32(inlined.count)
+        cStringIDs.removeAll(keepingCapacity: true)
+    }
 
     private func walkInlined(
         _ parent: inout Dwarf_Die, unit: Int32, depth: Int32, parent parentID: Int32, dieCount: inout Int32, level: Int
@@ -414,112 +444,6 @@ public final class DwarfIndex {
         return -1
     }
 
-    /// The name of file `number` of the unit's line table header (a DW_AT_call_file), "??" when it has none.
-    private func callFileName(_ unit: Int32, _ number: Int32) -> String {
-        guard number >= 0 else { return "??" }
-        let files = units[Int(unit)].files ?? fileTable(unit)
-        units[Int(unit)].files = files
-        return Int(number) < files.count ? strings[Int(files[Int(number)])] : "??"
-    }
-
-    /// The file names of a CU's line table header (index = DW_AT_call_file / line-row file number).
-    private func fileTable(_ unit: Int32) -> [Int32] {
-        var files: OpaquePointer? = nil
-        var n = 0
-        guard dwarf_getsrcfiles(&units[Int(unit)].die, &files, &n) == 0, let files else { return [] }
-        return (0..<min(n, 1_000_000)).map { i in
-            if let s = dwarf_filesrc(files, i, nil, nil) { internPath(s, unit) } else { intern("??") }
-        }
-    }
-
-    /// A file name of a CU's line table as llvm-symbolizer prints it. libdw joins a file's directory and
-    /// name; llvm also puts DW_AT_comp_dir before a relative directory other than directory 0 (gcc run on
-    /// a relative source path: `cgo/c` + `main.c`).
-    private func internPath(_ s: UnsafePointer<CChar>, _ unit: Int32) -> Int32 {
-        let key = UnsafeRawPointer(s)
-        if let id = pathIDs[key] { return id }
-        var path = String(cString: s)
-        if !path.hasPrefix("/") {
-            let u = Int(unit)
-            if !units[u].dirsRead {
-                units[u].dirsRead = true
-                var attr = Dwarf_Attribute()
-                if dwarf_attr(&units[u].die, UInt32(DW_AT_comp_dir), &attr) != nil, let c = dwarf_formstring(&attr) {
-                    units[u].compDir = String(cString: c)
-                }
-                var files: OpaquePointer? = nil
-                var n = 0
-                var dirs: UnsafePointer<UnsafePointer<CChar>?>? = nil
-                var ndirs = 0
-                if dwarf_getsrcfiles(&units[u].die, &files, &n) == 0, let files,
-                    dwarf_getsrcdirs(files, &dirs, &ndirs) == 0,
-                    let dirs, ndirs > 0, let d0 = dirs[0]
-                {
-                    units[u].dir0 = String(cString: d0)
-                }
-            }
-            if let comp = units[u].compDir, !comp.isEmpty, !(units[u].dir0.map { path.hasPrefix($0 + "/") } ?? false) {
-                path = comp.hasSuffix("/") ? comp + path : comp + "/" + path
-            }
-        }
-        let id = intern(path)
-        pathIDs[key] = id
-        return id
-    }
-
-    private func intern(_ s: UnsafePointer<CChar>) -> Int32 {
-        let key = UnsafeRawPointer(s)
-        if let id = cStringIDs[key] { return id }
-        let id = intern(String(cString: s))
-        cStringIDs[key] = id
-        return id
-    }
-
-    private func intern(_ s: String) -> Int32 {
-        if let id = stringIDs[s] { return id }
-        let id = Int32(strings.count)
-        strings.append(s)
-        stringIDs[s] = id
-        return id
-    }
-
-    /// The CU's line table, sorted by address as libdw sorts it (an end-of-sequence row before a row that
-    /// starts at the same address; otherwise in sequence order), read on first use.
-    private func lines(_ unit: Int32) -> [LineRow] {
-        if let l = units[Int(unit)].lines { return l }
-        readDie(unit)
-        guard units[Int(unit)].die.cu != nil else { return [] }
-        var rows: [LineRow] = []
-        var lines: OpaquePointer? = nil
-        var n = 0
-        if dwarf_getsrclines(&units[Int(unit)].die, &lines, &n) == 0, let lines {
-            rows.reserveCapacity(n)
-            var fileIDs: [UnsafeRawPointer: Int32] = [:]
-            for i in 0..<n {
-                guard let line = dwarf_onesrcline(lines, i) else { continue }
-                var addr: Dwarf_Addr = 0
-                var no: Int32 = 0
-                var end = false
-                guard dwarf_lineaddr(line, &addr) == 0, dwarf_lineno(line, &no) == 0,
-                    dwarf_lineendsequence(line, &end) == 0
-                else { continue }
-                var file: Int32 = -1
-                if let s = dwarf_linesrc(line, nil, nil) {
-                    let key = UnsafeRawPointer(s)
-                    if let id = fileIDs[key] {
-                        file = id
-                    } else {
-                        file = internPath(s, unit)
-                        fileIDs[key] = file
-                    }
-                }
-                rows.append(LineRow(address: addr, file: file, line: end ? -1 : no))
-            }
-        }
-        units[Int(unit)].lines = rows
-        return rows
-    }
-
     // MARK: lookups
 
     /// Index of the last element with `key(e) <= k` in `a`, sorted by `key` (`a.startIndex - 1` if none).
@@ -558,6 +482,7 @@ public final class DwarfIndex {
             guard let u = DwarfIndex.find(unitRanges, pc), let (file, line) = line(u.index, pc) else { return [] }
             return [SourceFrame(function: "", file: lines ? file : "", line: lines ? line : 0, isInlined: false)]
         }
+        readBody(fr.index)
         let fn = functions[Int(fr.index)]
         let (file, line) = lines ? line(fn.cu, pc) ?? ("??", 0) : ("", 0)
         // The deepest inlined subroutine holding pc: one binary search per depth.

@@ -96,6 +96,9 @@ import Glibc
             #expect(bad.isEmpty, "\(run): \(bad.count) of \(ref.count); \(bad.prefix(2))")
             #expect(img.dwarf?.unitListWasRead == (run == "warm"))
             #expect((img.dwarf?.listedUnitCount ?? 0) > 10)
+            // Its units without ranges hold no function: walked cold, and the list then says so.
+            #expect((img.dwarf?.unrangedUnitCount ?? 0) > 0)
+            #expect((img.dwarf?.unrangedUnitsWalked ?? -1) == (run == "warm" ? 0 : img.dwarf?.unrangedUnitCount))
         }
     }
 

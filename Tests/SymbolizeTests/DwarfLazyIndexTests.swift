@@ -20,7 +20,9 @@ import Testing
         #expect(d.frames(at: sym.value).last?.function == "c_sum_squares")
         // The unit holding it, and the units without ranges (read together on the first lookup).
         #expect(d.indexedUnitCount == 1 + d.unrangedUnitCount)
+        #expect(d.bodiesRead == 1)  // of the functions indexed, only the one looked up had its DIEs walked
         #expect(d.listedUnitCount > 10 + d.indexedUnitCount)  // Go packages and C files: the others were not read
+        #expect(d.functionCount > 1 + d.bodiesRead)  // indexes every unit, reads no body
         #expect(d.unitCount == d.listedUnitCount)  // the counts index every unit
         #expect(d.indexedUnitCount == d.listedUnitCount)
     }
@@ -33,10 +35,11 @@ import Testing
         let addrs = try DwarfLLVMTests.reference(reference).map(\.0)
         #expect(addrs.count > 200)
         let lazy = try Self.index(binary), whole = try Self.index(binary)
-        whole.buildIfNeeded()
+        _ = whole.inlinedCount  // every unit indexed and every function's body read, before any lookup
         var lazyFrames: [UInt64: [SourceFrame]] = [:]
         for a in addrs.reversed() { lazyFrames[a] = lazy.frames(at: a) }
         #expect(lazy.indexedUnitCount <= lazy.listedUnitCount)
+        #expect(lazy.bodiesRead <= whole.bodiesRead)
         for a in addrs {
             #expect(lazyFrames[a] == whole.frames(at: a), "\(binary) \(String(a, radix: 16))")
             #expect(lazy.functionEntry(a) == whole.functionEntry(a))
