@@ -15,13 +15,20 @@ struct ScannedBinaries {
     var all: [String] = []
 
     mutating func add(path: String, name: String) {
-        guard let elf = try? ELFFile(path: path) else { return }
-        if elf.isDebugOnly {
-            if let id = elf.buildID, debugByID[id].map({ path < $0 }) ?? true { debugByID[id] = path }
+        let p: ELFProbe
+        switch ELFProbe.probe(path: path) {
+        case .elf(let found): p = found
+        case .notELF: return
+        case .unsure:
+            guard let elf = try? ELFFile(path: path) else { return }
+            p = ELFProbe(isDebugOnly: elf.isDebugOnly, buildID: elf.buildID, goBuildID: elf.goBuildID())
+        }
+        if p.isDebugOnly {
+            if let id = p.buildID, debugByID[id].map({ path < $0 }) ?? true { debugByID[id] = path }
             return
         }
         // A Go binary without its GNU note is found by the build-ids its Go build ID derives (GoBuildID.swift).
-        let ids = elf.buildID.map { [$0] } ?? elf.goBuildID().map { GoBuildID.gnuBuildIDs(fromGoBuildID: $0) } ?? []
+        let ids = p.buildID.map { [$0] } ?? p.goBuildID.map { GoBuildID.gnuBuildIDs(fromGoBuildID: $0) } ?? []
         for id in ids where byID[id].map({ path < $0 }) ?? true { byID[id] = path }
         all.append(path)
         if let old = byName[name], old < path { return }
