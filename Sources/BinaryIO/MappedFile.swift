@@ -96,7 +96,9 @@ public final class MappedFile: @unchecked Sendable {
 
     private static func readAll(fd: Int32, path: String, limit: Int = .max) throws(FileError) -> UnsafeRawBufferPointer
     {
-        var capacity = 1 << 20
+        // 4 KB first, doubled as needed: a sysctl file (/proc/sys/kernel/random/boot_id, read every run)
+        // makes the kernel allocate and zero a buffer of the size asked for, twice: 100 µs at 1 MB, 6 at 4 KB.
+        var capacity = 1 << 12
         var buf = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         var used = 0
         while true {
