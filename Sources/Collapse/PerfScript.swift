@@ -234,9 +234,13 @@ public struct PerfScriptWriter {
     /// true when --max-stack cut it. A stack whose chunks name an injected call or Go's signal restorer is
     /// found again with their edits (InjectedCalls.swift), as the fold does.
     mutating func stackChunks(_ s: Sample, file: PerfFile, model: ProcessModel) -> Bool {
-        var cut = appendChunks(s, truth: sym.findStack(s, file: file, model: model) ? sym.stackTruth.chain : nil, model: model)
-        if sampleChunks.contains(where: { injectedChunks[Int($0)] }), !options.recordedStacks, s.userStack.count == 0,
-           !s.callchain.isEmpty, sym.injectedFoldStack(s, model: model) {
+        let how = sym.findStack(s, file: file, model: model)
+        var truth: TrueChain?
+        if case .recorded = how {} else { truth = sym.stackTruth.chain }
+        var cut = appendChunks(s, truth: truth, model: model)
+        // The fold's rule (`PerfCollapser.foldSample`): a chain, not an unwound stack, gets the second look.
+        if how.mayHoldInjectedCall(s), !options.recordedStacks, sampleChunks.contains(where: { injectedChunks[Int($0)] }),
+           sym.injectedFoldStack(s, model: model) {
             cut = appendChunks(s, truth: sym.stackTruth.chain, model: model)
         }
         return cut

@@ -66,21 +66,49 @@ import TestSupport
 
     /// Folds one crafted `-g` sample of the go1.23 workload, its text mapped as the kernel maps it
     /// (`readelf -l`: the first LOAD, R E, 0xbe555 bytes at 0x400000, file offset 0).
-    static func foldCrafted(_ chain: [UInt64], recorded: Bool = false) throws -> String {
+    static func foldCrafted(_ chain: [UInt64], recorded: Bool = false, dwarf: Bool = false) throws -> String {
+        var collapser = PerfCollapser(options: craftedOptions(recorded: recorded))
+        try collapser.collapse(try PerfFile(file: crafted(chain, dwarf: dwarf)))
+        return String(decoding: collapser.folded(), as: UTF8.self)
+    }
+
+    /// The crafted capture of `foldCrafted`: one sample, `-g` or (`dwarf`) a dwarf one without registers.
+    static func crafted(_ chain: [UInt64], dwarf: Bool) -> MappedFile {
         let path = Paths.fixtures.appendingPathComponent("bin/go1.23/workload").path
         var c = CraftedPerfData()
+        c.dwarf = dwarf
         c.comm(pid: 100, name: "workload")
         c.mmap2(pid: 100, start: 0x40_0000, length: 0xb_f000, name: path)
-        c.sample(pid: 100, time: 10, chain: chain)
+        if dwarf { c.dwarfSample(pid: 100, time: 10, chain: chain) } else { c.sample(pid: 100, time: 10, chain: chain) }
+        return c.file()
+    }
+
+    static func craftedOptions(recorded: Bool) -> PerfCollapseOptions {
         var o = PerfCollapseOptions()
         o.binaries.symfs = "/nonexistent"
         o.binaries.searchDirs = [Paths.fixtures.appendingPathComponent("bin/go1.23").path]
         o.useRunningKernel = false
         o.weightByPeriod = false
         o.recordedStacks = recorded
-        var collapser = PerfCollapser(options: o)
-        try collapser.collapse(try PerfFile(file: c.file()))
-        return String(decoding: collapser.folded(), as: UTF8.self)
+        return o
+    }
+
+    /// A dwarf sample that cannot be unwound (no user registers) is folded from its chain, and `script`
+    /// prints the stack `collapse` folds: the injected call's interrupted PC exact in both. (`script`
+    /// once took the second look only for samples without a stack dump.)
+    @Test func scriptAndCollapseAgreeOnAnUnwindlessDwarfSample() throws {
+        let chain: [UInt64] = [0x43_4659, 0x47_00db, 0x4b_c543, 0x4b_e3f8]
+        let folded = try Self.foldCrafted(chain, dwarf: true)
+        let expected = ";main.cpuWork;main.hashLoop;main.rotate;runtime.asyncPreempt;runtime.asyncPreempt2 1"
+        #expect(folded.contains(expected), "\(folded)")
+        var w = PerfScriptWriter(options: Self.craftedOptions(recorded: false), json: true)
+        var out = OutputBuffer(fd: -1, flushThreshold: 1 << 24)
+        try w.write(PerfFile(file: Self.crafted(chain, dwarf: true)), to: &out)
+        let line = try #require(String(decoding: out.take(), as: UTF8.self).split(separator: "\n").first)
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let stack = try #require(o["stack"] as? [[String: Any]])
+        let printed = stack.reversed().map { $0["function"] as? String ?? "?" }.joined(separator: ";")
+        #expect(folded.hasSuffix(";" + printed + " 1\n"), "\(printed) vs \(folded)")
     }
 
     /// At `asyncPreempt+0` (where a signal return lands) the injected call's frame has not set BP yet:

@@ -6,6 +6,8 @@ import PerfData
 /// IP|TID|TIME|PERIOD|CALLCHAIN), for inputs too large to commit (millions of maps).
 public struct CraftedPerfData {
     private var data: [UInt8] = []
+    /// Samples also carry REGS_USER and STACK_USER, as `--call-graph dwarf` records them (`dwarfSample`).
+    public var dwarf = false
 
     public init() {}
 
@@ -53,6 +55,17 @@ public struct CraftedPerfData {
         for ip in chain { u64(ip) }
     }
 
+    /// A `--call-graph dwarf` sample (set `dwarf`) whose user registers were not recorded (ABI none) and
+    /// whose stack dump is 8 bytes: it carries what unwinding needs except the registers.
+    public mutating func dwarfSample(pid: UInt32, time: UInt64, chain: [UInt64]) {
+        header(9, misc: 2, size: 8 + 32 + 8 + 8 * (chain.count + 1) + 8 + 8 + 8 + 8)
+        u64(chain[0]); u32(pid); u32(pid); u64(time); u64(4_000_000)
+        u64(UInt64(chain.count + 1)); u64(0xffff_ffff_ffff_fe00)
+        for ip in chain { u64(ip) }
+        u64(0)  // regs ABI: none
+        u64(8); u64(0x1234); u64(8)  // stack: size, bytes, dynamic size
+    }
+
     public mutating func finishedRound() { header(68, misc: 0, size: 8) }
 
     /// The whole file: header, the attr (no ids), the records.
@@ -69,7 +82,9 @@ public struct CraftedPerfData {
         func set(_ at: Int, _ v: UInt64, _ n: Int) {
             for k in 0..<n { attr[at + k] = UInt8((v >> (8 * UInt64(k))) & 0xff) }
         }
-        set(0, 1, 4); set(4, 112, 4); set(16, 250, 8); set(24, 0x127, 8); set(40, (1 << 10) | (1 << 18), 8)
+        set(0, 1, 4); set(4, 112, 4); set(16, 250, 8); set(24, dwarf ? 0x3127 : 0x127, 8)
+        set(40, (1 << 10) | (1 << 18), 8)
+        if dwarf { set(80, 0xff_0fff, 8); set(88, 8, 4) }  // sample_regs_user, sample_stack_user
         out += attr
         put(0); put(0)  // ids: none
         out += data

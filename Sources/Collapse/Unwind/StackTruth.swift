@@ -177,19 +177,20 @@ struct CallSiteKey: Hashable {
 }
 
 extension PerfCollapser {
-    /// How this sample's stack is found (see the file header): true when `stackTruth.chain` holds it,
-    /// false when the sample's own `callchain` stands as recorded.
-    mutating func findStack(_ s: Sample, file: PerfFile, model: ProcessModel) -> Bool {
-        if options.recordedStacks { return false }
+    /// How this sample's stack is found (see the file header): `.unwound` or `.chain` when
+    /// `stackTruth.chain` holds it, `.recorded` when the sample's own `callchain` stands as recorded.
+    /// Never `.inserted`: a repair is written into `stackTruth.chain`.
+    mutating func findStack(_ s: Sample, file: PerfFile, model: ProcessModel) -> FoldStack {
+        if options.recordedStacks { return .recorded }
         // 3. A dwarf sample (user registers and stack copy): unwound (Unwind/SampleUnwind.swift).
-        if s.userStack.count > 0, unwindUserStack(s, file: file, model: model) { return true }
-        if s.callchain.isEmpty { return false }
+        if s.userStack.count > 0, unwindUserStack(s, file: file, model: model) { return .unwound }
+        if s.callchain.isEmpty { return .recorded }
         // 2. The frame-pointer repair, and a chain that went on past a Go root cut there (RootCut.swift).
         let ins = findRepair(s, model: model)
         let keep = rootCut(s, model: model)
-        if ins == nil && keep == nil { return false }
+        if ins == nil && keep == nil { return .recorded }
         writeChain(s, insertion: ins, keep: keep ?? s.callchain.count)
-        return true
+        return .chain
     }
 
     /// `findStack` for the fold: a frame-pointer repair comes back as the one entry to insert, so that the
