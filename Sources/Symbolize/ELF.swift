@@ -135,7 +135,7 @@ public final class ELFFile: @unchecked Sendable {
     }
 
     /// The section headers with each name's offset in the section-name table (names are set by `named`).
-    private static func sectionHeaders(_ c: ByteCursor, at shoff: Int, entrySize shentsize: Int, count shnum: Int)
+    static func sectionHeaders(_ c: ByteCursor, at shoff: Int, entrySize shentsize: Int, count shnum: Int)
         throws(ReadError) -> [(nameOff: UInt32, Section)]
     {
         var raw: [(nameOff: UInt32, Section)] = []
@@ -258,7 +258,12 @@ public final class ELFFile: @unchecked Sendable {
     }
 
     /// GNU build-id as lowercase hex.
-    public lazy var buildID: String? = firstNote { type, namesz, name, desc in
+    public lazy var buildID: String? = firstNote(Self.gnuBuildID)
+
+    /// A GNU build-id note's descriptor as lowercase hex; nil for any other note (`firstNote`'s `match`).
+    static func gnuBuildID(
+        _ type: UInt32, _ namesz: UInt32, _ name: UnsafeRawBufferPointer, _ desc: Slice<UnsafeRawBufferPointer>
+    ) -> String? {
         guard type == 3, namesz == 4, name.starts(with: [0x47, 0x4e, 0x55, 0]) else { return nil }
         // Appended, not `map(...).joined()`: that generic call made the runtime scan every conformance
         // record of the binary for Array<String>: Collection (190,000 instructions, on every run).
@@ -274,13 +279,22 @@ public final class ELFFile: @unchecked Sendable {
     ) -> T? {
         for s in sections where s.type == 7 {  // SHT_NOTE
             guard let b = bytes(of: s) else { continue }
-            var c = ByteCursor(b, origin: Int(s.offset), order: order)
-            while c.remaining >= 12 {
-                guard let namesz = try? c.u32(), let descsz = try? c.u32(), let t = try? c.u32() else { break }
-                let np = (Int(namesz) + 3) & ~3, dp = (Int(descsz) + 3) & ~3
-                guard let name = try? c.bytes(np), let desc = try? c.bytes(dp) else { break }
-                if let found = match(t, namesz, name, desc.prefix(Int(descsz))) { return found }
-            }
+            if let found = Self.firstNote(in: b, origin: Int(s.offset), order: order, match) { return found }
+        }
+        return nil
+    }
+
+    /// `firstNote` over one SHT_NOTE section's bytes `b` (at file offset `origin`).
+    static func firstNote<T>(
+        in b: UnsafeRawBufferPointer, origin: Int, order: ByteOrder,
+        _ match: (UInt32, UInt32, UnsafeRawBufferPointer, Slice<UnsafeRawBufferPointer>) -> T?
+    ) -> T? {
+        var c = ByteCursor(b, origin: origin, order: order)
+        while c.remaining >= 12 {
+            guard let namesz = try? c.u32(), let descsz = try? c.u32(), let t = try? c.u32() else { break }
+            let np = (Int(namesz) + 3) & ~3, dp = (Int(descsz) + 3) & ~3
+            guard let name = try? c.bytes(np), let desc = try? c.bytes(dp) else { break }
+            if let found = match(t, namesz, name, desc.prefix(Int(descsz))) { return found }
         }
         return nil
     }

@@ -34,10 +34,8 @@ struct ELFProbe: Equatable {
         var st = stat()
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size > 0 else { return .unsure }
         return probe(size: UInt64(st.st_size)) { offset, count in
-            guard count >= 0, count <= maxTable, let b = DebugSectionCache.read(fd, at: offset, count: count),
-                b.count == count
-            else { return nil }
-            return b
+            guard count >= 0, count <= maxTable else { return nil }
+            return DebugSectionCache.read(fd, at: offset, count: count)
         }
     }
 
@@ -68,63 +66,37 @@ struct ELFProbe: Equatable {
                         order: order, size: size, read: read)
     }
 
-    struct Header { var name: UInt32; var type: UInt32; var offset: UInt64; var size: UInt64 }
-
-    /// The answers from the section headers (`table`).
+    /// The answers from the section headers (`table`), read as `ELFFile` reads them.
     static func sections(
         _ table: [UInt8], count: Int, entrySize: Int, names shstrndx: Int, order: ByteOrder, size: UInt64,
         read: (UInt64, Int) -> [UInt8]?
     ) -> Outcome {
-        var headers: [Header] = []
-        table.withUnsafeBytes { b in
-            for i in 0..<count {
-                var s = ByteCursor(UnsafeRawBufferPointer(rebasing: b[i * entrySize..<i * entrySize + 64]), order: order)
-                let name = (try? s.u32()) ?? 0, type = (try? s.u32()) ?? 0
-                _ = try? s.skip(16)
-                let offset = (try? s.u64()) ?? 0, sz = (try? s.u64()) ?? 0
-                headers.append(Header(name: name, type: type, offset: offset, size: sz))
-            }
+        let raw = table.withUnsafeBytes { b in
+            try? ELFFile.sectionHeaders(ByteCursor(b, order: order), at: 0, entrySize: entrySize, count: count)
         }
+        guard let headers = raw else { return .unsure }
         // `.text`'s type, by the first section of that name (names as `ELFFile.named` reads them).
         var textType: UInt32?
         if shstrndx < headers.count {
-            let strtab = headers[shstrndx]
+            let strtab = headers[shstrndx].1
             guard strtab.offset <= size, strtab.size <= size - strtab.offset else { return .unsure }
             guard let names = read(strtab.offset, Int(strtab.size)) else { return .unsure }
-            textType = headers.first { h in
-                // cString: from `name` to a NUL before the table's end; no NUL (or outside): unnamed.
-                let n = Int(h.name)
-                return UInt64(h.name) < strtab.size && n + 5 < names.count && names[n..<n + 6].elementsEqual(Array(".text\0".utf8))
-            }?.type
+            let text = Array(".text\0".utf8)
+            textType = headers.first { nameOff, _ in
+                // cString: from the name's offset to a NUL before the table's end; none (or outside): unnamed.
+                let n = Int(nameOff)
+                return n + text.count <= names.count && names[n..<n + text.count].elementsEqual(text)
+            }?.1.type
         }
         var buildID: String?, goBuildID: String?
-        for h in headers where h.type == 7 {  // SHT_NOTE, in section order
+        for (_, h) in headers where h.type == 7 {  // SHT_NOTE, in section order
             guard h.offset <= size, h.size <= size - h.offset else { continue }  // `bytes(of:)` is nil
             guard let b = read(h.offset, Int(h.size)) else { return .unsure }
-            notes(b, order: order) { type, namesz, name, desc in
-                if buildID == nil, type == 3, namesz == 4, name.starts(with: [0x47, 0x4e, 0x55, 0]) {
-                    buildID = desc.map { String(format2: $0) }.joined()
-                }
-                if goBuildID == nil, type == 4, namesz == 3 || namesz == 4, name.starts(with: [0x47, 0x6f, 0]),
-                    desc.count <= 1024
-                {
-                    goBuildID = String(decoding: desc, as: UTF8.self)
-                }
+            b.withUnsafeBytes { b in
+                buildID = buildID ?? ELFFile.firstNote(in: b, origin: 0, order: order, ELFFile.gnuBuildID)
+                goBuildID = goBuildID ?? ELFFile.firstNote(in: b, origin: 0, order: order, ELFFile.goBuildIDNote)
             }
         }
         return .elf(ELFProbe(isDebugOnly: textType == 8, buildID: buildID, goBuildID: goBuildID))
-    }
-
-    /// Each note of a SHT_NOTE section's bytes, as `ELFFile.firstNote` walks them.
-    static func notes(_ bytes: [UInt8], order: ByteOrder, _ body: (UInt32, UInt32, [UInt8], [UInt8]) -> Void) {
-        bytes.withUnsafeBytes { b in
-            var c = ByteCursor(b, order: order)
-            while c.remaining >= 12 {
-                guard let namesz = try? c.u32(), let descsz = try? c.u32(), let t = try? c.u32() else { break }
-                let np = (Int(namesz) + 3) & ~3, dp = (Int(descsz) + 3) & ~3
-                guard let name = try? c.bytes(np), let desc = try? c.bytes(dp) else { break }
-                body(t, namesz, Array(name), Array(desc.prefix(Int(descsz))))
-            }
-        }
     }
 }

@@ -6,12 +6,15 @@ import BinaryIO
 
 extension ELFFile {
     /// The Go build ID (`a/b/c/d`), from the note named "Go" (namesz 4, as the Go linker writes it) of type 4.
-    public func goBuildID() -> String? {
-        firstNote { type, namesz, name, desc in
-            guard type == 4, namesz == 3 || namesz == 4, name.starts(with: [0x47, 0x6f, 0]), desc.count <= 1024
-            else { return nil }
-            return String(decoding: desc, as: UTF8.self)
-        }
+    public func goBuildID() -> String? { firstNote(Self.goBuildIDNote) }
+
+    /// A Go build ID note's descriptor; nil for any other note (`firstNote`'s `match`).
+    static func goBuildIDNote(
+        _ type: UInt32, _ namesz: UInt32, _ name: UnsafeRawBufferPointer, _ desc: Slice<UnsafeRawBufferPointer>
+    ) -> String? {
+        guard type == 4, namesz == 3 || namesz == 4, name.starts(with: [0x47, 0x6f, 0]), desc.count <= 1024
+        else { return nil }
+        return String(decoding: desc, as: UTF8.self)
     }
 }
 
