@@ -65,14 +65,14 @@ case $target in
     echo '@_exported import BinaryIO' > "$out/SymbolizeImports.swift"
     swiftc "${flags[@]}" -I Sources/CElfUtils -wmo -emit-module -emit-object -module-name Symbolize \
       -emit-module-path "$out/Symbolize.swiftmodule" -o "$out/Symbolize.o" "$out/SymbolizeImports.swift" \
-      Sources/Symbolize/{ELF,SymbolTables,PerfSymbols,PerfPLTSymbols,NamesByOffset,SymbolTableNames,GoPclntab,GoFrameInfo,Dwarf,DwarfLines,DebugFile,GoBuildID,ConfinedPath,UnitListFile,DebugSectionCache,InflatedDWARF}.swift
+      Sources/Symbolize/{ELF,ELFHeader,SymbolTables,PerfSymbols,PerfPLTSymbols,NamesByOffset,SymbolTableNames,GoPclntab,GoFrameInfo,Dwarf,DwarfLines,DebugFile,GoBuildID,ConfinedPath,UnitListFile,DebugSectionCache,InflatedDWARF}.swift
     objs=("$out/Symbolize.o" -I Sources/CElfUtils -ldw -lelf); src=(Fuzz/ELFStructFuzz.swift Fuzz/Choices.swift); seeds=() ;;
   gotrace) module GoTrace; objs=("$out/GoTrace.o"); src=Fuzz/GoTraceFuzz.swift; seeds=(Fixtures/gotrace/*.trace Fuzz/seeds/gotrace/*.trace) ;;
   pclntab)
     # Only the ELF and pclntab readers (and BinaryIO, which Symbolize.swift re-exports): the rest needs libdw.
     echo '@_exported import BinaryIO' > "$out/SymbolizeImports.swift"
     swiftc "${flags[@]}" -wmo -emit-module -emit-object -module-name Symbolize -emit-module-path "$out/Symbolize.swiftmodule" \
-      -o "$out/Symbolize.o" "$out/SymbolizeImports.swift" Sources/Symbolize/ELF.swift Sources/Symbolize/PerfSymbols.swift Sources/Symbolize/PerfPLTSymbols.swift \
+      -o "$out/Symbolize.o" "$out/SymbolizeImports.swift" Sources/Symbolize/ELF.swift Sources/Symbolize/ELFHeader.swift Sources/Symbolize/PerfSymbols.swift Sources/Symbolize/PerfPLTSymbols.swift \
       Sources/Symbolize/NamesByOffset.swift Sources/Symbolize/SymbolTableNames.swift Sources/Symbolize/SymbolTables.swift \
       Sources/Symbolize/GoPclntab.swift Sources/Symbolize/GoFrameInfo.swift
     objs=("$out/Symbolize.o"); src=Fuzz/PclntabFuzz.swift; seeds=()

@@ -73,46 +73,20 @@ public final class ELFFile: @unchecked Sendable {
         self.path = file.path
         var c = file.cursor()
         do throws(ReadError) {
-            let magic = try c.bytes(4, "ELF magic")
-            guard magic.elementsEqual([0x7f, 0x45, 0x4c, 0x46]) else {
-                throw ReadError(.invalid("not an ELF file (expected \\x7fELF)"), offset: 0, what: "ELF magic")
-            }
-            let cls = try c.u8("EI_CLASS")
-            let data = try c.u8("EI_DATA")
-            guard cls == 2 else {
-                throw ReadError(.invalid("only 64-bit ELF is supported (EI_CLASS \(cls))"), offset: 4, what: "EI_CLASS")
-            }
-            guard data == 1 || data == 2 else {
-                throw ReadError(.invalid("EI_DATA \(data) is neither 1 nor 2"), offset: 5, what: "EI_DATA")
-            }
-            order = data == 1 ? .little : .big
-            c.setOrder(order)
-            try c.seek(to: 16)
-            type = try c.u16("e_type")
-            machine = try c.u16("e_machine")
-            _ = try c.u32("e_version")
-            _ = try c.u64("e_entry")
-            let phoff = try c.u64("e_phoff")
-            let shoff = try c.u64("e_shoff")
-            _ = try c.u32("e_flags")
-            _ = try c.u16("e_ehsize")
-            let phentsize = Int(try c.u16("e_phentsize"))
-            let phnum = Int(try c.u16("e_phnum"))
-            let shentsize = Int(try c.u16("e_shentsize"))
-            let shnum = Int(try c.u16("e_shnum"))
-            let shstrndx = Int(try c.u16("e_shstrndx"))
-            if phnum > 0 {
-                guard phentsize >= 56, phoff < UInt64(file.count) else {
+            let h = try ELFHeader.read(&c)
+            (order, type, machine) = (h.order, h.type, h.machine)
+            if h.phnum > 0 {
+                guard !h.programHeadersRefused(fileSize: UInt64(file.count)) else {
                     throw c.error("e_phoff", "program headers outside the file")
                 }
-                segments = try Self.programHeaders(c, at: Int(phoff), entrySize: phentsize, count: phnum)
+                segments = try Self.programHeaders(c, at: Int(h.phoff), entrySize: h.phentsize, count: h.phnum)
             }
-            if shnum > 0 {
-                guard shentsize >= 64, shoff < UInt64(file.count) else {
+            if h.shnum > 0 {
+                guard !h.sectionHeadersRefused(fileSize: UInt64(file.count)) else {
                     throw c.error("e_shoff", "section headers outside the file")
                 }
-                let raw = try Self.sectionHeaders(c, at: Int(shoff), entrySize: shentsize, count: shnum)
-                sections = named(raw, namesIn: shstrndx)
+                let raw = try Self.sectionHeaders(c, at: Int(h.shoff), entrySize: h.shentsize, count: h.shnum)
+                sections = named(raw, namesIn: h.shstrndx)
             }
         } catch {
             throw SymbolizeError(path: file.path, error)

@@ -41,29 +41,21 @@ struct ELFProbe: Equatable {
 
     /// Probes a file of `size` bytes that `read(offset, count)` reads from (nil: could not).
     static func probe(size: UInt64, read: (UInt64, Int) -> [UInt8]?) -> Outcome {
-        guard size >= 64, let h = read(0, 64) else { return .notELF }
-        guard h[0] == 0x7f, h[1] == 0x45, h[2] == 0x4c, h[3] == 0x46, h[4] == 2, h[5] == 1 || h[5] == 2 else {
-            return .notELF
+        guard size >= 64, let bytes = read(0, 64) else { return .notELF }
+        let header = bytes.withUnsafeBytes { b -> ELFHeader? in
+            var c = ByteCursor(b)
+            return try? ELFHeader.read(&c)
         }
-        let order: ByteOrder = h[5] == 1 ? .little : .big
-        var c = ByteCursor(h.withUnsafeBytes { $0 }, order: order)
-        guard (try? c.seek(to: 32)) != nil, let phoff = try? c.u64(), let shoff = try? c.u64(),
-            (try? c.skip(6)) != nil, let phentsize = try? c.u16(), let phnum = try? c.u16(),
-            let shentsize = try? c.u16(), let shnum = try? c.u16(), let shstrndx = try? c.u16()
-        else { return .notELF }
         // ELFFile reads every program and section header from the file: all must lie in it.
-        if phnum > 0 {
-            guard phentsize >= 56, phoff < size,
-                phoff + UInt64(phnum - 1) * UInt64(phentsize) + 56 <= size
-            else { return .notELF }
-        }
-        guard shnum > 0 else { return .elf(ELFProbe(isDebugOnly: false, buildID: nil, goBuildID: nil)) }
-        guard shentsize >= 64, shoff < size, shoff + UInt64(shnum - 1) * UInt64(shentsize) + 64 <= size else {
-            return .notELF
-        }
-        guard let table = read(shoff, (Int(shnum) - 1) * Int(shentsize) + 64) else { return .unsure }
-        return sections(table, count: Int(shnum), entrySize: Int(shentsize), names: Int(shstrndx),
-                        order: order, size: size, read: read)
+        guard let h = header, !h.programHeadersRefused(fileSize: size), !h.sectionHeadersRefused(fileSize: size),
+            h.phnum == 0 || h.phoff + UInt64(h.phnum - 1) * UInt64(h.phentsize) + 56 <= size
+        else { return .notELF }
+        guard h.shnum > 0 else { return .elf(ELFProbe(isDebugOnly: false, buildID: nil, goBuildID: nil)) }
+        let (shoff, shnum, shentsize) = (h.shoff, h.shnum, h.shentsize)
+        guard shoff + UInt64(shnum - 1) * UInt64(shentsize) + 64 <= size else { return .notELF }
+        guard let table = read(shoff, (shnum - 1) * shentsize + 64) else { return .unsure }
+        return sections(table, count: shnum, entrySize: shentsize, names: h.shstrndx, order: h.order, size: size,
+                        read: read)
     }
 
     /// The answers from the section headers (`table`), read as `ELFFile` reads them.
