@@ -104,6 +104,27 @@ public struct PerfCollapser {
         }
     }
 
+    /// Per Go function and inline node (and exactness: a return address's wrapper frame is hidden): the
+    /// names of every PC there, where names do not depend on the PC (`namesByNode`). On a dwarf capture
+    /// each new exact leaf PC is named; most share a node with one named before.
+    var nodeNames: [NodeKey: [UInt32]] = Dictionary(minimumCapacity: 1 << 10)
+    /// True when a frame prints its function names only: no file and line, none kept for locations,
+    /// pclntab names rather than ELF symbols (and their offsets).
+    let namesByNode: Bool
+
+    struct NodeKey: Hashable {
+        var image: ObjectIdentifier
+        var node: GoFrameNode
+        var exact: Bool
+
+        // Two words hashed, as FrameKey's.
+        func hash(into h: inout Hasher) {
+            h.combine(image)
+            h.combine(UInt64(UInt32(bitPattern: node.function)) << 33 | UInt64(UInt32(bitPattern: node.inline)) << 1
+                      | (exact ? 1 : 0))
+        }
+    }
+
     /// Per (pid, address, exact, mode): the names, without looking up the mapping again. Cleared when maps change.
     var sampleFrames = FrameRunCache()
     /// Per recorded chain: the unique stack it folded to (ChainFoldCache.swift). Cleared with `sampleFrames`.
@@ -125,6 +146,7 @@ public struct PerfCollapser {
     public init(options: PerfCollapseOptions) {
         self.options = options
         sources = SymbolSources(options: options.binaries)
+        namesByNode = !options.srcline && !options.recordLocations && !options.elfNames
     }
 
     /// The fewest bytes of perf.data a sample takes, for reserving `sampleRecords` (tests raise it, so
@@ -380,10 +402,13 @@ public struct PerfCollapser {
         }
         let key = FrameKey(mapping: m.id, address: address, exact: exact)
         if let cached = frameNames[key] { return cached }
+        let node = namesByNode ? goNodeKey(address, mapping: m, exact: exact) : nil
+        if let node, let named = nodeNames[node] { return named }
         let frames = symbolizedFrames(address, mapping: m, exact: exact, mode: mode)
         if options.recordLocations { keepFrames(frames, key) }
         let result = frames.map { intern($0.name) }
         frameNames[key] = result
+        if let node { nodeNames[node] = result }
         if mode == .user { noteInjectedCallNames(frames, ids: result) }
         // Only a placeholder (`symbols` false) can stand for a binary not found.
         if frames.contains(where: { !$0.symbols }) { noteUnnamed(result, mapping: m) }

@@ -102,6 +102,13 @@ public final class BinaryImage {
         return elided
     }
 
+    /// The pclntab node `frames(at: address, isReturnAddress:, lines: false)` names: equal nodes, equal
+    /// names (`GoPclntab.frameNode`). Nil where the names come from DWARF, symbols or nothing.
+    public func goFrameNode(at address: UInt64, isReturnAddress: Bool) -> GoFrameNode? {
+        guard source == .auto || source == .pclntab, let p = pclntab else { return nil }
+        return p.frameNode(at: address, isReturnAddress: isReturnAddress)
+    }
+
     /// `frames` without file and line, cached apart: the same lookups, each source asked not to decode
     /// its line tables.
     func namesOnlyFrames(_ pc: UInt64, goStyle: Bool) -> [SourceFrame] {

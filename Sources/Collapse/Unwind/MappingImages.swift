@@ -39,4 +39,13 @@ extension PerfCollapser {
         stackTruth.images.insert(m, img)
         return img
     }
+
+    /// `nodeNames`' key for a user address named from a Go binary's pclntab (as `symbolizedFrames` names
+    /// it: the same image, file address and lookup address); nil for any other.
+    mutating func goNodeKey(_ address: UInt64, mapping m: Mapping, exact: Bool) -> NodeKey? {
+        guard !m.isKernel, !m.isJITMap, let img = mappedImage(m),
+              let vaddr = img.elf.virtualAddress(ofFileOffset: m.fileOffset(of: address)),
+              let node = img.goFrameNode(at: vaddr, isReturnAddress: !exact) else { return nil }
+        return NodeKey(image: ObjectIdentifier(img), node: node, exact: exact)
+    }
 }
