@@ -45,8 +45,9 @@ import Testing
         #expect(r.stop == .root)
     }
 
-    /// A return address past a full dump: cut by the dump size; past a dump the copy ended early: outside it.
-    @Test func truncatedOnlyWhenTheDumpWasFull() {
+    /// A return address past a full dump, or past the size asked for: cut by the dump size; inside the size
+    /// asked for but past a copy that ended early: outside the dump.
+    @Test func truncatedPastAFullDumpOrTheSizeAskedFor() {
         let rule: (UInt64, Bool) -> FrameRule = { pc, _ in pc == 0x1500 ? Self.goInfo("main.f", sp: 0x20) : .none }
         let full = Self.withDump([1, 2], base: 0x1000) { DwarfUnwinder.unwind(Self.regs(ip: 0x1500, sp: 0x1000), dump: $0, rules: rule) }
         #expect(full.stop == .truncated(dumpSize: 16))
@@ -55,6 +56,21 @@ import Testing
         #expect(short.stop == .outsideDump)
         #expect(PerfCollapser.truncationMarker(full.stop) == "[truncated: stack dump 16 bytes]")
         #expect(PerfCollapser.truncationMarker(short.stop) == nil)
+        // A frame larger than the dump (its return address past the 64 bytes asked for), in a copy that
+        // ended early: cut by the dump size, as a full copy would have been (Go's cmd/compile has 15 KB frames).
+        let big: (UInt64, Bool) -> FrameRule = { pc, _ in pc == 0x1500 ? Self.goInfo("main.big", sp: 0x60) : .none }
+        let bigFrame = Self.withDump([1, 2], base: 0x1000, size: 64) { DwarfUnwinder.unwind(Self.regs(ip: 0x1500, sp: 0x1000), dump: $0, rules: big) }
+        #expect(bigFrame.stop == .truncated(dumpSize: 64))
+        // The return address at SP + pcsp: its word's last byte the first past the 64 bytes, then within them.
+        let edge: (UInt64, Bool) -> FrameRule = { pc, _ in pc == 0x1500 ? Self.goInfo("main.edge", sp: 57) : .none }
+        let pastEdge = Self.withDump([1, 2], base: 0x1000, size: 64) { DwarfUnwinder.unwind(Self.regs(ip: 0x1500, sp: 0x1000), dump: $0, rules: edge) }
+        #expect(pastEdge.stop == .truncated(dumpSize: 64))
+        let inside: (UInt64, Bool) -> FrameRule = { pc, _ in pc == 0x1500 ? Self.goInfo("main.inside", sp: 56) : .none }
+        let insideEdge = Self.withDump([1, 2], base: 0x1000, size: 64) { DwarfUnwinder.unwind(Self.regs(ip: 0x1500, sp: 0x1000), dump: $0, rules: inside) }
+        #expect(insideEdge.stop == .outsideDump)
+        // A read below the sampled SP: a bad frame, not a short copy.
+        #expect(Self.withDump([1, 2], base: 0x1000, size: 64) { $0.failure(0xff8) } == .badFrame)
+        #expect(Self.withDump([1, 2], base: 0x1000) { $0.failure(0xff8) } == .badFrame)
     }
 
     /// SPWrite functions end the unwind when not innermost (their caller is on another stack); a huge pcsp

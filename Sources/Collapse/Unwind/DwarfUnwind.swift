@@ -27,7 +27,8 @@ public enum UnwindStop: Sendable, Equatable {
     case root
     /// The next read lay past the end of the stack dump, which was full: the stack was cut by the dump size.
     case truncated(dumpSize: Int)
-    /// A read outside the valid part of a dump that was not full (the copy faulted), or below SP.
+    /// A read past the valid part of a dump that was not full, within the size asked for: the kernel's copy
+    /// ended there (a page it could not read).
     case outsideDump
     /// A function that switches stacks (Go's SPWrite: systemstack, mcall, morestack, asmcgocall…): its
     /// caller is on another stack, which the dump does not hold. "signal": a signal frame's interrupted
@@ -35,7 +36,8 @@ public enum UnwindStop: Sendable, Equatable {
     case stackSwitch(String)
     /// No Go table and no CFI for this PC (no binary, no unwind info).
     case noRule
-    /// The recovered SP did not increase, or the return address was 0 outside a root.
+    /// The recovered SP did not increase, a read fell below the sampled SP, or the return address was 0
+    /// outside a root.
     case badFrame
     /// `limit` frames.
     case limit
@@ -274,10 +276,16 @@ public struct StackDump {
         return UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: Int(truncatingIfNeeded: off), as: UInt64.self))
     }
 
-    /// Why `load(address)` gave nil: past the end of a full dump, the stack was cut by the dump size.
+    /// Why `load(address)` gave nil. Past the end of a full dump, or past the size asked for whatever the copy
+    /// held, the stack was cut by the dump size: a frame larger than the dump (a Go function with a 15 KB
+    /// frame under an 8 KB dump) whose untouched pages also ended the kernel's copy early is cut by the size,
+    /// not by the copy. Inside the size asked for, past a copy that ended early (the kernel copies no page
+    /// that is not resident): outside the dump. Below the sampled SP: a bad frame.
     func failure(_ address: UInt64) -> UnwindStop {
-        guard address >= base else { return .outsideDump }
-        return isFull && address &- base < UInt64(Int.max) ? .truncated(dumpSize: size) : .outsideDump
+        guard address >= base else { return .badFrame }
+        let off = address &- base
+        guard size > 0, off < UInt64(Int.max) else { return .outsideDump }
+        return isFull || off > UInt64(size) &- 8 ? .truncated(dumpSize: size) : .outsideDump
     }
 }
 

@@ -70,6 +70,9 @@ public struct UnwindStats: Sendable, Equatable {
     /// Cut by the dump size.
     public var truncated = 0
     public var stackSwitch = 0
+    /// Ended where the kernel's copy of the stack did, inside the size asked for: it copies no page that is
+    /// not resident (an empty copy when the sampled SP's page is not).
+    public var copyEnded = 0
     public var other = 0
     /// The largest dump size asked for (the attr's `sample_stack_user`), 0 when none.
     public var dumpSize = 0
@@ -234,6 +237,7 @@ extension PerfCollapser {
         case .root: unwindState.stats.root += 1
         case .truncated: unwindState.stats.truncated += 1
         case .stackSwitch: unwindState.stats.stackSwitch += 1
+        case .outsideDump: unwindState.stats.copyEnded += 1
         default: unwindState.stats.other += 1
         }
         return stop

@@ -19,7 +19,8 @@ extension InfoCommand {
         // The dump size itself is on the call-graph line (InfoCallGraph.swift).
         var out =
             "# user stacks unwound: \(st.samples) samples: \(st.root) to their root, \(st.truncated) cut by the \(dump)-byte dump, "
-            + "\(st.stackSwitch) ended at a stack switch, \(st.other) ended elsewhere (code without unwind information, or its binary not found)\n"
+            + "\(st.stackSwitch) ended at a stack switch, \(st.copyEnded) ended where the kernel's copy of the stack did (a page it "
+            + "could not read), \(st.other) ended elsewhere (code without unwind information, or its binary not found)\n"
         if st.truncated > 0 {
             out +=
                 "# hint: \(st.truncated) stacks end in [truncated: stack dump \(dump) bytes]; record with --call-graph dwarf,65528 for deeper stacks\n"
