@@ -25,17 +25,25 @@ struct PerfDump {
     var samples: [Sample] = []
 
     init(contentsOf url: URL) throws {
-        let text = try String(contentsOf: url, encoding: .utf8)
+        self.init(text: try String(contentsOf: url, encoding: .utf8))
+    }
+
+    init(text: String) {
         var current: Sample?
+        // Whether `.....` lines are callchain entries (after `... FP chain: nr:N`), not a branch stack's.
+        var inChain = false
         func finish() {
             if let s = current { samples.append(s) }
             current = nil
         }
         for lineSub in text.split(separator: "\n", omittingEmptySubsequences: true) {
             let line = String(lineSub)
+            if line.hasPrefix("...") && !line.hasPrefix(".....") {
+                inChain = line.hasPrefix("... FP chain:") || line.hasPrefix("... chain:")
+            }
             if line.hasPrefix(".....") {
                 // `.....  3: 00000000004c8fe3`
-                if let colon = line.firstIndex(of: ":"), current != nil {
+                if inChain, let colon = line.firstIndex(of: ":"), current != nil {
                     let hex = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
                     current!.chain.append(UInt64(hex, radix: 16)!)
                 }
