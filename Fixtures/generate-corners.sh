@@ -5,6 +5,7 @@
 #   corners/go1.25-lbr.data        every sample given an LBR call stack (--call-graph lbr's layout)
 #   corners/go1.25-v1.data         the first header format ("PERFFILE", attrs of ABI 4); -v1-72: also the
 #                                  72-byte header without a feature bitmap
+#   corners/go1.25-no-samples.data every record but the samples (a run that ended before its first)
 # a real capture of a group read (-e '{cpu-clock,task-clock}:S', corners/go1.25-group.data),
 # and what perf 6.1 makes of each: X.report-D.txt.zst (`perf report -D` without hex lines, as in perf/)
 # and X.script.txt.zst (`perf script`); source.script.txt.zst is `perf script` of the source capture. Tests (Tests/CollapseTests/SkippedRecordTests.swift) read them;
@@ -31,6 +32,8 @@ run python3 ../scripts/corners/perfcraft.py $src corners/go1.25-aux.data aux
 run python3 ../scripts/corners/perfcraft.py $src corners/go1.25-lbr.data lbr
 run python3 ../scripts/corners/perfcraft.py $src corners/go1.25-v1.data v1
 run python3 ../scripts/corners/perfcraft.py $src corners/go1.25-v1-72.data v1 72
+# A run that ended before its first sample: every record but the samples.
+run python3 ../scripts/corners/perfcraft.py $src corners/go1.25-no-samples.data no-samples
 # A group read: the leader samples and reads both members' counts (PERF_FORMAT_GROUP); perf script
 # prints one sample per member with each count's growth as its period. perf turns inherit off for
 # group reads: only the main thread is sampled.

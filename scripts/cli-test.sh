@@ -201,6 +201,7 @@ inapplicable "diff --time on two folded files" --time diff --time 1,2 "$dir/in.f
 check "diff --time with a perf.data input still runs" '"$sf" diff --time , "$data" "$dir/in.folded" >/dev/null 2>&1'
 # The same for script, info, gc, attribute, gotrace and addr2line, by what else was asked.
 bash scripts/cli/options.sh "$sf" "$dir" || fail=1
+bash scripts/cli/empty-fold.sh "$sf" "$dir" || fail=1
 bash scripts/cli/parsed.sh "$sf" || fail=1
 
 # Units (docs/units.md): a perf.data graph's root and process frames say perf script's sample counts and

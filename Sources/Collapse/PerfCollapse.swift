@@ -326,6 +326,17 @@ public struct PerfCollapser {
     }
 
     /// The warning (and `collapse`'s error) for a pipe-mode capture without a single sample.
+    /// Why a fold came out empty, for a command to fail with rather than print nothing: the capture holds
+    /// no sample, or none was left after the sample filters. Nil when some sample was folded.
+    public func nothingFolded(_ path: String) -> String? {
+        guard samples == 0 else { return nil }
+        if capturedSamples == 0 {
+            return "\(path): the capture holds no samples: nothing to fold (`stackfold info \(path)` lists its records)"
+        }
+        return "\(path): none of its \(capturedSamples) samples is left to fold (check --event-filter, --time and --only-*; "
+            + "`stackfold info \(path)` lists the events and their sample counts)"
+    }
+
     public static func noSampleInPipe(_ path: String) -> String {
         "\(path): pipe-mode capture with no sample record: cut before its first sample (perf stopped early or the pipe closed); nothing to fold"
     }

@@ -33,6 +33,7 @@ OP:
                    executable MMAP2 of a file ending in NAME, as its ip and first user entry, until the
                    offsets run out. perf script then names each: how perf names any address of a binary
                    (aliases at one address, .dynsym against .symtab) without having to sample it
+  no-samples       drops every SAMPLE record: the capture of a run that ended before its first sample
   lbr              makes every SAMPLE carry an LBR call stack, as `--call-graph lbr` records it: the
                    attr gains PERF_SAMPLE_BRANCH_STACK with branch_sample_type USER|CALL_STACK|HW_INDEX;
                    each sample gains hw_idx 0 and one branch entry per user caller of its callchain
@@ -247,12 +248,20 @@ def v1(cap, header_size="104"):
     return write
 
 
+def no_samples(cap):
+    # The capture of a run that ended before the first sample (`perf record -- true`): every record kept but
+    # the samples. The header's sample time range (a feature) is left as it was.
+    cap.records = [r for r in cap.records if struct.unpack_from("<I", r, 0)[0] != SAMPLE]
+    return cap.write
+
+
 def main():
     if len(sys.argv) < 4:
         sys.exit(__doc__)
     cap = Capture(sys.argv[1])
     op, args = sys.argv[3], sys.argv[4:]
-    ops = {"cut-mmap2": cut_mmap2, "aux": aux, "lbr": lbr, "v1": v1, "kmod": kmod, "probe": probe}
+    ops = {"cut-mmap2": cut_mmap2, "aux": aux, "lbr": lbr, "v1": v1, "kmod": kmod, "probe": probe,
+           "no-samples": no_samples}
     if op not in ops:
         sys.exit(__doc__)
     ops[op](cap, *args)(sys.argv[2])

@@ -54,6 +54,18 @@ struct CollapseCommand: ParsableCommand {
         return p
     }
 
+    /// The input as messages name it.
+    var inputName: String { input == "-" ? "<stdin>" : input }
+
+    /// `folded` after --focus/--ignore/--hide; an error when they leave nothing of a fold that had stacks.
+    func keptByFilter(_ folded: [UInt8], _ filter: FoldedFilter) throws -> [UInt8] {
+        let kept = filter.apply(folded)
+        if kept.isEmpty, !folded.isEmpty {
+            throw UserError("\(inputName): no stack is left after --focus/--ignore/--hide: nothing to print")
+        }
+        return kept
+    }
+
     /// The groups' validation (frames only: the others have none), in their order, before the input's.
     func validate() throws {
         try frames.validate()
@@ -69,7 +81,7 @@ struct CollapseCommand: ParsableCommand {
         do { file = try openInput(input) } catch { throw unreadableInput(input, error.message) }
         try pprof.rejectUnless(pprof: isPprof(file), input)
         if isPprof(file) {
-            let folded = filter.apply(try pprofFolded(file, input, pprof))
+            let folded = try keptByFilter(try pprofFolded(file, input, pprof), filter)
             var out = dest.buffer()
             out.append(bytes: folded)
             out.flush()
@@ -90,12 +102,13 @@ struct CollapseCommand: ParsableCommand {
             o.includeAddresses = addrs
             o.eventFilter = eventFilter
             var out = dest.buffer()
-            out.append(bytes: filter.apply(try collapsePerf(file, o)))
+            out.append(bytes: try keptByFilter(try collapsePerf(file, o), filter))
             out.flush()
             try dest.commit()
             return
         }
         if looksBinary(file.bytes) { throw unreadableInput(input, "binary data that is not perf.data; \(collapseInputHint)") }
+        if file.bytes.isEmpty { throw UserError("\(inputName): empty input: nothing to fold; \(collapseInputHint)") }
         try perf.rejectOnText(input, "this input is perf script text", using: inline || context ? ["--symfs", "--binaries"] : [])
         var o = ScriptCollapseOptions()
         o.includePID = pid
@@ -123,8 +136,11 @@ struct CollapseCommand: ParsableCommand {
             }
             throw unreadableInput(input, "not perf script text: none of its \(c.unrecognizedLines) lines could be read; \(collapseInputHint)")
         }
+        if folded.isEmpty {
+            throw UserError("\(inputName): perf script text without a sample\(eventFilter.map { " of event \($0)" } ?? ""): nothing to fold")
+        }
         var out = dest.buffer()
-        out.append(bytes: filter.apply(folded))
+        out.append(bytes: try keptByFilter(folded, filter))
         out.flush()
         try dest.commit()
         for w in c.warnings { printError((w + "\n")) }
@@ -157,11 +173,18 @@ private func foldPerf<T>(_ file: MappedFile, _ o: PerfCollapseOptions, render: (
     lastFold = nil  // a second fold (diff) frees the first before it starts, as before
     let perf: PerfFile
     do { perf = try PerfFile(file: file) } catch { throw UserError(error.description) }
+    if let e = o.eventFilter, !perf.events.contains(where: { $0.name == e }) {
+        // Checked here: with one event the fold filters nothing, and would print it as if it were `e`'s.
+        let names = perf.events.map(\.name).joined(separator: ", ")
+        throw UserError("\(perf.path): no event named \(e) in this capture (its events: \(names)); pass one of them to --event-filter")
+    }
     var timer = PhaseTimer()
     var c = PerfCollapser(options: o)
     do { try c.collapse(perf) } catch { throw UserError(error.description) }
     timer.lap("perf.data folded")
     if perf.isPipe, c.capturedSamples == 0 { throw UserError(PerfCollapser.noSampleInPipe(perf.path)) }
+    // An empty fold is never printed as if it were one: collapse, flamegraph, diff and top fail on it.
+    if let why = c.nothingFolded(perf.path) { throw UserError(why) }
     for w in c.warnings { printError("stackfold: warning: \(w)\n") }
     let text = render(c, perf)
     timer.lap("folded stacks rendered")
