@@ -55,7 +55,8 @@ import Testing
         let short = Self.withDump([1, 2], base: 0x1000, size: 8192) { DwarfUnwinder.unwind(Self.regs(ip: 0x1500, sp: 0x1000), dump: $0, rules: rule) }
         #expect(short.stop == .outsideDump)
         #expect(PerfCollapser.truncationMarker(full.stop) == "[truncated: stack dump 16 bytes]")
-        #expect(PerfCollapser.truncationMarker(short.stop) == nil)
+        #expect(PerfCollapser.truncationMarker(short.stop) == "[truncated: stack copy ended early]")
+        #expect(PerfCollapser.truncationMarker(.badFrame) == nil && PerfCollapser.truncationMarker(.root) == nil)
         // A frame larger than the dump (its return address past the 64 bytes asked for), in a copy that
         // ended early: cut by the dump size, as a full copy would have been (Go's cmd/compile has 15 KB frames).
         let big: (UInt64, Bool) -> FrameRule = { pc, _ in pc == 0x1500 ? Self.goInfo("main.big", sp: 0x60) : .none }

@@ -107,6 +107,8 @@ struct SampleUnwindState {
     var chainBody: UInt64 = 0
     /// The last truncation marker's dump size and name id.
     var marker: (size: Int, id: UInt32)?
+    /// The short copy's marker name id, interned on first use.
+    var shortCopyMarker: UInt32?
     /// The last sample's truncation marker name id, nil when the dump did not cut its stack.
     var cutMarker: UInt32?
     /// Every unwound chain written at once, none left pending (tests compare the two folds).
@@ -332,11 +334,17 @@ extension PerfCollapser {
         return t
     }
 
-    /// The marker frame ending a stack cut short by the dump size.
+    /// The marker frame ending a stack cut short by the dump size, or by a kernel copy of the stack that
+    /// ended sooner (`outsideDump`: a page it could not read, or none copied at all).
     static func truncationMarker(_ stop: UnwindStop) -> String? {
-        guard case .truncated(let size) = stop else { return nil }
-        return "[truncated: stack dump \(size) bytes]"
+        switch stop {
+        case .truncated(let size): return "[truncated: stack dump \(size) bytes]"
+        case .outsideDump: return shortCopyMarkerName
+        default: return nil
+        }
     }
+
+    static let shortCopyMarkerName = "[truncated: stack copy ended early]"
 
     /// The stack-truth stage's case for dwarf samples: writes `stackTruth.chain` in perf's layout (a context
     /// marker before the kernel part, before the user part and before each PC a signal interrupted, so that
@@ -352,6 +360,9 @@ extension PerfCollapser {
                 unwindState.marker = (size, intern(m))
             }
             marker = unwindState.marker?.id
+        } else if case .outsideDump = stop {
+            if unwindState.shortCopyMarker == nil { unwindState.shortCopyMarker = intern(Self.shortCopyMarkerName) }
+            marker = unwindState.shortCopyMarker
         }
         unwindState.cutMarker = marker
         if lazily { keyUnwoundChain(s) } else { writeUnwoundChain(s) }
