@@ -175,6 +175,8 @@ public struct PerfCollapser {
         var scratch = FrameScratch()
         let filterEvent = options.eventFilter ?? file.events.first?.name
         foldedEvent = file.events.first { $0.name == filterEvent }
+        // An event the capture lacks keeps no sample (with one event, `foldSample` compares no names).
+        let noSuchEvent = options.eventFilter != nil && foldedEvent == nil
         if let e = file.cpuFilterError(options.cpus) { throw e }
         recordsCPU = file.recordsCPU
         eventSamples = Array(repeating: 0, count: file.events.count)
@@ -210,6 +212,7 @@ public struct PerfCollapser {
                 continue
             }
             capturedSamples += 1
+            if noSuchEvent { continue }
             try file.sample(rec, into: &s)
             // A sample that reads its group stands for one sample per member (SampleRead.swift).
             let n = sampleReads[s.eventIndex] ? reads.split(s, file: file) : 1
@@ -325,11 +328,16 @@ public struct PerfCollapser {
         return id
     }
 
-    /// The warning (and `collapse`'s error) for a pipe-mode capture without a single sample.
-    /// Why a fold came out empty, for a command to fail with rather than print nothing: the capture holds
-    /// no sample, or none was left after the sample filters. Nil when some sample was folded.
-    public func nothingFolded(_ path: String) -> String? {
+    /// Why the fold of `file` came out empty, for a command to fail with rather than print nothing: the
+    /// capture holds no sample, has no event of `eventFilter`'s name, or none of its samples was left after
+    /// the sample filters. Nil when some sample was folded.
+    public func nothingFolded(_ file: PerfFile) -> String? {
         guard samples == 0 else { return nil }
+        let path = file.path
+        if let e = options.eventFilter, foldedEvent == nil {
+            let names = file.events.map(\.name).joined(separator: ", ")
+            return "\(path): no event named \(e) in this capture (its events: \(names)); pass one of them to --event-filter"
+        }
         if capturedSamples == 0 {
             return "\(path): the capture holds no samples: nothing to fold (`stackfold info \(path)` lists its records)"
         }
@@ -337,6 +345,7 @@ public struct PerfCollapser {
             + "`stackfold info \(path)` lists the events and their sample counts)"
     }
 
+    /// The warning (and `collapse`'s error) for a pipe-mode capture without a single sample.
     public static func noSampleInPipe(_ path: String) -> String {
         "\(path): pipe-mode capture with no sample record: cut before its first sample (perf stopped early or the pipe closed); nothing to fold"
     }

@@ -33,6 +33,28 @@ import PerfData
         #expect(try Self.fold(name) { $0.eventFilter = "major-faults" }.folded.isEmpty)
     }
 
+    /// An event the capture does not have keeps no sample, even with one event (whose samples would
+    /// otherwise pass as the named one's), and the empty fold says why, naming the events perf recorded
+    /// (perf script of go1.25-fp-mono: every sample is cpu-clock).
+    @Test func anEventTheCaptureLacksFoldsNothing() throws {
+        let name = "go1.25-fp-mono.data"
+        let script = try String(
+            contentsOf: Paths.fixtures.appendingPathComponent("perf/\(name).script.txt"), encoding: .utf8)
+        #expect(script.contains(" cpu-clock:") && !script.contains("page-faults"))
+        let file = try PerfFile(path: Paths.fixtures.appendingPathComponent("perf/\(name)").path)
+        var o = PerfCollapseOptions()
+        o.useRunningKernel = false
+        o.eventFilter = "page-faults"
+        var c = PerfCollapser(options: o)
+        try c.collapse(file)
+        #expect(c.folded().isEmpty && c.samples == 0 && c.capturedSamples > 0)
+        #expect(c.nothingFolded(file)?.contains("no event named page-faults in this capture (its events: cpu-clock)") == true)
+        o.eventFilter = "cpu-clock"
+        var kept = PerfCollapser(options: o)
+        try kept.collapse(file)
+        #expect(kept.samples == kept.capturedSamples && kept.nothingFolded(file) == nil)
+    }
+
     /// Two events with samples: the first declared is folded, and the note says so with each one's
     /// samples (perf script: 115 cpu-clock/freq=250/ lines, 694 page-faults/period=50/).
     @Test func severalEventsWithSamplesAreNamed() throws {

@@ -173,18 +173,13 @@ private func foldPerf<T>(_ file: MappedFile, _ o: PerfCollapseOptions, render: (
     lastFold = nil  // a second fold (diff) frees the first before it starts, as before
     let perf: PerfFile
     do { perf = try PerfFile(file: file) } catch { throw UserError(error.description) }
-    if let e = o.eventFilter, !perf.events.contains(where: { $0.name == e }) {
-        // Checked here: with one event the fold filters nothing, and would print it as if it were `e`'s.
-        let names = perf.events.map(\.name).joined(separator: ", ")
-        throw UserError("\(perf.path): no event named \(e) in this capture (its events: \(names)); pass one of them to --event-filter")
-    }
     var timer = PhaseTimer()
     var c = PerfCollapser(options: o)
     do { try c.collapse(perf) } catch { throw UserError(error.description) }
     timer.lap("perf.data folded")
     if perf.isPipe, c.capturedSamples == 0 { throw UserError(PerfCollapser.noSampleInPipe(perf.path)) }
     // An empty fold is never printed as if it were one: collapse, flamegraph, diff and top fail on it.
-    if let why = c.nothingFolded(perf.path) { throw UserError(why) }
+    if let why = c.nothingFolded(perf) { throw UserError(why) }
     for w in c.warnings { printError("stackfold: warning: \(w)\n") }
     let text = render(c, perf)
     timer.lap("folded stacks rendered")
