@@ -105,10 +105,8 @@ struct SampleUnwindState {
     /// The addresses of `stackTruth.chain`'s kernel entries and user frames folded into a word as
     /// `unwindUserStack` wrote them: the chain fold cache's hash starts from it (`ChainFoldCache.unwoundHash`).
     var chainBody: UInt64 = 0
-    /// The last truncation marker's dump size and name id.
-    var marker: (size: Int, id: UInt32)?
-    /// The short copy's marker name id, interned on first use.
-    var shortCopyMarker: UInt32?
+    /// The last truncation marker's stop (`truncated` of a dump size, or `outsideDump`) and name id.
+    var marker: (stop: UnwindStop, id: UInt32)?
     /// The last sample's truncation marker name id, nil when the dump did not cut its stack.
     var cutMarker: UInt32?
     /// Every unwound chain written at once, none left pending (tests compare the two folds).
@@ -339,12 +337,10 @@ extension PerfCollapser {
     static func truncationMarker(_ stop: UnwindStop) -> String? {
         switch stop {
         case .truncated(let size): return "[truncated: stack dump \(size) bytes]"
-        case .outsideDump: return shortCopyMarkerName
+        case .outsideDump: return "[truncated: stack copy ended early]"
         default: return nil
         }
     }
-
-    static let shortCopyMarkerName = "[truncated: stack copy ended early]"
 
     /// The stack-truth stage's case for dwarf samples: writes `stackTruth.chain` in perf's layout (a context
     /// marker before the kernel part, before the user part and before each PC a signal interrupted, so that
@@ -354,15 +350,15 @@ extension PerfCollapser {
     mutating func unwindUserStack(_ s: Sample, file: PerfFile, model: ProcessModel, lazily: Bool = false) -> Bool {
         guard let stop = unwindUserInline(s, file: file, model: model) else { return false }
         var marker: UInt32?
-        if case .truncated(let size) = stop {
-            // One dump size per capture in practice: its marker's name is interned once.
-            if unwindState.marker?.size != size, let m = Self.truncationMarker(stop) {
-                unwindState.marker = (size, intern(m))
+        switch stop {
+        case .truncated, .outsideDump:
+            // One dump size per capture in practice, short copies rare: a marker's name is interned when the
+            // kind of cut changes, not per sample.
+            if unwindState.marker?.stop != stop, let m = Self.truncationMarker(stop) {
+                unwindState.marker = (stop, intern(m))
             }
             marker = unwindState.marker?.id
-        } else if case .outsideDump = stop {
-            if unwindState.shortCopyMarker == nil { unwindState.shortCopyMarker = intern(Self.shortCopyMarkerName) }
-            marker = unwindState.shortCopyMarker
+        default: break
         }
         unwindState.cutMarker = marker
         if lazily { keyUnwoundChain(s) } else { writeUnwoundChain(s) }
