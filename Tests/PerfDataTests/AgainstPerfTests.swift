@@ -57,12 +57,7 @@ import Testing
         var reader = file.orderedRecords()
         while let rec = reader.next() {
             guard rec.type == .sample else { continue }
-            let s = try file.sample(rec)
-            let t = file.events[s.eventIndex].layout.type
-            ours.append(PerfDump.Sample(
-                offset: rec.offset, time: t.contains(.time) ? s.time : nil,
-                cpu: t.contains(.cpu) ? s.cpu : nil, misc: s.misc, pid: s.pid, tid: s.tid, ip: s.ip, period: s.period,
-                chain: Array(s.callchain), userStackSize: t.contains(.stackUser) ? s.userStack.count : nil))
+            ours.append(PerfDump.Sample(try file.sample(rec), offset: rec.offset, file: file))
         }
         #expect(ours.count == dump.samples.count)
         #expect(ours.count > 0)

@@ -36,12 +36,7 @@ import Testing
             if rec.type == .compressed || rec.type == .compressed2 { continue }
             records.append(.init(offset: rec.offset, size: rec.size, type: rec.type.rawValue))
             guard rec.type == .sample else { continue }
-            let s = try file.sample(rec)
-            let t = file.events[s.eventIndex].layout.type
-            samples.append(PerfDump.Sample(
-                offset: rec.offset, time: t.contains(.time) ? s.time : nil,
-                cpu: t.contains(.cpu) ? s.cpu : nil, misc: s.misc, pid: s.pid, tid: s.tid, ip: s.ip, period: s.period,
-                chain: Array(s.callchain), userStackSize: t.contains(.stackUser) ? s.userStack.count : nil))
+            samples.append(PerfDump.Sample(try file.sample(rec), offset: rec.offset, file: file))
         }
         // perf stops at the zero-size record and dumps what came before it; so must we, with an error.
         #expect((reader.error != nil) == name.contains("corrupted"), "\(name): \(String(describing: reader.error))")

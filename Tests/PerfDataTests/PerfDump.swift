@@ -1,4 +1,5 @@
 import Foundation
+@testable import PerfData
 
 /// What `perf report -D` says about a capture: every record's offset, size and type in file order,
 /// and every sample's fields. Parsed from the dump committed beside each fixture.
@@ -91,5 +92,16 @@ struct PerfDump {
             if !line.hasPrefix("...") && !line.hasPrefix(" ...") { finish() }
         }
         finish()
+    }
+}
+
+extension PerfDump.Sample {
+    /// Sample `s`, of the record at `offset`, as `perf report -D` prints it: the fields its event records.
+    init(_ s: Sample, offset: Int, file: PerfFile) {
+        let t = file.events[s.eventIndex].layout.type
+        self.init(
+            offset: offset, time: t.contains(.time) ? s.time : nil,
+            cpu: t.contains(.cpu) ? s.cpu : nil, misc: s.misc, pid: s.pid, tid: s.tid, ip: s.ip, period: s.period,
+            chain: Array(s.callchain), userStackSize: t.contains(.stackUser) ? s.userStack.count : nil)
     }
 }

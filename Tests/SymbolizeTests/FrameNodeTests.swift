@@ -18,14 +18,7 @@ import Testing
         let path = Paths.fixtures.appendingPathComponent("bin/go\(version)/workload").path
         let p = try #require(try GoPclntab(elf: ELFFile(path: path)))
         let image = try BinaryImage(path: path)
-        let end = p.textStart &+ UInt64(try #require(p.u32(p.functab + 8 * p.nfunc)))
-        var pcs: [UInt64] = []
-        for i in 0..<p.nfunc {
-            let entry = p.textStart &+ UInt64(try #require(p.u32(p.functab + 8 * i)))
-            let next = p.textStart &+ UInt64(try #require(p.u32(p.functab + 8 * (i + 1))))
-            pcs += [entry, entry &+ 1, next &- 1]
-        }
-        pcs += stride(from: p.textStart, to: end, by: max(1, Int(end - p.textStart) / 40_000))
+        let pcs = try NamesOnlyFastPathTests.probePCs(p, stride: 40_000)
         for ret in [false, true] {
             var byNode: [GoFrameNode: [Named]] = [:]
             var inlined = 0

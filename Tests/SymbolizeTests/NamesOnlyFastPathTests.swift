@@ -30,23 +30,29 @@ import Testing
         return String(decoding: UnsafeRawBufferPointer(rebasing: rest[0..<end]), as: UTF8.self)
     }
 
+    /// Every function's entry, second and last byte, and about `stride` PCs evenly through the text.
+    static func probePCs(_ p: GoPclntab, stride n: Int) throws -> [UInt64] {
+        let end = p.textStart &+ UInt64(try #require(p.u32(p.functab + 8 * p.nfunc)))
+        var pcs: [UInt64] = []
+        for i in 0..<p.nfunc {
+            let entry = p.textStart &+ UInt64(try #require(p.u32(p.functab + 8 * i)))
+            let next = p.textStart &+ UInt64(try #require(p.u32(p.functab + 8 * (i + 1))))
+            pcs += [entry, entry &+ 1, next &- 1]
+        }
+        return pcs + stride(from: p.textStart, to: end, by: max(1, Int(end - p.textStart) / n))
+    }
+
     @Test(arguments: ["1.21", "1.22", "1.23", "1.24", "1.25", "1.26", "1.27"])
     func fastPathsAnswerAsTheOldOnes(_ version: String) throws {
         let path = Paths.fixtures.appendingPathComponent("bin/go\(version)/workload").path
         let p = try #require(try GoPclntab(elf: ELFFile(path: path)))
         let image = try BinaryImage(path: path)
         let reference = try BinaryImage(path: path)
-        let end = p.textStart &+ UInt64(try #require(p.u32(p.functab + 8 * p.nfunc)))
-        // Every function's entry, second and last byte, and a dense stride through the text.
-        var pcs: [UInt64] = []
+        let pcs = try Self.probePCs(p, stride: 20_000)
         for i in 0..<p.nfunc {
-            let entry = p.textStart &+ UInt64(try #require(p.u32(p.functab + 8 * i)))
-            let next = p.textStart &+ UInt64(try #require(p.u32(p.functab + 8 * (i + 1))))
-            pcs += [entry, entry &+ 1, next &- 1]
             let name = p.funcnametab + Int(p.field(p.functab + Int(try #require(p.u32(p.functab + 8 * i + 4))), 1))
             #expect(p.cstr(name) == Self.cstrSearching(p, name))
         }
-        pcs += stride(from: p.textStart, to: end, by: max(1, Int(end - p.textStart) / 20_000))
         var elided = 0
         for pc in pcs {
             let raw = p.frames(at: pc, lines: false)
