@@ -193,18 +193,16 @@ public struct PerfCollapser {
         var s = Sample()
         while let rec = it.next() {
             guard rec.type == .sample else {
+                let mapsBefore = model.mappingCount
                 model.process(rec, in: file)
                 switch rec.type {
-                case .mmap, .mmap2, .fork:
-                    sampleFrames.removeAll()
-                    chainFolds.removeAll()
-                    recorder.cache.removeAll()
-                    stackTruth.mapsChanged()
+                case .mmap, .mmap2:
+                    // A data map (`mmap_data` captures: every heap arena) leaves the model as it was.
+                    if model.mappingCount != mapsBefore { forgetFolds() }
+                case .fork:
+                    forgetFolds()
                 case .comm:
-                    sampleFrames.removeAll()
-                    chainFolds.removeAll()
-                    recorder.cache.removeAll()
-                    stackTruth.mapsChanged()
+                    forgetFolds()
                     roots = IntMap()
                     lastRoot = (0, .max)
                 default: break
@@ -242,6 +240,14 @@ public struct PerfCollapser {
             // before the first sample looks complete, and would fold to nothing.
             warnings.append(Self.noSampleInPipe(file.path))
         }
+    }
+
+    /// Drops what was cached from the maps and comms as they stood: frames per address, folds per chain.
+    private mutating func forgetFolds() {
+        sampleFrames.removeAll()
+        chainFolds.removeAll()
+        recorder.cache.removeAll()
+        stackTruth.mapsChanged()
     }
 
     /// Folds one sample, unless a filter drops it; true when it was recorded (`recordSamples`).

@@ -48,7 +48,8 @@ public struct ProcessModel {
         t.merge()
         return t.base
     }
-    public private(set) var mappingCount = 0
+    /// Executable mappings seen so far: it changes exactly when a record changed some process's maps.
+    public var mappingCount: Int { allMappings.count }
     /// All mappings ever seen, by id.
     public private(set) var allMappings: [Mapping] = []
     let buildIDs: [String: String]

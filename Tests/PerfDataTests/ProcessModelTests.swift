@@ -56,4 +56,23 @@ import Testing
             "\(name): frame \(firstDiff?.offset ?? -1): ours \(firstDiff?.element.0 ?? "") perf \(firstDiff?.element.1 ?? "")"
         )
     }
+
+    /// `mappingCount` moves on an executable map and only there: the collapser drops its caches when it
+    /// moves, and a dwarf capture's data maps (`mmap_data`: every heap arena) must not do that.
+    @Test func mappingCountMovesOnExecutableMapsOnly() throws {
+        let file = try PerfFile(path: AgainstPerfTests.url("go1.25-dwarf.data").path)
+        var model = ProcessModel(file: file)
+        var it = file.orderedRecords()
+        var (executable, data) = (0, 0)
+        while let rec = it.next() {
+            guard rec.type == .mmap || rec.type == .mmap2 else { continue }
+            let before = model.mappingCount
+            model.process(rec, in: file)
+            let isExecutable = try file.mmap(rec).isExecutable
+            #expect(model.mappingCount == before + (isExecutable ? 1 : 0))
+            if isExecutable { executable += 1 } else { data += 1 }
+        }
+        #expect(executable > 0 && data > 0, "the capture has both kinds of map")
+        #expect(model.mappingCount == model.allMappings.count)
+    }
 }
