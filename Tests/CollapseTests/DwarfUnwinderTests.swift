@@ -149,6 +149,52 @@ import Testing
         #expect(r.frames.dropFirst(2).first.map { $0.origin == .signal && $0.exact } == true)
     }
 
+    /// glibc's `__restore_rt` as its CFI gives it (the `S` augmentation): the CFA is the saved rsp, read from
+    /// the ucontext, and rip is read beside it. `mcontext`: where its rsp and rip are, as offsets from the
+    /// restorer's SP.
+    static func restorerRow(rsp: Int64 = 160, rip: Int64 = 168) -> CFIRule {
+        var regs = [CFIRegisterRule](repeating: .sameValue, count: 17)
+        regs[7] = .value([CFIOp(atom: 0x77, number: UInt64(bitPattern: rsp)), CFIOp(atom: 0x06, number: 0)])
+        regs[16] = .location([CFIOp(atom: 0x77, number: UInt64(bitPattern: rip))])
+        return CFIRule(cfa: [CFIOp(atom: 0x77, number: UInt64(bitPattern: rsp)), CFIOp(atom: 0x06, number: 0)],
+                       registers: regs, returnAddressRegister: 16, isSignalFrame: true)
+    }
+
+    /// A signal taken on its own stack (Go's gsignal stack, through libc's restorer in a cgo program): the
+    /// interrupted frame is found (origin `signal`, exact), and its own caller, on a stack the dump does not
+    /// hold, ends the unwind as a stack switch. Just past the dump, the interrupted stack may be the same
+    /// one going on (the handler ran on it): cut by the dump size, with its marker.
+    @Test func signalFrameThroughCFIEndsAtItsStack() {
+        func unwind(interruptedSP: UInt64) -> UnwindResult {
+            var words = [UInt64](repeating: 0, count: 32)
+            words[0] = 0x7000  // the handler's return address: the restorer
+            // The restorer's SP is 0x1008: saved rsp at +160, rip at +168.
+            words[1 + 20] = interruptedSP
+            words[1 + 21] = 0x4444
+            return Self.withDump(words, base: 0x1000) { dump in
+                DwarfUnwinder.unwind(Self.regs(ip: 0x6000, sp: 0x1000), dump: dump) { pc, _ in
+                    switch pc {
+                    case 0x6000: Self.goInfo("runtime.sigtramp", sp: 0)
+                    case 0x7000: .cfi(Self.restorerRow())
+                    case 0x4444: Self.goInfo("runtime.futex", sp: 0x10)
+                    default: .none
+                    }
+                }
+            }
+        }
+        let far = unwind(interruptedSP: 0x7fff_0000_0000)
+        #expect(far.frames.map(\.address) == [0x6000, 0x7000, 0x4444])
+        #expect(far.frames.last.map { $0.origin == .signal && $0.exact } == true)
+        #expect(far.stop == .stackSwitch("signal"))
+        #expect(PerfCollapser.truncationMarker(far.stop) == nil)
+        // Below the dump: another stack too.
+        #expect(unwind(interruptedSP: 0x800).stop == .stackSwitch("signal"))
+        // 0x100 bytes past the 256-byte dump: within a signal frame of it.
+        let near = unwind(interruptedSP: 0x1200)
+        #expect(near.frames.count == 3)
+        #expect(near.stop == .truncated(dumpSize: 256))
+    }
+
     /// perf's x86 register order (mask 0xff0fff: AX..SP, IP, FLAGS, CS, SS, R8..R15) to DWARF numbers.
     @Test func registersFromThePerfMask() {
         let values: [UInt64] = (0..<20).map { 100 + UInt64($0) }

@@ -143,7 +143,9 @@ extension DwarfUnwinder {
         // The caller's SP is the CFA unless a rule says otherwise (signal trampolines give rsp one).
         if !row.spHasRule || next.value(7, over: r) == nil { next.set(7, cfa) }
         if next.value(16, over: r) == nil { return .stop(.root) }
-        return .caller(.cfi, exact: row.isSignalFrame)
+        // A signal trampoline's row (the `S` augmentation, glibc's `__restore_rt`) gives the interrupted
+        // registers, as Go's own restorer's context does.
+        return .caller(row.isSignalFrame ? .signal : .cfi, exact: row.isSignalFrame)
     }
 
     /// The address (location rule) or value of step `i`'s expression.

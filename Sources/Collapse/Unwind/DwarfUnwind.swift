@@ -260,6 +260,18 @@ public struct StackDump {
     /// Whether `address` lies in the valid part of the dump.
     func holds(_ address: UInt64) -> Bool { address >= base && address &- base < UInt64(bytes.count) }
 
+    /// The most a signal frame can take above the SP its handler was entered with: Linux's `rt_sigframe`,
+    /// the XSAVE area (about 11 KB with AMX tile data) and the 128-byte red zone.
+    static let largestSignalFrame: UInt64 = 16 << 10
+
+    /// Whether a signal frame's interrupted SP, not in the dump, may be the same stack going on past it: above
+    /// the dump's start and within a signal frame of the size asked for (the kernel builds the frame just below
+    /// the interrupted SP when the handler runs on the interrupted stack). Farther away, or below, the handler
+    /// ran on its own stack (`sigaltstack`; Go's gsignal stack), and the interrupted code's stack is elsewhere.
+    func mayContinue(to sp: UInt64) -> Bool {
+        sp >= base && sp &- base < UInt64(clamping: size) &+ Self.largestSignalFrame
+    }
+
     /// The little-endian word at `address`, or why it cannot be read.
     @inline(__always) func word(_ address: UInt64) -> Result<UInt64, UnwindFailure> {
         guard let v = load(address) else { return .failure(UnwindFailure(failure(address))) }
@@ -442,15 +454,13 @@ public enum DwarfUnwinder {
             }
             switch step {
             case .stop(let stop):
-                // Past a signal frame whose interrupted SP is not in the dump, the interrupted code ran on
-                // another stack (Go handles signals on the gsignal stack): a stack switch, not a cut dump.
-                if here.origin == .signal, let sp = regs[7], !dump.holds(sp) { return .stackSwitch("signal") }
-                return stop
+                return endOfStack(stop, after: here, sp: regs[7], dump: dump)
             case .caller(let origin, let exact):
                 guard let pc = update.value(16, over: regs), let sp = update.value(7, over: regs), let oldSP = regs[7]
                 else { return .root }
                 if pc == 0 { return .root }
-                guard sp > oldSP else { return .badFrame }
+                // A signal's interrupted SP may lie anywhere: on its own stack the handler ran apart from it.
+                guard sp > oldSP || origin == .signal else { return .badFrame }
                 (frames + n).initialize(to: UnwoundFrame(address: pc, origin: origin, exact: exact))
                 n &+= 1
                 update.apply(to: &regs)
@@ -458,6 +468,14 @@ public enum DwarfUnwinder {
                 pending = nil
             }
         }
+    }
+
+    /// `stop`, unless it came past a signal frame whose interrupted SP is neither in the dump nor just past
+    /// it: the interrupted code ran on another stack (Go handles signals on the gsignal stack), a stack
+    /// switch rather than a cut dump.
+    static func endOfStack(_ stop: UnwindStop, after here: UnwoundFrame, sp: UInt64?, dump: StackDump) -> UnwindStop {
+        guard here.origin == .signal, let sp, !dump.holds(sp), !dump.mayContinue(to: sp) else { return stop }
+        return .stackSwitch("signal")
     }
 
     /// How one step ended: the caller found (its registers in the step's `RegisterUpdate`), or the unwind
