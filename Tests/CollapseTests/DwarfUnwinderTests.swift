@@ -82,7 +82,7 @@ import Testing
                 pc == 0x1500 ? Self.goInfo("main.f", sp: 0) : Self.goInfo("runtime.systemstack", sp: 0, flags: 2)
             }
         }
-        #expect(switched.stop == .stackSwitch("runtime.systemstack"))
+        #expect(switched.stop == .stackSwitch(.switchingFunction))
         #expect(switched.frames.count == 2)
         // An innermost SPWrite function whose "return address" is no code: it had moved to another stack.
         let moved = Self.withDump([0xd63cb9b, 0], base: 0x1000) { dump in
@@ -90,7 +90,7 @@ import Testing
                 pc == 0x1500 ? Self.goInfo("time.now", sp: 0, flags: 2) : .none
             }
         }
-        #expect(moved.stop == .stackSwitch("time.now") && moved.frames.count == 1)
+        #expect(moved.stop == .stackSwitch(.movedLeaf) && moved.frames.count == 1)
         let huge = Self.withDump([0x2000], base: 0xffff_ffff_ffff_fff0) { dump in
             DwarfUnwinder.unwind(Self.regs(ip: 0x1500, sp: 0xffff_ffff_ffff_fff0), dump: dump) { _, _ in Self.goInfo("main.f", sp: .max) }
         }
@@ -185,10 +185,10 @@ import Testing
         let far = unwind(interruptedSP: 0x7fff_0000_0000)
         #expect(far.frames.map(\.address) == [0x6000, 0x7000, 0x4444])
         #expect(far.frames.last.map { $0.origin == .signal && $0.exact } == true)
-        #expect(far.stop == .stackSwitch("signal"))
+        #expect(far.stop == .stackSwitch(.signal))
         #expect(PerfCollapser.truncationMarker(far.stop) == nil)
         // Below the dump: another stack too.
-        #expect(unwind(interruptedSP: 0x800).stop == .stackSwitch("signal"))
+        #expect(unwind(interruptedSP: 0x800).stop == .stackSwitch(.signal))
         // 0x100 bytes past the 256-byte dump: within a signal frame of it.
         let near = unwind(interruptedSP: 0x1200)
         #expect(near.frames.count == 3)

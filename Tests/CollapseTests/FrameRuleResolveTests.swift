@@ -10,11 +10,11 @@ import Symbolize
 /// afresh from the model, for every frame of the fixture captures.
 @Suite struct FrameRuleResolveTests {
     static func same(_ a: FlatRule, _ b: FlatRule) -> Bool {
-        guard a.kind == b.kind, a.go == b.go, a.spDelta == b.spDelta, a.name == b.name else { return false }
+        guard a.kind == b.kind, a.go == b.go, a.spDelta == b.spDelta else { return false }
         return a.kind != .cfi || a.withRow { r in b.withRow { $0 == r } }
     }
 
-    static func describe(_ r: FlatRule) -> String { "\(r.kind) go \(r.go.rawValue) sp \(r.spDelta) \(r.name)" }
+    static func describe(_ r: FlatRule) -> String { "\(r.kind) go \(r.go.rawValue) sp \(r.spDelta)" }
 
     /// Every address of `.text` and a little past it: Go's functions, their padding, and beyond.
     @Test(arguments: ["go1.21", "go1.22", "go1.23", "go1.24", "go1.25", "go1.26", "go1.27"])

@@ -30,10 +30,8 @@ public enum UnwindStop: Sendable, Equatable {
     /// A read past the valid part of a dump that was not full, within the size asked for: the kernel's copy
     /// ended there (a page it could not read).
     case outsideDump
-    /// A function that switches stacks (Go's SPWrite: systemstack, mcall, morestack, asmcgocall…): its
-    /// caller is on another stack, which the dump does not hold. "signal": a signal frame's interrupted
-    /// code ran on a stack outside the dump (Go's handlers run on the gsignal stack).
-    case stackSwitch(String)
+    /// The stack goes on on another stack, which the dump does not hold (`StackSwitch` says where).
+    case stackSwitch(StackSwitch)
     /// No Go table and no CFI for this PC (no binary, no unwind info).
     case noRule
     /// The recovered SP did not increase, a read fell below the sampled SP, or the return address was 0
@@ -41,6 +39,20 @@ public enum UnwindStop: Sendable, Equatable {
     case badFrame
     /// `limit` frames.
     case limit
+}
+
+/// Where an unwind met a stack switch. Plain values, so that an `UnwindStop` is too: a stop that could hold
+/// a String was copied and destroyed through outlined functions once per sample.
+public enum StackSwitch: Sendable, Equatable {
+    /// A function that switches stacks, not innermost (Go's SPWrite: systemstack, mcall, morestack,
+    /// asmcgocall…): its caller is on another stack. The unwind's last frame is that function.
+    case switchingFunction
+    /// An innermost SPWrite function that had already moved to another stack (time.now, nanotime1 on g0):
+    /// what its old frame left is no return address.
+    case movedLeaf
+    /// A signal frame's interrupted code ran on a stack outside the dump (Go's handlers run on the gsignal
+    /// stack). The unwind's last frame is the interrupted function.
+    case signal
 }
 
 /// The rule that unwinds one frame.
@@ -400,7 +412,7 @@ public enum DwarfUnwinder {
         if start == 0 { frames.initialize(to: UnwoundFrame(address: regs.raw(16), origin: .ip, exact: true)) }
         var n = max(start, 1)
         defer { count = n }
-        var spWriteLeaf: String?
+        var spWriteLeaf = false
         while true {
             guard n < limit else { return .limit }
             let here = frames[n &- 1]
@@ -410,13 +422,13 @@ public enum DwarfUnwinder {
             case .none:
                 // The return address an innermost SPWrite function gave (time.now, nanotime1 and the like
                 // after moving to g0) is whatever its old frame left: no code there, so a stack switch.
-                if let name = spWriteLeaf, n == 2 {
+                if spWriteLeaf, n == 2 {
                     n = 1
-                    return .stackSwitch(name)
+                    return .stackSwitch(.movedLeaf)
                 }
                 step = .stop(.noRule)
             case .go:
-                if n == 1, rule.go.contains(.spWrite) { spWriteLeaf = rule.name }
+                if n == 1, rule.go.contains(.spWrite) { spWriteLeaf = true }
                 let ordinary = rule.go.isDisjoint(with: FlatRule.GoBits.unusual) && rule.spDelta >= 0
                 if !(ordinary && regs.known & 1 << 7 != 0),
                     let s = goSpecialStep(rule, sp: regs[7], dump: dump, innermost: n == 1, into: &update)
@@ -475,7 +487,7 @@ public enum DwarfUnwinder {
     /// switch rather than a cut dump.
     static func endOfStack(_ stop: UnwindStop, after here: UnwoundFrame, sp: UInt64?, dump: StackDump) -> UnwindStop {
         guard here.origin == .signal, let sp, !dump.holds(sp), !dump.mayContinue(to: sp) else { return stop }
-        return .stackSwitch("signal")
+        return .stackSwitch(.signal)
     }
 
     /// How one step ended: the caller found (its registers in the step's `RegisterUpdate`), or the unwind
@@ -494,7 +506,7 @@ public enum DwarfUnwinder {
         guard let sp else { return .stop(.badFrame) }
         if rule.go.contains(.sigreturn) { return signalContext(sp &+ 40, dump: dump, into: &next) }
         if rule.go.contains(.root) { return .stop(.root) }
-        if rule.go.contains(.spWrite) && !innermost { return .stop(.stackSwitch(rule.name)) }
+        if rule.go.contains(.spWrite) && !innermost { return .stop(.stackSwitch(.switchingFunction)) }
         guard rule.spDelta >= 0 else { return .stop(.noRule) }
         return nil
     }

@@ -1,8 +1,8 @@
 // A frame's unwind rule as plain bits, what the unwinder reads per frame. `FrameRule` holds a String (Go)
 // or a class (CFI): copying one out of a cache cost a retain and a release per frame, and telling Go's
 // signal trampolines apart hashed the name per frame (about 450 instructions a frame on a pure-Go
-// capture). Here the name checks are made once per rule, and the CFI row or the name is an unretained
-// reference that the owner of the rule keeps alive (`objects`).
+// capture). Here the name checks are made once per rule, and the CFI row is an unretained reference that
+// the owner of the rule keeps alive (`objects`).
 import Symbolize
 
 struct FlatRule {
@@ -37,7 +37,7 @@ struct FlatRule {
     var go = GoBits()
     /// Go: the SP delta at the PC; negative when the function has none there.
     var spDelta: Int32 = -1
-    /// CFI: the `CFIRule`; Go: the function's name (`UnwindName`), for SPWrite functions only.
+    /// CFI: the `CFIRule` (nil for Go rules).
     var object: Unmanaged<AnyObject>?
 
     static var none: FlatRule { FlatRule() }
@@ -50,7 +50,7 @@ struct FlatRule {
             self.init(
                 goSPDelta: info.spDelta.map { $0 >= 0 ? $0 : -1 } ?? -1, flags: info.flags,
                 callerExact: DwarfUnwinder.callerIsExact(info), sigreturn: DwarfUnwinder.isGoSigreturn(info.name),
-                root: DwarfUnwinder.isGoRoot(flags: info.flags, name: info.name), name: { info.name }, objects: &objects)
+                root: DwarfUnwinder.isGoRoot(flags: info.flags, name: info.name))
         case .cfi(let row):
             self.init()
             kind = .cfi
@@ -62,31 +62,23 @@ struct FlatRule {
     private init() {}
 
     /// `init(.go(p.frameInfo(at: pc)!), objects:)` without the name as a String: its bytes are compared in
-    /// place against the few names the rule depends on, and a String made for SPWrite functions only.
-    /// nil outside Go's functions.
-    init?(go p: GoPclntab, at pc: UInt64, objects: inout [AnyObject]) {
+    /// place against the few names the rule depends on. nil outside Go's functions.
+    init?(go p: GoPclntab, at pc: UInt64) {
         guard let info = p.frameFacts(at: pc) else { return nil }
         let at = info.nameOffset, flags = info.flags
         self.init(
             goSPDelta: info.spDelta, flags: flags,
             callerExact: info.funcID != 0 && Self.nameIn(Self.injectedCalls, p, at),
             sigreturn: Self.nameIn(Self.sigreturns, p, at),
-            root: flags.contains(.topFrame) && !Self.nameIn(Self.sigtramps, p, at), name: { p.name(at: at) },
-            objects: &objects)
+            root: flags.contains(.topFrame) && !Self.nameIn(Self.sigtramps, p, at))
     }
 
     /// A Go rule from what both Go initializers find: the SP delta (-1 for none), the function's flags and
-    /// name tests; `name` is asked for an SPWrite function only.
-    private init(goSPDelta sp: Int32, flags: GoFuncFlag, callerExact: Bool, sigreturn: Bool, root: Bool,
-                 name: () -> String, objects: inout [AnyObject]) {
+    /// name tests.
+    private init(goSPDelta sp: Int32, flags: GoFuncFlag, callerExact: Bool, sigreturn: Bool, root: Bool) {
         kind = .go
         spDelta = sp
-        if flags.contains(.spWrite) {
-            go.insert(.spWrite)
-            let n = UnwindName(name())
-            objects.append(n)
-            object = Unmanaged.passUnretained(n)
-        }
+        if flags.contains(.spWrite) { go.insert(.spWrite) }
         if flags.contains(.asm) { go.insert(.asm) }
         if callerExact { go.insert(.callerExact) }
         if sigreturn { go.insert(.sigreturn) }
@@ -105,22 +97,10 @@ struct FlatRule {
         names.contains { n in n.withUnsafeBufferPointer { p.nameIs(at: at, $0) } }
     }
 
-    /// The SPWrite function's name ("" for other rules).
-    var name: String {
-        guard kind == .go, let o = object else { return "" }
-        return o._withUnsafeGuaranteedRef { unsafeDowncast($0, to: UnwindName.self).name }
-    }
-
     /// Calls `body` with the CFI row, without retaining it. Only for `.cfi` rules.
     @inline(__always) func withRow<T>(_ body: (CFIRule) -> T) -> T {
         object.unsafelyUnwrapped._withUnsafeGuaranteedRef { body(unsafeDowncast($0, to: CFIRule.self)) }
     }
-}
-
-/// A Go function's name as an object, for `FlatRule.object`.
-final class UnwindName {
-    let name: String
-    init(_ name: String) { self.name = name }
 }
 
 /// Per (pid, PC, exactness): the frame's rule, stored in the slot, and once the fold has named the frame

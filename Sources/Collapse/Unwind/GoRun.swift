@@ -1,9 +1,10 @@
 // The unwinder's common case, a run of ordinary Go frames, in one tight loop: the rule cache probed in
 // place (`FlatRuleCache.Probe`), the stack read through its base pointer, IP, SP and BP in locals. The
 // general loop (`DwarfUnwinder.unwind`) takes over at the first frame this one does not take (a rule not
-// cached yet, CFI, a signal trampoline, SPWrite, no SP delta) with the registers as it would have left
-// them, so the frames, names and stops are the general loop's own. On a pure-Go capture that loop cost
-// about 150 instructions a frame: closure calls, the 17-register struct kept in memory, `Slot` copies.
+// cached yet, CFI, a signal trampoline, SPWrite, no SP delta, a caller whose PC is exact) with the
+// registers as it would have left them, so the frames, names and stops are the general loop's own. On a
+// pure-Go capture that loop cost about 150 instructions a frame: closure calls, the 17-register struct
+// kept in memory, `Slot` copies.
 import PerfData
 
 extension FlatRuleCache {
@@ -79,7 +80,8 @@ extension DwarfUnwinder {
             if rule.go.contains(.root) { return .root }
             let cfa = sp &+ UInt64(UInt32(bitPattern: rule.spDelta)) &+ 8
             let at = cfa &- 8
-            guard at >= base, at &- base <= last else { return dump.failure(at) }
+            // One unsigned compare: an address below the base wraps past `last` (a dump is far below 2^63).
+            guard at &- base <= last else { return dump.failure(at) }
             let ret = UInt64(littleEndian: UnsafeRawPointer(bytes).loadUnaligned(
                 fromByteOffset: Int(truncatingIfNeeded: at &- base), as: UInt64.self))
             if ret == 0 { return .root }
@@ -88,20 +90,18 @@ extension DwarfUnwinder {
             f.initialize(to: UnwoundFrame(address: ret, origin: .pcsp, exact: exact))
             f += 1
             // A Go frame that pushed BP saved the caller's at CFA - 16 (the general loop's step).
-            if rule.go.contains(.savesBP), cfa &- 16 >= base, cfa &- 16 &- base <= last {
+            if rule.go.contains(.savesBP), cfa &- 16 &- base <= last {
                 bp = UInt64(littleEndian: UnsafeRawPointer(bytes).loadUnaligned(
                     fromByteOffset: Int(truncatingIfNeeded: cfa &- 16 &- base), as: UInt64.self))
                 bpSet = true
             }
             pc = ret
             sp = cfa
-            if exact {
-                tag = probe.exactTag
-                key = tag &* FlatRuleCache.tagFactor
-            } else {
-                tag = returnTag
-                key = returnKey
-            }
+            // A caller whose PC is exact (it was interrupted by an injected call) is rare: the general loop
+            // looks it up, and this loop keeps one tag live instead of two.
+            if exact { return resume(&regs, pc: pc, sp: sp, bp: bpSet ? bp : nil) }
+            tag = returnTag
+            key = returnKey
         }
         return .limit
     }

@@ -35,9 +35,9 @@ final class UnwindTables {
         return .none
     }
 
-    /// `FlatRule(rule(vaddr:exact:), objects:)`, a Go rule made without its name (`FlatRule(go:at:objects:)`).
+    /// `FlatRule(rule(vaddr:exact:), objects:)`, a Go rule made without its name (`FlatRule(go:at:)`).
     func flatRule(vaddr: UInt64, exact: Bool, objects: inout [AnyObject]) -> FlatRule {
-        if let p = pclntab, let r = FlatRule(go: p, at: vaddr, objects: &objects) { return r }
+        if let p = pclntab, let r = FlatRule(go: p, at: vaddr) { return r }
         let at = exact || vaddr == 0 ? vaddr : vaddr - 1
         if let row = cfi?.rule(at: at) { return FlatRule(.cfi(row), objects: &objects) }
         return .none
