@@ -7,7 +7,6 @@ extension PerfCollapser {
     mutating func loadKernelSymbols(_ file: PerfFile) {
         kallsymsTried = false
         kernelSymbols = nil
-        kernelProbes = KernelProbeMemo()
         kernelTextAddress = nil
         kernelNote = nil
         var path = options.kallsyms
@@ -58,7 +57,7 @@ extension PerfCollapser {
             if kernelTextAddress == nil { kernelTextAddress = ks.address(of: "_text") ?? 0 }
             if let text = kernelTextAddress, text != 0 { reloc = m.pageOffset &- text }
         }
-        guard let s = ks.symbolAndStart(at: address &- reloc, memo: &kernelProbes) else { return nil }
+        guard let s = ks.symbolAndStart(at: address &- reloc) else { return nil }
         // The symbol must lie in the address's own map, on the same side of its end: else it is the last
         // symbol before a module or region kallsyms does not cover, and its name would be wrong.
         let start = s.start &+ reloc

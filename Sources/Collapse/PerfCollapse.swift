@@ -80,8 +80,6 @@ public struct PerfCollapser {
     /// Samples seen per event index, folded or not (see `chooseEvent`).
     var eventSamples: [Int] = []
     var kernelSymbols: (any KernelSymbolLookup)?
-    /// The kernel symbol search's first probes, for this fold's table (Kallsyms.swift).
-    var kernelProbes = KernelProbeMemo()
     var kernelTextAddress: UInt64?
 
     /// Where kernel symbols come from, decided per capture; read on the first kernel frame.

@@ -1,43 +1,17 @@
 import BinaryIO
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Kernel text symbols from a `/proc/kallsyms`-format file: `address type name [module]` lines.
 /// A symbol spans up to the next one, as perf assumes (kallsyms has no sizes). Names stay bytes until
 /// looked up: /proc/kallsyms has 100k+ lines and a capture needs a few hundred of them.
-/// Kernel symbol lookups, from a parsed kallsyms or a sorted cache searched in place.
+/// Kernel symbol lookups, from a parsed kallsyms or the per-boot cache searched in place.
 public protocol KernelSymbolLookup: AnyObject {
     /// The symbol holding `address` (the last one starting at or before it) and where it starts.
     func symbolAndStart(at address: UInt64) -> (name: String, start: UInt64)?
     func address(of name: String) -> UInt64?
-    /// `symbolAndStart(at:)`, with the caller's memo of the search's first probes (the same answer).
-    func symbolAndStart(at address: UInt64, memo: inout KernelProbeMemo) -> (name: String, start: UInt64)?
 }
 
 extension KernelSymbolLookup {
     public func symbol(at address: UInt64) -> String? { symbolAndStart(at: address)?.name }
-    public func symbolAndStart(at address: UInt64, memo: inout KernelProbeMemo) -> (name: String, start: UInt64)? {
-        symbolAndStart(at: address)
-    }
-}
-
-/// The first levels of `SortedKernelSymbols`' search, which every lookup probes alike: node k (root 1,
-/// children 2k and 2k + 1) holds its probe's line, that line's address and the next line. Kept by the
-/// caller (one fold), as the table is shared between threads and never written.
-public struct KernelProbeMemo {
-    struct Probe {
-        var line = -1  // -1: not probed yet
-        var next = 0
-        var address: UInt64 = 0
-        var readable = false
-    }
-    static let nodes = 1 << 10
-    var probes: [Probe] = []
-    /// The table probed: another one starts the memo afresh.
-    var owner: ObjectIdentifier?
-    public init() {}
 }
 
 public final class KernelSymbols: KernelSymbolLookup, @unchecked Sendable {
@@ -130,128 +104,87 @@ public final class KernelSymbols: KernelSymbolLookup, @unchecked Sendable {
         return nil
     }
 
-    /// The text symbols as kallsyms lines (`address T name`), for caching.
-    public func textLines() -> [UInt8] {
+    /// The symbols in the per-boot cache's format (`SortedKernelSymbols`); nil when the names would not fit
+    /// its 32-bit offsets (kallsyms holds a few MB of them).
+    public func cacheBytes() -> [UInt8]? {
         var out: [UInt8] = []
-        out.reserveCapacity(addresses.count * 40)
+        out.reserveCapacity(16 + addresses.count * 16 + data.count / 2)
+        out.append(contentsOf: SortedKernelSymbols.magic)
+        func put(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
+        put(UInt64(addresses.count))
+        var offset: UInt64 = 0
         for i in addresses.indices {
-            let hex = String(addresses[i], radix: 16)
-            out.append(contentsOf: Array(repeating: 0x30, count: max(0, 16 - hex.utf8.count)))
-            out.append(contentsOf: Array(hex.utf8))
-            out.append(contentsOf: [0x20, 0x54, 0x20])
-            let r = names[i]
+            let len = names[i] & 0xff_ffff
+            put(addresses[i])
+            put(len << 32 | offset)
+            offset += len
+            guard offset <= UInt64(UInt32.max) else { return nil }
+        }
+        for r in names {
             let s = Int(r >> 24), len = Int(r & 0xff_ffff)
             out.append(contentsOf: data[s..<s + len])
-            out.append(0x0a)
         }
         return out
     }
 }
 
-/// A kallsyms cache written by `textLines()` (sorted, 16-digit addresses), searched in place: no parsing
-/// of its 100k+ lines when a capture needs a few hundred of them.
+/// The per-boot kallsyms cache (`KernelSymbols.cacheBytes()`), searched in place: no parsing of
+/// /proc/kallsyms' 100k+ lines when a capture needs a few hundred of them. Little-endian:
+/// `SFKSYM01`, the count (u64), then per symbol in address order its address (u64) and name (u64: length
+/// << 32 | start in the names), then the names. A lookup is a binary search over the fixed-size entries:
+/// the cache's former text lines cost ~4,200 instructions a lookup, ~20 probes each snapped to its line
+/// and parsed from 16 hex digits (docs/performance.md, "The kallsyms cache in binary").
 public final class SortedKernelSymbols: KernelSymbolLookup, @unchecked Sendable {
+    static let magic = Array("SFKSYM01".utf8)
     let file: MappedFile
+    let base: UnsafeRawPointer
+    public let count: Int
+    /// Where the names start, and their bytes.
+    let namesStart: Int
+    let namesSize: Int
 
+    /// Nil unless the file holds the magic and as many entries as it says (an old or damaged cache is
+    /// written anew by its caller).
     public init?(path: String) {
-        guard let f = try? MappedFile(path: path), f.count > 20 else { return nil }
+        guard let f = try? MappedFile(path: path), f.count >= 16, let b = f.bytes.baseAddress,
+              f.bytes.prefix(8).elementsEqual(Self.magic)
+        else { return nil }
+        let n = UInt64(littleEndian: b.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        guard n > 0, n <= UInt64(f.count - 16) / 16 else { return nil }
         file = f
+        base = b
+        count = Int(n)
+        namesStart = 16 + count * 16
+        namesSize = f.count - namesStart
     }
 
-    /// The start of the line holding byte `i` (the search's probes each scan a line: no bounds check per byte).
-    func lineStart(_ i: Int) -> Int {
-        guard let base = file.bytes.baseAddress else { return 0 }
-        var i = min(i, file.count)
-        // Eight bytes at a time while they hold no newline (a zero byte of w ^ 0x0a0a…): most of a lookup
-        // was this scan, a byte at a time over ~20 bytes per probe.
-        while i >= 8 {
-            let x = base.loadUnaligned(fromByteOffset: i &- 8, as: UInt64.self) ^ 0x0a0a_0a0a_0a0a_0a0a
-            if (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0 { break }
-            i &-= 8
-        }
-        while i > 0, base.load(fromByteOffset: i &- 1, as: UInt8.self) != 0x0a { i &-= 1 }
-        return i
+    @inline(__always) func address(_ i: Int) -> UInt64 {
+        UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 16 &+ i &* 16, as: UInt64.self))
     }
 
-    /// The start of the line after the one starting at `l` (`file.count` past the last).
-    func nextLine(_ l: Int) -> Int {
-        guard l < file.count, let base = file.bytes.baseAddress, let nl = memchr(base + l, 0x0a, file.count - l) else {
-            return file.count &+ 1
-        }
-        return base.distance(to: UnsafeRawPointer(nl)) &+ 1
-    }
-
-    func address(atLine l: Int) -> UInt64? {
-        guard l >= 0, l + 16 <= file.count, let base = file.bytes.baseAddress else { return nil }
-        var a: UInt64 = 0
-        for k in l..<l + 16 {
-            guard let d = KernelSymbols.hexValue(base.load(fromByteOffset: k, as: UInt8.self)) else { return nil }
-            a = a << 4 | UInt64(d)
-        }
-        return a
-    }
-
-    func name(atLine l: Int) -> String {
-        var e = l + 19
-        while e < file.count, file.bytes[e] != 0x0a { e += 1 }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: file.bytes[min(l + 19, e)..<e]), as: UTF8.self)
+    /// Entry `i`'s name bytes; nil when they lie outside the names (a damaged file).
+    func nameBytes(_ i: Int) -> UnsafeRawBufferPointer? {
+        let r = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 24 &+ i &* 16, as: UInt64.self))
+        let start = Int(r & 0xffff_ffff), len = Int(r >> 32)
+        guard start <= namesSize, len <= namesSize - start else { return nil }
+        return UnsafeRawBufferPointer(start: base + namesStart + start, count: len)
     }
 
     /// The last symbol starting at or before `address`.
     public func symbolAndStart(at address: UInt64) -> (name: String, start: UInt64)? {
-        var none = KernelProbeMemo()  // no nodes: every probe made afresh
-        return search(address, memo: &none)
-    }
-
-    /// `symbolAndStart(at:)` taking its first ten levels of probes from `memo` (a 5 MB cache is searched in
-    /// ~22 probes, each a 16-digit parse): the probes are a pure function of the file.
-    public func symbolAndStart(at address: UInt64, memo: inout KernelProbeMemo) -> (name: String, start: UInt64)? {
-        if memo.owner != ObjectIdentifier(self) || memo.probes.isEmpty {
-            memo.probes = Array(repeating: KernelProbeMemo.Probe(), count: KernelProbeMemo.nodes)
-            memo.owner = ObjectIdentifier(self)
-        }
-        return search(address, memo: &memo)
-    }
-
-    /// Binary search over byte offsets, each probe snapped to its line; the first `memo.probes.count` nodes
-    /// of the search tree (root 1, children 2k and 2k + 1) read from and kept in `memo`.
-    private func search(_ address: UInt64, memo: inout KernelProbeMemo) -> (name: String, start: UInt64)? {
-        let nodes = memo.probes.count
-        var lo = 0, hi = file.count
-        var best: Int?
-        var node = 1
+        var lo = 0, hi = count
         while lo < hi {
-            var p = KernelProbeMemo.Probe()
-            if node < nodes, memo.probes[node].line >= 0 {
-                p = memo.probes[node]
-            } else {
-                p.line = lineStart((lo + hi) / 2)
-                if let a = self.address(atLine: p.line) { (p.address, p.readable) = (a, true) }
-                p.next = nextLine(p.line)
-                if node < nodes { memo.probes[node] = p }
-            }
-            guard p.readable else { return nil }
-            if p.address <= address {
-                best = p.line
-                lo = p.next
-                node = node < nodes ? 2 &* node &+ 1 : node
-            } else {
-                hi = p.line
-                node = node < nodes ? 2 &* node : node
-            }
+            let mid = (lo &+ hi) >> 1
+            if self.address(mid) <= address { lo = mid &+ 1 } else { hi = mid }
         }
-        guard let best, let start = self.address(atLine: best) else { return nil }
-        return (name(atLine: best), start)
+        guard lo > 0, let name = nameBytes(lo - 1) else { return nil }
+        return (String(decoding: name, as: UTF8.self), self.address(lo - 1))
     }
 
     public func address(of wanted: String) -> UInt64? {
         let w = Array(wanted.utf8)
-        var l = 0
-        while l < file.count {
-            var e = l
-            while e < file.count, file.bytes[e] != 0x0a { e += 1 }
-            if e - (l + 19) == w.count, file.bytes[(l + 19)..<e].elementsEqual(w) { return address(atLine: l) }
-            l = e + 1
+        for i in 0..<count {
+            if let n = nameBytes(i), n.count == w.count, n.elementsEqual(w) { return address(i) }
         }
         return nil
     }

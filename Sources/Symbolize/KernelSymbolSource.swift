@@ -62,13 +62,17 @@ extension SymbolSources {
         if let c = cacheFile, let ks = SortedKernelSymbols(path: c) { return ks }
         guard let raw = Self.read("/proc/kallsyms") else { return nil }
         guard let ks = raw.withUnsafeBytes({ KernelSymbols(bytes: $0) }) else { return nil }
-        if let c = cacheFile, let dir = options.kernelSymbolCache { Self.writeCache(ks.textLines(), to: c, in: dir) }
+        if let c = cacheFile, let dir = options.kernelSymbolCache, let bytes = ks.cacheBytes() {
+            Self.writeCache(bytes, to: c, in: dir)
+            // The text cache earlier versions kept for this boot: no longer read.
+            unlink(String(c.dropLast(4)) + ".txt")
+        }
         return ks
     }
 
     static func read(_ p: String) -> [UInt8]? { (try? MappedFile(path: p)).map { Array($0.bytes) } }
 
-    /// `dir/kallsyms-<boot id>-<hash of /proc/modules>.txt`; nil when the boot id is unknown.
+    /// `dir/kallsyms-<boot id>-<hash of /proc/modules>.bin`; nil when the boot id is unknown.
     static func kernelCacheFile(in dir: String) -> String? {
         let boot = read("/proc/sys/kernel/random/boot_id").map {
             String(decoding: $0, as: UTF8.self).filter { $0.isHexDigit || $0 == "-" }
@@ -76,7 +80,7 @@ extension SymbolSources {
         guard let boot, !boot.isEmpty, !dir.isEmpty else { return nil }
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in read("/proc/modules") ?? [] { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return "\(dir)/kallsyms-\(boot)-\(String(h, radix: 16)).txt"
+        return "\(dir)/kallsyms-\(boot)-\(String(h, radix: 16)).bin"
     }
 
     /// Best effort: a cache that cannot be written only costs the next run the read. Written beside
