@@ -274,8 +274,6 @@ public struct PerfCollapser {
             }
         }
         let repairsBefore = (stackTruth.inserted, stackTruth.placeholders)
-        scratch.removeAll()
-        scratch.append(root)
         if options.recordLocations { beginLocations(root: root) }
         // Leaf first in the sample; folded stacks are root first: walk the chain backwards.
         let how = findFoldStack(s, file: file, model: model)
@@ -287,6 +285,9 @@ public struct PerfCollapser {
             if let hit { return recordSample(s, weight: weight, stack: countCachedChain(chainFolds.entries[hit], weight: weight)) }
             unwound = (mode, h)
         }
+        // Filled only now: a sample whose unwound chain was folded before writes nothing here.
+        scratch.removeAll()
+        scratch.append(root)
         var found = appendFoldStack(how, s, model: model, to: &scratch)
         // A chain that named an injected call's frame (rare): folded again with the interrupted PC exact.
         if how.mayHoldInjectedCall(s), mayHoldInjectedCall(scratch), injectedFoldStack(s, model: model) {
