@@ -19,5 +19,9 @@ sh_ "xz -9 -c gotrace/go1.24-tasks.trace > compressed/go1.24-tasks.trace.xz"
 # Two gzip members one after the other: gzip -d reads both.
 sh_ "head -n 20 diff/go1.25.folded | gzip -9 -n -c > compressed/two-members.folded.gz; tail -n +21 diff/go1.25.folded | gzip -9 -n -c >> compressed/two-members.folded.gz"
 sh_ "head -c 600 compressed/go1.25.folded.gz > compressed/cut-short.folded.gz"
+# zstd as streamed: two frames one after the other, and a frame from a pipe, which does not say its
+# size (a single frame that does is decoded in one call; these are streamed).
+sh_ "head -n 20 diff/go1.25.folded | zstd -q -19 -c > compressed/two-frames.folded.zst; tail -n +21 diff/go1.25.folded | zstd -q -19 -c >> compressed/two-frames.folded.zst"
+sh_ "cat diff/go1.25.folded | zstd -q -19 -c > compressed/piped.folded.zst"
 # 80 MB of zeros: more than 1000 times its compressed size and more than the 64 MiB floor.
 sh_ "head -c 80000000 /dev/zero | zstd -q -19 -c > compressed/bomb.zst"

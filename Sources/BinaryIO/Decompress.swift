@@ -44,10 +44,10 @@ public func openInput(_ path: String, limit: DecompressionLimit = DecompressionL
     defer { out.release() }
     switch kind {
     case .gzip: try gunzip(file.bytes, into: out)
-    case .zstd: try unzstd(file.bytes, into: out)
+    case .zstd: if try !unzstdFrame(file.bytes, into: out) { try unzstd(file.bytes, into: out) }
     case .xz: try unxz(file.bytes, into: out)
     }
-    return MappedFile(path: path, copying: UnsafeRawBufferPointer(start: out.base, count: out.count))
+    return out.file(path: path)
 }
 
 /// Decompressed bytes so far, in a buffer grown by doubling up to `limit`.
@@ -65,16 +65,31 @@ private final class Output {
     }
     func release() { free(base) }
 
+    var limitExceeded: FileError {
+        FileError(
+            path: path,
+            message: "\(kind.rawValue) data decompresses to more than \(limit >> 20) MiB; decompress it yourself if it is real")
+    }
+
+    /// A buffer of exactly `n` bytes (n within the limit); false when malloc refuses it.
+    func reserve(_ n: Int) -> Bool {
+        guard let p = realloc(base, max(n, 1)) else { return false }
+        base = p
+        capacity = max(n, 1)
+        return true
+    }
+
+    /// The bytes as a file, handed over (not copied): the output holds nothing after.
+    func file(path: String) -> MappedFile {
+        guard let p = base else { return MappedFile(path: path, copying: []) }
+        base = nil
+        return MappedFile(path: path, adoptingMalloced: p, count: count)
+    }
+
     /// Lets `body` write into the free space (at least 1 MiB, or what the limit leaves) and counts
     /// what it says it wrote; fails once the limit is reached.
     func fill(_ body: (UnsafeMutableRawBufferPointer) throws(FileError) -> Int) throws(FileError) {
-        guard count < limit else {
-            throw FileError(
-                path: path,
-                message:
-                    "\(kind.rawValue) data decompresses to more than \(limit >> 20) MiB; decompress it yourself if it is real"
-            )
-        }
+        guard count < limit else { throw limitExceeded }
         if capacity - count < 1 << 20 {
             let want = min(limit, max(capacity * 2, count + (1 << 20)))
             guard let p = realloc(base, want) else {
@@ -129,6 +144,25 @@ private func gunzip(_ input: UnsafeRawBufferPointer, into out: Output) throws(Fi
             throw FileError(path: path, message: "gzip data at offset \(consumed): \(why)")
         }
     }
+}
+
+/// A single zstd frame that says its size (what `zstd FILE` writes), decoded in one call straight into
+/// a buffer of that size; false for any other input (several frames, no size, cut short), which is
+/// streamed. Streaming decodes through zstd's window buffer into a buffer grown by doubling: the output
+/// copied twice, about half of decompressing (48 M instructions of memcpy for a 36 MB capture).
+private func unzstdFrame(_ input: UnsafeRawBufferPointer, into out: Output) throws(FileError) -> Bool {
+    guard let src = input.baseAddress else { return false }
+    let size = ZSTD_getFrameContentSize(src, input.count)
+    // UInt64.max: size unknown; UInt64.max - 1: not a frame header.
+    guard size < UInt64.max - 1, ZSTD_findFrameCompressedSize(src, input.count) == input.count else { return false }
+    guard size <= UInt64(out.limit) else { throw out.limitExceeded }
+    guard out.reserve(Int(size)) else { return false }
+    let r = ZSTD_decompress(out.base, Int(size), src, input.count)
+    if ZSTD_isError(r) != 0 {
+        throw FileError(path: out.path, message: "zstd data: \(String(cString: ZSTD_getErrorName(r)))")
+    }
+    out.count = r
+    return true
 }
 
 private func unzstd(_ input: UnsafeRawBufferPointer, into out: Output) throws(FileError) {

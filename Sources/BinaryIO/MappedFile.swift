@@ -23,6 +23,8 @@ public final class MappedFile: @unchecked Sendable {
     public let path: String
     public let bytes: UnsafeRawBufferPointer
     private let mapped: Bool
+    /// The bytes came from `malloc` (adopted from a decompressor), not from `allocate`.
+    private var malloced = false
 
     /// Maps `path`; `-` reads standard input to the end. `regularOnly`: for paths that an input named
     /// (a binary an mmap record names, a debug file, a download): only a regular file is opened, since a
@@ -75,10 +77,21 @@ public final class MappedFile: @unchecked Sendable {
         self.mapped = false
     }
 
+    /// Takes `count` bytes at `base`, from `malloc`: freed with the file (a decompressed input, kept where
+    /// it was decoded rather than copied).
+    public init(path: String, adoptingMalloced base: UnsafeMutableRawPointer, count: Int) {
+        self.path = path
+        self.bytes = UnsafeRawBufferPointer(start: base, count: count)
+        self.mapped = false
+        self.malloced = true
+    }
+
     deinit {
         if let base = bytes.baseAddress {
             if mapped {
                 munmap(UnsafeMutableRawPointer(mutating: base), bytes.count)
+            } else if malloced {
+                free(UnsafeMutableRawPointer(mutating: base))
             } else {
                 UnsafeMutableRawPointer(mutating: base).deallocate()
             }
