@@ -21,6 +21,7 @@ let package = Package(
         .systemLibrary(name: "CElfUtils", pkgConfig: "libdw", providers: [.apt(["libdw-dev", "libelf-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CMalloc"),
+        .systemLibrary(name: "CCxxABI"),
         // zlib and liblzma: whole-file gzip and xz inputs (Debian: zlib1g-dev liblzma-dev).
         .systemLibrary(name: "CCompress", providers: [.apt(["zlib1g-dev", "liblzma-dev"])]),
         // Its header only: the library is loaded on first use (see Sources/CDebuginfod/shim.h).
@@ -29,7 +30,7 @@ let package = Package(
         // Shared byte cursor, mmap and errors: every binary reader builds on it.
         .target(name: "BinaryIO", dependencies: ["CZstd", "CCompress"]),
         .target(name: "PerfData", dependencies: ["BinaryIO", "CZstd"]),
-        .target(name: "Symbolize", dependencies: ["BinaryIO", "CElfUtils", "CDebuginfod"]),
+        .target(name: "Symbolize", dependencies: ["BinaryIO", "CElfUtils", "CDebuginfod", "CCxxABI"]),
         .target(name: "GoTrace", dependencies: ["BinaryIO"]),
         .target(name: "Collapse", dependencies: ["BinaryIO", "PerfData", "Symbolize"]),
         // js/: the flame graph's JavaScript, embedded by scripts/embed-js.sh as Script.swift.

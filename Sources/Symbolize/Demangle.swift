@@ -1,6 +1,8 @@
 // Demangled names as perf prints them: Rust legacy symbols (`_ZN…17h<16 hex>E`) and C++ (Itanium) ones,
 // without parameters, return types or clone suffixes (perf 6.1 demangles with libiberty and no
 // DMGL_PARAMS: what `c++filt -p` prints).
+import CCxxABI
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -95,21 +97,14 @@ func decodeRustPart(_ part: ArraySlice<UInt8>, into out: inout [UInt8]) -> Bool 
 @inline(__always) func isDecimalDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
 @inline(__always) func isHexDigit(_ c: UInt8) -> Bool { isDecimalDigit(c) || (c >= 0x61 && c <= 0x66) }
 
-/// libstdc++'s `__cxa_demangle`, looked up when first needed (it is in every Swift process on Linux;
-/// else libstdc++.so.6 is opened), not linked: no C++ build setting for one function.
+/// libstdc++'s `__cxa_demangle`, linked (CCxxABI): looked up with dlsym, it was missing from a release
+/// binary that links libstdc++ statically, and the lookup fell back to opening libstdc++.so.6 (its 4,300
+/// relocations at the first C++ name, and no demangling where that library is absent).
 enum CxxDemangler {
-    typealias Fn = @convention(c) (UnsafePointer<CChar>?, UnsafeMutablePointer<CChar>?, UnsafeMutablePointer<Int>?,
-                                   UnsafeMutablePointer<Int32>?) -> UnsafeMutablePointer<CChar>?
-    static let fn: Fn? = {
-        var sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__cxa_demangle")
-        if sym == nil, let h = dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_LOCAL) { sym = dlsym(h, "__cxa_demangle") }
-        return sym.map { unsafeBitCast($0, to: Fn.self) }
-    }()
-
     static func demangle(_ name: String) -> String? {
-        guard let fn, name.utf8.count < 4096 else { return nil }
+        guard name.utf8.count < 4096 else { return nil }
         var status: Int32 = 0
-        guard let p = name.withCString({ fn($0, nil, nil, &status) }) else { return nil }
+        guard let p = name.withCString({ __cxa_demangle($0, nil, nil, &status) }) else { return nil }
         defer { free(p) }
         return status == 0 ? String(cString: p) : nil
     }
