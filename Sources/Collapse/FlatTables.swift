@@ -62,8 +62,7 @@ struct StackCounter {
     private(set) var counts: [UInt32] = []
     private var hashes: [UInt64] = []
     /// Per unique stack its weight and samples (the weight sums their periods): one array, so that
-    /// counting a sample again checks one array's uniqueness, not two (0.6 M instructions of a
-    /// 47,938-sample fold).
+    /// counting a sample again checks one array's uniqueness, not two.
     private var tallies: [Tally] = []
     struct Tally {
         var weight: UInt64

@@ -195,6 +195,35 @@ import Testing
         #expect(near.stop == .truncated(dumpSize: 256))
     }
 
+    /// `syscall.rawVforkSyscall` between its POPQ R12 and PUSHQ R12 (SP delta -8, where a vfork sample's
+    /// user registers stand): the caller's PC is R12 and its SP the sample's, and the unwind goes on from
+    /// there. Without R12, or in a function that does not keep its return address there, it stops.
+    @Test func vforkReturnAddressInR12() {
+        let words: [UInt64] = [0x3001, 0]  // the caller's return address into goexit, at the sample's SP
+        let rules: (UInt64, Bool) -> FrameRule = { pc, _ in
+            switch pc {
+            case 0x1500: Self.goInfo("syscall.rawVforkSyscall", sp: -8)
+            case 0x1600: Self.goInfo("main.popsToo", sp: -8)
+            case 0x2010: Self.goInfo("syscall.forkAndExecInChild1", sp: 0)
+            case 0x3001: Self.goInfo("runtime.goexit", sp: 0, flags: 1)
+            default: .none
+            }
+        }
+        func unwind(ip: UInt64, r12: UInt64?) -> UnwindResult {
+            var start = Self.regs(ip: ip, sp: 0x1000)
+            if let r12 { start[12] = r12 }
+            return Self.withDump(words, base: 0x1000) { DwarfUnwinder.unwind(start, dump: $0, rules: rules) }
+        }
+        let r = unwind(ip: 0x1500, r12: 0x2010)
+        #expect(r.frames.map(\.address) == [0x1500, 0x2010, 0x3001])
+        #expect(r.frames[1].origin == .pcsp && !r.frames[1].exact)
+        #expect(r.stop == .root)
+        let noR12 = unwind(ip: 0x1500, r12: nil)
+        #expect(noR12.frames.count == 1 && noR12.stop == .noRule)
+        let other = unwind(ip: 0x1600, r12: 0x2010)
+        #expect(other.frames.count == 1 && other.stop == .noRule)
+    }
+
     /// perf's x86 register order (mask 0xff0fff: AX..SP, IP, FLAGS, CS, SS, R8..R15) to DWARF numbers.
     @Test func registersFromThePerfMask() {
         let values: [UInt64] = (0..<20).map { 100 + UInt64($0) }

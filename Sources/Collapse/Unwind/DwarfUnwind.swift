@@ -231,6 +231,12 @@ struct SampleRegisters {
         self.values = values
         self.layout = layout
     }
+
+    /// The sample's value of DWARF register `d` (0...16); nil when its mask lacks it.
+    func value(_ d: Int) -> UInt64? {
+        let k = withUnsafeBytes(of: layout.slots) { Int($0[d]) }
+        return k != 0xff && k < values.count ? values[k] : nil
+    }
 }
 
 /// Where each DWARF register's value is among a sample's recorded ones for one register mask: byte d of
@@ -332,6 +338,9 @@ public enum DwarfUnwinder {
     static let goSigtramps: Set<String> = ["runtime.sigtramp", "runtime.cgoSigtramp"]
     /// Go's signal return trampolines (sa_restorer): the frame holds a ucontext.
     static let goSigreturns: Set<String> = ["runtime.sigreturn__sigaction", "runtime.sigreturn"]
+    /// Go functions that pop their return address into R12 around a syscall: `syscall.rawVforkSyscall`
+    /// (POPQ R12; SYSCALL; PUSHQ R12: the vfork child runs on this stack until it execs).
+    static let goReturnInR12: Set<String> = ["syscall.rawVforkSyscall"]
 
     /// The UTF-8 lengths of `goSigreturns`' names: most Go frames are told apart by length, without hashing.
     static let goSigreturnLengths: [Int] = goSigreturns.map(\.utf8.count)
@@ -431,7 +440,8 @@ public enum DwarfUnwinder {
                 if n == 1, rule.go.contains(.spWrite) { spWriteLeaf = true }
                 let ordinary = rule.go.isDisjoint(with: FlatRule.GoBits.unusual) && rule.spDelta >= 0
                 if !(ordinary && regs.known & 1 << 7 != 0),
-                    let s = goSpecialStep(rule, sp: regs[7], dump: dump, innermost: n == 1, into: &update)
+                    let s = goSpecialStep(rule, sp: regs[7], r12: regs[12] ?? pending?.pointee.value(12), dump: dump,
+                                          innermost: n == 1, into: &update)
                 {
                     step = s
                     break
@@ -471,13 +481,14 @@ public enum DwarfUnwinder {
                 guard let pc = update.value(16, over: regs), let sp = update.value(7, over: regs), let oldSP = regs[7]
                 else { return .root }
                 if pc == 0 { return .root }
-                // A signal's interrupted SP may lie anywhere: on its own stack the handler ran apart from it.
-                guard sp > oldSP || origin == .signal else { return .badFrame }
+                // SP need not grow past a signal frame (the handler's own stack) or the R12 step (innermost).
+                guard sp > oldSP || origin == .signal || (origin == .pcsp && sp == oldSP) else { return .badFrame }
                 (frames + n).initialize(to: UnwoundFrame(address: pc, origin: origin, exact: exact))
                 n &+= 1
                 update.apply(to: &regs)
-                // A CFI step started from whole registers; a signal frame's context gives them all.
-                pending = nil
+                // A CFI step started from whole registers; a signal frame's context gives them all. The R12
+                // step wrote only IP and SP.
+                if origin != .pcsp { pending = nil }
             }
         }
     }
@@ -501,13 +512,21 @@ public enum DwarfUnwinder {
     /// registers from its ucontext (`uc_mcontext` at SP + 40: r8–r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp,
     /// rip); a root, a stack switch or a PC without SP delta stops. nil: an ordinary frame after all (an
     /// innermost SPWrite function).
-    static func goSpecialStep(_ rule: FlatRule, sp: UInt64?, dump: StackDump, innermost: Bool,
+    static func goSpecialStep(_ rule: FlatRule, sp: UInt64?, r12: UInt64?, dump: StackDump, innermost: Bool,
                               into next: inout RegisterUpdate) -> StepResult? {
         guard let sp else { return .stop(.badFrame) }
         if rule.go.contains(.sigreturn) { return signalContext(sp &+ 40, dump: dump, into: &next) }
         if rule.go.contains(.root) { return .stop(.root) }
         if rule.go.contains(.spWrite) && !innermost { return .stop(.stackSwitch(.switchingFunction)) }
-        guard rule.spDelta >= 0 else { return .stop(.noRule) }
+        guard rule.spDelta >= 0 else {
+            // Between rawVforkSyscall's POPQ R12 and PUSHQ R12 the caller's PC is in R12 and SP is already
+            // the caller's (the sample's own registers: innermost only).
+            guard innermost, rule.go.contains(.returnInR12), let ra = r12 else { return .stop(.noRule) }
+            next.reset()
+            next.set(16, ra)
+            next.set(7, sp)
+            return .caller(.pcsp, exact: false)
+        }
         return nil
     }
 }

@@ -31,6 +31,8 @@ struct FlatRule {
         static let runnable = GoBits(rawValue: 32)
         /// A frame whose step reads the caller's saved BP: an SP delta of 8 or more, not `asm`.
         static let savesBP = GoBits(rawValue: 64)
+        /// `DwarfUnwinder.goReturnInR12`: where its SP delta is negative, its return address is in R12.
+        static let returnInR12 = GoBits(rawValue: 128)
     }
 
     var kind = Kind.none
@@ -50,7 +52,8 @@ struct FlatRule {
             self.init(
                 goSPDelta: info.spDelta.map { $0 >= 0 ? $0 : -1 } ?? -1, flags: info.flags,
                 callerExact: DwarfUnwinder.callerIsExact(info), sigreturn: DwarfUnwinder.isGoSigreturn(info.name),
-                root: DwarfUnwinder.isGoRoot(flags: info.flags, name: info.name))
+                root: DwarfUnwinder.isGoRoot(flags: info.flags, name: info.name),
+                returnInR12: DwarfUnwinder.goReturnInR12.contains(info.name))
         case .cfi(let row):
             self.init()
             kind = .cfi
@@ -70,12 +73,14 @@ struct FlatRule {
             goSPDelta: info.spDelta, flags: flags,
             callerExact: info.funcID != 0 && Self.nameIn(Self.injectedCalls, p, at),
             sigreturn: Self.nameIn(Self.sigreturns, p, at),
-            root: flags.contains(.topFrame) && !Self.nameIn(Self.sigtramps, p, at))
+            root: flags.contains(.topFrame) && !Self.nameIn(Self.sigtramps, p, at),
+            returnInR12: Self.nameIn(Self.returnsInR12, p, at))
     }
 
     /// A Go rule from what both Go initializers find: the SP delta (-1 for none), the function's flags and
     /// name tests.
-    private init(goSPDelta sp: Int32, flags: GoFuncFlag, callerExact: Bool, sigreturn: Bool, root: Bool) {
+    private init(goSPDelta sp: Int32, flags: GoFuncFlag, callerExact: Bool, sigreturn: Bool, root: Bool,
+                 returnInR12: Bool) {
         kind = .go
         spDelta = sp
         if flags.contains(.spWrite) { go.insert(.spWrite) }
@@ -83,6 +88,7 @@ struct FlatRule {
         if callerExact { go.insert(.callerExact) }
         if sigreturn { go.insert(.sigreturn) }
         if root { go.insert(.root) }
+        if returnInR12 { go.insert(.returnInR12) }
         if go.isDisjoint(with: [.spWrite, .sigreturn]), spDelta >= 0 { go.insert(.runnable) }
         if spDelta >= 8, !go.contains(.asm) { go.insert(.savesBP) }
     }
@@ -92,6 +98,7 @@ struct FlatRule {
     static let injectedCalls = DwarfUnwinder.goInjectedCalls.map { Array($0.utf8) }
     static let sigreturns = DwarfUnwinder.goSigreturns.map { Array($0.utf8) }
     static let sigtramps = DwarfUnwinder.goSigtramps.map { Array($0.utf8) }
+    static let returnsInR12 = DwarfUnwinder.goReturnInR12.map { Array($0.utf8) }
 
     private static func nameIn(_ names: [[UInt8]], _ p: GoPclntab, _ at: Int) -> Bool {
         names.contains { n in n.withUnsafeBufferPointer { p.nameIs(at: at, $0) } }
