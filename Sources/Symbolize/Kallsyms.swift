@@ -1,8 +1,5 @@
 import BinaryIO
 
-/// Kernel text symbols from a `/proc/kallsyms`-format file: `address type name [module]` lines.
-/// A symbol spans up to the next one, as perf assumes (kallsyms has no sizes). Names stay bytes until
-/// looked up: /proc/kallsyms has 100k+ lines and a capture needs a few hundred of them.
 /// Kernel symbol lookups, from a parsed kallsyms or the per-boot cache searched in place.
 public protocol KernelSymbolLookup: AnyObject {
     /// The symbol holding `address` (the last one starting at or before it) and where it starts.
@@ -14,6 +11,9 @@ extension KernelSymbolLookup {
     public func symbol(at address: UInt64) -> String? { symbolAndStart(at: address)?.name }
 }
 
+/// Kernel text symbols from a `/proc/kallsyms`-format file: `address type name [module]` lines.
+/// A symbol spans up to the next one, as perf assumes (kallsyms has no sizes). Names stay bytes until
+/// looked up: /proc/kallsyms has 100k+ lines and a capture needs a few hundred of them.
 public final class KernelSymbols: KernelSymbolLookup, @unchecked Sendable {
     // Immutable after init, hence @unchecked Sendable.
     let data: [UInt8]
