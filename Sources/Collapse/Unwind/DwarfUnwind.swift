@@ -443,8 +443,8 @@ public enum DwarfUnwinder {
                 if n == 1, rule.go.contains(.spWrite) { spWriteLeaf = true }
                 let ordinary = rule.go.isDisjoint(with: FlatRule.GoBits.unusual) && rule.spDelta >= 0
                 if !(ordinary && regs.known & 1 << 7 != 0),
-                    let s = goSpecialStep(rule, sp: regs[7], r12: rule.go.contains(.returnInR12) ? regs[12] ??
-                                          pending?.pointee.value(12) : nil, dump: dump, innermost: n == 1, into: &update)
+                    let s = goSpecialStep(rule, sp: regs[7], r12: regs[12], rest: pending, dump: dump,
+                                          innermost: n == 1, into: &update)
                 {
                     step = s
                     break
@@ -515,16 +515,18 @@ public enum DwarfUnwinder {
     /// registers from its ucontext (`uc_mcontext` at SP + 40: r8–r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp,
     /// rip); a root, a stack switch or a PC without SP delta stops. nil: an ordinary frame after all (an
     /// innermost SPWrite function).
-    static func goSpecialStep(_ rule: FlatRule, sp: UInt64?, r12: UInt64?, dump: StackDump, innermost: Bool,
-                              into next: inout RegisterUpdate) -> StepResult? {
+    static func goSpecialStep(_ rule: FlatRule, sp: UInt64?, r12: UInt64?, rest: UnsafePointer<SampleRegisters>?,
+                              dump: StackDump, innermost: Bool, into next: inout RegisterUpdate) -> StepResult? {
         guard let sp else { return .stop(.badFrame) }
         if rule.go.contains(.sigreturn) { return signalContext(sp &+ 40, dump: dump, into: &next) }
         if rule.go.contains(.root) { return .stop(.root) }
         if rule.go.contains(.spWrite) && !innermost { return .stop(.stackSwitch(.switchingFunction)) }
         guard rule.spDelta >= 0 else {
             // Between rawVforkSyscall's POPQ R12 and PUSHQ R12 the caller's PC is in R12 and SP is already
-            // the caller's (the sample's own registers: innermost only).
-            guard innermost, rule.go.contains(.returnInR12), let ra = r12 else { return .stop(.noRule) }
+            // the caller's (the sample's own registers: innermost only; R12 still among `rest` before a CFI frame).
+            guard innermost, rule.go.contains(.returnInR12), let ra = r12 ?? rest?.pointee.value(12) else {
+                return .stop(.noRule)
+            }
             next.reset()
             next.set(16, ra)
             next.set(7, sp)
