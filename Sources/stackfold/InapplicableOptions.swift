@@ -5,7 +5,7 @@ import ArgumentParser
 
 /// One line naming the input, the option and what to do; exit status 64, as a usage error.
 func inapplicable(_ path: String, _ option: String, _ why: String) -> ExitCode {
-    printError("stackfold: \(path == "-" ? "<stdin>" : path): \(option) \(why)")
+    printError("stackfold: \(displayName(path)): \(option) \(why)")
     return ExitCode.validationFailure
 }
 

@@ -5,10 +5,13 @@ import BinaryIO
 import Glibc
 #endif
 
+/// How messages name an input path: `-` is standard input.
+func displayName(_ path: String) -> String { path == "-" ? "<stdin>" : path }
+
 /// Input that is not what the command reads: one line naming it and saying what to pass, exit status 2
 /// (as flamegraph.pl's for no valid input). Never an output that looks like a result.
 func unreadableInput(_ path: String, _ why: String) -> ExitCode {
-    printError("stackfold: \(path == "-" ? "<stdin>" : path): \(why)")
+    printError("stackfold: \(displayName(path)): \(why)")
     return ExitCode(2)
 }
 

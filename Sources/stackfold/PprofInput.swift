@@ -14,7 +14,7 @@ struct SampleIndexOption: ParsableArguments {
     /// An error for an input this option does not apply to.
     func rejectUnless(pprof: Bool, _ path: String) throws {
         if let sampleIndex, !pprof {
-            throw UserError("--sample-index \(sampleIndex): \(path == "-" ? "<stdin>" : path) is not a pprof profile; the option chooses a pprof sample type")
+            throw UserError("--sample-index \(sampleIndex): \(displayName(path)) is not a pprof profile; the option chooses a pprof sample type")
         }
     }
 }
@@ -24,7 +24,7 @@ func isPprof(_ file: MappedFile) -> Bool { PprofProfile.looksLikeProfile(file.by
 
 /// The profile in `file`, or the error naming the input (exit status 2, as other unreadable inputs).
 func readPprof(_ file: MappedFile, _ path: String) throws -> PprofProfile {
-    do { return try PprofProfile(bytes: file.bytes, path: path == "-" ? "<stdin>" : path) } catch {
+    do { return try PprofProfile(bytes: file.bytes, path: displayName(path)) } catch {
         throw unreadableInput(path, error.message)
     }
 }
@@ -34,7 +34,7 @@ func readPprof(_ file: MappedFile, _ path: String) throws -> PprofProfile {
 func pprofStacks(_ p: PprofProfile, _ path: String, _ option: SampleIndexOption) throws -> WeightedStacks {
     let i: Int
     do { i = try p.sampleIndex(option.sampleIndex) } catch { throw UserError(error.description) }
-    let name = path == "-" ? "<stdin>" : path
+    let name = displayName(path)
     if p.sampleTypes.count > 1, option.sampleIndex == nil {
         let all = p.sampleTypes.map(\.description).joined(separator: ", ")
         printError("stackfold: \(name): sample type \(p.sampleTypes[i]) of \(all); pass --sample-index TYPE for another")
@@ -53,7 +53,7 @@ func pprofFolded(_ file: MappedFile, _ path: String, _ option: SampleIndexOption
 func pprofFolded(_ p: PprofProfile, _ path: String, _ option: SampleIndexOption) throws -> [UInt8] {
     let s = try pprofStacks(p, path, option)
     let (text, negative) = s.folded()
-    let name = path == "-" ? "<stdin>" : path
+    let name = displayName(path)
     if negative > 0 {
         printError("stackfold: warning: \(name): \(negative) samples with negative \(s.valueType.type) values (a difference of profiles?) left out: folded stacks hold only positive counts")
     }

@@ -54,14 +54,11 @@ struct CollapseCommand: ParsableCommand {
         return p
     }
 
-    /// The input as messages name it.
-    var inputName: String { input == "-" ? "<stdin>" : input }
-
     /// `folded` after --focus/--ignore/--hide; an error when they leave nothing of a fold that had stacks.
     func keptByFilter(_ folded: [UInt8], _ filter: FoldedFilter) throws -> [UInt8] {
         let kept = filter.apply(folded)
         if kept.isEmpty, !folded.isEmpty {
-            throw UserError("\(inputName): no stack is left after --focus/--ignore/--hide: nothing to print")
+            throw UserError("\(displayName(input)): no stack is left after --focus/--ignore/--hide: nothing to print")
         }
         return kept
     }
@@ -108,7 +105,7 @@ struct CollapseCommand: ParsableCommand {
             return
         }
         if looksBinary(file.bytes) { throw unreadableInput(input, "binary data that is not perf.data; \(collapseInputHint)") }
-        if file.bytes.isEmpty { throw UserError("\(inputName): empty input: nothing to fold; \(collapseInputHint)") }
+        if file.bytes.isEmpty { throw UserError("\(displayName(input)): empty input: nothing to fold; \(collapseInputHint)") }
         try perf.rejectOnText(input, "this input is perf script text", using: inline || context ? ["--symfs", "--binaries"] : [])
         var o = ScriptCollapseOptions()
         o.includePID = pid
@@ -124,7 +121,7 @@ struct CollapseCommand: ParsableCommand {
             c.inlineLookup = ScriptInlineLookup(symfs: perf.symfs, folders: perf.binaryDirs, context: context)
         }
         do {
-            try c.feed(file.bytes, path: input == "-" ? "<stdin>" : input)
+            try c.feed(file.bytes, path: displayName(input))
         } catch {
             throw UserError(error.description)
         }
@@ -137,7 +134,7 @@ struct CollapseCommand: ParsableCommand {
             throw unreadableInput(input, "not perf script text: none of its \(c.unrecognizedLines) lines could be read; \(collapseInputHint)")
         }
         if folded.isEmpty {
-            throw UserError("\(inputName): perf script text without a sample\(eventFilter.map { " of event \($0)" } ?? ""): nothing to fold")
+            throw UserError("\(displayName(input)): perf script text without a sample\(eventFilter.map { " of event \($0)" } ?? ""): nothing to fold")
         }
         var out = dest.buffer()
         out.append(bytes: try keptByFilter(folded, filter))
